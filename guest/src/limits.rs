@@ -1,0 +1,55 @@
+//! Every default and limit of the check, in one place. The host uses these too (it depends
+//! on this crate natively), so the CLI, the component and the docs can never disagree.
+
+/// The spec's default timeout of a check, in seconds.
+pub const DEFAULT_TIMEOUT_SECONDS: u32 = 60;
+/// The smallest timeout a check accepts, in seconds.
+pub const MIN_TIMEOUT_SECONDS: u32 = 1;
+/// The spec's largest timeout, in seconds (15 minutes).
+pub const MAX_TIMEOUT_SECONDS: u32 = 900;
+
+/// The default port for plain text and STARTTLS (SMTP, RFC 5321).
+pub const DEFAULT_PORT_PLAIN: u16 = 25;
+/// The default port for implicit TLS (submissions, RFC 8314).
+pub const DEFAULT_PORT_IMPLICIT_TLS: u16 = 465;
+
+/// Report `warning` when the certificate expires within this many days.
+pub const DEFAULT_CERT_WARNING_DAYS: u32 = 14;
+/// Report `down` when the certificate expires within this many days (0: once expired).
+pub const DEFAULT_CERT_CRITICAL_DAYS: u32 = 0;
+
+/// The longest HELO ident accepted (a domain name's limit, RFC 1035).
+pub const MAX_HELO_LEN: usize = 255;
+/// The longest host name accepted (RFC 1035).
+pub const MAX_HOST_LEN: usize = 253;
+
+/// The longest reply line accepted, CRLF included. RFC 5321 allows 512 octets; real servers
+/// send longer lines, so allow well over that, but bound what a hostile server can make us
+/// buffer.
+pub const MAX_REPLY_LINE_LEN: usize = 4096;
+/// The most lines one reply may have (EHLO replies are the longest, typically under 30).
+pub const MAX_REPLY_LINES: usize = 128;
+
+/// How many bytes one socket read asks for.
+pub const READ_CHUNK: u64 = 16 * 1024;
+
+/// How long QUIT may take once the verdict is known, in milliseconds. QUIT is a courtesy:
+/// a server that never answers it must not turn an `up` into a timeout.
+pub const QUIT_GRACE_MS: u64 = 2_000;
+
+/// The sandbox's default cap on the component's linear memory, in bytes.
+pub const DEFAULT_MEMORY_LIMIT_BYTES: usize = 64 << 20;
+/// Wall time the host allows the component beyond the check's own timeout, in milliseconds.
+/// The component enforces the timeout itself; this margin only catches a broken component.
+pub const HOST_WALL_TIME_MARGIN_MS: u64 = 1_000;
+
+/// What every redacted secret is replaced by in transcripts and messages.
+pub const REDACTED: &str = "[redacted]";
+
+/// The channel names, as the spec and users see them.
+pub mod channel {
+    /// The primary channel: how long the check took until its verdict.
+    pub const RESPONSE_TIME: &str = "Response Time";
+    /// The spec's Downtime channel: 100 when this check is down, else 0.
+    pub const DOWNTIME: &str = "Downtime";
+}

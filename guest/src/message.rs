@@ -1,0 +1,153 @@
+//! The result's one-line message, in plain words, with the server's own text. Monitoring
+//! systems show this line to a person at 3 a.m.: it says what happened, where, and what the
+//! server said.
+
+use crate::wit::{ErrorKind, Failure, Phase, Reply};
+
+/// What a message needs to know about the check.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The server as the user named it, with the port: `mail.example:25`.
+    pub server: &'a str,
+    /// The check's timeout, in seconds.
+    pub timeout_seconds: u32,
+}
+
+/// The message of a successful check.
+pub fn for_success(context: Context, banner: Option<&Reply>, response_ms: f64) -> String {
+    let greeting = banner.map(|b| format!(": {}", reply_text(b))).unwrap_or_default();
+    format!("{} answered in {response_ms:.1} ms{greeting}", context.server)
+}
+
+/// The message of a failed check.
+pub fn for_failure(context: Context, failure: &Failure) -> String {
+    let server = context.server;
+    let doing = doing(failure.phase);
+    match &failure.kind {
+        ErrorKind::InvalidSettings(what) => what.clone(),
+        ErrorKind::NameLookupFailed(why) => format!("{server}: name lookup failed: {why}"),
+        ErrorKind::ConnectionRefused => {
+            format!("{server}: connection refused (nothing is listening on that port)")
+        }
+        ErrorKind::ConnectFailed(why) => format!("{server}: could not connect: {why}"),
+        ErrorKind::AccessDenied(why) => format!("{server}: the sandbox denied the connection: {why}"),
+        ErrorKind::Timeout => format!(
+            "{server}: timed out after {} s {doing}",
+            context.timeout_seconds
+        ),
+        ErrorKind::ConnectionClosed => {
+            format!("{server}: the server closed the connection {doing}")
+        }
+        ErrorKind::UnexpectedReply(reply) => {
+            format!("{server}: {} was refused: {}", command_of(failure.phase), reply_text(reply))
+        }
+        ErrorKind::ProtocolViolation(what) => format!("{server}: protocol error {doing}: {what}"),
+        ErrorKind::TlsNotOffered => format!("{server}: the server does not offer STARTTLS"),
+        ErrorKind::TlsFailed(why) => format!("{server}: TLS handshake failed: {why}"),
+        ErrorKind::CertificateRejected(why) => format!("{server}: certificate rejected: {why}"),
+        ErrorKind::CertificateExpiring(days) => {
+            format!("{server}: the certificate expires in {days} days")
+        }
+        ErrorKind::AuthUnavailable(why) => format!("{server}: cannot log in: {why}"),
+        ErrorKind::PlaintextAuthRefused => format!(
+            "{server}: refused to send credentials over an unencrypted connection \
+             (use a TLS mode, or allow plain-text authentication explicitly)"
+        ),
+        ErrorKind::AuthFailed(reply) => {
+            format!("{server}: authentication failed: {}", reply_text(reply))
+        }
+        ErrorKind::NotSupported(what) => what.clone(),
+        ErrorKind::ComponentFailed(why) => format!("{server}: the check itself failed: {why}"),
+    }
+}
+
+/// A reply as one line: code, then every line's text joined, e.g.
+/// `554 5.3.2 no service | try later`.
+pub fn reply_text(reply: &Reply) -> String {
+    let text: Vec<&str> = reply.lines.iter().map(String::as_str).filter(|l| !l.is_empty()).collect();
+    if text.is_empty() {
+        reply.code.to_string()
+    } else {
+        format!("{} {}", reply.code, text.join(" | "))
+    }
+}
+
+/// What the check was doing in a phase, to follow "timed out after 5 s".
+fn doing(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Settings => "checking the settings",
+        Phase::NameLookup => "looking up the host name",
+        Phase::Connect => "connecting",
+        Phase::TlsHandshake => "during the TLS handshake",
+        Phase::Banner => "waiting for the greeting (banner)",
+        Phase::Ehlo => "waiting for the reply to EHLO/HELO",
+        Phase::Starttls => "waiting for the reply to STARTTLS",
+        Phase::EhloAfterTls => "waiting for the reply to EHLO after STARTTLS",
+        Phase::Auth => "during authentication",
+        Phase::MailFrom => "waiting for the reply to MAIL FROM",
+        Phase::RcptTo => "waiting for the reply to RCPT TO",
+        Phase::Data => "sending the message (DATA)",
+        Phase::Quit => "waiting for the reply to QUIT",
+    }
+}
+
+/// What a refusal in a phase refused.
+fn command_of(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Banner => "the connection",
+        Phase::Ehlo => "EHLO/HELO",
+        Phase::Starttls => "STARTTLS",
+        Phase::EhloAfterTls => "EHLO after STARTTLS",
+        Phase::Auth => "AUTH",
+        Phase::MailFrom => "MAIL FROM",
+        Phase::RcptTo => "RCPT TO",
+        Phase::Data => "DATA",
+        Phase::Quit => "QUIT",
+        Phase::Settings | Phase::NameLookup | Phase::Connect | Phase::TlsHandshake => "the check",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reply::make_reply;
+
+    const CONTEXT: Context = Context { server: "mail.example:25", timeout_seconds: 5 };
+
+    #[test]
+    fn refusal_carries_the_servers_words() {
+        let reply = make_reply(554, vec!["5.3.2 no service".into(), "try later".into()]);
+        let failure = Failure { phase: Phase::Banner, kind: ErrorKind::UnexpectedReply(reply) };
+        assert_eq!(
+            for_failure(CONTEXT, &failure),
+            "mail.example:25: the connection was refused: 554 5.3.2 no service | try later"
+        );
+    }
+
+    #[test]
+    fn timeout_names_phase_and_seconds() {
+        let failure = Failure { phase: Phase::Banner, kind: ErrorKind::Timeout };
+        let message = for_failure(CONTEXT, &failure);
+        assert!(message.contains("timed out after 5 s waiting for the greeting"), "{message}");
+    }
+
+    #[test]
+    fn refused_connection_says_refused() {
+        let failure = Failure { phase: Phase::Connect, kind: ErrorKind::ConnectionRefused };
+        assert!(for_failure(CONTEXT, &failure).contains("refused"));
+    }
+
+    #[test]
+    fn bare_code_reply() {
+        assert_eq!(reply_text(&make_reply(250, vec![String::new()])), "250");
+    }
+
+    #[test]
+    fn success_shows_time_and_greeting() {
+        let banner = make_reply(220, vec!["mail.example ESMTP".into()]);
+        assert_eq!(
+            for_success(CONTEXT, Some(&banner), 12.345),
+            "mail.example:25 answered in 12.3 ms: 220 mail.example ESMTP"
+        );
+    }
+}

@@ -1,0 +1,460 @@
+//! The SMTP dialogue as a state machine with no I/O (in the manner of quinn-proto): the
+//! caller feeds it the server's bytes with `handle_*`, takes the bytes to send with
+//! `poll_transmit`, asks `timeout_at` how long to wait, and passes the time in. It never
+//! touches a socket or a clock, so every path is unit-tested natively.
+//!
+//! Replies are data: a refusal is recorded with the server's code and text and ends the
+//! check as a failure of the phase it happened in, never as a lost error.
+
+use crate::capabilities;
+use crate::command::Command;
+use crate::journal::Journal;
+use crate::limits::QUIT_GRACE_MS;
+use crate::reply::{ReplyError, ReplyParser};
+use crate::wit::{Capability, ErrorKind, Failure, Phase, Reply};
+use std::time::Duration;
+
+/// The outcome of the dialogue: `Ok` when the server did all that was asked.
+pub type Verdict = Result<(), Failure>;
+
+/// Where the dialogue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Waiting for the 220 greeting.
+    Banner,
+    /// EHLO sent.
+    Ehlo,
+    /// EHLO was refused; HELO sent.
+    Helo,
+    /// The verdict is in; QUIT sent, waiting (briefly) for its reply.
+    Quit,
+    /// Nothing more to send or read.
+    Closed,
+}
+
+impl State {
+    fn phase(self) -> Phase {
+        match self {
+            State::Banner => Phase::Banner,
+            State::Ehlo | State::Helo => Phase::Ehlo,
+            State::Quit | State::Closed => Phase::Quit,
+        }
+    }
+}
+
+/// What the dialogue found, for the result.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Success, or the failure and its phase.
+    pub verdict: Verdict,
+    /// When the verdict was reached (QUIT excluded), since the check started.
+    pub verdict_at: Duration,
+    /// The server's greeting.
+    pub banner: Option<Reply>,
+    /// The server's last reply.
+    pub last_reply: Option<Reply>,
+    /// The extensions of the EHLO reply.
+    pub capabilities: Vec<Capability>,
+    /// Timings and transcript, including what the caller recorded before the session.
+    pub journal: Journal,
+}
+
+/// One SMTP dialogue over one connection.
+#[derive(Debug)]
+pub struct Session {
+    helo: String,
+    state: State,
+    parser: ReplyParser,
+    outgoing: Vec<u8>,
+    /// A command has been handed to the caller and its reply is due.
+    awaiting_reply: bool,
+    phase_started: Duration,
+    verdict: Option<(Verdict, Duration)>,
+    banner: Option<Reply>,
+    last_reply: Option<Reply>,
+    capabilities: Vec<Capability>,
+    journal: Journal,
+}
+
+impl Session {
+    /// A dialogue on a connection opened at `now`; the first thing due is the banner.
+    /// `helo` must already be validated.
+    pub fn new(helo: &str, journal: Journal, now: Duration) -> Self {
+        Self {
+            helo: helo.to_string(),
+            state: State::Banner,
+            parser: ReplyParser::new(),
+            outgoing: Vec::new(),
+            awaiting_reply: true,
+            phase_started: now,
+            verdict: None,
+            banner: None,
+            last_reply: None,
+            capabilities: Vec::new(),
+            journal,
+        }
+    }
+
+    /// The phase the dialogue is in, for attributing a failure of the caller's.
+    pub fn phase(&self) -> Phase {
+        self.state.phase()
+    }
+
+    /// True when nothing more is to be sent or read.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// The bytes to send now, if any. Handing them out means their reply is now due.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        if self.outgoing.is_empty() {
+            return None;
+        }
+        self.awaiting_reply = true;
+        Some(std::mem::take(&mut self.outgoing))
+    }
+
+    /// The dialogue's own deadline, earlier than the check's: QUIT only gets a short grace.
+    pub fn timeout_at(&self) -> Option<Duration> {
+        (self.state == State::Quit).then(|| self.phase_started + Duration::from_millis(QUIT_GRACE_MS))
+    }
+
+    /// Bytes from the server.
+    pub fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
+        if self.state == State::Closed {
+            return;
+        }
+        self.parser.push(bytes);
+        while self.state != State::Closed {
+            let journal = &mut self.journal;
+            let next = self.parser.next_reply(|line| journal.server(now, line.raw.as_str()));
+            match next {
+                Ok(Some(reply)) => self.handle_reply(now, reply),
+                Ok(None) => break,
+                Err(error) => self.handle_parse_error(now, error),
+            }
+        }
+    }
+
+    /// The server closed the connection (or it broke; `why` says how, for the transcript).
+    pub fn handle_close(&mut self, now: Duration, why: &str) {
+        self.journal.note(now, format!("connection closed: {why}"));
+        if self.state != State::Quit && self.state != State::Closed {
+            self.fail(now, ErrorKind::ConnectionClosed);
+        }
+        self.close(now);
+    }
+
+    /// The caller's deadline (the check's, or `timeout_at`) passed with no reply.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        self.journal.note(now, "timed out waiting for the server");
+        if self.state != State::Quit && self.state != State::Closed {
+            self.fail(now, ErrorKind::Timeout);
+        }
+        self.close(now);
+    }
+
+    /// Ends the dialogue and hands over what it found.
+    pub fn into_outcome(self) -> Outcome {
+        let (verdict, verdict_at) = self.verdict.unwrap_or_else(|| {
+            // Only reachable if the caller stops early; say so rather than claim success.
+            let kind = ErrorKind::ProtocolViolation("the dialogue ended before a verdict".into());
+            (Err(Failure { phase: self.state.phase(), kind }), self.phase_started)
+        });
+        Outcome {
+            verdict,
+            verdict_at,
+            banner: self.banner,
+            last_reply: self.last_reply,
+            capabilities: self.capabilities,
+            journal: self.journal,
+        }
+    }
+
+    fn handle_reply(&mut self, now: Duration, reply: Reply) {
+        self.last_reply = Some(reply.clone());
+        if !self.awaiting_reply {
+            let what = format!(
+                "the server sent a reply ({}) before the check's command",
+                reply.code
+            );
+            self.fail(now, ErrorKind::ProtocolViolation(what));
+            return self.close(now);
+        }
+        self.awaiting_reply = false;
+        if self.state == State::Banner {
+            self.banner = Some(reply.clone());
+        }
+        if reply.code == 421 && self.state != State::Quit {
+            // 421: the server is closing the connection; QUIT would go nowhere.
+            self.fail(now, ErrorKind::UnexpectedReply(reply));
+            return self.close(now);
+        }
+        match self.state {
+            State::Banner => {
+                if reply.code == 220 {
+                    self.send(now, State::Ehlo, Command::Ehlo(&self.helo.clone()));
+                } else {
+                    self.fail_and_quit(now, reply);
+                }
+            }
+            State::Ehlo => match reply.code {
+                250 => {
+                    self.capabilities = capabilities::parse_ehlo(&reply);
+                    self.succeed_and_quit(now);
+                }
+                // Command not recognised / not implemented: an old server; try HELO.
+                500 | 502 => self.send(now, State::Helo, Command::Helo(&self.helo.clone())),
+                _ => self.fail_and_quit(now, reply),
+            },
+            State::Helo => match reply.code {
+                250 => self.succeed_and_quit(now),
+                _ => self.fail_and_quit(now, reply),
+            },
+            State::Quit => self.close(now),
+            State::Closed => {}
+        }
+    }
+
+    fn handle_parse_error(&mut self, now: Duration, error: ReplyError) {
+        self.journal.note(now, error.to_string());
+        if self.state != State::Quit {
+            self.fail(now, ErrorKind::ProtocolViolation(error.to_string()));
+        }
+        self.close(now);
+    }
+
+    /// Queues `command` and moves to `next`, timing the phase that ends here if it changes.
+    fn send(&mut self, now: Duration, next: State, command: Command) {
+        self.journal.client(now, command.to_string());
+        self.outgoing.extend_from_slice(&command.to_wire());
+        self.enter(now, next);
+    }
+
+    fn enter(&mut self, now: Duration, next: State) {
+        if next.phase() != self.state.phase() {
+            self.journal.timing(self.state.phase(), self.phase_started, now);
+            self.phase_started = now;
+        }
+        self.state = next;
+    }
+
+    fn succeed_and_quit(&mut self, now: Duration) {
+        self.verdict.get_or_insert((Ok(()), now));
+        self.send(now, State::Quit, Command::Quit);
+    }
+
+    fn fail_and_quit(&mut self, now: Duration, reply: Reply) {
+        self.fail(now, ErrorKind::UnexpectedReply(reply));
+        self.send(now, State::Quit, Command::Quit);
+    }
+
+    /// Records a failure of the current phase; the first verdict stands.
+    fn fail(&mut self, now: Duration, kind: ErrorKind) {
+        let failure = Failure { phase: self.state.phase(), kind };
+        self.verdict.get_or_insert((Err(failure), now));
+    }
+
+    /// Ends the dialogue, timing the phase it ends in.
+    fn close(&mut self, now: Duration) {
+        if self.state != State::Closed {
+            self.journal.timing(self.state.phase(), self.phase_started, now);
+            self.state = State::Closed;
+            self.phase_started = now;
+        }
+        self.outgoing.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// Drives a session through a scripted server: each step is what the server says, and
+    /// the test checks what the client sent in answer.
+    struct Harness {
+        session: Session,
+        now: Duration,
+    }
+
+    impl Harness {
+        fn new() -> Self {
+            Self { session: Session::new("probe.example", Journal::new(true), Duration::ZERO), now: Duration::ZERO }
+        }
+
+        /// The server says `text`; returns what the client sent in answer.
+        fn server(&mut self, text: &str) -> String {
+            self.now += MS;
+            self.session.handle_input(self.now, text.as_bytes());
+            let sent = self.session.poll_transmit().unwrap_or_default();
+            String::from_utf8(sent).unwrap()
+        }
+
+        fn outcome(self) -> Outcome {
+            self.session.into_outcome()
+        }
+    }
+
+    #[test]
+    fn healthy_server() {
+        let mut h = Harness::new();
+        assert_eq!(h.server("220-mail.example ESMTP\r\n220 welcome\r\n"), "EHLO probe.example\r\n");
+        assert_eq!(h.server("250-mail.example\r\n250-PIPELINING\r\n250 starttls\r\n"), "QUIT\r\n");
+        assert_eq!(h.session.timeout_at(), Some(2 * MS + Duration::from_millis(QUIT_GRACE_MS)));
+        assert_eq!(h.server("221 bye\r\n"), "");
+        assert!(h.session.is_closed());
+        let outcome = h.outcome();
+        assert_eq!(outcome.verdict, Ok(()));
+        assert_eq!(outcome.verdict_at, 2 * MS);
+        assert_eq!(outcome.banner.unwrap().lines, ["mail.example ESMTP", "welcome"]);
+        assert_eq!(outcome.last_reply.unwrap().code, 221);
+        let keywords: Vec<_> = outcome.capabilities.iter().map(|c| c.keyword.as_str()).collect();
+        assert_eq!(keywords, ["PIPELINING", "STARTTLS"]);
+        let (timings, transcript) = outcome.journal.into_parts();
+        let phases: Vec<_> = timings.iter().map(|t| (t.phase, t.milliseconds)).collect();
+        assert_eq!(phases, [(Phase::Banner, 1.0), (Phase::Ehlo, 1.0), (Phase::Quit, 1.0)]);
+        let texts: Vec<_> = transcript.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["220-mail.example ESMTP", "220 welcome", "EHLO probe.example", "250-mail.example",
+             "250-PIPELINING", "250 starttls", "QUIT", "221 bye"]
+        );
+    }
+
+    #[test]
+    fn ehlo_refused_falls_back_to_helo() {
+        for code in ["500", "502"] {
+            let mut h = Harness::new();
+            h.server("220 old.example\r\n");
+            assert_eq!(h.server(&format!("{code} what?\r\n")), "HELO probe.example\r\n");
+            assert_eq!(h.server("250 old.example\r\n"), "QUIT\r\n");
+            let outcome = h.outcome();
+            assert_eq!(outcome.verdict, Ok(()));
+            assert!(outcome.capabilities.is_empty());
+        }
+    }
+
+    #[test]
+    fn helo_refused_is_down_with_the_reply() {
+        let mut h = Harness::new();
+        h.server("220 old.example\r\n");
+        h.server("502 no EHLO\r\n");
+        assert_eq!(h.server("550 5.7.1 go away\r\n"), "QUIT\r\n");
+        let failure = h.outcome().verdict.unwrap_err();
+        assert_eq!(failure.phase, Phase::Ehlo);
+        let ErrorKind::UnexpectedReply(reply) = failure.kind else { panic!() };
+        assert_eq!(reply.code, 550);
+        assert_eq!(reply.lines, ["5.7.1 go away"]);
+    }
+
+    #[test]
+    fn ehlo_refused_otherwise_is_down() {
+        let mut h = Harness::new();
+        h.server("220 mail.example\r\n");
+        assert_eq!(h.server("451 4.3.0 try later\r\n"), "QUIT\r\n");
+        let failure = h.outcome().verdict.unwrap_err();
+        assert_eq!(failure.phase, Phase::Ehlo);
+        assert!(matches!(failure.kind, ErrorKind::UnexpectedReply(Reply { code: 451, .. })));
+    }
+
+    #[test]
+    fn banner_554_is_down_and_quits() {
+        let mut h = Harness::new();
+        assert_eq!(h.server("554 5.3.2 no service for you\r\n"), "QUIT\r\n");
+        h.server("221 bye\r\n");
+        let outcome = h.outcome();
+        let failure = outcome.verdict.unwrap_err();
+        assert_eq!(failure.phase, Phase::Banner);
+        assert!(matches!(failure.kind, ErrorKind::UnexpectedReply(Reply { code: 554, .. })));
+        assert_eq!(outcome.banner.unwrap().code, 554);
+    }
+
+    #[test]
+    fn banner_421_closes_without_quit() {
+        let mut h = Harness::new();
+        assert_eq!(h.server("421 4.3.2 shutting down\r\n"), "");
+        assert!(h.session.is_closed());
+        let failure = h.outcome().verdict.unwrap_err();
+        assert_eq!(failure.phase, Phase::Banner);
+    }
+
+    #[test]
+    fn quit_problems_do_not_change_the_verdict() {
+        let mut h = Harness::new();
+        h.server("220 mail.example\r\n");
+        h.server("250 mail.example\r\n");
+        h.now += MS;
+        h.session.handle_timeout(h.now);
+        assert_eq!(h.outcome().verdict, Ok(()));
+
+        let mut h = Harness::new();
+        h.server("220 mail.example\r\n");
+        h.server("250 mail.example\r\n");
+        h.session.handle_close(h.now, "eof");
+        assert_eq!(h.outcome().verdict, Ok(()));
+
+        let mut h = Harness::new();
+        h.server("220 mail.example\r\n");
+        h.server("250 mail.example\r\n");
+        h.server("500 what\r\n");
+        assert_eq!(h.outcome().verdict, Ok(()));
+    }
+
+    #[test]
+    fn timeout_and_close_are_failures_of_their_phase() {
+        let mut h = Harness::new();
+        h.session.handle_timeout(5 * MS);
+        let outcome = h.outcome();
+        assert_eq!(outcome.verdict.unwrap_err(), Failure { phase: Phase::Banner, kind: ErrorKind::Timeout });
+        let (timings, _) = outcome.journal.into_parts();
+        assert_eq!(timings[0].phase, Phase::Banner);
+        assert_eq!(timings[0].milliseconds, 5.0);
+
+        let mut h = Harness::new();
+        h.server("220 mail.example\r\n");
+        h.server("250-mail.example\r\n250-PIPE");
+        h.session.handle_close(h.now, "eof");
+        let failure = h.outcome().verdict.unwrap_err();
+        assert_eq!(failure, Failure { phase: Phase::Ehlo, kind: ErrorKind::ConnectionClosed });
+    }
+
+    #[test]
+    fn malformed_reply_is_a_protocol_violation_with_the_words() {
+        let mut h = Harness::new();
+        assert_eq!(h.server("SSH-2.0-OpenSSH_9.2\r\n"), "");
+        assert!(h.session.is_closed());
+        let failure = h.outcome().verdict.unwrap_err();
+        let ErrorKind::ProtocolViolation(what) = failure.kind else { panic!() };
+        assert!(what.contains("SSH-2.0-OpenSSH_9.2"), "{what}");
+    }
+
+    #[test]
+    fn reply_out_of_turn_is_a_protocol_violation() {
+        let mut h = Harness::new();
+        assert_eq!(h.server("220 hi\r\n250 unasked\r\n"), "");
+        let failure = h.outcome().verdict.unwrap_err();
+        assert_eq!(failure.phase, Phase::Ehlo);
+        let ErrorKind::ProtocolViolation(what) = failure.kind else { panic!() };
+        assert!(what.contains("before the check's command"), "{what}");
+    }
+
+    #[test]
+    fn overlong_line_is_a_protocol_violation() {
+        let mut h = Harness::new();
+        let long = "2".repeat(70_000);
+        h.server(&long);
+        assert!(h.session.is_closed());
+        let failure = h.outcome().verdict.unwrap_err();
+        assert!(matches!(failure.kind, ErrorKind::ProtocolViolation(ref w) if w.contains("longer than")));
+    }
+
+    #[test]
+    fn input_after_close_is_ignored() {
+        let mut h = Harness::new();
+        h.server("421 bye\r\n");
+        h.server("220 late\r\n");
+        assert_eq!(h.outcome().banner.unwrap().code, 421);
+    }
+}

@@ -1,0 +1,197 @@
+//! Validation of the settings, shared by the component and the host: the host rejects bad
+//! settings before anything runs (exit 3), and the component rejects them again, since any
+//! host may call it.
+
+use crate::limits::{MAX_HELO_LEN, MAX_HOST_LEN, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
+use std::fmt;
+use std::net::IpAddr;
+
+/// A setting, with the names the CLI and the contract give it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// The server's name or address.
+    Host,
+    /// The TCP port.
+    Port,
+    /// The timeout in seconds.
+    Timeout,
+    /// The HELO ident.
+    Helo,
+}
+
+impl Setting {
+    /// The command-line flag, e.g. `--timeout`.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Self::Host => "--host",
+            Self::Port => "--port",
+            Self::Timeout => "--timeout",
+            Self::Helo => "--helo",
+        }
+    }
+
+    /// The field of the WIT `settings` record, e.g. `timeout-seconds`.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Host => "host",
+            Self::Port => "port",
+            Self::Timeout => "timeout-seconds",
+            Self::Helo => "helo",
+        }
+    }
+}
+
+/// A setting that cannot be used, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    /// Which setting.
+    pub setting: Setting,
+    /// What is wrong and what to give instead, in plain words.
+    pub problem: String,
+}
+
+impl SettingError {
+    fn new(setting: Setting, problem: impl Into<String>) -> Self {
+        Self { setting, problem: problem.into() }
+    }
+}
+
+/// Names the setting as the contract does; the CLI names it by `Setting::flag` instead.
+impl fmt::Display for SettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid setting {}: {}", self.setting.field(), self.problem)
+    }
+}
+
+/// What the host setting names: an address to connect to directly, or a name to look up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An IPv4 or IPv6 literal: no name lookup.
+    Address(IpAddr),
+    /// A DNS name to resolve.
+    Name(String),
+}
+
+/// Checks the host: an IP literal (IPv6 with or without brackets) or a DNS name.
+pub fn host(host: &str) -> Result<Target, SettingError> {
+    let err = |problem: String| Err(SettingError::new(Setting::Host, problem));
+    if host.is_empty() {
+        return err("it is empty; give the mail server's name or IP address".into());
+    }
+    let unbracketed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    if let Ok(address) = unbracketed.parse::<IpAddr>() {
+        return Ok(Target::Address(address));
+    }
+    if host.len() > MAX_HOST_LEN {
+        return err(format!("it is longer than {MAX_HOST_LEN} characters; give a DNS name"));
+    }
+    let valid = host.split('.').enumerate().all(|(i, label)| {
+        let trailing_dot = i > 0 && label.is_empty() && host.ends_with('.');
+        trailing_dot
+            || (!label.is_empty()
+                && label.len() <= 63
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    });
+    if !valid {
+        return err(format!(
+            "{host:?} is neither an IP address nor a DNS name; use letters, digits, '-' and '.' \
+             (internationalised names in their xn-- form)"
+        ));
+    }
+    Ok(Target::Name(host.to_string()))
+}
+
+/// Checks the port: 0 is not a port anything listens on.
+pub fn port(port: u16) -> Result<u16, SettingError> {
+    match port {
+        0 => Err(SettingError::new(Setting::Port, "0 is not a usable port; give 1 to 65535")),
+        p => Ok(p),
+    }
+}
+
+/// Checks the timeout: the spec allows 1 to 900 seconds.
+pub fn timeout(seconds: u32) -> Result<u32, SettingError> {
+    if (MIN_TIMEOUT_SECONDS..=MAX_TIMEOUT_SECONDS).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(SettingError::new(
+            Setting::Timeout,
+            format!(
+                "{seconds} seconds is out of range; give a whole number of seconds from \
+                 {MIN_TIMEOUT_SECONDS} to {MAX_TIMEOUT_SECONDS}"
+            ),
+        ))
+    }
+}
+
+/// Checks the HELO ident: the spec allows ASCII only; CR, LF or a space would let it inject
+/// commands or split the EHLO line.
+pub fn helo(ident: &str) -> Result<&str, SettingError> {
+    let err = |problem: &str| Err(SettingError::new(Setting::Helo, problem));
+    if ident.is_empty() {
+        return err("it is empty; give this machine's DNS name, e.g. probe.example.com");
+    }
+    if ident.len() > MAX_HELO_LEN {
+        return err("it is longer than 255 characters; give a DNS name");
+    }
+    if ident.bytes().any(|b| b == b'\r' || b == b'\n') {
+        return err("it contains a line break (CR or LF); give a single DNS name");
+    }
+    if !ident.is_ascii() {
+        return err("it contains non-ASCII characters; the spec allows ASCII only");
+    }
+    if !ident.bytes().all(|b| b.is_ascii_graphic()) {
+        return err("it contains spaces or control characters; give a single DNS name");
+    }
+    Ok(ident)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(host("127.0.0.1"), Ok(Target::Address([127, 0, 0, 1].into())));
+        assert_eq!(host("::1"), Ok(Target::Address("::1".parse().unwrap())));
+        assert_eq!(host("[::1]"), Ok(Target::Address("::1".parse().unwrap())));
+        assert_eq!(host("mail.example.com"), Ok(Target::Name("mail.example.com".into())));
+        assert_eq!(host("mail.example.com."), Ok(Target::Name("mail.example.com.".into())));
+        for bad in ["", "mail example", "a..b", ".a", "mail\r\n.example", "mäil.example"] {
+            let e = host(bad).unwrap_err();
+            assert_eq!(e.setting, Setting::Host, "{bad:?}");
+        }
+        assert!(host(&"a".repeat(300)).is_err());
+    }
+
+    #[test]
+    fn ports() {
+        assert!(port(0).unwrap_err().problem.contains("1 to 65535"));
+        assert_eq!(port(25), Ok(25));
+    }
+
+    #[test]
+    fn timeouts() {
+        assert!(timeout(0).is_err());
+        assert!(timeout(901).unwrap_err().problem.contains("1 to 900"));
+        assert_eq!(timeout(1), Ok(1));
+        assert_eq!(timeout(900), Ok(900));
+    }
+
+    #[test]
+    fn helos() {
+        assert_eq!(helo("probe.example"), Ok("probe.example"));
+        assert_eq!(helo("[127.0.0.1]"), Ok("[127.0.0.1]"));
+        for bad in ["", "a\r\nMAIL FROM:<x>", "a b", "prübe", "a\tb"] {
+            assert_eq!(helo(bad).unwrap_err().setting, Setting::Helo, "{bad:?}");
+        }
+        assert!(helo("a\nb").unwrap_err().problem.contains("line break"));
+    }
+
+    #[test]
+    fn error_names_the_setting() {
+        let e = timeout(0).unwrap_err();
+        assert!(e.to_string().contains("timeout-seconds"));
+        assert_eq!(e.setting.flag(), "--timeout");
+    }
+}

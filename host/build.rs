@@ -1,0 +1,58 @@
+//! Builds the guest component for `wasm32-wasip2` so that a plain `cargo build` at the root
+//! yields a host with the component embedded, with no manual step in between.
+//!
+//! The nested cargo uses its own target directory: the outer build holds the lock on the
+//! usual one. The guest uses the size-optimised `guest` profile whatever the host's profile.
+
+use std::env;
+use std::path::PathBuf;
+use std::process::Command;
+
+const TARGET: &str = "wasm32-wasip2";
+const PROFILE: &str = "guest";
+
+fn main() {
+    let host_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let root = host_dir.parent().expect("host/ sits in the workspace root").to_path_buf();
+    for path in ["guest/src", "guest/Cargo.toml", "wit", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", root.join(path).display());
+    }
+    println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
+
+    let target_dir = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("guest");
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(&root)
+        .args(["build", "--package", "smtp-sensor-guest", "--lib"])
+        .args(["--target", TARGET, "--profile", PROFILE, "--target-dir"])
+        .arg(&target_dir);
+    // Flags meant for the host build must not leak into the wasm build.
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_PRIMARY_PACKAGE",
+        "RUSTC_WORKSPACE_WRAPPER",
+    ] {
+        build.env_remove(var);
+    }
+    let status = build.status().expect("could not run cargo to build the guest component");
+    if !status.success() {
+        panic!(
+            "building the guest component failed (see above). It needs the {TARGET} target \
+             (`rustup target add {TARGET}`) and, for TLS, clang (`apt-get install clang`); \
+             `scripts/setup` installs both."
+        );
+    }
+    let wasm = target_dir.join(TARGET).join(PROFILE).join("smtp_sensor_guest.wasm");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("smtp_sensor.wasm");
+    std::fs::copy(&wasm, &out)
+        .unwrap_or_else(|e| panic!("could not copy {}: {e}", wasm.display()));
+    println!("cargo:rustc-env=SMTP_SENSOR_COMPONENT_PATH={}", out.display());
+}

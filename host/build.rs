@@ -13,8 +13,17 @@ const PROFILE: &str = "guest";
 
 fn main() {
     let host_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let root = host_dir.parent().expect("host/ sits in the workspace root").to_path_buf();
-    for path in ["guest/src", "guest/Cargo.toml", "wit", "Cargo.toml", "Cargo.lock"] {
+    let root = host_dir
+        .parent()
+        .expect("host/ sits in the workspace root")
+        .to_path_buf();
+    for path in [
+        "guest/src",
+        "guest/Cargo.toml",
+        "wit",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(path).display());
     }
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
@@ -42,7 +51,9 @@ fn main() {
     ] {
         build.env_remove(var);
     }
-    let status = build.status().expect("could not run cargo to build the guest component");
+    let status = build
+        .status()
+        .expect("could not run cargo to build the guest component");
     if !status.success() {
         panic!(
             "building the guest component failed (see above). It needs the {TARGET} target \
@@ -50,9 +61,14 @@ fn main() {
              `scripts/setup` installs both."
         );
     }
-    let wasm = target_dir.join(TARGET).join(PROFILE).join("smtp_sensor_guest.wasm");
+    let wasm = target_dir
+        .join(TARGET)
+        .join(PROFILE)
+        .join("smtp_sensor_guest.wasm");
     let out = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("smtp_sensor.wasm");
-    std::fs::copy(&wasm, &out)
-        .unwrap_or_else(|e| panic!("could not copy {}: {e}", wasm.display()));
-    println!("cargo:rustc-env=SMTP_SENSOR_COMPONENT_PATH={}", out.display());
+    std::fs::copy(&wasm, &out).unwrap_or_else(|e| panic!("could not copy {}: {e}", wasm.display()));
+    println!(
+        "cargo:rustc-env=SMTP_SENSOR_COMPONENT_PATH={}",
+        out.display()
+    );
 }

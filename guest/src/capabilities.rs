@@ -13,14 +13,19 @@ pub fn parse_ehlo(reply: &Reply) -> Vec<Capability> {
         .filter_map(|line| {
             let mut words = line.split_ascii_whitespace();
             let keyword = words.next()?.to_ascii_uppercase();
-            Some(Capability { keyword, params: words.map(str::to_string).collect() })
+            Some(Capability {
+                keyword,
+                params: words.map(str::to_string).collect(),
+            })
         })
         .collect()
 }
 
 /// The capability with this keyword, whatever case the server used.
 pub fn find<'a>(capabilities: &'a [Capability], keyword: &str) -> Option<&'a Capability> {
-    capabilities.iter().find(|c| c.keyword.eq_ignore_ascii_case(keyword))
+    capabilities
+        .iter()
+        .find(|c| c.keyword.eq_ignore_ascii_case(keyword))
 }
 
 #[cfg(test)]
@@ -29,12 +34,20 @@ mod tests {
     use crate::reply::make_reply;
 
     fn ehlo(lines: &[&str]) -> Vec<Capability> {
-        parse_ehlo(&make_reply(250, lines.iter().map(|s| s.to_string()).collect()))
+        parse_ehlo(&make_reply(
+            250,
+            lines.iter().map(|s| s.to_string()).collect(),
+        ))
     }
 
     #[test]
     fn keywords_upper_cased_params_kept() {
-        let caps = ehlo(&["mail.example hello", "size 10240000", "auth PLAIN login", "8BITMIME"]);
+        let caps = ehlo(&[
+            "mail.example hello",
+            "size 10240000",
+            "auth PLAIN login",
+            "8BITMIME",
+        ]);
         assert_eq!(caps.len(), 3);
         assert_eq!(caps[0].keyword, "SIZE");
         assert_eq!(caps[0].params, ["10240000"]);

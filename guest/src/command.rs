@@ -38,8 +38,14 @@ mod tests {
 
     #[test]
     fn wire_forms() {
-        assert_eq!(Command::Ehlo("probe.example").to_wire(), b"EHLO probe.example\r\n");
-        assert_eq!(Command::Helo("probe.example").to_wire(), b"HELO probe.example\r\n");
+        assert_eq!(
+            Command::Ehlo("probe.example").to_wire(),
+            b"EHLO probe.example\r\n"
+        );
+        assert_eq!(
+            Command::Helo("probe.example").to_wire(),
+            b"HELO probe.example\r\n"
+        );
         assert_eq!(Command::Quit.to_wire(), b"QUIT\r\n");
     }
 }

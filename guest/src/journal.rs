@@ -15,13 +15,19 @@ pub struct Journal {
 impl Journal {
     /// A journal that records the transcript only when `keep_transcript` is set.
     pub fn new(keep_transcript: bool) -> Self {
-        Self { keep_transcript, ..Self::default() }
+        Self {
+            keep_transcript,
+            ..Self::default()
+        }
     }
 
     /// Records that `phase` ran from `started` to `ended`.
     pub fn timing(&mut self, phase: Phase, started: Duration, ended: Duration) {
         let milliseconds = millis(ended.saturating_sub(started));
-        self.timings.push(PhaseTiming { phase, milliseconds });
+        self.timings.push(PhaseTiming {
+            phase,
+            milliseconds,
+        });
     }
 
     /// Records a line the check sent. Callers pass secrets already redacted.
@@ -42,7 +48,11 @@ impl Journal {
     fn line(&mut self, at: Duration, direction: Direction, text: impl Into<String>) {
         if self.keep_transcript {
             let text = text.into();
-            self.transcript.push(TranscriptLine { at_milliseconds: millis(at), direction, text });
+            self.transcript.push(TranscriptLine {
+                at_milliseconds: millis(at),
+                direction,
+                text,
+            });
         }
     }
 
@@ -65,7 +75,11 @@ mod tests {
     fn transcript_only_when_asked() {
         let mut off = Journal::new(false);
         off.client(Duration::ZERO, "EHLO x");
-        off.timing(Phase::Ehlo, Duration::from_millis(1), Duration::from_micros(3500));
+        off.timing(
+            Phase::Ehlo,
+            Duration::from_millis(1),
+            Duration::from_micros(3500),
+        );
         let (timings, transcript) = off.into_parts();
         assert!(transcript.is_empty());
         assert_eq!(timings[0].milliseconds, 2.5);

@@ -23,10 +23,7 @@ mod bindings {
         world: "smtp-sensor",
         path: "../wit",
         additional_derives: [PartialEq],
-        pub_export_macro: true,
     });
 }
 
 pub use bindings::smtp_sensor::probe::types as wit;
-#[cfg(target_arch = "wasm32")]
-pub(crate) use bindings::{export, Guest};

@@ -15,8 +15,13 @@ pub struct Context<'a> {
 
 /// The message of a successful check.
 pub fn for_success(context: Context, banner: Option<&Reply>, response_ms: f64) -> String {
-    let greeting = banner.map(|b| format!(": {}", reply_text(b))).unwrap_or_default();
-    format!("{} answered in {response_ms:.1} ms{greeting}", context.server)
+    let greeting = banner
+        .map(|b| format!(": {}", reply_text(b)))
+        .unwrap_or_default();
+    format!(
+        "{} answered in {response_ms:.1} ms{greeting}",
+        context.server
+    )
 }
 
 /// The message of a failed check.
@@ -30,7 +35,9 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
             format!("{server}: connection refused (nothing is listening on that port)")
         }
         ErrorKind::ConnectFailed(why) => format!("{server}: could not connect: {why}"),
-        ErrorKind::AccessDenied(why) => format!("{server}: the sandbox denied the connection: {why}"),
+        ErrorKind::AccessDenied(why) => {
+            format!("{server}: the sandbox denied the connection: {why}")
+        }
         ErrorKind::Timeout => format!(
             "{server}: timed out after {} s {doing}",
             context.timeout_seconds
@@ -39,7 +46,11 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
             format!("{server}: the server closed the connection {doing}")
         }
         ErrorKind::UnexpectedReply(reply) => {
-            format!("{server}: {} was refused: {}", command_of(failure.phase), reply_text(reply))
+            format!(
+                "{server}: {} was refused: {}",
+                command_of(failure.phase),
+                reply_text(reply)
+            )
         }
         ErrorKind::ProtocolViolation(what) => format!("{server}: protocol error {doing}: {what}"),
         ErrorKind::TlsNotOffered => format!("{server}: the server does not offer STARTTLS"),
@@ -64,7 +75,12 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
 /// A reply as one line: code, then every line's text joined, e.g.
 /// `554 5.3.2 no service | try later`.
 pub fn reply_text(reply: &Reply) -> String {
-    let text: Vec<&str> = reply.lines.iter().map(String::as_str).filter(|l| !l.is_empty()).collect();
+    let text: Vec<&str> = reply
+        .lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.is_empty())
+        .collect();
     if text.is_empty() {
         reply.code.to_string()
     } else {
@@ -112,12 +128,18 @@ mod tests {
     use super::*;
     use crate::reply::make_reply;
 
-    const CONTEXT: Context = Context { server: "mail.example:25", timeout_seconds: 5 };
+    const CONTEXT: Context = Context {
+        server: "mail.example:25",
+        timeout_seconds: 5,
+    };
 
     #[test]
     fn refusal_carries_the_servers_words() {
         let reply = make_reply(554, vec!["5.3.2 no service".into(), "try later".into()]);
-        let failure = Failure { phase: Phase::Banner, kind: ErrorKind::UnexpectedReply(reply) };
+        let failure = Failure {
+            phase: Phase::Banner,
+            kind: ErrorKind::UnexpectedReply(reply),
+        };
         assert_eq!(
             for_failure(CONTEXT, &failure),
             "mail.example:25: the connection was refused: 554 5.3.2 no service | try later"
@@ -126,14 +148,23 @@ mod tests {
 
     #[test]
     fn timeout_names_phase_and_seconds() {
-        let failure = Failure { phase: Phase::Banner, kind: ErrorKind::Timeout };
+        let failure = Failure {
+            phase: Phase::Banner,
+            kind: ErrorKind::Timeout,
+        };
         let message = for_failure(CONTEXT, &failure);
-        assert!(message.contains("timed out after 5 s waiting for the greeting"), "{message}");
+        assert!(
+            message.contains("timed out after 5 s waiting for the greeting"),
+            "{message}"
+        );
     }
 
     #[test]
     fn refused_connection_says_refused() {
-        let failure = Failure { phase: Phase::Connect, kind: ErrorKind::ConnectionRefused };
+        let failure = Failure {
+            phase: Phase::Connect,
+            kind: ErrorKind::ConnectionRefused,
+        };
         assert!(for_failure(CONTEXT, &failure).contains("refused"));
     }
 

@@ -35,10 +35,16 @@ impl fmt::Display for ReplyError {
                 "the server sent a reply line longer than {MAX_REPLY_LINE_LEN} bytes without a line end"
             ),
             Self::TooManyLines => {
-                write!(f, "the server sent a reply of more than {MAX_REPLY_LINES} lines")
+                write!(
+                    f,
+                    "the server sent a reply of more than {MAX_REPLY_LINES} lines"
+                )
             }
             Self::Malformed(line) => {
-                write!(f, "the server sent a line that is not an SMTP reply: {line:?}")
+                write!(
+                    f,
+                    "the server sent a line that is not an SMTP reply: {line:?}"
+                )
             }
             Self::CodeChanged { first, later } => write!(
                 f,
@@ -107,7 +113,10 @@ impl ReplyParser {
             on_line(&line);
             let first = *self.code.get_or_insert(line.code);
             if first != line.code {
-                return Err(ReplyError::CodeChanged { first, later: line.code });
+                return Err(ReplyError::CodeChanged {
+                    first,
+                    later: line.code,
+                });
             }
             self.lines.push(line.text);
             if line.last {
@@ -124,8 +133,14 @@ impl ReplyParser {
 
 /// Builds a reply from its code and line texts, parsing the enhanced code of the first line.
 pub fn make_reply(code: u16, lines: Vec<String>) -> Reply {
-    let enhanced_code = lines.first().and_then(|text| parse_enhanced_code(code, text));
-    Reply { code, enhanced_code, lines }
+    let enhanced_code = lines
+        .first()
+        .and_then(|text| parse_enhanced_code(code, text));
+    Reply {
+        code,
+        enhanced_code,
+        lines,
+    }
 }
 
 /// Parses one line (with its LF, and CR if any) into code, continuation flag and text.
@@ -141,7 +156,9 @@ fn parse_line(raw: &[u8]) -> Result<ReplyLine, ReplyError> {
     if !valid_code {
         return Err(malformed());
     }
-    let code = digits.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+    let code = digits
+        .iter()
+        .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
     let (last, text) = match line.get(3) {
         None => (true, &[][..]),
         Some(b' ') => (true, &line[4..]),
@@ -249,7 +266,11 @@ mod tests {
         let replies = parse_all(b"550 5.7.1 Relaying denied\r\n451 5.1.1 mismatch\r\n").unwrap();
         assert_eq!(
             replies[0].enhanced_code,
-            Some(EnhancedCode { class: 5, subject: 7, detail: 1 })
+            Some(EnhancedCode {
+                class: 5,
+                subject: 7,
+                detail: 1
+            })
         );
         assert_eq!(replies[0].lines, ["5.7.1 Relaying denied"]);
         assert_eq!(replies[1].enhanced_code, None);
@@ -262,13 +283,23 @@ mod tests {
         }
         assert_eq!(
             parse_enhanced_code(250, "2.0.0"),
-            Some(EnhancedCode { class: 2, subject: 0, detail: 0 })
+            Some(EnhancedCode {
+                class: 2,
+                subject: 0,
+                detail: 0
+            })
         );
     }
 
     #[test]
     fn malformed_lines_are_errors() {
-        for input in [&b"hello\r\n"[..], b"22\r\n", b"620 x\r\n", b"2x0 x\r\n", b"250x\r\n"] {
+        for input in [
+            &b"hello\r\n"[..],
+            b"22\r\n",
+            b"620 x\r\n",
+            b"2x0 x\r\n",
+            b"250x\r\n",
+        ] {
             assert!(
                 matches!(parse_all(input), Err(ReplyError::Malformed(_))),
                 "{input:?}"
@@ -280,7 +311,10 @@ mod tests {
     fn code_change_within_reply_is_an_error() {
         assert_eq!(
             parse_all(b"250-a\r\n251 b\r\n"),
-            Err(ReplyError::CodeChanged { first: 250, later: 251 })
+            Err(ReplyError::CodeChanged {
+                first: 250,
+                later: 251
+            })
         );
     }
 
@@ -310,7 +344,9 @@ mod tests {
         let mut parser = ReplyParser::new();
         parser.push(b"250-a\r\n250 b\r\n");
         let mut seen = Vec::new();
-        parser.next_reply(|line| seen.push(line.raw.clone())).unwrap();
+        parser
+            .next_reply(|line| seen.push(line.raw.clone()))
+            .unwrap();
         assert_eq!(seen, ["250-a", "250 b"]);
     }
 }

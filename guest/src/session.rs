@@ -59,6 +59,20 @@ pub struct Outcome {
     pub journal: Journal,
 }
 
+impl Outcome {
+    /// The outcome of a check that failed before any dialogue (settings, lookup, connect).
+    pub fn failed_early(failure: Failure, at: Duration, journal: Journal) -> Self {
+        Outcome {
+            verdict: Err(failure),
+            verdict_at: at,
+            banner: None,
+            last_reply: None,
+            capabilities: Vec::new(),
+            journal,
+        }
+    }
+}
+
 /// One SMTP dialogue over one connection.
 #[derive(Debug)]
 pub struct Session {
@@ -116,7 +130,8 @@ impl Session {
 
     /// The dialogue's own deadline, earlier than the check's: QUIT only gets a short grace.
     pub fn timeout_at(&self) -> Option<Duration> {
-        (self.state == State::Quit).then(|| self.phase_started + Duration::from_millis(QUIT_GRACE_MS))
+        (self.state == State::Quit)
+            .then(|| self.phase_started + Duration::from_millis(QUIT_GRACE_MS))
     }
 
     /// Bytes from the server.
@@ -127,7 +142,9 @@ impl Session {
         self.parser.push(bytes);
         while self.state != State::Closed {
             let journal = &mut self.journal;
-            let next = self.parser.next_reply(|line| journal.server(now, line.raw.as_str()));
+            let next = self
+                .parser
+                .next_reply(|line| journal.server(now, line.raw.as_str()));
             match next {
                 Ok(Some(reply)) => self.handle_reply(now, reply),
                 Ok(None) => break,
@@ -159,7 +176,13 @@ impl Session {
         let (verdict, verdict_at) = self.verdict.unwrap_or_else(|| {
             // Only reachable if the caller stops early; say so rather than claim success.
             let kind = ErrorKind::ProtocolViolation("the dialogue ended before a verdict".into());
-            (Err(Failure { phase: self.state.phase(), kind }), self.phase_started)
+            (
+                Err(Failure {
+                    phase: self.state.phase(),
+                    kind,
+                }),
+                self.phase_started,
+            )
         });
         Outcome {
             verdict,
@@ -233,7 +256,8 @@ impl Session {
 
     fn enter(&mut self, now: Duration, next: State) {
         if next.phase() != self.state.phase() {
-            self.journal.timing(self.state.phase(), self.phase_started, now);
+            self.journal
+                .timing(self.state.phase(), self.phase_started, now);
             self.phase_started = now;
         }
         self.state = next;
@@ -251,14 +275,18 @@ impl Session {
 
     /// Records a failure of the current phase; the first verdict stands.
     fn fail(&mut self, now: Duration, kind: ErrorKind) {
-        let failure = Failure { phase: self.state.phase(), kind };
+        let failure = Failure {
+            phase: self.state.phase(),
+            kind,
+        };
         self.verdict.get_or_insert((Err(failure), now));
     }
 
     /// Ends the dialogue, timing the phase it ends in.
     fn close(&mut self, now: Duration) {
         if self.state != State::Closed {
-            self.journal.timing(self.state.phase(), self.phase_started, now);
+            self.journal
+                .timing(self.state.phase(), self.phase_started, now);
             self.state = State::Closed;
             self.phase_started = now;
         }
@@ -281,7 +309,10 @@ mod tests {
 
     impl Harness {
         fn new() -> Self {
-            Self { session: Session::new("probe.example", Journal::new(true), Duration::ZERO), now: Duration::ZERO }
+            Self {
+                session: Session::new("probe.example", Journal::new(true), Duration::ZERO),
+                now: Duration::ZERO,
+            }
         }
 
         /// The server says `text`; returns what the client sent in answer.
@@ -300,26 +331,53 @@ mod tests {
     #[test]
     fn healthy_server() {
         let mut h = Harness::new();
-        assert_eq!(h.server("220-mail.example ESMTP\r\n220 welcome\r\n"), "EHLO probe.example\r\n");
-        assert_eq!(h.server("250-mail.example\r\n250-PIPELINING\r\n250 starttls\r\n"), "QUIT\r\n");
-        assert_eq!(h.session.timeout_at(), Some(2 * MS + Duration::from_millis(QUIT_GRACE_MS)));
+        assert_eq!(
+            h.server("220-mail.example ESMTP\r\n220 welcome\r\n"),
+            "EHLO probe.example\r\n"
+        );
+        assert_eq!(
+            h.server("250-mail.example\r\n250-PIPELINING\r\n250 starttls\r\n"),
+            "QUIT\r\n"
+        );
+        assert_eq!(
+            h.session.timeout_at(),
+            Some(2 * MS + Duration::from_millis(QUIT_GRACE_MS))
+        );
         assert_eq!(h.server("221 bye\r\n"), "");
         assert!(h.session.is_closed());
         let outcome = h.outcome();
         assert_eq!(outcome.verdict, Ok(()));
         assert_eq!(outcome.verdict_at, 2 * MS);
-        assert_eq!(outcome.banner.unwrap().lines, ["mail.example ESMTP", "welcome"]);
+        assert_eq!(
+            outcome.banner.unwrap().lines,
+            ["mail.example ESMTP", "welcome"]
+        );
         assert_eq!(outcome.last_reply.unwrap().code, 221);
-        let keywords: Vec<_> = outcome.capabilities.iter().map(|c| c.keyword.as_str()).collect();
+        let keywords: Vec<_> = outcome
+            .capabilities
+            .iter()
+            .map(|c| c.keyword.as_str())
+            .collect();
         assert_eq!(keywords, ["PIPELINING", "STARTTLS"]);
         let (timings, transcript) = outcome.journal.into_parts();
         let phases: Vec<_> = timings.iter().map(|t| (t.phase, t.milliseconds)).collect();
-        assert_eq!(phases, [(Phase::Banner, 1.0), (Phase::Ehlo, 1.0), (Phase::Quit, 1.0)]);
+        assert_eq!(
+            phases,
+            [(Phase::Banner, 1.0), (Phase::Ehlo, 1.0), (Phase::Quit, 1.0)]
+        );
         let texts: Vec<_> = transcript.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(
             texts,
-            ["220-mail.example ESMTP", "220 welcome", "EHLO probe.example", "250-mail.example",
-             "250-PIPELINING", "250 starttls", "QUIT", "221 bye"]
+            [
+                "220-mail.example ESMTP",
+                "220 welcome",
+                "EHLO probe.example",
+                "250-mail.example",
+                "250-PIPELINING",
+                "250 starttls",
+                "QUIT",
+                "221 bye"
+            ]
         );
     }
 
@@ -328,7 +386,10 @@ mod tests {
         for code in ["500", "502"] {
             let mut h = Harness::new();
             h.server("220 old.example\r\n");
-            assert_eq!(h.server(&format!("{code} what?\r\n")), "HELO probe.example\r\n");
+            assert_eq!(
+                h.server(&format!("{code} what?\r\n")),
+                "HELO probe.example\r\n"
+            );
             assert_eq!(h.server("250 old.example\r\n"), "QUIT\r\n");
             let outcome = h.outcome();
             assert_eq!(outcome.verdict, Ok(()));
@@ -344,7 +405,9 @@ mod tests {
         assert_eq!(h.server("550 5.7.1 go away\r\n"), "QUIT\r\n");
         let failure = h.outcome().verdict.unwrap_err();
         assert_eq!(failure.phase, Phase::Ehlo);
-        let ErrorKind::UnexpectedReply(reply) = failure.kind else { panic!() };
+        let ErrorKind::UnexpectedReply(reply) = failure.kind else {
+            panic!()
+        };
         assert_eq!(reply.code, 550);
         assert_eq!(reply.lines, ["5.7.1 go away"]);
     }
@@ -356,7 +419,10 @@ mod tests {
         assert_eq!(h.server("451 4.3.0 try later\r\n"), "QUIT\r\n");
         let failure = h.outcome().verdict.unwrap_err();
         assert_eq!(failure.phase, Phase::Ehlo);
-        assert!(matches!(failure.kind, ErrorKind::UnexpectedReply(Reply { code: 451, .. })));
+        assert!(matches!(
+            failure.kind,
+            ErrorKind::UnexpectedReply(Reply { code: 451, .. })
+        ));
     }
 
     #[test]
@@ -367,7 +433,10 @@ mod tests {
         let outcome = h.outcome();
         let failure = outcome.verdict.unwrap_err();
         assert_eq!(failure.phase, Phase::Banner);
-        assert!(matches!(failure.kind, ErrorKind::UnexpectedReply(Reply { code: 554, .. })));
+        assert!(matches!(
+            failure.kind,
+            ErrorKind::UnexpectedReply(Reply { code: 554, .. })
+        ));
         assert_eq!(outcome.banner.unwrap().code, 554);
     }
 
@@ -407,7 +476,13 @@ mod tests {
         let mut h = Harness::new();
         h.session.handle_timeout(5 * MS);
         let outcome = h.outcome();
-        assert_eq!(outcome.verdict.unwrap_err(), Failure { phase: Phase::Banner, kind: ErrorKind::Timeout });
+        assert_eq!(
+            outcome.verdict.unwrap_err(),
+            Failure {
+                phase: Phase::Banner,
+                kind: ErrorKind::Timeout
+            }
+        );
         let (timings, _) = outcome.journal.into_parts();
         assert_eq!(timings[0].phase, Phase::Banner);
         assert_eq!(timings[0].milliseconds, 5.0);
@@ -417,7 +492,13 @@ mod tests {
         h.server("250-mail.example\r\n250-PIPE");
         h.session.handle_close(h.now, "eof");
         let failure = h.outcome().verdict.unwrap_err();
-        assert_eq!(failure, Failure { phase: Phase::Ehlo, kind: ErrorKind::ConnectionClosed });
+        assert_eq!(
+            failure,
+            Failure {
+                phase: Phase::Ehlo,
+                kind: ErrorKind::ConnectionClosed
+            }
+        );
     }
 
     #[test]
@@ -426,7 +507,9 @@ mod tests {
         assert_eq!(h.server("SSH-2.0-OpenSSH_9.2\r\n"), "");
         assert!(h.session.is_closed());
         let failure = h.outcome().verdict.unwrap_err();
-        let ErrorKind::ProtocolViolation(what) = failure.kind else { panic!() };
+        let ErrorKind::ProtocolViolation(what) = failure.kind else {
+            panic!()
+        };
         assert!(what.contains("SSH-2.0-OpenSSH_9.2"), "{what}");
     }
 
@@ -436,7 +519,9 @@ mod tests {
         assert_eq!(h.server("220 hi\r\n250 unasked\r\n"), "");
         let failure = h.outcome().verdict.unwrap_err();
         assert_eq!(failure.phase, Phase::Ehlo);
-        let ErrorKind::ProtocolViolation(what) = failure.kind else { panic!() };
+        let ErrorKind::ProtocolViolation(what) = failure.kind else {
+            panic!()
+        };
         assert!(what.contains("before the check's command"), "{what}");
     }
 
@@ -447,7 +532,9 @@ mod tests {
         h.server(&long);
         assert!(h.session.is_closed());
         let failure = h.outcome().verdict.unwrap_err();
-        assert!(matches!(failure.kind, ErrorKind::ProtocolViolation(ref w) if w.contains("longer than")));
+        assert!(
+            matches!(failure.kind, ErrorKind::ProtocolViolation(ref w) if w.contains("longer than"))
+        );
     }
 
     #[test]

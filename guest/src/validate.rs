@@ -52,16 +52,26 @@ pub struct SettingError {
 
 impl SettingError {
     fn new(setting: Setting, problem: impl Into<String>) -> Self {
-        Self { setting, problem: problem.into() }
+        Self {
+            setting,
+            problem: problem.into(),
+        }
     }
 }
 
 /// Names the setting as the contract does; the CLI names it by `Setting::flag` instead.
 impl fmt::Display for SettingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid setting {}: {}", self.setting.field(), self.problem)
+        write!(
+            f,
+            "invalid setting {}: {}",
+            self.setting.field(),
+            self.problem
+        )
     }
 }
+
+impl std::error::Error for SettingError {}
 
 /// What the host setting names: an address to connect to directly, or a name to look up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,19 +88,26 @@ pub fn host(host: &str) -> Result<Target, SettingError> {
     if host.is_empty() {
         return err("it is empty; give the mail server's name or IP address".into());
     }
-    let unbracketed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let unbracketed = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
     if let Ok(address) = unbracketed.parse::<IpAddr>() {
         return Ok(Target::Address(address));
     }
     if host.len() > MAX_HOST_LEN {
-        return err(format!("it is longer than {MAX_HOST_LEN} characters; give a DNS name"));
+        return err(format!(
+            "it is longer than {MAX_HOST_LEN} characters; give a DNS name"
+        ));
     }
     let valid = host.split('.').enumerate().all(|(i, label)| {
         let trailing_dot = i > 0 && label.is_empty() && host.ends_with('.');
         trailing_dot
             || (!label.is_empty()
                 && label.len() <= 63
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
     });
     if !valid {
         return err(format!(
@@ -104,7 +121,10 @@ pub fn host(host: &str) -> Result<Target, SettingError> {
 /// Checks the port: 0 is not a port anything listens on.
 pub fn port(port: u16) -> Result<u16, SettingError> {
     match port {
-        0 => Err(SettingError::new(Setting::Port, "0 is not a usable port; give 1 to 65535")),
+        0 => Err(SettingError::new(
+            Setting::Port,
+            "0 is not a usable port; give 1 to 65535",
+        )),
         p => Ok(p),
     }
 }
@@ -152,12 +172,28 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(host("127.0.0.1"), Ok(Target::Address([127, 0, 0, 1].into())));
+        assert_eq!(
+            host("127.0.0.1"),
+            Ok(Target::Address([127, 0, 0, 1].into()))
+        );
         assert_eq!(host("::1"), Ok(Target::Address("::1".parse().unwrap())));
         assert_eq!(host("[::1]"), Ok(Target::Address("::1".parse().unwrap())));
-        assert_eq!(host("mail.example.com"), Ok(Target::Name("mail.example.com".into())));
-        assert_eq!(host("mail.example.com."), Ok(Target::Name("mail.example.com.".into())));
-        for bad in ["", "mail example", "a..b", ".a", "mail\r\n.example", "mäil.example"] {
+        assert_eq!(
+            host("mail.example.com"),
+            Ok(Target::Name("mail.example.com".into()))
+        );
+        assert_eq!(
+            host("mail.example.com."),
+            Ok(Target::Name("mail.example.com.".into()))
+        );
+        for bad in [
+            "",
+            "mail example",
+            "a..b",
+            ".a",
+            "mail\r\n.example",
+            "mäil.example",
+        ] {
             let e = host(bad).unwrap_err();
             assert_eq!(e.setting, Setting::Host, "{bad:?}");
         }

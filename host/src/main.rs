@@ -1,1 +1,7 @@
-fn main() {}
+//! `smtp-sensor`: check an SMTP server with the sandboxed smtp-sensor component.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

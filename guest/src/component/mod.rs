@@ -1,0 +1,18 @@
+//! The component's export: the WIT `check` function, over WASI sockets and clocks.
+
+mod check;
+mod net;
+
+use crate::bindings::{Guest, export};
+use crate::wit::{CheckResult, Settings};
+
+/// The component's implementation of the `smtp-sensor` world.
+struct Component;
+
+impl Guest for Component {
+    fn check(settings: Settings) -> CheckResult {
+        check::run(settings)
+    }
+}
+
+export!(Component with_types_in crate::bindings);

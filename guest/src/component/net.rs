@@ -1,0 +1,197 @@
+//! The thin I/O layer over `wasi:sockets`: name lookup, connect, read and write, each bounded
+//! by a deadline on the monotonic clock. Every wait polls the operation together with a
+//! timer, so a silent or dripping server can never hold the check past its deadline.
+
+use std::net::IpAddr;
+use wasip2::clocks::monotonic_clock;
+use wasip2::io::poll::{Pollable, poll};
+use wasip2::io::streams::{InputStream, OutputStream, StreamError};
+use wasip2::sockets::instance_network::instance_network;
+use wasip2::sockets::ip_name_lookup::resolve_addresses;
+use wasip2::sockets::network::{
+    ErrorCode, IpAddress, IpAddressFamily, IpSocketAddress, Ipv4SocketAddress, Ipv6SocketAddress,
+};
+use wasip2::sockets::tcp::TcpSocket;
+use wasip2::sockets::tcp_create_socket::create_tcp_socket;
+
+use crate::limits::READ_CHUNK;
+
+/// A point on the monotonic clock, in nanoseconds.
+pub type Instant = u64;
+
+/// Now, on the monotonic clock.
+pub fn now() -> Instant {
+    monotonic_clock::now()
+}
+
+/// Why an I/O operation did not complete.
+#[derive(Debug)]
+pub enum IoError {
+    /// The deadline passed first.
+    Timeout,
+    /// The peer closed the stream.
+    Closed,
+    /// The operation failed; the text says how.
+    Failed(String),
+}
+
+/// Waits until `pollable` is ready or `deadline` passes; true when it is ready.
+fn wait(pollable: &Pollable, deadline: Instant) -> bool {
+    let timer = monotonic_clock::subscribe_instant(deadline);
+    poll(&[pollable, &timer]).contains(&0)
+}
+
+/// Resolves a host name to its addresses, in the resolver's order.
+pub fn resolve(name: &str, deadline: Instant) -> Result<Vec<IpAddr>, LookupError> {
+    let network = instance_network();
+    let stream = resolve_addresses(&network, name).map_err(LookupError::Failed)?;
+    let ready = stream.subscribe();
+    let mut addresses = Vec::new();
+    loop {
+        match stream.resolve_next_address() {
+            Ok(Some(address)) => addresses.push(from_wasi(address)),
+            Ok(None) => return Ok(addresses),
+            Err(ErrorCode::WouldBlock) => {
+                if !wait(&ready, deadline) {
+                    return Err(LookupError::Timeout);
+                }
+            }
+            Err(code) => return Err(LookupError::Failed(code)),
+        }
+    }
+}
+
+/// Why a name lookup failed.
+#[derive(Debug)]
+pub enum LookupError {
+    /// The deadline passed first.
+    Timeout,
+    /// The resolver answered with an error.
+    Failed(ErrorCode),
+}
+
+/// An open TCP connection. Fields drop in order: the streams before their socket.
+pub struct Connection {
+    input: InputStream,
+    output: OutputStream,
+    _socket: TcpSocket,
+}
+
+/// Opens a TCP connection to `address:port`, giving up at `deadline`.
+pub fn connect(address: IpAddr, port: u16, deadline: Instant) -> Result<Connection, ConnectError> {
+    let network = instance_network();
+    let family = match address {
+        IpAddr::V4(_) => IpAddressFamily::Ipv4,
+        IpAddr::V6(_) => IpAddressFamily::Ipv6,
+    };
+    let socket = create_tcp_socket(family).map_err(ConnectError::Failed)?;
+    socket
+        .start_connect(&network, to_wasi(address, port))
+        .map_err(ConnectError::Failed)?;
+    let ready = socket.subscribe();
+    let (input, output) = loop {
+        match socket.finish_connect() {
+            Ok(streams) => break streams,
+            Err(ErrorCode::WouldBlock) => {
+                if !wait(&ready, deadline) {
+                    return Err(ConnectError::Timeout);
+                }
+            }
+            Err(code) => return Err(ConnectError::Failed(code)),
+        }
+    };
+    drop(ready);
+    Ok(Connection {
+        input,
+        output,
+        _socket: socket,
+    })
+}
+
+/// Why a connection could not be opened.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// The deadline passed first.
+    Timeout,
+    /// The socket layer answered with an error.
+    Failed(ErrorCode),
+}
+
+impl Connection {
+    /// Reads what the server has sent, waiting for at least one byte until `deadline`.
+    pub fn read(&self, deadline: Instant) -> Result<Vec<u8>, IoError> {
+        loop {
+            match self.input.read(READ_CHUNK) {
+                Ok(bytes) if !bytes.is_empty() => return Ok(bytes),
+                Ok(_) => {
+                    if !wait(&self.input.subscribe(), deadline) {
+                        return Err(IoError::Timeout);
+                    }
+                }
+                Err(error) => return Err(stream_error(error)),
+            }
+        }
+    }
+
+    /// Writes all of `bytes` and flushes them, until `deadline`.
+    pub fn write_all(&self, mut bytes: &[u8], deadline: Instant) -> Result<(), IoError> {
+        let ready = self.output.subscribe();
+        while !bytes.is_empty() {
+            let permitted = self.output.check_write().map_err(stream_error)?;
+            if permitted == 0 {
+                if !wait(&ready, deadline) {
+                    return Err(IoError::Timeout);
+                }
+                continue;
+            }
+            let n = bytes
+                .len()
+                .min(usize::try_from(permitted).unwrap_or(usize::MAX));
+            self.output.write(&bytes[..n]).map_err(stream_error)?;
+            bytes = &bytes[n..];
+        }
+        self.output.flush().map_err(stream_error)?;
+        // check_write fails or waits until the flush is done.
+        while self.output.check_write().map_err(stream_error)? == 0 {
+            if !wait(&ready, deadline) {
+                return Err(IoError::Timeout);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn stream_error(error: StreamError) -> IoError {
+    match error {
+        StreamError::Closed => IoError::Closed,
+        StreamError::LastOperationFailed(e) => IoError::Failed(e.to_debug_string()),
+    }
+}
+
+fn to_wasi(address: IpAddr, port: u16) -> IpSocketAddress {
+    match address {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            IpSocketAddress::Ipv4(Ipv4SocketAddress {
+                port,
+                address: (a, b, c, d),
+            })
+        }
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, e, f, g, h] = v6.segments();
+            IpSocketAddress::Ipv6(Ipv6SocketAddress {
+                port,
+                flow_info: 0,
+                address: (a, b, c, d, e, f, g, h),
+                scope_id: 0,
+            })
+        }
+    }
+}
+
+fn from_wasi(address: IpAddress) -> IpAddr {
+    match address {
+        IpAddress::Ipv4((a, b, c, d)) => IpAddr::from([a, b, c, d]),
+        IpAddress::Ipv6((a, b, c, d, e, f, g, h)) => IpAddr::from([a, b, c, d, e, f, g, h]),
+    }
+}

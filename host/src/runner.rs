@@ -1,0 +1,204 @@
+//! Loads the component and runs checks in fresh sandboxes.
+//!
+//! One engine per process (compiling is the expensive part; a ticker thread drives epoch
+//! interruption). Each check gets a new store: its own WASI context, memory cap and
+//! deadlines. A guest that traps, runs out of memory, or overstays its time becomes a
+//! `down` result that says so; the host itself never fails because of the guest.
+
+use crate::bindings::{SmtpSensor, SmtpSensorPre};
+use crate::sandbox::{self, Limits, NetworkPolicy};
+use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status};
+use smtp_sensor_guest::limits::channel;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::error::Context as _;
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// The component built with this host (see `build.rs`).
+pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("SMTP_SENSOR_COMPONENT_PATH"));
+
+/// How often the epoch ticks; a runaway guest is stopped within one tick of its deadline.
+const EPOCH_TICK: Duration = Duration::from_millis(50);
+
+/// The process's engine, with epoch interruption driven by a ticker thread.
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).expect("the engine configuration is valid");
+        let ticker = engine.clone();
+        std::thread::Builder::new()
+            .name("smtp-sensor-epoch".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(EPOCH_TICK);
+                    ticker.increment_epoch();
+                }
+            })
+            .expect("could not start the epoch ticker thread");
+        engine
+    })
+}
+
+/// What a store holds for one check.
+struct HostState {
+    ctx: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// A compiled component, ready to run checks.
+pub struct Runner {
+    pre: SmtpSensorPre<HostState>,
+    limits: Limits,
+}
+
+impl Runner {
+    /// The component embedded in this binary.
+    pub fn embedded() -> wasmtime::Result<Self> {
+        Self::from_bytes(EMBEDDED_COMPONENT)
+    }
+
+    /// Another build of the component, from a file.
+    pub fn from_file(path: &Path) -> wasmtime::Result<Self> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the component {}", path.display()))?;
+        Self::from_bytes(&bytes)
+            .with_context(|| format!("{} is not a usable smtp-sensor component", path.display()))
+    }
+
+    /// A component from its bytes.
+    pub fn from_bytes(bytes: &[u8]) -> wasmtime::Result<Self> {
+        let engine = engine();
+        let component = Component::new(engine, bytes).context("cannot compile the component")?;
+        let mut linker = Linker::<HostState>::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        let pre = SmtpSensorPre::new(linker.instantiate_pre(&component)?)
+            .context("the component does not export the smtp-sensor world")?;
+        Ok(Self {
+            pre,
+            limits: Limits::default(),
+        })
+    }
+
+    /// The same runner with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Runs one check, reaching only the host and port in `settings`.
+    pub async fn check(&self, settings: &Settings) -> CheckResult {
+        self.check_with_policy(settings, NetworkPolicy::for_settings(settings))
+            .await
+    }
+
+    /// Runs one check under an explicit network policy (tests use this to show that the
+    /// sandbox, not the component's good manners, keeps it to its target).
+    pub async fn check_with_policy(
+        &self,
+        settings: &Settings,
+        policy: NetworkPolicy,
+    ) -> CheckResult {
+        let started = Instant::now();
+        let (ctx, stderr) = sandbox::wasi_context(policy);
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(self.limits.memory_bytes)
+            .trap_on_grow_failure(true)
+            .build();
+        let mut store = Store::new(
+            engine(),
+            HostState {
+                ctx,
+                table: ResourceTable::new(),
+                limits,
+            },
+        );
+        store.limiter(|state| &mut state.limits);
+        let wall_time =
+            Duration::from_secs(u64::from(settings.timeout_seconds)) + self.limits.wall_time_margin;
+        // Epochs stop a guest that computes forever; the timeout below stops one that waits
+        // forever in a host call, where epochs cannot reach it.
+        store.set_epoch_deadline(ticks(wall_time));
+        store.epoch_deadline_trap();
+
+        let run = async {
+            let instance: SmtpSensor = self.pre.instantiate_async(&mut store).await?;
+            instance.call_check(&mut store, settings).await
+        };
+        let why = match tokio::time::timeout(wall_time, run).await {
+            Ok(Ok(result)) => return result,
+            Ok(Err(trap)) => {
+                let stderr = String::from_utf8_lossy(&stderr.contents())
+                    .trim()
+                    .to_string();
+                let detail = if stderr.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({stderr})")
+                };
+                format!("the component trapped: {trap:#}{detail}")
+            }
+            Err(_) => format!(
+                "the component did not finish within {} s (the check's timeout plus the host's \
+                 margin) and was stopped",
+                wall_time.as_secs_f64()
+            ),
+        };
+        component_failed(settings, why, started.elapsed())
+    }
+}
+
+/// Epoch ticks in `duration`, rounded up, plus one for the tick in progress.
+fn ticks(duration: Duration) -> u64 {
+    (duration.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64) + 1
+}
+
+/// The result the host reports when the component itself failed.
+fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> CheckResult {
+    let message = format!(
+        "{}:{}: the check itself failed: {why}",
+        settings.host, settings.port
+    );
+    CheckResult {
+        status: Status::Down,
+        message,
+        channels: vec![
+            Channel {
+                name: channel::RESPONSE_TIME.into(),
+                value: elapsed.as_secs_f64() * 1000.0,
+                unit: ChannelUnit::Milliseconds,
+            },
+            Channel {
+                name: channel::DOWNTIME.into(),
+                value: 100.0,
+                unit: ChannelUnit::Percent,
+            },
+        ],
+        timings: Vec::new(),
+        remote_address: None,
+        banner: None,
+        last_reply: None,
+        capabilities: Vec::new(),
+        tls: None,
+        recipients: Vec::new(),
+        failure: Some(Failure {
+            phase: Phase::Settings,
+            kind: ErrorKind::ComponentFailed(why),
+        }),
+        transcript: Vec::new(),
+    }
+}

@@ -2,13 +2,13 @@
 //! setting exits 3 with a message naming the flag and the fix, before anything connects;
 //! otherwise the exit code is the check's status, as a Nagios plugin's.
 
+use crate::demo;
+use crate::exit_code;
+use crate::output::{self, Format};
+use crate::runner::Runner;
+use crate::settings::CheckRequest;
+use crate::wit::TransportSecurity;
 use clap::{Parser, Subcommand, ValueEnum};
-use smtp_sensor_host::demo;
-use smtp_sensor_host::exit_code;
-use smtp_sensor_host::output::{self, Format};
-use smtp_sensor_host::runner::Runner;
-use smtp_sensor_host::settings::CheckRequest;
-use smtp_sensor_host::wit::TransportSecurity;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -43,10 +43,10 @@ struct CheckArgs {
     #[arg(long)]
     host: String,
     /// The port [default: 465 for tls and tls-if-available, else 25].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     port: Option<u16>,
     /// Give up after this many seconds, 1 to 900 [default: 60].
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
     timeout: Option<u32>,
     /// The name to send with EHLO/HELO [default: this machine's name].
     #[arg(long, value_name = "NAME")]

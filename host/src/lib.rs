@@ -5,11 +5,13 @@
 //!   environment, bounded memory and wall time.
 //! - [`settings`] turns what a user gave into the contract's settings, validated.
 //! - [`output`] renders a result for people (`text`) and programs (`json`).
+//! - [`cli`] is the `smtp-sensor` command line.
 //! - [`demo`] checks a small SMTP responder inside the process, for newcomers.
 //!
 //! Monitoring systems embed this library or call the `smtp-sensor` binary; the contract
 //! types are those of `wit/smtp-sensor.wit`, in [`wit`].
 
+pub mod cli;
 pub mod demo;
 pub mod output;
 pub mod runner;

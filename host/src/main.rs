@@ -1,7 +1,5 @@
 //! `smtp-sensor`: check an SMTP server with the sandboxed smtp-sensor component.
 
-mod cli;
-
 fn main() {
-    std::process::exit(cli::main());
+    std::process::exit(smtp_sensor_host::cli::main());
 }

@@ -1,0 +1,38 @@
+//! Running the `smtp-sensor` binary the way users and monitoring systems do.
+
+use std::process::Output;
+use tokio::process::Command;
+
+/// The result of one run: exit code, stdout and stderr as text.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run {
+            code: output.status.code().expect("exited, not killed"),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs `program args` and waits for it; it is killed if the test ends first. Tests pass
+/// `env!("CARGO_BIN_EXE_smtp-sensor-under-test")`, this package's build of the CLI, as the program
+/// (or as an argument of a wrapper such as `unshare`).
+pub async fn run(program: &str, args: &[&str]) -> Run {
+    Command::new(program)
+        .args(args)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
+        .into()
+}

@@ -1,0 +1,164 @@
+//! A scriptable SMTP server on loopback. A script is what the server does on each
+//! connection, step by step: say something, drip it, read the client's command, stall, or
+//! hang up. What the client sent is recorded for the test to inspect.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// One thing the server does.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Send these bytes.
+    Say(Vec<u8>),
+    /// Send these bytes one at a time, waiting this long before each.
+    Drip(Vec<u8>, Duration),
+    /// Read one line (the client's command) and record it.
+    Read,
+    /// Keep the connection open and do nothing until the client hangs up.
+    Stall,
+    /// Close the connection.
+    Close,
+}
+
+/// Shorthand for `Step::Say` of a string.
+pub fn say(text: &str) -> Step {
+    Step::Say(text.as_bytes().to_vec())
+}
+
+/// What a normal server says: banner, EHLO reply (with these extension lines), QUIT reply.
+pub fn normal_with_ehlo(ehlo: &str) -> Vec<Step> {
+    vec![
+        say("220 test.example ESMTP scripted\r\n"),
+        Step::Read,
+        say(ehlo),
+        Step::Read,
+        say("221 2.0.0 bye\r\n"),
+        Step::Close,
+    ]
+}
+
+/// A normal, healthy server.
+pub fn normal() -> Vec<Step> {
+    normal_with_ehlo("250-test.example hello\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+}
+
+/// A running scripted server; it stops when dropped.
+pub struct ScriptedServer {
+    addr: SocketAddr,
+    received: Arc<Mutex<Vec<String>>>,
+    connections: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl ScriptedServer {
+    /// Starts a server on 127.0.0.1 that runs `script` on every connection.
+    pub async fn start(script: Vec<Step>) -> Self {
+        Self::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST), script).await
+    }
+
+    /// Starts a server on `ip` (a loopback address) at a free port.
+    pub async fn start_on(ip: IpAddr, script: Vec<Step>) -> Self {
+        assert!(ip.is_loopback(), "tests only listen on loopback");
+        let listener = TcpListener::bind((ip, 0))
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local address");
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let log = received.clone();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = connections.clone();
+        let task = tokio::spawn(async move {
+            let mut sessions = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                sessions.push(AbortOnDrop(tokio::spawn(run(
+                    stream,
+                    script.clone(),
+                    log.clone(),
+                ))));
+            }
+        });
+        Self {
+            addr,
+            received,
+            connections,
+            task,
+        }
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// How many connections it accepted.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// The lines the clients sent, in order.
+    pub fn received(&self) -> Vec<String> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Stops a session task when the accept loop that owns it stops.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn run(stream: TcpStream, script: Vec<Step>, received: Arc<Mutex<Vec<String>>>) {
+    let (reader, mut writer) = stream.into_split();
+    let mut reader = BufReader::new(reader);
+    for step in script {
+        let done = match step {
+            Step::Say(bytes) => writer.write_all(&bytes).await.is_err(),
+            Step::Drip(bytes, interval) => {
+                let mut failed = false;
+                for byte in bytes {
+                    tokio::time::sleep(interval).await;
+                    if writer.write_all(&[byte]).await.is_err() {
+                        failed = true;
+                        break;
+                    }
+                }
+                failed
+            }
+            Step::Read => {
+                let mut line = String::new();
+                match reader.read_line(&mut line).await {
+                    Ok(0) | Err(_) => true,
+                    Ok(_) => {
+                        received.lock().unwrap().push(line.trim_end().to_string());
+                        false
+                    }
+                }
+            }
+            Step::Stall => {
+                // Drain until the client hangs up, answering nothing.
+                let mut sink = [0u8; 1024];
+                while matches!(reader.read(&mut sink).await, Ok(n) if n > 0) {}
+                true
+            }
+            Step::Close => true,
+        };
+        if done {
+            return;
+        }
+    }
+}

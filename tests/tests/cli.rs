@@ -1,0 +1,271 @@
+//! The `smtp-sensor` command line, as users and monitoring systems run it: exit codes,
+//! output formats, and a clear error for every invalid setting before anything connects.
+
+use smtp_sensor_tests::cli::{self, Run};
+use smtp_sensor_tests::server::{ScriptedServer, Step, normal};
+use std::time::{Duration, Instant};
+
+/// This package's fresh build of the CLI.
+const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
+
+async fn check(args: &[&str]) -> Run {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    cli::run(SMTP_SENSOR, &all).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_settings_exit_3_naming_the_setting_before_connecting() {
+    let server = ScriptedServer::start(normal()).await;
+    let port = server.port().to_string();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--host", "127.0.0.1", "--port", "0"], "--port"),
+        (&["--host", "127.0.0.1", "--port", "70000"], "--port"),
+        (&["--host", "127.0.0.1", "--port", "-1"], "--port"),
+        (
+            &["--host", "127.0.0.1", "--port", &port, "--timeout", "0"],
+            "--timeout",
+        ),
+        (
+            &["--host", "127.0.0.1", "--port", &port, "--timeout", "901"],
+            "--timeout",
+        ),
+        (
+            &["--host", "127.0.0.1", "--port", &port, "--timeout", "ten"],
+            "--timeout",
+        ),
+        (
+            &[
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--helo",
+                "prüfer.example",
+            ],
+            "--helo",
+        ),
+        (
+            &[
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--helo",
+                "a\r\nMAIL FROM:<x@y>",
+            ],
+            "--helo",
+        ),
+        (
+            &[
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--helo",
+                "two words",
+            ],
+            "--helo",
+        ),
+        (
+            &["--host", "127.0.0.1", "--port", &port, "--helo", ""],
+            "--helo",
+        ),
+        (&["--host", "", "--port", &port], "--host"),
+        (&["--host", "mail example", "--port", &port], "--host"),
+        (
+            &["--host", "127.0.0.1", "--port", &port, "--security", "ssl"],
+            "--security",
+        ),
+        (
+            &["--host", "127.0.0.1", "--port", &port, "--format", "xml"],
+            "--format",
+        ),
+        (&["--port", &port], "--host"),
+    ];
+    for (args, flag) in cases {
+        let run = check(args).await;
+        assert_eq!(run.code, 3, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains(flag),
+            "{args:?} should name {flag}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+    }
+    assert_eq!(
+        server.connections(),
+        0,
+        "an invalid setting must stop the check before it connects"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn up_is_exit_0_with_json() {
+    let server = ScriptedServer::start(normal()).await;
+    let port = server.port().to_string();
+    let run = check(&[
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "none",
+        "--format",
+        "json",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON object");
+    assert_eq!(json["status"], "up");
+    assert_eq!(json["channels"][0]["name"], "Response Time");
+    assert_eq!(json["channels"][0]["unit"], "ms");
+    assert!(json["channels"][0]["value"].as_f64().unwrap() > 0.0);
+    assert_eq!(json["banner"]["code"], 220);
+    assert_eq!(json["capabilities"][0]["keyword"], "PIPELINING");
+    assert_eq!(json["last_reply"]["code"], 221);
+    assert_eq!(json["timings"][0]["phase"], "connect");
+    assert!(json["failure"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_port_is_exit_2_refused() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port().to_string()
+    };
+    let run = check(&[
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "none",
+        "--format",
+        "json",
+    ])
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["status"], "down");
+    assert!(json["message"].as_str().unwrap().contains("refused"));
+    assert_eq!(json["failure"]["kind"], "connection-refused");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_server_is_down_within_the_timeout() {
+    let server = ScriptedServer::start(vec![Step::Stall]).await;
+    let port = server.port().to_string();
+    let started = Instant::now();
+    let run = check(&[
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "none",
+        "--timeout",
+        "2",
+    ])
+    .await;
+    let took = started.elapsed();
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stdout.starts_with("DOWN: "), "{}", run.stdout);
+    assert!(run.stdout.contains("timed out after 2 s"), "{}", run.stdout);
+    assert!(took < Duration::from_secs(3), "the whole run took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transcript_on_request() {
+    let server = ScriptedServer::start(normal()).await;
+    let port = server.port().to_string();
+    let run = check(&[
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "none",
+        "--helo",
+        "probe.test",
+        "--transcript",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("C: EHLO probe.test"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("S: 220 test.example ESMTP scripted"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unresolvable_name_is_down() {
+    // Run in a network namespace of its own, with no route anywhere: the lookup fails
+    // without a single packet leaving this machine.
+    let unshare = std::process::Command::new("unshare")
+        .args(["-rn", "true"])
+        .status();
+    assert!(
+        matches!(unshare, Ok(s) if s.success()),
+        "this test needs `unshare -rn` (util-linux, user namespaces) to keep DNS traffic in"
+    );
+    let args = [
+        "-rn",
+        SMTP_SENSOR,
+        "check",
+        "--host",
+        "no-such-host.invalid",
+        "--port",
+        "25",
+    ];
+    let run = cli::run(
+        "unshare",
+        &[&args[..], &["--security", "none", "--format", "json"]].concat(),
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["failure"]["phase"], "name-lookup");
+    assert_eq!(json["failure"]["kind"], "name-lookup-failed");
+    assert!(
+        json["message"]
+            .as_str()
+            .unwrap()
+            .contains("no-such-host.invalid"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_shows_an_up_check() {
+    let run = cli::run(SMTP_SENSOR, &["demo"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("UP: 127.0.0.1:"), "{}", run.stdout);
+    assert!(run.stdout.contains("Response Time"), "{}", run.stdout);
+    assert!(run.stdout.contains("C: EHLO "), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_component_file_is_a_clear_error() {
+    let path = std::env::temp_dir().join(format!("not-a-component-{}.wasm", std::process::id()));
+    std::fs::write(&path, b"\0asm garbage").unwrap();
+    let run = check(&[
+        "--host",
+        "127.0.0.1",
+        "--security",
+        "none",
+        "--component",
+        path.to_str().unwrap(),
+    ])
+    .await;
+    std::fs::remove_file(&path).ok();
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("not a usable smtp-sensor component"),
+        "{}",
+        run.stderr
+    );
+}

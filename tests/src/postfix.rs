@@ -1,1 +1,181 @@
-pub fn _todo() {}
+//! A real Postfix (Debian's package) on a loopback port, with a configuration and queue of
+//! its own in a temporary folder, for interoperability tests. It accepts connections only on
+//! 127.0.0.1, looks up no peer names (this machine has no DNS to ask) and delivers nothing
+//! outwards. It is stopped, and its folder removed, when the handle is dropped.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long Postfix may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The services every instance runs besides its SMTP listener (from Debian's master.cf,
+/// without chroot, so the instance needs nothing outside its folder).
+const BASE_SERVICES: &str = "\
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+";
+
+/// A running Postfix instance.
+pub struct Postfix {
+    dir: PathBuf,
+    master: Child,
+    port: u16,
+}
+
+impl Postfix {
+    /// Starts Postfix with one plain SMTP listener on a free loopback port, plus
+    /// `extra_main_cf` lines appended to its main.cf.
+    pub fn start(extra_main_cf: &str) -> Result<Self, String> {
+        if Command::new("postfix").arg("-h").output().is_err() {
+            return Err(
+                "Postfix is not installed: `apt-get install postfix` (.ci/run does)".into(),
+            );
+        }
+        let port = free_port()?;
+        let dir =
+            std::env::temp_dir().join(format!("smtp-sensor-postfix-{}-{port}", std::process::id()));
+        let etc = dir.join("etc");
+        for sub in ["etc", "queue", "data"] {
+            std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("create {sub}: {e}"))?;
+        }
+        let main_cf = format!(
+            "compatibility_level = 3.6
+queue_directory = {dir}/queue
+data_directory = {dir}/data
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = smtp-sensor-test.localdomain
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+relay_domains =
+mynetworks = 127.0.0.0/8
+smtpd_peername_lookup = no
+default_transport = error:outbound mail is disabled in tests
+relay_transport = error:outbound mail is disabled in tests
+maillog_file = /dev/stdout
+alias_maps =
+alias_database =
+{extra_main_cf}
+",
+            dir = dir.display()
+        );
+        let master_cf = format!("127.0.0.1:{port} inet n - n - - smtpd\n{BASE_SERVICES}");
+        write(&etc.join("main.cf"), &main_cf)?;
+        write(&etc.join("master.cf"), &master_cf)?;
+        let status = Command::new("chown")
+            .args(["postfix"])
+            .arg(dir.join("data"))
+            .status()
+            .map_err(|e| format!("chown: {e}"))?;
+        if !status.success() {
+            return Err("chown postfix of the data folder failed (the tests run as root)".into());
+        }
+        let check = Command::new("postfix")
+            .arg("-c")
+            .arg(&etc)
+            .arg("check")
+            .output();
+        if !matches!(&check, Ok(o) if o.status.success()) {
+            return Err(format!("postfix check failed: {check:?}"));
+        }
+        let log = std::fs::File::create(dir.join("maillog")).map_err(|e| e.to_string())?;
+        let master = Command::new("postfix")
+            .arg("-c")
+            .arg(&etc)
+            .arg("start-fg")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("start postfix: {e}"))?;
+        let postfix = Postfix { dir, master, port };
+        postfix.wait_until_listening()?;
+        Ok(postfix)
+    }
+
+    /// The port of its SMTP listener on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("maillog")).unwrap_or_default()
+    }
+
+    /// Waits up to `timeout` for `needle` to appear in its log (Postfix logs a session's
+    /// summary only after the client has gone).
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> bool {
+        let started = Instant::now();
+        while !self.log().contains(needle) {
+            if started.elapsed() > timeout {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        true
+    }
+
+    fn wait_until_listening(&self) -> Result<(), String> {
+        let started = Instant::now();
+        while started.elapsed() < START_TIMEOUT {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!(
+            "Postfix did not listen within {START_TIMEOUT:?}; its log:\n{}",
+            self.log()
+        ))
+    }
+}
+
+impl Drop for Postfix {
+    fn drop(&mut self) {
+        let _ = Command::new("postfix")
+            .arg("-c")
+            .arg(self.dir.join("etc"))
+            .arg("stop")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.master.kill();
+        let _ = self.master.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}

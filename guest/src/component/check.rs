@@ -196,10 +196,10 @@ fn describe(code: ErrorCode) -> String {
 /// Moves bytes between the session and the connection until the session is done.
 fn converse(session: &mut Session, connection: &Connection, clock: Clock) {
     loop {
-        if let Some(bytes) = session.poll_transmit() {
-            if let Err(error) = connection.write_all(&bytes, clock.deadline) {
-                handle_io_error(session, clock, error);
-            }
+        if let Some(bytes) = session.poll_transmit()
+            && let Err(error) = connection.write_all(&bytes, clock.deadline)
+        {
+            handle_io_error(session, clock, error);
         }
         if session.is_closed() {
             return;

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::error::Context as _;
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// The component built with this host (see `build.rs`).
@@ -141,7 +141,10 @@ impl Runner {
         };
         let why = match tokio::time::timeout(wall_time, run).await {
             Ok(Ok(result)) => return result,
-            Ok(Err(trap)) => {
+            Ok(Err(error)) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
+                overstayed(wall_time)
+            }
+            Ok(Err(error)) => {
                 let stderr = String::from_utf8_lossy(&stderr.contents())
                     .trim()
                     .to_string();
@@ -150,16 +153,21 @@ impl Runner {
                 } else {
                     format!(" ({stderr})")
                 };
-                format!("the component trapped: {trap:#}{detail}")
+                format!("the component trapped: {error:#}{detail}")
             }
-            Err(_) => format!(
-                "the component did not finish within {} s (the check's timeout plus the host's \
-                 margin) and was stopped",
-                wall_time.as_secs_f64()
-            ),
+            Err(_) => overstayed(wall_time),
         };
         component_failed(settings, why, started.elapsed())
     }
+}
+
+/// Why a component that ran out of time was stopped.
+fn overstayed(wall_time: Duration) -> String {
+    format!(
+        "the component did not finish within {} s (the check's timeout plus the host's margin) \
+         and was stopped",
+        wall_time.as_secs_f64()
+    )
 }
 
 /// Epoch ticks in `duration`, rounded up, plus one for the tick in progress.

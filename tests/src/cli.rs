@@ -36,3 +36,27 @@ pub async fn run(program: &str, args: &[&str]) -> Run {
         .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
         .into()
 }
+
+/// Runs `program check --host 127.0.0.1 --port PORT --security none` plus `extra`: a plain
+/// check of a loopback server.
+pub async fn check_loopback(program: &str, port: u16, extra: &[&str]) -> Run {
+    let port = port.to_string();
+    let base = [
+        "check",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "none",
+    ];
+    run(program, &[&base[..], extra].concat()).await
+}
+
+impl Run {
+    /// Stdout parsed as the one JSON object of `--format json`.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {self:?}"))
+    }
+}

@@ -103,20 +103,9 @@ async fn invalid_settings_exit_3_naming_the_setting_before_connecting() {
 #[tokio::test(flavor = "multi_thread")]
 async fn up_is_exit_0_with_json() {
     let server = ScriptedServer::start(normal()).await;
-    let port = server.port().to_string();
-    let run = check(&[
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--security",
-        "none",
-        "--format",
-        "json",
-    ])
-    .await;
+    let run = cli::check_loopback(SMTP_SENSOR, server.port(), &["--format", "json"]).await;
     assert_eq!(run.code, 0, "{run:?}");
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON object");
+    let json = run.json();
     assert_eq!(json["status"], "up");
     assert_eq!(json["channels"][0]["name"], "Response Time");
     assert_eq!(json["channels"][0]["unit"], "ms");
@@ -132,21 +121,11 @@ async fn up_is_exit_0_with_json() {
 async fn closed_port_is_exit_2_refused() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port().to_string()
+        listener.local_addr().unwrap().port()
     };
-    let run = check(&[
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--security",
-        "none",
-        "--format",
-        "json",
-    ])
-    .await;
+    let run = cli::check_loopback(SMTP_SENSOR, port, &["--format", "json"]).await;
     assert_eq!(run.code, 2, "{run:?}");
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let json = run.json();
     assert_eq!(json["status"], "down");
     assert!(json["message"].as_str().unwrap().contains("refused"));
     assert_eq!(json["failure"]["kind"], "connection-refused");
@@ -155,19 +134,8 @@ async fn closed_port_is_exit_2_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn silent_server_is_down_within_the_timeout() {
     let server = ScriptedServer::start(vec![Step::Stall]).await;
-    let port = server.port().to_string();
     let started = Instant::now();
-    let run = check(&[
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--security",
-        "none",
-        "--timeout",
-        "2",
-    ])
-    .await;
+    let run = cli::check_loopback(SMTP_SENSOR, server.port(), &["--timeout", "2"]).await;
     let took = started.elapsed();
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stdout.starts_with("DOWN: "), "{}", run.stdout);
@@ -178,19 +146,8 @@ async fn silent_server_is_down_within_the_timeout() {
 #[tokio::test(flavor = "multi_thread")]
 async fn transcript_on_request() {
     let server = ScriptedServer::start(normal()).await;
-    let port = server.port().to_string();
-    let run = check(&[
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--security",
-        "none",
-        "--helo",
-        "probe.test",
-        "--transcript",
-    ])
-    .await;
+    let extra = ["--helo", "probe.test", "--transcript"];
+    let run = cli::check_loopback(SMTP_SENSOR, server.port(), &extra).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("C: EHLO probe.test"), "{}", run.stdout);
     assert!(
@@ -226,7 +183,7 @@ async fn unresolvable_name_is_down() {
     )
     .await;
     assert_eq!(run.code, 2, "{run:?}");
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let json = run.json();
     assert_eq!(json["failure"]["phase"], "name-lookup");
     assert_eq!(json["failure"]["kind"], "name-lookup-failed");
     assert!(

@@ -13,24 +13,9 @@ async fn plain_check_of_postfix_is_up() {
         .await
         .unwrap()
         .expect("start Postfix");
-    let port = postfix.port().to_string();
-    let run = cli::run(
-        SMTP_SENSOR,
-        &[
-            "check",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--security",
-            "none",
-            "--format",
-            "json",
-        ],
-    )
-    .await;
+    let run = cli::check_loopback(SMTP_SENSOR, postfix.port(), &["--format", "json"]).await;
     assert_eq!(run.code, 0, "{run:?}\nPostfix log:\n{}", postfix.log());
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let json = run.json();
     assert_eq!(json["status"], "up");
     assert!(json["channels"][0]["value"].as_f64().unwrap() > 0.0);
     let banner = json["banner"]["lines"][0].as_str().unwrap();

@@ -10,6 +10,8 @@ pub enum Command<'a> {
     Ehlo(&'a str),
     /// `HELO <ident>`, the fallback for servers that refuse EHLO.
     Helo(&'a str),
+    /// `STARTTLS` (RFC 3207).
+    StartTls,
     /// `QUIT`.
     Quit,
 }
@@ -27,6 +29,7 @@ impl fmt::Display for Command<'_> {
         match self {
             Self::Ehlo(ident) => write!(f, "EHLO {ident}"),
             Self::Helo(ident) => write!(f, "HELO {ident}"),
+            Self::StartTls => f.write_str("STARTTLS"),
             Self::Quit => f.write_str("QUIT"),
         }
     }
@@ -46,6 +49,7 @@ mod tests {
             Command::Helo("probe.example").to_wire(),
             b"HELO probe.example\r\n"
         );
+        assert_eq!(Command::StartTls.to_wire(), b"STARTTLS\r\n");
         assert_eq!(Command::Quit.to_wire(), b"QUIT\r\n");
     }
 }

@@ -12,7 +12,9 @@ pub mod limits;
 pub mod message;
 pub mod reply;
 pub mod session;
+pub mod tls;
 pub mod validate;
+pub mod verdict;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

@@ -18,6 +18,9 @@ pub const DEFAULT_CERT_WARNING_DAYS: u32 = 14;
 /// Report `down` when the certificate expires within this many days (0: once expired).
 pub const DEFAULT_CERT_CRITICAL_DAYS: u32 = 0;
 
+/// The largest certificate threshold accepted, in days (ten years).
+pub const MAX_CERT_DAYS: u32 = 3650;
+
 /// The longest HELO ident accepted (a domain name's limit, RFC 1035).
 pub const MAX_HELO_LEN: usize = 255;
 /// The longest host name accepted (RFC 1035).
@@ -52,4 +55,8 @@ pub mod channel {
     pub const RESPONSE_TIME: &str = "Response Time";
     /// The spec's Downtime channel: 100 when this check is down, else 0.
     pub const DOWNTIME: &str = "Downtime";
+    /// How long the TLS handshake took, in milliseconds.
+    pub const TLS_HANDSHAKE: &str = "TLS Handshake";
+    /// Whole days until the server's certificate expires; negative once expired.
+    pub const CERTIFICATE_EXPIRY: &str = "Certificate Expiry";
 }

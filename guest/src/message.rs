@@ -24,6 +24,43 @@ pub fn for_success(context: Context, banner: Option<&Reply>, response_ms: f64) -
     )
 }
 
+/// The message of a check that worked, but with something degraded.
+pub fn for_warning(
+    context: Context,
+    banner: Option<&Reply>,
+    response_ms: f64,
+    degraded: &Failure,
+) -> String {
+    let success = for_success(context, banner, response_ms);
+    let unencrypted = "the connection was not encrypted";
+    let why = match &degraded.kind {
+        ErrorKind::TlsNotOffered => format!("the server does not offer STARTTLS: {unencrypted}"),
+        ErrorKind::UnexpectedReply(reply) if degraded.phase == Phase::Starttls => {
+            format!(
+                "STARTTLS was refused ({}): {unencrypted}",
+                reply_text(reply)
+            )
+        }
+        ErrorKind::TlsFailed(why) | ErrorKind::CertificateRejected(why) => {
+            format!(
+                "implicit TLS failed ({why}), so the check went on in plain text: {unencrypted}"
+            )
+        }
+        ErrorKind::CertificateExpiring(days) => expiry(*days),
+        _ => for_failure(context, degraded),
+    };
+    format!("{success}; but {why}")
+}
+
+/// The certificate's remaining life in words.
+fn expiry(days: i64) -> String {
+    match days {
+        d if d < 0 => format!("the certificate expired {} days ago", -d),
+        0 => "the certificate expires today".to_string(),
+        d => format!("the certificate expires in {d} days"),
+    }
+}
+
 /// The message of a failed check.
 pub fn for_failure(context: Context, failure: &Failure) -> String {
     let server = context.server;
@@ -56,9 +93,7 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
         ErrorKind::TlsNotOffered => format!("{server}: the server does not offer STARTTLS"),
         ErrorKind::TlsFailed(why) => format!("{server}: TLS handshake failed: {why}"),
         ErrorKind::CertificateRejected(why) => format!("{server}: certificate rejected: {why}"),
-        ErrorKind::CertificateExpiring(days) => {
-            format!("{server}: the certificate expires in {days} days")
-        }
+        ErrorKind::CertificateExpiring(days) => format!("{server}: {}", expiry(*days)),
         ErrorKind::AuthUnavailable(why) => format!("{server}: cannot log in: {why}"),
         ErrorKind::PlaintextAuthRefused => format!(
             "{server}: refused to send credentials over an unencrypted connection \
@@ -166,6 +201,40 @@ mod tests {
             kind: ErrorKind::ConnectionRefused,
         };
         assert!(for_failure(CONTEXT, &failure).contains("refused"));
+    }
+
+    #[test]
+    fn warnings_say_what_was_degraded() {
+        let banner = make_reply(220, vec!["mail.example".into()]);
+        let not_offered = Failure {
+            phase: Phase::Starttls,
+            kind: ErrorKind::TlsNotOffered,
+        };
+        let message = for_warning(CONTEXT, Some(&banner), 1.0, &not_offered);
+        assert_eq!(
+            message,
+            "mail.example:25 answered in 1.0 ms: 220 mail.example; but the server does not \
+             offer STARTTLS: the connection was not encrypted"
+        );
+        let refused = Failure {
+            phase: Phase::Starttls,
+            kind: ErrorKind::UnexpectedReply(make_reply(454, vec!["4.7.0 no TLS".into()])),
+        };
+        let message = for_warning(CONTEXT, None, 1.0, &refused);
+        assert!(
+            message.contains("STARTTLS was refused (454 4.7.0 no TLS)"),
+            "{message}"
+        );
+        let soon = Failure {
+            phase: Phase::TlsHandshake,
+            kind: ErrorKind::CertificateExpiring(3),
+        };
+        assert!(for_warning(CONTEXT, None, 1.0, &soon).ends_with("expires in 3 days"));
+        let gone = Failure {
+            phase: Phase::TlsHandshake,
+            kind: ErrorKind::CertificateExpiring(-2),
+        };
+        assert!(for_failure(CONTEXT, &gone).ends_with("expired 2 days ago"));
     }
 
     #[test]

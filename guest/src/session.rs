@@ -17,6 +17,17 @@ use std::time::Duration;
 /// The outcome of the dialogue: `Ok` when the server did all that was asked.
 pub type Verdict = Result<(), Failure>;
 
+/// Whether the dialogue upgrades to TLS with STARTTLS (RFC 3207).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartTls {
+    /// Never: plain text, or TLS from the first byte (handled before the dialogue).
+    Never,
+    /// When the server offers it; otherwise go on in plain text, with a warning.
+    IfAvailable,
+    /// Always: a server that does not offer it, or refuses it, fails the check.
+    Required,
+}
+
 /// Where the dialogue is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -26,6 +37,12 @@ enum State {
     Ehlo,
     /// EHLO was refused; HELO sent.
     Helo,
+    /// STARTTLS sent.
+    Starttls,
+    /// The server agreed to STARTTLS; the caller is to do the TLS handshake.
+    AwaitTls,
+    /// EHLO sent again over TLS.
+    EhloAfterTls,
     /// The verdict is in; QUIT sent, waiting (briefly) for its reply.
     Quit,
     /// Nothing more to send or read.
@@ -37,6 +54,9 @@ impl State {
         match self {
             State::Banner => Phase::Banner,
             State::Ehlo | State::Helo => Phase::Ehlo,
+            State::Starttls => Phase::Starttls,
+            State::AwaitTls => Phase::TlsHandshake,
+            State::EhloAfterTls => Phase::EhloAfterTls,
             State::Quit | State::Closed => Phase::Quit,
         }
     }
@@ -47,6 +67,8 @@ impl State {
 pub struct Outcome {
     /// Success, or the failure and its phase.
     pub verdict: Verdict,
+    /// With a successful verdict: what was degraded (e.g. no encryption), if anything.
+    pub warning: Option<Failure>,
     /// When the verdict was reached (QUIT excluded), since the check started.
     pub verdict_at: Duration,
     /// The server's greeting.
@@ -64,6 +86,7 @@ impl Outcome {
     pub fn failed_early(failure: Failure, at: Duration, journal: Journal) -> Self {
         Outcome {
             verdict: Err(failure),
+            warning: None,
             verdict_at: at,
             banner: None,
             last_reply: None,
@@ -77,6 +100,7 @@ impl Outcome {
 #[derive(Debug)]
 pub struct Session {
     helo: String,
+    starttls: StartTls,
     state: State,
     parser: ReplyParser,
     outgoing: Vec<u8>,
@@ -84,6 +108,7 @@ pub struct Session {
     awaiting_reply: bool,
     phase_started: Duration,
     verdict: Option<(Verdict, Duration)>,
+    warning: Option<Failure>,
     banner: Option<Reply>,
     last_reply: Option<Reply>,
     capabilities: Vec<Capability>,
@@ -93,15 +118,17 @@ pub struct Session {
 impl Session {
     /// A dialogue on a connection opened at `now`; the first thing due is the banner.
     /// `helo` must already be validated.
-    pub fn new(helo: &str, journal: Journal, now: Duration) -> Self {
+    pub fn new(helo: &str, starttls: StartTls, journal: Journal, now: Duration) -> Self {
         Self {
             helo: helo.to_string(),
+            starttls,
             state: State::Banner,
             parser: ReplyParser::new(),
             outgoing: Vec::new(),
             awaiting_reply: true,
             phase_started: now,
             verdict: None,
+            warning: None,
             banner: None,
             last_reply: None,
             capabilities: Vec::new(),
@@ -112,6 +139,40 @@ impl Session {
     /// The phase the dialogue is in, for attributing a failure of the caller's.
     pub fn phase(&self) -> Phase {
         self.state.phase()
+    }
+
+    /// True when the server has agreed to STARTTLS: the caller is to do the TLS handshake
+    /// now, then report it with `handle_tls_established` or `handle_tls_failed`.
+    pub fn wants_tls(&self) -> bool {
+        self.state == State::AwaitTls
+    }
+
+    /// The TLS handshake after STARTTLS succeeded: forget what was said in plain text and
+    /// greet again over TLS (RFC 3207 §4.2).
+    pub fn handle_tls_established(&mut self, now: Duration) {
+        if self.state == State::AwaitTls {
+            self.capabilities.clear();
+            self.send(now, State::EhloAfterTls, Command::Ehlo(&self.helo.clone()));
+        }
+    }
+
+    /// The TLS handshake after STARTTLS failed; the connection is unusable.
+    pub fn handle_tls_failed(&mut self, now: Duration, kind: ErrorKind) {
+        if self.state == State::AwaitTls {
+            self.fail(now, kind);
+            self.close(now);
+        }
+    }
+
+    /// Records that something was degraded though the check may still succeed (e.g. the
+    /// caller fell back to plain text after implicit TLS failed). The first warning stands.
+    pub fn warn(&mut self, failure: Failure) {
+        self.warning.get_or_insert(failure);
+    }
+
+    /// Adds a note of the caller's to the transcript.
+    pub fn note(&mut self, now: Duration, text: impl Into<String>) {
+        self.journal.note(now, text);
     }
 
     /// True when nothing more is to be sent or read.
@@ -186,6 +247,7 @@ impl Session {
         });
         Outcome {
             verdict,
+            warning: self.warning,
             verdict_at,
             banner: self.banner,
             last_reply: self.last_reply,
@@ -224,16 +286,45 @@ impl Session {
             State::Ehlo => match reply.code {
                 250 => {
                     self.capabilities = capabilities::parse_ehlo(&reply);
-                    self.succeed_and_quit(now);
+                    self.after_greeting(now);
                 }
                 // Command not recognised / not implemented: an old server; try HELO.
                 500 | 502 => self.send(now, State::Helo, Command::Helo(&self.helo.clone())),
                 _ => self.fail_and_quit(now, reply),
             },
             State::Helo => match reply.code {
-                250 => self.succeed_and_quit(now),
+                250 => self.after_greeting(now),
                 _ => self.fail_and_quit(now, reply),
             },
+            State::Starttls => match (reply.code, self.starttls) {
+                (220, _) if self.parser.has_buffered() => {
+                    // Plain text after the 220 and before the handshake: an attacker (or a
+                    // broken server) injecting replies that would later pass as protected.
+                    let what = "the server sent data after its 220 to STARTTLS, before the TLS \
+                                handshake (possible response injection); it was discarded";
+                    self.fail(now, ErrorKind::ProtocolViolation(what.into()));
+                    self.close(now);
+                }
+                (220, _) => self.enter(now, State::AwaitTls),
+                (_, StartTls::Required) => self.fail_and_quit(now, reply),
+                _ => {
+                    let refused = ErrorKind::UnexpectedReply(reply);
+                    self.warning.get_or_insert(Failure {
+                        phase: Phase::Starttls,
+                        kind: refused,
+                    });
+                    self.succeed_and_quit(now);
+                }
+            },
+            State::EhloAfterTls => match reply.code {
+                250 => {
+                    self.capabilities = capabilities::parse_ehlo(&reply);
+                    self.succeed_and_quit(now);
+                }
+                _ => self.fail_and_quit(now, reply),
+            },
+            // A reply while the caller does the handshake cannot happen: none was due.
+            State::AwaitTls => {}
             State::Quit => self.close(now),
             State::Closed => {}
         }
@@ -261,6 +352,31 @@ impl Session {
             self.phase_started = now;
         }
         self.state = next;
+    }
+
+    /// After a successful EHLO/HELO in plain text: upgrade if asked and offered.
+    fn after_greeting(&mut self, now: Duration) {
+        let offered = capabilities::find(&self.capabilities, "STARTTLS").is_some();
+        match (self.starttls, offered) {
+            (StartTls::Never, _) => self.succeed_and_quit(now),
+            (_, true) => self.send(now, State::Starttls, Command::StartTls),
+            (StartTls::Required, false) => {
+                let failure = Failure {
+                    phase: Phase::Starttls,
+                    kind: ErrorKind::TlsNotOffered,
+                };
+                self.verdict.get_or_insert((Err(failure), now));
+                self.send(now, State::Quit, Command::Quit);
+            }
+            (StartTls::IfAvailable, false) => {
+                let failure = Failure {
+                    phase: Phase::Starttls,
+                    kind: ErrorKind::TlsNotOffered,
+                };
+                self.warning.get_or_insert(failure);
+                self.succeed_and_quit(now);
+            }
+        }
     }
 
     fn succeed_and_quit(&mut self, now: Duration) {
@@ -309,8 +425,18 @@ mod tests {
 
     impl Harness {
         fn new() -> Self {
+            Self::with(StartTls::Never)
+        }
+
+        fn with(starttls: StartTls) -> Self {
+            let session = Session::new(
+                "probe.example",
+                starttls,
+                Journal::new(true),
+                Duration::ZERO,
+            );
             Self {
-                session: Session::new("probe.example", Journal::new(true), Duration::ZERO),
+                session,
                 now: Duration::ZERO,
             }
         }
@@ -543,5 +669,155 @@ mod tests {
         h.server("421 bye\r\n");
         h.server("220 late\r\n");
         assert_eq!(h.outcome().banner.unwrap().code, 421);
+    }
+
+    const EHLO_WITH_STARTTLS: &str = "250-mail.example\r\n250-PIPELINING\r\n250 starttls\r\n";
+
+    #[test]
+    fn starttls_upgrades_then_greets_again_and_forgets_old_capabilities() {
+        let mut h = Harness::with(StartTls::Required);
+        h.server("220 mail.example\r\n");
+        assert_eq!(h.server(EHLO_WITH_STARTTLS), "STARTTLS\r\n");
+        assert_eq!(h.server("220 2.0.0 go ahead\r\n"), "");
+        assert!(h.session.wants_tls());
+        assert_eq!(h.session.phase(), Phase::TlsHandshake);
+        h.now += MS;
+        h.session.handle_tls_established(h.now);
+        assert_eq!(
+            h.session.poll_transmit().unwrap(),
+            b"EHLO probe.example\r\n"
+        );
+        assert!(
+            h.session.capabilities.is_empty(),
+            "plain-text capabilities are forgotten"
+        );
+        assert_eq!(
+            h.server("250-mail.example\r\n250 AUTH PLAIN\r\n"),
+            "QUIT\r\n"
+        );
+        let outcome = h.outcome();
+        assert_eq!(outcome.verdict, Ok(()));
+        assert_eq!(outcome.warning, None);
+        let keywords: Vec<_> = outcome
+            .capabilities
+            .iter()
+            .map(|c| c.keyword.as_str())
+            .collect();
+        assert_eq!(keywords, ["AUTH"]);
+        let (timings, _) = outcome.journal.into_parts();
+        let phases: Vec<_> = timings.iter().map(|t| t.phase).collect();
+        assert_eq!(
+            phases,
+            [
+                Phase::Banner,
+                Phase::Ehlo,
+                Phase::Starttls,
+                Phase::TlsHandshake,
+                Phase::EhloAfterTls
+            ]
+        );
+    }
+
+    #[test]
+    fn starttls_not_offered() {
+        let mut h = Harness::with(StartTls::Required);
+        h.server("220 mail.example\r\n");
+        assert_eq!(
+            h.server("250-mail.example\r\n250 PIPELINING\r\n"),
+            "QUIT\r\n"
+        );
+        let failure = h.outcome().verdict.unwrap_err();
+        assert_eq!(
+            failure,
+            Failure {
+                phase: Phase::Starttls,
+                kind: ErrorKind::TlsNotOffered
+            }
+        );
+
+        let mut h = Harness::with(StartTls::IfAvailable);
+        h.server("220 mail.example\r\n");
+        assert_eq!(
+            h.server("250-mail.example\r\n250 PIPELINING\r\n"),
+            "QUIT\r\n"
+        );
+        let outcome = h.outcome();
+        assert_eq!(outcome.verdict, Ok(()));
+        let warning = outcome.warning.unwrap();
+        assert_eq!(
+            warning,
+            Failure {
+                phase: Phase::Starttls,
+                kind: ErrorKind::TlsNotOffered
+            }
+        );
+    }
+
+    #[test]
+    fn starttls_not_offered_after_helo_fallback() {
+        let mut h = Harness::with(StartTls::Required);
+        h.server("220 old.example\r\n");
+        h.server("502 no\r\n");
+        assert_eq!(h.server("250 old.example\r\n"), "QUIT\r\n");
+        assert_eq!(
+            h.outcome().verdict.unwrap_err().kind,
+            ErrorKind::TlsNotOffered
+        );
+    }
+
+    #[test]
+    fn starttls_refused() {
+        let mut h = Harness::with(StartTls::Required);
+        h.server("220 mail.example\r\n");
+        h.server(EHLO_WITH_STARTTLS);
+        assert_eq!(h.server("454 4.7.0 TLS not available\r\n"), "QUIT\r\n");
+        let failure = h.outcome().verdict.unwrap_err();
+        assert_eq!(failure.phase, Phase::Starttls);
+        assert!(matches!(
+            failure.kind,
+            ErrorKind::UnexpectedReply(Reply { code: 454, .. })
+        ));
+
+        let mut h = Harness::with(StartTls::IfAvailable);
+        h.server("220 mail.example\r\n");
+        h.server(EHLO_WITH_STARTTLS);
+        assert_eq!(h.server("454 4.7.0 TLS not available\r\n"), "QUIT\r\n");
+        let outcome = h.outcome();
+        assert_eq!(outcome.verdict, Ok(()));
+        assert!(matches!(
+            outcome.warning.unwrap().kind,
+            ErrorKind::UnexpectedReply(Reply { code: 454, .. })
+        ));
+    }
+
+    #[test]
+    fn plain_text_injected_after_starttls_220_is_refused() {
+        for injected in ["250 injected\r\n", "250-half"] {
+            let mut h = Harness::with(StartTls::Required);
+            h.server("220 mail.example\r\n");
+            h.server(EHLO_WITH_STARTTLS);
+            let sent = h.server(&format!("220 go ahead\r\n{injected}"));
+            assert_eq!(sent, "", "no QUIT over a connection that cannot be trusted");
+            assert!(!h.session.wants_tls(), "no handshake after an injection");
+            assert!(h.session.is_closed());
+            let failure = h.outcome().verdict.unwrap_err();
+            let ErrorKind::ProtocolViolation(what) = failure.kind else {
+                panic!()
+            };
+            assert!(what.contains("injection"), "{what}");
+        }
+    }
+
+    #[test]
+    fn tls_failure_after_starttls_is_down() {
+        let mut h = Harness::with(StartTls::IfAvailable);
+        h.server("220 mail.example\r\n");
+        h.server(EHLO_WITH_STARTTLS);
+        h.server("220 go ahead\r\n");
+        h.session
+            .handle_tls_failed(h.now, ErrorKind::TlsFailed("alert".into()));
+        assert!(h.session.is_closed());
+        let failure = h.outcome().verdict.unwrap_err();
+        assert_eq!(failure.phase, Phase::TlsHandshake);
     }
 }

@@ -2,7 +2,9 @@
 //! settings before anything runs (exit 3), and the component rejects them again, since any
 //! host may call it.
 
-use crate::limits::{MAX_HELO_LEN, MAX_HOST_LEN, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
+use crate::limits::{
+    MAX_CERT_DAYS, MAX_HELO_LEN, MAX_HOST_LEN, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS,
+};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -17,6 +19,14 @@ pub enum Setting {
     Timeout,
     /// The HELO ident.
     Helo,
+    /// Extra trusted CA certificates.
+    TlsCa,
+    /// The name for SNI and certificate verification.
+    TlsServerName,
+    /// Days before certificate expiry that make a warning.
+    CertWarning,
+    /// Days before certificate expiry that make the check down.
+    CertCritical,
 }
 
 impl Setting {
@@ -27,6 +37,10 @@ impl Setting {
             Self::Port => "--port",
             Self::Timeout => "--timeout",
             Self::Helo => "--helo",
+            Self::TlsCa => "--tls-ca",
+            Self::TlsServerName => "--tls-server-name",
+            Self::CertWarning => "--cert-warning",
+            Self::CertCritical => "--cert-critical",
         }
     }
 
@@ -37,6 +51,10 @@ impl Setting {
             Self::Port => "port",
             Self::Timeout => "timeout-seconds",
             Self::Helo => "helo",
+            Self::TlsCa => "tls.trusted-certificates",
+            Self::TlsServerName => "tls.server-name",
+            Self::CertWarning => "tls.certificate-warning-days",
+            Self::CertCritical => "tls.certificate-critical-days",
         }
     }
 }
@@ -51,7 +69,8 @@ pub struct SettingError {
 }
 
 impl SettingError {
-    fn new(setting: Setting, problem: impl Into<String>) -> Self {
+    /// An error of `setting`; `problem` says what is wrong and what to give instead.
+    pub fn new(setting: Setting, problem: impl Into<String>) -> Self {
         Self {
             setting,
             problem: problem.into(),
@@ -166,6 +185,33 @@ pub fn helo(ident: &str) -> Result<&str, SettingError> {
     Ok(ident)
 }
 
+/// Checks the TLS server name override: a DNS name or an IP address, like the host.
+pub fn tls_server_name(name: &str) -> Result<&str, SettingError> {
+    host(name)
+        .map(|_| name)
+        .map_err(|e| SettingError::new(Setting::TlsServerName, e.problem))
+}
+
+/// Checks the certificate thresholds: the critical one may not exceed the warning one.
+pub fn certificate_days(warning: u32, critical: u32) -> Result<(u32, u32), SettingError> {
+    if critical > warning {
+        return Err(SettingError::new(
+            Setting::CertCritical,
+            format!(
+                "{critical} days is more than the warning threshold ({warning} days); give a \
+                 critical threshold at or below the warning one"
+            ),
+        ));
+    }
+    if warning > MAX_CERT_DAYS {
+        return Err(SettingError::new(
+            Setting::CertWarning,
+            format!("{warning} days is more than {MAX_CERT_DAYS}; give fewer days"),
+        ));
+    }
+    Ok((warning, critical))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +268,25 @@ mod tests {
             assert_eq!(helo(bad).unwrap_err().setting, Setting::Helo, "{bad:?}");
         }
         assert!(helo("a\nb").unwrap_err().problem.contains("line break"));
+    }
+
+    #[test]
+    fn tls_settings() {
+        assert_eq!(tls_server_name("mail.example.com"), Ok("mail.example.com"));
+        assert_eq!(
+            tls_server_name("bad name").unwrap_err().setting,
+            Setting::TlsServerName
+        );
+        assert_eq!(certificate_days(14, 0), Ok((14, 0)));
+        assert_eq!(certificate_days(14, 14), Ok((14, 14)));
+        assert_eq!(
+            certificate_days(7, 14).unwrap_err().setting,
+            Setting::CertCritical
+        );
+        assert_eq!(
+            certificate_days(99_999, 0).unwrap_err().setting,
+            Setting::CertWarning
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::wit::{
     TlsInfo,
 };
 use serde_json::{Value, json};
+use smtp_sensor_guest::tls::certificate::format_utc;
 use std::fmt::Write as _;
 
 /// An output format.
@@ -68,7 +69,7 @@ pub fn to_text(result: &CheckResult) -> String {
     for channel in &result.channels {
         let _ = writeln!(
             out,
-            "  {:<16}{} {}",
+            "  {:<20}{} {}",
             channel.name,
             number(channel.value),
             unit_name(channel.unit)
@@ -84,6 +85,23 @@ pub fn to_text(result: &CheckResult) -> String {
     }
     if let Some(remote) = &result.remote_address {
         let _ = writeln!(out, "  connected to: {remote}");
+    }
+    if let Some(tls) = &result.tls {
+        let verified = if tls.verified {
+            "verified"
+        } else {
+            "NOT verified"
+        };
+        let _ = writeln!(out, "  tls: {} {}", tls.version, tls.cipher_suite);
+        if !tls.subject.is_empty() {
+            let _ = writeln!(
+                out,
+                "  certificate: {} issued by {}, expires {}, {verified}",
+                tls.subject,
+                tls.issuer,
+                format_utc(tls.not_after)
+            );
+        }
     }
     if let Some(banner) = &result.banner {
         let _ = writeln!(out, "  banner: {}", reply_line(banner));
@@ -157,6 +175,7 @@ fn tls_json(tls: &TlsInfo) -> Value {
         "subject": tls.subject,
         "issuer": tls.issuer,
         "not_after": tls.not_after,
+        "not_after_utc": format_utc(tls.not_after),
         "verified": tls.verified,
     })
 }

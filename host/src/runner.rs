@@ -29,6 +29,7 @@ fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        config.cranelift_opt_level(wasmtime::OptLevel::None);
         let engine = Engine::new(&config).expect("the engine configuration is valid");
         let ticker = engine.clone();
         std::thread::Builder::new()

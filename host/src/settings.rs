@@ -2,11 +2,14 @@
 //! validated before anything runs, so bad input is an error naming the setting, not a check.
 
 use crate::wit::{Settings, TlsSettings, TransportSecurity};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use smtp_sensor_guest::limits::{
     DEFAULT_CERT_CRITICAL_DAYS, DEFAULT_CERT_WARNING_DAYS, DEFAULT_PORT_IMPLICIT_TLS,
     DEFAULT_PORT_PLAIN, DEFAULT_TIMEOUT_SECONDS,
 };
-use smtp_sensor_guest::validate::{self, SettingError};
+use smtp_sensor_guest::validate::{self, Setting, SettingError};
+use std::path::{Path, PathBuf};
 
 /// A check as a user describes it; `None` means "the default".
 #[derive(Debug, Clone)]
@@ -23,6 +26,85 @@ pub struct CheckRequest {
     pub security: TransportSecurity,
     /// Keep the dialogue's transcript in the result.
     pub keep_transcript: bool,
+    /// How TLS is verified.
+    pub tls: TlsRequest,
+}
+
+/// TLS verification as a user describes it.
+#[derive(Debug, Clone)]
+pub struct TlsRequest {
+    /// Files of extra trusted CA certificates (PEM, or one DER certificate each).
+    pub ca_files: Vec<PathBuf>,
+    /// The name for SNI and verification instead of the host.
+    pub server_name: Option<String>,
+    /// Verify the certificate chain and name.
+    pub verify: bool,
+    /// Warn when the certificate expires within this many days.
+    pub warning_days: Option<u32>,
+    /// Down when the certificate expires within this many days.
+    pub critical_days: Option<u32>,
+}
+
+impl Default for TlsRequest {
+    fn default() -> Self {
+        Self {
+            ca_files: Vec::new(),
+            server_name: None,
+            verify: true,
+            warning_days: None,
+            critical_days: None,
+        }
+    }
+}
+
+impl TlsRequest {
+    /// The contract's TLS settings: CA files read (the component reads no files) and
+    /// everything validated.
+    pub fn into_settings(self) -> Result<TlsSettings, SettingError> {
+        let mut trusted_certificates = Vec::new();
+        for path in &self.ca_files {
+            trusted_certificates.extend(read_certificates(path)?);
+        }
+        if let Some(name) = &self.server_name {
+            validate::tls_server_name(name)?;
+        }
+        let (certificate_warning_days, certificate_critical_days) = validate::certificate_days(
+            self.warning_days.unwrap_or(DEFAULT_CERT_WARNING_DAYS),
+            self.critical_days.unwrap_or(DEFAULT_CERT_CRITICAL_DAYS),
+        )?;
+        Ok(TlsSettings {
+            trusted_certificates,
+            server_name: self.server_name,
+            verify: self.verify,
+            certificate_warning_days,
+            certificate_critical_days,
+        })
+    }
+}
+
+/// The certificates in a file: every one in a PEM file, or the file itself if it is DER.
+pub fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, SettingError> {
+    let invalid = |problem: String| SettingError::new(Setting::TlsCa, problem);
+    let bytes = std::fs::read(path).map_err(|e| {
+        invalid(format!(
+            "cannot read {}: {e}; give a readable file",
+            path.display()
+        ))
+    })?;
+    if bytes.starts_with(&[0x30]) {
+        return Ok(vec![bytes]); // DER: an ASN.1 SEQUENCE
+    }
+    let certificates = CertificateDer::pem_slice_iter(&bytes)
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(format!("{} is not valid PEM ({e})", path.display())))?;
+    if certificates.is_empty() {
+        return Err(invalid(format!(
+            "{} holds no certificate; give a PEM file with BEGIN CERTIFICATE blocks",
+            path.display()
+        )));
+    }
+    Ok(certificates)
 }
 
 impl CheckRequest {
@@ -35,6 +117,7 @@ impl CheckRequest {
             helo: None,
             security: TransportSecurity::Tls,
             keep_transcript: false,
+            tls: TlsRequest::default(),
         }
     }
 
@@ -48,6 +131,7 @@ impl CheckRequest {
             Some(helo) => validate::helo(&helo)?.to_string(),
             None => machine_name(),
         };
+        let tls = self.tls.into_settings()?;
         Ok(Settings {
             host: self.host,
             port,
@@ -56,13 +140,7 @@ impl CheckRequest {
             security: self.security,
             authentication: None,
             email: None,
-            tls: TlsSettings {
-                trusted_certificates: Vec::new(),
-                server_name: None,
-                verify: true,
-                certificate_warning_days: DEFAULT_CERT_WARNING_DAYS,
-                certificate_critical_days: DEFAULT_CERT_CRITICAL_DAYS,
-            },
+            tls,
             keep_transcript: self.keep_transcript,
         })
     }
@@ -90,7 +168,6 @@ pub fn machine_name() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtp_sensor_guest::validate::Setting;
 
     #[test]
     fn defaults_follow_the_spec() {
@@ -118,5 +195,21 @@ mod tests {
         assert_eq!(with(|r| r.timeout_seconds = Some(901)), Setting::Timeout);
         assert_eq!(with(|r| r.helo = Some("a\r\nRSET".into())), Setting::Helo);
         assert_eq!(with(|r| r.helo = Some("prübe".into())), Setting::Helo);
+        assert_eq!(
+            with(|r| r.tls.ca_files = vec!["/nonexistent.pem".into()]),
+            Setting::TlsCa
+        );
+        assert_eq!(
+            with(|r| r.tls.ca_files = vec!["/etc/hostname".into()]),
+            Setting::TlsCa
+        );
+        assert_eq!(
+            with(|r| r.tls.server_name = Some("a b".into())),
+            Setting::TlsServerName
+        );
+        assert_eq!(
+            with(|r| r.tls.critical_days = Some(30)),
+            Setting::CertCritical
+        );
     }
 }

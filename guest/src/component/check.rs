@@ -1,18 +1,27 @@
-//! One check from settings to result: validate, look up, connect, converse, report.
-//! The protocol decisions are the session's; this file only moves bytes and time.
+//! One check from settings to result: validate, look up, connect, secure, converse, report.
+//! The protocol decisions are the session's; this file moves bytes and time, and runs the
+//! TLS handshakes when the mode or the session calls for one.
 
 use super::net::{self, ConnectError, Connection, Instant, IoError, LookupError};
+use super::tls_stream::{HandshakeError, TlsStream, Transport};
 use crate::journal::{Journal, millis};
 use crate::limits::channel;
 use crate::message::{self, Context};
-use crate::session::{Outcome, Session};
+use crate::session::{Outcome, Session, StartTls};
+use crate::tls::certificate::Leaf;
+use crate::tls::errors;
+use crate::tls::verifier::{self, Record};
 use crate::validate::{self, Target};
+use crate::verdict::{self, Thresholds};
 use crate::wit::{
-    Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status,
+    Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status, TlsInfo,
     TransportSecurity,
 };
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use wasip2::sockets::network::ErrorCode;
 
 /// The clock of one check: the start, the deadline, and offsets from the start.
@@ -33,6 +42,30 @@ impl Clock {
     }
 }
 
+/// What the settings call for, checked before any network use.
+struct Plan {
+    target: Target,
+    /// The TLS configuration, for every mode but `none`.
+    tls: Option<TlsPlan>,
+}
+
+struct TlsPlan {
+    config: Arc<ClientConfig>,
+    name: ServerName<'static>,
+    record: Record,
+    verify: bool,
+}
+
+/// What TLS showed, gathered across handshakes for the result.
+#[derive(Default)]
+struct TlsFacts {
+    attempted: bool,
+    established: bool,
+    version: Option<String>,
+    cipher_suite: Option<String>,
+    handshake: Option<Duration>,
+}
+
 /// Runs one check. Never panics on anything the server or the settings do.
 pub fn run(settings: Settings) -> CheckResult {
     let start = net::now();
@@ -41,14 +74,15 @@ pub fn run(settings: Settings) -> CheckResult {
         start,
         deadline: start.saturating_add(timeout.as_nanos() as u64),
     };
-    let mut journal = Journal::new(settings.keep_transcript);
+    let journal = Journal::new(settings.keep_transcript);
     let server = server_label(&settings.host, settings.port);
     let context = Context {
         server: &server,
         timeout_seconds: settings.timeout_seconds,
     };
+    let mut facts = TlsFacts::default();
 
-    let (outcome, remote) = match check_settings(&settings) {
+    let (outcome, remote, plan) = match prepare(&settings) {
         Err(kind) => {
             let failure = Failure {
                 phase: Phase::Settings,
@@ -57,38 +91,26 @@ pub fn run(settings: Settings) -> CheckResult {
             (
                 Outcome::failed_early(failure, clock.elapsed(), journal),
                 None,
+                None,
             )
         }
-        Ok(target) => match open(&target, settings.port, clock, &mut journal) {
-            Err(failure) => (
-                Outcome::failed_early(failure, clock.elapsed(), journal),
-                None,
-            ),
-            Ok((connection, remote)) => {
-                journal.note(clock.elapsed(), format!("connected to {remote}"));
-                let mut session = Session::new(&settings.helo, journal, clock.elapsed());
-                converse(&mut session, &connection, clock);
-                (session.into_outcome(), Some(remote.to_string()))
-            }
-        },
+        Ok(plan) => {
+            let (outcome, remote) = execute(&settings, &plan, clock, journal, &mut facts);
+            (outcome, remote, Some(plan))
+        }
     };
-    report(context, outcome, remote)
+    let tls = plan.as_ref().and_then(|plan| plan.tls.as_ref());
+    report(&settings, context, outcome, remote, tls, &facts)
 }
 
-/// Validates what the host should have validated, and refuses what this build cannot do.
-fn check_settings(settings: &Settings) -> Result<Target, ErrorKind> {
+/// Validates what the host should have validated, builds the TLS configuration, and refuses
+/// what this build cannot do.
+fn prepare(settings: &Settings) -> Result<Plan, ErrorKind> {
     let invalid = |e: validate::SettingError| ErrorKind::InvalidSettings(e.to_string());
     validate::port(settings.port).map_err(invalid)?;
     validate::timeout(settings.timeout_seconds).map_err(invalid)?;
     validate::helo(&settings.helo).map_err(invalid)?;
     let target = validate::host(&settings.host).map_err(invalid)?;
-    if settings.security != TransportSecurity::None {
-        return Err(ErrorKind::NotSupported(format!(
-            "transport security {:?} needs TLS, which this build of the component does not \
-             support yet; use security none",
-            settings.security
-        )));
-    }
     if settings.authentication.is_some() {
         return Err(ErrorKind::NotSupported(
             "authentication is not supported by this build of the component yet".into(),
@@ -99,7 +121,102 @@ fn check_settings(settings: &Settings) -> Result<Target, ErrorKind> {
             "sending an email is not supported by this build of the component yet".into(),
         ));
     }
-    Ok(target)
+    let tls = match settings.security {
+        TransportSecurity::None => None,
+        _ => {
+            let (config, record) = verifier::client_config(&settings.tls)?;
+            let name = verifier::server_name(&settings.host, settings.tls.server_name.as_deref())?;
+            Some(TlsPlan {
+                config,
+                name,
+                record,
+                verify: settings.tls.verify,
+            })
+        }
+    };
+    Ok(Plan { target, tls })
+}
+
+/// Connects, runs implicit TLS if asked (falling back to plain text if allowed), then the
+/// SMTP dialogue.
+fn execute(
+    settings: &Settings,
+    plan: &Plan,
+    clock: Clock,
+    mut journal: Journal,
+    facts: &mut TlsFacts,
+) -> (Outcome, Option<String>) {
+    let (connection, remote) = match open(&plan.target, settings.port, clock, &mut journal) {
+        Ok(opened) => opened,
+        Err(failure) => {
+            return (
+                Outcome::failed_early(failure, clock.elapsed(), journal),
+                None,
+            );
+        }
+    };
+    journal.note(clock.elapsed(), format!("connected to {remote}"));
+    let remote_label = Some(remote.to_string());
+    let implicit = matches!(
+        settings.security,
+        TransportSecurity::Tls | TransportSecurity::TlsIfAvailable
+    );
+    let mut transport = Transport::Plain(connection);
+    let mut fallback = None;
+    if let (true, Some(tls)) = (implicit, &plan.tls) {
+        let Transport::Plain(connection) = transport else {
+            unreachable!("just made plain")
+        };
+        let started = clock.elapsed();
+        let secured = handshake(connection, tls, clock, facts);
+        journal.timing(Phase::TlsHandshake, started, clock.elapsed());
+        match secured {
+            Ok(stream) => {
+                journal.note(clock.elapsed(), established(facts));
+                transport = Transport::Tls(Box::new(stream));
+            }
+            Err(kind) if settings.security == TransportSecurity::Tls => {
+                let failure = Failure {
+                    phase: Phase::TlsHandshake,
+                    kind,
+                };
+                return (
+                    Outcome::failed_early(failure, clock.elapsed(), journal),
+                    remote_label,
+                );
+            }
+            Err(kind) => {
+                journal.note(
+                    clock.elapsed(),
+                    "implicit TLS failed; reconnecting in plain text",
+                );
+                fallback = Some(Failure {
+                    phase: Phase::TlsHandshake,
+                    kind,
+                });
+                match open(&plan.target, settings.port, clock, &mut journal) {
+                    Ok((connection, _)) => transport = Transport::Plain(connection),
+                    Err(failure) => {
+                        return (
+                            Outcome::failed_early(failure, clock.elapsed(), journal),
+                            remote_label,
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let starttls = match settings.security {
+        TransportSecurity::Starttls => StartTls::Required,
+        TransportSecurity::StarttlsIfAvailable => StartTls::IfAvailable,
+        _ => StartTls::Never,
+    };
+    let mut session = Session::new(&settings.helo, starttls, journal, clock.elapsed());
+    if let Some(warning) = fallback {
+        session.warn(warning);
+    }
+    converse(&mut session, transport, clock, plan.tls.as_ref(), facts);
+    (session.into_outcome(), remote_label)
 }
 
 /// Looks up the target if it is a name, then connects to its addresses in turn.
@@ -193,21 +310,90 @@ fn describe(code: ErrorCode) -> String {
     }
 }
 
-/// Moves bytes between the session and the connection until the session is done.
-fn converse(session: &mut Session, connection: &Connection, clock: Clock) {
+/// Runs a TLS handshake over `connection`, recording what it showed in `facts`.
+fn handshake(
+    connection: Connection,
+    plan: &TlsPlan,
+    clock: Clock,
+    facts: &mut TlsFacts,
+) -> Result<TlsStream, ErrorKind> {
+    facts.attempted = true;
+    let started = clock.elapsed();
+    let mut stream = TlsStream::new(connection, plan.config.clone(), plan.name.clone())
+        .map_err(|e| ErrorKind::TlsFailed(e.to_string()))?;
+    let result = stream.handshake(clock.deadline);
+    facts.handshake = Some(clock.elapsed().saturating_sub(started));
+    facts.version = stream.version();
+    facts.cipher_suite = stream.cipher_suite();
+    match result {
+        Ok(()) => {
+            facts.established = true;
+            Ok(stream)
+        }
+        Err(HandshakeError::Io(IoError::Timeout)) => Err(ErrorKind::Timeout),
+        Err(HandshakeError::Io(IoError::Closed)) => Err(ErrorKind::TlsFailed(
+            "the server closed the connection during the handshake".into(),
+        )),
+        Err(HandshakeError::Io(IoError::Failed(why))) => Err(ErrorKind::TlsFailed(why)),
+        Err(HandshakeError::Tls(error)) => {
+            let leaf = leaf(&plan.record);
+            Err(errors::classify(
+                &error,
+                leaf.as_ref(),
+                stream.first_bytes(),
+            ))
+        }
+    }
+}
+
+/// The transcript note for an established TLS connection.
+fn established(facts: &TlsFacts) -> String {
+    format!(
+        "TLS established: {} {}",
+        facts.version.as_deref().unwrap_or("?"),
+        facts.cipher_suite.as_deref().unwrap_or("?")
+    )
+}
+
+/// Moves bytes between the session and the connection until the session is done,
+/// upgrading the connection when the session asks for it (STARTTLS).
+fn converse(
+    session: &mut Session,
+    mut transport: Transport,
+    clock: Clock,
+    tls: Option<&TlsPlan>,
+    facts: &mut TlsFacts,
+) {
     loop {
         if let Some(bytes) = session.poll_transmit()
-            && let Err(error) = connection.write_all(&bytes, clock.deadline)
+            && let Err(error) = transport.write_all(&bytes, clock.deadline)
         {
             handle_io_error(session, clock, error);
         }
         if session.is_closed() {
             return;
         }
+        if session.wants_tls() {
+            let (Transport::Plain(connection), Some(plan)) = (transport, tls) else {
+                let why = "STARTTLS over a connection that is already TLS";
+                session
+                    .handle_tls_failed(clock.elapsed(), ErrorKind::ProtocolViolation(why.into()));
+                return;
+            };
+            match handshake(connection, plan, clock, facts) {
+                Ok(stream) => {
+                    session.note(clock.elapsed(), established(facts));
+                    session.handle_tls_established(clock.elapsed());
+                    transport = Transport::Tls(Box::new(stream));
+                }
+                Err(kind) => return session.handle_tls_failed(clock.elapsed(), kind),
+            }
+            continue;
+        }
         let wait_until = session
             .timeout_at()
             .map_or(clock.deadline, |t| clock.at(t).min(clock.deadline));
-        match connection.read(wait_until) {
+        match transport.read(wait_until) {
             Ok(bytes) => session.handle_input(clock.elapsed(), &bytes),
             Err(error) => handle_io_error(session, clock, error),
         }
@@ -222,22 +408,56 @@ fn handle_io_error(session: &mut Session, clock: Clock, error: IoError) {
     }
 }
 
-/// The result record: verdict, message, channels, and everything seen on the way.
-fn report(context: Context, outcome: Outcome, remote: Option<String>) -> CheckResult {
+/// The leaf certificate the server presented, if any.
+fn leaf(record: &Record) -> Option<Leaf> {
+    let presented = record
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    presented.leaf.as_deref().and_then(Leaf::parse)
+}
+
+/// Seconds since the Unix epoch, from the wall clock.
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The result record: status, message, channels, and everything seen on the way.
+fn report(
+    settings: &Settings,
+    context: Context,
+    outcome: Outcome,
+    remote: Option<String>,
+    plan: Option<&TlsPlan>,
+    facts: &TlsFacts,
+) -> CheckResult {
     let response_ms = millis(outcome.verdict_at);
-    let (status, message, failure) = match outcome.verdict {
-        Ok(()) => {
-            let message = message::for_success(context, outcome.banner.as_ref(), response_ms);
-            (Status::Up, message, None)
-        }
-        Err(failure) => (
-            Status::Down,
-            message::for_failure(context, &failure),
-            Some(failure),
-        ),
+    let leaf = plan.and_then(|plan| leaf(&plan.record));
+    let days_left = leaf.as_ref().map(|leaf| leaf.days_left(unix_now()));
+    let thresholds = Thresholds {
+        warning_days: settings.tls.certificate_warning_days,
+        critical_days: settings.tls.certificate_critical_days,
     };
+    // Thresholds judge the certificate of a connection that was actually secured.
+    let judged_days = days_left.filter(|_| facts.established);
+    let (status, failure) =
+        verdict::decide(outcome.verdict, outcome.warning, judged_days, thresholds);
+    let banner = outcome.banner.as_ref();
+    let mut message = match (&status, &failure) {
+        (Status::Down, Some(failure)) => message::for_failure(context, failure),
+        (Status::Warning, Some(degraded)) => {
+            message::for_warning(context, banner, response_ms, degraded)
+        }
+        _ => message::for_success(context, banner, response_ms),
+    };
+    let verified = plan.is_some_and(|plan| plan.record.lock().map(|r| r.verified).unwrap_or(false));
+    if facts.established && plan.is_some_and(|plan| !plan.verify) {
+        message.push_str(" (certificate not verified: verification is off)");
+    }
+
     let downtime = if status == Status::Down { 100.0 } else { 0.0 };
-    let channels = vec![
+    let mut channels = vec![
         Channel {
             name: channel::RESPONSE_TIME.into(),
             value: response_ms,
@@ -249,6 +469,28 @@ fn report(context: Context, outcome: Outcome, remote: Option<String>) -> CheckRe
             unit: ChannelUnit::Percent,
         },
     ];
+    if let Some(handshake) = facts.handshake {
+        channels.push(Channel {
+            name: channel::TLS_HANDSHAKE.into(),
+            value: millis(handshake),
+            unit: ChannelUnit::Milliseconds,
+        });
+    }
+    if let Some(days) = days_left {
+        channels.push(Channel {
+            name: channel::CERTIFICATE_EXPIRY.into(),
+            value: days as f64,
+            unit: ChannelUnit::Days,
+        });
+    }
+    let tls = (facts.attempted && (facts.version.is_some() || leaf.is_some())).then(|| TlsInfo {
+        version: facts.version.clone().unwrap_or_default(),
+        cipher_suite: facts.cipher_suite.clone().unwrap_or_default(),
+        subject: leaf.as_ref().map(|l| l.subject.clone()).unwrap_or_default(),
+        issuer: leaf.as_ref().map(|l| l.issuer.clone()).unwrap_or_default(),
+        not_after: leaf.as_ref().map_or(0, |l| l.not_after),
+        verified,
+    });
     let (timings, transcript) = outcome.journal.into_parts();
     CheckResult {
         status,
@@ -259,7 +501,7 @@ fn report(context: Context, outcome: Outcome, remote: Option<String>) -> CheckRe
         banner: outcome.banner,
         last_reply: outcome.last_reply,
         capabilities: outcome.capabilities,
-        tls: None,
+        tls,
         recipients: Vec::new(),
         failure,
         transcript,

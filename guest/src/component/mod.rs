@@ -2,6 +2,7 @@
 
 mod check;
 mod net;
+mod tls_stream;
 
 use crate::bindings::{Guest, export};
 use crate::wit::{CheckResult, Settings};

@@ -1,0 +1,162 @@
+//! rustls errors as the contract's error kinds, in plain words: a certificate problem says
+//! which one (expired on which date, unknown issuer, wrong name, self-signed); a handshake
+//! problem says what the server did.
+
+use super::certificate::{Leaf, format_utc};
+use crate::wit::ErrorKind;
+use rustls::{CertificateError, Error};
+
+/// The error kind of a failed handshake. `leaf` is what the server presented, if anything;
+/// `first_bytes` are the first bytes it sent, to recognise a plain-text server.
+pub fn classify(error: &Error, leaf: Option<&Leaf>, first_bytes: &[u8]) -> ErrorKind {
+    match error {
+        Error::InvalidCertificate(certificate) => {
+            ErrorKind::CertificateRejected(certificate_reason(certificate, leaf))
+        }
+        Error::AlertReceived(alert) => {
+            ErrorKind::TlsFailed(format!("the server sent the TLS alert {alert:?}"))
+        }
+        Error::InvalidMessage(_) if looks_like_smtp(first_bytes) => ErrorKind::TlsFailed(format!(
+            "the server answered in plain text ({:?}): it does not speak implicit TLS on this \
+             port (try STARTTLS)",
+            String::from_utf8_lossy(first_line(first_bytes))
+        )),
+        Error::PeerIncompatible(why) => {
+            ErrorKind::TlsFailed(format!("the server is incompatible: {why:?}"))
+        }
+        other => ErrorKind::TlsFailed(other.to_string()),
+    }
+}
+
+/// Why a certificate was rejected, with the facts that prove it.
+pub fn certificate_reason(error: &CertificateError, leaf: Option<&Leaf>) -> String {
+    let subject = leaf
+        .map(|l| l.subject.as_str())
+        .unwrap_or("the certificate");
+    match error {
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => match leaf {
+            Some(leaf) => format!("the certificate expired on {}", format_utc(leaf.not_after)),
+            None => "the certificate has expired".into(),
+        },
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => match leaf {
+            Some(leaf) => {
+                format!(
+                    "the certificate is not valid yet: not before {}",
+                    format_utc(leaf.not_before)
+                )
+            }
+            None => "the certificate is not valid yet".into(),
+        },
+        CertificateError::UnknownIssuer => match leaf {
+            Some(leaf) if leaf.is_self_signed() => {
+                format!("the certificate is self-signed ({subject}) and not trusted")
+            }
+            Some(leaf) => format!(
+                "the certificate was issued by an unknown authority ({}); trust its CA to accept it",
+                leaf.issuer
+            ),
+            None => "the certificate was issued by an unknown authority".into(),
+        },
+        CertificateError::NotValidForName => {
+            format!(
+                "the certificate ({subject}) is not valid for this server's name (name mismatch)"
+            )
+        }
+        CertificateError::NotValidForNameContext {
+            expected,
+            presented,
+        } => format!(
+            "the certificate is not valid for {expected:?} (name mismatch): it names {}",
+            if presented.is_empty() {
+                "nothing".to_string()
+            } else {
+                presented.join(", ")
+            }
+        ),
+        CertificateError::Revoked => "the certificate has been revoked".into(),
+        CertificateError::BadSignature => "the certificate's signature is invalid".into(),
+        CertificateError::BadEncoding => "the certificate is malformed".into(),
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            "the certificate is not meant for TLS servers (wrong extended key usage)".into()
+        }
+        other => format!("the certificate was rejected: {other:?}"),
+    }
+}
+
+fn first_line(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\r' || b == b'\n')
+        .unwrap_or(bytes.len());
+    &bytes[..end.min(80)]
+}
+
+/// An SMTP greeting starts with three digits; a TLS record never does.
+fn looks_like_smtp(bytes: &[u8]) -> bool {
+    bytes.len() >= 3 && bytes[..3].iter().all(u8::is_ascii_digit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(subject: &str, issuer: &str) -> Leaf {
+        Leaf {
+            subject: subject.into(),
+            issuer: issuer.into(),
+            not_before: 0,
+            not_after: 86_400,
+        }
+    }
+
+    #[test]
+    fn certificate_reasons_name_the_problem() {
+        let ca_issued = leaf("CN=mail.test", "CN=Test CA");
+        let expired = certificate_reason(&CertificateError::Expired, Some(&ca_issued));
+        assert_eq!(
+            expired,
+            "the certificate expired on 1970-01-02 00:00:00 UTC"
+        );
+        let unknown = certificate_reason(&CertificateError::UnknownIssuer, Some(&ca_issued));
+        assert!(
+            unknown.contains("unknown authority (CN=Test CA)"),
+            "{unknown}"
+        );
+        let own = leaf("CN=mail.test", "CN=mail.test");
+        let selfsigned = certificate_reason(&CertificateError::UnknownIssuer, Some(&own));
+        assert!(selfsigned.contains("self-signed"), "{selfsigned}");
+        let name = certificate_reason(&CertificateError::NotValidForName, Some(&ca_issued));
+        assert!(name.contains("name mismatch"), "{name}");
+        let early = certificate_reason(&CertificateError::NotValidYet, Some(&ca_issued));
+        assert!(
+            early.contains("not valid yet: not before 1970-01-01"),
+            "{early}"
+        );
+    }
+
+    #[test]
+    fn plain_text_server_is_recognised() {
+        let error = Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+        let kind = classify(&error, None, b"220 mail.test ESMTP\r\n");
+        let ErrorKind::TlsFailed(why) = kind else {
+            panic!("{kind:?}")
+        };
+        assert!(
+            why.contains("plain text (\"220 mail.test ESMTP\")"),
+            "{why}"
+        );
+        assert!(matches!(
+            classify(&error, None, b"\x15\x03\x03"),
+            ErrorKind::TlsFailed(_)
+        ));
+    }
+
+    #[test]
+    fn alerts_are_named() {
+        let error = Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
+        let ErrorKind::TlsFailed(why) = classify(&error, None, b"") else {
+            panic!()
+        };
+        assert!(why.contains("HandshakeFailure"), "{why}");
+    }
+}

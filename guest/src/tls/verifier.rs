@@ -1,0 +1,200 @@
+//! The client's TLS configuration, and a certificate verifier that records what the server
+//! presented before judging it, so the result can describe a certificate it rejected.
+
+use crate::wit::{ErrorKind, TlsSettings};
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
+use std::sync::{Arc, Mutex};
+
+/// What the server presented, and what verification made of it.
+#[derive(Debug, Default, Clone)]
+pub struct Presented {
+    /// The leaf certificate, DER-encoded.
+    pub leaf: Option<Vec<u8>>,
+    /// Why verification rejected it; `None` when it passed or was not done.
+    pub rejection: Option<Error>,
+    /// True when the chain and name were verified and passed.
+    pub verified: bool,
+}
+
+/// Shared between the verifier (inside rustls) and the check that reads it afterwards.
+pub type Record = Arc<Mutex<Presented>>;
+
+/// Verifies with webpki (unless verification is off) and records everything.
+#[derive(Debug)]
+struct RecordingVerifier {
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
+    record: Record,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let outcome = match &self.webpki {
+            None => Ok(ServerCertVerified::assertion()),
+            Some(webpki) => webpki.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ),
+        };
+        let mut record = self
+            .record
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        record.leaf = Some(end_entity.to_vec());
+        record.verified = self.webpki.is_some() && outcome.is_ok();
+        record.rejection = outcome.as_ref().err().cloned();
+        outcome
+    }
+
+    // Handshake signatures are always checked, verification on or off: they prove the
+    // server holds the key of the certificate it presented.
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// The client configuration for a check: TLS 1.3 and 1.2, the Mozilla roots plus the
+/// settings' trusted certificates, and the recording verifier. Also returns the record.
+pub fn client_config(settings: &TlsSettings) -> Result<(Arc<ClientConfig>, Record), ErrorKind> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    for (i, der) in settings.trusted_certificates.iter().enumerate() {
+        roots.add(CertificateDer::from(der.clone())).map_err(|e| {
+            ErrorKind::InvalidSettings(format!(
+                "invalid setting tls.trusted-certificates: certificate {} is not a usable CA \
+                 certificate ({e}); give PEM or DER X.509 CA certificates",
+                i + 1
+            ))
+        })?;
+    }
+    let webpki = if settings.verify {
+        let verifier =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .map_err(|e| {
+                    ErrorKind::InvalidSettings(format!("cannot build the verifier: {e}"))
+                })?;
+        Some(verifier)
+    } else {
+        None
+    };
+    let record = Record::default();
+    let verifier = RecordingVerifier {
+        webpki,
+        provider: provider.clone(),
+        record: record.clone(),
+    };
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| ErrorKind::InvalidSettings(format!("TLS configuration: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok((Arc::new(config), record))
+}
+
+/// The name the certificate must match (and, for DNS names, the SNI): the override when
+/// given, else the host. IP literals are matched as addresses and send no SNI.
+pub fn server_name(
+    host: &str,
+    name_override: Option<&str>,
+) -> Result<ServerName<'static>, ErrorKind> {
+    let name = name_override.unwrap_or(host);
+    let unbracketed = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    ServerName::try_from(unbracketed.to_string()).map_err(|_| {
+        ErrorKind::InvalidSettings(format!(
+            "invalid setting tls.server-name: {name:?} is neither a DNS name nor an IP address"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tls(verify: bool, trusted: Vec<Vec<u8>>) -> TlsSettings {
+        TlsSettings {
+            trusted_certificates: trusted,
+            server_name: None,
+            verify,
+            certificate_warning_days: 14,
+            certificate_critical_days: 0,
+        }
+    }
+
+    #[test]
+    fn names() {
+        assert!(matches!(
+            server_name("mail.example.com", None),
+            Ok(ServerName::DnsName(_))
+        ));
+        assert!(matches!(
+            server_name("127.0.0.1", None),
+            Ok(ServerName::IpAddress(_))
+        ));
+        assert!(matches!(
+            server_name("[::1]", None),
+            Ok(ServerName::IpAddress(_))
+        ));
+        let overridden = server_name("127.0.0.1", Some("mail.example.com")).unwrap();
+        assert_eq!(overridden.to_str(), "mail.example.com");
+        assert!(server_name("x", Some("bad name")).is_err());
+    }
+
+    #[test]
+    fn configs() {
+        assert!(client_config(&tls(true, vec![])).is_ok());
+        assert!(client_config(&tls(false, vec![])).is_ok());
+        let bad = client_config(&tls(true, vec![b"not a certificate".to_vec()])).unwrap_err();
+        assert!(matches!(bad, ErrorKind::InvalidSettings(ref m) if m.contains("certificate 1")));
+    }
+}

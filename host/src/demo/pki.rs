@@ -1,0 +1,142 @@
+//! Throwaway certificates, made at start-up and trusted only by the check that asks for
+//! them: the demo's CA and server certificate, and the tests' good and broken ones
+//! (expired, not yet valid, wrong name, self-signed, from an unknown CA).
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+};
+use rustls::ServerConfig;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+
+/// A certificate authority that exists for one process.
+pub struct Ca {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+/// A server certificate and its key.
+pub struct Leaf {
+    /// The chain to present: the leaf, then its issuer (if any).
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The private key, PKCS#8 DER.
+    pub key: Vec<u8>,
+    /// The leaf certificate as PEM (for servers configured by file, like Postfix).
+    pub certificate_pem: String,
+    /// The private key as PEM.
+    pub key_pem: String,
+}
+
+/// What to put in a server certificate.
+#[derive(Debug, Clone)]
+pub struct LeafSpec {
+    /// DNS names and IP addresses it is valid for.
+    pub names: Vec<String>,
+    /// Valid from this many days from now (negative: in the past).
+    pub valid_from_days: i64,
+    /// Valid until this many days from now (negative: expired).
+    pub valid_until_days: i64,
+}
+
+impl LeafSpec {
+    /// A certificate for `names`, valid from yesterday for a year.
+    pub fn valid_for(names: &[&str]) -> Self {
+        Self {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            valid_from_days: -1,
+            valid_until_days: 365,
+        }
+    }
+}
+
+impl Ca {
+    /// A new CA named `name`.
+    pub fn new(name: &str) -> Self {
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        params.not_before = days_from_now(-1);
+        params.not_after = days_from_now(3650);
+        let key = KeyPair::generate().expect("generate a CA key");
+        let issuer = CertifiedIssuer::self_signed(params, key).expect("self-sign the CA");
+        Self { issuer }
+    }
+
+    /// The CA certificate, DER-encoded: what a check trusts.
+    pub fn certificate(&self) -> CertificateDer<'static> {
+        self.issuer.der().clone()
+    }
+
+    /// The CA certificate as PEM, for `--tls-ca` files.
+    pub fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+
+    /// Issues a server certificate.
+    pub fn issue(&self, spec: &LeafSpec) -> Leaf {
+        let key = KeyPair::generate().expect("generate a server key");
+        let cert = leaf_params(spec)
+            .signed_by(&key, &self.issuer)
+            .expect("sign the certificate");
+        Leaf {
+            chain: vec![cert.der().clone(), self.certificate()],
+            key: key.serialize_der(),
+            certificate_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+}
+
+/// A self-signed server certificate.
+pub fn self_signed(spec: &LeafSpec) -> Leaf {
+    let key = KeyPair::generate().expect("generate a server key");
+    let cert = leaf_params(spec)
+        .self_signed(&key)
+        .expect("self-sign the certificate");
+    Leaf {
+        chain: vec![cert.der().clone()],
+        key: key.serialize_der(),
+        certificate_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    }
+}
+
+fn leaf_params(spec: &LeafSpec) -> CertificateParams {
+    let mut params = CertificateParams::new(spec.names.clone()).expect("valid names");
+    params.distinguished_name.push(
+        DnType::CommonName,
+        spec.names.first().map_or("server", String::as_str),
+    );
+    params.not_before = days_from_now(spec.valid_from_days);
+    params.not_after = days_from_now(spec.valid_until_days);
+    params
+}
+
+fn days_from_now(days: i64) -> OffsetDateTime {
+    OffsetDateTime::now_utc() + Duration::days(days)
+}
+
+impl Leaf {
+    /// A rustls server configuration presenting this certificate, offering the given
+    /// protocol versions (all that rustls supports when empty).
+    pub fn server_config(
+        &self,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> Arc<ServerConfig> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let versions = if versions.is_empty() {
+            rustls::ALL_VERSIONS
+        } else {
+            versions
+        };
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.clone()));
+        let config = ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(versions)
+            .expect("valid protocol versions")
+            .with_no_client_auth()
+            .with_single_cert(self.chain.clone(), key)
+            .expect("a matching certificate and key");
+        Arc::new(config)
+    }
+}

@@ -1,5 +1,6 @@
 //! The smtp-sensor host: runs the smtp-sensor WebAssembly component in a sandbox.
 //!
+//! - [`cache`] keeps compiled components on disk for a fast start.
 //! - [`runner`] loads the component (embedded, or another build of it) and runs checks.
 //! - [`sandbox`] decides what a check may reach: only the configured port, no files, no
 //!   environment, bounded memory and wall time.
@@ -11,6 +12,7 @@
 //! Monitoring systems embed this library or call the `smtp-sensor` binary; the contract
 //! types are those of `wit/smtp-sensor.wit`, in [`wit`].
 
+pub mod cache;
 pub mod cli;
 pub mod demo;
 pub mod output;

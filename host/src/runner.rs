@@ -6,13 +6,14 @@
 //! `down` result that says so; the host itself never fails because of the guest.
 
 use crate::bindings::{SmtpSensor, SmtpSensorPre};
+use crate::cache;
 use crate::sandbox::{self, Limits, NetworkPolicy};
 use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status};
 use smtp_sensor_guest::limits::channel;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::error::Context as _;
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -29,6 +30,8 @@ fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        // The component is optimised by LLVM already; cranelift's own optimisations buy
+        // little for a check that waits on the network, and cost start-up time.
         config.cranelift_opt_level(wasmtime::OptLevel::None);
         let engine = Engine::new(&config).expect("the engine configuration is valid");
         let ticker = engine.clone();
@@ -68,23 +71,29 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// The component embedded in this binary.
+    /// The component embedded in this binary, through the compiled-component cache.
     pub fn embedded() -> wasmtime::Result<Self> {
-        Self::from_bytes(EMBEDDED_COMPONENT)
+        Self::load(EMBEDDED_COMPONENT, cache::default_dir().as_deref())
     }
 
-    /// Another build of the component, from a file.
+    /// Another build of the component, from a file, through the compiled-component cache.
     pub fn from_file(path: &Path) -> wasmtime::Result<Self> {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read the component {}", path.display()))?;
-        Self::from_bytes(&bytes)
+        Self::load(&bytes, cache::default_dir().as_deref())
             .with_context(|| format!("{} is not a usable smtp-sensor component", path.display()))
     }
 
-    /// A component from its bytes.
+    /// A component from its bytes, compiled now (no cache).
     pub fn from_bytes(bytes: &[u8]) -> wasmtime::Result<Self> {
+        Self::load(bytes, None)
+    }
+
+    /// A component from its bytes, compiled or loaded from the cache in `cache_dir`.
+    pub fn load(bytes: &[u8], cache_dir: Option<&Path>) -> wasmtime::Result<Self> {
         let engine = engine();
-        let component = Component::new(engine, bytes).context("cannot compile the component")?;
+        let component =
+            cache::load(engine, bytes, cache_dir).context("cannot compile the component")?;
         let mut linker = Linker::<HostState>::new(engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         let pre = SmtpSensorPre::new(linker.instantiate_pre(&component)?)

@@ -6,9 +6,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 
 /// One thing the server does.
 #[derive(Debug, Clone)]
@@ -19,6 +20,11 @@ pub enum Step {
     Drip(Vec<u8>, Duration),
     /// Read one line (the client's command) and record it.
     Read,
+    /// Read whatever the client sends next (e.g. a TLS ClientHello), up to 16 KiB.
+    ReadBytes,
+    /// Run the TLS handshake as the server now (after a `220` to STARTTLS), with this
+    /// configuration; what follows is encrypted.
+    StartTls(Arc<rustls::ServerConfig>),
     /// Keep the connection open and do nothing until the client hangs up.
     Stall,
     /// Close the connection.
@@ -59,6 +65,14 @@ impl ScriptedServer {
     /// Starts a server on 127.0.0.1 that runs `script` on every connection.
     pub async fn start(script: Vec<Step>) -> Self {
         Self::start_on(IpAddr::V4(Ipv4Addr::LOCALHOST), script).await
+    }
+
+    /// Starts a server on 127.0.0.1 that speaks TLS from the first byte (implicit TLS) with
+    /// `tls`, then runs `script` inside it.
+    pub async fn start_tls(tls: Arc<rustls::ServerConfig>, script: Vec<Step>) -> Self {
+        let mut steps = vec![Step::StartTls(tls)];
+        steps.extend(script);
+        Self::start(steps).await
     }
 
     /// Starts a server on `ip` (a loopback address) at a free port.
@@ -122,17 +136,25 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// A connection, plain or TLS.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
 async fn run(stream: TcpStream, script: Vec<Step>, received: Arc<Mutex<Vec<String>>>) {
-    let (reader, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(reader);
+    let _ = stream.set_nodelay(true);
+    let mut io: BufReader<Box<dyn Io>> = BufReader::new(Box::new(stream));
     for step in script {
         let done = match step {
-            Step::Say(bytes) => writer.write_all(&bytes).await.is_err(),
+            Step::Say(bytes) => {
+                io.get_mut().write_all(&bytes).await.is_err() || io.get_mut().flush().await.is_err()
+            }
             Step::Drip(bytes, interval) => {
                 let mut failed = false;
                 for byte in bytes {
                     tokio::time::sleep(interval).await;
-                    if writer.write_all(&[byte]).await.is_err() {
+                    if io.get_mut().write_all(&[byte]).await.is_err()
+                        || io.get_mut().flush().await.is_err()
+                    {
                         failed = true;
                         break;
                     }
@@ -141,7 +163,7 @@ async fn run(stream: TcpStream, script: Vec<Step>, received: Arc<Mutex<Vec<Strin
             }
             Step::Read => {
                 let mut line = String::new();
-                match reader.read_line(&mut line).await {
+                match (&mut io).take(64 * 1024).read_line(&mut line).await {
                     Ok(0) | Err(_) => true,
                     Ok(_) => {
                         received.lock().unwrap().push(line.trim_end().to_string());
@@ -149,10 +171,30 @@ async fn run(stream: TcpStream, script: Vec<Step>, received: Arc<Mutex<Vec<Strin
                     }
                 }
             }
+            Step::ReadBytes => {
+                let mut buf = vec![0u8; 16 * 1024];
+                !matches!(io.read(&mut buf).await, Ok(n) if n > 0)
+            }
+            Step::StartTls(config) => {
+                let plain = io.into_inner();
+                match TlsAcceptor::from(config).accept(plain).await {
+                    Ok(tls) => {
+                        io = BufReader::new(Box::new(tls));
+                        false
+                    }
+                    Err(e) => {
+                        received
+                            .lock()
+                            .unwrap()
+                            .push(format!("TLS handshake failed: {e}"));
+                        return;
+                    }
+                }
+            }
             Step::Stall => {
                 // Drain until the client hangs up, answering nothing.
                 let mut sink = [0u8; 1024];
-                while matches!(reader.read(&mut sink).await, Ok(n) if n > 0) {}
+                while matches!(io.read(&mut sink).await, Ok(n) if n > 0) {}
                 true
             }
             Step::Close => true,

@@ -298,14 +298,3 @@ async fn sandbox_keeps_the_component_to_the_allowed_port() {
     assert!(matches!(kind, ErrorKind::AccessDenied(_)), "{kind:?}");
     assert!(server.received().is_empty());
 }
-
-#[tokio::test(flavor = "multi_thread")]
-async fn tls_modes_say_not_supported_yet() {
-    let server = ScriptedServer::start(normal()).await;
-    let mut settings = settings("127.0.0.1", server.port(), 5);
-    settings.security = TransportSecurity::Starttls;
-    let result = RUNNER.check(&settings).await;
-    assert_eq!(result.status, Status::Down);
-    assert!(matches!(failure(&result).1, ErrorKind::NotSupported(_)));
-    assert!(result.message.contains("not support"), "{}", result.message);
-}

@@ -1,0 +1,205 @@
+//! A cache of compiled components on disk, so that only the first run after an upgrade pays
+//! for compiling the component (about half a second); later runs load it in milliseconds.
+//! Monitoring systems start the CLI once per check, so this is most of its start-up.
+//!
+//! Entries are named by a SHA-256 of the component and the engine's compatibility hash, so
+//! a new component or a new wasmtime never loads a stale entry. The folder is created
+//! private to the user (0700): loading a compiled artifact trusts it as code, so only this
+//! user may write there. Any problem with the cache means compiling as if it were not there.
+
+use ring::digest::{Context as Digest, SHA256};
+use std::hash::{Hash, Hasher};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// The environment variable that names the cache folder; `off` turns the cache off.
+pub const CACHE_DIR_VAR: &str = "SMTP_SENSOR_CACHE_DIR";
+
+/// Where compiled components are kept: `$SMTP_SENSOR_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/smtp-sensor`, else `~/.cache/smtp-sensor`; `None` when turned off or
+/// there is no home.
+pub fn default_dir() -> Option<PathBuf> {
+    match std::env::var_os(CACHE_DIR_VAR) {
+        Some(dir) if dir == "off" => None,
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+            .map(|base| base.join("smtp-sensor")),
+    }
+}
+
+/// The component compiled from `bytes`: from the cache in `dir` when it holds it, else
+/// compiled and (best effort) stored there.
+pub fn load(engine: &Engine, bytes: &[u8], dir: Option<&Path>) -> wasmtime::Result<Component> {
+    let Some(dir) = dir else {
+        return Component::new(engine, bytes);
+    };
+    let path = dir.join(format!("{}.cwasm", key(engine, bytes)));
+    if path.exists() && is_private(dir) {
+        // SAFETY: the entry was written by `store` below from `Component::serialize` into a
+        // folder only this user can write; wasmtime checks it matches this engine, and any
+        // error falls back to compiling.
+        if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+            return Ok(component);
+        }
+    }
+    let component = Component::new(engine, bytes)?;
+    if let Ok(compiled) = component.serialize() {
+        let _ = store(dir, &path, &compiled);
+    }
+    Ok(component)
+}
+
+/// The entry's name: the component's and the engine's identity.
+fn key(engine: &Engine, bytes: &[u8]) -> String {
+    struct DigestHasher<'a>(&'a mut Digest);
+    impl Hasher for DigestHasher<'_> {
+        fn finish(&self) -> u64 {
+            0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+    }
+    let mut digest = Digest::new(&SHA256);
+    digest.update(bytes);
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut DigestHasher(&mut digest));
+    digest
+        .finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Writes an entry atomically (write, then rename), creating the folder private to the user.
+fn store(dir: &Path, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
+    create_private_dir(dir)?;
+    let temporary = path.with_extension(format!("tmp.{}", std::process::id()));
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(compiled)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    if !is_private(dir) {
+        return Err(std::io::Error::other(
+            "the cache folder is writable by others; not using it",
+        ));
+    }
+    Ok(())
+}
+
+/// True when no one but its owner can write to `dir`.
+#[cfg(unix)]
+fn is_private(dir: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(dir).is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o022 == 0)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(not(unix))]
+fn is_private(_dir: &Path) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("smtp-sensor-cache-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn stores_then_loads_and_keys_by_content() {
+        let engine = Engine::default();
+        let dir = temp_dir("roundtrip");
+        let component = wat_component();
+        load(&engine, &component, Some(&dir)).unwrap();
+        let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(entries.len(), 1, "one entry after the first load");
+        let entry = std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let written = std::fs::metadata(&entry).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        load(&engine, &component, Some(&dir)).unwrap();
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "the entry is reused"
+        );
+        let now = std::fs::metadata(&entry).unwrap().modified().unwrap();
+        assert_eq!(
+            written, now,
+            "a cached entry is loaded, not compiled and written again"
+        );
+        assert_ne!(key(&engine, &component), key(&engine, b"other bytes"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn corrupt_entry_is_recompiled() {
+        let engine = Engine::default();
+        let dir = temp_dir("corrupt");
+        let component = wat_component();
+        load(&engine, &component, Some(&dir)).unwrap();
+        let entry = std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        std::fs::write(&entry, b"garbage").unwrap();
+        load(&engine, &component, Some(&dir)).expect("falls back to compiling");
+        assert_ne!(
+            std::fs::read(&entry).unwrap(),
+            b"garbage",
+            "the entry is rewritten"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folder_writable_by_others_is_not_trusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("shared");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(!is_private(&dir));
+        assert!(create_private_dir(&dir).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The smallest component: compiling it exercises the cache without the real one.
+    fn wat_component() -> Vec<u8> {
+        // `(component)` in binary form: magic, component version and layer.
+        b"\0asm\x0d\0\x01\0".to_vec()
+    }
+}

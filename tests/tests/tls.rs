@@ -1,0 +1,508 @@
+//! TLS end to end: the real component in the real host against loopback servers with
+//! certificates made here, in all five transport-security modes, with good, broken and
+//! hostile servers. Each test asserts the status, the error kind and the reason.
+
+use smtp_sensor_host::demo::pki::{self, Ca, Leaf, LeafSpec};
+use smtp_sensor_host::runner::Runner;
+use smtp_sensor_host::settings::CheckRequest;
+use smtp_sensor_host::wit::{CheckResult, ErrorKind, Phase, Settings, Status, TransportSecurity};
+use smtp_sensor_tests::server::{ScriptedServer, Step, say};
+use std::sync::{Arc, LazyLock};
+
+static RUNNER: LazyLock<Runner> = LazyLock::new(|| Runner::embedded().expect("load the component"));
+static CA: LazyLock<Ca> = LazyLock::new(|| Ca::new("smtp-sensor test CA"));
+
+const BANNER: &str = "220 mail.test ESMTP scripted\r\n";
+const EHLO_STARTTLS: &str = "250-mail.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n";
+const EHLO_PLAIN: &str = "250-mail.test\r\n250 PIPELINING\r\n";
+const EHLO_OVER_TLS: &str = "250-mail.test\r\n250-AUTH PLAIN\r\n250 SIZE 1000\r\n";
+
+fn settings(port: u16, security: TransportSecurity) -> Settings {
+    let mut request = CheckRequest::new("127.0.0.1");
+    request.port = Some(port);
+    request.timeout_seconds = Some(5);
+    request.helo = Some("probe.test".into());
+    request.security = security;
+    request.keep_transcript = true;
+    let mut settings = request.into_settings().expect("valid settings");
+    settings.tls.trusted_certificates = vec![CA.certificate().to_vec()];
+    settings
+}
+
+fn leaf(spec: LeafSpec) -> Leaf {
+    CA.issue(&spec)
+}
+
+fn good_leaf() -> Leaf {
+    leaf(LeafSpec::valid_for(&["localhost", "127.0.0.1"]))
+}
+
+/// What a healthy server says inside TLS: banner, EHLO, QUIT.
+fn dialogue() -> Vec<Step> {
+    vec![
+        say(BANNER),
+        Step::Read,
+        say(EHLO_OVER_TLS),
+        Step::Read,
+        say("221 bye\r\n"),
+    ]
+}
+
+/// A plain-text server offering STARTTLS, then a healthy dialogue over TLS.
+fn starttls_server(tls: Arc<rustls::ServerConfig>, ehlo: &str) -> Vec<Step> {
+    vec![
+        say(BANNER),
+        Step::Read,
+        say(ehlo),
+        Step::Read,
+        say("220 2.0.0 go ahead\r\n"),
+        Step::StartTls(tls),
+        Step::Read,
+        say(EHLO_OVER_TLS),
+        Step::Read,
+        say("221 bye\r\n"),
+    ]
+}
+
+/// A plain-text server with no STARTTLS.
+fn plain_server() -> Vec<Step> {
+    vec![
+        say(BANNER),
+        Step::Read,
+        say(EHLO_PLAIN),
+        Step::Read,
+        say("221 bye\r\n"),
+    ]
+}
+
+async fn check(server: &ScriptedServer, security: TransportSecurity) -> CheckResult {
+    RUNNER.check(&settings(server.port(), security)).await
+}
+
+fn failure(result: &CheckResult) -> (Phase, ErrorKind) {
+    let failure = result
+        .failure
+        .clone()
+        .unwrap_or_else(|| panic!("no failure: {}", result.message));
+    (failure.phase, failure.kind)
+}
+
+fn channel(result: &CheckResult, name: &str) -> Option<f64> {
+    result
+        .channels
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.value)
+}
+
+/// Asserts a down result whose certificate was rejected for `reason`.
+fn assert_rejected(result: &CheckResult, reason: &str) {
+    assert_eq!(result.status, Status::Down, "{}", result.message);
+    let (phase, kind) = failure(result);
+    assert_eq!(phase, Phase::TlsHandshake);
+    let ErrorKind::CertificateRejected(why) = kind else {
+        panic!("{kind:?}")
+    };
+    assert!(why.contains(reason), "{why}");
+    assert!(result.message.contains(reason), "{}", result.message);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn implicit_tls_with_a_valid_chain_is_up_with_tls_facts() {
+    let server = ScriptedServer::start_tls(good_leaf().server_config(&[]), dialogue()).await;
+    let result = check(&server, TransportSecurity::Tls).await;
+    assert_eq!(result.status, Status::Up, "{}", result.message);
+    let tls = result.tls.clone().expect("TLS facts");
+    assert_eq!(tls.version, "TLSv1.3");
+    assert!(
+        tls.cipher_suite.starts_with("TLS13_"),
+        "{}",
+        tls.cipher_suite
+    );
+    assert_eq!(tls.subject, "CN=localhost");
+    assert_eq!(tls.issuer, "CN=smtp-sensor test CA");
+    assert!(tls.verified);
+    let days = channel(&result, "Certificate Expiry").expect("expiry channel");
+    assert!((363.0..=365.0).contains(&days), "{days}");
+    assert!(channel(&result, "TLS Handshake").expect("handshake channel") > 0.0);
+    assert_eq!(result.timings[1].phase, Phase::TlsHandshake);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_certificate_is_down_with_the_date_and_negative_days() {
+    let spec = LeafSpec {
+        valid_from_days: -30,
+        valid_until_days: -3,
+        ..LeafSpec::valid_for(&["127.0.0.1"])
+    };
+    let server = ScriptedServer::start_tls(leaf(spec).server_config(&[]), dialogue()).await;
+    let result = check(&server, TransportSecurity::Tls).await;
+    assert_rejected(&result, "the certificate expired on ");
+    let days = channel(&result, "Certificate Expiry").expect("expiry channel even when rejected");
+    assert!((-4.0..=-3.0).contains(&days), "{days}");
+    let tls = result.tls.expect("TLS facts even when rejected");
+    assert!(!tls.verified);
+    assert_eq!(tls.subject, "CN=127.0.0.1");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_certificate_over_starttls_is_down() {
+    let spec = LeafSpec {
+        valid_from_days: -30,
+        valid_until_days: -3,
+        ..LeafSpec::valid_for(&["127.0.0.1"])
+    };
+    let server = ScriptedServer::start(starttls_server(
+        leaf(spec).server_config(&[]),
+        EHLO_STARTTLS,
+    ))
+    .await;
+    let result = check(&server, TransportSecurity::Starttls).await;
+    assert_rejected(&result, "the certificate expired on ");
+    assert!(channel(&result, "Certificate Expiry").unwrap() < 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn not_yet_valid_certificate_is_down() {
+    let spec = LeafSpec {
+        valid_from_days: 10,
+        valid_until_days: 100,
+        ..LeafSpec::valid_for(&["127.0.0.1"])
+    };
+    let server = ScriptedServer::start_tls(leaf(spec).server_config(&[]), dialogue()).await;
+    assert_rejected(
+        &check(&server, TransportSecurity::Tls).await,
+        "not valid yet",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_host_name_is_down() {
+    let server = ScriptedServer::start_tls(
+        leaf(LeafSpec::valid_for(&["other.test"])).server_config(&[]),
+        dialogue(),
+    )
+    .await;
+    assert_rejected(
+        &check(&server, TransportSecurity::Tls).await,
+        "name mismatch",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_name_override_is_used_for_verification() {
+    let server = ScriptedServer::start_tls(
+        leaf(LeafSpec::valid_for(&["mail.test"])).server_config(&[]),
+        dialogue(),
+    )
+    .await;
+    let mut settings = settings(server.port(), TransportSecurity::Tls);
+    settings.tls.server_name = Some("mail.test".into());
+    let result = RUNNER.check(&settings).await;
+    assert_eq!(result.status, Status::Up, "{}", result.message);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn self_signed_certificate_is_down() {
+    let server = ScriptedServer::start_tls(
+        pki::self_signed(&LeafSpec::valid_for(&["127.0.0.1"])).server_config(&[]),
+        dialogue(),
+    )
+    .await;
+    assert_rejected(&check(&server, TransportSecurity::Tls).await, "self-signed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_ca_is_down() {
+    let stranger = Ca::new("some other CA");
+    let server = ScriptedServer::start_tls(
+        stranger
+            .issue(&LeafSpec::valid_for(&["127.0.0.1"]))
+            .server_config(&[]),
+        dialogue(),
+    )
+    .await;
+    assert_rejected(
+        &check(&server, TransportSecurity::Tls).await,
+        "unknown authority (CN=some other CA)",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verification_off_accepts_and_says_so() {
+    let server = ScriptedServer::start_tls(
+        pki::self_signed(&LeafSpec::valid_for(&["127.0.0.1"])).server_config(&[]),
+        dialogue(),
+    )
+    .await;
+    let mut settings = settings(server.port(), TransportSecurity::Tls);
+    settings.tls.verify = false;
+    let result = RUNNER.check(&settings).await;
+    assert_eq!(result.status, Status::Up, "{}", result.message);
+    assert!(!result.tls.unwrap().verified);
+    assert!(
+        result.message.contains("not verified"),
+        "{}",
+        result.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_expiring_soon_is_a_warning() {
+    let spec = LeafSpec {
+        valid_until_days: 5,
+        ..LeafSpec::valid_for(&["127.0.0.1"])
+    };
+    let server = ScriptedServer::start_tls(leaf(spec).server_config(&[]), dialogue()).await;
+    let result = check(&server, TransportSecurity::Tls).await;
+    assert_eq!(result.status, Status::Warning, "{}", result.message);
+    assert!(matches!(
+        failure(&result).1,
+        ErrorKind::CertificateExpiring(4 | 5)
+    ));
+    assert!(result.message.contains("expires in"), "{}", result.message);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls12_only_and_tls13_servers() {
+    for (versions, expected) in [
+        (&[&rustls::version::TLS12][..], "TLSv1.2"),
+        (&[&rustls::version::TLS13][..], "TLSv1.3"),
+    ] {
+        let server =
+            ScriptedServer::start_tls(good_leaf().server_config(versions), dialogue()).await;
+        let result = check(&server, TransportSecurity::Tls).await;
+        assert_eq!(result.status, Status::Up, "{}", result.message);
+        assert_eq!(result.tls.unwrap().version, expected);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starttls_upgrades_and_greets_again() {
+    let server = ScriptedServer::start(starttls_server(
+        good_leaf().server_config(&[]),
+        EHLO_STARTTLS,
+    ))
+    .await;
+    let result = check(&server, TransportSecurity::Starttls).await;
+    assert_eq!(result.status, Status::Up, "{}", result.message);
+    assert_eq!(
+        server.received(),
+        ["EHLO probe.test", "STARTTLS", "EHLO probe.test", "QUIT"]
+    );
+    let keywords: Vec<_> = result
+        .capabilities
+        .iter()
+        .map(|c| c.keyword.as_str())
+        .collect();
+    assert_eq!(
+        keywords,
+        ["AUTH", "SIZE"],
+        "capabilities from the EHLO over TLS only"
+    );
+    let phases: Vec<_> = result.timings.iter().map(|t| t.phase).collect();
+    assert_eq!(
+        phases,
+        [
+            Phase::Connect,
+            Phase::Banner,
+            Phase::Ehlo,
+            Phase::Starttls,
+            Phase::TlsHandshake,
+            Phase::EhloAfterTls,
+            Phase::Quit
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lowercase_starttls_as_the_last_ehlo_line_is_used() {
+    let ehlo = "250-mail.test\r\n250-pipelining\r\n250 starttls\r\n";
+    let server = ScriptedServer::start(starttls_server(good_leaf().server_config(&[]), ehlo)).await;
+    let result = check(&server, TransportSecurity::StarttlsIfAvailable).await;
+    assert_eq!(result.status, Status::Up, "{}", result.message);
+    assert!(result.tls.is_some());
+    assert_eq!(server.received()[1], "STARTTLS");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starttls_not_offered_in_each_mode() {
+    let cases = [
+        (TransportSecurity::None, Status::Up, None),
+        (
+            TransportSecurity::StarttlsIfAvailable,
+            Status::Warning,
+            Some("not encrypted"),
+        ),
+        (
+            TransportSecurity::Starttls,
+            Status::Down,
+            Some("does not offer STARTTLS"),
+        ),
+        (TransportSecurity::Tls, Status::Down, Some("plain text")),
+        (
+            TransportSecurity::TlsIfAvailable,
+            Status::Warning,
+            Some("plain text"),
+        ),
+    ];
+    for (security, status, words) in cases {
+        let server = ScriptedServer::start(plain_server()).await;
+        let result = check(&server, security).await;
+        assert_eq!(result.status, status, "{security:?}: {}", result.message);
+        if let Some(words) = words {
+            assert!(
+                result.message.contains(words),
+                "{security:?}: {}",
+                result.message
+            );
+        }
+        match security {
+            TransportSecurity::Starttls => assert_eq!(
+                failure(&result),
+                (Phase::Starttls, ErrorKind::TlsNotOffered)
+            ),
+            TransportSecurity::StarttlsIfAvailable => {
+                assert_eq!(failure(&result).1, ErrorKind::TlsNotOffered)
+            }
+            TransportSecurity::Tls | TransportSecurity::TlsIfAvailable => {
+                assert!(matches!(
+                    failure(&result),
+                    (Phase::TlsHandshake, ErrorKind::TlsFailed(_))
+                ))
+            }
+            TransportSecurity::None => assert!(result.failure.is_none()),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_if_available_falls_back_to_plain_text_and_completes() {
+    let server = ScriptedServer::start(plain_server()).await;
+    let result = check(&server, TransportSecurity::TlsIfAvailable).await;
+    assert_eq!(result.status, Status::Warning, "{}", result.message);
+    assert!(
+        result.message.contains("implicit TLS failed"),
+        "{}",
+        result.message
+    );
+    assert_eq!(
+        result.banner.unwrap().code,
+        220,
+        "the plain-text dialogue ran"
+    );
+    assert_eq!(
+        server.connections(),
+        2,
+        "one TLS attempt, one plain connection"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starttls_refused_with_454() {
+    let script = vec![
+        say(BANNER),
+        Step::Read,
+        say(EHLO_STARTTLS),
+        Step::Read,
+        say("454 4.7.0 TLS not available due to temporary reason\r\n"),
+        Step::Read,
+        say("221 bye\r\n"),
+    ];
+    let server = ScriptedServer::start(script.clone()).await;
+    let result = check(&server, TransportSecurity::Starttls).await;
+    assert_eq!(result.status, Status::Down);
+    let (phase, kind) = failure(&result);
+    assert_eq!(phase, Phase::Starttls);
+    assert!(
+        matches!(kind, ErrorKind::UnexpectedReply(ref r) if r.code == 454),
+        "{kind:?}"
+    );
+    assert!(
+        result.message.contains("454 4.7.0 TLS not available"),
+        "{}",
+        result.message
+    );
+
+    let server = ScriptedServer::start(script).await;
+    let result = check(&server, TransportSecurity::StarttlsIfAvailable).await;
+    assert_eq!(result.status, Status::Warning, "{}", result.message);
+    assert!(
+        result.message.contains("STARTTLS was refused (454"),
+        "{}",
+        result.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_text_injected_after_starttls_is_refused() {
+    let script = vec![
+        say(BANNER),
+        Step::Read,
+        say(EHLO_STARTTLS),
+        Step::Read,
+        say("220 2.0.0 go ahead\r\n250-injected.example\r\n250 AUTH PLAIN\r\n"),
+        Step::Stall,
+    ];
+    let server = ScriptedServer::start(script).await;
+    let result = check(&server, TransportSecurity::Starttls).await;
+    assert_eq!(result.status, Status::Down);
+    let (phase, kind) = failure(&result);
+    assert_eq!(phase, Phase::Starttls);
+    let ErrorKind::ProtocolViolation(why) = kind else {
+        panic!("{kind:?}")
+    };
+    assert!(why.contains("injection"), "{why}");
+    assert!(
+        result.capabilities.iter().all(|c| c.keyword != "AUTH"),
+        "injected lines are not used"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_alert_during_the_handshake_is_down() {
+    // A fatal handshake_failure alert (TLS 1.2 record) in answer to the ClientHello.
+    let alert = Step::Say(vec![0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+    let server = ScriptedServer::start(vec![Step::ReadBytes, alert, Step::Close]).await;
+    let result = check(&server, TransportSecurity::Tls).await;
+    assert_eq!(result.status, Status::Down);
+    let (phase, kind) = failure(&result);
+    assert_eq!(phase, Phase::TlsHandshake);
+    let ErrorKind::TlsFailed(why) = kind else {
+        panic!("{kind:?}")
+    };
+    assert!(why.contains("alert HandshakeFailure"), "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_stalling_mid_handshake_times_out() {
+    let server = ScriptedServer::start(vec![Step::ReadBytes, Step::Stall]).await;
+    let mut settings = settings(server.port(), TransportSecurity::Tls);
+    settings.timeout_seconds = 2;
+    let started = std::time::Instant::now();
+    let result = RUNNER.check(&settings).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    assert_eq!(failure(&result), (Phase::TlsHandshake, ErrorKind::Timeout));
+    assert!(
+        result
+            .message
+            .contains("timed out after 2 s during the TLS handshake"),
+        "{}",
+        result.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn implicit_tls_against_a_plain_text_server_says_so() {
+    let server = ScriptedServer::start(plain_server()).await;
+    let result = check(&server, TransportSecurity::Tls).await;
+    assert_eq!(result.status, Status::Down);
+    let (_, kind) = failure(&result);
+    let ErrorKind::TlsFailed(why) = kind else {
+        panic!("{kind:?}")
+    };
+    assert!(
+        why.contains("answered in plain text (\"220 mail.test ESMTP scripted\")"),
+        "{why}"
+    );
+}

@@ -32,19 +32,39 @@ local     unix  -       n       n       -       -       local
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 ";
+
+/// How to set up an instance.
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    /// Lines appended to main.cf.
+    pub main_cf: String,
+    /// A server certificate and key (PEM): turns on STARTTLS on the plain port and adds an
+    /// implicit-TLS port (`smtpd_tls_wrappermode`, as on 465).
+    pub tls: Option<(String, String)>,
+}
 
 /// A running Postfix instance.
 pub struct Postfix {
     dir: PathBuf,
     master: Child,
     port: u16,
+    tls_port: Option<u16>,
 }
 
 impl Postfix {
     /// Starts Postfix with one plain SMTP listener on a free loopback port, plus
     /// `extra_main_cf` lines appended to its main.cf.
     pub fn start(extra_main_cf: &str) -> Result<Self, String> {
+        Self::start_with(Config {
+            main_cf: extra_main_cf.to_string(),
+            tls: None,
+        })
+    }
+
+    /// Starts Postfix as `config` says.
+    pub fn start_with(config: Config) -> Result<Self, String> {
         if Command::new("postfix").arg("-h").output().is_err() {
             return Err(
                 "Postfix is not installed: `apt-get install postfix` (.ci/run does)".into(),
@@ -56,6 +76,24 @@ impl Postfix {
         let etc = dir.join("etc");
         for sub in ["etc", "queue", "data"] {
             std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("create {sub}: {e}"))?;
+        }
+        let mut extra_main_cf = config.main_cf.clone();
+        let mut master_cf = format!("127.0.0.1:{port} inet n - n - - smtpd\n{BASE_SERVICES}");
+        let mut tls_port = None;
+        if let Some((certificate, key)) = &config.tls {
+            let (cert_file, key_file) = (etc.join("server.crt"), etc.join("server.key"));
+            write(&cert_file, certificate)?;
+            write(&key_file, key)?;
+            extra_main_cf.push_str(&format!(
+                "\nsmtpd_tls_cert_file = {}\nsmtpd_tls_key_file = {}\nsmtpd_tls_security_level = may\nsmtpd_tls_loglevel = 1\n",
+                cert_file.display(),
+                key_file.display()
+            ));
+            let implicit = free_port()?;
+            master_cf.push_str(&format!(
+                "127.0.0.1:{implicit} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt\n"
+            ));
+            tls_port = Some(implicit);
         }
         let main_cf = format!(
             "compatibility_level = 3.6
@@ -80,7 +118,6 @@ alias_database =
 ",
             dir = dir.display()
         );
-        let master_cf = format!("127.0.0.1:{port} inet n - n - - smtpd\n{BASE_SERVICES}");
         write(&etc.join("main.cf"), &main_cf)?;
         write(&etc.join("master.cf"), &master_cf)?;
         let status = Command::new("chown")
@@ -109,7 +146,12 @@ alias_database =
             .stderr(log)
             .spawn()
             .map_err(|e| format!("start postfix: {e}"))?;
-        let postfix = Postfix { dir, master, port };
+        let postfix = Postfix {
+            dir,
+            master,
+            port,
+            tls_port,
+        };
         postfix.wait_until_listening()?;
         Ok(postfix)
     }
@@ -117,6 +159,16 @@ alias_database =
     /// The port of its SMTP listener on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of its implicit-TLS listener, when started with TLS.
+    pub fn tls_port(&self) -> Option<u16> {
+        self.tls_port
+    }
+
+    /// The folder of this instance (its configuration is in `etc/`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Its log so far.
@@ -140,7 +192,8 @@ alias_database =
     fn wait_until_listening(&self) -> Result<(), String> {
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            let listening = |port| TcpStream::connect(("127.0.0.1", port)).is_ok();
+            if listening(self.port) && self.tls_port.is_none_or(listening) {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(50));

@@ -82,6 +82,63 @@ async fn invalid_settings_exit_3_naming_the_setting_before_connecting() {
             "--format",
         ),
         (&["--port", &port], "--host"),
+        (
+            &[
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--tls-ca",
+                "/nonexistent/ca.pem",
+            ],
+            "--tls-ca",
+        ),
+        (
+            &[
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--tls-ca",
+                "/etc/hostname",
+            ],
+            "--tls-ca",
+        ),
+        (
+            &[
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--tls-server-name",
+                "not a name",
+            ],
+            "--tls-server-name",
+        ),
+        (
+            &[
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--cert-warning",
+                "7",
+                "--cert-critical",
+                "10",
+            ],
+            "--cert-critical",
+        ),
+        (
+            &[
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--cert-warning",
+                "-1",
+            ],
+            "--cert-warning",
+        ),
     ];
     for (args, flag) in cases {
         let run = check(args).await;
@@ -134,6 +191,21 @@ async fn closed_port_is_exit_2_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn silent_server_is_down_within_the_timeout() {
     let server = ScriptedServer::start(vec![Step::Stall]).await;
+    // Like a monitoring system, run it once first: later runs load the compiled component
+    // from the cache instead of compiling it, as they do in production.
+    cli::run(
+        SMTP_SENSOR,
+        &[
+            "check",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "1",
+            "--security",
+            "none",
+        ],
+    )
+    .await;
     let started = Instant::now();
     let run = cli::check_loopback(SMTP_SENSOR, server.port(), &["--timeout", "2"]).await;
     let took = started.elapsed();

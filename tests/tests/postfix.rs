@@ -2,8 +2,9 @@
 //! These tests need Postfix installed (.ci/run installs it) and root (to start it); without
 //! them they fail, with the reason, rather than pass silently.
 
+use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
 use smtp_sensor_tests::cli;
-use smtp_sensor_tests::postfix::Postfix;
+use smtp_sensor_tests::postfix::{Config, Postfix};
 
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
 
@@ -36,4 +37,111 @@ async fn plain_check_of_postfix_is_up() {
         "Postfix should log one EHLO and one QUIT:\n{}",
         postfix.log()
     );
+}
+
+/// A Postfix with a certificate from a throwaway CA: STARTTLS on its plain port, implicit
+/// TLS on another. Returns it and the path of the CA's PEM file (for `--tls-ca`).
+async fn postfix_with_tls() -> (Postfix, String) {
+    let ca = Ca::new("smtp-sensor Postfix test CA");
+    let leaf = ca.issue(&LeafSpec::valid_for(&["localhost", "127.0.0.1"]));
+    let config = Config {
+        tls: Some((leaf.certificate_pem.clone(), leaf.key_pem.clone())),
+        ..Config::default()
+    };
+    let postfix = tokio::task::spawn_blocking(move || Postfix::start_with(config))
+        .await
+        .unwrap()
+        .expect("start Postfix with TLS");
+    let ca_file = postfix.dir().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    (postfix, ca_file.display().to_string())
+}
+
+async fn check(port: u16, security: &str, ca_file: &str) -> cli::Run {
+    let port = port.to_string();
+    let args = [
+        "check",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        security,
+    ];
+    let extra = ["--tls-ca", ca_file, "--timeout", "3", "--format", "json"];
+    cli::run(SMTP_SENSOR, &[&args[..], &extra[..]].concat()).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_mode_against_postfix_plain_port_with_starttls() {
+    let (postfix, ca) = postfix_with_tls().await;
+    // (mode, exit code, status, TLS used)
+    let cases = [
+        ("none", 0, "up", false),
+        ("starttls-if-available", 0, "up", true),
+        ("starttls", 0, "up", true),
+        ("tls-if-available", 1, "warning", false),
+        ("tls", 2, "down", false),
+    ];
+    for (mode, code, status, tls_used) in cases {
+        let run = check(postfix.port(), mode, &ca).await;
+        assert_eq!(
+            run.code,
+            code,
+            "{mode}: {run:?}\nPostfix log:\n{}",
+            postfix.log()
+        );
+        let json = run.json();
+        assert_eq!(json["status"], status, "{mode}: {}", json["message"]);
+        assert_eq!(
+            json["tls"]["verified"] == true,
+            tls_used,
+            "{mode}: {}",
+            json["tls"]
+        );
+        if tls_used {
+            assert_eq!(json["tls"]["subject"], "CN=localhost");
+            let keywords = json["capabilities"].to_string();
+            assert!(
+                !keywords.contains("STARTTLS"),
+                "EHLO over TLS offers no STARTTLS: {keywords}"
+            );
+        }
+        if mode.starts_with("tls") {
+            let message = json["message"].as_str().unwrap();
+            assert!(message.contains("plain text"), "{mode}: {message}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_mode_against_postfix_implicit_tls_port() {
+    let (postfix, ca) = postfix_with_tls().await;
+    let port = postfix.tls_port().unwrap();
+    for mode in ["tls", "tls-if-available"] {
+        let run = check(port, mode, &ca).await;
+        assert_eq!(
+            run.code,
+            0,
+            "{mode}: {run:?}\nPostfix log:\n{}",
+            postfix.log()
+        );
+        let json = run.json();
+        assert_eq!(json["tls"]["verified"], true);
+        assert!(json["channels"].to_string().contains("Certificate Expiry"));
+        assert!(
+            json["banner"]["lines"][0]
+                .as_str()
+                .unwrap()
+                .contains("ESMTP Postfix")
+        );
+    }
+    // Plain-text modes wait for a greeting that a wrapper-mode port never sends in clear.
+    for mode in ["none", "starttls-if-available", "starttls"] {
+        let run = check(port, mode, &ca).await;
+        assert_eq!(run.code, 2, "{mode}: {run:?}");
+        let json = run.json();
+        assert_eq!(json["failure"]["phase"], "banner", "{mode}");
+        assert_eq!(json["failure"]["kind"], "timeout", "{mode}");
+    }
 }

@@ -1,29 +1,45 @@
-//! How long one check takes, against a real Postfix on loopback, measured two ways:
-//! - the CLI as a monitoring system runs it, one process per check (start-up and compiling
-//!   the component included);
-//! - in process, with the component compiled once (what a `serve` mode would pay per check).
+//! How long one check takes against a real Postfix on loopback, and how that compares with
+//! Debian's `check_smtp` (monitoring-plugins-basic) on the same server, in the same loop:
+//! - plain SMTP: the CLI as a monitoring system runs it, one process per check (with the
+//!   compiled-component cache warm, as after the first run), and in process with the
+//!   component compiled once (what a `serve` mode would pay per check);
+//! - STARTTLS: `smtp-sensor check --security starttls` next to `check_smtp -S`, alternating.
 //!
-//! Prints the component's size and median/min/max of each. Run: `cargo bench --bench check_time`.
+//! Prints the component's size and median/min/max of each.
+//! Run: `cargo bench --bench check_time` (needs Postfix; check_smtp is optional).
 
+use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
 use smtp_sensor_host::runner::{EMBEDDED_COMPONENT, Runner};
 use smtp_sensor_host::settings::CheckRequest;
 use smtp_sensor_host::wit::{Status, TransportSecurity};
-use smtp_sensor_tests::postfix::Postfix;
+use smtp_sensor_tests::postfix::{Config, Postfix};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 21;
+const CHECK_SMTP: &str = "/usr/lib/nagios/plugins/check_smtp";
+const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
 
 fn main() {
-    let postfix = Postfix::start("").expect("start Postfix (apt-get install postfix; run as root)");
+    let ca = Ca::new("smtp-sensor bench CA");
+    let leaf = ca.issue(&LeafSpec::valid_for(&["localhost", "127.0.0.1"]));
+    let config = Config {
+        tls: Some((leaf.certificate_pem, leaf.key_pem)),
+        ..Config::default()
+    };
+    let postfix =
+        Postfix::start_with(config).expect("start Postfix (apt-get install postfix; root)");
+    let ca_file = postfix.dir().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
     let port = postfix.port().to_string();
     println!(
         "component: {} bytes (embedded, guest profile)",
         EMBEDDED_COMPONENT.len()
     );
+    println!("Postfix on 127.0.0.1:{port}; {RUNS} runs each, after one warm-up run\n");
 
-    let cli = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
-    let args = [
+    let plain = [
         "check",
         "--host",
         "127.0.0.1",
@@ -32,18 +48,8 @@ fn main() {
         "--security",
         "none",
     ];
-    let cli_times = measure(|| {
-        let status = Command::new(cli)
-            .args(args)
-            .output()
-            .expect("run the CLI")
-            .status;
-        assert_eq!(status.code(), Some(0), "the check should be up");
-    });
-    report(
-        &format!("CLI process per check ({cli} {})", args.join(" ")),
-        cli_times,
-    );
+    let times = measure(&mut [&mut || run(SMTP_SENSOR, &plain, 0)]);
+    report(&format!("smtp-sensor {}", plain.join(" ")), &times[0]);
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let runner = Runner::embedded().unwrap();
@@ -51,30 +57,76 @@ fn main() {
     request.port = Some(postfix.port());
     request.security = TransportSecurity::None;
     let settings = request.into_settings().unwrap();
-    let in_process = measure(|| {
+    let times = measure(&mut [&mut || {
         let result = runtime.block_on(runner.check(&settings));
         assert_eq!(result.status, Status::Up, "{}", result.message);
-    });
-    report("in process, component compiled once", in_process);
+    }]);
+    report("in process, plain, component compiled once", &times[0]);
+
+    let ca_file = ca_file.display().to_string();
+    let ours = [
+        "check",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--security",
+        "starttls",
+        "--tls-ca",
+        &ca_file,
+    ];
+    let theirs = ["-H", "127.0.0.1", "-p", &port, "-S"];
+    if Path::new(CHECK_SMTP).exists() {
+        let times = measure(&mut [&mut || run(SMTP_SENSOR, &ours, 0), &mut || {
+            run(CHECK_SMTP, &theirs, 0)
+        }]);
+        report(&format!("smtp-sensor {}", ours.join(" ")), &times[0]);
+        report(&format!("{CHECK_SMTP} {}", theirs.join(" ")), &times[1]);
+    } else {
+        let times = measure(&mut [&mut || run(SMTP_SENSOR, &ours, 0)]);
+        report(&format!("smtp-sensor {}", ours.join(" ")), &times[0]);
+        println!(
+            "{CHECK_SMTP} is not installed (apt-get install monitoring-plugins-basic): no comparison"
+        );
+    }
 }
 
-fn measure(mut run: impl FnMut()) -> Vec<Duration> {
-    run(); // warm-up: page cache, Postfix's first smtpd process
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
+/// Runs a command and asserts its exit code.
+fn run(program: &str, args: &[&str], code: i32) {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .expect("run the check");
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{program}: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+/// Times each of `checks` RUNS times, alternating between them so they see the same
+/// conditions; returns the sorted times of each.
+fn measure(checks: &mut [&mut dyn FnMut()]) -> Vec<Vec<Duration>> {
+    for check in checks.iter_mut() {
+        check(); // warm-up: page cache, compiled-component cache, Postfix's smtpd processes
+    }
+    let mut times = vec![Vec::with_capacity(RUNS); checks.len()];
+    for _ in 0..RUNS {
+        for (check, times) in checks.iter_mut().zip(&mut times) {
             let started = Instant::now();
-            run();
-            started.elapsed()
-        })
-        .collect();
-    times.sort();
+            check();
+            times.push(started.elapsed());
+        }
+    }
+    times.iter_mut().for_each(|t| t.sort());
     times
 }
 
-fn report(what: &str, times: Vec<Duration>) {
+fn report(what: &str, times: &[Duration]) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "{what}: median {:.1} ms, min {:.1} ms, max {:.1} ms over {RUNS} runs",
+        "{what}\n    median {:.1} ms, min {:.1} ms, max {:.1} ms",
         ms(times[times.len() / 2]),
         ms(times[0]),
         ms(times[times.len() - 1])

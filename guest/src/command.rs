@@ -12,6 +12,17 @@ pub enum Command<'a> {
     Helo(&'a str),
     /// `STARTTLS` (RFC 3207).
     StartTls,
+    /// `MAIL FROM:<address>`, with `SMTPUTF8` when an address needs it (RFC 6531).
+    MailFrom {
+        /// The sender address.
+        address: &'a str,
+        /// Ask for SMTPUTF8.
+        smtputf8: bool,
+    },
+    /// `RCPT TO:<address>`.
+    RcptTo(&'a str),
+    /// `DATA`.
+    Data,
     /// `QUIT`.
     Quit,
 }
@@ -30,6 +41,18 @@ impl fmt::Display for Command<'_> {
             Self::Ehlo(ident) => write!(f, "EHLO {ident}"),
             Self::Helo(ident) => write!(f, "HELO {ident}"),
             Self::StartTls => f.write_str("STARTTLS"),
+            Self::MailFrom {
+                address,
+                smtputf8: false,
+            } => write!(f, "MAIL FROM:<{address}>"),
+            Self::MailFrom {
+                address,
+                smtputf8: true,
+            } => {
+                write!(f, "MAIL FROM:<{address}> SMTPUTF8")
+            }
+            Self::RcptTo(address) => write!(f, "RCPT TO:<{address}>"),
+            Self::Data => f.write_str("DATA"),
             Self::Quit => f.write_str("QUIT"),
         }
     }
@@ -50,6 +73,24 @@ mod tests {
             b"HELO probe.example\r\n"
         );
         assert_eq!(Command::StartTls.to_wire(), b"STARTTLS\r\n");
+        let from = Command::MailFrom {
+            address: "a@b.example",
+            smtputf8: false,
+        };
+        assert_eq!(from.to_wire(), b"MAIL FROM:<a@b.example>\r\n");
+        let from = Command::MailFrom {
+            address: "jörg@b.example",
+            smtputf8: true,
+        };
+        assert_eq!(
+            from.to_wire(),
+            "MAIL FROM:<jörg@b.example> SMTPUTF8\r\n".as_bytes()
+        );
+        assert_eq!(
+            Command::RcptTo("c@d.example").to_wire(),
+            b"RCPT TO:<c@d.example>\r\n"
+        );
+        assert_eq!(Command::Data.to_wire(), b"DATA\r\n");
         assert_eq!(Command::Quit.to_wire(), b"QUIT\r\n");
     }
 }

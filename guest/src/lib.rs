@@ -7,10 +7,14 @@
 
 pub mod capabilities;
 pub mod command;
+pub mod dates;
+pub mod email;
 pub mod journal;
 pub mod limits;
 pub mod message;
 pub mod reply;
+pub mod sasl;
+pub mod secret;
 pub mod session;
 pub mod tls;
 pub mod validate;

@@ -8,10 +8,13 @@
 
 use crate::capabilities;
 use crate::command::Command;
+use crate::email;
 use crate::journal::Journal;
 use crate::limits::QUIT_GRACE_MS;
 use crate::reply::{ReplyError, ReplyParser};
-use crate::wit::{Capability, ErrorKind, Failure, Phase, Reply};
+use crate::sasl::{self, Exchange};
+use crate::secret::Secret;
+use crate::wit::{AuthMechanism, Capability, ErrorKind, Failure, Phase, RecipientReply, Reply};
 use std::time::Duration;
 
 /// The outcome of the dialogue: `Ok` when the server did all that was asked.
@@ -43,6 +46,16 @@ enum State {
     AwaitTls,
     /// EHLO sent again over TLS.
     EhloAfterTls,
+    /// AUTH (or a SASL response) sent.
+    Auth,
+    /// MAIL FROM sent.
+    MailFrom,
+    /// RCPT TO sent for the recipient at this index.
+    RcptTo(usize),
+    /// DATA sent.
+    Data,
+    /// The message sent; waiting for the final reply.
+    Message,
     /// The verdict is in; QUIT sent, waiting (briefly) for its reply.
     Quit,
     /// Nothing more to send or read.
@@ -57,6 +70,10 @@ impl State {
             State::Starttls => Phase::Starttls,
             State::AwaitTls => Phase::TlsHandshake,
             State::EhloAfterTls => Phase::EhloAfterTls,
+            State::Auth => Phase::Auth,
+            State::MailFrom => Phase::MailFrom,
+            State::RcptTo(_) => Phase::RcptTo,
+            State::Data | State::Message => Phase::Data,
             State::Quit | State::Closed => Phase::Quit,
         }
     }
@@ -77,6 +94,10 @@ pub struct Outcome {
     pub last_reply: Option<Reply>,
     /// The extensions of the EHLO reply.
     pub capabilities: Vec<Capability>,
+    /// The server's reply to each recipient, when mail was sent.
+    pub recipients: Vec<RecipientReply>,
+    /// From MAIL FROM to the server's acceptance of the message, when it was accepted.
+    pub send_time: Option<Duration>,
     /// Timings and transcript, including what the caller recorded before the session.
     pub journal: Journal,
 }
@@ -91,9 +112,63 @@ impl Outcome {
             banner: None,
             last_reply: None,
             capabilities: Vec::new(),
+            recipients: Vec::new(),
+            send_time: None,
             journal,
         }
     }
+}
+
+/// What the dialogue is to do, decided before it starts.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The EHLO/HELO ident, validated.
+    pub helo: String,
+    /// Whether to upgrade with STARTTLS.
+    pub starttls: StartTls,
+    /// True when the connection is TLS from the first byte (implicit TLS).
+    pub encrypted: bool,
+    /// Log in, when present.
+    pub auth: Option<AuthPlan>,
+    /// Send this message, when present.
+    pub mail: Option<MailPlan>,
+}
+
+impl Plan {
+    /// Greet and quit: no TLS upgrade, no login, no mail.
+    pub fn greet(helo: &str, starttls: StartTls) -> Self {
+        Self {
+            helo: helo.to_string(),
+            starttls,
+            encrypted: false,
+            auth: None,
+            mail: None,
+        }
+    }
+}
+
+/// How to log in.
+#[derive(Debug, Clone)]
+pub struct AuthPlan {
+    /// The user name.
+    pub user: String,
+    /// The password or token; never logged.
+    pub password: Secret,
+    /// The mechanism; none means the strongest the server offers.
+    pub mechanism: Option<AuthMechanism>,
+    /// Send credentials without TLS anyway.
+    pub allow_plaintext: bool,
+}
+
+/// The message to send.
+#[derive(Debug, Clone)]
+pub struct MailPlan {
+    /// The envelope sender.
+    pub from: String,
+    /// The envelope recipients, one RCPT TO each.
+    pub to: Vec<String>,
+    /// The composed message, CRLF line ends, not dot-stuffed.
+    pub message: Vec<u8>,
 }
 
 /// One SMTP dialogue over one connection.
@@ -101,6 +176,13 @@ impl Outcome {
 pub struct Session {
     helo: String,
     starttls: StartTls,
+    encrypted: bool,
+    auth: Option<AuthPlan>,
+    exchange: Option<Exchange>,
+    mail: Option<MailPlan>,
+    recipients: Vec<RecipientReply>,
+    send_started: Option<Duration>,
+    send_time: Option<Duration>,
     state: State,
     parser: ReplyParser,
     outgoing: Vec<u8>,
@@ -117,11 +199,17 @@ pub struct Session {
 
 impl Session {
     /// A dialogue on a connection opened at `now`; the first thing due is the banner.
-    /// `helo` must already be validated.
-    pub fn new(helo: &str, starttls: StartTls, journal: Journal, now: Duration) -> Self {
+    pub fn new(plan: Plan, journal: Journal, now: Duration) -> Self {
         Self {
-            helo: helo.to_string(),
-            starttls,
+            helo: plan.helo,
+            starttls: plan.starttls,
+            encrypted: plan.encrypted,
+            auth: plan.auth,
+            exchange: None,
+            mail: plan.mail,
+            recipients: Vec::new(),
+            send_started: None,
+            send_time: None,
             state: State::Banner,
             parser: ReplyParser::new(),
             outgoing: Vec::new(),
@@ -151,6 +239,7 @@ impl Session {
     /// greet again over TLS (RFC 3207 §4.2).
     pub fn handle_tls_established(&mut self, now: Duration) {
         if self.state == State::AwaitTls {
+            self.encrypted = true;
             self.capabilities.clear();
             self.send(now, State::EhloAfterTls, Command::Ehlo(&self.helo.clone()));
         }
@@ -252,6 +341,8 @@ impl Session {
             banner: self.banner,
             last_reply: self.last_reply,
             capabilities: self.capabilities,
+            recipients: self.recipients,
+            send_time: self.send_time,
             journal: self.journal,
         }
     }
@@ -313,12 +404,29 @@ impl Session {
                         phase: Phase::Starttls,
                         kind: refused,
                     });
-                    self.succeed_and_quit(now);
+                    self.proceed(now);
                 }
             },
             State::EhloAfterTls => match reply.code {
                 250 => {
                     self.capabilities = capabilities::parse_ehlo(&reply);
+                    self.proceed(now);
+                }
+                _ => self.fail_and_quit(now, reply),
+            },
+            State::Auth => self.handle_auth_reply(now, reply),
+            State::MailFrom => match reply.code {
+                250 => self.send_rcpt(now, 0),
+                _ => self.fail_and_quit(now, reply),
+            },
+            State::RcptTo(index) => self.handle_rcpt_reply(now, index, reply),
+            State::Data => match reply.code {
+                354 => self.send_message(now),
+                _ => self.fail_and_quit(now, reply),
+            },
+            State::Message => match reply.code {
+                250 => {
+                    self.send_time = self.send_started.map(|started| now.saturating_sub(started));
                     self.succeed_and_quit(now);
                 }
                 _ => self.fail_and_quit(now, reply),
@@ -358,7 +466,7 @@ impl Session {
     fn after_greeting(&mut self, now: Duration) {
         let offered = capabilities::find(&self.capabilities, "STARTTLS").is_some();
         match (self.starttls, offered) {
-            (StartTls::Never, _) => self.succeed_and_quit(now),
+            (StartTls::Never, _) => self.proceed(now),
             (_, true) => self.send(now, State::Starttls, Command::StartTls),
             (StartTls::Required, false) => {
                 let failure = Failure {
@@ -374,9 +482,151 @@ impl Session {
                     kind: ErrorKind::TlsNotOffered,
                 };
                 self.warning.get_or_insert(failure);
-                self.succeed_and_quit(now);
+                self.proceed(now);
             }
         }
+    }
+
+    /// Greeted (and secured, if asked): log in if asked, then send mail if asked, then quit.
+    fn proceed(&mut self, now: Duration) {
+        if let Some(auth) = self.auth.take() {
+            self.start_auth(now, auth);
+        } else if self.mail.is_some() {
+            self.start_mail(now);
+        } else {
+            self.succeed_and_quit(now);
+        }
+    }
+
+    fn start_auth(&mut self, now: Duration, auth: AuthPlan) {
+        if !self.encrypted && !auth.allow_plaintext {
+            return self.fail_in_and_quit(now, Phase::Auth, ErrorKind::PlaintextAuthRefused);
+        }
+        match sasl::choose(auth.mechanism, &sasl::offered(&self.capabilities)) {
+            Err(why) => self.fail_in_and_quit(now, Phase::Auth, ErrorKind::AuthUnavailable(why)),
+            Ok(mechanism) => {
+                let exchange = Exchange::new(mechanism, &auth.user, auth.password);
+                let line = exchange.start();
+                self.exchange = Some(exchange);
+                self.send_line(now, State::Auth, line);
+            }
+        }
+    }
+
+    fn handle_auth_reply(&mut self, now: Duration, reply: Reply) {
+        match reply.code {
+            235 => {
+                self.exchange = None;
+                self.proceed(now);
+            }
+            334 => {
+                let challenge = reply.lines.first().map_or("", String::as_str);
+                let answer = match self.exchange.as_mut() {
+                    Some(exchange) => exchange.respond(challenge),
+                    None => Err("an AUTH challenge outside an AUTH exchange".into()),
+                };
+                match answer {
+                    Ok(line) => self.send_line(now, State::Auth, line),
+                    Err(why) => {
+                        // Mid-exchange the server would read QUIT as a SASL answer: hang up.
+                        self.fail(now, ErrorKind::ProtocolViolation(why));
+                        self.close(now);
+                    }
+                }
+            }
+            _ => {
+                self.exchange = None;
+                self.fail(now, ErrorKind::AuthFailed(reply));
+                self.send(now, State::Quit, Command::Quit);
+            }
+        }
+    }
+
+    fn start_mail(&mut self, now: Duration) {
+        let Some(mail) = &self.mail else {
+            return self.succeed_and_quit(now);
+        };
+        let smtputf8 = std::iter::once(&mail.from)
+            .chain(&mail.to)
+            .any(|a| email::needs_smtputf8(a));
+        if smtputf8 && capabilities::find(&self.capabilities, "SMTPUTF8").is_none() {
+            let why = "an address is not ASCII, which needs SMTPUTF8, and the server does not \
+                       offer SMTPUTF8";
+            return self.fail_in_and_quit(
+                now,
+                Phase::MailFrom,
+                ErrorKind::NotSupported(why.into()),
+            );
+        }
+        let from = mail.from.clone();
+        self.send_started = Some(now);
+        self.send(
+            now,
+            State::MailFrom,
+            Command::MailFrom {
+                address: &from,
+                smtputf8,
+            },
+        );
+    }
+
+    fn send_rcpt(&mut self, now: Duration, index: usize) {
+        let Some(address) = self.mail.as_ref().and_then(|m| m.to.get(index)).cloned() else {
+            return self.succeed_and_quit(now);
+        };
+        self.send(now, State::RcptTo(index), Command::RcptTo(&address));
+    }
+
+    fn handle_rcpt_reply(&mut self, now: Duration, index: usize, reply: Reply) {
+        let count = self.mail.as_ref().map_or(0, |m| m.to.len());
+        if let Some(address) = self.mail.as_ref().and_then(|m| m.to.get(index)) {
+            self.recipients.push(RecipientReply {
+                address: address.clone(),
+                reply,
+            });
+        }
+        if index + 1 < count {
+            return self.send_rcpt(now, index + 1);
+        }
+        let refused = self
+            .recipients
+            .iter()
+            .find(|r| !matches!(r.reply.code, 250 | 251));
+        match refused {
+            Some(refused) => {
+                let kind = ErrorKind::UnexpectedReply(refused.reply.clone());
+                self.fail_in_and_quit(now, Phase::RcptTo, kind);
+            }
+            None => self.send(now, State::Data, Command::Data),
+        }
+    }
+
+    fn send_message(&mut self, now: Duration) {
+        let Some(mail) = self.mail.take() else {
+            return self.succeed_and_quit(now);
+        };
+        let text = String::from_utf8_lossy(&mail.message);
+        for line in text.trim_end_matches("\r\n").split("\r\n") {
+            self.journal.client(now, line);
+        }
+        self.journal.client(now, ".");
+        self.outgoing
+            .extend_from_slice(&email::dot_stuff(&mail.message));
+        self.enter(now, State::Message);
+    }
+
+    /// Queues a line that may carry credentials: the transcript gets its redacted form.
+    fn send_line(&mut self, now: Duration, next: State, line: sasl::Line) {
+        self.journal.client(now, line.shown);
+        self.outgoing
+            .extend_from_slice(line.wire.expose().as_bytes());
+        self.enter(now, next);
+    }
+
+    fn fail_in_and_quit(&mut self, now: Duration, phase: Phase, kind: ErrorKind) {
+        self.verdict
+            .get_or_insert((Err(Failure { phase, kind }), now));
+        self.send(now, State::Quit, Command::Quit);
     }
 
     fn succeed_and_quit(&mut self, now: Duration) {
@@ -429,12 +679,11 @@ mod tests {
         }
 
         fn with(starttls: StartTls) -> Self {
-            let session = Session::new(
-                "probe.example",
-                starttls,
-                Journal::new(true),
-                Duration::ZERO,
-            );
+            Self::plan(Plan::greet("probe.example", starttls))
+        }
+
+        fn plan(plan: Plan) -> Self {
+            let session = Session::new(plan, Journal::new(true), Duration::ZERO);
             Self {
                 session,
                 now: Duration::ZERO,
@@ -819,5 +1068,220 @@ mod tests {
         assert!(h.session.is_closed());
         let failure = h.outcome().verdict.unwrap_err();
         assert_eq!(failure.phase, Phase::TlsHandshake);
+    }
+
+    fn auth_plan(mechanism: Option<AuthMechanism>, allow_plaintext: bool) -> AuthPlan {
+        AuthPlan {
+            user: "user".into(),
+            password: Secret::new("pass"),
+            mechanism,
+            allow_plaintext,
+        }
+    }
+
+    fn mail_plan(to: &[&str]) -> MailPlan {
+        MailPlan {
+            from: "probe@example.com".into(),
+            to: to.iter().map(|s| s.to_string()).collect(),
+            message: b"Subject: t\r\n\r\n.dot\r\n".to_vec(),
+        }
+    }
+
+    /// A plan over implicit TLS (so AUTH is allowed) with this auth and mail.
+    fn tls_plan(auth: Option<AuthPlan>, mail: Option<MailPlan>) -> Plan {
+        Plan {
+            encrypted: true,
+            auth,
+            mail,
+            ..Plan::greet("probe.example", StartTls::Never)
+        }
+    }
+
+    const EHLO_AUTH: &str = "250-mail.example\r\n250-AUTH PLAIN LOGIN CRAM-MD5\r\n250 SMTPUTF8\r\n";
+
+    #[test]
+    fn login_then_send_then_quit() {
+        let mut h = Harness::plan(tls_plan(
+            Some(auth_plan(None, false)),
+            Some(mail_plan(&["a@x.example", "b@x.example"])),
+        ));
+        h.server("220 mail.example\r\n");
+        assert_eq!(h.server(EHLO_AUTH), "AUTH CRAM-MD5\r\n");
+        let answer = h.server("334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n");
+        assert!(answer.ends_with("\r\n") && !answer.contains("pass"));
+        assert_eq!(
+            h.server("235 2.7.0 ok\r\n"),
+            "MAIL FROM:<probe@example.com>\r\n"
+        );
+        assert_eq!(h.server("250 ok\r\n"), "RCPT TO:<a@x.example>\r\n");
+        assert_eq!(h.server("250 ok\r\n"), "RCPT TO:<b@x.example>\r\n");
+        assert_eq!(h.server("251 will forward\r\n"), "DATA\r\n");
+        assert_eq!(h.server("354 go\r\n"), "Subject: t\r\n\r\n..dot\r\n.\r\n");
+        assert_eq!(h.server("250 2.0.0 queued\r\n"), "QUIT\r\n");
+        let outcome = h.outcome();
+        assert_eq!(outcome.verdict, Ok(()));
+        assert_eq!(outcome.recipients.len(), 2);
+        assert_eq!(outcome.recipients[1].reply.code, 251);
+        assert_eq!(outcome.send_time, Some(5 * MS));
+        let (timings, transcript) = outcome.journal.into_parts();
+        let phases: Vec<_> = timings.iter().map(|t| t.phase).collect();
+        assert_eq!(
+            phases,
+            [
+                Phase::Banner,
+                Phase::Ehlo,
+                Phase::Auth,
+                Phase::MailFrom,
+                Phase::RcptTo,
+                Phase::Data
+            ]
+        );
+        let texts: Vec<_> = transcript.iter().map(|l| l.text.as_str()).collect();
+        assert!(texts.contains(&"[redacted]") && texts.contains(&".dot"));
+    }
+
+    #[test]
+    fn credentials_never_sent_in_plain_text() {
+        let plan = Plan {
+            auth: Some(auth_plan(None, false)),
+            ..Plan::greet("probe.example", StartTls::Never)
+        };
+        let mut h = Harness::plan(plan);
+        h.server("220 mail.example\r\n");
+        assert_eq!(h.server(EHLO_AUTH), "QUIT\r\n");
+        assert_eq!(
+            h.outcome().verdict.unwrap_err(),
+            Failure {
+                phase: Phase::Auth,
+                kind: ErrorKind::PlaintextAuthRefused
+            }
+        );
+
+        let plan = Plan {
+            auth: Some(auth_plan(Some(AuthMechanism::Plain), true)),
+            ..Plan::greet("probe.example", StartTls::Never)
+        };
+        let mut h = Harness::plan(plan);
+        h.server("220 mail.example\r\n");
+        assert_eq!(
+            h.server(EHLO_AUTH),
+            "AUTH PLAIN AHVzZXIAcGFzcw==\r\n",
+            "allowed explicitly"
+        );
+    }
+
+    #[test]
+    fn auth_after_starttls_counts_as_encrypted() {
+        let plan = Plan {
+            auth: Some(auth_plan(Some(AuthMechanism::Login), false)),
+            ..Plan::greet("probe.example", StartTls::Required)
+        };
+        let mut h = Harness::plan(plan);
+        h.server("220 mail.example\r\n");
+        assert_eq!(h.server(EHLO_WITH_STARTTLS), "STARTTLS\r\n");
+        h.server("220 go\r\n");
+        h.session.handle_tls_established(h.now);
+        h.session.poll_transmit();
+        assert_eq!(h.server(EHLO_AUTH), "AUTH LOGIN\r\n");
+    }
+
+    #[test]
+    fn wrong_password_is_down_with_the_reply() {
+        let mut h = Harness::plan(tls_plan(
+            Some(auth_plan(Some(AuthMechanism::Plain), false)),
+            None,
+        ));
+        h.server("220 mail.example\r\n");
+        h.server(EHLO_AUTH);
+        assert_eq!(
+            h.server("535 5.7.8 Authentication credentials invalid\r\n"),
+            "QUIT\r\n"
+        );
+        let failure = h.outcome().verdict.unwrap_err();
+        assert_eq!(failure.phase, Phase::Auth);
+        assert!(matches!(
+            failure.kind,
+            ErrorKind::AuthFailed(Reply { code: 535, .. })
+        ));
+    }
+
+    #[test]
+    fn no_auth_offered() {
+        let mut h = Harness::plan(tls_plan(Some(auth_plan(None, false)), None));
+        h.server("220 mail.example\r\n");
+        assert_eq!(h.server("250 mail.example\r\n"), "QUIT\r\n");
+        let failure = h.outcome().verdict.unwrap_err();
+        assert!(matches!(failure.kind, ErrorKind::AuthUnavailable(ref w) if w.contains("no AUTH")));
+    }
+
+    #[test]
+    fn endless_challenges_hang_up() {
+        let mut h = Harness::plan(tls_plan(
+            Some(auth_plan(Some(AuthMechanism::Login), false)),
+            None,
+        ));
+        h.server("220 mail.example\r\n");
+        h.server(EHLO_AUTH);
+        for _ in 0..10 {
+            h.server("334 again\r\n");
+        }
+        assert!(h.session.is_closed());
+        assert!(matches!(
+            h.outcome().verdict.unwrap_err().kind,
+            ErrorKind::ProtocolViolation(_)
+        ));
+    }
+
+    #[test]
+    fn partial_recipient_refusal_is_down_with_every_reply() {
+        let mut h = Harness::plan(tls_plan(
+            None,
+            Some(mail_plan(&["ok@x.example", "no@x.example"])),
+        ));
+        h.server("220 mail.example\r\n");
+        h.server(EHLO_AUTH);
+        h.server("250 ok\r\n");
+        h.server("250 ok\r\n");
+        assert_eq!(
+            h.server("550 5.1.1 <no@x.example>: unknown\r\n"),
+            "QUIT\r\n"
+        );
+        let outcome = h.outcome();
+        let failure = outcome.verdict.unwrap_err();
+        assert_eq!(failure.phase, Phase::RcptTo);
+        assert!(matches!(
+            failure.kind,
+            ErrorKind::UnexpectedReply(Reply { code: 550, .. })
+        ));
+        assert_eq!(outcome.recipients.len(), 2);
+    }
+
+    #[test]
+    fn data_refused() {
+        let mut h = Harness::plan(tls_plan(None, Some(mail_plan(&["a@x.example"]))));
+        h.server("220 mail.example\r\n");
+        h.server(EHLO_AUTH);
+        h.server("250 ok\r\n");
+        h.server("250 ok\r\n");
+        assert_eq!(h.server("554 5.5.1 no valid recipients\r\n"), "QUIT\r\n");
+        assert_eq!(h.outcome().verdict.unwrap_err().phase, Phase::Data);
+    }
+
+    #[test]
+    fn smtputf8_needed_but_not_offered() {
+        let mut mail = mail_plan(&["jörg@x.example"]);
+        mail.from = "probe@example.com".into();
+        let mut h = Harness::plan(tls_plan(None, Some(mail)));
+        h.server("220 mail.example\r\n");
+        assert_eq!(h.server("250 mail.example\r\n"), "QUIT\r\n");
+        let failure = h.outcome().verdict.unwrap_err();
+        assert!(matches!(failure.kind, ErrorKind::NotSupported(ref w) if w.contains("SMTPUTF8")));
+
+        let mut h = Harness::plan(tls_plan(None, Some(mail_plan(&["jörg@x.example"]))));
+        h.server("220 mail.example\r\n");
+        assert_eq!(
+            h.server(EHLO_AUTH),
+            "MAIL FROM:<probe@example.com> SMTPUTF8\r\n"
+        );
     }
 }

@@ -13,7 +13,7 @@ use crate::wit::{
     TlsInfo,
 };
 use serde_json::{Value, json};
-use smtp_sensor_guest::tls::certificate::format_utc;
+use smtp_sensor_guest::dates::format_utc;
 use std::fmt::Write as _;
 
 /// An output format.

@@ -4,8 +4,7 @@
 use x509_cert::Certificate;
 use x509_cert::der::Decode;
 
-/// Seconds in a day.
-const DAY: i64 = 86_400;
+use crate::dates::DAY;
 
 /// The facts of a leaf certificate that a monitoring engineer needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,43 +45,9 @@ impl Leaf {
     }
 }
 
-/// A Unix time as `YYYY-MM-DD HH:MM:SS UTC`.
-pub fn format_utc(unix: i64) -> String {
-    let (days, secs) = (unix.div_euclid(DAY), unix.rem_euclid(DAY));
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
-        assert_eq!(format_utc(1_795_795_199), "2026-11-27 15:59:59 UTC");
-        assert_eq!(format_utc(-1), "1969-12-31 23:59:59 UTC");
-    }
 
     #[test]
     fn days_left_counts_down_and_goes_negative() {

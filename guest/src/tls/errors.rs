@@ -2,7 +2,8 @@
 //! which one (expired on which date, unknown issuer, wrong name, self-signed); a handshake
 //! problem says what the server did.
 
-use super::certificate::{Leaf, format_utc};
+use super::certificate::Leaf;
+use crate::dates::format_utc;
 use crate::wit::ErrorKind;
 use rustls::{CertificateError, Error};
 

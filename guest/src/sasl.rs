@@ -1,0 +1,319 @@
+//! SMTP AUTH (RFC 4954) mechanisms without I/O: which one to use, and what to send at each
+//! step. Every line that carries a credential is produced twice: the bytes to send, and a
+//! redacted form for the transcript.
+
+use crate::limits::{MAX_SASL_ROUNDS, REDACTED};
+use crate::secret::Secret;
+use crate::wit::{AuthMechanism, Capability};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hmac::{Hmac, Mac};
+use md5::Md5;
+
+/// Mechanisms in the order the check prefers them when the user names none. XOAUTH2 is
+/// used only when asked for: its "password" is a token, not a password.
+const PREFERENCE: [AuthMechanism; 3] = [
+    AuthMechanism::CramMd5,
+    AuthMechanism::Plain,
+    AuthMechanism::Login,
+];
+
+/// The mechanism's name on the wire.
+pub fn name(mechanism: AuthMechanism) -> &'static str {
+    match mechanism {
+        AuthMechanism::Plain => "PLAIN",
+        AuthMechanism::Login => "LOGIN",
+        AuthMechanism::CramMd5 => "CRAM-MD5",
+        AuthMechanism::Xoauth2 => "XOAUTH2",
+    }
+}
+
+/// The mechanisms the server offers, upper-cased: from `AUTH a b c` and the old `AUTH=a b`.
+pub fn offered(capabilities: &[Capability]) -> Vec<String> {
+    capabilities
+        .iter()
+        .filter_map(|c| {
+            let legacy = c.keyword.strip_prefix("AUTH=").map(str::to_string);
+            (c.keyword == "AUTH" || legacy.is_some()).then(|| {
+                legacy
+                    .into_iter()
+                    .chain(c.params.iter().cloned())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .flatten()
+        .map(|m| m.to_ascii_uppercase())
+        .collect()
+}
+
+/// The mechanism to use, or why there is none.
+pub fn choose(
+    requested: Option<AuthMechanism>,
+    offered: &[String],
+) -> Result<AuthMechanism, String> {
+    let is_offered = |m: AuthMechanism| offered.iter().any(|o| o == name(m));
+    if offered.is_empty() {
+        return Err(
+            "the server offers no AUTH mechanism (some servers offer it only over TLS)".into(),
+        );
+    }
+    match requested {
+        Some(m) if is_offered(m) => Ok(m),
+        Some(m) => Err(format!(
+            "the server does not offer {}; it offers {}",
+            name(m),
+            offered.join(" ")
+        )),
+        None => PREFERENCE
+            .into_iter()
+            .find(|m| is_offered(*m))
+            .ok_or_else(|| {
+                format!(
+                    "the server offers none of CRAM-MD5, PLAIN, LOGIN; it offers {}",
+                    offered.join(" ")
+                )
+            }),
+    }
+}
+
+/// A line to send: the bytes (CRLF included) and its redacted form for the transcript.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Line {
+    /// What goes on the wire. Holds credentials: never logged.
+    pub wire: Secret,
+    /// What the transcript shows.
+    pub shown: String,
+}
+
+impl Line {
+    fn new(wire: String, shown: String) -> Self {
+        Self {
+            wire: Secret::new(format!("{wire}\r\n")),
+            shown,
+        }
+    }
+}
+
+/// One AUTH exchange.
+#[derive(Debug)]
+pub struct Exchange {
+    mechanism: AuthMechanism,
+    user: String,
+    password: Secret,
+    rounds: usize,
+}
+
+impl Exchange {
+    /// An exchange for `user` with `password` (for XOAUTH2, the access token).
+    pub fn new(mechanism: AuthMechanism, user: &str, password: Secret) -> Self {
+        Self {
+            mechanism,
+            user: user.to_string(),
+            password,
+            rounds: 0,
+        }
+    }
+
+    /// The AUTH command, with an initial response where the mechanism has one.
+    pub fn start(&self) -> Line {
+        let command = format!("AUTH {}", name(self.mechanism));
+        let initial = match self.mechanism {
+            AuthMechanism::Plain => Some(format!("\0{}\0{}", self.user, self.password.expose())),
+            AuthMechanism::Xoauth2 => Some(format!(
+                "user={}\x01auth=Bearer {}\x01\x01",
+                self.user,
+                self.password.expose()
+            )),
+            AuthMechanism::Login | AuthMechanism::CramMd5 => None,
+        };
+        match initial {
+            Some(initial) => Line::new(
+                format!("{command} {}", BASE64.encode(initial)),
+                format!("{command} {REDACTED}"),
+            ),
+            None => Line::new(command.clone(), command),
+        }
+    }
+
+    /// The answer to a `334` challenge (its text, base64), or why there is none.
+    pub fn respond(&mut self, challenge: &str) -> Result<Line, String> {
+        self.rounds += 1;
+        if self.rounds > MAX_SASL_ROUNDS {
+            return Err(format!(
+                "the server sent more than {MAX_SASL_ROUNDS} AUTH challenges"
+            ));
+        }
+        let answer = match (self.mechanism, self.rounds) {
+            (AuthMechanism::Login, 1) => BASE64.encode(&self.user),
+            (AuthMechanism::Login, 2) => BASE64.encode(self.password.expose()),
+            (AuthMechanism::CramMd5, 1) => {
+                let challenge = BASE64
+                    .decode(challenge.trim())
+                    .map_err(|_| format!("the CRAM-MD5 challenge is not base64: {challenge:?}"))?;
+                BASE64.encode(format!(
+                    "{} {}",
+                    self.user,
+                    cram_md5_digest(self.password.expose(), &challenge)
+                ))
+            }
+            // XOAUTH2 answers a failed token with a JSON challenge; an empty line ends it and
+            // the server then sends its final (failure) reply.
+            (AuthMechanism::Xoauth2, 1) => String::new(),
+            _ => {
+                return Err(format!(
+                    "unexpected AUTH challenge {challenge:?} for {}",
+                    name(self.mechanism)
+                ));
+            }
+        };
+        let shown = if answer.is_empty() {
+            String::new()
+        } else {
+            REDACTED.to_string()
+        };
+        Ok(Line::new(answer, shown))
+    }
+}
+
+/// The hex HMAC-MD5 of `challenge` keyed with `password` (RFC 2195).
+fn cram_md5_digest(password: &str, challenge: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Md5>::new_from_slice(password.as_bytes()).expect("HMAC takes any key length");
+    mac.update(challenge);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(lines: &[(&str, &[&str])]) -> Vec<Capability> {
+        lines
+            .iter()
+            .map(|(k, p)| Capability {
+                keyword: k.to_string(),
+                params: p.iter().map(|s| s.to_string()).collect(),
+            })
+            .collect()
+    }
+
+    fn wire(line: &Line) -> &str {
+        line.wire.expose()
+    }
+
+    #[test]
+    fn offered_reads_both_forms() {
+        let offered = offered(&caps(&[
+            ("AUTH", &["plain", "LOGIN"]),
+            ("AUTH=CRAM-MD5", &[]),
+            ("SIZE", &["1"]),
+        ]));
+        assert_eq!(offered, ["PLAIN", "LOGIN", "CRAM-MD5"]);
+    }
+
+    #[test]
+    fn choice() {
+        let all = [
+            "LOGIN".to_string(),
+            "PLAIN".into(),
+            "CRAM-MD5".into(),
+            "XOAUTH2".into(),
+        ];
+        assert_eq!(choose(None, &all), Ok(AuthMechanism::CramMd5));
+        assert_eq!(choose(None, &all[..2]), Ok(AuthMechanism::Plain));
+        assert_eq!(
+            choose(Some(AuthMechanism::Xoauth2), &all),
+            Ok(AuthMechanism::Xoauth2)
+        );
+        assert!(
+            choose(Some(AuthMechanism::Xoauth2), &all[..2])
+                .unwrap_err()
+                .contains("does not offer XOAUTH2")
+        );
+        assert!(choose(None, &[]).unwrap_err().contains("no AUTH"));
+        assert!(
+            choose(None, &["XOAUTH2".to_string()])
+                .unwrap_err()
+                .contains("none of")
+        );
+    }
+
+    #[test]
+    fn plain() {
+        let line = Exchange::new(AuthMechanism::Plain, "user", Secret::new("pass")).start();
+        assert_eq!(wire(&line), "AUTH PLAIN AHVzZXIAcGFzcw==\r\n");
+        assert_eq!(line.shown, "AUTH PLAIN [redacted]");
+    }
+
+    #[test]
+    fn login() {
+        let mut exchange = Exchange::new(AuthMechanism::Login, "user", Secret::new("pass"));
+        assert_eq!(wire(&exchange.start()), "AUTH LOGIN\r\n");
+        let user = exchange.respond("VXNlcm5hbWU6").unwrap();
+        assert_eq!(wire(&user), "dXNlcg==\r\n");
+        assert_eq!(user.shown, "[redacted]");
+        assert_eq!(
+            wire(&exchange.respond("UGFzc3dvcmQ6").unwrap()),
+            "cGFzcw==\r\n"
+        );
+        assert!(exchange.respond("again").is_err());
+    }
+
+    #[test]
+    fn cram_md5_matches_rfc_2195() {
+        let mut exchange = Exchange::new(
+            AuthMechanism::CramMd5,
+            "tim",
+            Secret::new("tanstaaftanstaaf"),
+        );
+        assert_eq!(wire(&exchange.start()), "AUTH CRAM-MD5\r\n");
+        let challenge = BASE64.encode("<1896.697170952@postoffice.reston.mci.net>");
+        let answer = exchange.respond(&challenge).unwrap();
+        assert_eq!(
+            wire(&answer),
+            "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"
+        );
+        assert!(exchange.respond("x").is_err(), "one challenge only");
+    }
+
+    #[test]
+    fn xoauth2() {
+        let mut exchange = Exchange::new(
+            AuthMechanism::Xoauth2,
+            "someuser@example.com",
+            Secret::new("ya29.token"),
+        );
+        let line = exchange.start();
+        let expected = BASE64.encode("user=someuser@example.com\x01auth=Bearer ya29.token\x01\x01");
+        assert_eq!(wire(&line), format!("AUTH XOAUTH2 {expected}\r\n"));
+        assert_eq!(line.shown, "AUTH XOAUTH2 [redacted]");
+        assert_eq!(
+            wire(&exchange.respond("eyJzdGF0dXMiOiI0MDEifQ==").unwrap()),
+            "\r\n"
+        );
+    }
+
+    #[test]
+    fn rounds_are_capped() {
+        let mut exchange = Exchange::new(AuthMechanism::Login, "u", Secret::new("p"));
+        let errors = (0..10)
+            .filter_map(|_| exchange.respond("x").err())
+            .collect::<Vec<_>>();
+        assert!(errors.iter().any(|e| e.contains("more than")), "{errors:?}");
+    }
+
+    #[test]
+    fn bad_cram_challenge() {
+        let mut exchange = Exchange::new(AuthMechanism::CramMd5, "u", Secret::new("p"));
+        assert!(
+            exchange
+                .respond("not base64!")
+                .unwrap_err()
+                .contains("not base64")
+        );
+    }
+}

@@ -66,4 +66,6 @@ pub mod channel {
     pub const TLS_HANDSHAKE: &str = "TLS Handshake";
     /// Whole days until the server's certificate expires; negative once expired.
     pub const CERTIFICATE_EXPIRY: &str = "Certificate Expiry";
+    /// From MAIL FROM until the server accepted the test email, in milliseconds.
+    pub const SEND_TIME: &str = "Send Time";
 }

@@ -27,6 +27,16 @@ pub enum Setting {
     CertWarning,
     /// Days before certificate expiry that make the check down.
     CertCritical,
+    /// The user name for SMTP AUTH.
+    AuthUser,
+    /// The password (or token) for SMTP AUTH.
+    AuthPassword,
+    /// The sender address of the test email.
+    MailFrom,
+    /// The recipient addresses of the test email.
+    MailTo,
+    /// The subject of the test email.
+    Subject,
 }
 
 impl Setting {
@@ -41,6 +51,11 @@ impl Setting {
             Self::TlsServerName => "--tls-server-name",
             Self::CertWarning => "--cert-warning",
             Self::CertCritical => "--cert-critical",
+            Self::AuthUser => "--auth-user",
+            Self::AuthPassword => "--auth-password-file",
+            Self::MailFrom => "--mail-from",
+            Self::MailTo => "--mail-to",
+            Self::Subject => "--subject",
         }
     }
 
@@ -55,6 +70,11 @@ impl Setting {
             Self::TlsServerName => "tls.server-name",
             Self::CertWarning => "tls.certificate-warning-days",
             Self::CertCritical => "tls.certificate-critical-days",
+            Self::AuthUser => "authentication.user",
+            Self::AuthPassword => "authentication.password",
+            Self::MailFrom => "email.from",
+            Self::MailTo => "email.to",
+            Self::Subject => "email.subject",
         }
     }
 }
@@ -212,6 +232,98 @@ pub fn certificate_days(warning: u32, critical: u32) -> Result<(u32, u32), Setti
     Ok((warning, critical))
 }
 
+/// Checks a value that goes into one protocol line or header: a CR or LF in it would inject
+/// commands or headers, other control characters break it.
+pub fn single_line(setting: Setting, value: &str) -> Result<(), SettingError> {
+    if value.chars().any(|c| c == '\r' || c == '\n') {
+        return Err(SettingError::new(
+            setting,
+            "it contains a line break (CR or LF); remove it",
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(SettingError::new(
+            setting,
+            "it contains control characters; remove them",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a mailbox address (`local@domain`, RFC 5321 §4.1.2): no display name, no angle
+/// brackets, no spaces. Non-ASCII is allowed (it needs SMTPUTF8 at the server).
+pub fn address(setting: Setting, value: &str) -> Result<(), SettingError> {
+    single_line(setting, value)?;
+    let err = |problem: String| Err(SettingError::new(setting, problem));
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return err(format!(
+            "{value:?} is not an address; give one like probe@example.com"
+        ));
+    };
+    let bad_char = |c: char| c.is_whitespace() || "<>()[],;:\\\"".contains(c);
+    if local.is_empty() || local.len() > 64 || local.chars().any(bad_char) {
+        return err(format!(
+            "{value:?} has an invalid local part (before the @); give one like probe@example.com"
+        ));
+    }
+    let literal = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']'));
+    let domain_ok = match literal {
+        Some(ip) => ip
+            .strip_prefix("IPv6:")
+            .unwrap_or(ip)
+            .parse::<IpAddr>()
+            .is_ok(),
+        None => {
+            !domain.is_empty()
+                && domain.len() <= MAX_HOST_LEN
+                && domain.split('.').all(|label| {
+                    !label.is_empty()
+                        && label
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+                })
+        }
+    };
+    if !domain_ok {
+        return err(format!("{value:?} has an invalid domain (after the @)"));
+    }
+    Ok(())
+}
+
+/// Checks log-in settings: both given, each on one line.
+pub fn credentials(user: &str, password: &str) -> Result<(), SettingError> {
+    if user.is_empty() {
+        return Err(SettingError::new(
+            Setting::AuthUser,
+            "it is empty; give the user name to log in as",
+        ));
+    }
+    single_line(Setting::AuthUser, user)?;
+    if password.is_empty() {
+        return Err(SettingError::new(
+            Setting::AuthPassword,
+            "the password is empty; give it in a file or the SMTP_SENSOR_PASSWORD variable",
+        ));
+    }
+    single_line(Setting::AuthPassword, password)
+}
+
+/// Checks the test email's settings: a valid sender, at least one valid recipient, and a
+/// subject on one line. (The body may have lines: it is encoded, never sent raw.)
+pub fn email(from: &str, to: &[String], subject: &str) -> Result<(), SettingError> {
+    address(Setting::MailFrom, from)?;
+    if to.is_empty() {
+        return Err(SettingError::new(
+            Setting::MailTo,
+            "no recipient; give at least one address",
+        ));
+    }
+    for recipient in to {
+        address(Setting::MailTo, recipient)?;
+    }
+    single_line(Setting::Subject, subject)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,6 +399,53 @@ mod tests {
             certificate_days(99_999, 0).unwrap_err().setting,
             Setting::CertWarning
         );
+    }
+
+    #[test]
+    fn addresses() {
+        for good in [
+            "probe@example.com",
+            "a.b+tag@mail.example.co.uk",
+            "jörg@exämple.de",
+            "x@[127.0.0.1]",
+            "x@[IPv6:::1]",
+        ] {
+            assert_eq!(address(Setting::MailFrom, good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "probe",
+            "@example.com",
+            "probe@",
+            "pro be@example.com",
+            "<probe@example.com>",
+            "probe@example.com\r\nRCPT TO:<x@y>",
+            "probe@exa mple.com",
+            "probe@example..com",
+            "Probe <probe@example.com>",
+            "probe@[not-an-ip]",
+        ] {
+            assert_eq!(
+                address(Setting::MailTo, bad).unwrap_err().setting,
+                Setting::MailTo,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn single_lines() {
+        assert_eq!(
+            single_line(Setting::Subject, "Grüße from the probe"),
+            Ok(())
+        );
+        assert!(
+            single_line(Setting::Subject, "a\r\nBcc: x@y")
+                .unwrap_err()
+                .problem
+                .contains("line break")
+        );
+        assert!(single_line(Setting::AuthUser, "a\u{0}b").is_err());
     }
 
     #[test]

@@ -6,9 +6,16 @@ use crate::demo;
 use crate::exit_code;
 use crate::output::{self, Format};
 use crate::runner::Runner;
-use crate::settings::{CheckRequest, TlsRequest};
+use crate::settings::{
+    AuthRequest, CheckRequest, EmailRequest, PASSWORD_VARIABLE, PasswordSources, TlsRequest,
+    split_recipients,
+};
+use crate::store;
 use crate::wit::TransportSecurity;
+use crate::wit::{AuthMechanism, Settings};
 use clap::{Parser, Subcommand, ValueEnum};
+use smtp_sensor_guest::secret::Secret;
+use smtp_sensor_guest::validate::SettingError;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -25,19 +32,19 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check an SMTP server.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Start a small SMTP responder inside this process and check it.
     Demo(ComponentArg),
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 struct ComponentArg {
     /// Run another build of the component instead of the embedded one.
     #[arg(long, value_name = "PATH")]
     component: Option<PathBuf>,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 struct CheckArgs {
     /// The mail server: a DNS name, or an IPv4 or IPv6 address.
     #[arg(long)]
@@ -75,8 +82,69 @@ struct CheckArgs {
     /// Report down when the certificate expires within this many days [default: 0].
     #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
     cert_critical: Option<u32>,
+    /// Log in as this user (SMTP AUTH).
+    #[arg(long, value_name = "USER")]
+    auth_user: Option<String>,
+    /// Read the password (or XOAUTH2 token) from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    auth_password_file: Option<PathBuf>,
+    /// The password itself. Prefer --auth-password-file or SMTP_SENSOR_PASSWORD: process
+    /// lists show arguments.
+    #[arg(long, value_name = "PASSWORD")]
+    auth_password: Option<Secret>,
+    /// The SASL mechanism [default: the strongest the server offers of CRAM-MD5, PLAIN, LOGIN].
+    #[arg(long, value_enum, value_name = "MECHANISM")]
+    auth_mechanism: Option<Mechanism>,
+    /// Send credentials even over an unencrypted connection.
+    #[arg(long)]
+    allow_plaintext_auth: bool,
+    /// Send a test email from this address.
+    #[arg(long, value_name = "ADDR", requires = "mail_to")]
+    mail_from: Option<String>,
+    /// ... to these addresses (comma-separated).
+    #[arg(long, value_name = "ADDR[,ADDR...]", requires = "mail_from")]
+    mail_to: Option<String>,
+    /// The test email's subject.
+    #[arg(long, default_value = "smtp-sensor test message")]
+    subject: String,
+    /// The test email's body.
+    #[arg(
+        long,
+        default_value = "This message was sent by smtp-sensor to check this mail server."
+    )]
+    body: String,
+    /// Store the result and the transcript in this folder (the spec's "Store result").
+    #[arg(long, value_name = "DIR", requires = "sensor_id")]
+    store_result: Option<PathBuf>,
+    /// The sensor's ID, for the stored files' names.
+    #[arg(long, value_name = "N", requires = "store_result")]
+    sensor_id: Option<u32>,
     #[command(flatten)]
     component: ComponentArg,
+}
+
+/// The SASL mechanisms.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Mechanism {
+    /// PLAIN (RFC 4616).
+    Plain,
+    /// LOGIN.
+    Login,
+    /// CRAM-MD5 (RFC 2195).
+    CramMd5,
+    /// XOAUTH2: the password is an OAuth 2.0 access token.
+    Xoauth2,
+}
+
+impl From<Mechanism> for AuthMechanism {
+    fn from(mechanism: Mechanism) -> Self {
+        match mechanism {
+            Mechanism::Plain => AuthMechanism::Plain,
+            Mechanism::Login => AuthMechanism::Login,
+            Mechanism::CramMd5 => AuthMechanism::CramMd5,
+            Mechanism::Xoauth2 => AuthMechanism::Xoauth2,
+        }
+    }
 }
 
 /// The spec's transport-security modes, named after what they do.
@@ -139,29 +207,15 @@ pub fn main() -> i32 {
     };
     runtime.block_on(async {
         match cli.command {
-            Command::Check(args) => check(args).await,
+            Command::Check(args) => check(*args).await,
             Command::Demo(args) => run_demo(args).await,
         }
     })
 }
 
 async fn check(args: CheckArgs) -> i32 {
-    let request = CheckRequest {
-        host: args.host,
-        port: args.port,
-        timeout_seconds: args.timeout,
-        helo: args.helo,
-        security: args.security.into(),
-        keep_transcript: args.transcript,
-        tls: TlsRequest {
-            ca_files: args.tls_ca,
-            server_name: args.tls_server_name,
-            verify: !args.tls_no_verify,
-            warning_days: args.cert_warning,
-            critical_days: args.cert_critical,
-        },
-    };
-    let settings = match request.into_settings() {
+    let store = args.store_result.clone().zip(args.sensor_id);
+    let settings = match settings(args.clone()) {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!(
@@ -172,6 +226,15 @@ async fn check(args: CheckArgs) -> i32 {
             return exit_code::USAGE;
         }
     };
+    if let Some((dir, _)) = &store
+        && !dir.is_dir()
+    {
+        eprintln!(
+            "smtp-sensor: invalid --store-result: {} is not a folder; create it first",
+            dir.display()
+        );
+        return exit_code::USAGE;
+    }
     let Some(runner) = load(&args.component) else {
         return exit_code::USAGE;
     };
@@ -181,7 +244,59 @@ async fn check(args: CheckArgs) -> i32 {
         OutputFormat::Json => Format::Json,
     };
     emit(&output::render(&result, format));
+    if let Some((dir, sensor_id)) = store
+        && let Err(error) = store::write(&dir, sensor_id, &result)
+    {
+        eprintln!(
+            "smtp-sensor: could not store the result in {}: {error}",
+            dir.display()
+        );
+    }
     exit_code::for_status(result.status)
+}
+
+/// The validated settings of a check, from the command line and the environment.
+fn settings(args: CheckArgs) -> Result<Settings, SettingError> {
+    let auth = match args.auth_user {
+        None => None,
+        Some(user) => {
+            let sources = PasswordSources {
+                file: args.auth_password_file,
+                value: args.auth_password,
+                environment: std::env::var(PASSWORD_VARIABLE).ok().map(Secret::new),
+            };
+            Some(AuthRequest {
+                user,
+                password: sources.resolve()?,
+                mechanism: args.auth_mechanism.map(Into::into),
+                allow_plaintext: args.allow_plaintext_auth,
+            })
+        }
+    };
+    let email = args.mail_from.map(|from| EmailRequest {
+        from,
+        to: split_recipients(args.mail_to.as_deref().unwrap_or_default()),
+        subject: args.subject,
+        body: args.body,
+    });
+    let request = CheckRequest {
+        host: args.host,
+        port: args.port,
+        timeout_seconds: args.timeout,
+        helo: args.helo,
+        security: args.security.into(),
+        keep_transcript: args.transcript || args.store_result.is_some(),
+        tls: TlsRequest {
+            ca_files: args.tls_ca,
+            server_name: args.tls_server_name,
+            verify: !args.tls_no_verify,
+            warning_days: args.cert_warning,
+            critical_days: args.cert_critical,
+        },
+        auth,
+        email,
+    };
+    request.into_settings()
 }
 
 async fn run_demo(args: ComponentArg) -> i32 {

@@ -5,6 +5,7 @@
 //! - [`sandbox`] decides what a check may reach: only the configured port, no files, no
 //!   environment, bounded memory and wall time.
 //! - [`settings`] turns what a user gave into the contract's settings, validated.
+//! - [`store`] writes the spec's "Store result" files.
 //! - [`output`] renders a result for people (`text`) and programs (`json`).
 //! - [`cli`] is the `smtp-sensor` command line.
 //! - [`demo`] checks a small SMTP responder inside the process, for newcomers.
@@ -19,6 +20,7 @@ pub mod output;
 pub mod runner;
 pub mod sandbox;
 pub mod settings;
+pub mod store;
 
 mod bindings {
     wasmtime::component::bindgen!({

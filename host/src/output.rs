@@ -150,7 +150,8 @@ fn number(value: f64) -> String {
         .to_string()
 }
 
-fn reply_line(reply: &Reply) -> String {
+/// A reply on one line: code and every line's text.
+pub fn reply_line(reply: &Reply) -> String {
     format!("{} {}", reply.code, reply.lines.join(" | "))
         .trim_end()
         .to_string()
@@ -186,7 +187,7 @@ fn failure_json(failure: &Failure) -> Value {
 }
 
 /// The kind's WIT name and its payload as JSON.
-fn error_kind(kind: &ErrorKind) -> (&'static str, Value) {
+pub fn error_kind(kind: &ErrorKind) -> (&'static str, Value) {
     match kind {
         ErrorKind::InvalidSettings(s) => ("invalid-settings", json!(s)),
         ErrorKind::NameLookupFailed(s) => ("name-lookup-failed", json!(s)),

@@ -1,13 +1,14 @@
 //! From what a user gave to the contract's settings: defaults filled in, everything
 //! validated before anything runs, so bad input is an error naming the setting, not a check.
 
-use crate::wit::{Settings, TlsSettings, TransportSecurity};
+use crate::wit::{AuthMechanism, Authentication, Email, Settings, TlsSettings, TransportSecurity};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use smtp_sensor_guest::limits::{
     DEFAULT_CERT_CRITICAL_DAYS, DEFAULT_CERT_WARNING_DAYS, DEFAULT_PORT_IMPLICIT_TLS,
     DEFAULT_PORT_PLAIN, DEFAULT_TIMEOUT_SECONDS,
 };
+use smtp_sensor_guest::secret::Secret;
 use smtp_sensor_guest::validate::{self, Setting, SettingError};
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,86 @@ pub struct CheckRequest {
     pub keep_transcript: bool,
     /// How TLS is verified.
     pub tls: TlsRequest,
+    /// Log in, when present.
+    pub auth: Option<AuthRequest>,
+    /// Send a test email, when present.
+    pub email: Option<EmailRequest>,
+}
+
+/// Logging in, as a user describes it.
+#[derive(Debug, Clone)]
+pub struct AuthRequest {
+    /// The user name.
+    pub user: String,
+    /// The password (or XOAUTH2 token); `Debug` prints `[redacted]`.
+    pub password: Secret,
+    /// The SASL mechanism; none means the strongest the server offers.
+    pub mechanism: Option<AuthMechanism>,
+    /// Send credentials over an unencrypted connection anyway.
+    pub allow_plaintext: bool,
+}
+
+/// Where the password comes from, in the order the CLI looks: a file, the flag, the
+/// environment. Files and the environment are preferred: process lists show arguments.
+#[derive(Debug, Clone, Default)]
+pub struct PasswordSources {
+    /// A file whose first line is the password.
+    pub file: Option<PathBuf>,
+    /// The password itself (visible in process lists).
+    pub value: Option<Secret>,
+    /// The value of `SMTP_SENSOR_PASSWORD`.
+    pub environment: Option<Secret>,
+}
+
+impl PasswordSources {
+    /// The password from the first source that has one.
+    pub fn resolve(self) -> Result<Secret, SettingError> {
+        if let Some(path) = &self.file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                SettingError::new(
+                    Setting::AuthPassword,
+                    format!("cannot read {}: {e}; give a readable file", path.display()),
+                )
+            })?;
+            let first = text.lines().next().unwrap_or("");
+            return Ok(Secret::new(first));
+        }
+        self.value.or(self.environment).ok_or_else(|| {
+            SettingError::new(
+                Setting::AuthPassword,
+                format!(
+                    "no password; give it in a file with --auth-password-file or in the {} \
+                     environment variable",
+                    PASSWORD_VARIABLE
+                ),
+            )
+        })
+    }
+}
+
+/// The environment variable the CLI reads the password from.
+pub const PASSWORD_VARIABLE: &str = "SMTP_SENSOR_PASSWORD";
+
+/// A test email, as a user describes it.
+#[derive(Debug, Clone)]
+pub struct EmailRequest {
+    /// The sender address.
+    pub from: String,
+    /// The recipients.
+    pub to: Vec<String>,
+    /// The subject.
+    pub subject: String,
+    /// The body.
+    pub body: String,
+}
+
+/// The recipients of a comma-separated list, as the spec's "To" setting takes them.
+pub fn split_recipients(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// TLS verification as a user describes it.
@@ -118,6 +199,8 @@ impl CheckRequest {
             security: TransportSecurity::Tls,
             keep_transcript: false,
             tls: TlsRequest::default(),
+            auth: None,
+            email: None,
         }
     }
 
@@ -132,14 +215,38 @@ impl CheckRequest {
             None => machine_name(),
         };
         let tls = self.tls.into_settings()?;
+        let authentication = match self.auth {
+            None => None,
+            Some(auth) => {
+                validate::credentials(&auth.user, auth.password.expose())?;
+                Some(Authentication {
+                    user: auth.user,
+                    password: auth.password.expose().to_string(),
+                    mechanism: auth.mechanism,
+                    allow_plaintext: auth.allow_plaintext,
+                })
+            }
+        };
+        let email = match self.email {
+            None => None,
+            Some(email) => {
+                validate::email(&email.from, &email.to, &email.subject)?;
+                Some(Email {
+                    from: email.from,
+                    to: email.to,
+                    subject: email.subject,
+                    content: email.body,
+                })
+            }
+        };
         Ok(Settings {
             host: self.host,
             port,
             timeout_seconds,
             helo,
             security: self.security,
-            authentication: None,
-            email: None,
+            authentication,
+            email,
             tls,
             keep_transcript: self.keep_transcript,
         })
@@ -168,6 +275,37 @@ pub fn machine_name() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recipients_and_passwords() {
+        assert_eq!(
+            split_recipients(" a@x.example, b@x.example,,"),
+            ["a@x.example", "b@x.example"]
+        );
+        let file =
+            std::env::temp_dir().join(format!("smtp-sensor-password-{}", std::process::id()));
+        std::fs::write(&file, "s3cret\nignored\n").unwrap();
+        let sources = PasswordSources {
+            file: Some(file.clone()),
+            environment: Some(Secret::new("env")),
+            ..Default::default()
+        };
+        assert_eq!(sources.resolve().unwrap().expose(), "s3cret");
+        std::fs::remove_file(&file).unwrap();
+        let env_only = PasswordSources {
+            environment: Some(Secret::new("env")),
+            ..Default::default()
+        };
+        assert_eq!(env_only.clone().resolve().unwrap().expose(), "env");
+        assert_eq!(
+            PasswordSources::default().resolve().unwrap_err().setting,
+            Setting::AuthPassword
+        );
+        assert!(
+            format!("{env_only:?}").contains("[redacted]")
+                && !format!("{env_only:?}").contains("env\"")
+        );
+    }
 
     #[test]
     fn defaults_follow_the_spec() {

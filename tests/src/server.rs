@@ -20,6 +20,9 @@ pub enum Step {
     Drip(Vec<u8>, Duration),
     /// Read one line (the client's command) and record it.
     Read,
+    /// Read a message after `354`: every line up to and including the lone `.`, each
+    /// recorded as received (still dot-stuffed).
+    ReadData,
     /// Read whatever the client sends next (e.g. a TLS ClientHello), up to 16 KiB.
     ReadBytes,
     /// Run the TLS handshake as the server now (after a `220` to STARTTLS), with this
@@ -171,6 +174,20 @@ async fn run(stream: TcpStream, script: Vec<Step>, received: Arc<Mutex<Vec<Strin
                     }
                 }
             }
+            Step::ReadData => loop {
+                let mut line = String::new();
+                match (&mut io).take(64 * 1024).read_line(&mut line).await {
+                    Ok(0) | Err(_) => break true,
+                    Ok(_) => {
+                        let line = line.trim_end_matches(['\r', '\n']).to_string();
+                        let end = line == ".";
+                        received.lock().unwrap().push(line);
+                        if end {
+                            break false;
+                        }
+                    }
+                }
+            },
             Step::ReadBytes => {
                 let mut buf = vec![0u8; 16 * 1024];
                 !matches!(io.read(&mut buf).await, Ok(n) if n > 0)

@@ -4,17 +4,19 @@
 
 use super::net::{self, ConnectError, Connection, Instant, IoError, LookupError};
 use super::tls_stream::{HandshakeError, TlsStream, Transport};
+use crate::email::{self, Draft};
 use crate::journal::{Journal, millis};
 use crate::limits::channel;
 use crate::message::{self, Context};
-use crate::session::{Outcome, Session, StartTls};
+use crate::secret::Secret;
+use crate::session::{AuthPlan, MailPlan, Outcome, Plan as SessionPlan, Session, StartTls};
 use crate::tls::certificate::Leaf;
 use crate::tls::errors;
 use crate::tls::verifier::{self, Record};
 use crate::validate::{self, Target};
 use crate::verdict::{self, Thresholds};
 use crate::wit::{
-    Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status, TlsInfo,
+    Channel, ChannelUnit, CheckResult, Email, ErrorKind, Failure, Phase, Settings, Status, TlsInfo,
     TransportSecurity,
 };
 use rustls::ClientConfig;
@@ -47,6 +49,8 @@ struct Plan {
     target: Target,
     /// The TLS configuration, for every mode but `none`.
     tls: Option<TlsPlan>,
+    /// What the SMTP dialogue is to do.
+    session: SessionPlan,
 }
 
 struct TlsPlan {
@@ -111,16 +115,37 @@ fn prepare(settings: &Settings) -> Result<Plan, ErrorKind> {
     validate::timeout(settings.timeout_seconds).map_err(invalid)?;
     validate::helo(&settings.helo).map_err(invalid)?;
     let target = validate::host(&settings.host).map_err(invalid)?;
-    if settings.authentication.is_some() {
-        return Err(ErrorKind::NotSupported(
-            "authentication is not supported by this build of the component yet".into(),
-        ));
-    }
-    if settings.email.is_some() {
-        return Err(ErrorKind::NotSupported(
-            "sending an email is not supported by this build of the component yet".into(),
-        ));
-    }
+    let auth = match &settings.authentication {
+        None => None,
+        Some(auth) => {
+            validate::credentials(&auth.user, &auth.password).map_err(invalid)?;
+            Some(AuthPlan {
+                user: auth.user.clone(),
+                password: Secret::new(auth.password.clone()),
+                mechanism: auth.mechanism,
+                allow_plaintext: auth.allow_plaintext,
+            })
+        }
+    };
+    let mail = match &settings.email {
+        None => None,
+        Some(email) => {
+            validate::email(&email.from, &email.to, &email.subject).map_err(invalid)?;
+            Some(compose(email, &settings.helo))
+        }
+    };
+    let starttls = match settings.security {
+        TransportSecurity::Starttls => StartTls::Required,
+        TransportSecurity::StarttlsIfAvailable => StartTls::IfAvailable,
+        _ => StartTls::Never,
+    };
+    let session = SessionPlan {
+        helo: settings.helo.clone(),
+        starttls,
+        encrypted: false,
+        auth,
+        mail,
+    };
     let tls = match settings.security {
         TransportSecurity::None => None,
         _ => {
@@ -134,7 +159,38 @@ fn prepare(settings: &Settings) -> Result<Plan, ErrorKind> {
             })
         }
     };
-    Ok(Plan { target, tls })
+    Ok(Plan {
+        target,
+        tls,
+        session,
+    })
+}
+
+/// The test email, composed now: Date from the wall clock, a random Message-ID.
+fn compose(email: &Email, helo: &str) -> MailPlan {
+    let mut random = [0u8; 16];
+    let _ = rustls::crypto::ring::default_provider()
+        .secure_random
+        .fill(&mut random);
+    let id: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let domain = match validate::host(helo) {
+        Ok(Target::Name(name)) => name,
+        _ => "smtp-sensor.invalid".to_string(),
+    };
+    let message_id = format!("{id}@{domain}");
+    let draft = Draft {
+        from: &email.from,
+        to: &email.to,
+        subject: &email.subject,
+        body: &email.content,
+        date: unix_now(),
+        message_id: &message_id,
+    };
+    MailPlan {
+        from: email.from.clone(),
+        to: email.to.clone(),
+        message: email::compose(&draft),
+    }
 }
 
 /// Connects, runs implicit TLS if asked (falling back to plain text if allowed), then the
@@ -206,12 +262,11 @@ fn execute(
             }
         }
     }
-    let starttls = match settings.security {
-        TransportSecurity::Starttls => StartTls::Required,
-        TransportSecurity::StarttlsIfAvailable => StartTls::IfAvailable,
-        _ => StartTls::Never,
+    let session_plan = SessionPlan {
+        encrypted: matches!(transport, Transport::Tls(_)),
+        ..plan.session.clone()
     };
-    let mut session = Session::new(&settings.helo, starttls, journal, clock.elapsed());
+    let mut session = Session::new(session_plan, journal, clock.elapsed());
     if let Some(warning) = fallback {
         session.warn(warning);
     }
@@ -476,6 +531,13 @@ fn report(
             unit: ChannelUnit::Milliseconds,
         });
     }
+    if let Some(send_time) = outcome.send_time {
+        channels.push(Channel {
+            name: channel::SEND_TIME.into(),
+            value: millis(send_time),
+            unit: ChannelUnit::Milliseconds,
+        });
+    }
     if let Some(days) = days_left {
         channels.push(Channel {
             name: channel::CERTIFICATE_EXPIRY.into(),
@@ -502,7 +564,7 @@ fn report(
         last_reply: outcome.last_reply,
         capabilities: outcome.capabilities,
         tls,
-        recipients: Vec::new(),
+        recipients: outcome.recipients,
         failure,
         transcript,
     }

@@ -43,12 +43,22 @@ pub struct Config {
     /// A server certificate and key (PEM): turns on STARTTLS on the plain port and adds an
     /// implicit-TLS port (`smtpd_tls_wrappermode`, as on 465).
     pub tls: Option<(String, String)>,
+    /// Users (name, password) that may log in: starts a Dovecot as Postfix's SASL service
+    /// (PLAIN, LOGIN, CRAM-MD5), offered only over TLS (`smtpd_tls_auth_only`).
+    pub sasl_users: Vec<(String, String)>,
+    /// Local mailboxes (addresses in the domain `sensor.test`) that accept mail, delivered
+    /// as Maildirs into this instance's folder (see `mailbox`).
+    pub mailboxes: Vec<String>,
 }
+
+/// The domain whose mail this Postfix delivers locally.
+pub const MAIL_DOMAIN: &str = "sensor.test";
 
 /// A running Postfix instance.
 pub struct Postfix {
     dir: PathBuf,
     master: Child,
+    dovecot: Option<Child>,
     port: u16,
     tls_port: Option<u16>,
 }
@@ -59,7 +69,7 @@ impl Postfix {
     pub fn start(extra_main_cf: &str) -> Result<Self, String> {
         Self::start_with(Config {
             main_cf: extra_main_cf.to_string(),
-            tls: None,
+            ..Config::default()
         })
     }
 
@@ -95,6 +105,25 @@ impl Postfix {
             ));
             tls_port = Some(implicit);
         }
+        if !config.mailboxes.is_empty() {
+            let (uid, gid) = (id("-u")?, id("-g")?);
+            let maps: Vec<String> = config
+                .mailboxes
+                .iter()
+                .map(|m| format!("{m}@{MAIL_DOMAIN}={m}/"))
+                .collect();
+            extra_main_cf.push_str(&format!(
+                "\nvirtual_mailbox_domains = {MAIL_DOMAIN}\nvirtual_mailbox_base = {}\nvirtual_mailbox_maps = inline:{{{}}}\nvirtual_uid_maps = static:{uid}\nvirtual_gid_maps = static:{gid}\n",
+                dir.join("mail").display(),
+                maps.join(", ")
+            ));
+            master_cf.push_str("virtual   unix  -       n       n       -       -       virtual\n");
+        }
+        if !config.sasl_users.is_empty() {
+            extra_main_cf.push_str(
+                "\nsmtpd_sasl_type = dovecot\nsmtpd_sasl_path = private/auth\nsmtpd_sasl_auth_enable = yes\nsmtpd_tls_auth_only = yes\n",
+            );
+        }
         let main_cf = format!(
             "compatibility_level = 3.6
 queue_directory = {dir}/queue
@@ -120,9 +149,11 @@ alias_database =
         );
         write(&etc.join("main.cf"), &main_cf)?;
         write(&etc.join("master.cf"), &master_cf)?;
+        std::fs::create_dir_all(dir.join("mail")).map_err(|e| format!("create mail: {e}"))?;
         let status = Command::new("chown")
             .args(["postfix"])
             .arg(dir.join("data"))
+            .arg(dir.join("mail"))
             .status()
             .map_err(|e| format!("chown: {e}"))?;
         if !status.success() {
@@ -136,6 +167,10 @@ alias_database =
         if !matches!(&check, Ok(o) if o.status.success()) {
             return Err(format!("postfix check failed: {check:?}"));
         }
+        let dovecot = match config.sasl_users.is_empty() {
+            true => None,
+            false => Some(start_dovecot(&dir, &config.sasl_users)?),
+        };
         let log = std::fs::File::create(dir.join("maillog")).map_err(|e| e.to_string())?;
         let master = Command::new("postfix")
             .arg("-c")
@@ -149,6 +184,7 @@ alias_database =
         let postfix = Postfix {
             dir,
             master,
+            dovecot,
             port,
             tls_port,
         };
@@ -169,6 +205,17 @@ alias_database =
     /// The folder of this instance (its configuration is in `etc/`).
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The messages delivered to `mailbox` (its Maildir's `new/`), as text.
+    pub fn mailbox(&self, mailbox: &str) -> Vec<String> {
+        let new = self.dir.join("mail").join(mailbox).join("new");
+        let Ok(entries) = std::fs::read_dir(new) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .collect()
     }
 
     /// Its log so far.
@@ -216,8 +263,87 @@ impl Drop for Postfix {
             .status();
         let _ = self.master.kill();
         let _ = self.master.wait();
+        if let Some(dovecot) = &mut self.dovecot {
+            let _ = dovecot.kill();
+            let _ = dovecot.wait();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Starts Dovecot as the SASL service only (no IMAP/POP3), its socket where Postfix looks.
+fn start_dovecot(dir: &Path, users: &[(String, String)]) -> Result<Child, String> {
+    if Command::new("dovecot").arg("--version").output().is_err() {
+        return Err(
+            "Dovecot is not installed: `apt-get install dovecot-core` (.ci/run does)".into(),
+        );
+    }
+    let d = dir.join("dovecot");
+    for sub in ["run", "state"] {
+        std::fs::create_dir_all(d.join(sub)).map_err(|e| format!("create dovecot/{sub}: {e}"))?;
+    }
+    let passwd: String = users
+        .iter()
+        .map(|(user, password)| format!("{user}:{{PLAIN}}{password}\n"))
+        .collect();
+    write(&d.join("users"), &passwd)?;
+    let conf = format!(
+        "base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols =
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login cram-md5
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {d}/users
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={d}/home/%u
+}}
+service auth {{
+  unix_listener {queue}/private/auth {{
+    mode = 0666
+  }}
+}}
+",
+        d = d.display(),
+        queue = dir.join("queue").display()
+    );
+    write(&d.join("dovecot.conf"), &conf)?;
+    let child = Command::new("dovecot")
+        .arg("-c")
+        .arg(d.join("dovecot.conf"))
+        .arg("-F")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("start dovecot: {e}"))?;
+    let socket = dir.join("queue/private/auth");
+    let started = Instant::now();
+    while !socket.exists() {
+        if started.elapsed() > START_TIMEOUT {
+            let log = std::fs::read_to_string(d.join("dovecot.log")).unwrap_or_default();
+            return Err(format!(
+                "Dovecot made no auth socket within {START_TIMEOUT:?}:\n{log}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(child)
+}
+
+/// The postfix user's uid (`-u`) or gid (`-g`).
+fn id(flag: &str) -> Result<String, String> {
+    let output = Command::new("id")
+        .args([flag, "postfix"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {

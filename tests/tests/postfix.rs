@@ -145,3 +145,146 @@ async fn every_mode_against_postfix_implicit_tls_port() {
         assert_eq!(json["failure"]["kind"], "timeout", "{mode}");
     }
 }
+
+/// Postfix with TLS, Dovecot SASL for `probe`, and a local mailbox `rcpt@sensor.test`.
+async fn submission_server() -> (Postfix, String, String) {
+    let ca = Ca::new("smtp-sensor submission test CA");
+    let leaf = ca.issue(&LeafSpec::valid_for(&["localhost", "127.0.0.1"]));
+    let config = Config {
+        tls: Some((leaf.certificate_pem.clone(), leaf.key_pem.clone())),
+        sasl_users: vec![("probe".into(), "s3cret-Pa55".into())],
+        mailboxes: vec!["rcpt".into()],
+        ..Config::default()
+    };
+    let postfix = tokio::task::spawn_blocking(move || Postfix::start_with(config))
+        .await
+        .unwrap()
+        .expect("start Postfix with Dovecot SASL");
+    let ca_file = postfix.dir().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let password_file = postfix.dir().join("password");
+    std::fs::write(&password_file, "s3cret-Pa55\n").unwrap();
+    (
+        postfix,
+        ca_file.display().to_string(),
+        password_file.display().to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_in_over_starttls_and_deliver_to_a_local_mailbox() {
+    let (postfix, ca, password) = submission_server().await;
+    let port = postfix.port().to_string();
+    for mechanism in ["plain", "login", "cram-md5"] {
+        let subject = format!("smtp-sensor Postfix test via {mechanism}");
+        let args = [
+            "check",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--security",
+            "starttls",
+            "--tls-ca",
+            &ca,
+            "--auth-user",
+            "probe",
+            "--auth-password-file",
+            &password,
+            "--auth-mechanism",
+            mechanism,
+            "--mail-from",
+            "probe@sensor.test",
+            "--mail-to",
+            "rcpt@sensor.test",
+            "--subject",
+            &subject,
+            "--body",
+            "first line\n.a line starting with a dot\nlast line",
+            "--format",
+            "json",
+        ];
+        let run = cli::run(SMTP_SENSOR, &args).await;
+        assert_eq!(
+            run.code,
+            0,
+            "{mechanism}: {run:?}\nPostfix log:\n{}",
+            postfix.log()
+        );
+        let json = run.json();
+        let channels = json["channels"].to_string();
+        assert!(
+            channels.contains("Response Time") && channels.contains("Send Time"),
+            "{channels}"
+        );
+        assert!(
+            !run.stdout.contains("s3cret"),
+            "the password never reaches the output"
+        );
+        let delivered = wait_for_mail(&postfix, &subject).await;
+        assert!(delivered.contains("From: probe@sensor.test"), "{delivered}");
+        assert!(
+            delivered.contains("\n.a line starting with a dot"),
+            "un-stuffed on delivery: {delivered}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postfix_refuses_a_wrong_password_and_auth_before_tls() {
+    let (postfix, ca, _) = submission_server().await;
+    let port = postfix.port().to_string();
+    let wrong = postfix.dir().join("wrong");
+    std::fs::write(&wrong, "not-the-password\n").unwrap();
+    let wrong = wrong.display().to_string();
+    let base = [
+        "check",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--tls-ca",
+        &ca,
+        "--format",
+        "json",
+    ];
+    let auth = ["--auth-user", "probe", "--auth-password-file", &wrong];
+
+    let run = cli::run(
+        SMTP_SENSOR,
+        &[&base[..], &auth[..], &["--security", "starttls"]].concat(),
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let json = run.json();
+    assert_eq!(json["failure"]["kind"], "auth-failed");
+    assert_eq!(
+        json["failure"]["detail"]["code"], 535,
+        "{}",
+        json["message"]
+    );
+
+    // smtpd_tls_auth_only: no AUTH in plain text, even when the check would allow it.
+    let plain = ["--security", "none", "--allow-plaintext-auth"];
+    let run = cli::run(SMTP_SENSOR, &[&base[..], &auth[..], &plain[..]].concat()).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.json()["failure"]["kind"], "auth-unavailable");
+}
+
+/// The delivered message with `subject`, waiting for Postfix to deliver it.
+async fn wait_for_mail(postfix: &Postfix, subject: &str) -> String {
+    for _ in 0..100 {
+        if let Some(mail) = postfix
+            .mailbox("rcpt")
+            .into_iter()
+            .find(|m| m.contains(subject))
+        {
+            return mail;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "no mail with subject {subject:?} in rcpt's mailbox; Postfix log:\n{}",
+        postfix.log()
+    );
+}

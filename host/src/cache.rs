@@ -7,9 +7,9 @@
 //! private to the user (0700): loading a compiled artifact trusts it as code, so only this
 //! user may write there. Any problem with the cache means compiling as if it were not there.
 
+use crate::store::write_atomically;
 use ring::digest::{Context as Digest, SHA256};
 use std::hash::{Hash, Hasher};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -77,16 +77,10 @@ fn key(engine: &Engine, bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Writes an entry atomically (write, then rename), creating the folder private to the user.
+/// Writes an entry atomically, creating the folder private to the user.
 fn store(dir: &Path, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
     create_private_dir(dir)?;
-    let temporary = path.with_extension(format!("tmp.{}", std::process::id()));
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(compiled)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
+    write_atomically(path, compiled)
 }
 
 #[cfg(unix)]

@@ -25,8 +25,8 @@ pub fn write(
     result: &CheckResult,
 ) -> std::io::Result<(PathBuf, PathBuf)> {
     let (summary_path, data_path) = paths(dir, sensor_id);
-    replace(&summary_path, summary(result).as_bytes())?;
-    replace(&data_path, data(result).as_bytes())?;
+    write_atomically(&summary_path, summary(result).as_bytes())?;
+    write_atomically(&data_path, data(result).as_bytes())?;
     Ok((summary_path, data_path))
 }
 
@@ -87,8 +87,9 @@ pub fn data(result: &CheckResult) -> String {
     out
 }
 
-/// Replaces `path` atomically: a temporary file beside it, synced, then renamed over it.
-fn replace(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+/// Replaces `path` atomically: a temporary file beside it, synced, then renamed over it, so
+/// a reader sees the old file or the new one, never half of one.
+pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())

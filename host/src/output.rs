@@ -119,6 +119,14 @@ pub fn to_text(result: &CheckResult) -> String {
             .collect();
         let _ = writeln!(out, "  capabilities: {}", capabilities.join(", "));
     }
+    for recipient in &result.recipients {
+        let _ = writeln!(
+            out,
+            "  recipient {}: {}",
+            recipient.address,
+            reply_line(&recipient.reply)
+        );
+    }
     if let Some(reply) = &result.last_reply {
         let _ = writeln!(out, "  last reply: {}", reply_line(reply));
     }

@@ -8,7 +8,6 @@
 //! Prints the component's size and median/min/max of each.
 //! Run: `cargo bench --bench check_time` (needs Postfix; check_smtp is optional).
 
-use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
 use smtp_sensor_host::runner::{EMBEDDED_COMPONENT, Runner};
 use smtp_sensor_host::settings::CheckRequest;
 use smtp_sensor_host::wit::{Status, TransportSecurity};
@@ -22,16 +21,8 @@ const CHECK_SMTP: &str = "/usr/lib/nagios/plugins/check_smtp";
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
 
 fn main() {
-    let ca = Ca::new("smtp-sensor bench CA");
-    let leaf = ca.issue(&LeafSpec::valid_for(&["localhost", "127.0.0.1"]));
-    let config = Config {
-        tls: Some((leaf.certificate_pem, leaf.key_pem)),
-        ..Config::default()
-    };
-    let postfix =
-        Postfix::start_with(config).expect("start Postfix (apt-get install postfix; root)");
-    let ca_file = postfix.dir().join("ca.pem");
-    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let (postfix, ca_file) = Postfix::start_with_test_ca(Config::default())
+        .expect("start Postfix (apt-get install postfix; root)");
     let port = postfix.port().to_string();
     println!(
         "component: {} bytes (embedded, guest profile)",
@@ -63,7 +54,6 @@ fn main() {
     }]);
     report("in process, plain, component compiled once", &times[0]);
 
-    let ca_file = ca_file.display().to_string();
     let ours = [
         "check",
         "--host",

@@ -3,6 +3,7 @@
 //! 127.0.0.1, looks up no peer names (this machine has no DNS to ask) and delivers nothing
 //! outwards. It is stopped, and its folder removed, when the handle is dropped.
 
+use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -190,6 +191,22 @@ alias_database =
         };
         postfix.wait_until_listening()?;
         Ok(postfix)
+    }
+
+    /// Starts Postfix with TLS: a server certificate (for localhost and 127.0.0.1) from a new
+    /// throwaway CA, whose certificate is written to `ca.pem` in the instance's folder for
+    /// `--tls-ca`. Returns the instance and that file's path.
+    pub fn start_with_test_ca(config: Config) -> Result<(Self, String), String> {
+        let ca = Ca::new("smtp-sensor Postfix test CA");
+        let leaf = ca.issue(&LeafSpec::valid_for(&["localhost", "127.0.0.1"]));
+        let config = Config {
+            tls: Some((leaf.certificate_pem, leaf.key_pem)),
+            ..config
+        };
+        let postfix = Self::start_with(config)?;
+        let ca_file = postfix.dir.join("ca.pem");
+        write(&ca_file, &ca.pem())?;
+        Ok((postfix, ca_file.display().to_string()))
     }
 
     /// The port of its SMTP listener on 127.0.0.1.

@@ -2,7 +2,6 @@
 //! These tests need Postfix installed (.ci/run installs it) and root (to start it); without
 //! them they fail, with the reason, rather than pass silently.
 
-use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
 use smtp_sensor_tests::cli;
 use smtp_sensor_tests::postfix::{Config, Postfix};
 
@@ -39,22 +38,18 @@ async fn plain_check_of_postfix_is_up() {
     );
 }
 
-/// A Postfix with a certificate from a throwaway CA: STARTTLS on its plain port, implicit
-/// TLS on another. Returns it and the path of the CA's PEM file (for `--tls-ca`).
+/// A Postfix with TLS: STARTTLS on its plain port, implicit TLS on another. Returns it and
+/// the path of its CA's PEM file (for `--tls-ca`).
 async fn postfix_with_tls() -> (Postfix, String) {
-    let ca = Ca::new("smtp-sensor Postfix test CA");
-    let leaf = ca.issue(&LeafSpec::valid_for(&["localhost", "127.0.0.1"]));
-    let config = Config {
-        tls: Some((leaf.certificate_pem.clone(), leaf.key_pem.clone())),
-        ..Config::default()
-    };
-    let postfix = tokio::task::spawn_blocking(move || Postfix::start_with(config))
+    start(Config::default()).await
+}
+
+/// Starts Postfix with a test CA off the async runtime.
+async fn start(config: Config) -> (Postfix, String) {
+    tokio::task::spawn_blocking(move || Postfix::start_with_test_ca(config))
         .await
         .unwrap()
-        .expect("start Postfix with TLS");
-    let ca_file = postfix.dir().join("ca.pem");
-    std::fs::write(&ca_file, ca.pem()).unwrap();
-    (postfix, ca_file.display().to_string())
+        .expect("start Postfix")
 }
 
 async fn check(port: u16, security: &str, ca_file: &str) -> cli::Run {
@@ -147,28 +142,17 @@ async fn every_mode_against_postfix_implicit_tls_port() {
 }
 
 /// Postfix with TLS, Dovecot SASL for `probe`, and a local mailbox `rcpt@sensor.test`.
+/// Returns it, its CA file and a file holding probe's password.
 async fn submission_server() -> (Postfix, String, String) {
-    let ca = Ca::new("smtp-sensor submission test CA");
-    let leaf = ca.issue(&LeafSpec::valid_for(&["localhost", "127.0.0.1"]));
     let config = Config {
-        tls: Some((leaf.certificate_pem.clone(), leaf.key_pem.clone())),
         sasl_users: vec![("probe".into(), "s3cret-Pa55".into())],
         mailboxes: vec!["rcpt".into()],
         ..Config::default()
     };
-    let postfix = tokio::task::spawn_blocking(move || Postfix::start_with(config))
-        .await
-        .unwrap()
-        .expect("start Postfix with Dovecot SASL");
-    let ca_file = postfix.dir().join("ca.pem");
-    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let (postfix, ca_file) = start(config).await;
     let password_file = postfix.dir().join("password");
     std::fs::write(&password_file, "s3cret-Pa55\n").unwrap();
-    (
-        postfix,
-        ca_file.display().to_string(),
-        password_file.display().to_string(),
-    )
+    (postfix, ca_file, password_file.display().to_string())
 }
 
 #[tokio::test(flavor = "multi_thread")]

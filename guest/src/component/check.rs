@@ -213,55 +213,47 @@ fn execute(
     };
     journal.note(clock.elapsed(), format!("connected to {remote}"));
     let remote_label = Some(remote.to_string());
-    let implicit = matches!(
-        settings.security,
-        TransportSecurity::Tls | TransportSecurity::TlsIfAvailable
-    );
-    let mut transport = Transport::Plain(connection);
-    let mut fallback = None;
-    if let (true, Some(tls)) = (implicit, &plan.tls) {
-        let Transport::Plain(connection) = transport else {
-            unreachable!("just made plain")
-        };
-        let started = clock.elapsed();
-        let secured = handshake(connection, tls, clock, facts);
-        journal.timing(Phase::TlsHandshake, started, clock.elapsed());
-        match secured {
-            Ok(stream) => {
-                journal.note(clock.elapsed(), established(facts));
-                transport = Transport::Tls(Box::new(stream));
-            }
-            Err(kind) if settings.security == TransportSecurity::Tls => {
-                let failure = Failure {
-                    phase: Phase::TlsHandshake,
-                    kind,
-                };
-                return (
-                    Outcome::failed_early(failure, clock.elapsed(), journal),
-                    remote_label,
-                );
-            }
-            Err(kind) => {
-                journal.note(
-                    clock.elapsed(),
-                    "implicit TLS failed; reconnecting in plain text",
-                );
-                fallback = Some(Failure {
-                    phase: Phase::TlsHandshake,
-                    kind,
-                });
-                match open(&plan.target, settings.port, clock, &mut journal) {
-                    Ok((connection, _)) => transport = Transport::Plain(connection),
-                    Err(failure) => {
-                        return (
-                            Outcome::failed_early(failure, clock.elapsed(), journal),
-                            remote_label,
-                        );
+    let implicit_tls = plan.tls.as_ref().filter(|_| {
+        matches!(
+            settings.security,
+            TransportSecurity::Tls | TransportSecurity::TlsIfAvailable
+        )
+    });
+    let (transport, fallback) = match implicit_tls {
+        None => (Transport::Plain(connection), None),
+        Some(tls) => {
+            let started = clock.elapsed();
+            let secured = handshake(connection, tls, clock, facts);
+            journal.timing(Phase::TlsHandshake, started, clock.elapsed());
+            match secured {
+                Ok(stream) => {
+                    journal.note(clock.elapsed(), established(facts));
+                    (Transport::Tls(Box::new(stream)), None)
+                }
+                Err(kind) => {
+                    let failure = Failure {
+                        phase: Phase::TlsHandshake,
+                        kind,
+                    };
+                    if settings.security == TransportSecurity::Tls {
+                        let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
+                        return (outcome, remote_label);
+                    }
+                    journal.note(
+                        clock.elapsed(),
+                        "implicit TLS failed; reconnecting in plain text",
+                    );
+                    match open(&plan.target, settings.port, clock, &mut journal) {
+                        Ok((connection, _)) => (Transport::Plain(connection), Some(failure)),
+                        Err(failure) => {
+                            let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
+                            return (outcome, remote_label);
+                        }
                     }
                 }
             }
         }
-    }
+    };
     let session_plan = SessionPlan {
         encrypted: matches!(transport, Transport::Tls(_)),
         ..plan.session.clone()

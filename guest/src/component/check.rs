@@ -2,43 +2,37 @@
 //! The protocol decisions are the session's; this file moves bytes and time, and runs the
 //! TLS handshakes when the mode or the session calls for one.
 
-use super::net::{self, ConnectError, Connection, Instant, IoError, LookupError};
+use super::connect::open;
+use super::net::{self, Connection, Instant, IoError};
+use super::report::{leaf, report, server_label, unix_now};
 use super::tls_stream::{HandshakeError, TlsStream, Transport};
 use crate::email::{self, Draft};
-use crate::journal::{Journal, millis};
-use crate::limits::channel;
-use crate::message::{self, Context};
+use crate::journal::Journal;
+use crate::message::Context;
 use crate::secret::Secret;
 use crate::session::{AuthPlan, MailPlan, Outcome, Plan as SessionPlan, Session, StartTls};
-use crate::tls::certificate::Leaf;
 use crate::tls::errors;
 use crate::tls::verifier::{self, Record};
 use crate::validate::{self, Target};
-use crate::verdict::{self, Thresholds};
-use crate::wit::{
-    Channel, ChannelUnit, CheckResult, Email, ErrorKind, Failure, Phase, Settings, Status, TlsInfo,
-    TransportSecurity,
-};
+use crate::wit::{CheckResult, Email, ErrorKind, Failure, Phase, Settings, TransportSecurity};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use wasip2::sockets::network::ErrorCode;
+use std::time::Duration;
 
 /// The clock of one check: the start, the deadline, and offsets from the start.
 #[derive(Clone, Copy)]
-struct Clock {
-    start: Instant,
-    deadline: Instant,
+pub(super) struct Clock {
+    pub(super) start: Instant,
+    pub(super) deadline: Instant,
 }
 
 impl Clock {
-    fn elapsed(self) -> Duration {
+    pub(super) fn elapsed(self) -> Duration {
         Duration::from_nanos(net::now().saturating_sub(self.start))
     }
 
-    fn at(self, offset: Duration) -> Instant {
+    pub(super) fn at(self, offset: Duration) -> Instant {
         self.start
             .saturating_add(u64::try_from(offset.as_nanos()).unwrap_or(u64::MAX))
     }
@@ -53,21 +47,21 @@ struct Plan {
     session: SessionPlan,
 }
 
-struct TlsPlan {
-    config: Arc<ClientConfig>,
-    name: ServerName<'static>,
-    record: Record,
-    verify: bool,
+pub(super) struct TlsPlan {
+    pub(super) config: Arc<ClientConfig>,
+    pub(super) name: ServerName<'static>,
+    pub(super) record: Record,
+    pub(super) verify: bool,
 }
 
 /// What TLS showed, gathered across handshakes for the result.
 #[derive(Default)]
-struct TlsFacts {
-    attempted: bool,
-    established: bool,
-    version: Option<String>,
-    cipher_suite: Option<String>,
-    handshake: Option<Duration>,
+pub(super) struct TlsFacts {
+    pub(super) attempted: bool,
+    pub(super) established: bool,
+    pub(super) version: Option<String>,
+    pub(super) cipher_suite: Option<String>,
+    pub(super) handshake: Option<Duration>,
 }
 
 /// Runs one check. Never panics on anything the server or the settings do.
@@ -266,97 +260,6 @@ fn execute(
     (session.into_outcome(), remote_label)
 }
 
-/// Looks up the target if it is a name, then connects to its addresses in turn.
-fn open(
-    target: &Target,
-    port: u16,
-    clock: Clock,
-    journal: &mut Journal,
-) -> Result<(Connection, SocketAddr), Failure> {
-    let addresses = match target {
-        Target::Address(address) => vec![*address],
-        Target::Name(name) => {
-            let started = clock.elapsed();
-            let found = net::resolve(name, clock.deadline);
-            journal.timing(Phase::NameLookup, started, clock.elapsed());
-            lookup_result(name, found)?
-        }
-    };
-    let started = clock.elapsed();
-    let mut last = ErrorKind::ConnectFailed("no address to connect to".into());
-    for address in addresses {
-        let remote = SocketAddr::new(address, port);
-        match net::connect(address, port, clock.deadline) {
-            Ok(connection) => {
-                journal.timing(Phase::Connect, started, clock.elapsed());
-                return Ok((connection, remote));
-            }
-            Err(error) => {
-                journal.note(
-                    clock.elapsed(),
-                    format!("connecting to {remote} failed: {error:?}"),
-                );
-                last = connect_error(error);
-                if last == ErrorKind::Timeout {
-                    break;
-                }
-            }
-        }
-    }
-    journal.timing(Phase::Connect, started, clock.elapsed());
-    Err(Failure {
-        phase: Phase::Connect,
-        kind: last,
-    })
-}
-
-fn lookup_result(
-    name: &str,
-    found: Result<Vec<IpAddr>, LookupError>,
-) -> Result<Vec<IpAddr>, Failure> {
-    let failed = |kind| Failure {
-        phase: Phase::NameLookup,
-        kind,
-    };
-    match found {
-        Ok(addresses) if addresses.is_empty() => Err(failed(ErrorKind::NameLookupFailed(format!(
-            "{name} has no IPv4 or IPv6 address"
-        )))),
-        Ok(addresses) => Ok(addresses),
-        Err(LookupError::Timeout) => Err(failed(ErrorKind::Timeout)),
-        Err(LookupError::Failed(ErrorCode::AccessDenied)) => Err(failed(ErrorKind::AccessDenied(
-            "the host does not allow name lookups".into(),
-        ))),
-        Err(LookupError::Failed(code)) => Err(failed(ErrorKind::NameLookupFailed(format!(
-            "{name}: {}",
-            describe(code)
-        )))),
-    }
-}
-
-fn connect_error(error: ConnectError) -> ErrorKind {
-    match error {
-        ConnectError::Timeout => ErrorKind::Timeout,
-        ConnectError::Failed(ErrorCode::ConnectionRefused) => ErrorKind::ConnectionRefused,
-        ConnectError::Failed(ErrorCode::AccessDenied) => ErrorKind::AccessDenied(
-            "the host's network policy does not allow this address and port".into(),
-        ),
-        ConnectError::Failed(code) => ErrorKind::ConnectFailed(describe(code)),
-    }
-}
-
-/// A socket error in plain words.
-fn describe(code: ErrorCode) -> String {
-    match code {
-        ErrorCode::NameUnresolvable => "the name does not exist (no such host)".into(),
-        ErrorCode::TemporaryResolverFailure => "the resolver failed temporarily".into(),
-        ErrorCode::PermanentResolverFailure => "the resolver failed".into(),
-        ErrorCode::RemoteUnreachable => "the network or host is unreachable".into(),
-        ErrorCode::ConnectionReset => "the connection was reset".into(),
-        other => format!("{} ({})", other.message(), other.name()),
-    }
-}
-
 /// Runs a TLS handshake over `connection`, recording what it showed in `facts`.
 fn handshake(
     connection: Connection,
@@ -452,121 +355,5 @@ fn handle_io_error(session: &mut Session, clock: Clock, error: IoError) {
         IoError::Timeout => session.handle_timeout(clock.elapsed()),
         IoError::Closed => session.handle_close(clock.elapsed(), "closed by the server"),
         IoError::Failed(why) => session.handle_close(clock.elapsed(), &why),
-    }
-}
-
-/// The leaf certificate the server presented, if any.
-fn leaf(record: &Record) -> Option<Leaf> {
-    let presented = record
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    presented.leaf.as_deref().and_then(Leaf::parse)
-}
-
-/// Seconds since the Unix epoch, from the wall clock.
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// The result record: status, message, channels, and everything seen on the way.
-fn report(
-    settings: &Settings,
-    context: Context,
-    outcome: Outcome,
-    remote: Option<String>,
-    plan: Option<&TlsPlan>,
-    facts: &TlsFacts,
-) -> CheckResult {
-    let response_ms = millis(outcome.verdict_at);
-    let leaf = plan.and_then(|plan| leaf(&plan.record));
-    let days_left = leaf.as_ref().map(|leaf| leaf.days_left(unix_now()));
-    let thresholds = Thresholds {
-        warning_days: settings.tls.certificate_warning_days,
-        critical_days: settings.tls.certificate_critical_days,
-    };
-    // Thresholds judge the certificate of a connection that was actually secured.
-    let judged_days = days_left.filter(|_| facts.established);
-    let (status, failure) =
-        verdict::decide(outcome.verdict, outcome.warning, judged_days, thresholds);
-    let banner = outcome.banner.as_ref();
-    let mut message = match (&status, &failure) {
-        (Status::Down, Some(failure)) => message::for_failure(context, failure),
-        (Status::Warning, Some(degraded)) => {
-            message::for_warning(context, banner, response_ms, degraded)
-        }
-        _ => message::for_success(context, banner, response_ms),
-    };
-    let verified = plan.is_some_and(|plan| plan.record.lock().map(|r| r.verified).unwrap_or(false));
-    if facts.established && plan.is_some_and(|plan| !plan.verify) {
-        message.push_str(" (certificate not verified: verification is off)");
-    }
-
-    let downtime = if status == Status::Down { 100.0 } else { 0.0 };
-    let mut channels = vec![
-        Channel {
-            name: channel::RESPONSE_TIME.into(),
-            value: response_ms,
-            unit: ChannelUnit::Milliseconds,
-        },
-        Channel {
-            name: channel::DOWNTIME.into(),
-            value: downtime,
-            unit: ChannelUnit::Percent,
-        },
-    ];
-    if let Some(handshake) = facts.handshake {
-        channels.push(Channel {
-            name: channel::TLS_HANDSHAKE.into(),
-            value: millis(handshake),
-            unit: ChannelUnit::Milliseconds,
-        });
-    }
-    if let Some(send_time) = outcome.send_time {
-        channels.push(Channel {
-            name: channel::SEND_TIME.into(),
-            value: millis(send_time),
-            unit: ChannelUnit::Milliseconds,
-        });
-    }
-    if let Some(days) = days_left {
-        channels.push(Channel {
-            name: channel::CERTIFICATE_EXPIRY.into(),
-            value: days as f64,
-            unit: ChannelUnit::Days,
-        });
-    }
-    let tls = (facts.attempted && (facts.version.is_some() || leaf.is_some())).then(|| TlsInfo {
-        version: facts.version.clone().unwrap_or_default(),
-        cipher_suite: facts.cipher_suite.clone().unwrap_or_default(),
-        subject: leaf.as_ref().map(|l| l.subject.clone()).unwrap_or_default(),
-        issuer: leaf.as_ref().map(|l| l.issuer.clone()).unwrap_or_default(),
-        not_after: leaf.as_ref().map_or(0, |l| l.not_after),
-        verified,
-    });
-    let (timings, transcript) = outcome.journal.into_parts();
-    CheckResult {
-        status,
-        message,
-        channels,
-        timings,
-        remote_address: remote,
-        banner: outcome.banner,
-        last_reply: outcome.last_reply,
-        capabilities: outcome.capabilities,
-        tls,
-        recipients: outcome.recipients,
-        failure,
-        transcript,
-    }
-}
-
-/// The server as `host:port`, IPv6 literals bracketed.
-fn server_label(host: &str, port: u16) -> String {
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
     }
 }

@@ -1,7 +1,9 @@
 //! The component's export: the WIT `check` function, over WASI sockets and clocks.
 
 mod check;
+mod connect;
 mod net;
+mod report;
 mod tls_stream;
 
 use crate::bindings::{Guest, export};

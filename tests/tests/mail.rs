@@ -485,16 +485,6 @@ async fn refused_data_is_down() {
 #[tokio::test(flavor = "multi_thread")]
 async fn line_breaks_in_any_setting_are_refused_before_connecting() {
     let server = ScriptedServer::start(accepting(1)).await;
-    let port = server.port().to_string();
-    let base = [
-        "check",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--security",
-        "none",
-    ];
     let mail = ["--mail-from", "a@example.com", "--mail-to", "b@example.com"];
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--helo", "x\r\nRSET"], "--helo"),
@@ -540,7 +530,7 @@ async fn line_breaks_in_any_setting_are_refused_before_connecting() {
         (vec!["--auth-user", "u"], "--auth-password-file"),
     ];
     for (extra, flag) in cases {
-        let run = cli::run(SMTP_SENSOR, &[&base[..], &extra[..]].concat()).await;
+        let run = cli::check_loopback(SMTP_SENSOR, server.port(), &extra).await;
         assert_eq!(run.code, 3, "{extra:?}: {run:?}");
         assert!(
             run.stderr.contains(flag),

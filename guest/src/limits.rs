@@ -21,6 +21,17 @@ pub const DEFAULT_CERT_CRITICAL_DAYS: u32 = 0;
 /// The largest certificate threshold accepted, in days (ten years).
 pub const MAX_CERT_DAYS: u32 = 3650;
 
+/// The largest "Response Time" threshold accepted, in milliseconds: the longest timeout.
+pub const MAX_RESPONSE_THRESHOLD_MS: u32 = MAX_TIMEOUT_SECONDS * 1000;
+
+/// The test email's subject when none is given.
+pub const DEFAULT_SUBJECT: &str = "smtp-sensor test message";
+/// The test email's body when none is given.
+pub const DEFAULT_BODY: &str = "This message was sent by smtp-sensor to check this mail server.";
+
+/// How many sensors of a configuration file run at once with `--all`.
+pub const MAX_CONCURRENT_SENSORS: usize = 8;
+
 /// The longest HELO ident accepted (a domain name's limit, RFC 1035).
 pub const MAX_HELO_LEN: usize = 255;
 /// The longest host name accepted (RFC 1035).

@@ -47,9 +47,30 @@ pub fn for_warning(
             )
         }
         ErrorKind::CertificateExpiring(days) => expiry(*days),
+        ErrorKind::ResponseTimeExceeded(limit) => slower_than(*limit),
         _ => for_failure(context, degraded),
     };
     format!("{success}; but {why}")
+}
+
+/// A response time over a threshold, in words.
+fn slower_than(limit_ms: u32) -> String {
+    format!("the response took longer than the threshold of {limit_ms} ms")
+}
+
+/// The message of a check that worked but too slowly for its critical threshold: the
+/// success, and why it is down anyway.
+pub fn for_slow(
+    context: Context,
+    banner: Option<&Reply>,
+    response_ms: f64,
+    limit_ms: u32,
+) -> String {
+    format!(
+        "{}; but {}",
+        for_success(context, banner, response_ms),
+        slower_than(limit_ms)
+    )
 }
 
 /// The certificate's remaining life in words.
@@ -94,6 +115,7 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
         ErrorKind::TlsFailed(why) => format!("{server}: TLS handshake failed: {why}"),
         ErrorKind::CertificateRejected(why) => format!("{server}: certificate rejected: {why}"),
         ErrorKind::CertificateExpiring(days) => format!("{server}: {}", expiry(*days)),
+        ErrorKind::ResponseTimeExceeded(limit) => format!("{server}: {}", slower_than(*limit)),
         ErrorKind::AuthUnavailable(why) => format!("{server}: cannot log in: {why}"),
         ErrorKind::PlaintextAuthRefused => format!(
             "{server}: refused to send credentials over an unencrypted connection \
@@ -235,6 +257,25 @@ mod tests {
             kind: ErrorKind::CertificateExpiring(-2),
         };
         assert!(for_failure(CONTEXT, &gone).ends_with("expired 2 days ago"));
+    }
+
+    #[test]
+    fn slow_responses_say_the_threshold() {
+        let banner = make_reply(220, vec!["mail.example".into()]);
+        let slow = Failure {
+            phase: Phase::Ehlo,
+            kind: ErrorKind::ResponseTimeExceeded(500),
+        };
+        assert_eq!(
+            for_warning(CONTEXT, Some(&banner), 612.0, &slow),
+            "mail.example:25 answered in 612.0 ms: 220 mail.example; but the response took \
+             longer than the threshold of 500 ms"
+        );
+        assert_eq!(
+            for_slow(CONTEXT, None, 2100.0, 2000),
+            "mail.example:25 answered in 2100.0 ms; but the response took longer than the \
+             threshold of 2000 ms"
+        );
     }
 
     #[test]

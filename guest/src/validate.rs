@@ -3,7 +3,8 @@
 //! host may call it.
 
 use crate::limits::{
-    MAX_CERT_DAYS, MAX_HELO_LEN, MAX_HOST_LEN, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS,
+    MAX_CERT_DAYS, MAX_HELO_LEN, MAX_HOST_LEN, MAX_RESPONSE_THRESHOLD_MS, MAX_TIMEOUT_SECONDS,
+    MIN_TIMEOUT_SECONDS,
 };
 use std::fmt;
 use std::net::IpAddr;
@@ -37,6 +38,10 @@ pub enum Setting {
     MailTo,
     /// The subject of the test email.
     Subject,
+    /// "Response Time" above which the check warns.
+    Warning,
+    /// "Response Time" above which the check is down.
+    Critical,
 }
 
 impl Setting {
@@ -56,6 +61,8 @@ impl Setting {
             Self::MailFrom => "--mail-from",
             Self::MailTo => "--mail-to",
             Self::Subject => "--subject",
+            Self::Warning => "--warning",
+            Self::Critical => "--critical",
         }
     }
 
@@ -75,6 +82,8 @@ impl Setting {
             Self::MailFrom => "email.from",
             Self::MailTo => "email.to",
             Self::Subject => "email.subject",
+            Self::Warning => "response-time-warning-ms",
+            Self::Critical => "response-time-critical-ms",
         }
     }
 }
@@ -227,6 +236,39 @@ pub fn certificate_days(warning: u32, critical: u32) -> Result<(u32, u32), Setti
         return Err(SettingError::new(
             Setting::CertWarning,
             format!("{warning} days is more than {MAX_CERT_DAYS}; give fewer days"),
+        ));
+    }
+    Ok((warning, critical))
+}
+
+/// Checks the "Response Time" thresholds in milliseconds: each from 1 ms to the longest
+/// timeout, and the critical one not below the warning one.
+pub fn response_time(
+    warning: Option<u32>,
+    critical: Option<u32>,
+) -> Result<(Option<u32>, Option<u32>), SettingError> {
+    for (setting, value) in [(Setting::Warning, warning), (Setting::Critical, critical)] {
+        if let Some(ms) = value
+            && !(1..=MAX_RESPONSE_THRESHOLD_MS).contains(&ms)
+        {
+            return Err(SettingError::new(
+                setting,
+                format!(
+                    "{ms} ms is out of range; give a duration from 1ms to {}s, e.g. 500ms or 2s",
+                    MAX_RESPONSE_THRESHOLD_MS / 1000
+                ),
+            ));
+        }
+    }
+    if let (Some(w), Some(c)) = (warning, critical)
+        && c < w
+    {
+        return Err(SettingError::new(
+            Setting::Critical,
+            format!(
+                "{c} ms is below the warning threshold ({w} ms); give a critical threshold at \
+                 or above the warning one"
+            ),
         ));
     }
     Ok((warning, critical))
@@ -398,6 +440,27 @@ mod tests {
         assert_eq!(
             certificate_days(99_999, 0).unwrap_err().setting,
             Setting::CertWarning
+        );
+    }
+
+    #[test]
+    fn response_time_thresholds() {
+        assert_eq!(response_time(None, None), Ok((None, None)));
+        assert_eq!(
+            response_time(Some(500), Some(500)),
+            Ok((Some(500), Some(500)))
+        );
+        assert_eq!(response_time(None, Some(1)), Ok((None, Some(1))));
+        let e = response_time(Some(2000), Some(1000)).unwrap_err();
+        assert_eq!(e.setting, Setting::Critical);
+        assert!(e.problem.contains("below the warning"), "{}", e.problem);
+        assert_eq!(
+            response_time(Some(0), None).unwrap_err().setting,
+            Setting::Warning
+        );
+        assert_eq!(
+            response_time(None, Some(900_001)).unwrap_err().setting,
+            Setting::Critical
         );
     }
 

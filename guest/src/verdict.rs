@@ -1,25 +1,49 @@
 //! The status of a check from everything it found: the dialogue's verdict, what was
-//! degraded, and how long the certificate has left against the thresholds.
+//! degraded, how long the certificate has left, and how long the check took, against the
+//! thresholds.
 
 use crate::session::Verdict;
 use crate::wit::{ErrorKind, Failure, Phase, Status};
 
-/// The certificate thresholds, in days.
+/// The thresholds a check is judged by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Thresholds {
-    /// `warning` when fewer days than this are left.
+    /// `warning` when fewer days than this are left on the certificate.
     pub warning_days: u32,
-    /// `down` when fewer days than this are left.
+    /// `down` when fewer days than this are left on the certificate.
     pub critical_days: u32,
+    /// `warning` when "Response Time" exceeds this many milliseconds.
+    pub response_warning_ms: Option<u32>,
+    /// `down` when "Response Time" exceeds this many milliseconds.
+    pub response_critical_ms: Option<u32>,
+}
+
+/// What a check found, to be judged.
+#[derive(Debug, Clone)]
+pub struct Findings {
+    /// The dialogue's verdict.
+    pub verdict: Verdict,
+    /// With a successful verdict: what was degraded, if anything.
+    pub warning: Option<Failure>,
+    /// Whole days left on the certificate of a secured connection.
+    pub certificate_days_left: Option<i64>,
+    /// "Response Time", in milliseconds.
+    pub response_ms: f64,
+    /// The last phase that ran before the verdict, where a slow response is reported.
+    pub last_phase: Phase,
 }
 
 /// The status and the failure (for `down`) or degradation (for `warning`) to report.
-pub fn decide(
-    verdict: Verdict,
-    warning: Option<Failure>,
-    certificate_days_left: Option<i64>,
-    thresholds: Thresholds,
-) -> (Status, Option<Failure>) {
+/// Precedence: a failed dialogue, then the critical thresholds (certificate, response
+/// time), then what was degraded, then the warning thresholds (certificate, response time).
+pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Failure>) {
+    let Findings {
+        verdict,
+        warning,
+        certificate_days_left,
+        response_ms,
+        last_phase,
+    } = findings;
     if let Err(failure) = verdict {
         return (Status::Down, Some(failure));
     }
@@ -27,20 +51,33 @@ pub fn decide(
         phase: Phase::TlsHandshake,
         kind: ErrorKind::CertificateExpiring(days),
     };
-    match certificate_days_left {
-        Some(days) if days < i64::from(thresholds.critical_days) => {
-            return (Status::Down, Some(expiring(days)));
-        }
-        _ => {}
+    let slow = |limit: Option<u32>| {
+        limit
+            .filter(|&limit| response_ms > f64::from(limit))
+            .map(|limit| Failure {
+                phase: last_phase,
+                kind: ErrorKind::ResponseTimeExceeded(limit),
+            })
+    };
+    if let Some(days) = certificate_days_left
+        && days < i64::from(thresholds.critical_days)
+    {
+        return (Status::Down, Some(expiring(days)));
+    }
+    if let Some(failure) = slow(thresholds.response_critical_ms) {
+        return (Status::Down, Some(failure));
     }
     if let Some(warning) = warning {
         return (Status::Warning, Some(warning));
     }
-    match certificate_days_left {
-        Some(days) if days < i64::from(thresholds.warning_days) => {
-            (Status::Warning, Some(expiring(days)))
-        }
-        _ => (Status::Up, None),
+    if let Some(days) = certificate_days_left
+        && days < i64::from(thresholds.warning_days)
+    {
+        return (Status::Warning, Some(expiring(days)));
+    }
+    match slow(thresholds.response_warning_ms) {
+        Some(failure) => (Status::Warning, Some(failure)),
+        None => (Status::Up, None),
     }
 }
 
@@ -51,12 +88,24 @@ mod tests {
     const DEFAULTS: Thresholds = Thresholds {
         warning_days: 14,
         critical_days: 0,
+        response_warning_ms: None,
+        response_critical_ms: None,
     };
 
     fn not_offered() -> Failure {
         Failure {
             phase: Phase::Starttls,
             kind: ErrorKind::TlsNotOffered,
+        }
+    }
+
+    fn found(verdict: Verdict, warning: Option<Failure>, days: Option<i64>) -> Findings {
+        Findings {
+            verdict,
+            warning,
+            certificate_days_left: days,
+            response_ms: 10.0,
+            last_phase: Phase::Ehlo,
         }
     }
 
@@ -78,22 +127,79 @@ mod tests {
             (Ok(()), Some(not_offered()), Some(-5), Status::Down),
         ];
         for (verdict, warning, days, status) in cases {
-            let (got, _) = decide(verdict.clone(), warning.clone(), days, DEFAULTS);
+            let (got, _) = decide(found(verdict.clone(), warning.clone(), days), DEFAULTS);
             assert_eq!(got, status, "{verdict:?} {warning:?} {days:?}");
         }
     }
 
     #[test]
     fn reports_what_decided() {
-        let (_, failure) = decide(Ok(()), None, Some(3), DEFAULTS);
+        let (_, failure) = decide(found(Ok(()), None, Some(3)), DEFAULTS);
         assert_eq!(failure.unwrap().kind, ErrorKind::CertificateExpiring(3));
-        let (_, failure) = decide(Ok(()), Some(not_offered()), Some(3), DEFAULTS);
+        let (_, failure) = decide(found(Ok(()), Some(not_offered()), Some(3)), DEFAULTS);
         assert_eq!(failure.unwrap(), not_offered());
         let strict = Thresholds {
             warning_days: 60,
             critical_days: 30,
+            ..DEFAULTS
         };
-        assert_eq!(decide(Ok(()), None, Some(29), strict).0, Status::Down);
-        assert_eq!(decide(Ok(()), None, Some(45), strict).0, Status::Warning);
+        assert_eq!(
+            decide(found(Ok(()), None, Some(29)), strict).0,
+            Status::Down
+        );
+        assert_eq!(
+            decide(found(Ok(()), None, Some(45)), strict).0,
+            Status::Warning
+        );
+    }
+
+    #[test]
+    fn response_time_thresholds() {
+        let limits = |warning, critical| Thresholds {
+            response_warning_ms: warning,
+            response_critical_ms: critical,
+            ..DEFAULTS
+        };
+        let at = |ms: f64| Findings {
+            response_ms: ms,
+            ..found(Ok(()), None, None)
+        };
+        // Exceeding, not reaching, a threshold counts, as with check_smtp.
+        assert_eq!(decide(at(10.0), limits(Some(10), None)).0, Status::Up);
+        let (status, failure) = decide(at(10.5), limits(Some(10), Some(20)));
+        assert_eq!(status, Status::Warning);
+        assert_eq!(
+            failure.unwrap(),
+            Failure {
+                phase: Phase::Ehlo,
+                kind: ErrorKind::ResponseTimeExceeded(10)
+            }
+        );
+        let (status, failure) = decide(at(25.0), limits(Some(10), Some(20)));
+        assert_eq!(status, Status::Down);
+        assert_eq!(failure.unwrap().kind, ErrorKind::ResponseTimeExceeded(20));
+        assert_eq!(decide(at(25.0), limits(None, Some(30))).0, Status::Up);
+        // A failed dialogue wins over a slow one; a slow one over a degradation.
+        let down = Failure {
+            phase: Phase::Banner,
+            kind: ErrorKind::Timeout,
+        };
+        let failed = Findings {
+            verdict: Err(down.clone()),
+            ..at(99.0)
+        };
+        assert_eq!(decide(failed, limits(Some(1), Some(2))).1, Some(down));
+        let degraded = Findings {
+            warning: Some(not_offered()),
+            ..at(99.0)
+        };
+        assert_eq!(
+            decide(degraded.clone(), limits(Some(1), Some(2))).0,
+            Status::Down
+        );
+        assert_eq!(
+            decide(degraded, limits(Some(1), None)).1.unwrap(),
+            not_offered()
+        );
     }
 }

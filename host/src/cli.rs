@@ -1,21 +1,19 @@
 //! The command line. Conventions: flags are named after the spec's settings; every invalid
-//! setting exits 3 with a message naming the flag and the fix, before anything connects;
-//! otherwise the exit code is the check's status, as a Nagios plugin's.
+//! setting exits 3 with a message naming the flag (or the file, line and key) and the fix,
+//! before anything connects; otherwise the exit code is the check's status, as a Nagios
+//! plugin's (PRTG's formats always exit 0 and carry the status in their JSON).
 
+use crate::config::ConfigFile;
 use crate::demo;
 use crate::exit_code;
-use crate::output::{self, Format};
+use crate::options::{Invalid, SensorOptions, StoreTarget};
+use crate::output::{self, Format, Sensor};
 use crate::runner::Runner;
-use crate::settings::{
-    AuthRequest, CheckRequest, EmailRequest, PASSWORD_VARIABLE, PasswordSources, TlsRequest,
-    split_recipients,
-};
 use crate::store;
-use crate::wit::TransportSecurity;
-use crate::wit::{AuthMechanism, Settings};
-use clap::{Parser, Subcommand, ValueEnum};
-use smtp_sensor_guest::secret::Secret;
-use smtp_sensor_guest::validate::SettingError;
+use crate::wit::{Settings, TransportSecurity};
+use clap::{Parser, Subcommand};
+use futures::StreamExt as _;
+use smtp_sensor_guest::limits::MAX_CONCURRENT_SENSORS;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -46,154 +44,36 @@ struct ComponentArg {
 
 #[derive(clap::Args, Debug, Clone)]
 struct CheckArgs {
-    /// The mail server: a DNS name, or an IPv4 or IPv6 address.
-    #[arg(long)]
-    host: String,
-    /// The port [default: 465 for tls and tls-if-available, else 25].
-    #[arg(long, allow_negative_numbers = true)]
-    port: Option<u16>,
-    /// Give up after this many seconds, 1 to 900 [default: 60].
-    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
-    timeout: Option<u32>,
-    /// The name to send with EHLO/HELO [default: this machine's name].
-    #[arg(long, value_name = "NAME")]
-    helo: Option<String>,
-    /// How to secure the connection.
-    #[arg(long, value_enum, default_value_t = Security::Tls)]
-    security: Security,
+    #[command(flatten)]
+    options: SensorOptions,
+    /// Read named sensors from this TOML file ([sensors.NAME] tables; flags override keys).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Run this sensor of the --config file.
+    #[arg(long, value_name = "NAME", requires = "config", conflicts_with = "all")]
+    sensor: Option<String>,
+    /// Run every sensor of the --config file, concurrently, and print them together.
+    #[arg(long, requires = "config")]
+    all: bool,
     /// The output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    format: OutputFormat,
-    /// Include the transcript of the dialogue in the output.
-    #[arg(long)]
-    transcript: bool,
-    /// Also trust the CA certificates in this PEM (or DER) file; may be repeated.
-    #[arg(long, value_name = "FILE")]
-    tls_ca: Vec<PathBuf>,
-    /// Verify the certificate against this name (and send it as SNI) instead of --host.
-    #[arg(long, value_name = "NAME")]
-    tls_server_name: Option<String>,
-    /// Do not verify the certificate (the result says so). Expiry is still reported.
-    #[arg(long)]
-    tls_no_verify: bool,
-    /// Warn when the certificate expires within this many days [default: 14].
-    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
-    cert_warning: Option<u32>,
-    /// Report down when the certificate expires within this many days [default: 0].
-    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
-    cert_critical: Option<u32>,
-    /// Log in as this user (SMTP AUTH).
-    #[arg(long, value_name = "USER")]
-    auth_user: Option<String>,
-    /// Read the password (or XOAUTH2 token) from the first line of this file.
-    #[arg(long, value_name = "FILE")]
-    auth_password_file: Option<PathBuf>,
-    /// The password itself. Prefer --auth-password-file or SMTP_SENSOR_PASSWORD: process
-    /// lists show arguments.
-    #[arg(long, value_name = "PASSWORD")]
-    auth_password: Option<Secret>,
-    /// The SASL mechanism [default: the strongest the server offers of CRAM-MD5, PLAIN, LOGIN].
-    #[arg(long, value_enum, value_name = "MECHANISM")]
-    auth_mechanism: Option<Mechanism>,
-    /// Send credentials even over an unencrypted connection.
-    #[arg(long)]
-    allow_plaintext_auth: bool,
-    /// Send a test email from this address.
-    #[arg(long, value_name = "ADDR", requires = "mail_to")]
-    mail_from: Option<String>,
-    /// ... to these addresses (comma-separated).
-    #[arg(long, value_name = "ADDR[,ADDR...]", requires = "mail_from")]
-    mail_to: Option<String>,
-    /// The test email's subject.
-    #[arg(long, default_value = "smtp-sensor test message")]
-    subject: String,
-    /// The test email's body.
-    #[arg(
-        long,
-        default_value = "This message was sent by smtp-sensor to check this mail server."
-    )]
-    body: String,
-    /// Store the result and the transcript in this folder (the spec's "Store result").
-    #[arg(long, value_name = "DIR", requires = "sensor_id")]
-    store_result: Option<PathBuf>,
-    /// The sensor's ID, for the stored files' names.
-    #[arg(long, value_name = "N", requires = "store_result")]
-    sensor_id: Option<u32>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
     #[command(flatten)]
     component: ComponentArg,
 }
 
-/// The SASL mechanisms.
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum Mechanism {
-    /// PLAIN (RFC 4616).
-    Plain,
-    /// LOGIN.
-    Login,
-    /// CRAM-MD5 (RFC 2195).
-    CramMd5,
-    /// XOAUTH2: the password is an OAuth 2.0 access token.
-    Xoauth2,
-}
-
-impl From<Mechanism> for AuthMechanism {
-    fn from(mechanism: Mechanism) -> Self {
-        match mechanism {
-            Mechanism::Plain => AuthMechanism::Plain,
-            Mechanism::Login => AuthMechanism::Login,
-            Mechanism::CramMd5 => AuthMechanism::CramMd5,
-            Mechanism::Xoauth2 => AuthMechanism::Xoauth2,
-        }
-    }
-}
-
-/// The spec's transport-security modes, named after what they do.
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum Security {
-    /// Plain text only, never TLS.
-    None,
-    /// STARTTLS when offered, else plain text (reported as a warning).
-    StarttlsIfAvailable,
-    /// Implicit TLS, else plain text (reported as a warning).
-    TlsIfAvailable,
-    /// STARTTLS required.
-    Starttls,
-    /// Implicit TLS required (the spec's default).
-    Tls,
-}
-
-impl From<Security> for TransportSecurity {
-    fn from(security: Security) -> Self {
-        match security {
-            Security::None => TransportSecurity::None,
-            Security::StarttlsIfAvailable => TransportSecurity::StarttlsIfAvailable,
-            Security::TlsIfAvailable => TransportSecurity::TlsIfAvailable,
-            Security::Starttls => TransportSecurity::Starttls,
-            Security::Tls => TransportSecurity::Tls,
-        }
-    }
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum OutputFormat {
-    /// A summary for people.
-    Text,
-    /// One JSON object.
-    Json,
+/// One sensor to run: its name (from a file), settings, and where to store its result.
+struct Job {
+    name: Option<String>,
+    settings: Settings,
+    store: Option<StoreTarget>,
 }
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
-                exit_code::USAGE
-            } else {
-                exit_code::UP
-            };
-        }
+        Err(error) => return usage_error(&error),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -213,95 +93,151 @@ pub fn main() -> i32 {
     })
 }
 
-async fn check(args: CheckArgs) -> i32 {
-    let store = args.store_result.clone().zip(args.sensor_id);
-    let settings = match settings(args.clone()) {
-        Ok(settings) => settings,
-        Err(error) => {
-            eprintln!(
-                "smtp-sensor: invalid {}: {}",
-                error.setting.flag(),
-                error.problem
-            );
-            return exit_code::USAGE;
-        }
-    };
-    if let Some((dir, _)) = &store
-        && !dir.is_dir()
-    {
-        eprintln!(
-            "smtp-sensor: invalid --store-result: {} is not a folder; create it first",
-            dir.display()
-        );
-        return exit_code::USAGE;
+/// A command line clap refused: its message on stderr, and, for a monitoring system that
+/// reads stdout (PRTG, Nagios), the same reason in its own format.
+fn usage_error(error: &clap::Error) -> i32 {
+    let _ = error.print();
+    if !error.use_stderr() {
+        return exit_code::UP; // --help, --version
     }
-    let Some(runner) = load(&args.component) else {
-        return exit_code::USAGE;
-    };
-    let result = runner.check(&settings).await;
-    let format = match args.format {
-        OutputFormat::Text => Format::Text,
-        OutputFormat::Json => Format::Json,
-    };
-    emit(&output::render(&result, format));
-    if let Some((dir, sensor_id)) = store
-        && let Err(error) = store::write(&dir, sensor_id, &result)
-    {
-        eprintln!(
-            "smtp-sensor: could not store the result in {}: {error}",
-            dir.display()
-        );
+    let message = error.render().to_string();
+    let first = message.lines().next().unwrap_or("invalid command line");
+    let reason = first.trim_start_matches("error: ");
+    match requested_format(std::env::args()) {
+        Some(format) => refuse(format, reason, false),
+        None => exit_code::USAGE,
     }
-    exit_code::for_status(result.status)
 }
 
-/// The validated settings of a check, from the command line and the environment.
-fn settings(args: CheckArgs) -> Result<Settings, SettingError> {
-    let auth = match args.auth_user {
-        None => None,
-        Some(user) => {
-            let sources = PasswordSources {
-                file: args.auth_password_file,
-                value: args.auth_password,
-                environment: std::env::var(PASSWORD_VARIABLE).ok().map(Secret::new),
-            };
-            Some(AuthRequest {
-                user,
-                password: sources.resolve()?,
-                mechanism: args.auth_mechanism.map(Into::into),
-                allow_plaintext: args.allow_plaintext_auth,
-            })
+/// The `--format` a command line asks for, read without clap (for its own errors).
+fn requested_format(args: impl Iterator<Item = String>) -> Option<Format> {
+    use clap::ValueEnum as _;
+    let args: Vec<String> = args.collect();
+    let value = args
+        .iter()
+        .enumerate()
+        .find_map(|(i, arg)| match arg.as_str() {
+            "--format" => args.get(i + 1).cloned(),
+            _ => arg.strip_prefix("--format=").map(str::to_string),
+        })?;
+    Format::from_str(&value, false).ok()
+}
+
+/// Reports settings that cannot be used: on stderr when `to_stderr` (clap printed its own),
+/// and on stdout in the format's own way where it has one. Returns the exit code.
+fn refuse(format: Format, message: &str, to_stderr: bool) -> i32 {
+    if to_stderr {
+        eprintln!("smtp-sensor: {message}");
+    }
+    let (stdout, code) = format.settings_error(message);
+    if let Some(text) = stdout {
+        emit(&text);
+    }
+    code
+}
+
+async fn check(args: CheckArgs) -> i32 {
+    let format = args.format;
+    let jobs = match jobs(&args) {
+        Ok(jobs) => jobs,
+        Err(message) => return refuse(format, &message, true),
+    };
+    if args.all && !format.holds_many() {
+        let message = "invalid --format: --all prints text, json or prometheus; PRTG and \
+                       Nagios run one sensor per check: give --sensor NAME instead of --all";
+        return refuse(format, message, true);
+    }
+    let runner = match load(&args.component) {
+        Ok(runner) => runner,
+        Err(message) => return refuse(format, &message, true),
+    };
+    let results: Vec<_> = futures::stream::iter(&jobs)
+        .map(|job| runner.check(&job.settings))
+        .buffered(MAX_CONCURRENT_SENSORS)
+        .collect()
+        .await;
+    let mut sensors = Vec::with_capacity(jobs.len());
+    for (job, result) in jobs.into_iter().zip(results) {
+        if let Some(target) = &job.store
+            && let Err(error) = store::write(&target.dir, target.sensor_id, &result)
+        {
+            eprintln!(
+                "smtp-sensor: could not store the result in {}: {error}",
+                target.dir.display()
+            );
+        }
+        sensors.push(Sensor::new(job.name, &job.settings, result));
+    }
+    emit(&format.render(&sensors, args.all));
+    format.exit_code(&sensors)
+}
+
+/// The sensors the command line asks for, validated: from the flags alone, or from the
+/// file with the flags over it.
+fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
+    let env = |name: &str| std::env::var(name).ok();
+    let Some(path) = &args.config else {
+        let job = job(None, args.options.clone(), &env).map_err(|e| e.to_string())?;
+        return Ok(vec![job]);
+    };
+    let file = ConfigFile::read(path).map_err(|e| e.to_string())?;
+    let names: Vec<String> = match (&args.sensor, args.all) {
+        (Some(name), _) => {
+            file.sensor(name).map_err(|e| e.to_string())?;
+            vec![name.clone()]
+        }
+        (None, true) => file.names().map(str::to_string).collect(),
+        (None, false) => {
+            let all: Vec<String> = file.names().map(str::to_string).collect();
+            if all.len() != 1 {
+                return Err(format!(
+                    "{} has {} sensors ({}); give --sensor NAME or --all",
+                    path.display(),
+                    all.len(),
+                    all.join(", ")
+                ));
+            }
+            all
         }
     };
-    let email = args.mail_from.map(|from| EmailRequest {
-        from,
-        to: split_recipients(args.mail_to.as_deref().unwrap_or_default()),
-        subject: args.subject,
-        body: args.body,
-    });
-    let request = CheckRequest {
-        host: args.host,
-        port: args.port,
-        timeout_seconds: args.timeout,
-        helo: args.helo,
-        security: args.security.into(),
-        keep_transcript: args.transcript || args.store_result.is_some(),
-        tls: TlsRequest {
-            ca_files: args.tls_ca,
-            server_name: args.tls_server_name,
-            verify: !args.tls_no_verify,
-            warning_days: args.cert_warning,
-            critical_days: args.cert_critical,
-        },
-        auth,
-        email,
-    };
-    request.into_settings()
+    names
+        .into_iter()
+        .map(|name| {
+            let from_file = file.sensor(&name).map_err(|e| e.to_string())?.clone();
+            let (options, keys_from_file) = args.options.clone().over(from_file);
+            job(Some(name.clone()), options, &env).map_err(|invalid| {
+                if keys_from_file.contains(&invalid.key().as_str()) {
+                    file.locate(&name, &invalid).to_string()
+                } else {
+                    format!("sensor {name}: {invalid}")
+                }
+            })
+        })
+        .collect()
+}
+
+/// One sensor's validated settings.
+fn job(
+    name: Option<String>,
+    options: SensorOptions,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Job, Invalid> {
+    let (request, store) = options.into_request(env)?;
+    let settings = request.into_settings()?;
+    Ok(Job {
+        name,
+        settings,
+        store,
+    })
 }
 
 async fn run_demo(args: ComponentArg) -> i32 {
-    let Some(runner) = load(&args) else {
-        return exit_code::USAGE;
+    let runner = match load(&args) {
+        Ok(runner) => runner,
+        Err(message) => {
+            eprintln!("smtp-sensor: {message}");
+            return exit_code::USAGE;
+        }
     };
     emit(
         "smtp-sensor demo: a built-in SMTP responder on 127.0.0.1, with a throwaway CA made just \
@@ -312,7 +248,7 @@ async fn run_demo(args: ComponentArg) -> i32 {
             emit(&demo::table(&rows));
             if let Some(row) = rows.iter().find(|r| r.security == TransportSecurity::Tls) {
                 emit("\nThe spec's default mode (tls), in full:\n\n");
-                emit(&output::to_text(&row.result));
+                emit(&output::text::result(&row.result));
             }
             let as_expected = rows.iter().all(|row| row.result.status == row.expected);
             if as_expected {
@@ -338,12 +274,29 @@ fn emit(text: &str) {
 }
 
 /// The embedded component, or the one named with `--component`.
-fn load(arg: &ComponentArg) -> Option<Runner> {
+fn load(arg: &ComponentArg) -> Result<Runner, String> {
     let loaded = match &arg.component {
         Some(path) => Runner::from_file(path),
         None => Runner::embedded(),
     };
-    loaded
-        .map_err(|error| eprintln!("smtp-sensor: {error:#}"))
-        .ok()
+    loaded.map_err(|error| format!("{error:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_is_found_without_clap() {
+        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let find = |list: &[&str]| requested_format(args(list).into_iter());
+        assert_eq!(
+            find(&["x", "check", "--format", "prtg"]),
+            Some(Format::Prtg)
+        );
+        assert_eq!(find(&["x", "--format=nagios"]), Some(Format::Nagios));
+        assert_eq!(find(&["x", "--format=prtg-v2"]), Some(Format::PrtgV2));
+        assert_eq!(find(&["x", "--format"]), None);
+        assert_eq!(find(&["x", "--format", "xml"]), None);
+    }
 }

@@ -4,9 +4,12 @@
 //! - [`runner`] loads the component (embedded, or another build of it) and runs checks.
 //! - [`sandbox`] decides what a check may reach: only the configured port, no files, no
 //!   environment, bounded memory and wall time.
+//! - [`options`] is one sensor's options, as flags and as a configuration table.
 //! - [`settings`] turns what a user gave into the contract's settings, validated.
 //! - [`store`] writes the spec's "Store result" files.
-//! - [`output`] renders a result for people (`text`) and programs (`json`).
+//! - [`output`] renders results for people (`text`), programs (`json`), PRTG (`prtg`,
+//!   `prtg-v2`), Nagios and Icinga (`nagios`) and Prometheus (`prometheus`).
+//! - [`config`] reads named sensors from a TOML file.
 //! - [`cli`] is the `smtp-sensor` command line.
 //! - [`demo`] checks a small SMTP responder inside the process, for newcomers.
 //!
@@ -15,7 +18,9 @@
 
 pub mod cache;
 pub mod cli;
+pub mod config;
 pub mod demo;
+pub mod options;
 pub mod output;
 pub mod runner;
 pub mod sandbox;
@@ -36,7 +41,7 @@ pub use bindings::smtp_sensor::probe::types as wit;
 
 /// Exit codes, as a Nagios plugin's.
 pub mod exit_code {
-    use crate::wit::Status;
+    use crate::wit::{CheckResult, ErrorKind, Status};
 
     /// The check is up.
     pub const UP: i32 = 0;
@@ -46,6 +51,8 @@ pub mod exit_code {
     pub const DOWN: i32 = 2;
     /// Bad usage or settings: nothing was checked.
     pub const USAGE: i32 = 3;
+    /// The check could not say (Nagios' UNKNOWN): bad settings, or the component failed.
+    pub const UNKNOWN: i32 = 3;
 
     /// The exit code for a check's status.
     pub fn for_status(status: Status) -> i32 {
@@ -53,6 +60,15 @@ pub mod exit_code {
             Status::Up => UP,
             Status::Warning => WARNING,
             Status::Down => DOWN,
+        }
+    }
+
+    /// The exit code for a result: its status's, but UNKNOWN when the component itself
+    /// failed (trapped, overstayed): then nothing about the server is known.
+    pub fn for_result(result: &CheckResult) -> i32 {
+        match &result.failure {
+            Some(failure) if matches!(failure.kind, ErrorKind::ComponentFailed(_)) => UNKNOWN,
+            _ => for_status(result.status),
         }
     }
 }

@@ -11,6 +11,7 @@ use smtp_sensor_guest::limits::{
 use smtp_sensor_guest::secret::Secret;
 use smtp_sensor_guest::validate::{self, Setting, SettingError};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A check as a user describes it; `None` means "the default".
 #[derive(Debug, Clone)]
@@ -27,6 +28,10 @@ pub struct CheckRequest {
     pub security: TransportSecurity,
     /// Keep the dialogue's transcript in the result.
     pub keep_transcript: bool,
+    /// Warn when "Response Time" exceeds this.
+    pub response_warning: Option<Duration>,
+    /// Down when "Response Time" exceeds this.
+    pub response_critical: Option<Duration>,
     /// How TLS is verified.
     pub tls: TlsRequest,
     /// Log in, when present.
@@ -54,7 +59,8 @@ pub struct AuthRequest {
 pub struct PasswordSources {
     /// A file whose first line is the password.
     pub file: Option<PathBuf>,
-    /// The password itself (visible in process lists).
+    /// The password given directly: `--auth-password` (visible in process lists) or the
+    /// variable `--auth-password-env` names.
     pub value: Option<Secret>,
     /// The value of `SMTP_SENSOR_PASSWORD`.
     pub environment: Option<Secret>,
@@ -198,6 +204,8 @@ impl CheckRequest {
             helo: None,
             security: TransportSecurity::Tls,
             keep_transcript: false,
+            response_warning: None,
+            response_critical: None,
             tls: TlsRequest::default(),
             auth: None,
             email: None,
@@ -215,6 +223,10 @@ impl CheckRequest {
             None => machine_name(),
         };
         let tls = self.tls.into_settings()?;
+        let (response_time_warning_ms, response_time_critical_ms) = validate::response_time(
+            self.response_warning.map(whole_milliseconds),
+            self.response_critical.map(whole_milliseconds),
+        )?;
         let authentication = match self.auth {
             None => None,
             Some(auth) => {
@@ -248,9 +260,16 @@ impl CheckRequest {
             authentication,
             email,
             tls,
+            response_time_warning_ms,
+            response_time_critical_ms,
             keep_transcript: self.keep_transcript,
         })
     }
+}
+
+/// A duration in whole milliseconds (as the contract takes thresholds), saturating.
+fn whole_milliseconds(duration: Duration) -> u32 {
+    u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
 }
 
 /// The spec's default port: 465 for implicit TLS, 25 otherwise.
@@ -348,6 +367,17 @@ mod tests {
         assert_eq!(
             with(|r| r.tls.critical_days = Some(30)),
             Setting::CertCritical
+        );
+        assert_eq!(
+            with(|r| {
+                r.response_warning = Some(Duration::from_secs(2));
+                r.response_critical = Some(Duration::from_secs(1));
+            }),
+            Setting::Critical
+        );
+        assert_eq!(
+            with(|r| r.response_warning = Some(Duration::from_micros(500))),
+            Setting::Warning
         );
     }
 }

@@ -4,9 +4,8 @@
 //! (written beside, then renamed) so a reader never sees half a file. The component never
 //! touches the filesystem: it returns the transcript, with secrets already redacted.
 
-use crate::output::{error_kind, phase_name, reply_line, status_name, unit_name};
-use crate::wit::{CheckResult, Direction};
-use std::fmt::Write as _;
+use crate::output::text;
+use crate::wit::CheckResult;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -30,61 +29,21 @@ pub fn write(
     Ok((summary_path, data_path))
 }
 
-/// The result: status, message, channels, timings, failure.
+/// The result as the text output shows it, without the transcript.
 pub fn summary(result: &CheckResult) -> String {
-    let mut out = format!(
-        "Status: {}\nMessage: {}\n\nChannels:\n",
-        status_name(result.status),
-        result.message
-    );
-    for channel in &result.channels {
-        let _ = writeln!(
-            out,
-            "  {}: {} {}",
-            channel.name,
-            channel.value,
-            unit_name(channel.unit)
-        );
-    }
-    if !result.timings.is_empty() {
-        let _ = writeln!(out, "\nTimings:");
-        for timing in &result.timings {
-            let _ = writeln!(
-                out,
-                "  {}: {} ms",
-                phase_name(timing.phase),
-                timing.milliseconds
-            );
-        }
-    }
-    if let Some(failure) = &result.failure {
-        let (kind, _) = error_kind(&failure.kind);
-        let _ = writeln!(
-            out,
-            "\nFailure: {kind} in phase {}",
-            phase_name(failure.phase)
-        );
-    }
-    out
+    text::summary(result)
 }
 
-/// The last response and the transcript: `C:` what the check sent, `S:` what the server
-/// said, `--` notes.
+/// The last response and the transcript, as the text output shows them.
 pub fn data(result: &CheckResult) -> String {
     let last = result
         .last_reply
         .as_ref()
-        .map_or("(none)".to_string(), reply_line);
-    let mut out = format!("Last response: {last}\n\nTranscript:\n");
-    for line in &result.transcript {
-        let who = match line.direction {
-            Direction::Client => "C:",
-            Direction::Server => "S:",
-            Direction::Note => "--",
-        };
-        let _ = writeln!(out, "{:>10.3} ms {who} {}", line.at_milliseconds, line.text);
-    }
-    out
+        .map_or("(none)".to_string(), text::reply_line);
+    format!(
+        "Last response: {last}\n\n{}",
+        text::transcript(&result.transcript)
+    )
 }
 
 /// Replaces `path` atomically: a temporary file beside it, synced, then renamed over it, so

@@ -603,7 +603,7 @@ async fn stored_result_files_hold_the_dialogue_and_no_secret() {
         let summary = std::fs::read_to_string(dir.join("Result of Sensor 4711.txt")).unwrap();
         let data = std::fs::read_to_string(dir.join("Result of Sensor 4711.Data.txt")).unwrap();
         assert!(
-            summary.contains("Status: up")
+            summary.starts_with("UP: ")
                 && summary.contains("Response Time")
                 && summary.contains("Send Time"),
             "{summary}"

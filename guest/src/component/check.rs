@@ -108,6 +108,16 @@ fn prepare(settings: &Settings) -> Result<Plan, ErrorKind> {
     validate::port(settings.port).map_err(invalid)?;
     validate::timeout(settings.timeout_seconds).map_err(invalid)?;
     validate::helo(&settings.helo).map_err(invalid)?;
+    validate::certificate_days(
+        settings.tls.certificate_warning_days,
+        settings.tls.certificate_critical_days,
+    )
+    .map_err(invalid)?;
+    validate::response_time(
+        settings.response_time_warning_ms,
+        settings.response_time_critical_ms,
+    )
+    .map_err(invalid)?;
     let target = validate::host(&settings.host).map_err(invalid)?;
     let auth = match &settings.authentication {
         None => None,

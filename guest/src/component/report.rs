@@ -8,8 +8,8 @@ use crate::message::{self, Context};
 use crate::session::Outcome;
 use crate::tls::certificate::Leaf;
 use crate::tls::verifier::Record;
-use crate::verdict::{self, Thresholds};
-use crate::wit::{Channel, ChannelUnit, CheckResult, Settings, Status, TlsInfo};
+use crate::verdict::{self, Findings, Thresholds};
+use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Phase, Settings, Status, TlsInfo};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The leaf certificate the server presented, if any.
@@ -42,14 +42,33 @@ pub(super) fn report(
     let thresholds = Thresholds {
         warning_days: settings.tls.certificate_warning_days,
         critical_days: settings.tls.certificate_critical_days,
+        response_warning_ms: settings.response_time_warning_ms,
+        response_critical_ms: settings.response_time_critical_ms,
     };
-    // Thresholds judge the certificate of a connection that was actually secured.
-    let judged_days = days_left.filter(|_| facts.established);
-    let (status, failure) =
-        verdict::decide(outcome.verdict, outcome.warning, judged_days, thresholds);
+    let (timings, transcript) = outcome.journal.into_parts();
+    let last_phase = timings
+        .iter()
+        .rev()
+        .map(|t| t.phase)
+        .find(|&phase| phase != Phase::Quit)
+        .unwrap_or(Phase::Settings);
+    let findings = Findings {
+        verdict: outcome.verdict,
+        warning: outcome.warning,
+        // Thresholds judge the certificate of a connection that was actually secured.
+        certificate_days_left: days_left.filter(|_| facts.established),
+        response_ms,
+        last_phase,
+    };
+    let (status, failure) = verdict::decide(findings, thresholds);
     let banner = outcome.banner.as_ref();
     let mut message = match (&status, &failure) {
-        (Status::Down, Some(failure)) => message::for_failure(context, failure),
+        (Status::Down, Some(failure)) => match failure.kind {
+            ErrorKind::ResponseTimeExceeded(limit) => {
+                message::for_slow(context, banner, response_ms, limit)
+            }
+            _ => message::for_failure(context, failure),
+        },
         (Status::Warning, Some(degraded)) => {
             message::for_warning(context, banner, response_ms, degraded)
         }
@@ -102,7 +121,6 @@ pub(super) fn report(
         not_after: leaf.as_ref().map_or(0, |l| l.not_after),
         verified,
     });
-    let (timings, transcript) = outcome.journal.into_parts();
     CheckResult {
         status,
         message,

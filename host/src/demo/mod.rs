@@ -5,7 +5,7 @@
 pub mod pki;
 pub mod responder;
 
-use crate::output::{phase_name, status_name};
+use crate::output::names;
 use crate::runner::Runner;
 use crate::settings::CheckRequest;
 use crate::wit::{CheckResult, Status, TransportSecurity};
@@ -116,7 +116,7 @@ pub fn table(rows: &[Row]) -> String {
             "{:<22} {:<25} {:<8} {:>9} {:>9}  {}",
             security_name(row.security),
             row.server,
-            status_name(row.result.status).to_uppercase(),
+            names::status(row.result.status).to_uppercase(),
             value(channel::RESPONSE_TIME).unwrap_or_default(),
             value(channel::TLS_HANDSHAKE).unwrap_or_else(|| "-".into()),
             tls
@@ -127,7 +127,7 @@ pub fn table(rows: &[Row]) -> String {
             .result
             .failure
             .as_ref()
-            .map_or("", |f| phase_name(f.phase));
+            .map_or("", |f| names::phase(f.phase));
         let _ = writeln!(
             out,
             "\n{} against {} ({phase}): {}",

@@ -1,0 +1,284 @@
+//! Named sensors from a TOML file: one table each, `[sensors.NAME]`, whose keys are the
+//! `check` flags' long names with `_` for `-` (see [`SensorOptions`]). Unknown keys, wrong
+//! types and bad values are refused naming the file, the line and the key; a password
+//! written into the file is refused outright.
+//!
+//! ```toml
+//! [sensors.mx1]
+//! host = "mx1.example.com"
+//! port = 25
+//! security = "starttls"
+//! warning = "500ms"
+//! ```
+
+use crate::options::{Invalid, SensorOptions};
+use indexmap::IndexMap;
+use serde::Deserialize;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// A configuration file's sensors, in the file's order.
+#[derive(Debug)]
+pub struct ConfigFile {
+    path: PathBuf,
+    source: String,
+    sensors: IndexMap<String, SensorOptions>,
+    /// Where each sensor's values stand, for errors found after reading.
+    spans: IndexMap<String, IndexMap<String, Range<usize>>>,
+}
+
+/// What is wrong with a configuration file, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file.
+    pub path: PathBuf,
+    /// The line (from 1), when the problem has one.
+    pub line: Option<usize>,
+    /// The key, as a dotted path (`sensors.mx1.port`), when the problem has one.
+    pub key: Option<String>,
+    /// What is wrong and how to fix it.
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ", {key}")?;
+        }
+        write!(f, ": {}", self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    #[serde(default)]
+    sensors: IndexMap<String, SensorOptions>,
+}
+
+#[derive(Deserialize)]
+struct Spans {
+    #[serde(default)]
+    sensors: IndexMap<String, IndexMap<String, toml::Spanned<toml::Value>>>,
+}
+
+impl ConfigFile {
+    /// Reads and checks the file.
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let source = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            line: None,
+            key: None,
+            problem: format!("cannot read it ({e}); give a readable TOML file"),
+        })?;
+        Self::parse(path, source)
+    }
+
+    /// Checks `source`, the text of the file at `path`.
+    pub fn parse(path: &Path, source: String) -> Result<Self, ConfigError> {
+        let document: Document = toml::from_str(&source).map_err(|e| {
+            let (line, key) = match e.span() {
+                Some(span) => {
+                    let line = line_of(&source, span.start);
+                    (Some(line), key_at(&source, line))
+                }
+                None => (None, None),
+            };
+            ConfigError {
+                path: path.to_path_buf(),
+                line,
+                key,
+                problem: e.message().trim().to_string(),
+            }
+        })?;
+        if document.sensors.is_empty() {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                line: None,
+                key: None,
+                problem: "it has no sensor; add a table such as [sensors.mx1] with host = \
+                          \"mx1.example.com\""
+                    .into(),
+            });
+        }
+        let spans: Spans = toml::from_str(&source).expect("a file that parsed parses again");
+        let spans = spans
+            .sensors
+            .into_iter()
+            .map(|(name, keys)| {
+                let keys = keys.into_iter().map(|(k, v)| (k, v.span())).collect();
+                (name, keys)
+            })
+            .collect();
+        Ok(Self {
+            path: path.to_path_buf(),
+            source,
+            sensors: document.sensors,
+            spans,
+        })
+    }
+
+    /// The sensors' names, in the file's order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.sensors.keys().map(String::as_str)
+    }
+
+    /// The sensor called `name`.
+    pub fn sensor(&self, name: &str) -> Result<&SensorOptions, ConfigError> {
+        self.sensors.get(name).ok_or_else(|| ConfigError {
+            path: self.path.clone(),
+            line: None,
+            key: None,
+            problem: format!(
+                "it has no sensor {name:?}; it has {}",
+                self.names().collect::<Vec<_>>().join(", ")
+            ),
+        })
+    }
+
+    /// An option of sensor `name` that proved invalid, placed at its line in the file.
+    pub fn locate(&self, name: &str, invalid: &Invalid) -> ConfigError {
+        let key = invalid.key();
+        let line = self
+            .spans
+            .get(name)
+            .and_then(|keys| keys.get(&key))
+            .map(|span| line_of(&self.source, span.start));
+        ConfigError {
+            path: self.path.clone(),
+            line,
+            key: Some(format!("sensors.{name}.{key}")),
+            problem: invalid.problem.clone(),
+        }
+    }
+}
+
+/// The line (from 1) of a byte offset.
+fn line_of(source: &str, offset: usize) -> usize {
+    let end = offset.min(source.len());
+    source.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The dotted key at a line: the nearest table header above it, and the line's own key.
+fn key_at(source: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = source.lines().collect();
+    let text = lines.get(line.checked_sub(1)?)?.trim();
+    let own = text
+        .split_once('=')
+        .map(|(key, _)| key.trim().trim_matches('"').to_string())
+        .filter(|key| !key.is_empty() && !text.starts_with('['));
+    let table = lines[..line]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    match (table, own) {
+        (Some(table), Some(own)) => Some(format!("{table}.{own}")),
+        (None, Some(own)) => Some(own),
+        (Some(table), None) => Some(table),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ConfigFile, ConfigError> {
+        ConfigFile::parse(Path::new("sensors.toml"), text.to_string())
+    }
+
+    #[test]
+    fn sensors_in_file_order() {
+        let file = parse(
+            "[sensors.zeta]\nhost = \"a.example\"\n\n[sensors.alpha]\nhost = \"b.example\"\n\
+             port = 587\nsecurity = \"starttls\"\nwarning = \"500ms\"\n\
+             mail_from = \"p@example.com\"\nmail_to = [\"a@example.com\", \"b@example.com\"]\n",
+        )
+        .unwrap();
+        assert_eq!(file.names().collect::<Vec<_>>(), ["zeta", "alpha"]);
+        let alpha = file.sensor("alpha").unwrap();
+        assert_eq!(alpha.port, Some(587));
+        assert_eq!(alpha.warning, Some(std::time::Duration::from_millis(500)));
+        assert_eq!(alpha.mail_to.len(), 2);
+        assert!(
+            file.sensor("beta")
+                .unwrap_err()
+                .problem
+                .contains("zeta, alpha")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_name_file_line_and_key() {
+        let e = parse("[sensors.mx1]\nhost = \"a.example\"\nhots = \"typo\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.key.as_deref(), Some("sensors.mx1.hots"));
+        assert!(e.problem.contains("unknown field `hots`"), "{}", e.problem);
+        assert!(
+            e.to_string()
+                .starts_with("sensors.toml, line 3, sensors.mx1.hots: ")
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_bad_values_name_the_line() {
+        let e = parse("[sensors.mx1]\nhost = \"a.example\"\nport = \"twenty-five\"\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(3), Some("sensors.mx1.port"))
+        );
+        let e = parse("[sensors.mx1]\nsecurity = \"ssl\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.problem.contains("starttls"), "{}", e.problem);
+        let e = parse("[sensors.mx1]\n\nwarning = \"soon\"\n").unwrap_err();
+        assert!(e.problem.contains("500ms"), "{}", e.problem);
+        assert_eq!(e.line, Some(3));
+    }
+
+    #[test]
+    fn an_inline_password_is_refused() {
+        let e = parse(
+            "[sensors.mx1]\nhost = \"a.example\"\nauth_user = \"probe\"\n\
+             auth_password = \"hunter2\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(4));
+        assert_eq!(e.key.as_deref(), Some("sensors.mx1.auth_password"));
+        assert!(e.problem.contains("auth_password_file"), "{}", e.problem);
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn values_found_bad_later_are_placed_at_their_line() {
+        let file = parse("[sensors.mx1]\nhost = \"a.example\"\n\nport = 0\n").unwrap();
+        let invalid = Invalid {
+            flag: "--port",
+            problem: "0 is not a usable port".into(),
+        };
+        let e = file.locate("mx1", &invalid);
+        assert_eq!(e.line, Some(4));
+        assert_eq!(
+            e.to_string(),
+            "sensors.toml, line 4, sensors.mx1.port: 0 is not a usable port"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_says_what_to_write() {
+        assert!(parse("").unwrap_err().problem.contains("[sensors.mx1]"));
+        assert_eq!(parse("[sensor.mx1]\n").unwrap_err().line, Some(1));
+    }
+}

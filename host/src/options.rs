@@ -1,0 +1,501 @@
+//! A sensor's options, as `check` flags and as a table of a configuration file: one struct
+//! for both, so every flag is a key (the long name with `_` for `-`) and one table in the
+//! README documents both. Flags given on the command line override the file's keys.
+
+use crate::settings::{
+    AuthRequest, CheckRequest, EmailRequest, PASSWORD_VARIABLE, PasswordSources, TlsRequest,
+    split_recipients,
+};
+use crate::wit::{AuthMechanism, TransportSecurity};
+use serde::{Deserialize, Deserializer};
+use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
+use smtp_sensor_guest::secret::Secret;
+use smtp_sensor_guest::validate::SettingError;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The environment variable PRTG sets to the device's address when a script runs with "Set
+/// placeholders as environment values": the default `--host`.
+pub const PRTG_HOST_VARIABLE: &str = "prtg_host";
+
+/// Everything that describes one sensor. Unset options take their defaults.
+#[derive(clap::Args, Deserialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SensorOptions {
+    /// The mail server: a DNS name, or an IPv4 or IPv6 address [default: $prtg_host].
+    #[arg(long)]
+    pub host: Option<String>,
+    /// The port [default: 465 for tls and tls-if-available, else 25].
+    #[arg(long, allow_negative_numbers = true)]
+    pub port: Option<u16>,
+    /// Give up after this many seconds, 1 to 900 [default: 60].
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub timeout: Option<u32>,
+    /// The name to send with EHLO/HELO [default: this machine's name].
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+    /// How to secure the connection [default: tls].
+    #[arg(long, value_enum)]
+    pub security: Option<Security>,
+    /// Warn when the Response Time exceeds this, e.g. 500ms or 2s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "duration")]
+    pub warning: Option<Duration>,
+    /// Report down when the Response Time exceeds this, e.g. 2s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "duration")]
+    pub critical: Option<Duration>,
+    /// Include the transcript of the dialogue in the output.
+    #[arg(long)]
+    #[serde(default)]
+    pub transcript: bool,
+    /// Also trust the CA certificates in this PEM (or DER) file; may be repeated.
+    #[arg(long, value_name = "FILE")]
+    #[serde(default)]
+    pub tls_ca: Vec<PathBuf>,
+    /// Verify the certificate against this name (and send it as SNI) instead of --host.
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+    /// Do not verify the certificate (the result says so). Expiry is still reported.
+    #[arg(long)]
+    #[serde(default)]
+    pub tls_no_verify: bool,
+    /// Warn when the certificate expires within this many days [default: 14].
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
+    pub cert_warning: Option<u32>,
+    /// Report down when the certificate expires within this many days [default: 0].
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
+    pub cert_critical: Option<u32>,
+    /// Log in as this user (SMTP AUTH).
+    #[arg(long, value_name = "USER")]
+    pub auth_user: Option<String>,
+    /// Read the password (or XOAUTH2 token) from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    pub auth_password_file: Option<PathBuf>,
+    /// Read the password (or XOAUTH2 token) from this environment variable.
+    #[arg(long, value_name = "VARIABLE")]
+    pub auth_password_env: Option<String>,
+    /// The password itself. Prefer --auth-password-file or SMTP_SENSOR_PASSWORD: process
+    /// lists show arguments. Never accepted in a configuration file.
+    #[arg(long, value_name = "PASSWORD")]
+    #[serde(default, deserialize_with = "refuse_inline_password")]
+    pub auth_password: Option<Secret>,
+    /// The SASL mechanism [default: the strongest the server offers of CRAM-MD5, PLAIN, LOGIN].
+    #[arg(long, value_enum, value_name = "MECHANISM")]
+    pub auth_mechanism: Option<Mechanism>,
+    /// Send credentials even over an unencrypted connection.
+    #[arg(long)]
+    #[serde(default)]
+    pub allow_plaintext_auth: bool,
+    /// Send a test email from this address.
+    #[arg(long, value_name = "ADDR")]
+    pub mail_from: Option<String>,
+    /// ... to these addresses (comma-separated; in a file, a list).
+    #[arg(long, value_name = "ADDR[,ADDR...]", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub mail_to: Vec<String>,
+    /// The test email's subject [default: "smtp-sensor test message"].
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// The test email's body [default: a sentence saying what sent it].
+    #[arg(long)]
+    pub body: Option<String>,
+    /// Store the result and the transcript in this folder (the spec's "Store result").
+    #[arg(long, value_name = "DIR")]
+    pub store_result: Option<PathBuf>,
+    /// The sensor's ID, for the stored files' names.
+    #[arg(long, value_name = "N")]
+    pub sensor_id: Option<u32>,
+}
+
+/// The spec's transport-security modes, named after what they do.
+#[derive(clap::ValueEnum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Security {
+    /// Plain text only, never TLS.
+    None,
+    /// STARTTLS when offered, else plain text (reported as a warning).
+    StarttlsIfAvailable,
+    /// Implicit TLS, else plain text (reported as a warning).
+    TlsIfAvailable,
+    /// STARTTLS required.
+    Starttls,
+    /// Implicit TLS required (the spec's default).
+    Tls,
+}
+
+impl From<Security> for TransportSecurity {
+    fn from(security: Security) -> Self {
+        match security {
+            Security::None => TransportSecurity::None,
+            Security::StarttlsIfAvailable => TransportSecurity::StarttlsIfAvailable,
+            Security::TlsIfAvailable => TransportSecurity::TlsIfAvailable,
+            Security::Starttls => TransportSecurity::Starttls,
+            Security::Tls => TransportSecurity::Tls,
+        }
+    }
+}
+
+/// The SASL mechanisms.
+#[derive(clap::ValueEnum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mechanism {
+    /// PLAIN (RFC 4616).
+    Plain,
+    /// LOGIN.
+    Login,
+    /// CRAM-MD5 (RFC 2195).
+    CramMd5,
+    /// XOAUTH2: the password is an OAuth 2.0 access token.
+    Xoauth2,
+}
+
+impl From<Mechanism> for AuthMechanism {
+    fn from(mechanism: Mechanism) -> Self {
+        match mechanism {
+            Mechanism::Plain => AuthMechanism::Plain,
+            Mechanism::Login => AuthMechanism::Login,
+            Mechanism::CramMd5 => AuthMechanism::CramMd5,
+            Mechanism::Xoauth2 => AuthMechanism::Xoauth2,
+        }
+    }
+}
+
+/// An option that cannot be used: which one (its flag) and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The flag, e.g. `--port`; its configuration key is [`Invalid::key`].
+    pub flag: &'static str,
+    /// What is wrong and what to give instead.
+    pub problem: String,
+}
+
+impl Invalid {
+    /// The configuration file's key for the flag: `--auth-user` is `auth_user`.
+    pub fn key(&self) -> String {
+        self.flag.trim_start_matches("--").replace('-', "_")
+    }
+}
+
+impl From<SettingError> for Invalid {
+    fn from(error: SettingError) -> Self {
+        Self {
+            flag: error.setting.flag(),
+            problem: error.problem,
+        }
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.flag, self.problem)
+    }
+}
+
+/// Where to keep the spec's "Store result" files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreTarget {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The sensor's ID, in the files' names.
+    pub sensor_id: u32,
+}
+
+/// How one option of a higher layer (the command line) sits over a lower one (a file).
+trait Layer: Sized {
+    /// The value in force, and whether it came from below.
+    fn over(self, below: Self) -> (Self, bool);
+}
+
+impl<T> Layer for Option<T> {
+    fn over(self, below: Self) -> (Self, bool) {
+        match self {
+            Some(value) => (Some(value), false),
+            None => {
+                let from_below = below.is_some();
+                (below, from_below)
+            }
+        }
+    }
+}
+
+impl<T> Layer for Vec<T> {
+    fn over(self, below: Self) -> (Self, bool) {
+        if self.is_empty() {
+            let from_below = !below.is_empty();
+            (below, from_below)
+        } else {
+            (self, false)
+        }
+    }
+}
+
+/// A switch is on when either layer turns it on.
+impl Layer for bool {
+    fn over(self, below: Self) -> (Self, bool) {
+        (self || below, !self && below)
+    }
+}
+
+/// Lays `$top` over `$below` field by field; the struct literal makes sure none is missed.
+macro_rules! layered {
+    ($top:ident over $below:ident, $from_below:ident: $($field:ident),+ $(,)?) => {
+        SensorOptions {
+            $($field: {
+                let (value, below) = Layer::over($top.$field, $below.$field);
+                if below {
+                    $from_below.push(stringify!($field));
+                }
+                value
+            }),+
+        }
+    };
+}
+
+impl SensorOptions {
+    /// These options (the command line's) over `file`'s, and the keys whose values came
+    /// from the file.
+    pub fn over(self, file: SensorOptions) -> (SensorOptions, Vec<&'static str>) {
+        let mut from_file = Vec::new();
+        let top = self;
+        let options = layered!(top over file, from_file:
+            host, port, timeout, helo, security, warning, critical, transcript, tls_ca,
+            tls_server_name, tls_no_verify, cert_warning, cert_critical, auth_user,
+            auth_password_file, auth_password_env, auth_password, auth_mechanism,
+            allow_plaintext_auth, mail_from, mail_to, subject, body, store_result, sensor_id,
+        );
+        (options, from_file)
+    }
+
+    /// The check these options describe, with the environment (`env`) for the defaults
+    /// that come from it: the host from `prtg_host`, the password from a variable.
+    pub fn into_request(
+        self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(CheckRequest, Option<StoreTarget>), Invalid> {
+        let invalid = |flag, problem: &str| Invalid {
+            flag,
+            problem: problem.to_string(),
+        };
+        let host = self
+            .host
+            .or_else(|| env(PRTG_HOST_VARIABLE))
+            .ok_or_else(|| {
+                invalid(
+                    "--host",
+                    "no mail server; give --host (or host in the sensor's table; PRTG sets \
+                 prtg_host when the script runs with placeholders as environment values)",
+                )
+            })?;
+        let auth = match self.auth_user {
+            None => None,
+            Some(user) => {
+                let named = match self.auth_password_env {
+                    None => None,
+                    Some(variable) => {
+                        Some(env(&variable).map(Secret::new).ok_or_else(|| Invalid {
+                            flag: "--auth-password-env",
+                            problem: format!(
+                                "the environment variable {variable} is not set; set it to \
+                                 the password or name another"
+                            ),
+                        })?)
+                    }
+                };
+                let sources = PasswordSources {
+                    file: self.auth_password_file,
+                    value: self.auth_password.or(named),
+                    environment: env(PASSWORD_VARIABLE).map(Secret::new),
+                };
+                Some(AuthRequest {
+                    user,
+                    password: sources.resolve()?,
+                    mechanism: self.auth_mechanism.map(Into::into),
+                    allow_plaintext: self.allow_plaintext_auth,
+                })
+            }
+        };
+        let mail_to: Vec<String> = self
+            .mail_to
+            .iter()
+            .flat_map(|to| split_recipients(to))
+            .collect();
+        let email = match (self.mail_from, mail_to.is_empty()) {
+            (None, true) => None,
+            (None, false) => return Err(invalid("--mail-from", "give the sender with it")),
+            (Some(_), true) => return Err(invalid("--mail-to", "give the recipients with it")),
+            (Some(from), false) => Some(EmailRequest {
+                from,
+                to: mail_to,
+                subject: self.subject.unwrap_or_else(|| DEFAULT_SUBJECT.into()),
+                body: self.body.unwrap_or_else(|| DEFAULT_BODY.into()),
+            }),
+        };
+        let store = match (self.store_result, self.sensor_id) {
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(invalid(
+                    "--sensor-id",
+                    "give the sensor's ID with --store-result",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "--store-result",
+                    "give the folder with --sensor-id",
+                ));
+            }
+            (Some(dir), Some(_)) if !dir.is_dir() => {
+                return Err(Invalid {
+                    flag: "--store-result",
+                    problem: format!("{} is not a folder; create it first", dir.display()),
+                });
+            }
+            (Some(dir), Some(sensor_id)) => Some(StoreTarget { dir, sensor_id }),
+        };
+        let request = CheckRequest {
+            host,
+            port: self.port,
+            timeout_seconds: self.timeout,
+            helo: self.helo,
+            security: self.security.unwrap_or(Security::Tls).into(),
+            keep_transcript: self.transcript || store.is_some(),
+            response_warning: self.warning,
+            response_critical: self.critical,
+            tls: TlsRequest {
+                ca_files: self.tls_ca,
+                server_name: self.tls_server_name,
+                verify: !self.tls_no_verify,
+                warning_days: self.cert_warning,
+                critical_days: self.cert_critical,
+            },
+            auth,
+            email,
+        };
+        Ok((request, store))
+    }
+}
+
+/// A duration as people write it: `500ms`, `2s`, `1m 30s`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("{e}; give a duration such as 500ms or 2s"))
+}
+
+fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_duration(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// `"a@x"` or `["a@x", "b@x"]`.
+fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    })
+}
+
+/// A password written into a configuration file is refused, whatever its value: files are
+/// copied, committed and backed up. The error names the ways that keep it out.
+fn refuse_inline_password<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Secret>, D::Error> {
+    let _ = serde::de::IgnoredAny::deserialize(deserializer)?;
+    Err(serde::de::Error::custom(
+        "a password is never read from the configuration file; use auth_password_file \
+         (a file holding it) or auth_password_env (an environment variable's name)",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn flags_override_the_file_and_say_what_came_from_it() {
+        let cli = SensorOptions {
+            port: Some(2525),
+            ..Default::default()
+        };
+        let file = SensorOptions {
+            host: Some("mail.example".into()),
+            port: Some(25),
+            mail_to: vec!["a@example.com".into()],
+            transcript: true,
+            ..Default::default()
+        };
+        let (options, from_file) = cli.over(file);
+        assert_eq!(options.port, Some(2525));
+        assert_eq!(options.host.as_deref(), Some("mail.example"));
+        assert!(options.transcript);
+        assert_eq!(from_file, ["host", "transcript", "mail_to"]);
+    }
+
+    #[test]
+    fn host_defaults_to_prtgs_placeholder() {
+        let env = |name: &str| (name == PRTG_HOST_VARIABLE).then(|| "192.0.2.7".to_string());
+        let (request, _) = SensorOptions::default().into_request(env).unwrap();
+        assert_eq!(request.host, "192.0.2.7");
+        let missing = SensorOptions::default().into_request(no_env).unwrap_err();
+        assert_eq!(missing.flag, "--host");
+    }
+
+    #[test]
+    fn password_from_a_named_variable() {
+        let options = SensorOptions {
+            host: Some("mail.example".into()),
+            auth_user: Some("probe".into()),
+            auth_password_env: Some("MX1_PASSWORD".into()),
+            ..Default::default()
+        };
+        let env = |name: &str| (name == "MX1_PASSWORD").then(|| "s3cret".to_string());
+        let (request, _) = options.clone().into_request(env).unwrap();
+        assert_eq!(request.auth.unwrap().password.expose(), "s3cret");
+        let unset = options.into_request(no_env).unwrap_err();
+        assert_eq!(unset.flag, "--auth-password-env");
+        assert!(unset.problem.contains("MX1_PASSWORD"));
+    }
+
+    #[test]
+    fn pairs_must_come_together() {
+        let with = |options: SensorOptions| {
+            SensorOptions {
+                host: Some("mail.example".into()),
+                ..options
+            }
+            .into_request(no_env)
+            .unwrap_err()
+            .flag
+        };
+        let from = SensorOptions {
+            mail_from: Some("a@example.com".into()),
+            ..Default::default()
+        };
+        assert_eq!(with(from), "--mail-to");
+        let id = SensorOptions {
+            sensor_id: Some(4),
+            ..Default::default()
+        };
+        assert_eq!(with(id), "--store-result");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("fast").unwrap_err().contains("500ms"));
+    }
+}

@@ -1,0 +1,357 @@
+//! Fixed results for the formats' tests, and the snapshot check: each format's rendering
+//! of each fixture is kept in `snapshots/FORMAT/FIXTURE` and compared byte for byte.
+//! `UPDATE_SNAPSHOTS=1 cargo test -p smtp-sensor output::` writes them anew (then review
+//! the diff).
+
+use super::Sensor;
+use crate::wit::{
+    Capability, Channel, ChannelUnit, CheckResult, EnhancedCode, ErrorKind, Failure, Phase,
+    PhaseTiming, RecipientReply, Reply, Status, TlsInfo,
+};
+use smtp_sensor_guest::verdict::Thresholds;
+use std::path::PathBuf;
+
+const THRESHOLDS: Thresholds = Thresholds {
+    warning_days: 14,
+    critical_days: 0,
+    response_warning_ms: Some(500),
+    response_critical_ms: Some(2000),
+};
+
+/// Every fixture, by name.
+pub fn all() -> Vec<(&'static str, Sensor)> {
+    vec![
+        ("up-starttls", up_with_tls()),
+        ("warning-slow", warning_slow()),
+        ("warning-fallback", warning_after_fallback()),
+        ("down-before-connect", down_before_connect()),
+        ("down-after-tls", down_after_tls()),
+        ("up-with-mail", up_with_mail()),
+        ("component-failed", component_failed()),
+        ("hostile", hostile()),
+    ]
+}
+
+/// Compares `rendered` with the stored snapshot, or stores it with `UPDATE_SNAPSHOTS=1`.
+pub fn snapshot(format: &str, fixture: &str, rendered: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("src/output/snapshots")
+        .join(format)
+        .join(fixture);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, rendered).unwrap();
+        return;
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "no snapshot {} ({e}); run with UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
+    assert_eq!(
+        rendered,
+        stored,
+        "{format} of {fixture} differs from {}",
+        path.display()
+    );
+}
+
+fn reply(code: u16, lines: &[&str]) -> Reply {
+    let enhanced_code = lines.first().and_then(|l| {
+        let mut parts = l.split(' ').next()?.split('.');
+        Some(EnhancedCode {
+            class: parts.next()?.parse().ok()?,
+            subject: parts.next()?.parse().ok()?,
+            detail: parts.next()?.parse().ok()?,
+        })
+    });
+    Reply {
+        code,
+        enhanced_code,
+        lines: lines.iter().map(|l| l.to_string()).collect(),
+    }
+}
+
+fn channel(name: &str, value: f64, unit: ChannelUnit) -> Channel {
+    Channel {
+        name: name.into(),
+        value,
+        unit,
+    }
+}
+
+fn channels(response_ms: f64, down: bool) -> Vec<Channel> {
+    vec![
+        channel("Response Time", response_ms, ChannelUnit::Milliseconds),
+        channel(
+            "Downtime",
+            if down { 100.0 } else { 0.0 },
+            ChannelUnit::Percent,
+        ),
+    ]
+}
+
+fn timings(phases: &[(Phase, f64)]) -> Vec<PhaseTiming> {
+    phases
+        .iter()
+        .map(|&(phase, milliseconds)| PhaseTiming {
+            phase,
+            milliseconds,
+        })
+        .collect()
+}
+
+fn capabilities(keywords: &[&str]) -> Vec<Capability> {
+    keywords
+        .iter()
+        .map(|k| {
+            let mut words = k.split(' ');
+            Capability {
+                keyword: words.next().unwrap().into(),
+                params: words.map(str::to_string).collect(),
+            }
+        })
+        .collect()
+}
+
+fn tls(verified: bool, not_after: i64) -> TlsInfo {
+    TlsInfo {
+        version: "TLSv1.3".into(),
+        cipher_suite: "TLS13_AES_256_GCM_SHA384".into(),
+        subject: "CN=mail.example.com".into(),
+        issuer: "CN=Example CA".into(),
+        not_after,
+        verified,
+    }
+}
+
+fn sensor(result: CheckResult) -> Sensor {
+    Sensor {
+        name: None,
+        thresholds: THRESHOLDS,
+        result,
+    }
+}
+
+fn empty(status: Status, message: &str, response_ms: f64) -> CheckResult {
+    CheckResult {
+        status,
+        message: message.into(),
+        channels: channels(response_ms, status == Status::Down),
+        timings: Vec::new(),
+        remote_address: None,
+        banner: None,
+        last_reply: None,
+        capabilities: Vec::new(),
+        tls: None,
+        recipients: Vec::new(),
+        failure: None,
+        transcript: Vec::new(),
+    }
+}
+
+/// STARTTLS to a server with a certificate 89 days from expiry: up.
+pub fn up_with_tls() -> Sensor {
+    let mut result = empty(
+        Status::Up,
+        "mail.example.com:25 answered in 42.1 ms: 220 mail.example.com ESMTP Postfix",
+        42.125,
+    );
+    result.channels.extend([
+        channel("TLS Handshake", 8.5, ChannelUnit::Milliseconds),
+        channel("Certificate Expiry", 89.0, ChannelUnit::Days),
+    ]);
+    result.timings = timings(&[
+        (Phase::NameLookup, 0.5),
+        (Phase::Connect, 0.75),
+        (Phase::Banner, 3.25),
+        (Phase::Ehlo, 1.125),
+        (Phase::Starttls, 0.875),
+        (Phase::TlsHandshake, 8.5),
+        (Phase::EhloAfterTls, 1.0),
+        (Phase::Quit, 0.5),
+    ]);
+    result.remote_address = Some("192.0.2.25:25".into());
+    result.banner = Some(reply(220, &["mail.example.com ESMTP Postfix"]));
+    result.last_reply = Some(reply(221, &["2.0.0 Bye"]));
+    result.capabilities = capabilities(&[
+        "PIPELINING",
+        "SIZE 10240000",
+        "8BITMIME",
+        "AUTH PLAIN LOGIN",
+    ]);
+    result.tls = Some(tls(true, 1_803_081_600));
+    sensor(result)
+}
+
+/// Up, but slower than the 500 ms warning threshold.
+pub fn warning_slow() -> Sensor {
+    let mut result = empty(
+        Status::Warning,
+        "mail.example.com:25 answered in 612.0 ms: 220 mail.example.com ESMTP; but the \
+         response took longer than the threshold of 500 ms",
+        612.0,
+    );
+    result.timings = timings(&[
+        (Phase::Connect, 1.0),
+        (Phase::Banner, 600.0),
+        (Phase::Ehlo, 11.0),
+        (Phase::Quit, 0.5),
+    ]);
+    result.remote_address = Some("192.0.2.25:25".into());
+    result.banner = Some(reply(220, &["mail.example.com ESMTP"]));
+    result.last_reply = Some(reply(221, &["Bye"]));
+    result.capabilities = capabilities(&["PIPELINING"]);
+    result.failure = Some(Failure {
+        phase: Phase::Ehlo,
+        kind: ErrorKind::ResponseTimeExceeded(500),
+    });
+    sensor(result)
+}
+
+/// `tls-if-available`: the handshake failed, the check went on in plain text: warning.
+pub fn warning_after_fallback() -> Sensor {
+    let mut result = empty(
+        Status::Warning,
+        "mail.example.com:465 answered in 9.0 ms: 220 mail.example.com; but implicit TLS \
+         failed (the server did not answer with TLS), so the check went on in plain text: the \
+         connection was not encrypted",
+        9.0,
+    );
+    result.timings = timings(&[
+        (Phase::Connect, 1.5),
+        (Phase::TlsHandshake, 2.0),
+        (Phase::Connect, 0.25),
+        (Phase::Banner, 3.0),
+        (Phase::Ehlo, 1.0),
+        (Phase::Quit, 0.5),
+    ]);
+    result.remote_address = Some("[2001:db8::25]:465".into());
+    result.banner = Some(reply(220, &["mail.example.com"]));
+    result.last_reply = Some(reply(221, &["Bye"]));
+    result.failure = Some(Failure {
+        phase: Phase::TlsHandshake,
+        kind: ErrorKind::TlsFailed("the server did not answer with TLS".into()),
+    });
+    sensor(result)
+}
+
+/// Nothing listens on the port: down before any dialogue.
+pub fn down_before_connect() -> Sensor {
+    let mut result = empty(
+        Status::Down,
+        "127.0.0.2:25: connection refused (nothing is listening on that port)",
+        0.375,
+    );
+    result.timings = timings(&[(Phase::Connect, 0.375)]);
+    result.failure = Some(Failure {
+        phase: Phase::Connect,
+        kind: ErrorKind::ConnectionRefused,
+    });
+    sensor(result)
+}
+
+/// Implicit TLS with an expired certificate: down, with what the server presented.
+pub fn down_after_tls() -> Sensor {
+    let mut result = empty(
+        Status::Down,
+        "mail.example.com:465: certificate rejected: the certificate expired on \
+         2026-11-24 00:00:00 UTC",
+        5.5,
+    );
+    result
+        .channels
+        .push(channel("Certificate Expiry", -3.0, ChannelUnit::Days));
+    result.timings = timings(&[(Phase::Connect, 0.5), (Phase::TlsHandshake, 5.0)]);
+    result.remote_address = Some("192.0.2.25:465".into());
+    result.tls = Some(tls(false, 1_795_478_400));
+    result.failure = Some(Failure {
+        phase: Phase::TlsHandshake,
+        kind: ErrorKind::CertificateRejected(
+            "the certificate expired on 2026-11-24 00:00:00 UTC".into(),
+        ),
+    });
+    sensor(result)
+}
+
+/// Logged in and sent the test email to two recipients: up, with Send Time.
+pub fn up_with_mail() -> Sensor {
+    let mut result = empty(
+        Status::Up,
+        "mail.example.com:587 answered in 30.5 ms: 220 mail.example.com ESMTP",
+        30.5,
+    );
+    result.channels.extend([
+        channel("TLS Handshake", 7.0, ChannelUnit::Milliseconds),
+        channel("Send Time", 12.25, ChannelUnit::Milliseconds),
+        channel("Certificate Expiry", 200.0, ChannelUnit::Days),
+    ]);
+    result.timings = timings(&[
+        (Phase::Connect, 0.5),
+        (Phase::Banner, 2.0),
+        (Phase::Ehlo, 1.0),
+        (Phase::Starttls, 0.5),
+        (Phase::TlsHandshake, 7.0),
+        (Phase::EhloAfterTls, 1.0),
+        (Phase::Auth, 4.0),
+        (Phase::MailFrom, 1.0),
+        (Phase::RcptTo, 1.25),
+        (Phase::Data, 10.0),
+        (Phase::Quit, 0.5),
+    ]);
+    result.remote_address = Some("192.0.2.25:587".into());
+    result.banner = Some(reply(220, &["mail.example.com ESMTP"]));
+    result.last_reply = Some(reply(221, &["2.0.0 Bye"]));
+    result.capabilities = capabilities(&["AUTH PLAIN LOGIN", "ENHANCEDSTATUSCODES"]);
+    result.tls = Some(tls(true, 1_812_240_000));
+    result.recipients = vec![
+        RecipientReply {
+            address: "postmaster@example.com".into(),
+            reply: reply(250, &["2.1.5 Ok"]),
+        },
+        RecipientReply {
+            address: "probe@example.com".into(),
+            reply: reply(250, &["2.1.5 Ok"]),
+        },
+    ];
+    sensor(result)
+}
+
+/// The component trapped: down, and UNKNOWN to Nagios.
+pub fn component_failed() -> Sensor {
+    let mut result = empty(
+        Status::Down,
+        "mail.example.com:25: the check itself failed: wasm trap: unreachable",
+        0.0,
+    );
+    result.failure = Some(Failure {
+        phase: Phase::Settings,
+        kind: ErrorKind::ComponentFailed("wasm trap: unreachable".into()),
+    });
+    sensor(result)
+}
+
+/// A server that puts terminal escapes, an OSC title change, CR, LF, NUL, `|`, quotes and
+/// backslashes in its banner and a forged exposition line in a capability keyword.
+pub fn hostile() -> Sensor {
+    let banner = "evil \u{1b}[31mRED\u{1b}]0;pwned\u{7} a|b\r\nFAKE LINE\0 \"q\" \\ \u{202e}";
+    let mut result = empty(
+        Status::Up,
+        &format!("127.0.0.1:25 answered in 2.0 ms: 220 {banner}"),
+        2.0,
+    );
+    result.timings = timings(&[(Phase::Connect, 0.5), (Phase::Banner, 1.0)]);
+    result.banner = Some(reply(220, &[banner]));
+    result.last_reply = Some(reply(250, &["ok|'Response Time'=0s;;;0"]));
+    result.capabilities = vec![Capability {
+        keyword: "X\"}\nprobe_success".into(),
+        params: vec!["1".into()],
+    }];
+    result.transcript = vec![crate::wit::TranscriptLine {
+        at_milliseconds: 1.0,
+        direction: crate::wit::Direction::Server,
+        text: format!("220 {banner}"),
+    }];
+    sensor(result)
+}

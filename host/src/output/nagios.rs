@@ -1,0 +1,144 @@
+//! `nagios`: the Monitoring Plugins Development Guidelines' output, read by Nagios, Icinga,
+//! Naemon, Sensu, Telegraf and Zabbix: one line `SMTP OK - <message>|<perfdata>`, with
+//! the exit code 0, 1, 2 or 3 for OK, WARNING, CRITICAL and UNKNOWN.
+//!
+//! Perfdata has every channel, even when down: `'label'=value[UOM];warn;crit;min;max`,
+//! times in seconds (`s`), Downtime in `%`, Certificate Expiry in days without a unit. The
+//! thresholds are written as the guidelines' ranges: `0.5` alerts above 0.5 s, `14:` below
+//! 14 days. The message is made printable and holds no `|`, so a server cannot forge
+//! perfdata or a second line.
+
+use super::Sensor;
+use super::escape::printable;
+use super::measurements::{Limits, Measurement, measurements};
+use crate::exit_code;
+use crate::wit::ChannelUnit;
+
+/// The plugin's name at the start of the line.
+const SERVICE: &str = "SMTP";
+
+/// The status word of a result's exit code: OK, WARNING, CRITICAL, or UNKNOWN (a component
+/// that failed could not check).
+pub fn status_word(sensor: &Sensor) -> &'static str {
+    match exit_code::for_result(&sensor.result) {
+        exit_code::UP => "OK",
+        exit_code::WARNING => "WARNING",
+        exit_code::DOWN => "CRITICAL",
+        _ => "UNKNOWN",
+    }
+}
+
+/// The plugin output line.
+pub fn render(sensor: &Sensor) -> String {
+    let perfdata: Vec<String> = measurements(&sensor.result, &sensor.thresholds)
+        .iter()
+        .map(perfdata)
+        .collect();
+    format!(
+        "{SERVICE} {} - {}|{}\n",
+        status_word(sensor),
+        text(&sensor.result.message),
+        perfdata.join(" ")
+    )
+}
+
+/// The UNKNOWN line for settings that could not be used.
+pub fn unknown(message: &str) -> String {
+    format!("{SERVICE} UNKNOWN - {}\n", text(message))
+}
+
+/// The text part: printable, and `|` (the perfdata separator) shown as `/`.
+fn text(message: &str) -> String {
+    printable(message).replace('|', "/")
+}
+
+/// One perfdata item.
+fn perfdata(m: &Measurement) -> String {
+    let label = printable(&m.name).replace('\'', "''").replace('=', "-");
+    let (value, unit, min, max, scale) = match m.unit {
+        ChannelUnit::Milliseconds => (m.value / 1000.0, "s", "0", "", 1000.0),
+        ChannelUnit::Percent => (m.value, "%", "0", "100", 1.0),
+        ChannelUnit::Days => (m.value, "", "", "", 1.0),
+    };
+    let (warn, crit) = match m.limits {
+        Limits::None => (String::new(), String::new()),
+        Limits::Above { warning, critical } => (
+            warning.map(|w| number(w / scale)).unwrap_or_default(),
+            critical.map(|c| number(c / scale)).unwrap_or_default(),
+        ),
+        Limits::Below { warning, critical } => (
+            format!("{}:", number(warning / scale)),
+            format!("{}:", number(critical / scale)),
+        ),
+    };
+    let item = format!(
+        "'{label}'={}{unit};{warn};{crit};{min};{max}",
+        number(value)
+    );
+    item.trim_end_matches(';').to_string()
+}
+
+/// A decimal number without exponent and without trailing zeros.
+fn number(value: f64) -> String {
+    let fixed = format!("{value:.6}");
+    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
+    if trimmed == "-0" { "0" } else { trimmed }.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::fixtures;
+
+    #[test]
+    fn snapshots() {
+        for (name, sensor) in fixtures::all() {
+            fixtures::snapshot("nagios", name, &render(&sensor));
+        }
+    }
+
+    #[test]
+    fn status_words() {
+        assert!(render(&fixtures::up_with_tls()).starts_with("SMTP OK - "));
+        assert!(render(&fixtures::warning_slow()).starts_with("SMTP WARNING - "));
+        assert!(render(&fixtures::down_before_connect()).starts_with("SMTP CRITICAL - "));
+        assert!(render(&fixtures::component_failed()).starts_with("SMTP UNKNOWN - "));
+        assert_eq!(unknown("invalid --port"), "SMTP UNKNOWN - invalid --port\n");
+    }
+
+    #[test]
+    fn perfdata_has_thresholds_and_units() {
+        let out = render(&fixtures::up_with_tls());
+        let (_, perf) = out.trim_end().split_once('|').unwrap();
+        // Items start with a quoted label: split before each space-quote.
+        let items: Vec<String> = perf
+            .split(" '")
+            .enumerate()
+            .map(|(i, item)| {
+                if i == 0 {
+                    item.into()
+                } else {
+                    format!("'{item}")
+                }
+            })
+            .collect();
+        assert_eq!(items[0], "'Response Time'=0.042125s;0.5;2;0");
+        assert_eq!(items[1], "'Downtime'=0%;;;0;100");
+        assert!(
+            items.contains(&"'Certificate Expiry'=89;14:;0:".to_string()),
+            "{items:?}"
+        );
+        // Perfdata even when down, where values exist.
+        let down = render(&fixtures::down_before_connect());
+        assert!(down.contains("|'Response Time'="), "{down}");
+        assert!(down.contains("'Downtime'=100%"), "{down}");
+    }
+
+    #[test]
+    fn the_server_cannot_forge_perfdata_or_lines() {
+        let out = render(&fixtures::hostile());
+        assert_eq!(out.matches('|').count(), 1, "{out}");
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(!out.trim_end().chars().any(char::is_control), "{out:?}");
+    }
+}

@@ -1,0 +1,151 @@
+//! The contract's names, spelled once: statuses, units, phases, directions and error kinds
+//! as `wit/smtp-sensor.wit` spells them, and the names and stable ids the outputs give
+//! each phase when they report it as a channel.
+
+use crate::wit::{ChannelUnit, Direction, ErrorKind, Phase, Status};
+
+/// A status as the contract spells it.
+pub fn status(status: Status) -> &'static str {
+    match status {
+        Status::Up => "up",
+        Status::Warning => "warning",
+        Status::Down => "down",
+    }
+}
+
+/// A unit's short name, as the text and JSON outputs show it.
+pub fn unit(unit: ChannelUnit) -> &'static str {
+    match unit {
+        ChannelUnit::Milliseconds => "ms",
+        ChannelUnit::Days => "days",
+        ChannelUnit::Percent => "%",
+    }
+}
+
+/// A phase as the contract spells it.
+pub fn phase(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Settings => "settings",
+        Phase::NameLookup => "name-lookup",
+        Phase::Connect => "connect",
+        Phase::TlsHandshake => "tls-handshake",
+        Phase::Banner => "banner",
+        Phase::Ehlo => "ehlo",
+        Phase::Starttls => "starttls",
+        Phase::EhloAfterTls => "ehlo-after-tls",
+        Phase::Auth => "auth",
+        Phase::MailFrom => "mail-from",
+        Phase::RcptTo => "rcpt-to",
+        Phase::Data => "data",
+        Phase::Quit => "quit",
+    }
+}
+
+/// Every phase, in the order a check runs them.
+pub const PHASES: [Phase; 13] = [
+    Phase::Settings,
+    Phase::NameLookup,
+    Phase::Connect,
+    Phase::TlsHandshake,
+    Phase::Banner,
+    Phase::Ehlo,
+    Phase::Starttls,
+    Phase::EhloAfterTls,
+    Phase::Auth,
+    Phase::MailFrom,
+    Phase::RcptTo,
+    Phase::Data,
+    Phase::Quit,
+];
+
+/// A phase's duration as a channel: its name and its stable PRTG Script v2 id. The TLS
+/// handshake shares the name and id of the component's "TLS Handshake" channel.
+pub fn phase_channel(phase: Phase) -> (&'static str, u32) {
+    match phase {
+        Phase::Settings => ("Settings", 20),
+        Phase::NameLookup => ("Name Lookup", 21),
+        Phase::Connect => ("Connect", 22),
+        Phase::TlsHandshake => (smtp_sensor_guest::limits::channel::TLS_HANDSHAKE, 12),
+        Phase::Banner => ("Banner", 23),
+        Phase::Ehlo => ("EHLO", 24),
+        Phase::Starttls => ("STARTTLS", 25),
+        Phase::EhloAfterTls => ("EHLO after STARTTLS", 26),
+        Phase::Auth => ("Authentication", 27),
+        Phase::MailFrom => ("MAIL FROM", 28),
+        Phase::RcptTo => ("RCPT TO", 29),
+        Phase::Data => ("DATA", 30),
+        Phase::Quit => ("QUIT", 31),
+    }
+}
+
+/// The stable PRTG Script v2 id of one of the component's channels, by name.
+pub fn channel_id(name: &str) -> Option<u32> {
+    use smtp_sensor_guest::limits::channel;
+    match name {
+        channel::RESPONSE_TIME => Some(10),
+        channel::DOWNTIME => Some(11),
+        channel::TLS_HANDSHAKE => Some(12),
+        channel::CERTIFICATE_EXPIRY => Some(13),
+        channel::SEND_TIME => Some(14),
+        _ => None,
+    }
+}
+
+/// A transcript line's direction as the contract spells it.
+pub fn direction(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Client => "client",
+        Direction::Server => "server",
+        Direction::Note => "note",
+    }
+}
+
+/// A transcript line's marker in text: `C:` sent, `S:` received, `--` a note.
+pub fn direction_marker(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Client => "C:",
+        Direction::Server => "S:",
+        Direction::Note => "--",
+    }
+}
+
+/// An error kind as the contract spells it.
+pub fn error_kind(kind: &ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidSettings(_) => "invalid-settings",
+        ErrorKind::NameLookupFailed(_) => "name-lookup-failed",
+        ErrorKind::ConnectionRefused => "connection-refused",
+        ErrorKind::ConnectFailed(_) => "connect-failed",
+        ErrorKind::AccessDenied(_) => "access-denied",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::ConnectionClosed => "connection-closed",
+        ErrorKind::UnexpectedReply(_) => "unexpected-reply",
+        ErrorKind::ProtocolViolation(_) => "protocol-violation",
+        ErrorKind::TlsNotOffered => "tls-not-offered",
+        ErrorKind::TlsFailed(_) => "tls-failed",
+        ErrorKind::CertificateRejected(_) => "certificate-rejected",
+        ErrorKind::CertificateExpiring(_) => "certificate-expiring",
+        ErrorKind::ResponseTimeExceeded(_) => "response-time-exceeded",
+        ErrorKind::AuthUnavailable(_) => "auth-unavailable",
+        ErrorKind::PlaintextAuthRefused => "plaintext-auth-refused",
+        ErrorKind::AuthFailed(_) => "auth-failed",
+        ErrorKind::NotSupported(_) => "not-supported",
+        ErrorKind::ComponentFailed(_) => "component-failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_channels_have_unique_names_and_ids() {
+        let mut names: Vec<_> = PHASES.iter().map(|&p| phase_channel(p).0).collect();
+        let mut ids: Vec<_> = PHASES.iter().map(|&p| phase_channel(p).1).collect();
+        names.sort_unstable();
+        names.dedup();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!((names.len(), ids.len()), (PHASES.len(), PHASES.len()));
+    }
+}

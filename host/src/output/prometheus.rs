@@ -1,0 +1,314 @@
+//! `prometheus`: the text exposition format (version 0.0.4), with blackbox_exporter's names
+//! where they fit (`probe_success`, `probe_duration_seconds`, `probe_dns_lookup_time_seconds`,
+//! `probe_ssl_earliest_cert_expiry`, `probe_tls_version_info`) and `smtp_*` for what only an
+//! SMTP check knows. Every family has HELP and TYPE; with several sensors (`--all`) each
+//! series carries a `sensor` label and each family is written once, so the output can feed
+//! node_exporter's textfile collector. Label values from the server are made printable and
+//! escaped as the format says.
+
+use super::Sensor;
+use super::escape::printable;
+use super::measurements::phase_totals;
+use super::names;
+use crate::wit::{Phase, Status};
+use smtp_sensor_guest::limits::channel;
+use std::fmt::Write as _;
+
+/// One metric family: its name, help and samples (labels, value).
+struct Family {
+    name: &'static str,
+    help: &'static str,
+    samples: Vec<(Vec<(&'static str, String)>, f64)>,
+}
+
+/// The families, in the order they are written.
+const FAMILIES: [(&str, &str); 13] = [
+    (
+        "probe_success",
+        "Whether the check succeeded: 1 when up or warning, 0 when down.",
+    ),
+    (
+        "probe_duration_seconds",
+        "How long the check took until its verdict (the Response Time channel).",
+    ),
+    (
+        "probe_dns_lookup_time_seconds",
+        "How long resolving the host name took (0 for an IP address).",
+    ),
+    (
+        "probe_ssl_earliest_cert_expiry",
+        "When the server's certificate expires, in seconds since the Unix epoch.",
+    ),
+    (
+        "probe_tls_version_info",
+        "The TLS version negotiated with the server.",
+    ),
+    (
+        "smtp_status",
+        "The check's status: 1 for the current one of up, warning and down.",
+    ),
+    (
+        "smtp_phase_duration_seconds",
+        "How long each phase of the SMTP dialogue took.",
+    ),
+    (
+        "smtp_send_duration_seconds",
+        "From MAIL FROM until the server accepted the test email.",
+    ),
+    (
+        "smtp_tls_certificate_verified",
+        "Whether the server's certificate chain and name were verified.",
+    ),
+    (
+        "smtp_certificate_expiry_days",
+        "Whole days until the server's certificate expires; negative once expired.",
+    ),
+    (
+        "smtp_last_reply_code",
+        "The code of the last reply the server sent.",
+    ),
+    (
+        "smtp_capability_info",
+        "One series for each extension the server announced in its EHLO reply.",
+    ),
+    (
+        "smtp_failure_info",
+        "Why the check is down or degraded: the phase and the kind of failure.",
+    ),
+];
+
+/// Every sensor's metrics in one exposition.
+pub fn render(sensors: &[Sensor]) -> String {
+    let mut families: Vec<Family> = FAMILIES
+        .iter()
+        .map(|&(name, help)| Family {
+            name,
+            help,
+            samples: Vec::new(),
+        })
+        .collect();
+    for sensor in sensors {
+        let mut add = |name: &str, labels: Vec<(&'static str, String)>, value: f64| {
+            let mut all = Vec::with_capacity(labels.len() + 1);
+            if let Some(sensor) = &sensor.name {
+                all.push(("sensor", sensor.clone()));
+            }
+            all.extend(labels);
+            let family = families
+                .iter_mut()
+                .find(|f| f.name == name)
+                .expect("every family is listed in FAMILIES");
+            family.samples.push((all, value));
+        };
+        let result = &sensor.result;
+        let phases = phase_totals(result);
+        let phase_seconds = |phase: Phase| {
+            phases
+                .iter()
+                .find(|(p, _)| *p == phase)
+                .map_or(0.0, |(_, ms)| ms / 1000.0)
+        };
+        let channel_value = |name: &str| {
+            result
+                .channels
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.value)
+        };
+        add(
+            "probe_success",
+            vec![],
+            bool_value(result.status != Status::Down),
+        );
+        add(
+            "probe_duration_seconds",
+            vec![],
+            channel_value(channel::RESPONSE_TIME).unwrap_or(0.0) / 1000.0,
+        );
+        add(
+            "probe_dns_lookup_time_seconds",
+            vec![],
+            phase_seconds(Phase::NameLookup),
+        );
+        if let Some(tls) = &result.tls {
+            if !tls.subject.is_empty() {
+                add(
+                    "probe_ssl_earliest_cert_expiry",
+                    vec![],
+                    tls.not_after as f64,
+                );
+                add(
+                    "smtp_tls_certificate_verified",
+                    vec![],
+                    bool_value(tls.verified),
+                );
+            }
+            if !tls.version.is_empty() {
+                add(
+                    "probe_tls_version_info",
+                    vec![("version", blackbox_tls_version(&tls.version))],
+                    1.0,
+                );
+            }
+        }
+        for status in [Status::Up, Status::Warning, Status::Down] {
+            add(
+                "smtp_status",
+                vec![("status", names::status(status).to_string())],
+                bool_value(result.status == status),
+            );
+        }
+        for (phase, ms) in &phases {
+            add(
+                "smtp_phase_duration_seconds",
+                vec![("phase", names::phase(*phase).to_string())],
+                ms / 1000.0,
+            );
+        }
+        if let Some(ms) = channel_value(channel::SEND_TIME) {
+            add("smtp_send_duration_seconds", vec![], ms / 1000.0);
+        }
+        if let Some(days) = channel_value(channel::CERTIFICATE_EXPIRY) {
+            add("smtp_certificate_expiry_days", vec![], days);
+        }
+        if let Some(reply) = &result.last_reply {
+            add("smtp_last_reply_code", vec![], f64::from(reply.code));
+        }
+        for capability in &result.capabilities {
+            add(
+                "smtp_capability_info",
+                vec![("keyword", capability.keyword.clone())],
+                1.0,
+            );
+        }
+        if let Some(failure) = &result.failure {
+            add(
+                "smtp_failure_info",
+                vec![
+                    ("phase", names::phase(failure.phase).to_string()),
+                    ("kind", names::error_kind(&failure.kind).to_string()),
+                ],
+                1.0,
+            );
+        }
+    }
+    let mut out = String::new();
+    for family in families.iter().filter(|f| !f.samples.is_empty()) {
+        let _ = writeln!(out, "# HELP {} {}", family.name, family.help);
+        let _ = writeln!(out, "# TYPE {} gauge", family.name);
+        for (labels, value) in &family.samples {
+            out.push_str(family.name);
+            if !labels.is_empty() {
+                let pairs: Vec<String> = labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}=\"{}\"", label_value(v)))
+                    .collect();
+                let _ = write!(out, "{{{}}}", pairs.join(","));
+            }
+            let _ = writeln!(out, " {}", sample_value(*value));
+        }
+    }
+    out
+}
+
+fn bool_value(yes: bool) -> f64 {
+    if yes { 1.0 } else { 0.0 }
+}
+
+/// "TLSv1.3" as blackbox_exporter labels it: "TLS 1.3".
+fn blackbox_tls_version(version: &str) -> String {
+    match version.strip_prefix("TLSv") {
+        Some(number) => format!("TLS {number}"),
+        None => version.to_string(),
+    }
+}
+
+/// A label value: printable, then `\`, `"` and line feeds escaped as the format says.
+fn label_value(value: &str) -> String {
+    printable(value)
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// A sample value as Go's strconv would write it for Prometheus: plain decimals.
+fn sample_value(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".into()
+    } else if value.is_infinite() {
+        if value > 0.0 { "+Inf" } else { "-Inf" }.into()
+    } else {
+        format!("{value}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::fixtures;
+
+    #[test]
+    fn snapshots() {
+        for (name, sensor) in fixtures::all() {
+            fixtures::snapshot("prometheus", name, &render(std::slice::from_ref(&sensor)));
+        }
+    }
+
+    #[test]
+    fn blackbox_names_and_values() {
+        let out = render(&[fixtures::up_with_tls()]);
+        for line in [
+            "probe_success 1",
+            "probe_duration_seconds 0.042125",
+            "probe_dns_lookup_time_seconds 0.0005",
+            "probe_tls_version_info{version=\"TLS 1.3\"} 1",
+            "smtp_status{status=\"up\"} 1",
+            "smtp_status{status=\"down\"} 0",
+            "smtp_phase_duration_seconds{phase=\"connect\"} 0.00075",
+            "smtp_capability_info{keyword=\"PIPELINING\"} 1",
+            "smtp_last_reply_code 221",
+        ] {
+            assert!(out.lines().any(|l| l == line), "{line} in\n{out}");
+        }
+        let down = render(&[fixtures::down_before_connect()]);
+        assert!(down.contains("probe_success 0\n"), "{down}");
+        assert!(
+            down.contains("smtp_failure_info{phase=\"connect\",kind=\"connection-refused\"} 1"),
+            "{down}"
+        );
+    }
+
+    #[test]
+    fn every_family_has_help_and_type_once_across_sensors() {
+        let mut a = fixtures::up_with_tls();
+        a.name = Some("mx1".into());
+        let mut b = fixtures::down_before_connect();
+        b.name = Some("mx2".into());
+        let out = render(&[a, b]);
+        assert_eq!(out.matches("# TYPE probe_success gauge").count(), 1);
+        assert!(out.contains("probe_success{sensor=\"mx1\"} 1\n"), "{out}");
+        assert!(out.contains("probe_success{sensor=\"mx2\"} 0\n"), "{out}");
+        for (name, _) in FAMILIES {
+            let samples = out.lines().filter(|l| l.starts_with(name)).count();
+            let help = out.contains(&format!("# HELP {name} "));
+            assert_eq!(samples > 0, help, "{name}");
+        }
+    }
+
+    #[test]
+    fn hostile_label_values_are_escaped() {
+        let out = render(&[fixtures::hostile()]);
+        // No sample line is forged: every line is a comment or a listed family.
+        for line in out.lines() {
+            assert!(
+                line.starts_with('#') || FAMILIES.iter().any(|(n, _)| line.starts_with(n)),
+                "{line:?} in\n{out}"
+            );
+        }
+        assert!(
+            out.contains(r#"smtp_capability_info{keyword="X\"}\\nprobe_success"} 1"#),
+            "{out}"
+        );
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'));
+    }
+}

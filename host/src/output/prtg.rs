@@ -1,0 +1,200 @@
+//! `prtg`: the JSON of PRTG's "EXE/Script Advanced" sensor (also read by the SSH Script
+//! Advanced and HTTP Push Data Advanced sensors): `{"prtg":{"result":[...],"text":...}}`.
+//! "Response Time" comes first, as the primary channel; times are `TimeResponse` floats,
+//! Downtime `Percent`, Certificate Expiry a `Custom` channel in days. The thresholds become
+//! the channels' limits; a down check sets `"error":1` with the reason in `text`. PRTG
+//! fixes a channel's settings when it first sees it, so every run describes each channel
+//! the same way. The command exits 0 whatever the status: PRTG reads the status from here.
+
+use super::Sensor;
+use super::escape::{printable, truncate};
+use super::measurements::{Limits, Measurement, measurements};
+use crate::wit::{ChannelUnit, ErrorKind, Status};
+use serde_json::{Map, Value, json};
+use smtp_sensor_guest::limits::channel;
+
+/// PRTG's limit on the sensor message, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// PRTG's limit on the channels of one sensor.
+pub const MAX_CHANNELS: usize = 50;
+
+/// The sensor's result as PRTG reads it.
+pub fn render(sensor: &Sensor) -> String {
+    let result = &sensor.result;
+    let warned = result
+        .failure
+        .as_ref()
+        .filter(|_| result.status == Status::Warning)
+        .map(|f| match f.kind {
+            ErrorKind::CertificateExpiring(_) => channel::CERTIFICATE_EXPIRY,
+            _ => channel::RESPONSE_TIME,
+        });
+    let channels: Vec<Value> = measurements(result, &sensor.thresholds)
+        .iter()
+        .take(MAX_CHANNELS)
+        .map(|m| channel(m, warned == Some(m.name.as_str())))
+        .collect();
+    let mut prtg = Map::new();
+    prtg.insert("result".into(), Value::Array(channels));
+    prtg.insert("text".into(), json!(text(&result.message)));
+    if result.status == Status::Down {
+        prtg.insert("error".into(), json!(1));
+    }
+    format!("{}\n", json!({ "prtg": prtg }))
+}
+
+/// What PRTG shows when the check could not run at all (bad settings): an error with the
+/// reason, so the sensor says why instead of failing as a script.
+pub fn error(message: &str) -> String {
+    format!(
+        "{}\n",
+        json!({ "prtg": { "error": 1, "text": text(message) } })
+    )
+}
+
+/// A message as PRTG's text: printable, at most 2,000 characters.
+fn text(message: &str) -> String {
+    truncate(&printable(message), MAX_TEXT_CHARS).into_owned()
+}
+
+fn channel(m: &Measurement, warning: bool) -> Value {
+    let mut c = Map::new();
+    c.insert("channel".into(), json!(printable(&m.name)));
+    match m.unit {
+        ChannelUnit::Milliseconds => {
+            c.insert("value".into(), json!(m.value));
+            c.insert("unit".into(), json!("TimeResponse"));
+            c.insert("float".into(), json!(1));
+        }
+        ChannelUnit::Percent => {
+            c.insert("value".into(), json!(m.value.round() as i64));
+            c.insert("unit".into(), json!("Percent"));
+        }
+        ChannelUnit::Days => {
+            c.insert("value".into(), json!(m.value.round() as i64));
+            c.insert("unit".into(), json!("Custom"));
+            c.insert("customunit".into(), json!("days"));
+        }
+    }
+    match m.limits {
+        Limits::None => {}
+        Limits::Above { warning, critical } if warning.is_some() || critical.is_some() => {
+            c.insert("limitmode".into(), json!(1));
+            if let Some(w) = warning {
+                c.insert("limitmaxwarning".into(), json!(w));
+                c.insert("limitwarningmsg".into(), json!(format!("above {w} ms")));
+            }
+            if let Some(e) = critical {
+                c.insert("limitmaxerror".into(), json!(e));
+                c.insert("limiterrormsg".into(), json!(format!("above {e} ms")));
+            }
+        }
+        Limits::Above { .. } => {}
+        Limits::Below { warning, critical } => {
+            c.insert("limitmode".into(), json!(1));
+            c.insert("limitminwarning".into(), json!(warning));
+            c.insert("limitminerror".into(), json!(critical));
+            c.insert(
+                "limitwarningmsg".into(),
+                json!(format!("fewer than {warning} days left")),
+            );
+            c.insert(
+                "limiterrormsg".into(),
+                json!(format!("fewer than {critical} days left")),
+            );
+        }
+    }
+    if warning {
+        c.insert("warning".into(), json!(1));
+    }
+    Value::Object(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::fixtures;
+
+    #[test]
+    fn snapshots() {
+        for (name, sensor) in fixtures::all() {
+            fixtures::snapshot("prtg", name, &render(&sensor));
+        }
+    }
+
+    fn parse(out: &str) -> Value {
+        serde_json::from_str(out).unwrap()
+    }
+
+    #[test]
+    fn response_time_first_with_limits() {
+        let value = parse(&render(&fixtures::up_with_tls()));
+        let first = &value["prtg"]["result"][0];
+        assert_eq!(first["channel"], "Response Time");
+        assert_eq!(first["unit"], "TimeResponse");
+        assert_eq!(first["float"], 1);
+        assert_eq!(first["limitmaxwarning"], 500.0);
+        assert_eq!(first["limitmaxerror"], 2000.0);
+        assert!(value["prtg"].get("error").is_none());
+        let expiry = value["prtg"]["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["channel"] == "Certificate Expiry")
+            .unwrap();
+        assert_eq!(expiry["customunit"], "days");
+        assert_eq!(expiry["limitminwarning"], 14.0);
+        assert_eq!(expiry["value"], 89);
+    }
+
+    #[test]
+    fn down_is_an_error_with_the_reason() {
+        let sensor = fixtures::down_before_connect();
+        let value = parse(&render(&sensor));
+        assert_eq!(value["prtg"]["error"], 1);
+        assert_eq!(value["prtg"]["text"], sensor.result.message.as_str());
+        assert_eq!(value["prtg"]["result"][1]["channel"], "Downtime");
+        assert_eq!(value["prtg"]["result"][1]["value"], 100);
+    }
+
+    #[test]
+    fn warning_marks_the_channel_that_caused_it() {
+        let value = parse(&render(&fixtures::warning_slow()));
+        assert_eq!(value["prtg"]["result"][0]["warning"], 1);
+        assert!(value["prtg"].get("error").is_none());
+    }
+
+    #[test]
+    fn text_is_cut_to_prtgs_limit_and_channels_to_fifty() {
+        let mut sensor = fixtures::hostile();
+        sensor.result.message = "x".repeat(5000);
+        sensor.result.channels = (0..80)
+            .map(|i| crate::wit::Channel {
+                name: format!("extra {i}"),
+                value: 1.0,
+                unit: ChannelUnit::Milliseconds,
+            })
+            .collect();
+        let value = parse(&render(&sensor));
+        assert_eq!(
+            value["prtg"]["text"].as_str().unwrap().chars().count(),
+            2000
+        );
+        assert_eq!(value["prtg"]["result"].as_array().unwrap().len(), 50);
+    }
+
+    #[test]
+    fn hostile_text_is_printable() {
+        let out = render(&fixtures::hostile());
+        let text = parse(&out)["prtg"]["text"].as_str().unwrap().to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.contains("\\x1b[31m"), "{text}");
+    }
+
+    #[test]
+    fn settings_errors_are_prtg_errors() {
+        let value = parse(&error("invalid --port: 0 is not a usable port"));
+        assert_eq!(value["prtg"]["error"], 1);
+        assert!(value["prtg"]["text"].as_str().unwrap().contains("--port"));
+    }
+}

@@ -1,0 +1,167 @@
+//! `text`: a few lines for a person at a terminal. Everything the server said is passed
+//! through [`printable`], so its escape sequences and line breaks are shown, never acted on.
+
+use super::Sensor;
+use super::escape::printable;
+use super::names;
+use crate::wit::{CheckResult, Reply, TranscriptLine};
+use smtp_sensor_guest::dates::format_utc;
+use std::fmt::Write as _;
+
+/// Every sensor's block; with more than one, each under its name and a blank line apart.
+pub fn render(sensors: &[Sensor]) -> String {
+    let mut out = String::new();
+    for (i, sensor) in sensors.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if let Some(name) = &sensor.name {
+            let _ = writeln!(out, "[{}]", printable(name));
+        }
+        out.push_str(&result(&sensor.result));
+    }
+    out
+}
+
+/// One result in full: the summary, then the transcript when there is one.
+pub fn result(result: &CheckResult) -> String {
+    summary(result) + &transcript(&result.transcript)
+}
+
+/// The status and message, then channels, timings, TLS, the server's replies: everything
+/// but the transcript.
+pub fn summary(result: &CheckResult) -> String {
+    let mut out = format!(
+        "{}: {}\n",
+        names::status(result.status).to_uppercase(),
+        printable(&result.message)
+    );
+    for channel in &result.channels {
+        let _ = writeln!(
+            out,
+            "  {:<20}{} {}",
+            printable(&channel.name),
+            number(channel.value),
+            names::unit(channel.unit)
+        );
+    }
+    if !result.timings.is_empty() {
+        let timings: Vec<String> = result
+            .timings
+            .iter()
+            .map(|t| format!("{} {} ms", names::phase(t.phase), number(t.milliseconds)))
+            .collect();
+        let _ = writeln!(out, "  timings: {}", timings.join(", "));
+    }
+    if let Some(remote) = &result.remote_address {
+        let _ = writeln!(out, "  connected to: {}", printable(remote));
+    }
+    if let Some(tls) = &result.tls {
+        let verified = if tls.verified {
+            "verified"
+        } else {
+            "NOT verified"
+        };
+        let _ = writeln!(out, "  tls: {} {}", tls.version, tls.cipher_suite);
+        if !tls.subject.is_empty() {
+            let _ = writeln!(
+                out,
+                "  certificate: {} issued by {}, expires {}, {verified}",
+                printable(&tls.subject),
+                printable(&tls.issuer),
+                format_utc(tls.not_after)
+            );
+        }
+    }
+    if let Some(banner) = &result.banner {
+        let _ = writeln!(out, "  banner: {}", reply_line(banner));
+    }
+    if !result.capabilities.is_empty() {
+        let capabilities: Vec<String> = result
+            .capabilities
+            .iter()
+            .map(|c| {
+                let words: Vec<&str> = std::iter::once(c.keyword.as_str())
+                    .chain(c.params.iter().map(String::as_str))
+                    .collect();
+                printable(&words.join(" ")).into_owned()
+            })
+            .collect();
+        let _ = writeln!(out, "  capabilities: {}", capabilities.join(", "));
+    }
+    for recipient in &result.recipients {
+        let _ = writeln!(
+            out,
+            "  recipient {}: {}",
+            printable(&recipient.address),
+            reply_line(&recipient.reply)
+        );
+    }
+    if let Some(reply) = &result.last_reply {
+        let _ = writeln!(out, "  last reply: {}", reply_line(reply));
+    }
+    if let Some(failure) = &result.failure {
+        let _ = writeln!(
+            out,
+            "  failure: {} in phase {}",
+            names::error_kind(&failure.kind),
+            names::phase(failure.phase)
+        );
+    }
+    out
+}
+
+/// The transcript, a line each: time, `C:`/`S:`/`--`, text. Empty when there is none.
+pub fn transcript(lines: &[TranscriptLine]) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("  transcript:\n");
+    for line in lines {
+        let _ = writeln!(
+            out,
+            "    {:>9} ms {} {}",
+            number(line.at_milliseconds),
+            names::direction_marker(line.direction),
+            printable(&line.text)
+        );
+    }
+    out
+}
+
+/// A reply on one line: code and every line's text, made printable.
+pub fn reply_line(reply: &Reply) -> String {
+    let line = format!("{} {}", reply.code, reply.lines.join(" | "));
+    printable(line.trim_end()).into_owned()
+}
+
+/// A number with at most three decimals, without trailing zeros.
+pub fn number(value: f64) -> String {
+    let fixed = format!("{value:.3}");
+    fixed
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::fixtures;
+
+    #[test]
+    fn snapshots() {
+        for (name, sensor) in fixtures::all() {
+            fixtures::snapshot("text", name, &render(std::slice::from_ref(&sensor)));
+        }
+    }
+
+    #[test]
+    fn hostile_banner_reaches_the_terminal_escaped() {
+        let out = render(&[fixtures::hostile()]);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("\\x1b[31m"), "{out}");
+        // The server's CR LF did not start a line of its own.
+        assert!(out.lines().all(|l| !l.starts_with("FAKE")), "{out}");
+    }
+}

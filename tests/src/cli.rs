@@ -28,8 +28,14 @@ impl From<Output> for Run {
 /// `env!("CARGO_BIN_EXE_smtp-sensor-under-test")`, this package's build of the CLI, as the program
 /// (or as an argument of a wrapper such as `unshare`).
 pub async fn run(program: &str, args: &[&str]) -> Run {
+    run_with_env(program, args, &[]).await
+}
+
+/// Like [`run`], with these environment variables set as well.
+pub async fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .kill_on_drop(true)
         .output()
         .await

@@ -1,7 +1,10 @@
 //! Test support for the end-to-end tests: a scriptable loopback SMTP server that can play a
-//! normal server and each misbehaviour, a Postfix on loopback, and a way to run the CLI.
+//! normal server and each misbehaviour, a Postfix on loopback, a way to run the CLI, and the
+//! Nagios plugin output grammar.
 //! Every server stops when its handle is dropped.
 
 pub mod cli;
+pub mod nagios;
 pub mod postfix;
+pub mod promtool;
 pub mod server;

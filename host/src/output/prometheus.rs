@@ -22,7 +22,7 @@ struct Family {
 }
 
 /// The families, in the order they are written.
-const FAMILIES: [(&str, &str); 13] = [
+const FAMILIES: [(&str, &str); 12] = [
     (
         "probe_success",
         "Whether the check succeeded: 1 when up or warning, 0 when down.",
@@ -58,10 +58,6 @@ const FAMILIES: [(&str, &str); 13] = [
     (
         "smtp_tls_certificate_verified",
         "Whether the server's certificate chain and name were verified.",
-    ),
-    (
-        "smtp_certificate_expiry_days",
-        "Whole days until the server's certificate expires; negative once expired.",
     ),
     (
         "smtp_last_reply_code",
@@ -106,7 +102,7 @@ pub fn render(sensors: &[Sensor]) -> String {
             phases
                 .iter()
                 .find(|(p, _)| *p == phase)
-                .map_or(0.0, |(_, ms)| ms / 1000.0)
+                .map_or(0.0, |(_, ms)| ms_to_seconds(*ms))
         };
         let channel_value = |name: &str| {
             result
@@ -123,7 +119,7 @@ pub fn render(sensors: &[Sensor]) -> String {
         add(
             "probe_duration_seconds",
             vec![],
-            channel_value(channel::RESPONSE_TIME).unwrap_or(0.0) / 1000.0,
+            ms_to_seconds(channel_value(channel::RESPONSE_TIME).unwrap_or(0.0)),
         );
         add(
             "probe_dns_lookup_time_seconds",
@@ -162,14 +158,11 @@ pub fn render(sensors: &[Sensor]) -> String {
             add(
                 "smtp_phase_duration_seconds",
                 vec![("phase", names::phase(*phase).to_string())],
-                ms / 1000.0,
+                ms_to_seconds(*ms),
             );
         }
         if let Some(ms) = channel_value(channel::SEND_TIME) {
-            add("smtp_send_duration_seconds", vec![], ms / 1000.0);
-        }
-        if let Some(days) = channel_value(channel::CERTIFICATE_EXPIRY) {
-            add("smtp_certificate_expiry_days", vec![], days);
+            add("smtp_send_duration_seconds", vec![], ms_to_seconds(ms));
         }
         if let Some(reply) = &result.last_reply {
             add("smtp_last_reply_code", vec![], f64::from(reply.code));
@@ -209,6 +202,12 @@ pub fn render(sensors: &[Sensor]) -> String {
         }
     }
     out
+}
+
+/// Milliseconds as seconds, rounded to the nanosecond so that no binary-fraction noise
+/// (0.0025819999999999997) reaches the exposition.
+fn ms_to_seconds(ms: f64) -> f64 {
+    (ms * 1e6).round() / 1e9
 }
 
 fn bool_value(yes: bool) -> f64 {
@@ -252,6 +251,12 @@ mod tests {
         for (name, sensor) in fixtures::all() {
             fixtures::snapshot("prometheus", name, &render(std::slice::from_ref(&sensor)));
         }
+    }
+
+    #[test]
+    fn seconds_without_noise() {
+        assert_eq!(sample_value(ms_to_seconds(2.582)), "0.002582");
+        assert_eq!(sample_value(ms_to_seconds(0.1 + 0.2)), "0.0003");
     }
 
     #[test]

@@ -98,10 +98,12 @@ fn channel(m: &Measurement, warning: bool) -> Value {
                 "limitwarningmsg".into(),
                 json!(format!("fewer than {warning} days left")),
             );
-            c.insert(
-                "limiterrormsg".into(),
-                json!(format!("fewer than {critical} days left")),
-            );
+            let error = if critical == 0.0 {
+                "the certificate has expired".to_string()
+            } else {
+                format!("fewer than {critical} days left")
+            };
+            c.insert("limiterrormsg".into(), json!(error));
         }
     }
     if warning {

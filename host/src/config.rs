@@ -277,6 +277,19 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_reads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/sensors.toml");
+        let file = ConfigFile::read(&path).unwrap();
+        assert_eq!(
+            file.names().collect::<Vec<_>>(),
+            ["mx1", "submission", "relay"]
+        );
+        let submission = file.sensor("submission").unwrap();
+        assert_eq!(submission.mail_to, ["postmaster@example.com"]);
+        assert_eq!(submission.sensor_id, Some(2001));
+    }
+
+    #[test]
     fn an_empty_file_says_what_to_write() {
         assert!(parse("").unwrap_err().problem.contains("[sensors.mx1]"));
         assert_eq!(parse("[sensor.mx1]\n").unwrap_err().line, Some(1));

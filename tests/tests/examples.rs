@@ -1,0 +1,196 @@
+//! The integration files in `examples/`, run as the monitoring systems would run them
+//! (their macros filled in for a loopback server): the Nagios command definition, the
+//! Icinga 2 CheckCommand, the textfile-collector script and the PRTG Script v2 wrapper.
+
+use smtp_sensor_tests::cli::{self, Run};
+use smtp_sensor_tests::nagios;
+use smtp_sensor_tests::promtool;
+use smtp_sensor_tests::server::{ScriptedServer, normal};
+use std::path::{Path, PathBuf};
+
+/// This package's fresh build of the CLI.
+const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
+/// Where the examples say the binary is installed.
+const INSTALLED: &str = "/usr/local/bin/smtp-sensor";
+
+fn example(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(path)
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(example(path)).unwrap()
+}
+
+/// Runs a command given as words, the installed binary's path replaced by the one under test.
+async fn run_words(words: &[String]) -> Run {
+    let program = if words[0] == INSTALLED {
+        SMTP_SENSOR
+    } else {
+        &words[0]
+    };
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    cli::run(program, &args).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nagios_command_definition() {
+    let server = ScriptedServer::start(normal()).await;
+    let config = read("nagios/smtp-sensor.cfg");
+    let line = config
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("command_line"))
+        .expect("a command_line")
+        .trim();
+    let port = server.port().to_string();
+    // What Nagios does: fill in the macros, split into words, run.
+    let filled = line
+        .replace("$HOSTADDRESS$", "127.0.0.1")
+        .replace("$ARG1$", &port)
+        .replace("$ARG2$", "none")
+        .replace("$ARG3$", "5s")
+        .replace("$ARG4$", "10s");
+    assert!(!filled.contains('$'), "every macro filled: {filled}");
+    let words: Vec<String> = filled.split_whitespace().map(str::to_string).collect();
+    let run = run_words(&words).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let (text, perf) = nagios::parse(&run.stdout).unwrap();
+    assert!(text.starts_with("SMTP OK - "), "{text}");
+    assert_eq!(perf[0].warn.as_deref(), Some("5"));
+    assert_eq!(perf[0].crit.as_deref(), Some("10"));
+    // The service's check_command passes four arguments, as the command expects.
+    let service = config
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("check_command"))
+        .unwrap()
+        .trim();
+    assert_eq!(service.split('!').count(), 5, "{service}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn icinga2_check_command() {
+    let server = ScriptedServer::start(normal()).await;
+    let config = read("icinga2/smtp-sensor.conf");
+    let command: Vec<String> = config
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("command = ["))
+        .unwrap()
+        .trim_end_matches(']')
+        .split(',')
+        .map(|w| w.trim().trim_matches('"').to_string())
+        .collect();
+    let arguments: Vec<(String, String)> = config
+        .lines()
+        .filter_map(|l| {
+            let (flag, value) = l.trim().split_once(" = ")?;
+            let flag = flag.trim_matches('"');
+            flag.starts_with("--")
+                .then(|| (flag.to_string(), value.trim_matches('"').to_string()))
+        })
+        .collect();
+    assert!(arguments.len() >= 5, "{arguments:?}");
+    // Every flag the CheckCommand passes is one the CLI has.
+    let help = cli::run(SMTP_SENSOR, &["check", "--help"]).await.stdout;
+    for (flag, _) in &arguments {
+        assert!(help.contains(&format!("{flag} ")), "{flag} in\n{help}");
+    }
+    // What Icinga does: resolve each argument's macro; leave out those that are unset.
+    let port = server.port().to_string();
+    let vars = [
+        ("$smtp_sensor_host$", "127.0.0.1"),
+        ("$smtp_sensor_port$", port.as_str()),
+        ("$smtp_sensor_security$", "none"),
+        ("$smtp_sensor_warning$", "5s"),
+        ("$smtp_sensor_critical$", "10s"),
+    ];
+    let mut words = command;
+    for (flag, macro_name) in &arguments {
+        if let Some((_, value)) = vars.iter().find(|(m, _)| m == macro_name) {
+            words.push(flag.clone());
+            words.push(value.to_string());
+        }
+    }
+    let run = run_words(&words).await;
+    assert_eq!(run.code, 0, "{words:?}: {run:?}");
+    assert!(
+        nagios::parse(&run.stdout)
+            .unwrap()
+            .0
+            .starts_with("SMTP OK - ")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn textfile_collector_script() {
+    let server = ScriptedServer::start(normal()).await;
+    let dir = std::env::temp_dir().join(format!("smtp-sensor-textfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("sensors.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[sensors.loopback]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n",
+            server.port()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("smtp-sensor.prom");
+    let script = example("prometheus/smtp-sensor-textfile");
+    let status = tokio::process::Command::new(&script)
+        .env("SMTP_SENSOR", SMTP_SENSOR)
+        .env("CONFIG", &config)
+        .env("OUT", &out)
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let metrics = std::fs::read_to_string(&out).unwrap();
+    promtool::check_metrics(&metrics).unwrap();
+    assert!(
+        metrics.contains("probe_success{sensor=\"loopback\"} 1"),
+        "{metrics}"
+    );
+    // A bad file fails and leaves the previous metrics in place.
+    std::fs::write(&config, "[sensors.loopback]\nhots = \"x\"\n").unwrap();
+    let status = tokio::process::Command::new(&script)
+        .env("SMTP_SENSOR", SMTP_SENSOR)
+        .env("CONFIG", &config)
+        .env("OUT", &out)
+        .status()
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(3));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), metrics);
+    let leftovers = std::fs::read_dir(&dir).unwrap().count();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(leftovers, 2, "no temporary file left behind");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prtg_script_v2_wrapper() {
+    let server = ScriptedServer::start(normal()).await;
+    let port = server.port().to_string();
+    let output = tokio::process::Command::new("python3")
+        .arg(example("prtg/smtp_sensor.py"))
+        .args(["--host", "127.0.0.1", "--port", &port, "--security", "none"])
+        .env("SMTP_SENSOR", SMTP_SENSOR)
+        .output()
+        .await
+        .expect("python3 runs (Debian has it)");
+    assert!(output.status.success(), "{output:?}");
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["version"], 2);
+    assert_eq!(value["status"], "ok", "{value}");
+    assert_eq!(value["channels"][0]["id"], 10);
+    // A missing binary is still a Script v2 error PRTG can show.
+    let missing = tokio::process::Command::new("python3")
+        .arg(example("prtg/smtp_sensor.py"))
+        .env("SMTP_SENSOR", "/nonexistent/smtp-sensor")
+        .output()
+        .await
+        .unwrap();
+    assert!(missing.status.success());
+    let value: serde_json::Value = serde_json::from_slice(&missing.stdout).unwrap();
+    assert_eq!(value["status"], "error");
+}

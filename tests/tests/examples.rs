@@ -194,3 +194,74 @@ async fn prtg_script_v2_wrapper() {
     let value: serde_json::Value = serde_json::from_slice(&missing.stdout).unwrap();
     assert_eq!(value["status"], "error");
 }
+
+/// The README's PRTG parameter lines, with PRTG's `%host` and the port filled in.
+fn readme_lines(prefix: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(example("../README.md")).unwrap();
+    readme
+        .lines()
+        .filter(|l| l.starts_with(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+fn fill(line: &str, port: &str) -> Vec<String> {
+    line.replace("%host", "127.0.0.1")
+        .replace("--port 25", &format!("--port {port}"))
+        .replace("starttls", "none")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readme_prtg_parameters() {
+    let server = ScriptedServer::start(normal()).await;
+    let port = server.port().to_string();
+    // EXE/Script Advanced and SSH Script Advanced: the binary with these parameters.
+    let advanced = readme_lines("check --host %host");
+    assert_eq!(advanced.len(), 1, "{advanced:?}");
+    let words = fill(&advanced[0], &port);
+    let args: Vec<&str> = words.iter().map(String::as_str).collect();
+    let run = cli::run(SMTP_SENSOR, &args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(value["prtg"]["result"][0]["channel"], "Response Time");
+    assert!(value["prtg"].get("error").is_none(), "{value}");
+    // The same with "Set placeholders as environment values": no --host.
+    let run = cli::run_with_env(
+        SMTP_SENSOR,
+        &[
+            "check",
+            "--port",
+            &port,
+            "--security",
+            "none",
+            "--format",
+            "prtg",
+        ],
+        &[("prtg_host", "127.0.0.1")],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(value["prtg"].get("error").is_none(), "{value}");
+    assert!(
+        value["prtg"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+    // Script v2 through the Python wrapper, with the README's parameters.
+    let v2 = readme_lines("--host %host");
+    assert_eq!(v2.len(), 1, "{v2:?}");
+    let output = tokio::process::Command::new("python3")
+        .arg(example("prtg/smtp_sensor.py"))
+        .args(fill(&v2[0], &port))
+        .env("SMTP_SENSOR", SMTP_SENSOR)
+        .output()
+        .await
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["status"], "ok", "{value}");
+}

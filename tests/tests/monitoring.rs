@@ -521,35 +521,6 @@ async fn bad_files_exit_3_naming_file_line_and_key() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn prtg_host_is_the_default_host() {
-    let server = ScriptedServer::start(normal()).await;
-    let port = server.port().to_string();
-    let run = cli::run_with_env(
-        SMTP_SENSOR,
-        &[
-            "check",
-            "--port",
-            &port,
-            "--security",
-            "none",
-            "--format",
-            "prtg",
-        ],
-        &[("prtg_host", "127.0.0.1")],
-    )
-    .await;
-    assert_eq!(run.code, 0, "{run:?}");
-    let value = json(&run);
-    assert!(value["prtg"].get("error").is_none(), "{value}");
-    assert!(
-        value["prtg"]["text"]
-            .as_str()
-            .unwrap()
-            .starts_with("127.0.0.1:")
-    );
-}
-
 /// Starts Postfix with a test CA off the async runtime.
 async fn postfix_with_tls() -> (Postfix, String) {
     tokio::task::spawn_blocking(|| Postfix::start_with_test_ca(Config::default()))

@@ -136,14 +136,15 @@ async fn textfile_collector_script() {
     )
     .unwrap();
     let out = dir.join("smtp-sensor.prom");
-    let script = example("prometheus/smtp-sensor-textfile");
-    let status = tokio::process::Command::new(&script)
-        .env("SMTP_SENSOR", SMTP_SENSOR)
-        .env("CONFIG", &config)
-        .env("OUT", &out)
-        .status()
-        .await
-        .unwrap();
+    // What cron does, with the script's paths pointed at this test's.
+    let run_script = || {
+        tokio::process::Command::new(example("prometheus/smtp-sensor-textfile"))
+            .env("SMTP_SENSOR", SMTP_SENSOR)
+            .env("CONFIG", &config)
+            .env("OUT", &out)
+            .status()
+    };
+    let status = run_script().await.unwrap();
     assert!(status.success(), "{status:?}");
     let metrics = std::fs::read_to_string(&out).unwrap();
     promtool::check_metrics(&metrics).unwrap();
@@ -153,13 +154,7 @@ async fn textfile_collector_script() {
     );
     // A bad file fails and leaves the previous metrics in place.
     std::fs::write(&config, "[sensors.loopback]\nhots = \"x\"\n").unwrap();
-    let status = tokio::process::Command::new(&script)
-        .env("SMTP_SENSOR", SMTP_SENSOR)
-        .env("CONFIG", &config)
-        .env("OUT", &out)
-        .status()
-        .await
-        .unwrap();
+    let status = run_script().await.unwrap();
     assert_eq!(status.code(), Some(3));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), metrics);
     let leftovers = std::fs::read_dir(&dir).unwrap().count();

@@ -36,7 +36,8 @@ pub struct SensorOptions {
     #[arg(long, value_name = "NAME")]
     pub helo: Option<String>,
     /// How to secure the connection [default: tls].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
+    #[serde(default, deserialize_with = "value_enum")]
     pub security: Option<Security>,
     /// Warn when the Response Time exceeds this, e.g. 500ms or 2s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
@@ -82,7 +83,8 @@ pub struct SensorOptions {
     #[serde(default, deserialize_with = "refuse_inline_password")]
     pub auth_password: Option<Secret>,
     /// The SASL mechanism [default: the strongest the server offers of CRAM-MD5, PLAIN, LOGIN].
-    #[arg(long, value_enum, value_name = "MECHANISM")]
+    #[arg(long, value_enum, value_name = "MECHANISM", ignore_case = true)]
+    #[serde(default, deserialize_with = "value_enum")]
     pub auth_mechanism: Option<Mechanism>,
     /// Send credentials even over an unencrypted connection.
     #[arg(long)]
@@ -110,8 +112,7 @@ pub struct SensorOptions {
 }
 
 /// The spec's transport-security modes, named after what they do.
-#[derive(clap::ValueEnum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Security {
     /// Plain text only, never TLS.
     None,
@@ -138,8 +139,7 @@ impl From<Security> for TransportSecurity {
 }
 
 /// The SASL mechanisms.
-#[derive(clap::ValueEnum, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mechanism {
     /// PLAIN (RFC 4616).
     Plain,
@@ -390,6 +390,22 @@ fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duratio
         .map_err(serde::de::Error::custom)
 }
 
+/// One of a flag's values, spelled as on the command line, in any case (`PLAIN`, `cram-md5`).
+fn value_enum<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: clap::ValueEnum,
+{
+    let text = String::deserialize(deserializer)?;
+    T::from_str(&text, true).map(Some).map_err(|_| {
+        let names: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        serde::de::Error::custom(format!("{text:?} is not one of {}", names.join(", ")))
+    })
+}
+
 /// `"a@x"` or `["a@x", "b@x"]`.
 fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
@@ -490,6 +506,22 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(with(id), "--store-result");
+    }
+
+    #[test]
+    fn mechanism_names_in_any_case() {
+        use clap::ValueEnum as _;
+        assert_eq!(Mechanism::from_str("PLAIN", true), Ok(Mechanism::Plain));
+        assert_eq!(
+            Mechanism::from_str("CRAM-MD5", true),
+            Ok(Mechanism::CramMd5)
+        );
+        let file: SensorOptions =
+            toml::from_str("auth_mechanism = \"CRAM-MD5\"\nsecurity = \"STARTTLS\"").unwrap();
+        assert_eq!(file.auth_mechanism, Some(Mechanism::CramMd5));
+        assert_eq!(file.security, Some(Security::Starttls));
+        let error = toml::from_str::<SensorOptions>("security = \"ssl\"").unwrap_err();
+        assert!(error.message().contains("starttls-if-available"), "{error}");
     }
 
     #[test]

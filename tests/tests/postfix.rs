@@ -159,7 +159,8 @@ async fn submission_server() -> (Postfix, String, String) {
 async fn log_in_over_starttls_and_deliver_to_a_local_mailbox() {
     let (postfix, ca, password) = submission_server().await;
     let port = postfix.port().to_string();
-    for mechanism in ["plain", "login", "cram-md5"] {
+    // Spelled as SASL names them (RFC 4422: upper case); any case is accepted.
+    for mechanism in ["PLAIN", "LOGIN", "CRAM-MD5"] {
         let subject = format!("smtp-sensor Postfix test via {mechanism}");
         let args = [
             "check",

@@ -132,16 +132,30 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
 /// A reply as one line: code, then every line's text joined, e.g.
 /// `554 5.3.2 no service | try later`.
 pub fn reply_text(reply: &Reply) -> String {
-    let text: Vec<&str> = reply
-        .lines
+    reply_words(reply.code, &reply.lines)
+}
+
+/// A reply's code and lines as one line, empty lines left out. The host formats replies with
+/// this too (its contract types are its own), so both say a reply the same way.
+pub fn reply_words(code: u16, lines: &[String]) -> String {
+    let text: Vec<&str> = lines
         .iter()
         .map(String::as_str)
         .filter(|l| !l.is_empty())
         .collect();
     if text.is_empty() {
-        reply.code.to_string()
+        code.to_string()
     } else {
-        format!("{} {}", reply.code, text.join(" | "))
+        format!("{code} {}", text.join(" | "))
+    }
+}
+
+/// The server as `host:port`, an IPv6 literal in brackets (`[::1]:25`), as messages name it.
+pub fn server_label(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
     }
 }
 
@@ -276,6 +290,13 @@ mod tests {
             "mail.example:25 answered in 2100.0 ms; but the response took longer than the \
              threshold of 2000 ms"
         );
+    }
+
+    #[test]
+    fn server_labels_bracket_ipv6() {
+        assert_eq!(server_label("::1", 25), "[::1]:25");
+        assert_eq!(server_label("[::1]", 25), "[::1]:25");
+        assert_eq!(server_label("mail.example", 587), "mail.example:587");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::cache;
 use crate::sandbox::{self, Limits, NetworkPolicy};
 use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status};
 use smtp_sensor_guest::limits::channel;
+use smtp_sensor_guest::message::server_label;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -188,8 +189,8 @@ fn ticks(duration: Duration) -> u64 {
 /// The result the host reports when the component itself failed.
 fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> CheckResult {
     let message = format!(
-        "{}:{}: the check itself failed: {why}",
-        settings.host, settings.port
+        "{}: the check itself failed: {why}",
+        server_label(&settings.host, settings.port)
     );
     CheckResult {
         status: Status::Down,
@@ -218,5 +219,22 @@ fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> Chec
             kind: ErrorKind::ComponentFailed(why),
         }),
         transcript: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::CheckRequest;
+
+    #[test]
+    fn a_failed_component_names_the_server_as_messages_do() {
+        let mut request = CheckRequest::new("::1");
+        request.port = Some(25);
+        let settings = request.into_settings().unwrap();
+        let result = component_failed(&settings, "trap".into(), Duration::from_millis(3));
+        assert_eq!(result.message, "[::1]:25: the check itself failed: trap");
+        assert_eq!(result.status, Status::Down);
+        assert_eq!(result.channels[0].value, 3.0);
     }
 }

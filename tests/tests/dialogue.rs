@@ -298,3 +298,45 @@ async fn sandbox_keeps_the_component_to_the_allowed_port() {
     assert!(matches!(kind, ErrorKind::AccessDenied(_)), "{kind:?}");
     assert!(server.received().is_empty());
 }
+
+/// The component checks the settings again, since any host may call it: what the host would
+/// have refused is `down` with `invalid-settings` naming the contract's field, before any
+/// connection.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_component_refuses_settings_the_contract_forbids() {
+    let server = ScriptedServer::start(normal()).await;
+    let valid = settings("127.0.0.1", server.port(), 5);
+    let cases: [(fn(&mut Settings), &str); 3] = [
+        (
+            |s| {
+                s.tls.certificate_warning_days = 14;
+                s.tls.certificate_critical_days = 30;
+            },
+            "tls.certificate-critical-days",
+        ),
+        (
+            |s| {
+                s.response_time_warning_ms = Some(2000);
+                s.response_time_critical_ms = Some(1000);
+            },
+            "response-time-critical-ms",
+        ),
+        (
+            |s| s.response_time_warning_ms = Some(0),
+            "response-time-warning-ms",
+        ),
+    ];
+    for (spoil, field) in cases {
+        let mut bad = valid.clone();
+        spoil(&mut bad);
+        let result = RUNNER.check(&bad).await;
+        assert_eq!(result.status, Status::Down, "{field}: {}", result.message);
+        match failure(&result) {
+            (Phase::Settings, ErrorKind::InvalidSettings(text)) => {
+                assert!(text.contains(field), "{field}: {text}")
+            }
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert!(server.received().is_empty(), "nothing was sent");
+}

@@ -4,11 +4,11 @@
 
 use super::connect::open;
 use super::net::{self, Connection, Instant, IoError};
-use super::report::{leaf, report, server_label, unix_now};
+use super::report::{leaf, report, unix_now};
 use super::tls_stream::{HandshakeError, TlsStream, Transport};
 use crate::email::{self, Draft};
 use crate::journal::Journal;
-use crate::message::Context;
+use crate::message::{Context, server_label};
 use crate::secret::Secret;
 use crate::session::{AuthPlan, MailPlan, Outcome, Plan as SessionPlan, Session, StartTls};
 use crate::tls::errors;

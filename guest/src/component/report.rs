@@ -136,12 +136,3 @@ pub(super) fn report(
         transcript,
     }
 }
-
-/// The server as `host:port`, IPv6 literals bracketed.
-pub(super) fn server_label(host: &str, port: u16) -> String {
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}

@@ -6,6 +6,7 @@ use super::escape::printable;
 use super::names;
 use crate::wit::{CheckResult, Reply, TranscriptLine};
 use smtp_sensor_guest::dates::format_utc;
+use smtp_sensor_guest::message::reply_words;
 use std::fmt::Write as _;
 
 /// Every sensor's block; with more than one, each under its name and a blank line apart.
@@ -129,10 +130,9 @@ pub fn transcript(lines: &[TranscriptLine]) -> String {
     out
 }
 
-/// A reply on one line: code and every line's text, made printable.
+/// A reply on one line, as the component's messages say it, made printable.
 pub fn reply_line(reply: &Reply) -> String {
-    let line = format!("{} {}", reply.code, reply.lines.join(" | "));
-    printable(line.trim_end()).into_owned()
+    printable(&reply_words(reply.code, &reply.lines)).into_owned()
 }
 
 /// A number with at most three decimals, without trailing zeros.

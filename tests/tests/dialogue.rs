@@ -306,7 +306,8 @@ async fn sandbox_keeps_the_component_to_the_allowed_port() {
 async fn the_component_refuses_settings_the_contract_forbids() {
     let server = ScriptedServer::start(normal()).await;
     let valid = settings("127.0.0.1", server.port(), 5);
-    let cases: [(fn(&mut Settings), &str); 3] = [
+    type Spoil = fn(&mut Settings);
+    let cases: [(Spoil, &str); 3] = [
         (
             |s| {
                 s.tls.certificate_warning_days = 14;

@@ -39,7 +39,10 @@ fn main() {
         .args(["build", "--package", "smtp-sensor-guest", "--lib"])
         .args(["--target", TARGET, "--profile", PROFILE, "--target-dir"])
         .arg(&target_dir);
-    // Flags meant for the host build must not leak into the wasm build.
+    // Flags meant for the host build must not leak into the wasm build, nor what cargo sets
+    // for this build script: ring's build script reruns when CARGO_MANIFEST_DIR changes, so
+    // an inherited one would rebuild the component's dependencies whenever `scripts/component`
+    // (which builds the same thing in the foreground) and this script take turns.
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
@@ -48,8 +51,30 @@ fn main() {
         "CARGO_TARGET_DIR",
         "CARGO_PRIMARY_PACKAGE",
         "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "OUT_DIR",
+        "TARGET",
+        "HOST",
+        "NUM_JOBS",
+        "OPT_LEVEL",
+        "DEBUG",
+        "PROFILE",
+        "RUSTC",
+        "RUSTDOC",
+        "RUSTC_LINKER",
     ] {
         build.env_remove(var);
+    }
+    for (var, _) in env::vars_os() {
+        let name = var.to_string_lossy();
+        if ["CARGO_CFG_", "CARGO_FEATURE_", "CARGO_PKG_", "DEP_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
+            build.env_remove(&var);
+        }
     }
     let status = build
         .status()

@@ -1,9 +1,13 @@
 //! Builds the guest component for `wasm32-wasip2` so that a plain `cargo build` at the root
 //! yields a host with the component embedded, with no manual step in between.
 //!
+//! It also hashes the component (SHA-256, for the compiled-component cache's key), so that
+//! no run pays for hashing a megabyte.
+//!
 //! The nested cargo uses its own target directory: the outer build holds the lock on the
 //! usual one. The guest uses the size-optimised `guest` profile whatever the host's profile.
 
+use sha2::{Digest, Sha256};
 use std::env;
 use std::path::PathBuf;
 use std::process::Command;
@@ -91,9 +95,17 @@ fn main() {
         .join(PROFILE)
         .join("smtp_sensor_guest.wasm");
     let out = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("smtp_sensor.wasm");
-    std::fs::copy(&wasm, &out).unwrap_or_else(|e| panic!("could not copy {}: {e}", wasm.display()));
+    let bytes =
+        std::fs::read(&wasm).unwrap_or_else(|e| panic!("could not read {}: {e}", wasm.display()));
+    std::fs::write(&out, &bytes)
+        .unwrap_or_else(|e| panic!("could not write {}: {e}", out.display()));
     println!(
         "cargo:rustc-env=SMTP_SENSOR_COMPONENT_PATH={}",
         out.display()
     );
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    println!("cargo:rustc-env=SMTP_SENSOR_COMPONENT_SHA256={digest}");
 }

@@ -2,13 +2,15 @@
 //! for compiling the component (about half a second); later runs load it in milliseconds.
 //! Monitoring systems start the CLI once per check, so this is most of its start-up.
 //!
-//! Entries are named by a SHA-256 of the component and the engine's compatibility hash, so
-//! a new component or a new wasmtime never loads a stale entry. The folder is created
+//! Entries are named by a SHA-256 of the component's identity (its own SHA-256: for the
+//! embedded component computed at build time, for another file when it is read) and the
+//! engine's compatibility hash, so a new component or a new wasmtime never loads a stale
+//! entry. The folder is created
 //! private to the user (0700): loading a compiled artifact trusts it as code, so only this
 //! user may write there. Any problem with the cache means compiling as if it were not there.
 
 use crate::store::write_atomically;
-use ring::digest::{Context as Digest, SHA256};
+use ring::digest::{self, Context as Digest, SHA256};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use wasmtime::Engine;
@@ -31,13 +33,23 @@ pub fn default_dir() -> Option<PathBuf> {
     }
 }
 
-/// The component compiled from `bytes`: from the cache in `dir` when it holds it, else
-/// compiled and (best effort) stored there.
-pub fn load(engine: &Engine, bytes: &[u8], dir: Option<&Path>) -> wasmtime::Result<Component> {
+/// A component's identity: the SHA-256 of its bytes, in hex.
+pub fn identity(bytes: &[u8]) -> String {
+    hex(digest::digest(&SHA256, bytes).as_ref())
+}
+
+/// The component compiled from `bytes`, whose [`identity`] is `id`: from the cache in `dir`
+/// when it holds it, else compiled and (best effort) stored there.
+pub fn load(
+    engine: &Engine,
+    bytes: &[u8],
+    id: &str,
+    dir: Option<&Path>,
+) -> wasmtime::Result<Component> {
     let Some(dir) = dir else {
         return Component::new(engine, bytes);
     };
-    let path = dir.join(format!("{}.cwasm", key(engine, bytes)));
+    let path = dir.join(format!("{}.cwasm", key(engine, id)));
     if path.exists() && is_private(dir) {
         // SAFETY: the entry was written by `store` below from `Component::serialize` into a
         // folder only this user can write; wasmtime checks it matches this engine, and any
@@ -54,7 +66,7 @@ pub fn load(engine: &Engine, bytes: &[u8], dir: Option<&Path>) -> wasmtime::Resu
 }
 
 /// The entry's name: the component's and the engine's identity.
-fn key(engine: &Engine, bytes: &[u8]) -> String {
+fn key(engine: &Engine, id: &str) -> String {
     struct DigestHasher<'a>(&'a mut Digest);
     impl Hasher for DigestHasher<'_> {
         fn finish(&self) -> u64 {
@@ -65,16 +77,15 @@ fn key(engine: &Engine, bytes: &[u8]) -> String {
         }
     }
     let mut digest = Digest::new(&SHA256);
-    digest.update(bytes);
+    digest.update(id.as_bytes());
     engine
         .precompile_compatibility_hash()
         .hash(&mut DigestHasher(&mut digest));
-    digest
-        .finish()
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(digest.finish().as_ref())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Writes an entry atomically, creating the folder private to the user.
@@ -131,7 +142,8 @@ mod tests {
         let engine = Engine::default();
         let dir = temp_dir("roundtrip");
         let component = wat_component();
-        load(&engine, &component, Some(&dir)).unwrap();
+        let id = identity(&component);
+        load(&engine, &component, &id, Some(&dir)).unwrap();
         let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
         assert_eq!(entries.len(), 1, "one entry after the first load");
         let entry = std::fs::read_dir(&dir)
@@ -142,7 +154,7 @@ mod tests {
             .path();
         let written = std::fs::metadata(&entry).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        load(&engine, &component, Some(&dir)).unwrap();
+        load(&engine, &component, &id, Some(&dir)).unwrap();
         assert_eq!(
             std::fs::read_dir(&dir).unwrap().count(),
             1,
@@ -153,7 +165,7 @@ mod tests {
             written, now,
             "a cached entry is loaded, not compiled and written again"
         );
-        assert_ne!(key(&engine, &component), key(&engine, b"other bytes"));
+        assert_ne!(key(&engine, &id), key(&engine, &identity(b"other bytes")));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -162,7 +174,8 @@ mod tests {
         let engine = Engine::default();
         let dir = temp_dir("corrupt");
         let component = wat_component();
-        load(&engine, &component, Some(&dir)).unwrap();
+        let id = identity(&component);
+        load(&engine, &component, &id, Some(&dir)).unwrap();
         let entry = std::fs::read_dir(&dir)
             .unwrap()
             .next()
@@ -170,7 +183,7 @@ mod tests {
             .unwrap()
             .path();
         std::fs::write(&entry, b"garbage").unwrap();
-        load(&engine, &component, Some(&dir)).expect("falls back to compiling");
+        load(&engine, &component, &id, Some(&dir)).expect("falls back to compiling");
         assert_ne!(
             std::fs::read(&entry).unwrap(),
             b"garbage",
@@ -189,6 +202,14 @@ mod tests {
         assert!(!is_private(&dir));
         assert!(create_private_dir(&dir).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_build_time_identity_is_the_embedded_components() {
+        assert_eq!(
+            identity(crate::runner::EMBEDDED_COMPONENT),
+            crate::runner::EMBEDDED_COMPONENT_SHA256
+        );
     }
 
     /// The smallest component: compiling it exercises the cache without the real one.

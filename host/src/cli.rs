@@ -75,7 +75,9 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: a check waits on the network, and `--all` runs its sensors concurrently
+    // on it; starting worker threads would only add to every run's start-up.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -21,6 +21,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// The component built with this host (see `build.rs`).
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("SMTP_SENSOR_COMPONENT_PATH"));
+/// Its SHA-256, computed by `build.rs` (see [`cache::identity`]).
+pub const EMBEDDED_COMPONENT_SHA256: &str = env!("SMTP_SENSOR_COMPONENT_SHA256");
 
 /// How often the epoch ticks; a runaway guest is stopped within one tick of its deadline.
 const EPOCH_TICK: Duration = Duration::from_millis(50);
@@ -74,7 +76,11 @@ pub struct Runner {
 impl Runner {
     /// The component embedded in this binary, through the compiled-component cache.
     pub fn embedded() -> wasmtime::Result<Self> {
-        Self::load(EMBEDDED_COMPONENT, cache::default_dir().as_deref())
+        Self::load_identified(
+            EMBEDDED_COMPONENT,
+            EMBEDDED_COMPONENT_SHA256,
+            cache::default_dir().as_deref(),
+        )
     }
 
     /// Another build of the component, from a file, through the compiled-component cache.
@@ -92,9 +98,14 @@ impl Runner {
 
     /// A component from its bytes, compiled or loaded from the cache in `cache_dir`.
     pub fn load(bytes: &[u8], cache_dir: Option<&Path>) -> wasmtime::Result<Self> {
+        Self::load_identified(bytes, &cache::identity(bytes), cache_dir)
+    }
+
+    /// Like [`Runner::load`], for a component whose [`cache::identity`] is known.
+    fn load_identified(bytes: &[u8], id: &str, cache_dir: Option<&Path>) -> wasmtime::Result<Self> {
         let engine = engine();
         let component =
-            cache::load(engine, bytes, cache_dir).context("cannot compile the component")?;
+            cache::load(engine, bytes, id, cache_dir).context("cannot compile the component")?;
         let mut linker = Linker::<HostState>::new(engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         let pre = SmtpSensorPre::new(linker.instantiate_pre(&component)?)

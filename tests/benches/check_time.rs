@@ -1,11 +1,12 @@
 //! How long one check takes against a real Postfix on loopback, and how that compares with
 //! Debian's `check_smtp` (monitoring-plugins-basic) on the same server, in the same loop:
 //! - plain SMTP: the CLI as a monitoring system runs it, one process per check (with the
-//!   compiled-component cache warm, as after the first run), and in process with the
-//!   component compiled once (what a `serve` mode would pay per check);
+//!   compiled-component cache warm, as after the first run), next to `check_smtp`,
+//!   alternating; and in process with the component compiled once (what a `serve` mode
+//!   would pay per check);
 //! - STARTTLS: `smtp-sensor check --security starttls` next to `check_smtp -S`, alternating.
 //!
-//! Prints the component's size and median/min/max of each.
+//! Prints the component's size, median/min/max of each, and the ratio of the medians.
 //! Run: `cargo bench --bench check_time` (needs Postfix; check_smtp is optional).
 
 use smtp_sensor_host::runner::{EMBEDDED_COMPONENT, Runner};
@@ -16,7 +17,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const RUNS: usize = 21;
+const RUNS: usize = 31;
 const CHECK_SMTP: &str = "/usr/lib/nagios/plugins/check_smtp";
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
 
@@ -39,10 +40,13 @@ fn main() {
         "--security",
         "none",
     ];
-    let times = measure(&mut [&mut || run(SMTP_SENSOR, &plain, 0)]);
-    report(&format!("smtp-sensor {}", plain.join(" ")), &times[0]);
+    let plain_peer = ["-H", "127.0.0.1", "-p", &port];
+    side_by_side(&plain, &plain_peer);
 
-    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let runner = Runner::embedded().unwrap();
     let mut request = CheckRequest::new("127.0.0.1");
     request.port = Some(postfix.port());
@@ -54,7 +58,7 @@ fn main() {
     }]);
     report("in process, plain, component compiled once", &times[0]);
 
-    let ours = [
+    let starttls = [
         "check",
         "--host",
         "127.0.0.1",
@@ -65,20 +69,30 @@ fn main() {
         "--tls-ca",
         &ca_file,
     ];
-    let theirs = ["-H", "127.0.0.1", "-p", &port, "-S"];
-    if Path::new(CHECK_SMTP).exists() {
-        let times = measure(&mut [&mut || run(SMTP_SENSOR, &ours, 0), &mut || {
-            run(CHECK_SMTP, &theirs, 0)
-        }]);
-        report(&format!("smtp-sensor {}", ours.join(" ")), &times[0]);
-        report(&format!("{CHECK_SMTP} {}", theirs.join(" ")), &times[1]);
-    } else {
-        let times = measure(&mut [&mut || run(SMTP_SENSOR, &ours, 0)]);
-        report(&format!("smtp-sensor {}", ours.join(" ")), &times[0]);
+    let starttls_peer = ["-H", "127.0.0.1", "-p", &port, "-S"];
+    side_by_side(&starttls, &starttls_peer);
+}
+
+/// Our check and check_smtp's, one process each, alternating in one loop; their medians and
+/// the ratio. Without check_smtp, ours alone, saying so.
+fn side_by_side(ours: &[&str], theirs: &[&str]) {
+    let label = format!("smtp-sensor {}", ours.join(" "));
+    if !Path::new(CHECK_SMTP).exists() {
+        let times = measure(&mut [&mut || run(SMTP_SENSOR, ours, 0)]);
+        report(&label, &times[0]);
         println!(
-            "{CHECK_SMTP} is not installed (apt-get install monitoring-plugins-basic): no comparison"
+            "    {CHECK_SMTP} is not installed (apt-get install monitoring-plugins-basic): no \
+             comparison\n"
         );
+        return;
     }
+    let times = measure(&mut [&mut || run(SMTP_SENSOR, ours, 0), &mut || {
+        run(CHECK_SMTP, theirs, 0)
+    }]);
+    report(&label, &times[0]);
+    report(&format!("{CHECK_SMTP} {}", theirs.join(" ")), &times[1]);
+    let ratio = median(&times[0]).as_secs_f64() / median(&times[1]).as_secs_f64();
+    println!("    ratio smtp-sensor / check_smtp (medians): {ratio:.2}\n");
 }
 
 /// Runs a command and asserts its exit code.
@@ -113,11 +127,15 @@ fn measure(checks: &mut [&mut dyn FnMut()]) -> Vec<Vec<Duration>> {
     times
 }
 
+fn median(sorted: &[Duration]) -> Duration {
+    sorted[sorted.len() / 2]
+}
+
 fn report(what: &str, times: &[Duration]) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "{what}\n    median {:.1} ms, min {:.1} ms, max {:.1} ms",
-        ms(times[times.len() / 2]),
+        "{what}\n    median {:.2} ms, min {:.2} ms, max {:.2} ms",
+        ms(median(times)),
         ms(times[0]),
         ms(times[times.len() - 1])
     );

@@ -12,6 +12,7 @@ pub mod email;
 pub mod journal;
 pub mod limits;
 pub mod message;
+pub mod mode;
 pub mod reply;
 pub mod sasl;
 pub mod secret;

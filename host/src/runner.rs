@@ -36,6 +36,9 @@ fn engine() -> &'static Engine {
         // The component is optimised by LLVM already; cranelift's own optimisations buy
         // little for a check that waits on the network, and cost start-up time.
         config.cranelift_opt_level(wasmtime::OptLevel::None);
+        // Native unwind info only serves outside unwinders (debuggers, profilers); wasmtime's
+        // own traps and backtraces do without it, and registering it costs every start.
+        config.native_unwind_info(false);
         let engine = Engine::new(&config).expect("the engine configuration is valid");
         let ticker = engine.clone();
         std::thread::Builder::new()

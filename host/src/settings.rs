@@ -5,9 +5,9 @@ use crate::wit::{AuthMechanism, Authentication, Email, Settings, TlsSettings, Tr
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use smtp_sensor_guest::limits::{
-    DEFAULT_CERT_CRITICAL_DAYS, DEFAULT_CERT_WARNING_DAYS, DEFAULT_PORT_IMPLICIT_TLS,
-    DEFAULT_PORT_PLAIN, DEFAULT_TIMEOUT_SECONDS,
+    DEFAULT_CERT_CRITICAL_DAYS, DEFAULT_CERT_WARNING_DAYS, DEFAULT_TIMEOUT_SECONDS,
 };
+use smtp_sensor_guest::mode::Mode;
 use smtp_sensor_guest::secret::Secret;
 use smtp_sensor_guest::validate::{self, Setting, SettingError};
 use std::path::{Path, PathBuf};
@@ -272,14 +272,22 @@ fn whole_milliseconds(duration: Duration) -> u32 {
     u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
 }
 
-/// The spec's default port: 465 for implicit TLS, 25 otherwise.
+/// The spec's default port: 465 for implicit TLS, 25 otherwise (the core's rule).
 pub fn default_port(security: TransportSecurity) -> u16 {
-    match security {
-        TransportSecurity::Tls | TransportSecurity::TlsIfAvailable => DEFAULT_PORT_IMPLICIT_TLS,
-        TransportSecurity::None
-        | TransportSecurity::Starttls
-        | TransportSecurity::StarttlsIfAvailable => DEFAULT_PORT_PLAIN,
-    }
+    mode(security).default_port()
+}
+
+/// What a transport-security setting means, as the core decodes it. The host's contract
+/// types are generated apart from the core's, so this names the same case in the other.
+pub fn mode(security: TransportSecurity) -> Mode {
+    use smtp_sensor_guest::wit::TransportSecurity as Core;
+    Mode::of(match security {
+        TransportSecurity::None => Core::None,
+        TransportSecurity::StarttlsIfAvailable => Core::StarttlsIfAvailable,
+        TransportSecurity::TlsIfAvailable => Core::TlsIfAvailable,
+        TransportSecurity::Starttls => Core::Starttls,
+        TransportSecurity::Tls => Core::Tls,
+    })
 }
 
 /// The spec's default HELO ident: this machine's name, when it is a valid ident.

@@ -2,8 +2,9 @@
 //! Debian's `check_smtp` (monitoring-plugins-basic) on the same server, in the same loop:
 //! - plain SMTP: the CLI as a monitoring system runs it, one process per check (with the
 //!   compiled-component cache warm, as after the first run), next to `check_smtp`,
-//!   alternating; and in process with the component compiled once (what a `serve` mode
-//!   would pay per check);
+//!   alternating;
+//! - in process with the component compiled once, plain and STARTTLS (what a `serve` mode
+//!   would pay per check, and the component's own share of a one-shot check);
 //! - STARTTLS: `smtp-sensor check --security starttls` next to `check_smtp -S`, alternating.
 //!
 //! Prints the component's size, median/min/max of each, and the ratio of the medians.
@@ -48,15 +49,21 @@ fn main() {
         .build()
         .unwrap();
     let runner = Runner::embedded().unwrap();
-    let mut request = CheckRequest::new("127.0.0.1");
-    request.port = Some(postfix.port());
-    request.security = TransportSecurity::None;
-    let settings = request.into_settings().unwrap();
-    let times = measure(&mut [&mut || {
-        let result = runtime.block_on(runner.check(&settings));
-        assert_eq!(result.status, Status::Up, "{}", result.message);
-    }]);
-    report("in process, plain, component compiled once", &times[0]);
+    for security in [TransportSecurity::None, TransportSecurity::Starttls] {
+        let mut request = CheckRequest::new("127.0.0.1");
+        request.port = Some(postfix.port());
+        request.security = security;
+        request.tls.ca_files = vec![ca_file.clone().into()];
+        let settings = request.into_settings().unwrap();
+        let times = measure(&mut [&mut || {
+            let result = runtime.block_on(runner.check(&settings));
+            assert_eq!(result.status, Status::Up, "{}", result.message);
+        }]);
+        report(
+            &format!("in process, {security:?}, component compiled once"),
+            &times[0],
+        );
+    }
 
     let starttls = [
         "check",

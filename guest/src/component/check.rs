@@ -9,12 +9,13 @@ use super::tls_stream::{HandshakeError, TlsStream, Transport};
 use crate::email::{self, Draft};
 use crate::journal::Journal;
 use crate::message::{Context, server_label};
+use crate::mode::Mode;
 use crate::secret::Secret;
-use crate::session::{AuthPlan, MailPlan, Outcome, Plan as SessionPlan, Session, StartTls};
+use crate::session::{AuthPlan, MailPlan, Outcome, Plan as SessionPlan, Session};
 use crate::tls::errors;
 use crate::tls::verifier::{self, Record};
 use crate::validate::{self, Target};
-use crate::wit::{CheckResult, Email, ErrorKind, Failure, Phase, Settings, TransportSecurity};
+use crate::wit::{CheckResult, Email, ErrorKind, Failure, Phase, Settings};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
 use std::sync::Arc;
@@ -41,6 +42,8 @@ impl Clock {
 /// What the settings call for, checked before any network use.
 struct Plan {
     target: Target,
+    /// What the transport-security setting means.
+    mode: Mode,
     /// The TLS configuration, for every mode but `none`.
     tls: Option<TlsPlan>,
     /// What the SMTP dialogue is to do.
@@ -138,33 +141,29 @@ fn prepare(settings: &Settings) -> Result<Plan, ErrorKind> {
             Some(compose(email, &settings.helo))
         }
     };
-    let starttls = match settings.security {
-        TransportSecurity::Starttls => StartTls::Required,
-        TransportSecurity::StarttlsIfAvailable => StartTls::IfAvailable,
-        _ => StartTls::Never,
-    };
+    let mode = Mode::of(settings.security);
     let session = SessionPlan {
         helo: settings.helo.clone(),
-        starttls,
+        starttls: mode.starttls(),
         encrypted: false,
         auth,
         mail,
     };
-    let tls = match settings.security {
-        TransportSecurity::None => None,
-        _ => {
-            let (config, record) = verifier::client_config(&settings.tls)?;
-            let name = verifier::server_name(&settings.host, settings.tls.server_name.as_deref())?;
-            Some(TlsPlan {
-                config,
-                name,
-                record,
-                verify: settings.tls.verify,
-            })
-        }
+    let tls = if mode.may_use_tls() {
+        let (config, record) = verifier::client_config(&settings.tls)?;
+        let name = verifier::server_name(&settings.host, settings.tls.server_name.as_deref())?;
+        Some(TlsPlan {
+            config,
+            name,
+            record,
+            verify: settings.tls.verify,
+        })
+    } else {
+        None
     };
     Ok(Plan {
         target,
+        mode,
         tls,
         session,
     })
@@ -217,15 +216,13 @@ fn execute(
     };
     journal.note(clock.elapsed(), format!("connected to {remote}"));
     let remote_label = Some(remote.to_string());
-    let implicit_tls = plan.tls.as_ref().filter(|_| {
-        matches!(
-            settings.security,
-            TransportSecurity::Tls | TransportSecurity::TlsIfAvailable
-        )
-    });
+    let implicit_tls = match (plan.mode, plan.tls.as_ref()) {
+        (Mode::ImplicitTls { fallback }, Some(tls)) => Some((tls, fallback)),
+        _ => None,
+    };
     let (transport, fallback) = match implicit_tls {
         None => (Transport::Plain(connection), None),
-        Some(tls) => {
+        Some((tls, may_fall_back)) => {
             let started = clock.elapsed();
             let secured = handshake(connection, tls, clock, facts);
             journal.timing(Phase::TlsHandshake, started, clock.elapsed());
@@ -239,7 +236,7 @@ fn execute(
                         phase: Phase::TlsHandshake,
                         kind,
                     };
-                    if settings.security == TransportSecurity::Tls {
+                    if !may_fall_back {
                         let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
                         return (outcome, remote_label);
                     }

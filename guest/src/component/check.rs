@@ -172,9 +172,7 @@ fn prepare(settings: &Settings) -> Result<Plan, ErrorKind> {
 /// The test email, composed now: Date from the wall clock, a random Message-ID.
 fn compose(email: &Email, helo: &str) -> MailPlan {
     let mut random = [0u8; 16];
-    let _ = rustls::crypto::ring::default_provider()
-        .secure_random
-        .fill(&mut random);
+    let _ = verifier::provider().secure_random.fill(&mut random);
     let id: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let domain = match validate::host(helo) {
         Ok(Target::Name(name)) => name,

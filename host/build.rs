@@ -19,8 +19,21 @@ use std::process::Command;
 
 const TARGET: &str = "wasm32-wasip2";
 const PROFILE: &str = "guest";
-/// Link the guest as a core module: wit-component makes it a component after `wasm-opt`.
-const GUEST_RUSTFLAGS: &str = "-Clink-arg=--skip-wit-component";
+/// The guest's flags, as `CARGO_ENCODED_RUSTFLAGS` (separated by 0x1f): link it as a core
+/// module (wit-component makes it a component after `wasm-opt`), and shorten the source
+/// paths that panic locations keep (the registry's path on the building machine) to the
+/// crate's own, which makes the component smaller and the same on every machine.
+/// `scripts/component` passes the same.
+fn guest_rustflags() -> String {
+    let cargo_home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .unwrap_or_default();
+    format!(
+        "-Clink-arg=--skip-wit-component\x1f--remap-path-prefix={}=",
+        cargo_home.join("registry/src").display()
+    )
+}
 /// The WebAssembly features Rust's wasm32-wasip2 target uses, for `wasm-opt` (which must
 /// neither reject them nor use others).
 const WASM_FEATURES: [&str; 6] = [
@@ -49,6 +62,7 @@ fn main() {
     }
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
     println!("cargo:rerun-if-env-changed={WASM_OPT_VAR}");
+    println!("cargo:rerun-if-env-changed=CARGO_HOME");
 
     let target_dir = env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -90,7 +104,7 @@ fn main() {
         build.env_remove(var);
     }
     // A core module, made a component below (scripts/component passes the same flag).
-    build.env("CARGO_ENCODED_RUSTFLAGS", GUEST_RUSTFLAGS);
+    build.env("CARGO_ENCODED_RUSTFLAGS", guest_rustflags());
     for (var, _) in env::vars_os() {
         let name = var.to_string_lossy();
         if ["CARGO_CFG_", "CARGO_FEATURE_", "CARGO_PKG_", "DEP_"]

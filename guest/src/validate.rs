@@ -366,9 +366,177 @@ pub fn email(from: &str, to: &[String], subject: &str) -> Result<(), SettingErro
     single_line(Setting::Subject, subject)
 }
 
+/// The settings as the rules read them, borrowed from the contract's `settings` record. The
+/// host and the component each have the record as their own generated type; both lend it
+/// to [`settings`] through this view, so the rules are written, and kept, once.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingsView<'a> {
+    /// `host`.
+    pub host: &'a str,
+    /// `port`.
+    pub port: u16,
+    /// `timeout-seconds`.
+    pub timeout_seconds: u32,
+    /// `helo`.
+    pub helo: &'a str,
+    /// `tls.server-name`.
+    pub tls_server_name: Option<&'a str>,
+    /// `tls.certificate-warning-days`.
+    pub certificate_warning_days: u32,
+    /// `tls.certificate-critical-days`.
+    pub certificate_critical_days: u32,
+    /// `response-time-warning-ms`.
+    pub response_time_warning_ms: Option<u32>,
+    /// `response-time-critical-ms`.
+    pub response_time_critical_ms: Option<u32>,
+    /// `authentication`: user and password.
+    pub credentials: Option<(&'a str, &'a str)>,
+    /// `email`: sender, recipients and subject.
+    pub email: Option<(&'a str, &'a [String], &'a str)>,
+}
+
+impl<'a> From<&'a crate::wit::Settings> for SettingsView<'a> {
+    fn from(settings: &'a crate::wit::Settings) -> Self {
+        Self {
+            host: &settings.host,
+            port: settings.port,
+            timeout_seconds: settings.timeout_seconds,
+            helo: &settings.helo,
+            tls_server_name: settings.tls.server_name.as_deref(),
+            certificate_warning_days: settings.tls.certificate_warning_days,
+            certificate_critical_days: settings.tls.certificate_critical_days,
+            response_time_warning_ms: settings.response_time_warning_ms,
+            response_time_critical_ms: settings.response_time_critical_ms,
+            credentials: settings
+                .authentication
+                .as_ref()
+                .map(|a| (a.user.as_str(), a.password.as_str())),
+            email: settings
+                .email
+                .as_ref()
+                .map(|e| (e.from.as_str(), e.to.as_slice(), e.subject.as_str())),
+        }
+    }
+}
+
+/// Every rule the contract states for `settings`, in the order the flags are listed: the
+/// first broken one, or what the host names.
+pub fn settings(view: &SettingsView) -> Result<Target, SettingError> {
+    let target = host(view.host)?;
+    port(view.port)?;
+    timeout(view.timeout_seconds)?;
+    helo(view.helo)?;
+    if let Some(name) = view.tls_server_name {
+        tls_server_name(name)?;
+    }
+    certificate_days(
+        view.certificate_warning_days,
+        view.certificate_critical_days,
+    )?;
+    response_time(
+        view.response_time_warning_ms,
+        view.response_time_critical_ms,
+    )?;
+    if let Some((user, password)) = view.credentials {
+        credentials(user, password)?;
+    }
+    if let Some((from, to, subject)) = view.email {
+        email(from, to, subject)?;
+    }
+    Ok(target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn valid() -> SettingsView<'static> {
+        SettingsView {
+            host: "mail.example.com",
+            port: 25,
+            timeout_seconds: 60,
+            helo: "probe.example",
+            tls_server_name: None,
+            certificate_warning_days: 14,
+            certificate_critical_days: 0,
+            response_time_warning_ms: None,
+            response_time_critical_ms: None,
+            credentials: None,
+            email: None,
+        }
+    }
+
+    #[test]
+    fn every_rule_in_one_place() {
+        assert_eq!(
+            settings(&valid()),
+            Ok(Target::Name("mail.example.com".into()))
+        );
+        let recipients = ["a@example.com".to_string()];
+        let full = SettingsView {
+            credentials: Some(("probe", "secret")),
+            email: Some(("p@example.com", &recipients, "subject")),
+            tls_server_name: Some("mx.example.com"),
+            ..valid()
+        };
+        assert!(settings(&full).is_ok());
+        let broken: [(SettingsView, Setting); 8] = [
+            (SettingsView { port: 0, ..valid() }, Setting::Port),
+            (
+                SettingsView {
+                    timeout_seconds: 901,
+                    ..valid()
+                },
+                Setting::Timeout,
+            ),
+            (
+                SettingsView {
+                    helo: "a b",
+                    ..valid()
+                },
+                Setting::Helo,
+            ),
+            (
+                SettingsView {
+                    tls_server_name: Some("a b"),
+                    ..valid()
+                },
+                Setting::TlsServerName,
+            ),
+            (
+                SettingsView {
+                    certificate_critical_days: 30,
+                    ..valid()
+                },
+                Setting::CertCritical,
+            ),
+            (
+                SettingsView {
+                    response_time_warning_ms: Some(9),
+                    response_time_critical_ms: Some(1),
+                    ..valid()
+                },
+                Setting::Critical,
+            ),
+            (
+                SettingsView {
+                    credentials: Some(("", "x")),
+                    ..valid()
+                },
+                Setting::AuthUser,
+            ),
+            (
+                SettingsView {
+                    email: Some(("nobody", &recipients, "")),
+                    ..valid()
+                },
+                Setting::MailFrom,
+            ),
+        ];
+        for (view, setting) in broken {
+            assert_eq!(settings(&view).unwrap_err().setting, setting, "{view:?}");
+        }
+    }
 
     #[test]
     fn hosts() {

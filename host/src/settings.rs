@@ -9,7 +9,7 @@ use smtp_sensor_guest::limits::{
 };
 use smtp_sensor_guest::mode::Mode;
 use smtp_sensor_guest::secret::Secret;
-use smtp_sensor_guest::validate::{self, Setting, SettingError};
+use smtp_sensor_guest::validate::{self, Setting, SettingError, SettingsView};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -145,26 +145,19 @@ impl Default for TlsRequest {
 }
 
 impl TlsRequest {
-    /// The contract's TLS settings: CA files read (the component reads no files) and
-    /// everything validated.
+    /// The contract's TLS settings, CA files read (the component reads no files); the rules
+    /// are checked with the rest, in [`CheckRequest::into_settings`].
     pub fn into_settings(self) -> Result<TlsSettings, SettingError> {
         let mut trusted_certificates = Vec::new();
         for path in &self.ca_files {
             trusted_certificates.extend(read_certificates(path)?);
         }
-        if let Some(name) = &self.server_name {
-            validate::tls_server_name(name)?;
-        }
-        let (certificate_warning_days, certificate_critical_days) = validate::certificate_days(
-            self.warning_days.unwrap_or(DEFAULT_CERT_WARNING_DAYS),
-            self.critical_days.unwrap_or(DEFAULT_CERT_CRITICAL_DAYS),
-        )?;
         Ok(TlsSettings {
             trusted_certificates,
             server_name: self.server_name,
             verify: self.verify,
-            certificate_warning_days,
-            certificate_critical_days,
+            certificate_warning_days: self.warning_days.unwrap_or(DEFAULT_CERT_WARNING_DAYS),
+            certificate_critical_days: self.critical_days.unwrap_or(DEFAULT_CERT_CRITICAL_DAYS),
         })
     }
 }
@@ -212,58 +205,59 @@ impl CheckRequest {
         }
     }
 
-    /// The validated settings, or the first invalid setting.
+    /// The validated settings, or the first invalid setting: defaults filled in, CA files
+    /// read, then every rule checked by the core's [`validate::settings`], the same function
+    /// the component runs.
     pub fn into_settings(self) -> Result<Settings, SettingError> {
-        validate::host(&self.host)?;
-        let port = validate::port(self.port.unwrap_or(default_port(self.security)))?;
-        let timeout_seconds =
-            validate::timeout(self.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS))?;
-        let helo = match self.helo {
-            Some(helo) => validate::helo(&helo)?.to_string(),
-            None => machine_name(),
-        };
         let tls = self.tls.into_settings()?;
-        let (response_time_warning_ms, response_time_critical_ms) = validate::response_time(
-            self.response_warning.map(whole_milliseconds),
-            self.response_critical.map(whole_milliseconds),
-        )?;
-        let authentication = match self.auth {
-            None => None,
-            Some(auth) => {
-                validate::credentials(&auth.user, auth.password.expose())?;
-                Some(Authentication {
-                    user: auth.user,
-                    password: auth.password.expose().to_string(),
-                    mechanism: auth.mechanism,
-                    allow_plaintext: auth.allow_plaintext,
-                })
-            }
-        };
-        let email = match self.email {
-            None => None,
-            Some(email) => {
-                validate::email(&email.from, &email.to, &email.subject)?;
-                Some(Email {
-                    from: email.from,
-                    to: email.to,
-                    subject: email.subject,
-                    content: email.body,
-                })
-            }
-        };
-        Ok(Settings {
+        let settings = Settings {
+            port: self.port.unwrap_or(default_port(self.security)),
+            timeout_seconds: self.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS),
+            helo: self.helo.unwrap_or_else(machine_name),
             host: self.host,
-            port,
-            timeout_seconds,
-            helo,
             security: self.security,
-            authentication,
-            email,
+            authentication: self.auth.map(|auth| Authentication {
+                user: auth.user,
+                password: auth.password.expose().to_string(),
+                mechanism: auth.mechanism,
+                allow_plaintext: auth.allow_plaintext,
+            }),
+            email: self.email.map(|email| Email {
+                from: email.from,
+                to: email.to,
+                subject: email.subject,
+                content: email.body,
+            }),
             tls,
-            response_time_warning_ms,
-            response_time_critical_ms,
+            response_time_warning_ms: self.response_warning.map(whole_milliseconds),
+            response_time_critical_ms: self.response_critical.map(whole_milliseconds),
             keep_transcript: self.keep_transcript,
-        })
+        };
+        validate::settings(&view(&settings))?;
+        Ok(settings)
+    }
+}
+
+/// The host's `settings` record as the core's rules read it.
+pub fn view(settings: &Settings) -> SettingsView<'_> {
+    SettingsView {
+        host: &settings.host,
+        port: settings.port,
+        timeout_seconds: settings.timeout_seconds,
+        helo: &settings.helo,
+        tls_server_name: settings.tls.server_name.as_deref(),
+        certificate_warning_days: settings.tls.certificate_warning_days,
+        certificate_critical_days: settings.tls.certificate_critical_days,
+        response_time_warning_ms: settings.response_time_warning_ms,
+        response_time_critical_ms: settings.response_time_critical_ms,
+        credentials: settings
+            .authentication
+            .as_ref()
+            .map(|a| (a.user.as_str(), a.password.as_str())),
+        email: settings
+            .email
+            .as_ref()
+            .map(|e| (e.from.as_str(), e.to.as_slice(), e.subject.as_str())),
     }
 }
 

@@ -108,38 +108,19 @@ pub fn run(settings: Settings) -> CheckResult {
 /// what this build cannot do.
 fn prepare(settings: &Settings) -> Result<Plan, ErrorKind> {
     let invalid = |e: validate::SettingError| ErrorKind::InvalidSettings(e.to_string());
-    validate::port(settings.port).map_err(invalid)?;
-    validate::timeout(settings.timeout_seconds).map_err(invalid)?;
-    validate::helo(&settings.helo).map_err(invalid)?;
-    validate::certificate_days(
-        settings.tls.certificate_warning_days,
-        settings.tls.certificate_critical_days,
-    )
-    .map_err(invalid)?;
-    validate::response_time(
-        settings.response_time_warning_ms,
-        settings.response_time_critical_ms,
-    )
-    .map_err(invalid)?;
-    let target = validate::host(&settings.host).map_err(invalid)?;
+    let target = validate::settings(&(settings.into())).map_err(invalid)?;
     let auth = match &settings.authentication {
         None => None,
-        Some(auth) => {
-            validate::credentials(&auth.user, &auth.password).map_err(invalid)?;
-            Some(AuthPlan {
-                user: auth.user.clone(),
-                password: Secret::new(auth.password.clone()),
-                mechanism: auth.mechanism,
-                allow_plaintext: auth.allow_plaintext,
-            })
-        }
+        Some(auth) => Some(AuthPlan {
+            user: auth.user.clone(),
+            password: Secret::new(auth.password.clone()),
+            mechanism: auth.mechanism,
+            allow_plaintext: auth.allow_plaintext,
+        }),
     };
     let mail = match &settings.email {
         None => None,
-        Some(email) => {
-            validate::email(&email.from, &email.to, &email.subject).map_err(invalid)?;
-            Some(compose(email, &settings.helo))
-        }
+        Some(email) => Some(compose(email, &settings.helo)),
     };
     let mode = Mode::of(settings.security);
     let session = SessionPlan {

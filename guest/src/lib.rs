@@ -13,10 +13,14 @@ pub mod journal;
 pub mod limits;
 pub mod message;
 pub mod mode;
+pub mod plan;
 pub mod reply;
+pub mod report;
 pub mod sasl;
 pub mod secret;
 pub mod session;
+#[cfg(test)]
+mod testing;
 pub mod tls;
 pub mod validate;
 pub mod verdict;

@@ -3,87 +3,29 @@
 //! TLS handshakes when the mode or the session calls for one.
 
 use super::connect::open;
-use super::net::{self, Connection, Instant, IoError};
-use super::report::{leaf, report, unix_now};
+use super::net::{Clock, Connection, IoError, unix_now};
 use super::tls_stream::{HandshakeError, TlsStream, Transport};
-use crate::email::{self, Draft};
 use crate::journal::Journal;
-use crate::message::{Context, server_label};
 use crate::mode::Mode;
-use crate::secret::Secret;
-use crate::session::{AuthPlan, MailPlan, Outcome, Plan as SessionPlan, Session};
+use crate::plan::{self, Plan, TlsPlan};
+use crate::report::report;
+use crate::session::{Outcome, Plan as SessionPlan, Session};
 use crate::tls::errors;
-use crate::tls::verifier::{self, Record};
-use crate::validate::{self, Target};
-use crate::wit::{CheckResult, Email, ErrorKind, Failure, Phase, Settings};
-use rustls::ClientConfig;
-use rustls::pki_types::ServerName;
-use std::sync::Arc;
+use crate::tls::facts::TlsFacts;
+use crate::wit::{CheckResult, ErrorKind, Failure, Phase, Settings};
 use std::time::Duration;
-
-/// The clock of one check: the start, the deadline, and offsets from the start.
-#[derive(Clone, Copy)]
-pub(super) struct Clock {
-    pub(super) start: Instant,
-    pub(super) deadline: Instant,
-}
-
-impl Clock {
-    pub(super) fn elapsed(self) -> Duration {
-        Duration::from_nanos(net::now().saturating_sub(self.start))
-    }
-
-    pub(super) fn at(self, offset: Duration) -> Instant {
-        self.start
-            .saturating_add(u64::try_from(offset.as_nanos()).unwrap_or(u64::MAX))
-    }
-}
-
-/// What the settings call for, checked before any network use.
-struct Plan {
-    target: Target,
-    /// What the transport-security setting means.
-    mode: Mode,
-    /// The TLS configuration, for every mode but `none`.
-    tls: Option<TlsPlan>,
-    /// What the SMTP dialogue is to do.
-    session: SessionPlan,
-}
-
-pub(super) struct TlsPlan {
-    pub(super) config: Arc<ClientConfig>,
-    pub(super) name: ServerName<'static>,
-    pub(super) record: Record,
-    pub(super) verify: bool,
-}
-
-/// What TLS showed, gathered across handshakes for the result.
-#[derive(Default)]
-pub(super) struct TlsFacts {
-    pub(super) attempted: bool,
-    pub(super) established: bool,
-    pub(super) version: Option<String>,
-    pub(super) cipher_suite: Option<String>,
-    pub(super) handshake: Option<Duration>,
-}
 
 /// Runs one check. Never panics on anything the server or the settings do.
 pub fn run(settings: Settings) -> CheckResult {
-    let start = net::now();
-    let timeout = Duration::from_secs(u64::from(settings.timeout_seconds));
-    let clock = Clock {
-        start,
-        deadline: start.saturating_add(timeout.as_nanos() as u64),
-    };
+    let clock = Clock::starting_now(Duration::from_secs(u64::from(settings.timeout_seconds)));
     let journal = Journal::new(settings.keep_transcript);
-    let server = server_label(&settings.host, settings.port);
-    let context = Context {
-        server: &server,
-        timeout_seconds: settings.timeout_seconds,
+    let mut facts = TlsFacts {
+        verify: settings.tls.verify,
+        ..TlsFacts::default()
     };
-    let mut facts = TlsFacts::default();
-
-    let (outcome, remote, plan) = match prepare(&settings) {
+    let random = wasip2::random::random::get_random_bytes(16);
+    let random: [u8; 16] = random.try_into().unwrap_or([0; 16]);
+    let (outcome, remote) = match plan::prepare(&settings, unix_now(), random) {
         Err(kind) => {
             let failure = Failure {
                 phase: Phase::Settings,
@@ -92,87 +34,11 @@ pub fn run(settings: Settings) -> CheckResult {
             (
                 Outcome::failed_early(failure, clock.elapsed(), journal),
                 None,
-                None,
             )
         }
-        Ok(plan) => {
-            let (outcome, remote) = execute(&settings, &plan, clock, journal, &mut facts);
-            (outcome, remote, Some(plan))
-        }
+        Ok(plan) => execute(&settings, &plan, clock, journal, &mut facts),
     };
-    let tls = plan.as_ref().and_then(|plan| plan.tls.as_ref());
-    report(&settings, context, outcome, remote, tls, &facts)
-}
-
-/// Validates what the host should have validated, builds the TLS configuration, and refuses
-/// what this build cannot do.
-fn prepare(settings: &Settings) -> Result<Plan, ErrorKind> {
-    let invalid = |e: validate::SettingError| ErrorKind::InvalidSettings(e.to_string());
-    let target = validate::settings(&(settings.into())).map_err(invalid)?;
-    let auth = match &settings.authentication {
-        None => None,
-        Some(auth) => Some(AuthPlan {
-            user: auth.user.clone(),
-            password: Secret::new(auth.password.clone()),
-            mechanism: auth.mechanism,
-            allow_plaintext: auth.allow_plaintext,
-        }),
-    };
-    let mail = match &settings.email {
-        None => None,
-        Some(email) => Some(compose(email, &settings.helo)),
-    };
-    let mode = Mode::of(settings.security);
-    let session = SessionPlan {
-        helo: settings.helo.clone(),
-        starttls: mode.starttls(),
-        encrypted: false,
-        auth,
-        mail,
-    };
-    let tls = if mode.may_use_tls() {
-        let (config, record) = verifier::client_config(&settings.tls)?;
-        let name = verifier::server_name(&settings.host, settings.tls.server_name.as_deref())?;
-        Some(TlsPlan {
-            config,
-            name,
-            record,
-            verify: settings.tls.verify,
-        })
-    } else {
-        None
-    };
-    Ok(Plan {
-        target,
-        mode,
-        tls,
-        session,
-    })
-}
-
-/// The test email, composed now: Date from the wall clock, a random Message-ID.
-fn compose(email: &Email, helo: &str) -> MailPlan {
-    let mut random = [0u8; 16];
-    let _ = verifier::provider().secure_random.fill(&mut random);
-    let id: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    let domain = match validate::host(helo) {
-        Ok(Target::Name(name)) => name,
-        _ => "smtp-sensor.invalid".to_string(),
-    };
-    let message_id = format!("{id}@{domain}");
-    let draft = Draft {
-        from: &email.from,
-        to: &email.to,
-        subject: &email.subject,
-        body: &email.content,
-        date: unix_now(),
-        message_id: &message_id,
-    };
-    MailPlan {
-        from: email.from.clone(),
-        to: email.to.clone(),
-        message: email::compose(&draft),
-    }
+    report(&settings, outcome, remote, &facts, unix_now())
 }
 
 /// Connects, runs implicit TLS if asked (falling back to plain text if allowed), then the
@@ -207,7 +73,7 @@ fn execute(
             journal.timing(Phase::TlsHandshake, started, clock.elapsed());
             match secured {
                 Ok(stream) => {
-                    journal.note(clock.elapsed(), established(facts));
+                    journal.note(clock.elapsed(), facts.established_note());
                     (Transport::Tls(Box::new(stream)), None)
                 }
                 Err(kind) => {
@@ -261,6 +127,7 @@ fn handshake(
     facts.handshake = Some(clock.elapsed().saturating_sub(started));
     facts.version = stream.version();
     facts.cipher_suite = stream.cipher_suite();
+    facts.record(&plan.record);
     match result {
         Ok(()) => {
             facts.established = true;
@@ -271,24 +138,12 @@ fn handshake(
             "the server closed the connection during the handshake".into(),
         )),
         Err(HandshakeError::Io(IoError::Failed(why))) => Err(ErrorKind::TlsFailed(why)),
-        Err(HandshakeError::Tls(error)) => {
-            let leaf = leaf(&plan.record);
-            Err(errors::classify(
-                &error,
-                leaf.as_ref(),
-                stream.first_bytes(),
-            ))
-        }
+        Err(HandshakeError::Tls(error)) => Err(errors::classify(
+            &error,
+            facts.leaf.as_ref(),
+            stream.first_bytes(),
+        )),
     }
-}
-
-/// The transcript note for an established TLS connection.
-fn established(facts: &TlsFacts) -> String {
-    format!(
-        "TLS established: {} {}",
-        facts.version.as_deref().unwrap_or("?"),
-        facts.cipher_suite.as_deref().unwrap_or("?")
-    )
 }
 
 /// Moves bytes between the session and the connection until the session is done,
@@ -318,7 +173,7 @@ fn converse(
             };
             match handshake(connection, plan, clock, facts) {
                 Ok(stream) => {
-                    session.note(clock.elapsed(), established(facts));
+                    session.note(clock.elapsed(), facts.established_note());
                     session.handle_tls_established(clock.elapsed());
                     transport = Transport::Tls(Box::new(stream));
                 }

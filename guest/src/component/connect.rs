@@ -1,8 +1,7 @@
 //! Name lookup and TCP connect, with every socket error in plain words and as the
 //! contract's error kinds.
 
-use super::check::Clock;
-use super::net::{self, ConnectError, Connection, LookupError};
+use super::net::{self, Clock, ConnectError, Connection, LookupError};
 use crate::journal::Journal;
 use crate::validate::Target;
 use crate::wit::{ErrorKind, Failure, Phase};

@@ -3,7 +3,6 @@
 mod check;
 mod connect;
 mod net;
-mod report;
 mod tls_stream;
 
 use crate::bindings::{Guest, export};

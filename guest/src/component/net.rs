@@ -3,7 +3,8 @@
 //! timer, so a silent or dripping server can never hold the check past its deadline.
 
 use std::net::IpAddr;
-use wasip2::clocks::monotonic_clock;
+use std::time::Duration;
+use wasip2::clocks::{monotonic_clock, wall_clock};
 use wasip2::io::poll::{Pollable, poll};
 use wasip2::io::streams::{InputStream, OutputStream, StreamError};
 use wasip2::sockets::instance_network::instance_network;
@@ -22,6 +23,43 @@ pub type Instant = u64;
 /// Now, on the monotonic clock.
 pub fn now() -> Instant {
     monotonic_clock::now()
+}
+
+/// Seconds since the Unix epoch, from the wall clock (for the Date header and the
+/// certificate's days).
+pub fn unix_now() -> i64 {
+    wall_clock::now().seconds as i64
+}
+
+/// The clock of one check: the start, the deadline, and offsets from the start.
+#[derive(Clone, Copy)]
+pub struct Clock {
+    /// When the check started.
+    pub start: Instant,
+    /// When it must be over.
+    pub deadline: Instant,
+}
+
+impl Clock {
+    /// A clock starting now, with `timeout` to the deadline.
+    pub fn starting_now(timeout: Duration) -> Self {
+        let start = now();
+        Clock {
+            start,
+            deadline: start.saturating_add(u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX)),
+        }
+    }
+
+    /// Time since the start.
+    pub fn elapsed(self) -> Duration {
+        Duration::from_nanos(now().saturating_sub(self.start))
+    }
+
+    /// The instant `offset` after the start.
+    pub fn at(self, offset: Duration) -> Instant {
+        self.start
+            .saturating_add(u64::try_from(offset.as_nanos()).unwrap_or(u64::MAX))
+    }
 }
 
 /// Why an I/O operation did not complete.

@@ -1,0 +1,170 @@
+//! From settings to a plan, before any network use: every rule checked, the transport
+//! security decoded, the TLS configuration built, the test email composed. Pure: the time
+//! and the randomness it needs are passed in, so it is tested natively.
+
+use crate::email::{self, Draft};
+use crate::mode::Mode;
+use crate::secret::Secret;
+use crate::session::{AuthPlan, MailPlan, Plan as SessionPlan};
+use crate::tls::verifier::{self, Record};
+use crate::validate::{self, Target};
+use crate::wit::{Email, ErrorKind, Settings};
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
+use std::sync::Arc;
+
+/// What the settings call for.
+pub struct Plan {
+    /// What to connect to.
+    pub target: Target,
+    /// What the transport-security setting means.
+    pub mode: Mode,
+    /// The TLS configuration, for every mode that may use TLS.
+    pub tls: Option<TlsPlan>,
+    /// What the SMTP dialogue is to do.
+    pub session: SessionPlan,
+}
+
+/// How to run a TLS handshake, and where the verifier records what it saw.
+pub struct TlsPlan {
+    /// The client configuration (roots, verifier, protocol versions).
+    pub config: Arc<ClientConfig>,
+    /// The name the certificate must match (and the SNI).
+    pub name: ServerName<'static>,
+    /// What the verifier saw.
+    pub record: Record,
+}
+
+/// The plan for `settings`, or why there is none (`invalid-settings`, named as the contract
+/// names the field). `now` (Unix seconds) dates the test email; `random` makes its
+/// Message-ID.
+pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, ErrorKind> {
+    let invalid = |e: validate::SettingError| ErrorKind::InvalidSettings(e.to_string());
+    let target = validate::settings(&settings.into()).map_err(invalid)?;
+    let mode = Mode::of(settings.security);
+    let auth = settings.authentication.as_ref().map(|auth| AuthPlan {
+        user: auth.user.clone(),
+        password: Secret::new(auth.password.clone()),
+        mechanism: auth.mechanism,
+        allow_plaintext: auth.allow_plaintext,
+    });
+    let mail = settings
+        .email
+        .as_ref()
+        .map(|email| compose(email, &settings.helo, now, random));
+    let session = SessionPlan {
+        helo: settings.helo.clone(),
+        starttls: mode.starttls(),
+        encrypted: false,
+        auth,
+        mail,
+    };
+    let tls = if mode.may_use_tls() {
+        let (config, record) = verifier::client_config(&settings.tls)?;
+        let name = verifier::server_name(&settings.host, settings.tls.server_name.as_deref())?;
+        Some(TlsPlan {
+            config,
+            name,
+            record,
+        })
+    } else {
+        None
+    };
+    Ok(Plan {
+        target,
+        mode,
+        tls,
+        session,
+    })
+}
+
+/// The test email: dated `now`, with a Message-ID from `random` at the HELO's domain.
+fn compose(email: &Email, helo: &str, now: i64, random: [u8; 16]) -> MailPlan {
+    let id: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let domain = match validate::host(helo) {
+        Ok(Target::Name(name)) => name,
+        _ => "smtp-sensor.invalid".to_string(),
+    };
+    let message_id = format!("{id}@{domain}");
+    let draft = Draft {
+        from: &email.from,
+        to: &email.to,
+        subject: &email.subject,
+        body: &email.content,
+        date: now,
+        message_id: &message_id,
+    };
+    MailPlan {
+        from: email.from.clone(),
+        to: email.to.clone(),
+        message: email::compose(&draft),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::StartTls;
+    use crate::testing::settings;
+    use crate::wit::TransportSecurity;
+
+    const NOW: i64 = 1_800_000_000;
+
+    #[test]
+    fn plain_needs_no_tls_and_starttls_does() {
+        let mut plain = settings("127.0.0.1", TransportSecurity::None);
+        let plan = prepare(&plain, NOW, [0; 16]).unwrap();
+        assert!(plan.tls.is_none());
+        assert_eq!(plan.target, Target::Address([127, 0, 0, 1].into()));
+        assert_eq!(plan.session.starttls, StartTls::Never);
+        plain.security = TransportSecurity::Starttls;
+        let plan = prepare(&plain, NOW, [0; 16]).unwrap();
+        assert_eq!(plan.session.starttls, StartTls::Required);
+        assert!(plan.tls.is_some());
+        let implicit = settings("mail.example.com", TransportSecurity::TlsIfAvailable);
+        let plan = prepare(&implicit, NOW, [0; 16]).unwrap();
+        assert_eq!(plan.mode, Mode::ImplicitTls { fallback: true });
+        assert_eq!(plan.target, Target::Name("mail.example.com".into()));
+    }
+
+    #[test]
+    fn the_contracts_rules_are_checked_first() {
+        let mut bad = settings("127.0.0.1", TransportSecurity::Tls);
+        bad.tls.certificate_critical_days = 30;
+        match prepare(&bad, NOW, [0; 16]) {
+            Err(ErrorKind::InvalidSettings(text)) => {
+                assert!(text.contains("tls.certificate-critical-days"), "{text}")
+            }
+            other => panic!("{:?}", other.err()),
+        }
+        let mut garbage_ca = settings("127.0.0.1", TransportSecurity::Tls);
+        garbage_ca.tls.trusted_certificates = vec![b"not a certificate".to_vec()];
+        assert!(matches!(
+            prepare(&garbage_ca, NOW, [0; 16]),
+            Err(ErrorKind::InvalidSettings(_))
+        ));
+    }
+
+    #[test]
+    fn the_test_email_is_dated_and_identified_from_what_is_passed_in() {
+        let mut with_mail = settings("127.0.0.1", TransportSecurity::None);
+        with_mail.email = Some(Email {
+            from: "probe@example.com".into(),
+            to: vec!["a@example.com".into()],
+            subject: "hello".into(),
+            content: "body".into(),
+        });
+        let plan = prepare(&with_mail, NOW, [0xab; 16]).unwrap();
+        let mail = plan.session.mail.unwrap();
+        let text = String::from_utf8(mail.message).unwrap();
+        assert!(
+            text.contains(&format!("Message-ID: <{}@probe.example>", "ab".repeat(16))),
+            "{text}"
+        );
+        assert!(
+            text.contains("Date: Fri, 15 Jan 2027 08:00:00 +0000"),
+            "{text}"
+        );
+        assert_eq!(mail.to, ["a@example.com"]);
+    }
+}

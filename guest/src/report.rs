@@ -1,0 +1,295 @@
+//! The result record from what a check found: the status from the verdict, the thresholds
+//! and the certificate; the message; the channels; and everything seen on the way. Pure:
+//! the time is passed in, so it is tested natively.
+
+use crate::journal::millis;
+use crate::limits::channel;
+use crate::message::{self, Context, server_label};
+use crate::session::Outcome;
+use crate::tls::facts::TlsFacts;
+use crate::verdict::{self, Findings, Thresholds};
+use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Phase, Settings, Status, TlsInfo};
+
+/// The result of a check of `settings` that ended with `outcome`, connected to `remote`,
+/// with what TLS showed in `tls`; `now` (Unix seconds) counts the certificate's days.
+pub fn report(
+    settings: &Settings,
+    outcome: Outcome,
+    remote: Option<String>,
+    tls: &TlsFacts,
+    now: i64,
+) -> CheckResult {
+    let server = server_label(&settings.host, settings.port);
+    let context = Context {
+        server: &server,
+        timeout_seconds: settings.timeout_seconds,
+    };
+    let response_ms = millis(outcome.verdict_at);
+    let leaf = tls.leaf.as_ref();
+    let days_left = leaf.map(|leaf| leaf.days_left(now));
+    let thresholds = Thresholds {
+        warning_days: settings.tls.certificate_warning_days,
+        critical_days: settings.tls.certificate_critical_days,
+        response_warning_ms: settings.response_time_warning_ms,
+        response_critical_ms: settings.response_time_critical_ms,
+    };
+    let (timings, transcript) = outcome.journal.into_parts();
+    let last_phase = timings
+        .iter()
+        .rev()
+        .map(|t| t.phase)
+        .find(|&phase| phase != Phase::Quit)
+        .unwrap_or(Phase::Settings);
+    let findings = Findings {
+        verdict: outcome.verdict,
+        warning: outcome.warning,
+        // Thresholds judge the certificate of a connection that was actually secured.
+        certificate_days_left: days_left.filter(|_| tls.established),
+        response_ms,
+        last_phase,
+    };
+    let (status, failure) = verdict::decide(findings, thresholds);
+    let banner = outcome.banner.as_ref();
+    let mut message = match (&status, &failure) {
+        (Status::Down, Some(failure)) => match failure.kind {
+            ErrorKind::ResponseTimeExceeded(limit) => {
+                message::for_slow(context, banner, response_ms, limit)
+            }
+            _ => message::for_failure(context, failure),
+        },
+        (Status::Warning, Some(degraded)) => {
+            message::for_warning(context, banner, response_ms, degraded)
+        }
+        _ => message::for_success(context, banner, response_ms),
+    };
+    if tls.established && !tls.verify {
+        message.push_str(" (certificate not verified: verification is off)");
+    }
+    let mut channels = vec![
+        channel_of(
+            channel::RESPONSE_TIME,
+            response_ms,
+            ChannelUnit::Milliseconds,
+        ),
+        channel_of(
+            channel::DOWNTIME,
+            if status == Status::Down { 100.0 } else { 0.0 },
+            ChannelUnit::Percent,
+        ),
+    ];
+    if let Some(handshake) = tls.handshake {
+        channels.push(channel_of(
+            channel::TLS_HANDSHAKE,
+            millis(handshake),
+            ChannelUnit::Milliseconds,
+        ));
+    }
+    if let Some(send_time) = outcome.send_time {
+        channels.push(channel_of(
+            channel::SEND_TIME,
+            millis(send_time),
+            ChannelUnit::Milliseconds,
+        ));
+    }
+    if let Some(days) = days_left {
+        channels.push(channel_of(
+            channel::CERTIFICATE_EXPIRY,
+            days as f64,
+            ChannelUnit::Days,
+        ));
+    }
+    let tls_info = (tls.attempted && (tls.version.is_some() || leaf.is_some())).then(|| TlsInfo {
+        version: tls.version.clone().unwrap_or_default(),
+        cipher_suite: tls.cipher_suite.clone().unwrap_or_default(),
+        subject: leaf.map(|l| l.subject.clone()).unwrap_or_default(),
+        issuer: leaf.map(|l| l.issuer.clone()).unwrap_or_default(),
+        not_after: leaf.map_or(0, |l| l.not_after),
+        verified: tls.verified,
+    });
+    CheckResult {
+        status,
+        message,
+        channels,
+        timings,
+        remote_address: remote,
+        banner: outcome.banner,
+        last_reply: outcome.last_reply,
+        capabilities: outcome.capabilities,
+        tls: tls_info,
+        recipients: outcome.recipients,
+        failure,
+        transcript,
+    }
+}
+
+fn channel_of(name: &str, value: f64, unit: ChannelUnit) -> Channel {
+    Channel {
+        name: name.into(),
+        value,
+        unit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dates::DAY;
+    use crate::journal::Journal;
+    use crate::reply::make_reply;
+    use crate::testing::settings;
+    use crate::tls::certificate::Leaf;
+    use crate::wit::{Failure, TransportSecurity};
+    use std::time::Duration;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn up(at_ms: u64) -> Outcome {
+        let mut journal = Journal::new(false);
+        journal.timing(Phase::Ehlo, Duration::ZERO, Duration::from_millis(1));
+        journal.timing(Phase::Quit, Duration::ZERO, Duration::from_millis(1));
+        Outcome {
+            verdict: Ok(()),
+            warning: None,
+            verdict_at: Duration::from_millis(at_ms),
+            banner: Some(make_reply(220, vec!["mx.example ESMTP".into()])),
+            last_reply: Some(make_reply(221, vec!["bye".into()])),
+            capabilities: Vec::new(),
+            recipients: Vec::new(),
+            send_time: None,
+            journal,
+        }
+    }
+
+    fn secured(days: i64) -> TlsFacts {
+        TlsFacts {
+            attempted: true,
+            established: true,
+            version: Some("TLSv1.3".into()),
+            cipher_suite: Some("TLS13_CHACHA20_POLY1305_SHA256".into()),
+            handshake: Some(Duration::from_millis(3)),
+            leaf: Some(Leaf {
+                subject: "CN=mx.example".into(),
+                issuer: "CN=CA".into(),
+                not_before: 0,
+                not_after: NOW + days * DAY,
+            }),
+            verified: true,
+            verify: true,
+        }
+    }
+
+    fn names(result: &CheckResult) -> Vec<&str> {
+        result.channels.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    #[test]
+    fn an_up_check_over_tls() {
+        let s = settings("mx.example", TransportSecurity::Starttls);
+        let result = report(&s, up(12), Some("192.0.2.1:25".into()), &secured(30), NOW);
+        assert_eq!(result.status, Status::Up);
+        assert_eq!(
+            result.message,
+            "mx.example:25 answered in 12.0 ms: 220 mx.example ESMTP"
+        );
+        assert_eq!(
+            names(&result),
+            [
+                "Response Time",
+                "Downtime",
+                "TLS Handshake",
+                "Certificate Expiry"
+            ]
+        );
+        assert_eq!(result.channels[0].value, 12.0);
+        assert_eq!(result.channels[3].value, 30.0);
+        let tls = result.tls.unwrap();
+        assert_eq!(
+            (tls.subject.as_str(), tls.verified),
+            ("CN=mx.example", true)
+        );
+        assert_eq!(result.remote_address.as_deref(), Some("192.0.2.1:25"));
+        assert_eq!(result.timings.len(), 2);
+    }
+
+    #[test]
+    fn thresholds_judge_only_a_secured_certificate() {
+        let s = settings("mx.example", TransportSecurity::Starttls);
+        let soon = report(&s, up(5), None, &secured(3), NOW);
+        assert_eq!(soon.status, Status::Warning);
+        assert_eq!(
+            soon.failure.unwrap().kind,
+            ErrorKind::CertificateExpiring(3)
+        );
+        let not_secured = TlsFacts {
+            established: false,
+            ..secured(-5)
+        };
+        let result = report(&s, up(5), None, &not_secured, NOW);
+        assert_eq!(result.status, Status::Up, "{}", result.message);
+        assert_eq!(result.channels[3].value, -5.0, "still reported");
+    }
+
+    #[test]
+    fn verification_off_is_said() {
+        let s = settings("mx.example", TransportSecurity::Tls);
+        let facts = TlsFacts {
+            verify: false,
+            verified: false,
+            ..secured(90)
+        };
+        let result = report(&s, up(5), None, &facts, NOW);
+        assert!(
+            result
+                .message
+                .ends_with("(certificate not verified: verification is off)"),
+            "{}",
+            result.message
+        );
+        assert!(!result.tls.unwrap().verified);
+    }
+
+    #[test]
+    fn a_failed_check_is_down_with_full_downtime() {
+        let s = settings("::1", TransportSecurity::None);
+        let failure = Failure {
+            phase: Phase::Connect,
+            kind: ErrorKind::ConnectionRefused,
+        };
+        let outcome = Outcome::failed_early(failure, Duration::from_millis(1), Journal::new(false));
+        let result = report(&s, outcome, None, &TlsFacts::default(), NOW);
+        assert_eq!(result.status, Status::Down);
+        assert!(
+            result.message.starts_with("[::1]:25: connection refused"),
+            "{}",
+            result.message
+        );
+        assert_eq!(names(&result), ["Response Time", "Downtime"]);
+        assert_eq!(result.channels[1].value, 100.0);
+        assert!(result.tls.is_none());
+    }
+
+    #[test]
+    fn a_slow_check_names_its_threshold_and_last_phase() {
+        let mut s = settings("mx.example", TransportSecurity::None);
+        s.response_time_warning_ms = Some(100);
+        s.response_time_critical_ms = Some(1000);
+        let result = report(&s, up(1500), None, &TlsFacts::default(), NOW);
+        assert_eq!(result.status, Status::Down);
+        assert_eq!(
+            result.failure.unwrap(),
+            Failure {
+                phase: Phase::Ehlo,
+                kind: ErrorKind::ResponseTimeExceeded(1000)
+            }
+        );
+        assert!(
+            result
+                .message
+                .ends_with("but the response took longer than the threshold of 1000 ms"),
+            "{}",
+            result.message
+        );
+        let warned = report(&s, up(150), None, &TlsFacts::default(), NOW);
+        assert_eq!(warned.status, Status::Warning);
+    }
+}

@@ -1,0 +1,26 @@
+//! Settings for the core's unit tests.
+
+use crate::wit::{Settings, TlsSettings, TransportSecurity};
+
+/// Valid settings for `host` in `security`, every other setting at its default.
+pub fn settings(host: &str, security: TransportSecurity) -> Settings {
+    Settings {
+        host: host.into(),
+        port: 25,
+        timeout_seconds: 60,
+        helo: "probe.example".into(),
+        security,
+        authentication: None,
+        email: None,
+        tls: TlsSettings {
+            trusted_certificates: Vec::new(),
+            server_name: None,
+            verify: true,
+            certificate_warning_days: 14,
+            certificate_critical_days: 0,
+        },
+        response_time_warning_ms: None,
+        response_time_critical_ms: None,
+        keep_transcript: false,
+    }
+}

@@ -4,7 +4,10 @@
 use crate::wit::{ErrorKind, TlsSettings};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, KeyProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::crypto::{
+    CryptoProvider, KeyProvider, WebPkiSupportedAlgorithms, verify_tls12_signature,
+    verify_tls13_signature,
+};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 use std::sync::{Arc, Mutex};
@@ -104,6 +107,7 @@ impl ServerCertVerifier for RecordingVerifier {
 /// signing code stays out of the component.
 pub fn provider() -> CryptoProvider {
     use rustls::crypto::ring::cipher_suite::*;
+    use rustls::crypto::ring::kx_group::{SECP256R1, SECP384R1, X25519};
     CryptoProvider {
         cipher_suites: vec![
             TLS13_CHACHA20_POLY1305_SHA256,
@@ -116,8 +120,81 @@ pub fn provider() -> CryptoProvider {
             TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
             TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         ],
+        kx_groups: vec![X25519, SECP256R1, SECP384R1],
+        signature_verification_algorithms: SIGNATURE_ALGORITHMS,
+        secure_random: &SystemRandom,
         key_provider: &NoPrivateKeys,
-        ..rustls::crypto::ring::default_provider()
+    }
+}
+
+/// The signature algorithms rustls' ring provider verifies, as it lists them.
+static SIGNATURE_ALGORITHMS: WebPkiSupportedAlgorithms = {
+    use webpki::ring::*;
+    WebPkiSupportedAlgorithms {
+        all: &[
+            ECDSA_P256_SHA256,
+            ECDSA_P256_SHA384,
+            ECDSA_P384_SHA256,
+            ECDSA_P384_SHA384,
+            ED25519,
+            RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+            RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+            RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+            RSA_PKCS1_2048_8192_SHA256,
+            RSA_PKCS1_2048_8192_SHA384,
+            RSA_PKCS1_2048_8192_SHA512,
+            RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+            RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+            RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+        ],
+        mapping: &[
+            (
+                SignatureScheme::ECDSA_NISTP384_SHA384,
+                &[ECDSA_P384_SHA384, ECDSA_P256_SHA384],
+            ),
+            (
+                SignatureScheme::ECDSA_NISTP256_SHA256,
+                &[ECDSA_P256_SHA256, ECDSA_P384_SHA256],
+            ),
+            (SignatureScheme::ED25519, &[ED25519]),
+            (
+                SignatureScheme::RSA_PSS_SHA512,
+                &[RSA_PSS_2048_8192_SHA512_LEGACY_KEY],
+            ),
+            (
+                SignatureScheme::RSA_PSS_SHA384,
+                &[RSA_PSS_2048_8192_SHA384_LEGACY_KEY],
+            ),
+            (
+                SignatureScheme::RSA_PSS_SHA256,
+                &[RSA_PSS_2048_8192_SHA256_LEGACY_KEY],
+            ),
+            (
+                SignatureScheme::RSA_PKCS1_SHA512,
+                &[RSA_PKCS1_2048_8192_SHA512],
+            ),
+            (
+                SignatureScheme::RSA_PKCS1_SHA384,
+                &[RSA_PKCS1_2048_8192_SHA384],
+            ),
+            (
+                SignatureScheme::RSA_PKCS1_SHA256,
+                &[RSA_PKCS1_2048_8192_SHA256],
+            ),
+        ],
+    }
+};
+
+/// Randomness from ring's system source (on WASI, `wasi:random`).
+#[derive(Debug)]
+struct SystemRandom;
+
+impl rustls::crypto::SecureRandom for SystemRandom {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), rustls::crypto::GetRandomFailed> {
+        use ring::rand::SecureRandom as _;
+        ring::rand::SystemRandom::new()
+            .fill(buf)
+            .map_err(|_| rustls::crypto::GetRandomFailed)
     }
 }
 
@@ -208,6 +285,61 @@ mod tests {
             certificate_warning_days: 14,
             certificate_critical_days: 0,
         }
+    }
+
+    /// The provider offers what rustls' default ring provider offers, in another order and
+    /// without private keys: the tables written out here cannot drift from rustls'.
+    #[test]
+    fn the_provider_matches_rustls_ring_defaults() {
+        let ours = provider();
+        let theirs = rustls::crypto::ring::default_provider();
+        let suites = |p: &CryptoProvider| {
+            let mut names: Vec<String> = p
+                .cipher_suites
+                .iter()
+                .map(|s| format!("{:?}", s.suite()))
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(suites(&ours), suites(&theirs));
+        assert_eq!(
+            format!("{:?}", ours.cipher_suites[0].suite()),
+            "TLS13_CHACHA20_POLY1305_SHA256"
+        );
+        let groups = |p: &CryptoProvider| -> Vec<String> {
+            p.kx_groups
+                .iter()
+                .map(|g| format!("{:?}", g.name()))
+                .collect()
+        };
+        assert_eq!(groups(&ours), groups(&theirs));
+        type Alg = &'static dyn rustls::pki_types::SignatureVerificationAlgorithm;
+        let ids = |algs: &[Alg]| -> Vec<(Vec<u8>, Vec<u8>)> {
+            algs.iter()
+                .map(|a| {
+                    (
+                        a.public_key_alg_id().as_ref().to_vec(),
+                        a.signature_alg_id().as_ref().to_vec(),
+                    )
+                })
+                .collect()
+        };
+        let (ours_algs, theirs_algs) = (
+            ours.signature_verification_algorithms,
+            theirs.signature_verification_algorithms,
+        );
+        assert_eq!(ids(ours_algs.all), ids(theirs_algs.all));
+        assert_eq!(ours_algs.mapping.len(), theirs_algs.mapping.len());
+        for (a, b) in ours_algs.mapping.iter().zip(theirs_algs.mapping) {
+            assert_eq!(a.0, b.0);
+            assert_eq!(ids(a.1), ids(b.1), "{:?}", a.0);
+        }
+        let mut bytes = [0u8; 32];
+        ours.secure_random.fill(&mut bytes).unwrap();
+        assert_ne!(bytes, [0u8; 32]);
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(vec![0x30, 0x00].into());
+        assert!(ours.key_provider.load_private_key(key).is_err());
     }
 
     #[test]

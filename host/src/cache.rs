@@ -10,8 +10,8 @@
 //! user may write there. Any problem with the cache means compiling as if it were not there.
 
 use crate::store::write_atomically;
-use ring::digest::{self, Context as Digest, SHA256};
-use std::hash::{Hash, Hasher};
+use ring::digest::{self, SHA256};
+use std::hash::{Hash, Hasher as _};
 use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -65,23 +65,13 @@ pub fn load(
     Ok(component)
 }
 
-/// The entry's name: the component's and the engine's identity.
+/// The entry's name: the component's identity (its SHA-256) and the engine's (wasmtime's
+/// compatibility hash, folded with std's SipHash: no cryptographic library is woken up on
+/// the start-up path for it).
 fn key(engine: &Engine, id: &str) -> String {
-    struct DigestHasher<'a>(&'a mut Digest);
-    impl Hasher for DigestHasher<'_> {
-        fn finish(&self) -> u64 {
-            0
-        }
-        fn write(&mut self, bytes: &[u8]) {
-            self.0.update(bytes);
-        }
-    }
-    let mut digest = Digest::new(&SHA256);
-    digest.update(id.as_bytes());
-    engine
-        .precompile_compatibility_hash()
-        .hash(&mut DigestHasher(&mut digest));
-    hex(digest.finish().as_ref())
+    let mut hasher = std::hash::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    format!("{id}-{:016x}", hasher.finish())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -395,9 +395,13 @@ pub struct SettingsView<'a> {
     pub email: Option<(&'a str, &'a [String], &'a str)>,
 }
 
-impl<'a> From<&'a crate::wit::Settings> for SettingsView<'a> {
-    fn from(settings: &'a crate::wit::Settings) -> Self {
-        Self {
+/// The [`SettingsView`] of a `settings` record, whichever side generated its type: the host
+/// and the component name the fields alike, so this one expansion serves both.
+#[macro_export]
+macro_rules! settings_view {
+    ($settings:expr) => {{
+        let settings = $settings;
+        $crate::validate::SettingsView {
             host: &settings.host,
             port: settings.port,
             timeout_seconds: settings.timeout_seconds,
@@ -416,6 +420,12 @@ impl<'a> From<&'a crate::wit::Settings> for SettingsView<'a> {
                 .as_ref()
                 .map(|e| (e.from.as_str(), e.to.as_slice(), e.subject.as_str())),
         }
+    }};
+}
+
+impl<'a> From<&'a crate::wit::Settings> for SettingsView<'a> {
+    fn from(settings: &'a crate::wit::Settings) -> Self {
+        settings_view!(settings)
     }
 }
 

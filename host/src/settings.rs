@@ -240,25 +240,7 @@ impl CheckRequest {
 
 /// The host's `settings` record as the core's rules read it.
 pub fn view(settings: &Settings) -> SettingsView<'_> {
-    SettingsView {
-        host: &settings.host,
-        port: settings.port,
-        timeout_seconds: settings.timeout_seconds,
-        helo: &settings.helo,
-        tls_server_name: settings.tls.server_name.as_deref(),
-        certificate_warning_days: settings.tls.certificate_warning_days,
-        certificate_critical_days: settings.tls.certificate_critical_days,
-        response_time_warning_ms: settings.response_time_warning_ms,
-        response_time_critical_ms: settings.response_time_critical_ms,
-        credentials: settings
-            .authentication
-            .as_ref()
-            .map(|a| (a.user.as_str(), a.password.as_str())),
-        email: settings
-            .email
-            .as_ref()
-            .map(|e| (e.from.as_str(), e.to.as_slice(), e.subject.as_str())),
-    }
+    smtp_sensor_guest::settings_view!(settings)
 }
 
 /// A duration in whole milliseconds (as the contract takes thresholds), saturating.

@@ -43,9 +43,9 @@ pub async fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) ->
         .into()
 }
 
-/// Runs `program check --host 127.0.0.1 --port PORT --security none` plus `extra`: a plain
+/// Runs `program check --host 127.0.0.1 --port PORT --security SECURITY` plus `extra`: a
 /// check of a loopback server.
-pub async fn check_loopback(program: &str, port: u16, extra: &[&str]) -> Run {
+pub async fn check_loopback(program: &str, port: u16, security: &str, extra: &[&str]) -> Run {
     let port = port.to_string();
     let base = [
         "check",
@@ -54,7 +54,7 @@ pub async fn check_loopback(program: &str, port: u16, extra: &[&str]) -> Run {
         "--port",
         &port,
         "--security",
-        "none",
+        security,
     ];
     run(program, &[&base[..], extra].concat()).await
 }

@@ -160,7 +160,7 @@ async fn invalid_settings_exit_3_naming_the_setting_before_connecting() {
 #[tokio::test(flavor = "multi_thread")]
 async fn up_is_exit_0_with_json() {
     let server = ScriptedServer::start(normal()).await;
-    let run = cli::check_loopback(SMTP_SENSOR, server.port(), &["--format", "json"]).await;
+    let run = cli::check_loopback(SMTP_SENSOR, server.port(), "none", &["--format", "json"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     let json = run.json();
     assert_eq!(json["status"], "up");
@@ -180,7 +180,7 @@ async fn closed_port_is_exit_2_refused() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let run = cli::check_loopback(SMTP_SENSOR, port, &["--format", "json"]).await;
+    let run = cli::check_loopback(SMTP_SENSOR, port, "none", &["--format", "json"]).await;
     assert_eq!(run.code, 2, "{run:?}");
     let json = run.json();
     assert_eq!(json["status"], "down");
@@ -207,7 +207,7 @@ async fn silent_server_is_down_within_the_timeout() {
     )
     .await;
     let started = Instant::now();
-    let run = cli::check_loopback(SMTP_SENSOR, server.port(), &["--timeout", "2"]).await;
+    let run = cli::check_loopback(SMTP_SENSOR, server.port(), "none", &["--timeout", "2"]).await;
     let took = started.elapsed();
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stdout.starts_with("DOWN: "), "{}", run.stdout);
@@ -219,7 +219,7 @@ async fn silent_server_is_down_within_the_timeout() {
 async fn transcript_on_request() {
     let server = ScriptedServer::start(normal()).await;
     let extra = ["--helo", "probe.test", "--transcript"];
-    let run = cli::check_loopback(SMTP_SENSOR, server.port(), &extra).await;
+    let run = cli::check_loopback(SMTP_SENSOR, server.port(), "none", &extra).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("C: EHLO probe.test"), "{}", run.stdout);
     assert!(

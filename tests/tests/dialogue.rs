@@ -2,22 +2,14 @@
 //! test per behaviour a server can show.
 
 use smtp_sensor_host::runner::Runner;
-use smtp_sensor_host::settings::CheckRequest;
 use smtp_sensor_host::wit::{CheckResult, ErrorKind, Phase, Settings, Status, TransportSecurity};
+use smtp_sensor_tests::check::{RUNNER, failure, request};
 use smtp_sensor_tests::server::{ScriptedServer, Step, normal, normal_with_ehlo, say};
-use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-/// One compiled component for every test in this file.
-static RUNNER: LazyLock<Runner> = LazyLock::new(|| Runner::embedded().expect("load the component"));
-
 fn settings(host: &str, port: u16, timeout: u32) -> Settings {
-    let mut request = CheckRequest::new(host);
-    request.port = Some(port);
+    let mut request = request(host, port, TransportSecurity::None);
     request.timeout_seconds = Some(timeout);
-    request.helo = Some("probe.test".into());
-    request.security = TransportSecurity::None;
-    request.keep_transcript = true;
     request.into_settings().expect("valid settings")
 }
 
@@ -25,14 +17,6 @@ async fn check(server: &ScriptedServer, timeout: u32) -> CheckResult {
     RUNNER
         .check(&settings("127.0.0.1", server.port(), timeout))
         .await
-}
-
-fn failure(result: &CheckResult) -> (Phase, ErrorKind) {
-    let failure = result
-        .failure
-        .clone()
-        .unwrap_or_else(|| panic!("no failure in {result:#?}"));
-    (failure.phase, failure.kind)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,16 +6,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use smtp_sensor_guest::secret::Secret;
 use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
-use smtp_sensor_host::runner::Runner;
 use smtp_sensor_host::settings::{AuthRequest, CheckRequest, EmailRequest};
-use smtp_sensor_host::wit::{
-    AuthMechanism, CheckResult, ErrorKind, Phase, Settings, Status, TransportSecurity,
-};
+use smtp_sensor_host::wit::{AuthMechanism, ErrorKind, Phase, Settings, Status, TransportSecurity};
+use smtp_sensor_tests::check::{RUNNER, failure, request};
 use smtp_sensor_tests::cli;
 use smtp_sensor_tests::server::{ScriptedServer, Step, say};
 use std::sync::LazyLock;
 
-static RUNNER: LazyLock<Runner> = LazyLock::new(|| Runner::embedded().expect("load the component"));
 static CA: LazyLock<Ca> = LazyLock::new(|| Ca::new("smtp-sensor mail test CA"));
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
 
@@ -43,12 +40,7 @@ fn email(to: &[&str], subject: &str, body: &str) -> EmailRequest {
 
 /// Settings for an implicit-TLS server (so credentials may travel) on `port`.
 fn settings(port: u16, auth: Option<AuthRequest>, email: Option<EmailRequest>) -> Settings {
-    let mut request = CheckRequest::new("127.0.0.1");
-    request.port = Some(port);
-    request.timeout_seconds = Some(5);
-    request.helo = Some("probe.test".into());
-    request.security = TransportSecurity::Tls;
-    request.keep_transcript = true;
+    let mut request = request("127.0.0.1", port, TransportSecurity::Tls);
     request.auth = auth;
     request.email = email;
     let mut settings = request.into_settings().expect("valid settings");
@@ -66,14 +58,6 @@ fn greeted(rest: Vec<Step>) -> Vec<Step> {
     let mut script = vec![say("220 mail.test ESMTP\r\n"), Step::Read, say(EHLO_AUTH)];
     script.extend(rest);
     script
-}
-
-fn failure(result: &CheckResult) -> (Phase, ErrorKind) {
-    let failure = result
-        .failure
-        .clone()
-        .unwrap_or_else(|| panic!("no failure: {}", result.message));
-    (failure.phase, failure.kind)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -530,7 +514,7 @@ async fn line_breaks_in_any_setting_are_refused_before_connecting() {
         (vec!["--auth-user", "u"], "--auth-password-file"),
     ];
     for (extra, flag) in cases {
-        let run = cli::check_loopback(SMTP_SENSOR, server.port(), &extra).await;
+        let run = cli::check_loopback(SMTP_SENSOR, server.port(), "none", &extra).await;
         assert_eq!(run.code, 3, "{extra:?}: {run:?}");
         assert!(
             run.stderr.contains(flag),

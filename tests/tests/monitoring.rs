@@ -22,7 +22,7 @@ fn closed_port() -> u16 {
 }
 
 async fn plain(port: u16, extra: &[&str]) -> Run {
-    cli::check_loopback(SMTP_SENSOR, port, extra).await
+    cli::check_loopback(SMTP_SENSOR, port, "none", extra).await
 }
 
 async fn closed(extra: &[&str]) -> Run {

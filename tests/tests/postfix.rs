@@ -13,7 +13,7 @@ async fn plain_check_of_postfix_is_up() {
         .await
         .unwrap()
         .expect("start Postfix");
-    let run = cli::check_loopback(SMTP_SENSOR, postfix.port(), &["--format", "json"]).await;
+    let run = cli::check_loopback(SMTP_SENSOR, postfix.port(), "none", &["--format", "json"]).await;
     assert_eq!(run.code, 0, "{run:?}\nPostfix log:\n{}", postfix.log());
     let json = run.json();
     assert_eq!(json["status"], "up");
@@ -53,18 +53,8 @@ async fn start(config: Config) -> (Postfix, String) {
 }
 
 async fn check(port: u16, security: &str, ca_file: &str) -> cli::Run {
-    let port = port.to_string();
-    let args = [
-        "check",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--security",
-        security,
-    ];
     let extra = ["--tls-ca", ca_file, "--timeout", "3", "--format", "json"];
-    cli::run(SMTP_SENSOR, &[&args[..], &extra[..]].concat()).await
+    cli::check_loopback(SMTP_SENSOR, port, security, &extra).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,13 +3,11 @@
 //! hostile servers. Each test asserts the status, the error kind and the reason.
 
 use smtp_sensor_host::demo::pki::{self, Ca, Leaf, LeafSpec};
-use smtp_sensor_host::runner::Runner;
-use smtp_sensor_host::settings::CheckRequest;
 use smtp_sensor_host::wit::{CheckResult, ErrorKind, Phase, Settings, Status, TransportSecurity};
+use smtp_sensor_tests::check::{RUNNER, failure, request};
 use smtp_sensor_tests::server::{ScriptedServer, Step, say};
 use std::sync::{Arc, LazyLock};
 
-static RUNNER: LazyLock<Runner> = LazyLock::new(|| Runner::embedded().expect("load the component"));
 static CA: LazyLock<Ca> = LazyLock::new(|| Ca::new("smtp-sensor test CA"));
 
 const BANNER: &str = "220 mail.test ESMTP scripted\r\n";
@@ -18,13 +16,9 @@ const EHLO_PLAIN: &str = "250-mail.test\r\n250 PIPELINING\r\n";
 const EHLO_OVER_TLS: &str = "250-mail.test\r\n250-AUTH PLAIN\r\n250 SIZE 1000\r\n";
 
 fn settings(port: u16, security: TransportSecurity) -> Settings {
-    let mut request = CheckRequest::new("127.0.0.1");
-    request.port = Some(port);
-    request.timeout_seconds = Some(5);
-    request.helo = Some("probe.test".into());
-    request.security = security;
-    request.keep_transcript = true;
-    let mut settings = request.into_settings().expect("valid settings");
+    let mut settings = request("127.0.0.1", port, security)
+        .into_settings()
+        .expect("valid settings");
     settings.tls.trusted_certificates = vec![CA.certificate().to_vec()];
     settings
 }
@@ -77,14 +71,6 @@ fn plain_server() -> Vec<Step> {
 
 async fn check(server: &ScriptedServer, security: TransportSecurity) -> CheckResult {
     RUNNER.check(&settings(server.port(), security)).await
-}
-
-fn failure(result: &CheckResult) -> (Phase, ErrorKind) {
-    let failure = result
-        .failure
-        .clone()
-        .unwrap_or_else(|| panic!("no failure: {}", result.message));
-    (failure.phase, failure.kind)
 }
 
 fn channel(result: &CheckResult, name: &str) -> Option<f64> {

@@ -51,9 +51,6 @@ pub const READ_CHUNK: u64 = 16 * 1024;
 /// a server that never answers it must not turn an `up` into a timeout.
 pub const QUIT_GRACE_MS: u64 = 2_000;
 
-/// The most `334` challenges one AUTH exchange may have (real mechanisms need at most 2).
-pub const MAX_SASL_ROUNDS: usize = 4;
-
 /// The longest line of a composed message, CRLF excluded (RFC 5322 allows 998; quoted-
 /// printable keeps body lines to 76).
 pub const MAX_MESSAGE_LINE_LEN: usize = 76;

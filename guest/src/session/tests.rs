@@ -1,0 +1,624 @@
+//! The session's tests: scripted servers, and the bytes the client sends in answer.
+
+use super::*;
+
+const MS: Duration = Duration::from_millis(1);
+
+/// Drives a session through a scripted server: each step is what the server says, and
+/// the test checks what the client sent in answer.
+struct Harness {
+    session: Session,
+    now: Duration,
+}
+
+impl Harness {
+    fn new() -> Self {
+        Self::with(StartTls::Never)
+    }
+
+    fn with(starttls: StartTls) -> Self {
+        Self::plan(Plan::greet("probe.example", starttls))
+    }
+
+    fn plan(plan: Plan) -> Self {
+        let session = Session::new(plan, Journal::new(true), Duration::ZERO);
+        Self {
+            session,
+            now: Duration::ZERO,
+        }
+    }
+
+    /// The server says `text`; returns what the client sent in answer.
+    fn server(&mut self, text: &str) -> String {
+        self.now += MS;
+        self.session.handle_input(self.now, text.as_bytes());
+        let sent = self.session.poll_transmit().unwrap_or_default();
+        String::from_utf8(sent).unwrap()
+    }
+
+    fn outcome(self) -> Outcome {
+        self.session.into_outcome()
+    }
+}
+
+#[test]
+fn healthy_server() {
+    let mut h = Harness::new();
+    assert_eq!(
+        h.server("220-mail.example ESMTP\r\n220 welcome\r\n"),
+        "EHLO probe.example\r\n"
+    );
+    assert_eq!(
+        h.server("250-mail.example\r\n250-PIPELINING\r\n250 starttls\r\n"),
+        "QUIT\r\n"
+    );
+    assert_eq!(
+        h.session.timeout_at(),
+        Some(2 * MS + Duration::from_millis(QUIT_GRACE_MS))
+    );
+    assert_eq!(h.server("221 bye\r\n"), "");
+    assert!(h.session.is_closed());
+    let outcome = h.outcome();
+    assert_eq!(outcome.verdict, Ok(()));
+    assert_eq!(outcome.verdict_at, 2 * MS);
+    assert_eq!(
+        outcome.banner.unwrap().lines,
+        ["mail.example ESMTP", "welcome"]
+    );
+    assert_eq!(outcome.last_reply.unwrap().code, 221);
+    let keywords: Vec<_> = outcome
+        .capabilities
+        .iter()
+        .map(|c| c.keyword.as_str())
+        .collect();
+    assert_eq!(keywords, ["PIPELINING", "STARTTLS"]);
+    let (timings, transcript) = outcome.journal.into_parts();
+    let phases: Vec<_> = timings.iter().map(|t| (t.phase, t.milliseconds)).collect();
+    assert_eq!(
+        phases,
+        [(Phase::Banner, 1.0), (Phase::Ehlo, 1.0), (Phase::Quit, 1.0)]
+    );
+    let texts: Vec<_> = transcript.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "220-mail.example ESMTP",
+            "220 welcome",
+            "EHLO probe.example",
+            "250-mail.example",
+            "250-PIPELINING",
+            "250 starttls",
+            "QUIT",
+            "221 bye"
+        ]
+    );
+}
+
+#[test]
+fn ehlo_refused_falls_back_to_helo() {
+    for code in ["500", "502"] {
+        let mut h = Harness::new();
+        h.server("220 old.example\r\n");
+        assert_eq!(
+            h.server(&format!("{code} what?\r\n")),
+            "HELO probe.example\r\n"
+        );
+        assert_eq!(h.server("250 old.example\r\n"), "QUIT\r\n");
+        let outcome = h.outcome();
+        assert_eq!(outcome.verdict, Ok(()));
+        assert!(outcome.capabilities.is_empty());
+    }
+}
+
+#[test]
+fn helo_refused_is_down_with_the_reply() {
+    let mut h = Harness::new();
+    h.server("220 old.example\r\n");
+    h.server("502 no EHLO\r\n");
+    assert_eq!(h.server("550 5.7.1 go away\r\n"), "QUIT\r\n");
+    let failure = h.outcome().verdict.unwrap_err();
+    assert_eq!(failure.phase, Phase::Ehlo);
+    let ErrorKind::UnexpectedReply(reply) = failure.kind else {
+        panic!()
+    };
+    assert_eq!(reply.code, 550);
+    assert_eq!(reply.lines, ["5.7.1 go away"]);
+}
+
+#[test]
+fn ehlo_refused_otherwise_is_down() {
+    let mut h = Harness::new();
+    h.server("220 mail.example\r\n");
+    assert_eq!(h.server("451 4.3.0 try later\r\n"), "QUIT\r\n");
+    let failure = h.outcome().verdict.unwrap_err();
+    assert_eq!(failure.phase, Phase::Ehlo);
+    assert!(matches!(
+        failure.kind,
+        ErrorKind::UnexpectedReply(Reply { code: 451, .. })
+    ));
+}
+
+#[test]
+fn banner_554_is_down_and_quits() {
+    let mut h = Harness::new();
+    assert_eq!(h.server("554 5.3.2 no service for you\r\n"), "QUIT\r\n");
+    h.server("221 bye\r\n");
+    let outcome = h.outcome();
+    let failure = outcome.verdict.unwrap_err();
+    assert_eq!(failure.phase, Phase::Banner);
+    assert!(matches!(
+        failure.kind,
+        ErrorKind::UnexpectedReply(Reply { code: 554, .. })
+    ));
+    assert_eq!(outcome.banner.unwrap().code, 554);
+}
+
+#[test]
+fn banner_421_closes_without_quit() {
+    let mut h = Harness::new();
+    assert_eq!(h.server("421 4.3.2 shutting down\r\n"), "");
+    assert!(h.session.is_closed());
+    let failure = h.outcome().verdict.unwrap_err();
+    assert_eq!(failure.phase, Phase::Banner);
+}
+
+#[test]
+fn quit_problems_do_not_change_the_verdict() {
+    let mut h = Harness::new();
+    h.server("220 mail.example\r\n");
+    h.server("250 mail.example\r\n");
+    h.now += MS;
+    h.session.handle_timeout(h.now);
+    assert_eq!(h.outcome().verdict, Ok(()));
+
+    let mut h = Harness::new();
+    h.server("220 mail.example\r\n");
+    h.server("250 mail.example\r\n");
+    h.session.handle_close(h.now, "eof");
+    assert_eq!(h.outcome().verdict, Ok(()));
+
+    let mut h = Harness::new();
+    h.server("220 mail.example\r\n");
+    h.server("250 mail.example\r\n");
+    h.server("500 what\r\n");
+    assert_eq!(h.outcome().verdict, Ok(()));
+}
+
+#[test]
+fn timeout_and_close_are_failures_of_their_phase() {
+    let mut h = Harness::new();
+    h.session.handle_timeout(5 * MS);
+    let outcome = h.outcome();
+    assert_eq!(
+        outcome.verdict.unwrap_err(),
+        Failure {
+            phase: Phase::Banner,
+            kind: ErrorKind::Timeout
+        }
+    );
+    let (timings, _) = outcome.journal.into_parts();
+    assert_eq!(timings[0].phase, Phase::Banner);
+    assert_eq!(timings[0].milliseconds, 5.0);
+
+    let mut h = Harness::new();
+    h.server("220 mail.example\r\n");
+    h.server("250-mail.example\r\n250-PIPE");
+    h.session.handle_close(h.now, "eof");
+    let failure = h.outcome().verdict.unwrap_err();
+    assert_eq!(
+        failure,
+        Failure {
+            phase: Phase::Ehlo,
+            kind: ErrorKind::ConnectionClosed
+        }
+    );
+}
+
+#[test]
+fn malformed_reply_is_a_protocol_violation_with_the_words() {
+    let mut h = Harness::new();
+    assert_eq!(h.server("SSH-2.0-OpenSSH_9.2\r\n"), "");
+    assert!(h.session.is_closed());
+    let failure = h.outcome().verdict.unwrap_err();
+    let ErrorKind::ProtocolViolation(what) = failure.kind else {
+        panic!()
+    };
+    assert!(what.contains("SSH-2.0-OpenSSH_9.2"), "{what}");
+}
+
+#[test]
+fn reply_out_of_turn_is_a_protocol_violation() {
+    let mut h = Harness::new();
+    assert_eq!(h.server("220 hi\r\n250 unasked\r\n"), "");
+    let failure = h.outcome().verdict.unwrap_err();
+    assert_eq!(failure.phase, Phase::Ehlo);
+    let ErrorKind::ProtocolViolation(what) = failure.kind else {
+        panic!()
+    };
+    assert!(what.contains("before the check's command"), "{what}");
+}
+
+#[test]
+fn overlong_line_is_a_protocol_violation() {
+    let mut h = Harness::new();
+    let long = "2".repeat(70_000);
+    h.server(&long);
+    assert!(h.session.is_closed());
+    let failure = h.outcome().verdict.unwrap_err();
+    assert!(
+        matches!(failure.kind, ErrorKind::ProtocolViolation(ref w) if w.contains("longer than"))
+    );
+}
+
+#[test]
+fn input_after_close_is_ignored() {
+    let mut h = Harness::new();
+    h.server("421 bye\r\n");
+    h.server("220 late\r\n");
+    assert_eq!(h.outcome().banner.unwrap().code, 421);
+}
+
+const EHLO_WITH_STARTTLS: &str = "250-mail.example\r\n250-PIPELINING\r\n250 starttls\r\n";
+
+#[test]
+fn starttls_upgrades_then_greets_again_and_forgets_old_capabilities() {
+    let mut h = Harness::with(StartTls::Required);
+    h.server("220 mail.example\r\n");
+    assert_eq!(h.server(EHLO_WITH_STARTTLS), "STARTTLS\r\n");
+    assert_eq!(h.server("220 2.0.0 go ahead\r\n"), "");
+    assert!(h.session.wants_tls());
+    assert_eq!(h.session.phase(), Phase::TlsHandshake);
+    h.now += MS;
+    h.session.handle_tls_established(h.now);
+    assert_eq!(
+        h.session.poll_transmit().unwrap(),
+        b"EHLO probe.example\r\n"
+    );
+    assert!(
+        h.session.capabilities.is_empty(),
+        "plain-text capabilities are forgotten"
+    );
+    assert_eq!(
+        h.server("250-mail.example\r\n250 AUTH PLAIN\r\n"),
+        "QUIT\r\n"
+    );
+    let outcome = h.outcome();
+    assert_eq!(outcome.verdict, Ok(()));
+    assert_eq!(outcome.warning, None);
+    let keywords: Vec<_> = outcome
+        .capabilities
+        .iter()
+        .map(|c| c.keyword.as_str())
+        .collect();
+    assert_eq!(keywords, ["AUTH"]);
+    let (timings, _) = outcome.journal.into_parts();
+    let phases: Vec<_> = timings.iter().map(|t| t.phase).collect();
+    assert_eq!(
+        phases,
+        [
+            Phase::Banner,
+            Phase::Ehlo,
+            Phase::Starttls,
+            Phase::TlsHandshake,
+            Phase::EhloAfterTls
+        ]
+    );
+}
+
+#[test]
+fn starttls_not_offered() {
+    let mut h = Harness::with(StartTls::Required);
+    h.server("220 mail.example\r\n");
+    assert_eq!(
+        h.server("250-mail.example\r\n250 PIPELINING\r\n"),
+        "QUIT\r\n"
+    );
+    let failure = h.outcome().verdict.unwrap_err();
+    assert_eq!(
+        failure,
+        Failure {
+            phase: Phase::Starttls,
+            kind: ErrorKind::TlsNotOffered
+        }
+    );
+
+    let mut h = Harness::with(StartTls::IfAvailable);
+    h.server("220 mail.example\r\n");
+    assert_eq!(
+        h.server("250-mail.example\r\n250 PIPELINING\r\n"),
+        "QUIT\r\n"
+    );
+    let outcome = h.outcome();
+    assert_eq!(outcome.verdict, Ok(()));
+    let warning = outcome.warning.unwrap();
+    assert_eq!(
+        warning,
+        Failure {
+            phase: Phase::Starttls,
+            kind: ErrorKind::TlsNotOffered
+        }
+    );
+}
+
+#[test]
+fn starttls_not_offered_after_helo_fallback() {
+    let mut h = Harness::with(StartTls::Required);
+    h.server("220 old.example\r\n");
+    h.server("502 no\r\n");
+    assert_eq!(h.server("250 old.example\r\n"), "QUIT\r\n");
+    assert_eq!(
+        h.outcome().verdict.unwrap_err().kind,
+        ErrorKind::TlsNotOffered
+    );
+}
+
+#[test]
+fn starttls_refused() {
+    let mut h = Harness::with(StartTls::Required);
+    h.server("220 mail.example\r\n");
+    h.server(EHLO_WITH_STARTTLS);
+    assert_eq!(h.server("454 4.7.0 TLS not available\r\n"), "QUIT\r\n");
+    let failure = h.outcome().verdict.unwrap_err();
+    assert_eq!(failure.phase, Phase::Starttls);
+    assert!(matches!(
+        failure.kind,
+        ErrorKind::UnexpectedReply(Reply { code: 454, .. })
+    ));
+
+    let mut h = Harness::with(StartTls::IfAvailable);
+    h.server("220 mail.example\r\n");
+    h.server(EHLO_WITH_STARTTLS);
+    assert_eq!(h.server("454 4.7.0 TLS not available\r\n"), "QUIT\r\n");
+    let outcome = h.outcome();
+    assert_eq!(outcome.verdict, Ok(()));
+    assert!(matches!(
+        outcome.warning.unwrap().kind,
+        ErrorKind::UnexpectedReply(Reply { code: 454, .. })
+    ));
+}
+
+#[test]
+fn plain_text_injected_after_starttls_220_is_refused() {
+    for injected in ["250 injected\r\n", "250-half"] {
+        let mut h = Harness::with(StartTls::Required);
+        h.server("220 mail.example\r\n");
+        h.server(EHLO_WITH_STARTTLS);
+        let sent = h.server(&format!("220 go ahead\r\n{injected}"));
+        assert_eq!(sent, "", "no QUIT over a connection that cannot be trusted");
+        assert!(!h.session.wants_tls(), "no handshake after an injection");
+        assert!(h.session.is_closed());
+        let failure = h.outcome().verdict.unwrap_err();
+        let ErrorKind::ProtocolViolation(what) = failure.kind else {
+            panic!()
+        };
+        assert!(what.contains("injection"), "{what}");
+    }
+}
+
+#[test]
+fn tls_failure_after_starttls_is_down() {
+    let mut h = Harness::with(StartTls::IfAvailable);
+    h.server("220 mail.example\r\n");
+    h.server(EHLO_WITH_STARTTLS);
+    h.server("220 go ahead\r\n");
+    h.session
+        .handle_tls_failed(h.now, ErrorKind::TlsFailed("alert".into()));
+    assert!(h.session.is_closed());
+    let failure = h.outcome().verdict.unwrap_err();
+    assert_eq!(failure.phase, Phase::TlsHandshake);
+}
+
+fn auth_plan(mechanism: Option<AuthMechanism>, allow_plaintext: bool) -> AuthPlan {
+    AuthPlan {
+        user: "user".into(),
+        password: Secret::new("pass"),
+        mechanism,
+        allow_plaintext,
+    }
+}
+
+fn mail_plan(to: &[&str]) -> MailPlan {
+    MailPlan {
+        from: "probe@example.com".into(),
+        to: to.iter().map(|s| s.to_string()).collect(),
+        message: b"Subject: t\r\n\r\n.dot\r\n".to_vec(),
+    }
+}
+
+/// A plan over implicit TLS (so AUTH is allowed) with this auth and mail.
+fn tls_plan(auth: Option<AuthPlan>, mail: Option<MailPlan>) -> Plan {
+    Plan {
+        encrypted: true,
+        auth,
+        mail,
+        ..Plan::greet("probe.example", StartTls::Never)
+    }
+}
+
+const EHLO_AUTH: &str = "250-mail.example\r\n250-AUTH PLAIN LOGIN CRAM-MD5\r\n250 SMTPUTF8\r\n";
+
+#[test]
+fn login_then_send_then_quit() {
+    let mut h = Harness::plan(tls_plan(
+        Some(auth_plan(None, false)),
+        Some(mail_plan(&["a@x.example", "b@x.example"])),
+    ));
+    h.server("220 mail.example\r\n");
+    assert_eq!(h.server(EHLO_AUTH), "AUTH CRAM-MD5\r\n");
+    let answer = h.server("334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n");
+    assert!(answer.ends_with("\r\n") && !answer.contains("pass"));
+    assert_eq!(
+        h.server("235 2.7.0 ok\r\n"),
+        "MAIL FROM:<probe@example.com>\r\n"
+    );
+    assert_eq!(h.server("250 ok\r\n"), "RCPT TO:<a@x.example>\r\n");
+    assert_eq!(h.server("250 ok\r\n"), "RCPT TO:<b@x.example>\r\n");
+    assert_eq!(h.server("251 will forward\r\n"), "DATA\r\n");
+    assert_eq!(h.server("354 go\r\n"), "Subject: t\r\n\r\n..dot\r\n.\r\n");
+    assert_eq!(h.server("250 2.0.0 queued\r\n"), "QUIT\r\n");
+    let outcome = h.outcome();
+    assert_eq!(outcome.verdict, Ok(()));
+    assert_eq!(outcome.recipients.len(), 2);
+    assert_eq!(outcome.recipients[1].reply.code, 251);
+    assert_eq!(outcome.send_time, Some(5 * MS));
+    let (timings, transcript) = outcome.journal.into_parts();
+    let phases: Vec<_> = timings.iter().map(|t| t.phase).collect();
+    assert_eq!(
+        phases,
+        [
+            Phase::Banner,
+            Phase::Ehlo,
+            Phase::Auth,
+            Phase::MailFrom,
+            Phase::RcptTo,
+            Phase::Data
+        ]
+    );
+    let texts: Vec<_> = transcript.iter().map(|l| l.text.as_str()).collect();
+    assert!(texts.contains(&"[redacted]") && texts.contains(&".dot"));
+}
+
+#[test]
+fn credentials_never_sent_in_plain_text() {
+    let plan = Plan {
+        auth: Some(auth_plan(None, false)),
+        ..Plan::greet("probe.example", StartTls::Never)
+    };
+    let mut h = Harness::plan(plan);
+    h.server("220 mail.example\r\n");
+    assert_eq!(h.server(EHLO_AUTH), "QUIT\r\n");
+    assert_eq!(
+        h.outcome().verdict.unwrap_err(),
+        Failure {
+            phase: Phase::Auth,
+            kind: ErrorKind::PlaintextAuthRefused
+        }
+    );
+
+    let plan = Plan {
+        auth: Some(auth_plan(Some(AuthMechanism::Plain), true)),
+        ..Plan::greet("probe.example", StartTls::Never)
+    };
+    let mut h = Harness::plan(plan);
+    h.server("220 mail.example\r\n");
+    assert_eq!(
+        h.server(EHLO_AUTH),
+        "AUTH PLAIN AHVzZXIAcGFzcw==\r\n",
+        "allowed explicitly"
+    );
+}
+
+#[test]
+fn auth_after_starttls_counts_as_encrypted() {
+    let plan = Plan {
+        auth: Some(auth_plan(Some(AuthMechanism::Login), false)),
+        ..Plan::greet("probe.example", StartTls::Required)
+    };
+    let mut h = Harness::plan(plan);
+    h.server("220 mail.example\r\n");
+    assert_eq!(h.server(EHLO_WITH_STARTTLS), "STARTTLS\r\n");
+    h.server("220 go\r\n");
+    h.session.handle_tls_established(h.now);
+    h.session.poll_transmit();
+    assert_eq!(h.server(EHLO_AUTH), "AUTH LOGIN\r\n");
+}
+
+#[test]
+fn wrong_password_is_down_with_the_reply() {
+    let mut h = Harness::plan(tls_plan(
+        Some(auth_plan(Some(AuthMechanism::Plain), false)),
+        None,
+    ));
+    h.server("220 mail.example\r\n");
+    h.server(EHLO_AUTH);
+    assert_eq!(
+        h.server("535 5.7.8 Authentication credentials invalid\r\n"),
+        "QUIT\r\n"
+    );
+    let failure = h.outcome().verdict.unwrap_err();
+    assert_eq!(failure.phase, Phase::Auth);
+    assert!(matches!(
+        failure.kind,
+        ErrorKind::AuthFailed(Reply { code: 535, .. })
+    ));
+}
+
+#[test]
+fn no_auth_offered() {
+    let mut h = Harness::plan(tls_plan(Some(auth_plan(None, false)), None));
+    h.server("220 mail.example\r\n");
+    assert_eq!(h.server("250 mail.example\r\n"), "QUIT\r\n");
+    let failure = h.outcome().verdict.unwrap_err();
+    assert!(matches!(failure.kind, ErrorKind::AuthUnavailable(ref w) if w.contains("no AUTH")));
+}
+
+#[test]
+fn endless_challenges_hang_up() {
+    let mut h = Harness::plan(tls_plan(
+        Some(auth_plan(Some(AuthMechanism::Login), false)),
+        None,
+    ));
+    h.server("220 mail.example\r\n");
+    h.server(EHLO_AUTH);
+    for _ in 0..10 {
+        h.server("334 again\r\n");
+    }
+    assert!(h.session.is_closed());
+    assert!(matches!(
+        h.outcome().verdict.unwrap_err().kind,
+        ErrorKind::ProtocolViolation(_)
+    ));
+}
+
+#[test]
+fn partial_recipient_refusal_is_down_with_every_reply() {
+    let mut h = Harness::plan(tls_plan(
+        None,
+        Some(mail_plan(&["ok@x.example", "no@x.example"])),
+    ));
+    h.server("220 mail.example\r\n");
+    h.server(EHLO_AUTH);
+    h.server("250 ok\r\n");
+    h.server("250 ok\r\n");
+    assert_eq!(
+        h.server("550 5.1.1 <no@x.example>: unknown\r\n"),
+        "QUIT\r\n"
+    );
+    let outcome = h.outcome();
+    let failure = outcome.verdict.unwrap_err();
+    assert_eq!(failure.phase, Phase::RcptTo);
+    assert!(matches!(
+        failure.kind,
+        ErrorKind::UnexpectedReply(Reply { code: 550, .. })
+    ));
+    assert_eq!(outcome.recipients.len(), 2);
+}
+
+#[test]
+fn data_refused() {
+    let mut h = Harness::plan(tls_plan(None, Some(mail_plan(&["a@x.example"]))));
+    h.server("220 mail.example\r\n");
+    h.server(EHLO_AUTH);
+    h.server("250 ok\r\n");
+    h.server("250 ok\r\n");
+    assert_eq!(h.server("554 5.5.1 no valid recipients\r\n"), "QUIT\r\n");
+    assert_eq!(h.outcome().verdict.unwrap_err().phase, Phase::Data);
+}
+
+#[test]
+fn smtputf8_needed_but_not_offered() {
+    let mut mail = mail_plan(&["jörg@x.example"]);
+    mail.from = "probe@example.com".into();
+    let mut h = Harness::plan(tls_plan(None, Some(mail)));
+    h.server("220 mail.example\r\n");
+    assert_eq!(h.server("250 mail.example\r\n"), "QUIT\r\n");
+    let failure = h.outcome().verdict.unwrap_err();
+    assert!(matches!(failure.kind, ErrorKind::NotSupported(ref w) if w.contains("SMTPUTF8")));
+
+    let mut h = Harness::plan(tls_plan(None, Some(mail_plan(&["jörg@x.example"]))));
+    h.server("220 mail.example\r\n");
+    assert_eq!(
+        h.server(EHLO_AUTH),
+        "MAIL FROM:<probe@example.com> SMTPUTF8\r\n"
+    );
+}

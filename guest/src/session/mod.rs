@@ -431,8 +431,13 @@ impl Session {
                 }
                 _ => self.fail_and_quit(now, reply),
             },
-            // A reply while the caller does the handshake cannot happen: none was due.
-            State::AwaitTls => {}
+            // No reply is due while the caller runs the handshake: one here is the server
+            // speaking out of turn, never a silent success.
+            State::AwaitTls => {
+                let why = "the server sent a reply while the TLS handshake was due";
+                self.fail(now, ErrorKind::ProtocolViolation(why.into()));
+                self.close(now);
+            }
             State::Quit => self.close(now),
             State::Closed => {}
         }

@@ -306,6 +306,23 @@ fn starttls_upgrades_then_greets_again_and_forgets_old_capabilities() {
 }
 
 #[test]
+fn a_reply_while_the_handshake_is_due_fails_the_check() {
+    let mut h = Harness::with(StartTls::Required);
+    h.server("220 mail.example\r\n");
+    assert_eq!(h.server(EHLO_WITH_STARTTLS), "STARTTLS\r\n");
+    assert_eq!(h.server("220 2.0.0 go ahead\r\n"), "");
+    assert!(h.session.wants_tls());
+    h.server("250 out of turn\r\n");
+    assert!(h.session.is_closed());
+    // Caught as out of turn before the state is consulted; the state's own branch is an
+    // error too, never a silent success.
+    match h.outcome().verdict.unwrap_err().kind {
+        ErrorKind::ProtocolViolation(why) => assert!(why.contains("(250)"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn starttls_not_offered() {
     let mut h = Harness::with(StartTls::Required);
     h.server("220 mail.example\r\n");

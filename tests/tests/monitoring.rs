@@ -534,33 +534,23 @@ async fn postfix_with_tls() -> (Postfix, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_format_against_postfix() {
     let (postfix, ca) = postfix_with_tls().await;
-    let port = postfix.port().to_string();
-    let run = |format: &'static str| {
-        let (port, ca) = (port.clone(), ca.clone());
-        async move {
-            let args = [
-                "check",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port,
-                "--security",
-                "starttls",
-                "--tls-ca",
-                &ca,
-                "--warning",
-                "5s",
-                "--critical",
-                "10s",
-                "--format",
-                format,
-            ];
-            let run = cli::run(SMTP_SENSOR, &args).await;
-            if std::env::var_os("SMTP_SENSOR_PRINT_SAMPLES").is_some() {
-                println!("--- {format} (exit {})\n{}", run.code, run.stdout);
-            }
-            run
+    let (port, ca) = (postfix.port(), ca.as_str());
+    let run = |format: &'static str| async move {
+        let extra = [
+            "--tls-ca",
+            ca,
+            "--warning",
+            "5s",
+            "--critical",
+            "10s",
+            "--format",
+            format,
+        ];
+        let run = cli::check_loopback(SMTP_SENSOR, port, "starttls", &extra).await;
+        if std::env::var_os("SMTP_SENSOR_PRINT_SAMPLES").is_some() {
+            println!("--- {format} (exit {})\n{}", run.code, run.stdout);
         }
+        run
     };
     let prtg = run("prtg").await;
     assert_eq!(prtg.code, 0, "{prtg:?}\n{}", postfix.log());

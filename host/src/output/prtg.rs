@@ -52,8 +52,8 @@ pub fn error(message: &str) -> String {
     )
 }
 
-/// A message as PRTG's text: printable, at most 2,000 characters.
-fn text(message: &str) -> String {
+/// A message as PRTG shows it (both sensors): printable, at most 2,000 characters.
+pub(super) fn text(message: &str) -> String {
     truncate(&printable(message), MAX_TEXT_CHARS).into_owned()
 }
 

@@ -6,9 +6,9 @@
 //! snapshot is validated against it.
 
 use super::Sensor;
-use super::escape::{printable, truncate};
+use super::escape::printable;
 use super::measurements::measurements;
-use super::prtg::{MAX_CHANNELS, MAX_TEXT_CHARS};
+use super::prtg::{MAX_CHANNELS, text};
 use crate::wit::{ChannelUnit, Status};
 use serde_json::{Value, json};
 
@@ -39,7 +39,7 @@ pub fn render(sensor: &Sensor) -> String {
     let out = json!({
         "version": 2,
         "status": status,
-        "message": message(&result.message),
+        "message": text(&result.message),
         "channels": channels,
     });
     format!("{out}\n")
@@ -47,12 +47,8 @@ pub fn render(sensor: &Sensor) -> String {
 
 /// What Script v2 shows when the check could not run at all (bad settings).
 pub fn error(message_text: &str) -> String {
-    let out = json!({ "version": 2, "status": "error", "message": message(message_text) });
+    let out = json!({ "version": 2, "status": "error", "message": text(message_text) });
     format!("{out}\n")
-}
-
-fn message(text: &str) -> String {
-    truncate(&printable(text), MAX_TEXT_CHARS).into_owned()
 }
 
 #[cfg(test)]

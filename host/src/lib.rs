@@ -16,10 +16,17 @@
 //! Monitoring systems embed this library or call the `smtp-sensor` binary; the contract
 //! types are those of `wit/smtp-sensor.wit`, in [`wit`].
 
+/// musl's allocator is slow for loading a component (thousands of small allocations);
+/// the static musl build (`scripts/release`) uses mimalloc. glibc builds keep glibc's.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod linker;
 pub mod options;
 pub mod output;
 pub mod runner;

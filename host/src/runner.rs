@@ -27,22 +27,33 @@ pub const EMBEDDED_COMPONENT_SHA256: &str = env!("SMTP_SENSOR_COMPONENT_SHA256")
 /// How often the epoch ticks; a runaway guest is stopped within one tick of its deadline.
 const EPOCH_TICK: Duration = Duration::from_millis(50);
 
-/// The process's engine, with epoch interruption driven by a ticker thread.
+/// The process's engine.
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let mut config = Config::new();
         config.epoch_interruption(true);
-        // The component is optimised by LLVM already; cranelift's own optimisations buy
-        // little for a check that waits on the network, and cost start-up time.
-        config.cranelift_opt_level(wasmtime::OptLevel::None);
+        // Compiling happens once per component (the cache keeps the result); optimised code is
+        // smaller to map at every start and quicker at the TLS handshake's arithmetic.
+        config.cranelift_opt_level(wasmtime::OptLevel::Speed);
         // Native unwind info only serves outside unwinders (debuggers, profilers); wasmtime's
         // own traps and backtraces do without it, and registering it costs every start.
         config.native_unwind_info(false);
-        let engine = Engine::new(&config).expect("the engine configuration is valid");
-        let ticker = engine.clone();
+        Engine::new(&config).expect("the engine configuration is valid")
+    })
+}
+
+/// Starts the thread that ticks the engine's epoch, once, when the first check runs: a
+/// process that only loads the component (or is refused before) never starts it, and the
+/// component is loaded (memory mapped and protected) while the process has one thread.
+fn start_epoch_ticker() {
+    static TICKER: OnceLock<()> = OnceLock::new();
+    TICKER.get_or_init(|| {
+        let ticker = engine().clone();
         std::thread::Builder::new()
             .name("smtp-sensor-epoch".into())
+            // It only sleeps and adds one: a small stack is plenty and quicker to map.
+            .stack_size(64 * 1024)
             .spawn(move || {
                 loop {
                     std::thread::sleep(EPOCH_TICK);
@@ -50,8 +61,7 @@ fn engine() -> &'static Engine {
                 }
             })
             .expect("could not start the epoch ticker thread");
-        engine
-    })
+    });
 }
 
 /// What a store holds for one check.
@@ -74,6 +84,7 @@ impl WasiView for HostState {
 pub struct Runner {
     pre: SmtpSensorPre<HostState>,
     limits: Limits,
+    exiting: bool,
 }
 
 impl Runner {
@@ -110,18 +121,32 @@ impl Runner {
         let component =
             cache::load(engine, bytes, id, cache_dir).context("cannot compile the component")?;
         let mut linker = Linker::<HostState>::new(engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        let pre = SmtpSensorPre::new(linker.instantiate_pre(&component)?)
+        crate::linker::add_check_interfaces(&mut linker)?;
+        let pre = linker.instantiate_pre(&component).context(
+            "the component imports what the sandbox does not offer (a check gets TCP, name \
+             lookups, clocks, random and empty stdio; no files, no UDP)",
+        )?;
+        let pre = SmtpSensorPre::new(pre)
             .context("the component does not export the smtp-sensor world")?;
         Ok(Self {
             pre,
             limits: Limits::default(),
+            exiting: false,
         })
     }
 
     /// The same runner with other limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// The same runner for a process that exits after a check or two (the CLI's one-shot
+    /// check): each check's sandbox (memory, stack, WASI state) is left for the exit to
+    /// reclaim instead of being unmapped piece by piece, which would only add to the run's
+    /// time. Not for a process that runs many checks: their memory would add up.
+    pub fn exiting_after_checks(mut self) -> Self {
+        self.exiting = true;
         self
     }
 
@@ -159,13 +184,19 @@ impl Runner {
         // forever in a host call, where epochs cannot reach it.
         store.set_epoch_deadline(ticks(wall_time));
         store.epoch_deadline_trap();
+        start_epoch_ticker();
 
         let run = async {
             let instance: SmtpSensor = self.pre.instantiate_async(&mut store).await?;
             instance.call_check(&mut store, settings).await
         };
         let why = match tokio::time::timeout(wall_time, run).await {
-            Ok(Ok(result)) => return result,
+            Ok(Ok(result)) => {
+                if self.exiting {
+                    std::mem::forget(store);
+                }
+                return result;
+            }
             Ok(Err(error)) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
                 overstayed(wall_time)
             }

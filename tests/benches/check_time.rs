@@ -2,7 +2,9 @@
 //! Debian's `check_smtp` (monitoring-plugins-basic) on the same server, in the same loop:
 //! - plain SMTP: the CLI as a monitoring system runs it, one process per check (with the
 //!   compiled-component cache warm, as after the first run), next to `check_smtp`,
-//!   alternating;
+//!   alternating. Two builds of the CLI: the one to install on monitoring hosts (static,
+//!   musl: `scripts/release`, which this bench runs first) and the one `cargo build` makes
+//!   (glibc, dynamically linked);
 //! - in process with the component compiled once, plain and STARTTLS (what a `serve` mode
 //!   would pay per check, and the component's own share of a one-shot check);
 //! - STARTTLS: `smtp-sensor check --security starttls` next to `check_smtp -S`, alternating.
@@ -20,9 +22,17 @@ use std::time::{Duration, Instant};
 
 const RUNS: usize = 31;
 const CHECK_SMTP: &str = "/usr/lib/nagios/plugins/check_smtp";
+/// The CLI as `cargo build` makes it (glibc, dynamically linked).
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
+const RELEASE_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/release");
 
 fn main() {
+    let release = release_binary();
+    let mut clis: Vec<(&str, &str)> = Vec::new();
+    if let Some(path) = &release {
+        clis.push(("static musl build (scripts/release)", path.as_str()));
+    }
+    clis.push(("cargo build (glibc, dynamic)", SMTP_SENSOR));
     let (postfix, ca_file) = Postfix::start_with_test_ca(Config::default())
         .expect("start Postfix (apt-get install postfix; root)");
     let port = postfix.port().to_string();
@@ -42,7 +52,7 @@ fn main() {
         "none",
     ];
     let plain_peer = ["-H", "127.0.0.1", "-p", &port];
-    side_by_side(&plain, &plain_peer);
+    side_by_side(&clis, &plain, &plain_peer);
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -77,29 +87,56 @@ fn main() {
         &ca_file,
     ];
     let starttls_peer = ["-H", "127.0.0.1", "-p", &port, "-S"];
-    side_by_side(&starttls, &starttls_peer);
+    side_by_side(&clis, &starttls, &starttls_peer);
 }
 
-/// Our check and check_smtp's, one process each, alternating in one loop; their medians and
-/// the ratio. Without check_smtp, ours alone, saying so.
-fn side_by_side(ours: &[&str], theirs: &[&str]) {
-    let label = format!("smtp-sensor {}", ours.join(" "));
-    if !Path::new(CHECK_SMTP).exists() {
-        let times = measure(&mut [&mut || run(SMTP_SENSOR, ours, 0)]);
-        report(&label, &times[0]);
+/// Builds the binary for monitoring hosts with `scripts/release` (so it is never stale) and
+/// returns its path; without it (no musl target, no root to install musl-tools), says so.
+fn release_binary() -> Option<String> {
+    let output = Command::new(RELEASE_SCRIPT)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("run scripts/release");
+    let path = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    if output.status.success() && Path::new(&path).exists() {
+        return Some(path);
+    }
+    println!(
+        "!!! scripts/release failed: the static build is NOT measured, only `cargo build`'s\n"
+    );
+    None
+}
+
+/// Our check (each build of the CLI) and check_smtp's, one process each, alternating in one
+/// loop; their medians and each ratio. Without check_smtp, ours alone, saying so.
+fn side_by_side(clis: &[(&str, &str)], ours: &[&str], theirs: &[&str]) {
+    let peer = Path::new(CHECK_SMTP).exists();
+    let mut checks: Vec<Box<dyn FnMut()>> = clis
+        .iter()
+        .map(|&(_, program)| Box::new(move || run(program, ours, 0)) as Box<dyn FnMut()>)
+        .collect();
+    if peer {
+        checks.push(Box::new(|| run(CHECK_SMTP, theirs, 0)));
+    }
+    let mut refs: Vec<&mut dyn FnMut()> = checks.iter_mut().map(|c| c.as_mut() as _).collect();
+    let times = measure(&mut refs);
+    for ((label, _), times) in clis.iter().zip(&times) {
+        report(&format!("smtp-sensor, {label}: {}", ours.join(" ")), times);
+    }
+    if !peer {
         println!(
             "    {CHECK_SMTP} is not installed (apt-get install monitoring-plugins-basic): no \
              comparison\n"
         );
         return;
     }
-    let times = measure(&mut [&mut || run(SMTP_SENSOR, ours, 0), &mut || {
-        run(CHECK_SMTP, theirs, 0)
-    }]);
-    report(&label, &times[0]);
-    report(&format!("{CHECK_SMTP} {}", theirs.join(" ")), &times[1]);
-    let ratio = median(&times[0]).as_secs_f64() / median(&times[1]).as_secs_f64();
-    println!("    ratio smtp-sensor / check_smtp (medians): {ratio:.2}\n");
+    let theirs_times = &times[clis.len()];
+    report(&format!("{CHECK_SMTP} {}", theirs.join(" ")), theirs_times);
+    for ((label, _), times) in clis.iter().zip(&times) {
+        let ratio = median(times).as_secs_f64() / median(theirs_times).as_secs_f64();
+        println!("    ratio smtp-sensor ({label}) / check_smtp (medians): {ratio:.2}");
+    }
+    println!();
 }
 
 /// Runs a command and asserts its exit code.

@@ -109,3 +109,24 @@ async fn component_of_another_world_is_refused_at_load() {
         "{error:#}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn component_that_imports_files_or_udp_is_refused_at_load() {
+    for interface in [
+        "wasi:filesystem/preopens@0.2.6",
+        "wasi:filesystem/types@0.2.6",
+        "wasi:sockets/udp@0.2.6",
+        "wasi:sockets/udp-create-socket@0.2.6",
+    ] {
+        let asks = wat::parse_str(format!(
+            r#"(component (import "{interface}" (instance (export "f" (func)))))"#
+        ))
+        .unwrap();
+        let error = Runner::from_bytes(&asks).err().expect("refused");
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("does not offer") && message.contains(interface),
+            "{interface}: {message}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //!
 //! - [`cache`] keeps compiled components on disk for a fast start.
 //! - [`runner`] loads the component (embedded, or another build of it) and runs checks.
+//! - [`linker`] offers the component the WASI interfaces a check uses, and no others.
 //! - [`sandbox`] decides what a check may reach: only the configured port, no files, no
 //!   environment, bounded memory and wall time.
 //! - [`options`] is one sensor's options, as flags and as a configuration table.

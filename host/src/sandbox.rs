@@ -1,5 +1,6 @@
 //! What the component may do. Deny by default: no files, no environment, no arguments, no
-//! inherited stdio, no UDP; TCP only to the configured target's port; name lookups allowed
+//! inherited stdio, no UDP (not even linked: see [`crate::linker`]); TCP only to the
+//! configured target's port; name lookups allowed
 //! (the component resolves the host name itself). Memory and wall time are capped.
 
 use crate::wit::Settings;

@@ -3,6 +3,7 @@
 //! - [`cache`] keeps compiled components on disk for a fast start.
 //! - [`runner`] loads the component (embedded, or another build of it) and runs checks.
 //! - [`linker`] offers the component the WASI interfaces a check uses, and no others.
+//! - [`name_lookup`] answers lookups of the configured host name only.
 //! - [`sandbox`] decides what a check may reach: only the configured port, no files, no
 //!   environment, bounded memory and wall time.
 //! - [`options`] is one sensor's options, as flags and as a configuration table.
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod linker;
+pub mod name_lookup;
 pub mod options;
 pub mod output;
 pub mod runner;

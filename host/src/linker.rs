@@ -5,6 +5,7 @@
 //! naming it, so the component cannot even ask for what a check never needs; and each run
 //! builds a smaller linker, which is part of a one-shot check's start-up.
 
+use crate::name_lookup::{GuardedLookupView, GuardedLookups};
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime_wasi::WasiView;
 use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
@@ -22,8 +23,10 @@ impl HasData for HasIo {
 
 /// Adds what a check uses: `wasi:io`, clocks, random, the CLI's stdio, environment and exit
 /// (the standard library's start-up asks for them; the sandbox gives none), TCP and name
-/// lookups. Not linked: `wasi:filesystem` and UDP.
-pub fn add_check_interfaces<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+/// lookups (of the configured name only). Not linked: `wasi:filesystem` and UDP.
+pub fn add_check_interfaces<T: WasiView + GuardedLookupView>(
+    linker: &mut Linker<T>,
+) -> wasmtime::Result<()> {
     let l = linker;
     io::error::add_to_linker::<T, HasIo>(l, |t| t.ctx().table)?;
     io::poll::add_to_linker::<T, HasIo>(l, |t| t.ctx().table)?;
@@ -47,6 +50,7 @@ pub fn add_check_interfaces<T: WasiView>(linker: &mut Linker<T>) -> wasmtime::Re
     sockets::tcp::add_to_linker::<T, WasiSockets>(l, T::sockets)?;
     sockets::instance_network::add_to_linker::<T, WasiSockets>(l, T::sockets)?;
     sockets::network::add_to_linker::<T, WasiSockets>(l, &Default::default(), T::sockets)?;
-    sockets::ip_name_lookup::add_to_linker::<T, WasiSockets>(l, T::sockets)?;
+    // Lookups only of the configured name (see `name_lookup`).
+    sockets::ip_name_lookup::add_to_linker::<T, GuardedLookups>(l, T::guarded_lookup)?;
     Ok(())
 }

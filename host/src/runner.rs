@@ -7,7 +7,8 @@
 
 use crate::bindings::{SmtpSensor, SmtpSensorPre};
 use crate::cache;
-use crate::sandbox::{self, Limits, NetworkPolicy};
+use crate::name_lookup::{GuardedLookup, GuardedLookupView};
+use crate::sandbox::{self, Guard, Limits, NetworkPolicy};
 use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status};
 use smtp_sensor_guest::limits::channel;
 use smtp_sensor_guest::message::server_label;
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::error::Context as _;
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime_wasi::sockets::WasiSocketsCtxView;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// The component built with this host (see `build.rs`).
@@ -69,6 +71,7 @@ struct HostState {
     ctx: WasiCtx,
     table: ResourceTable,
     limits: StoreLimits,
+    guard: Guard,
 }
 
 impl WasiView for HostState {
@@ -76,6 +79,18 @@ impl WasiView for HostState {
         WasiCtxView {
             ctx: &mut self.ctx,
             table: &mut self.table,
+        }
+    }
+}
+
+impl GuardedLookupView for HostState {
+    fn guarded_lookup(&mut self) -> GuardedLookup<'_> {
+        GuardedLookup {
+            sockets: WasiSocketsCtxView {
+                ctx: self.ctx.sockets(),
+                table: &mut self.table,
+            },
+            guard: &self.guard,
         }
     }
 }
@@ -164,7 +179,8 @@ impl Runner {
         policy: NetworkPolicy,
     ) -> CheckResult {
         let started = Instant::now();
-        let (ctx, stderr) = sandbox::wasi_context(policy);
+        let guard = Guard::new(policy);
+        let (ctx, stderr) = sandbox::wasi_context(&guard);
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.memory_bytes)
             .trap_on_grow_failure(true)
@@ -175,6 +191,7 @@ impl Runner {
                 ctx,
                 table: ResourceTable::new(),
                 limits,
+                guard: guard.clone(),
             },
         );
         store.limiter(|state| &mut state.limits);
@@ -191,10 +208,11 @@ impl Runner {
             instance.call_check(&mut store, settings).await
         };
         let why = match tokio::time::timeout(wall_time, run).await {
-            Ok(Ok(result)) => {
+            Ok(Ok(mut result)) => {
                 if self.exiting {
                     std::mem::forget(store);
                 }
+                guard.annotate(&mut result);
                 return result;
             }
             Ok(Err(error)) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
@@ -213,7 +231,9 @@ impl Runner {
             }
             Err(_) => overstayed(wall_time),
         };
-        component_failed(settings, why, started.elapsed())
+        let mut result = component_failed(settings, why, started.elapsed());
+        guard.annotate(&mut result);
+        result
     }
 }
 

@@ -272,6 +272,7 @@ async fn sandbox_keeps_the_component_to_the_allowed_port() {
     let policy = smtp_sensor_host::sandbox::NetworkPolicy {
         port: server.port().wrapping_add(1).max(1),
         address: Some([127, 0, 0, 1].into()),
+        name: None,
     };
     let result = RUNNER
         .check_with_policy(&settings("127.0.0.1", server.port(), 5), policy)

@@ -1,6 +1,8 @@
 //! The host's sandbox against components that misbehave on purpose: one that traps, one
-//! that computes forever, one that grabs memory. Each must end as a `down` result that says
-//! what happened, within the check's time, and never take the host down with it.
+//! that computes forever, one that grabs memory, ones that import files or UDP, look up
+//! another name, or connect somewhere other than their target. Each must end as a `down`
+//! result (or a refusal at load) that says what happened, within the check's time, and
+//! never take the host down with it.
 //!
 //! The components are built here from a few lines of WebAssembly text, typed with the real
 //! WIT world, so the host loads them exactly as it loads the real one.
@@ -9,6 +11,7 @@ use smtp_sensor_host::runner::Runner;
 use smtp_sensor_host::sandbox::Limits;
 use smtp_sensor_host::settings::CheckRequest;
 use smtp_sensor_host::wit::{CheckResult, ErrorKind, Settings, Status, TransportSecurity};
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 use wit_parser::Resolve;
@@ -129,4 +132,194 @@ async fn component_that_imports_files_or_udp_is_refused_at_load() {
             "{interface}: {message}"
         );
     }
+}
+
+/// A component of the `smtp-sensor` world that also imports WASI's sockets, whose `check`
+/// runs `body` with these core functions (the canonical ABI's lowering of the imports):
+/// `$network` (instance-network), `$resolve` (network, name pointer, name length, result
+/// pointer), `$tcp_socket` (address family, result pointer), `$start_connect` (socket,
+/// network, the ip-socket-address variant as 12 words, result pointer) and `$finish_connect`
+/// (socket, result pointer). Memory from 2048 holds `data`; results are written at 4096.
+fn networked_component(data: &str, body: &str) -> Vec<u8> {
+    let mut resolve = Resolve::new();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/wit-wasi");
+    for package in ["io", "clocks", "sockets"] {
+        resolve
+            .push_file(format!("{dir}/{package}.wit"))
+            .expect("parse WASI's WIT");
+    }
+    let wit = concat!(env!("CARGO_MANIFEST_DIR"), "/../wit/smtp-sensor.wit");
+    resolve.push_file(wit).expect("parse the WIT");
+    let hostile = resolve
+        .push_str(
+            "hostile.wit",
+            "package test:hostile;
+             world hostile {
+                 include smtp-sensor:probe/smtp-sensor@0.2.0;
+                 import wasi:sockets/instance-network@0.2.12;
+                 import wasi:sockets/ip-name-lookup@0.2.12;
+                 import wasi:sockets/tcp-create-socket@0.2.12;
+                 import wasi:sockets/tcp@0.2.12;
+             }",
+        )
+        .expect("the hostile world");
+    let world = resolve
+        .select_world(&[hostile], Some("hostile"))
+        .expect("the world");
+    let words = |n: usize| vec!["i32"; n].join(" ");
+    let mut module = wat::parse_str(format!(
+        r#"(module
+            (import "wasi:sockets/instance-network@0.2.12" "instance-network"
+                (func $network (result i32)))
+            (import "wasi:sockets/ip-name-lookup@0.2.12" "resolve-addresses"
+                (func $resolve (param i32 i32 i32 i32)))
+            (import "wasi:sockets/tcp-create-socket@0.2.12" "create-tcp-socket"
+                (func $tcp_socket (param i32 i32)))
+            (import "wasi:sockets/tcp@0.2.12" "[method]tcp-socket.start-connect"
+                (func $start_connect (param {connect})))
+            (import "wasi:sockets/tcp@0.2.12" "[method]tcp-socket.finish-connect"
+                (func $finish_connect (param i32 i32)))
+            (memory (export "memory") 1)
+            (data (i32.const 2048) "{data}")
+            (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 8192)
+            (func (export "check") (param i32) (result i32) {body}))"#,
+        connect = words(15),
+    ))
+    .expect("valid WebAssembly text");
+    embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8, false)
+        .expect("embed the world");
+    ComponentEncoder::default()
+        .module(&module)
+        .expect("a core module")
+        .validate(true)
+        .encode()
+        .expect("a component")
+}
+
+/// `wasi:sockets/network`'s error codes the tests look for.
+const ACCESS_DENIED: u32 = 1;
+const NAME_UNRESOLVABLE: u32 = 18;
+
+/// WebAssembly that traps with `unreachable` when the error code at 4096 (a result's case
+/// byte, then its error byte at `offset`) is `code`, and divides by zero otherwise: the trap
+/// says which way the host answered.
+fn trap_if_error(offset: u32, code: u32) -> String {
+    format!(
+        "(if (i32.and (i32.eq (i32.load8_u (i32.const 4096)) (i32.const 1))
+                      (i32.eq (i32.load8_u (i32.const {at})) (i32.const {code})))
+             (then unreachable))
+         (i32.div_u (i32.const 1) (i32.const 0))",
+        at = 4096 + offset
+    )
+}
+
+/// A connect from a fresh IPv4 socket to `address`:`port`, trapping as [`trap_if_error`]
+/// says for access-denied. wasmtime-wasi checks the address when the connect is finished
+/// (start-connect only queues it), so the body finishes it.
+fn connect_body(address: [u8; 4], port: u16) -> String {
+    let [a, b, c, d] = address;
+    format!(
+        "(local $net i32) (local $socket i32)
+         (local.set $net (call $network))
+         (call $tcp_socket (i32.const 0) (i32.const 4096))
+         (local.set $socket (i32.load (i32.const 4100)))
+         (call $start_connect
+             (local.get $socket) (local.get $net)
+             (i32.const 0) (i32.const {port}) (i32.const {a}) (i32.const {b}) (i32.const {c})
+             (i32.const {d}) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
+             (i32.const 0) (i32.const 0)
+             (i32.const 4096))
+         (call $finish_connect (local.get $socket) (i32.const 4096))
+         {trap}",
+        trap = trap_if_error(4, ACCESS_DENIED)
+    )
+}
+
+fn checked_against(host: &str, port: u16) -> Settings {
+    let mut request = CheckRequest::new(host);
+    request.port = Some(port);
+    request.timeout_seconds = Some(5);
+    request.security = TransportSecurity::None;
+    request.into_settings().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_may_look_up_only_the_configured_name() {
+    let lookup = format!(
+        "(call $resolve (call $network) (i32.const 2048) (i32.const 12) (i32.const 4096)) {}",
+        trap_if_error(4, NAME_UNRESOLVABLE)
+    );
+    let runner = Runner::from_bytes(&networked_component("evil.example", &lookup)).unwrap();
+    let result = runner.check(&checked_against("localhost", 25)).await;
+    let why = component_failure(&result);
+    assert!(
+        why.contains("unreachable"),
+        "the lookup was not refused: {why}"
+    );
+    assert!(
+        result
+            .message
+            .ends_with("(the sandbox refused a lookup of \"evil.example\")"),
+        "{}",
+        result.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_may_connect_only_to_its_target() {
+    // A listener that must see no connection from a refused connect; nothing else on the
+    // machine is contacted.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cases = [
+        // (configured host, port; where the component connects; why it is refused)
+        (
+            "localhost",
+            port,
+            [127, 0, 0, 1],
+            port,
+            "a host name's address it never looked up",
+        ),
+        (
+            "127.0.0.1",
+            port,
+            [127, 0, 0, 2],
+            port,
+            "another address on the right port",
+        ),
+        (
+            "127.0.0.1",
+            port,
+            [127, 0, 0, 1],
+            port + 1,
+            "the right address on another port",
+        ),
+    ];
+    for (host, configured, address, to_port, what) in cases {
+        let body = connect_body(address, to_port);
+        let runner = Runner::from_bytes(&networked_component("", &body)).unwrap();
+        let result = runner.check(&checked_against(host, configured)).await;
+        let why = component_failure(&result);
+        assert!(why.contains("unreachable"), "{what}: not refused: {why}");
+        let [a, b, c, d] = address;
+        assert!(
+            result.message.ends_with(&format!(
+                "(the sandbox refused a connection to {a}.{b}.{c}.{d}:{to_port})"
+            )),
+            "{what}: {}",
+            result.message
+        );
+    }
+    // The same component, connecting where it may: the host lets it (so the refusals above
+    // are the sandbox's, not a broken test component).
+    let body = connect_body([127, 0, 0, 1], port);
+    let runner = Runner::from_bytes(&networked_component("", &body)).unwrap();
+    let result = runner.check(&checked_against("127.0.0.1", port)).await;
+    let why = component_failure(&result);
+    assert!(why.contains("divide by zero"), "{why}");
+    assert!(
+        !result.message.contains("sandbox refused"),
+        "{}",
+        result.message
+    );
 }

@@ -33,6 +33,16 @@ enum Command {
     Check(Box<CheckArgs>),
     /// Start a small SMTP responder inside this process and check it.
     Demo(ComponentArg),
+    /// Write the embedded component (a WASI 0.2 component of the smtp-sensor world) to a
+    /// file, to run it in another host (wasmtime's CLI, jco, your own).
+    Component(ComponentOut),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct ComponentOut {
+    /// Where to write it.
+    #[arg(long, value_name = "FILE")]
+    output: PathBuf,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -91,6 +101,7 @@ pub fn main() -> i32 {
         match cli.command {
             Command::Check(args) => check(*args).await,
             Command::Demo(args) => run_demo(args).await,
+            Command::Component(args) => write_component(&args),
         }
     })
 }
@@ -236,6 +247,30 @@ fn job(
         settings,
         store,
     })
+}
+
+/// Writes the embedded component where `--output` says.
+fn write_component(args: &ComponentOut) -> i32 {
+    let component = crate::runner::EMBEDDED_COMPONENT;
+    match store::write_atomically(&args.output, component) {
+        Ok(()) => {
+            eprintln!(
+                "smtp-sensor: wrote the component ({} bytes; WASI 0.2, world smtp-sensor in \
+                 wit/smtp-sensor.wit) to {}",
+                component.len(),
+                args.output.display()
+            );
+            exit_code::UP
+        }
+        Err(error) => {
+            eprintln!(
+                "smtp-sensor: cannot write --output {}: {error}; give a path in a folder you \
+                 can write to",
+                args.output.display()
+            );
+            exit_code::USAGE
+        }
+    }
 }
 
 async fn run_demo(args: ComponentArg) -> i32 {

@@ -298,3 +298,39 @@ async fn broken_component_file_is_a_clear_error() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_component_is_written_for_other_hosts() {
+    let dir = std::env::temp_dir().join(format!("smtp-sensor-component-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("smtp-sensor.wasm");
+    let run = cli::run(
+        SMTP_SENSOR,
+        &["component", "--output", path.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = std::fs::read(&path).unwrap();
+    assert_eq!(written, smtp_sensor_host::runner::EMBEDDED_COMPONENT);
+    assert!(
+        run.stderr.contains(&format!("{} bytes", written.len())),
+        "{}",
+        run.stderr
+    );
+    // What was written is a component our own host runs.
+    smtp_sensor_host::runner::Runner::from_bytes(&written).expect("a usable component");
+
+    let nowhere = dir.join("missing").join("smtp-sensor.wasm");
+    let run = cli::run(
+        SMTP_SENSOR,
+        &["component", "--output", nowhere.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("cannot write --output"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -118,12 +118,8 @@ impl Exchange {
     pub fn start(&self) -> Line {
         let command = format!("AUTH {}", name(self.mechanism));
         let initial = match self.mechanism {
-            AuthMechanism::Plain => Some(format!("\0{}\0{}", self.user, self.password.expose())),
-            AuthMechanism::Xoauth2 => Some(format!(
-                "user={}\x01auth=Bearer {}\x01\x01",
-                self.user,
-                self.password.expose()
-            )),
+            AuthMechanism::Plain => Some(plain_response(&self.user, &self.password)),
+            AuthMechanism::Xoauth2 => Some(xoauth2_response(&self.user, &self.password)),
             AuthMechanism::Login | AuthMechanism::CramMd5 => None,
         };
         match initial {
@@ -172,6 +168,32 @@ impl Exchange {
     }
 }
 
+/// PLAIN's initial response (RFC 4616), before base64.
+fn plain_response(user: &str, password: &Secret) -> String {
+    format!("\0{user}\0{}", password.expose())
+}
+
+/// XOAUTH2's initial response, before base64.
+fn xoauth2_response(user: &str, password: &Secret) -> String {
+    format!("user={user}\x01auth=Bearer {}\x01\x01", password.expose())
+}
+
+/// Every form in which a log-in puts the password on the wire: itself, LOGIN's base64 of it,
+/// and PLAIN's and XOAUTH2's base64 initial responses. A server may quote any of them back
+/// (an unknown-command reply repeating the AUTH line): none may reach a transcript.
+pub fn wire_forms(user: &str, password: &Secret) -> Vec<Secret> {
+    [
+        password.expose().to_string(),
+        BASE64.encode(password.expose()),
+        BASE64.encode(plain_response(user, password)),
+        BASE64.encode(xoauth2_response(user, password)),
+    ]
+    .into_iter()
+    .filter(|form| !form.is_empty())
+    .map(Secret::new)
+    .collect()
+}
+
 /// The hex HMAC-MD5 of `challenge` keyed with `password` (RFC 2195).
 fn cram_md5_digest(password: &str, challenge: &[u8]) -> String {
     let mut mac =
@@ -200,6 +222,25 @@ mod tests {
 
     fn wire(line: &Line) -> &str {
         line.wire.expose()
+    }
+
+    #[test]
+    fn the_wire_forms_include_what_each_mechanism_sends() {
+        let password = Secret::new("hunter2");
+        let forms: Vec<String> = wire_forms("user", &password)
+            .iter()
+            .map(|s| s.expose().to_string())
+            .collect();
+        for mechanism in [AuthMechanism::Plain, AuthMechanism::Xoauth2] {
+            let start = Exchange::new(mechanism, "user", password.clone()).start();
+            let payload = wire(&start).trim_end().rsplit(' ').next().unwrap();
+            assert!(forms.iter().any(|f| f == payload), "{mechanism:?}");
+        }
+        let mut login = Exchange::new(AuthMechanism::Login, "user", password.clone());
+        login.respond("VXNlcm5hbWU6").unwrap();
+        let answer = login.respond("UGFzc3dvcmQ6").unwrap();
+        assert!(forms.iter().any(|f| f == wire(&answer).trim_end()));
+        assert!(forms.contains(&"hunter2".to_string()));
     }
 
     #[test]

@@ -29,6 +29,23 @@ impl std::str::FromStr for Secret {
     }
 }
 
+/// `text` with every occurrence of each (non-empty) secret replaced by `[redacted]`: for what
+/// a server says, which may quote what it was sent (an unknown-command reply that repeats
+/// an AUTH line, a server that echoes the password).
+/// The longest secrets go first: one form may contain another (PLAIN's base64 ends with
+/// LOGIN's when the user name's part is a multiple of three bytes).
+pub fn redact_all(text: &str, secrets: &[Secret]) -> String {
+    let mut secrets: Vec<&str> = secrets
+        .iter()
+        .map(Secret::expose)
+        .filter(|secret| !secret.is_empty())
+        .collect();
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets.into_iter().fold(text.to_string(), |text, secret| {
+        text.replace(secret, REDACTED)
+    })
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
@@ -50,5 +67,19 @@ mod tests {
         let secret = Secret::new("hunter2");
         assert_eq!(format!("{secret:?} {secret}"), "[redacted] [redacted]");
         assert_eq!(secret.expose(), "hunter2");
+    }
+
+    #[test]
+    fn every_secret_is_redacted_everywhere_in_a_text() {
+        let secrets = [
+            Secret::new("hunter2"),
+            Secret::new(""),
+            Secret::new("aHVudGVyMg=="),
+        ];
+        assert_eq!(
+            redact_all("pw hunter2, again hunter2, b64 aHVudGVyMg==.", &secrets),
+            "pw [redacted], again [redacted], b64 [redacted]."
+        );
+        assert_eq!(redact_all("nothing here", &secrets), "nothing here");
     }
 }

@@ -13,7 +13,7 @@ use crate::journal::Journal;
 use crate::limits::QUIT_GRACE_MS;
 use crate::reply::{ReplyError, ReplyParser};
 use crate::sasl::{self, Exchange};
-use crate::secret::Secret;
+use crate::secret::{Secret, redact_all};
 use crate::wit::{AuthMechanism, Capability, ErrorKind, Failure, Phase, RecipientReply, Reply};
 use std::time::Duration;
 
@@ -195,12 +195,20 @@ pub struct Session {
     last_reply: Option<Reply>,
     capabilities: Vec<Capability>,
     journal: Journal,
+    /// The forms of the password on the wire, scrubbed from everything the server says.
+    secrets: Vec<Secret>,
 }
 
 impl Session {
     /// A dialogue on a connection opened at `now`; the first thing due is the banner.
     pub fn new(plan: Plan, journal: Journal, now: Duration) -> Self {
+        let secrets = plan
+            .auth
+            .as_ref()
+            .map(|auth| sasl::wire_forms(&auth.user, &auth.password))
+            .unwrap_or_default();
         Self {
+            secrets,
             helo: plan.helo,
             starttls: plan.starttls,
             encrypted: plan.encrypted,
@@ -291,13 +299,24 @@ impl Session {
         }
         self.parser.push(bytes);
         while self.state != State::Closed {
-            let journal = &mut self.journal;
+            // What the server says may quote the password (an unknown-command reply that
+            // repeats the AUTH line): it is scrubbed here, before anything keeps it.
+            let (journal, secrets) = (&mut self.journal, &self.secrets);
             let next = self
                 .parser
-                .next_reply(|line| journal.server(now, line.raw.as_str()));
+                .next_reply(|line| journal.server(now, redact_all(&line.raw, secrets)));
             match next {
-                Ok(Some(reply)) => self.handle_reply(now, reply),
+                Ok(Some(mut reply)) => {
+                    for line in &mut reply.lines {
+                        *line = redact_all(line, &self.secrets);
+                    }
+                    self.handle_reply(now, reply);
+                }
                 Ok(None) => break,
+                Err(ReplyError::Malformed(line)) => {
+                    let line = redact_all(&line, &self.secrets);
+                    self.handle_parse_error(now, ReplyError::Malformed(line));
+                }
                 Err(error) => self.handle_parse_error(now, error),
             }
         }

@@ -639,3 +639,36 @@ fn smtputf8_needed_but_not_offered() {
         "MAIL FROM:<probe@example.com> SMTPUTF8\r\n"
     );
 }
+
+#[test]
+fn a_server_quoting_the_credentials_back_never_puts_them_in_the_result() {
+    // A server that repeats what it did not understand, with the AUTH line's base64 in it,
+    // and then the password itself in a line that is not a reply at all.
+    let plan = tls_plan(
+        Some(AuthPlan {
+            password: Secret::new("hunter2-secret"),
+            ..auth_plan(Some(AuthMechanism::Plain), false)
+        }),
+        None,
+    );
+    let mut h = Harness::plan(plan);
+    h.server("220 mail.example\r\n");
+    let auth = h.server(EHLO_AUTH);
+    let sent = auth
+        .trim_end()
+        .strip_prefix("AUTH PLAIN ")
+        .unwrap()
+        .to_string();
+    h.server(&format!(
+        "535-5.7.8 not understood: AUTH PLAIN {sent}\r\n535 hunter2-secret?\r\n"
+    ));
+    h.server("hunter2-secret\r\n");
+    let outcome = h.outcome();
+    let everything = format!("{outcome:?}");
+    assert!(!everything.contains("hunter2-secret"), "{everything}");
+    assert!(!everything.contains(&sent), "{everything}");
+    assert!(
+        everything.contains("not understood: AUTH PLAIN [redacted]"),
+        "{everything}"
+    );
+}

@@ -229,3 +229,47 @@ mod tests {
         assert!(!needs_smtputf8("joerg@example.com"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What a receiver does with DATA (RFC 5321 §4.5.2): lines up to the lone `.`, each
+    /// leading `.` removed. Returns the message and what followed the end, if anything.
+    fn unstuff(data: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+        let mut message = Vec::new();
+        let mut rest = data;
+        loop {
+            let end = rest.windows(2).position(|w| w == b"\r\n")?;
+            let (line, tail) = (&rest[..end], &rest[end + 2..]);
+            if line == b"." {
+                return Some((message, tail.to_vec()));
+            }
+            message.extend_from_slice(line.strip_prefix(b".").unwrap_or(line));
+            message.extend_from_slice(b"\r\n");
+            rest = tail;
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn dot_stuffing_round_trips(lines in prop::collection::vec("[.]{0,3}[^\r\n]{0,20}", 1..12)) {
+            let message: Vec<u8> = lines.iter().flat_map(|l| format!("{l}\r\n").into_bytes()).collect();
+            let (received, after) = unstuff(&dot_stuff(&message)).expect("the data ends");
+            prop_assert_eq!(received, message);
+            prop_assert!(after.is_empty(), "nothing after the end");
+        }
+
+        #[test]
+        fn no_message_ends_the_data_early(message in prop::collection::vec(prop::sample::select(b".\r\nab".to_vec()), 0..40)) {
+            // Whatever the bytes (bare CR, bare LF, dots), the only lone `.` line a receiver
+            // sees is the terminator, and nothing follows it.
+            let (_, after) = unstuff(&dot_stuff(&message)).expect("the data ends");
+            prop_assert!(after.is_empty(), "data went on after a premature end: {after:?}");
+            let stuffed = dot_stuff(&message);
+            let body = &stuffed[..stuffed.len() - 3];
+            prop_assert!(!body.windows(3).any(|w| w == b"\n.\n" || w == b"\n.\r"), "{body:?}");
+        }
+    }
+}

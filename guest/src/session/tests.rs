@@ -672,3 +672,39 @@ fn a_server_quoting_the_credentials_back_never_puts_them_in_the_result() {
         "{everything}"
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PASSWORD: &str = "pw-Xq7";
+
+    proptest! {
+        #[test]
+        fn nothing_kept_holds_a_configured_secret(
+            mechanism in prop::sample::select(vec![AuthMechanism::Plain, AuthMechanism::Login, AuthMechanism::CramMd5, AuthMechanism::Xoauth2]),
+            replies in prop::collection::vec(("[2-5][0-9]{2}", "[ -~]{0,12}", 0usize..4, "[ -~]{0,12}"), 1..8),
+        ) {
+            let forms = sasl::wire_forms("user", &Secret::new(PASSWORD));
+            let plan = tls_plan(
+                Some(AuthPlan {
+                    password: Secret::new(PASSWORD),
+                    ..auth_plan(Some(mechanism), false)
+                }),
+                Some(mail_plan(&["a@x.example"])),
+            );
+            let mut h = Harness::plan(plan);
+            h.server("220 mail.example\r\n");
+            h.server(EHLO_AUTH);
+            // Replies that quote a form of the secret anywhere in their text.
+            for (code, before, form, after) in replies {
+                let quoted = forms[form % forms.len()].expose();
+                h.server(&format!("{code} {before}{quoted}{after}\r\n"));
+            }
+            let kept = format!("{:?}", h.outcome());
+            for form in &forms {
+                prop_assert!(!kept.contains(form.expose()), "{kept}");
+            }
+        }
+    }
+}

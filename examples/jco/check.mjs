@@ -1,0 +1,44 @@
+// Runs one check with the smtp-sensor component in Node.js, through jco:
+//
+//   smtp-sensor component --output smtp-sensor.wasm
+//   npx jco transpile smtp-sensor.wasm -o out
+//   node check.mjs HOST PORT SECURITY [CA.pem]
+//
+// SECURITY is one of none, starttls-if-available, tls-if-available, starttls, tls; CA.pem
+// adds a CA to the built-in roots. Prints the status and the message, and exits as a Nagios
+// plugin does (0 up, 1 warning, 2 down). The WASI imports come from jco's preview2-shim,
+// which gives the component the network as it is: this host does not sandbox it.
+import { readFileSync } from 'node:fs';
+import { check } from './out/smtp-sensor.js';
+
+const [host, port, security, caFile] = process.argv.slice(2);
+if (!host || !port || !security) {
+  console.error('usage: node check.mjs HOST PORT SECURITY [CA.pem]');
+  process.exit(3);
+}
+
+/** The DER certificates of a PEM file. */
+function derCertificates(pem) {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((block) => {
+    const base64 = block.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+    return new Uint8Array(Buffer.from(base64, 'base64'));
+  });
+}
+
+const result = check({
+  host,
+  port: Number(port),
+  timeoutSeconds: 10,
+  helo: 'probe.example',
+  security,
+  tls: {
+    trustedCertificates: caFile ? derCertificates(readFileSync(caFile, 'utf8')) : [],
+    verify: true,
+    certificateWarningDays: 14,
+    certificateCriticalDays: 0,
+  },
+  keepTranscript: false,
+});
+console.log(`${result.status}: ${result.message}`);
+process.exit({ up: 0, warning: 1, down: 2 }[result.status] ?? 3);

@@ -73,7 +73,7 @@ enum Wrong {
     Drip,
     Flood,
     HangUp,
-    WrongCode,
+    OddCode,
     Garbage,
     BareLf,
 }
@@ -84,7 +84,7 @@ impl Wrong {
         Wrong::Drip,
         Wrong::Flood,
         Wrong::HangUp,
-        Wrong::WrongCode,
+        Wrong::OddCode,
         Wrong::Garbage,
         Wrong::BareLf,
     ];
@@ -99,7 +99,7 @@ impl Wrong {
             Wrong::Flood => Act::Instead(vec![Step::Say(vec![b'x'; 64 * 1024]), Step::Stall]),
             Wrong::HangUp => Act::Instead(vec![Step::Close]),
             // A "go ahead" where none belongs (and a 220 where DATA's 354 belongs).
-            Wrong::WrongCode => Act::Instead(vec![
+            Wrong::OddCode => Act::Instead(vec![
                 say(if phase == Phase::Data {
                     "220 what?\r\n"
                 } else {
@@ -224,8 +224,8 @@ fn expected(phase: Phase, wrong: Wrong) -> String {
         Wrong::Flood | Wrong::Garbage => "ProtocolViolation",
         Wrong::HangUp => "ConnectionClosed",
         // A 334 during AUTH is a challenge PLAIN cannot answer: a protocol error.
-        Wrong::WrongCode if phase == Phase::Auth => "ProtocolViolation",
-        Wrong::WrongCode => "UnexpectedReply",
+        Wrong::OddCode if phase == Phase::Auth => "ProtocolViolation",
+        Wrong::OddCode => "UnexpectedReply",
         Wrong::BareLf => unreachable!(),
     };
     format!("Status::Down {phase:?} ErrorKind::{kind}")

@@ -323,3 +323,28 @@ async fn a_component_may_connect_only_to_its_target() {
         result.message
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_result_claiming_hundreds_of_megabytes_is_refused() {
+    // The result record at 16384, all zeros (status up, empty strings and lists, no
+    // options) but for a message said to be 300 MB long: more than the component's memory
+    // (capped at 64 MiB) can hold, so the host refuses to read it instead of trying.
+    let runner = Runner::from_bytes(&component(
+        "(i32.store (i32.const 16392) (i32.const 300000000)) (i32.const 16384)",
+    ))
+    .unwrap();
+    let started = Instant::now();
+    let result = runner.check(&settings(5)).await;
+    let why = component_failure(&result);
+    assert!(why.contains("out of bounds"), "{why}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // The same record with a 5-byte message is read as written (so the test does reach the
+    // message's length), and the host is unharmed.
+    let runner = Runner::from_bytes(&component(
+        "(i32.store (i32.const 16392) (i32.const 5)) (i32.const 16384)",
+    ))
+    .unwrap();
+    let sane = runner.check(&settings(5)).await;
+    assert_eq!(sane.status, Status::Up, "{}", sane.message);
+    assert_eq!(sane.message, "\0\0\0\0\0");
+}

@@ -136,7 +136,8 @@ impl Guard {
             let what = match usage {
                 SocketAddrUse::TcpConnect => "a connection to",
                 SocketAddrUse::TcpBind => "a bind to",
-                _ => "a use of",
+                SocketAddrUse::TcpListen => "listening on",
+                _ => "UDP with",
             };
             self.refuse(format!("{what} {addr}"));
         }

@@ -138,8 +138,8 @@ async fn component_that_imports_files_or_udp_is_refused_at_load() {
 /// runs `body` with these core functions (the canonical ABI's lowering of the imports):
 /// `$network` (instance-network), `$resolve` (network, name pointer, name length, result
 /// pointer), `$tcp_socket` (address family, result pointer), `$start_connect` (socket,
-/// network, the ip-socket-address variant as 12 words, result pointer) and `$finish_connect`
-/// (socket, result pointer). Memory from 2048 holds `data`; results are written at 4096.
+/// network, the ip-socket-address variant as 12 words, result pointer), `$start_bind` (the
+/// same), `$finish_connect`, `$finish_bind` and `$start_listen` (socket, result pointer). Memory from 2048 holds `data`; results are written at 4096.
 fn networked_component(data: &str, body: &str) -> Vec<u8> {
     let mut resolve = Resolve::new();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/wit-wasi");
@@ -179,6 +179,12 @@ fn networked_component(data: &str, body: &str) -> Vec<u8> {
                 (func $start_connect (param {connect})))
             (import "wasi:sockets/tcp@0.2.12" "[method]tcp-socket.finish-connect"
                 (func $finish_connect (param i32 i32)))
+            (import "wasi:sockets/tcp@0.2.12" "[method]tcp-socket.start-listen"
+                (func $start_listen (param i32 i32)))
+            (import "wasi:sockets/tcp@0.2.12" "[method]tcp-socket.start-bind"
+                (func $start_bind (param {connect})))
+            (import "wasi:sockets/tcp@0.2.12" "[method]tcp-socket.finish-bind"
+                (func $finish_bind (param i32 i32)))
             (memory (export "memory") 1)
             (data (i32.const 2048) "{data}")
             (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 8192)
@@ -347,4 +353,37 @@ async fn a_result_claiming_hundreds_of_megabytes_is_refused() {
     let sane = runner.check(&settings(5)).await;
     assert_eq!(sane.status, Status::Up, "{}", sane.message);
     assert_eq!(sane.message, "\0\0\0\0\0");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_may_not_listen() {
+    let listen = format!(
+        "(local $socket i32)
+         (call $tcp_socket (i32.const 0) (i32.const 4096))
+         (local.set $socket (i32.load (i32.const 4100)))
+         ;; Bind to 0.0.0.0:0, which the sandbox allows (a connect does it implicitly), then
+         ;; listen, which it must not.
+         (call $start_bind (local.get $socket) (call $network)
+             (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
+             (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
+             (i32.const 0) (i32.const 0) (i32.const 4096))
+         (call $finish_bind (local.get $socket) (i32.const 4096))
+         (call $start_listen (local.get $socket) (i32.const 4096))
+         {}",
+        trap_if_error(1, ACCESS_DENIED)
+    );
+    let runner = Runner::from_bytes(&networked_component("", &listen)).unwrap();
+    let result = runner.check(&checked_against("127.0.0.1", 25)).await;
+    let why = component_failure(&result);
+    assert!(
+        why.contains("unreachable"),
+        "listening was not refused: {why}"
+    );
+    assert!(
+        result
+            .message
+            .contains("(the sandbox refused listening on 0.0.0.0:"),
+        "{}",
+        result.message
+    );
 }

@@ -64,6 +64,11 @@ pub const HOST_WALL_TIME_MARGIN_MS: u64 = 1_000;
 /// What every redacted secret is replaced by in transcripts and messages.
 pub const REDACTED: &str = "[redacted]";
 
+/// The shortest secret scrubbed from what a server says. A shorter one (a one-letter test
+/// password) would turn every occurrence of those letters in the server's words into
+/// `[redacted]`, unreadable and no safer; the base64 forms of a log-in are always longer.
+pub const MIN_REDACTED_LEN: usize = 4;
+
 /// The channel names, as the spec and users see them.
 pub mod channel {
     /// The primary channel: how long the check took until its verdict.

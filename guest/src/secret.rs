@@ -1,7 +1,7 @@
 //! A secret (password, token, SASL payload) that cannot leak by accident: its `Debug` and
 //! `Display` print `[redacted]`; only `expose` gives the value, at the one place that sends it.
 
-use crate::limits::REDACTED;
+use crate::limits::{MIN_REDACTED_LEN, REDACTED};
 use std::fmt;
 
 /// A secret string.
@@ -29,16 +29,16 @@ impl std::str::FromStr for Secret {
     }
 }
 
-/// `text` with every occurrence of each (non-empty) secret replaced by `[redacted]`: for what
-/// a server says, which may quote what it was sent (an unknown-command reply that repeats
-/// an AUTH line, a server that echoes the password).
+/// `text` with every occurrence of each secret (of at least `MIN_REDACTED_LEN` bytes)
+/// replaced by `[redacted]`: for what a server says, which may quote what it was sent (an
+/// unknown-command reply that repeats an AUTH line, a server that echoes the password).
 /// The longest secrets go first: one form may contain another (PLAIN's base64 ends with
 /// LOGIN's when the user name's part is a multiple of three bytes).
 pub fn redact_all(text: &str, secrets: &[Secret]) -> String {
     let mut secrets: Vec<&str> = secrets
         .iter()
         .map(Secret::expose)
-        .filter(|secret| !secret.is_empty())
+        .filter(|secret| secret.len() >= MIN_REDACTED_LEN)
         .collect();
     secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
     secrets.into_iter().fold(text.to_string(), |text, secret| {

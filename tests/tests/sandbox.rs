@@ -249,25 +249,30 @@ fn checked_against(host: &str, port: u16) -> Settings {
     request.into_settings().unwrap()
 }
 
+/// Runs `body` (see [`networked_component`]) against `settings`; returns how the component
+/// trapped (`unreachable`: the host answered as [`trap_if_error`] expects; divide by zero:
+/// it did not) and the result's message.
+async fn run_networked(data: &str, body: &str, settings: &Settings) -> (String, String) {
+    let runner = Runner::from_bytes(&networked_component(data, body)).unwrap();
+    let result = runner.check(settings).await;
+    (component_failure(&result), result.message)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_component_may_look_up_only_the_configured_name() {
     let lookup = format!(
         "(call $resolve (call $network) (i32.const 2048) (i32.const 12) (i32.const 4096)) {}",
         trap_if_error(4, NAME_UNRESOLVABLE)
     );
-    let runner = Runner::from_bytes(&networked_component("evil.example", &lookup)).unwrap();
-    let result = runner.check(&checked_against("localhost", 25)).await;
-    let why = component_failure(&result);
+    let (why, message) =
+        run_networked("evil.example", &lookup, &checked_against("localhost", 25)).await;
     assert!(
         why.contains("unreachable"),
         "the lookup was not refused: {why}"
     );
     assert!(
-        result
-            .message
-            .ends_with("(the sandbox refused a lookup of \"evil.example\")"),
-        "{}",
-        result.message
+        message.ends_with("(the sandbox refused a lookup of \"evil.example\")"),
+        "{message}"
     );
 }
 
@@ -303,31 +308,22 @@ async fn a_component_may_connect_only_to_its_target() {
     ];
     for (host, configured, address, to_port, what) in cases {
         let body = connect_body(address, to_port);
-        let runner = Runner::from_bytes(&networked_component("", &body)).unwrap();
-        let result = runner.check(&checked_against(host, configured)).await;
-        let why = component_failure(&result);
+        let (why, message) = run_networked("", &body, &checked_against(host, configured)).await;
         assert!(why.contains("unreachable"), "{what}: not refused: {why}");
         let [a, b, c, d] = address;
         assert!(
-            result.message.ends_with(&format!(
+            message.ends_with(&format!(
                 "(the sandbox refused a connection to {a}.{b}.{c}.{d}:{to_port})"
             )),
-            "{what}: {}",
-            result.message
+            "{what}: {message}"
         );
     }
     // The same component, connecting where it may: the host lets it (so the refusals above
     // are the sandbox's, not a broken test component).
     let body = connect_body([127, 0, 0, 1], port);
-    let runner = Runner::from_bytes(&networked_component("", &body)).unwrap();
-    let result = runner.check(&checked_against("127.0.0.1", port)).await;
-    let why = component_failure(&result);
+    let (why, message) = run_networked("", &body, &checked_against("127.0.0.1", port)).await;
     assert!(why.contains("divide by zero"), "{why}");
-    assert!(
-        !result.message.contains("sandbox refused"),
-        "{}",
-        result.message
-    );
+    assert!(!message.contains("sandbox refused"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -372,18 +368,13 @@ async fn a_component_may_not_listen() {
          {}",
         trap_if_error(1, ACCESS_DENIED)
     );
-    let runner = Runner::from_bytes(&networked_component("", &listen)).unwrap();
-    let result = runner.check(&checked_against("127.0.0.1", 25)).await;
-    let why = component_failure(&result);
+    let (why, message) = run_networked("", &listen, &checked_against("127.0.0.1", 25)).await;
     assert!(
         why.contains("unreachable"),
         "listening was not refused: {why}"
     );
     assert!(
-        result
-            .message
-            .contains("(the sandbox refused listening on 0.0.0.0:"),
-        "{}",
-        result.message
+        message.contains("(the sandbox refused listening on 0.0.0.0:"),
+        "{message}"
     );
 }

@@ -313,10 +313,6 @@ impl Session {
                     self.handle_reply(now, reply);
                 }
                 Ok(None) => break,
-                Err(ReplyError::Malformed(line)) => {
-                    let line = redact_all(&line, &self.secrets);
-                    self.handle_parse_error(now, ReplyError::Malformed(line));
-                }
                 Err(error) => self.handle_parse_error(now, error),
             }
         }
@@ -463,9 +459,11 @@ impl Session {
     }
 
     fn handle_parse_error(&mut self, now: Duration, error: ReplyError) {
-        self.journal.note(now, error.to_string());
+        // The error may quote the server's line: scrubbed like every other server text.
+        let text = redact_all(&error.to_string(), &self.secrets);
+        self.journal.note(now, text.clone());
         if self.state != State::Quit {
-            self.fail(now, ErrorKind::ProtocolViolation(error.to_string()));
+            self.fail(now, ErrorKind::ProtocolViolation(text));
         }
         self.close(now);
     }

@@ -33,6 +33,9 @@ enum Command {
     Check(Box<CheckArgs>),
     /// Start a small SMTP responder inside this process and check it.
     Demo(ComponentArg),
+    /// Run a Prometheus prober: GET /probe?target=HOST:PORT&module=NAME runs a check with
+    /// the named sensor of --config, if its `targets` allow it.
+    Serve(Box<crate::serve::ServeArgs>),
     /// Write the embedded component (a WASI 0.2 component of the smtp-sensor world) to a
     /// file, to run it in another host (wasmtime's CLI, jco, your own).
     Component(ComponentOut),
@@ -85,6 +88,9 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
+    if let Command::Serve(args) = cli.command {
+        return crate::serve::main(*args);
+    }
     // One thread: a check waits on the network, and `--all` runs its sensors concurrently
     // on it; starting worker threads would only add to every run's start-up.
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -102,6 +108,7 @@ pub fn main() -> i32 {
             Command::Check(args) => check(*args).await,
             Command::Demo(args) => run_demo(args).await,
             Command::Component(args) => write_component(&args),
+            Command::Serve(_) => unreachable!("serve runs on its own runtime, above"),
         }
     })
 }
@@ -221,14 +228,11 @@ fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
     names
         .into_iter()
         .map(|name| {
-            let from_file = file.sensor(&name).map_err(|e| e.to_string())?.clone();
-            let (options, keys_from_file) = args.options.clone().over(from_file);
-            job(Some(name.clone()), options, &env).map_err(|invalid| {
-                if keys_from_file.contains(&invalid.key().as_str()) {
-                    file.locate(&name, &invalid).to_string()
-                } else {
-                    format!("sensor {name}: {invalid}")
-                }
+            let (settings, store) = file.settings(&name, args.options.clone(), &env)?;
+            Ok(Job {
+                name: Some(name),
+                settings,
+                store,
             })
         })
         .collect()
@@ -240,8 +244,7 @@ fn job(
     options: SensorOptions,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<Job, Invalid> {
-    let (request, store) = options.into_request(env)?;
-    let settings = request.into_settings()?;
+    let (settings, store) = options.into_settings(env)?;
     Ok(Job {
         name,
         settings,

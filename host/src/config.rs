@@ -11,7 +11,8 @@
 //! warning = "500ms"
 //! ```
 
-use crate::options::{Invalid, SensorOptions};
+use crate::options::{Invalid, SensorOptions, StoreTarget};
+use crate::wit::Settings;
 use indexmap::IndexMap;
 use serde::Deserialize;
 use std::fmt;
@@ -140,6 +141,26 @@ impl ConfigFile {
                 "it has no sensor {name:?}; it has {}",
                 self.names().collect::<Vec<_>>().join(", ")
             ),
+        })
+    }
+
+    /// Sensor `name`'s options with `flags` over them, validated into settings (with `env`
+    /// for what comes from the environment). A bad value is reported at its line when it
+    /// came from the file, else named after its flag.
+    pub fn settings(
+        &self,
+        name: &str,
+        flags: SensorOptions,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> Result<(Settings, Option<StoreTarget>), String> {
+        let from_file = self.sensor(name).map_err(|e| e.to_string())?.clone();
+        let (options, keys_from_file) = flags.over(from_file);
+        options.into_settings(env).map_err(|invalid| {
+            if keys_from_file.contains(&invalid.key().as_str()) {
+                self.locate(name, &invalid).to_string()
+            } else {
+                format!("sensor {name}: {invalid}")
+            }
         })
     }
 

@@ -13,6 +13,8 @@
 //!   `prtg-v2`), Nagios and Icinga (`nagios`) and Prometheus (`prometheus`).
 //! - [`config`] reads named sensors from a TOML file.
 //! - [`cli`] is the `smtp-sensor` command line.
+//! - [`serve`] is `smtp-sensor serve`, a Prometheus prober like blackbox_exporter's, and
+//!   [`targets`] the lists of targets its modules may probe.
 //! - [`demo`] checks a small SMTP responder inside the process, for newcomers.
 //!
 //! Monitoring systems embed this library or call the `smtp-sensor` binary; the contract
@@ -35,7 +37,9 @@ pub mod output;
 pub mod runner;
 pub mod sandbox;
 pub mod settings;
+pub mod serve;
 pub mod store;
+pub mod targets;
 
 mod bindings {
     wasmtime::component::bindgen!({

@@ -6,7 +6,8 @@ use crate::settings::{
     AuthRequest, CheckRequest, EmailRequest, PASSWORD_VARIABLE, PasswordSources, TlsRequest,
     split_recipients,
 };
-use crate::wit::{AuthMechanism, TransportSecurity};
+use crate::targets::TargetPattern;
+use crate::wit::{AuthMechanism, Settings, TransportSecurity};
 use serde::{Deserialize, Deserializer};
 use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
 use smtp_sensor_guest::secret::Secret;
@@ -109,6 +110,11 @@ pub struct SensorOptions {
     /// The sensor's ID, for the stored files' names.
     #[arg(long, value_name = "N")]
     pub sensor_id: Option<u32>,
+    /// `serve` only: the targets a `/probe` with this module may name (see
+    /// [`crate::targets`]); none by default. `check` ignores it.
+    #[arg(skip)]
+    #[serde(default)]
+    pub targets: Vec<TargetPattern>,
 }
 
 /// The spec's transport-security modes, named after what they do.
@@ -264,8 +270,18 @@ impl SensorOptions {
             tls_server_name, tls_no_verify, cert_warning, cert_critical, auth_user,
             auth_password_file, auth_password_env, auth_password, auth_mechanism,
             allow_plaintext_auth, mail_from, mail_to, subject, body, store_result, sensor_id,
+            targets,
         );
         (options, from_file)
+    }
+
+    /// The validated settings these options describe (see [`SensorOptions::into_request`]).
+    pub fn into_settings(
+        self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Settings, Option<StoreTarget>), Invalid> {
+        let (request, store) = self.into_request(env)?;
+        Ok((request.into_settings()?, store))
     }
 
     /// The check these options describe, with the environment (`env`) for the defaults

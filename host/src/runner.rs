@@ -14,10 +14,11 @@ use smtp_sensor_guest::limits::channel;
 use smtp_sensor_guest::message::server_label;
 use std::path::Path;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::error::Context as _;
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline};
 use wasmtime_wasi::sockets::WasiSocketsCtxView;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -26,7 +27,8 @@ pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("SMTP_SENSOR_COMPONENT
 /// Its SHA-256, computed by `build.rs` (see [`cache::identity`]).
 pub const EMBEDDED_COMPONENT_SHA256: &str = env!("SMTP_SENSOR_COMPONENT_SHA256");
 
-/// How often the epoch ticks; a runaway guest is stopped within one tick of its deadline.
+/// How often the epoch ticks: a computing guest yields to other tasks at every tick, and a
+/// runaway one is stopped within one tick of its deadline.
 const EPOCH_TICK: Duration = Duration::from_millis(50);
 
 /// The process's engine.
@@ -101,6 +103,8 @@ pub struct Runner {
     pre: SmtpSensorPre<HostState>,
     limits: Limits,
     exiting: bool,
+    instantiations: AtomicU64,
+    instantiation_ns: AtomicU64,
 }
 
 impl Runner {
@@ -148,6 +152,8 @@ impl Runner {
             pre,
             limits: Limits::default(),
             exiting: false,
+            instantiations: AtomicU64::new(0),
+            instantiation_ns: AtomicU64::new(0),
         })
     }
 
@@ -166,9 +172,24 @@ impl Runner {
         self
     }
 
+    /// How many instances of the component this runner made, and the time that took in all.
+    pub fn instantiations(&self) -> (u64, Duration) {
+        (
+            self.instantiations.load(Relaxed),
+            Duration::from_nanos(self.instantiation_ns.load(Relaxed)),
+        )
+    }
+
     /// Runs one check, reaching only the host and port in `settings`.
     pub async fn check(&self, settings: &Settings) -> CheckResult {
         self.check_with_policy(settings, NetworkPolicy::for_settings(settings))
+            .await
+    }
+
+    /// Runs one check, stopping the component after `cap` at the latest even when the
+    /// check's own timeout is longer (a prober answers within the scraper's timeout).
+    pub async fn check_within(&self, settings: &Settings, cap: Duration) -> CheckResult {
+        self.run(settings, NetworkPolicy::for_settings(settings), Some(cap))
             .await
     }
 
@@ -178,6 +199,15 @@ impl Runner {
         &self,
         settings: &Settings,
         policy: NetworkPolicy,
+    ) -> CheckResult {
+        self.run(settings, policy, None).await
+    }
+
+    async fn run(
+        &self,
+        settings: &Settings,
+        policy: NetworkPolicy,
+        cap: Option<Duration>,
     ) -> CheckResult {
         let started = Instant::now();
         let guard = Guard::new(policy);
@@ -196,16 +226,30 @@ impl Runner {
             },
         );
         store.limiter(|state| &mut state.limits);
-        let wall_time =
+        let own_time =
             Duration::from_secs(u64::from(settings.timeout_seconds)) + self.limits.wall_time_margin;
-        // Epochs stop a guest that computes forever; the timeout below stops one that waits
-        // forever in a host call, where epochs cannot reach it.
-        store.set_epoch_deadline(ticks(wall_time));
-        store.epoch_deadline_trap();
+        let wall_time = cap.map_or(own_time, |cap| cap.min(own_time));
+        // At every epoch tick spent computing, the guest yields to the other tasks on its
+        // thread (a prober runs hundreds of checks on two threads: one guest that computes
+        // must not hold up the others), and is stopped once past its time. The timeout below
+        // stops one that waits forever in a host call, where epochs cannot reach it.
+        let deadline = started + wall_time;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            Ok(if Instant::now() >= deadline {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Yield(1)
+            })
+        });
         start_epoch_ticker();
 
         let run = async {
+            let instantiating = Instant::now();
             let instance: SmtpSensor = self.pre.instantiate_async(&mut store).await?;
+            self.instantiations.fetch_add(1, Relaxed);
+            self.instantiation_ns
+                .fetch_add(instantiating.elapsed().as_nanos() as u64, Relaxed);
             instance.call_check(&mut store, settings).await
         };
         let why = match tokio::time::timeout(wall_time, run).await {
@@ -241,19 +285,15 @@ impl Runner {
 /// Why a component that ran out of time was stopped.
 fn overstayed(wall_time: Duration) -> String {
     format!(
-        "the component did not finish within {} s (the check's timeout plus the host's margin) \
-         and was stopped",
+        "the component did not finish within {} s (the check's timeout plus the host's margin, \
+         or the caller's limit when lower) and was stopped",
         wall_time.as_secs_f64()
     )
 }
 
-/// Epoch ticks in `duration`, rounded up, plus one for the tick in progress.
-fn ticks(duration: Duration) -> u64 {
-    (duration.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64) + 1
-}
-
-/// The result the host reports when the component itself failed.
-fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> CheckResult {
+/// The result the host reports when the component itself failed, or could not run (a
+/// prober's probe that waited for a free slot until its deadline).
+pub fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> CheckResult {
     let message = format!(
         "{}: the check itself failed: {why}",
         server_label(&settings.host, settings.port)

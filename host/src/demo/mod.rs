@@ -114,7 +114,7 @@ pub fn table(rows: &[Row]) -> String {
         let _ = writeln!(
             out,
             "{:<22} {:<25} {:<8} {:>9} {:>9}  {}",
-            security_name(row.security),
+            names::security(row.security),
             row.server,
             names::status(row.result.status).to_uppercase(),
             value(channel::RESPONSE_TIME).unwrap_or_default(),
@@ -131,21 +131,10 @@ pub fn table(rows: &[Row]) -> String {
         let _ = writeln!(
             out,
             "\n{} against {} ({phase}): {}",
-            security_name(row.security),
+            names::security(row.security),
             row.server,
             row.result.message
         );
     }
     out
-}
-
-/// A mode as the CLI spells it.
-pub fn security_name(security: TransportSecurity) -> &'static str {
-    match security {
-        TransportSecurity::None => "none",
-        TransportSecurity::StarttlsIfAvailable => "starttls-if-available",
-        TransportSecurity::TlsIfAvailable => "tls-if-available",
-        TransportSecurity::Starttls => "starttls",
-        TransportSecurity::Tls => "tls",
-    }
 }

@@ -2,7 +2,7 @@
 //! as `wit/smtp-sensor.wit` spells them, and the names and stable ids the outputs give
 //! each phase when they report it as a channel.
 
-use crate::wit::{ChannelUnit, Direction, ErrorKind, Phase, Status};
+use crate::wit::{ChannelUnit, Direction, ErrorKind, Phase, Status, TransportSecurity};
 
 /// A status as the contract spells it.
 pub fn status(status: Status) -> &'static str {
@@ -10,6 +10,17 @@ pub fn status(status: Status) -> &'static str {
         Status::Up => "up",
         Status::Warning => "warning",
         Status::Down => "down",
+    }
+}
+
+/// A transport-security mode as the contract (and `--security`) spells it.
+pub fn security(security: TransportSecurity) -> &'static str {
+    match security {
+        TransportSecurity::None => "none",
+        TransportSecurity::StarttlsIfAvailable => "starttls-if-available",
+        TransportSecurity::TlsIfAvailable => "tls-if-available",
+        TransportSecurity::Starttls => "starttls",
+        TransportSecurity::Tls => "tls",
     }
 }
 

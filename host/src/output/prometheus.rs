@@ -204,6 +204,18 @@ pub fn render(sensors: &[Sensor]) -> String {
     out
 }
 
+/// `text` (a result in [`super::text`]'s words) as exposition comments, for a probe's
+/// `debug=true`: every line starts with `# | `, so no server text can pass for HELP or TYPE
+/// metadata (the text is already printable: no line breaks of the server's); parsers skip
+/// them.
+pub fn comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.lines() {
+        let _ = writeln!(out, "# | {line}");
+    }
+    out
+}
+
 /// Milliseconds as seconds, rounded to the nanosecond so that no binary-fraction noise
 /// (0.0025819999999999997) reaches the exposition.
 fn ms_to_seconds(ms: f64) -> f64 {

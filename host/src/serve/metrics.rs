@@ -1,0 +1,360 @@
+//! The prober's own metrics (`GET /metrics`): probes by module and outcome, probes in flight
+//! and waiting, a duration histogram, the component's instantiation time, configuration
+//! reloads and the process's CPU and memory. Names start with `smtp_sensor_`, as
+//! blackbox_exporter's start with `blackbox_exporter_`; the process families are the
+//! standard `process_*` ones.
+
+use indexmap::IndexMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, SystemTime};
+
+/// Upper bounds of the probe duration histogram, in seconds.
+const BUCKETS: [f64; 14] = [
+    0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+];
+
+/// How a probe request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Ran; `probe_success 1`.
+    Succeeded,
+    /// Ran (or waited for a slot until its deadline); `probe_success 0`.
+    Failed,
+    /// Refused before any traffic: the target is not in the module's list (403).
+    Forbidden,
+    /// Refused before any traffic: bad or missing parameters, unknown module (400).
+    BadRequest,
+}
+
+#[derive(Default)]
+struct ByModule {
+    succeeded: u64,
+    failed: u64,
+    forbidden: u64,
+}
+
+/// Counters, gauges and the histogram, updated as probes run.
+pub struct Metrics {
+    by_module: Mutex<IndexMap<String, ByModule>>,
+    bad_requests: AtomicU64,
+    in_flight: AtomicI64,
+    waiting: AtomicI64,
+    buckets: [AtomicU64; BUCKETS.len()],
+    duration_count: AtomicU64,
+    duration_sum_ns: AtomicU64,
+    reload_ok: AtomicU64,
+    reload_failed: AtomicU64,
+    last_reload_successful: AtomicU64,
+    last_reload_success_unix_ms: AtomicU64,
+    started: SystemTime,
+}
+
+impl Metrics {
+    /// New metrics; the configuration counts as loaded now.
+    pub fn new() -> Self {
+        let now = SystemTime::now();
+        Self {
+            by_module: Mutex::new(IndexMap::new()),
+            bad_requests: AtomicU64::new(0),
+            in_flight: AtomicI64::new(0),
+            waiting: AtomicI64::new(0),
+            buckets: Default::default(),
+            duration_count: AtomicU64::new(0),
+            duration_sum_ns: AtomicU64::new(0),
+            reload_ok: AtomicU64::new(0),
+            reload_failed: AtomicU64::new(0),
+            last_reload_successful: AtomicU64::new(1),
+            last_reload_success_unix_ms: AtomicU64::new(unix_ms(now)),
+            started: now,
+        }
+    }
+
+    /// Counts a probe request of `module` that ended with `outcome`, after `duration` (for
+    /// probes that ran).
+    pub fn probe(&self, module: Option<&str>, outcome: Outcome, duration: Option<Duration>) {
+        match (module, outcome) {
+            (_, Outcome::BadRequest) | (None, _) => {
+                self.bad_requests.fetch_add(1, Relaxed);
+            }
+            (Some(module), outcome) => {
+                let mut by_module = self.by_module.lock().unwrap_or_else(|e| e.into_inner());
+                let counts = match by_module.get_mut(module) {
+                    Some(counts) => counts,
+                    None => by_module.entry(module.to_string()).or_default(),
+                };
+                match outcome {
+                    Outcome::Succeeded => counts.succeeded += 1,
+                    Outcome::Failed => counts.failed += 1,
+                    Outcome::Forbidden | Outcome::BadRequest => counts.forbidden += 1,
+                }
+            }
+        }
+        if let Some(duration) = duration {
+            let seconds = duration.as_secs_f64();
+            for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+                if seconds <= *bound {
+                    bucket.fetch_add(1, Relaxed);
+                }
+            }
+            self.duration_count.fetch_add(1, Relaxed);
+            self.duration_sum_ns
+                .fetch_add(duration.as_nanos() as u64, Relaxed);
+        }
+    }
+
+    /// A probe starts running (`+1`) or ends (`-1`).
+    pub fn in_flight(&self, delta: i64) {
+        self.in_flight.fetch_add(delta, Relaxed);
+    }
+
+    /// A probe starts waiting for a slot (`+1`) or stops (`-1`).
+    pub fn waiting(&self, delta: i64) {
+        self.waiting.fetch_add(delta, Relaxed);
+    }
+
+    /// A configuration reload succeeded or failed.
+    pub fn reload(&self, ok: bool) {
+        if ok {
+            self.reload_ok.fetch_add(1, Relaxed);
+            self.last_reload_success_unix_ms
+                .store(unix_ms(SystemTime::now()), Relaxed);
+        } else {
+            self.reload_failed.fetch_add(1, Relaxed);
+        }
+        self.last_reload_successful.store(u64::from(ok), Relaxed);
+    }
+
+    /// The exposition, with the component's instantiations (count, total time).
+    pub fn render(&self, instantiations: (u64, Duration)) -> String {
+        let mut out = String::with_capacity(4096);
+        let mut family = |name: &str, kind: &str, help: &str| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            name.to_string()
+        };
+        let probes = family(
+            "smtp_sensor_probes_total",
+            "counter",
+            "Probe requests by module and result: success (probe_success 1), failure \
+             (probe_success 0) or forbidden (target not in the module's list; 403).",
+        );
+        let mut lines = String::new();
+        {
+            let by_module = self.by_module.lock().unwrap_or_else(|e| e.into_inner());
+            for (module, counts) in by_module.iter() {
+                let module = label(module);
+                for (result, count) in [
+                    ("success", counts.succeeded),
+                    ("failure", counts.failed),
+                    ("forbidden", counts.forbidden),
+                ] {
+                    let _ = writeln!(
+                        lines,
+                        "{probes}{{module=\"{module}\",result=\"{result}\"}} {count}"
+                    );
+                }
+            }
+        }
+        out.push_str(&lines);
+        let mut one = |name: &str, kind: &str, help: &str, value: String| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        };
+        one(
+            "smtp_sensor_bad_requests_total",
+            "counter",
+            "Probe requests refused as malformed (400): missing or invalid parameters, \
+             unknown module.",
+            self.bad_requests.load(Relaxed).to_string(),
+        );
+        one(
+            "smtp_sensor_probes_in_flight",
+            "gauge",
+            "Probes running now.",
+            self.in_flight.load(Relaxed).to_string(),
+        );
+        one(
+            "smtp_sensor_probes_waiting",
+            "gauge",
+            "Probes waiting for a free slot (see --max-concurrent-probes).",
+            self.waiting.load(Relaxed).to_string(),
+        );
+        let (count, total) = instantiations;
+        one(
+            "smtp_sensor_component_instantiations_total",
+            "counter",
+            "Component instances created (one per probe).",
+            count.to_string(),
+        );
+        one(
+            "smtp_sensor_component_instantiation_seconds_total",
+            "counter",
+            "Time spent instantiating the component, in all.",
+            seconds(total.as_secs_f64()),
+        );
+        let name = "smtp_sensor_probe_duration_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} How long probes took, from request to answer, queueing included.\n\
+             # TYPE {name} histogram"
+        );
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Relaxed)
+            );
+        }
+        let count = self.duration_count.load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let sum = self.duration_sum_ns.load(Relaxed) as f64 / 1e9;
+        let _ = writeln!(out, "{name}_sum {}\n{name}_count {count}", seconds(sum));
+        let name = "smtp_sensor_config_reloads_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Configuration reloads (SIGHUP, POST /-/reload) by result.\n\
+             # TYPE {name} counter\n{name}{{result=\"success\"}} {}\n\
+             {name}{{result=\"failure\"}} {}",
+            self.reload_ok.load(Relaxed),
+            self.reload_failed.load(Relaxed)
+        );
+        let mut one = |name: &str, kind: &str, help: &str, value: String| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        };
+        one(
+            "smtp_sensor_config_last_reload_successful",
+            "gauge",
+            "Whether the last configuration reload succeeded (a failed one keeps the old \
+             configuration).",
+            self.last_reload_successful.load(Relaxed).to_string(),
+        );
+        one(
+            "smtp_sensor_config_last_reload_success_timestamp_seconds",
+            "gauge",
+            "When the configuration was last loaded successfully.",
+            seconds(self.last_reload_success_unix_ms.load(Relaxed) as f64 / 1000.0),
+        );
+        if let Some(process) = Process::read() {
+            one(
+                "process_cpu_seconds_total",
+                "counter",
+                "Total user and system CPU time spent in seconds.",
+                seconds(process.cpu_seconds),
+            );
+            one(
+                "process_resident_memory_bytes",
+                "gauge",
+                "Resident memory size in bytes.",
+                process.resident_bytes.to_string(),
+            );
+        }
+        one(
+            "process_start_time_seconds",
+            "gauge",
+            "Start time of the process since unix epoch in seconds.",
+            seconds(unix_ms(self.started) as f64 / 1000.0),
+        );
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// This process's CPU time and resident memory, from `/proc/self/stat` (Linux only).
+pub struct Process {
+    /// User plus system CPU time, in seconds.
+    pub cpu_seconds: f64,
+    /// Resident memory, in bytes.
+    pub resident_bytes: u64,
+}
+
+impl Process {
+    /// Reads them; `None` where `/proc` is not there.
+    pub fn read() -> Option<Self> {
+        Self::parse(&std::fs::read_to_string("/proc/self/stat").ok()?)
+    }
+
+    /// Reads `/proc/PID/stat`'s text (fields 14, 15: utime, stime in clock ticks of
+    /// 1/100 s; 24: rss in pages of 4 KiB, as on every Linux this runs on).
+    pub fn parse(stat: &str) -> Option<Self> {
+        // The command name (field 2) is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
+        Some(Self {
+            cpu_seconds: (field(14)? + field(15)?) as f64 / 100.0,
+            resident_bytes: field(24)? * 4096,
+        })
+    }
+}
+
+fn unix_ms(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Seconds as the exposition writes them.
+fn seconds(value: f64) -> String {
+    format!("{value}")
+}
+
+/// A label value from the configuration (module names): `\`, `"` and line feeds escaped.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probes_are_counted_by_module_and_result_and_timed() {
+        let metrics = Metrics::new();
+        metrics.probe(Some("starttls"), Outcome::Succeeded, Some(Duration::from_millis(3)));
+        metrics.probe(Some("starttls"), Outcome::Failed, Some(Duration::from_secs(2)));
+        metrics.probe(Some("starttls"), Outcome::Forbidden, None);
+        metrics.probe(None, Outcome::BadRequest, None);
+        metrics.reload(false);
+        let text = metrics.render((2, Duration::from_micros(500)));
+        for line in [
+            "smtp_sensor_probes_total{module=\"starttls\",result=\"success\"} 1",
+            "smtp_sensor_probes_total{module=\"starttls\",result=\"failure\"} 1",
+            "smtp_sensor_probes_total{module=\"starttls\",result=\"forbidden\"} 1",
+            "smtp_sensor_bad_requests_total 1",
+            "smtp_sensor_probe_duration_seconds_bucket{le=\"0.002\"} 0",
+            "smtp_sensor_probe_duration_seconds_bucket{le=\"0.005\"} 1",
+            "smtp_sensor_probe_duration_seconds_bucket{le=\"2.5\"} 2",
+            "smtp_sensor_probe_duration_seconds_bucket{le=\"+Inf\"} 2",
+            "smtp_sensor_probe_duration_seconds_sum 2.003",
+            "smtp_sensor_probe_duration_seconds_count 2",
+            "smtp_sensor_component_instantiations_total 2",
+            "smtp_sensor_component_instantiation_seconds_total 0.0005",
+            "smtp_sensor_config_reloads_total{result=\"failure\"} 1",
+            "smtp_sensor_config_last_reload_successful 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+        }
+    }
+
+    #[test]
+    fn process_figures_come_from_proc_stat() {
+        let stat = "4242 (smtp sensor) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 3 0 99 \
+                    123456789 300 18446744073709551615";
+        let process = Process::parse(stat).unwrap();
+        assert_eq!(process.cpu_seconds, 3.0);
+        assert_eq!(process.resident_bytes, 300 * 4096);
+        assert!(Process::read().is_some());
+    }
+}

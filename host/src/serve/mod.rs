@@ -1,0 +1,253 @@
+//! `smtp-sensor serve`: a Prometheus prober, a drop-in for blackbox_exporter's `/probe`
+//! for mail servers. One compiled component for the process; every probe runs in a fresh
+//! sandbox with its own memory and time caps, at most `--max-concurrent-probes` at once
+//! (the rest wait, within their deadline). Modules are the sensors of the `check --config`
+//! file, each with the list of targets it may probe (none by default), so an exposed
+//! prober cannot be pointed anywhere else.
+//!
+//! Operations: SIGHUP or `POST /-/reload` reads the file again (a bad file is refused and
+//! the old one kept); SIGTERM or SIGINT stops accepting, lets in-flight probes finish and
+//! exits; one log line per probe.
+
+mod auth;
+mod history;
+mod http;
+mod log;
+mod metrics;
+mod modules;
+mod page;
+mod probe;
+mod web_config;
+
+pub use log::LogFormat;
+pub use metrics::Process;
+
+use crate::exit_code;
+use crate::runner::Runner;
+use http::State;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use modules::Modules;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_rustls::TlsAcceptor;
+use web_config::WebConfig;
+
+/// The default port: 9587 (587 is SMTP submission), in the 9100-9999 range Prometheus
+/// keeps for exporters.
+pub const DEFAULT_PORT: u16 = 9587;
+
+/// How long a client may take to send a request's headers or finish a TLS handshake.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `serve`'s command line.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// The TOML file of sensors ([sensors.NAME] tables): each is a module; its `targets`
+    /// key lists what it may probe.
+    #[arg(long, visible_alias = "config.file", value_name = "FILE")]
+    pub config: PathBuf,
+    /// Where to listen: HOST:PORT, or :PORT for every interface.
+    #[arg(long, visible_alias = "web.listen-address", value_name = "ADDR", default_value = ":9587")]
+    pub listen: String,
+    /// TLS and basic authentication, in the Prometheus exporter-toolkit's format.
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    pub web_config_file: Option<PathBuf>,
+    /// How many probes run at once; more wait for a free slot within their deadline.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_concurrent_probes: u32,
+    /// Seconds taken off Prometheus' scrape timeout, to leave time for the answer.
+    #[arg(long, value_name = "SECS", default_value_t = 0.5)]
+    pub timeout_offset: f64,
+    /// How many recent probes the status page keeps.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub history: u32,
+    /// The log lines' format.
+    #[arg(long = "log.format", value_enum, default_value_t = LogFormat::Logfmt)]
+    pub log_format: LogFormat,
+    /// Run another build of the component instead of the embedded one.
+    #[arg(long, value_name = "PATH")]
+    pub component: Option<PathBuf>,
+}
+
+/// Runs the prober until SIGTERM or SIGINT; the exit code.
+pub fn main(args: ServeArgs) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("smtp-sensor serve: cannot start the async runtime: {error}");
+            return exit_code::USAGE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => exit_code::UP,
+        Err(message) => {
+            eprintln!("smtp-sensor serve: {message}");
+            exit_code::USAGE
+        }
+    }
+}
+
+async fn run(args: ServeArgs) -> Result<(), String> {
+    let log = args.log_format;
+    if !(0.0..=60.0).contains(&args.timeout_offset) {
+        return Err(format!(
+            "invalid --timeout-offset {}: give 0 to 60 seconds (the default is 0.5)",
+            args.timeout_offset
+        ));
+    }
+    let modules = Modules::read(&args.config)?;
+    http::warn_store_result(log, &modules);
+    let web = match &args.web_config_file {
+        Some(path) => WebConfig::read(path)?,
+        None => WebConfig::parse("", std::path::Path::new("."))?,
+    };
+    let runner = match &args.component {
+        Some(path) => Runner::from_file(path),
+        None => Runner::embedded(),
+    }
+    .map_err(|e| format!("{e:#}"))?;
+    let listener = bind(&args.listen).await?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let slots = args.max_concurrent_probes as usize;
+    let state = Arc::new(State {
+        runner,
+        config_path: args.config.clone(),
+        modules: RwLock::new(Arc::new(modules)),
+        slots: tokio::sync::Semaphore::new(slots),
+        slot_count: slots,
+        metrics: metrics::Metrics::new(),
+        history: history::History::new(args.history as usize),
+        log,
+        timeout_offset: Duration::from_secs_f64(args.timeout_offset),
+        users: web.users.clone(),
+        headers: web.headers.clone(),
+        reloading: tokio::sync::Mutex::new(()),
+    });
+    let signal_error = |e: std::io::Error| format!("cannot watch for signals: {e}");
+    let mut hangups = signal(SignalKind::hangup()).map_err(signal_error)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
+    let reloads = Arc::clone(&state);
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let _ = reloads.reload("SIGHUP").await;
+        }
+    });
+    let scheme = if web.tls.is_some() { "https" } else { "http" };
+    log.write(
+        "info",
+        "listening",
+        &[
+            ("address", address.to_string()),
+            ("scheme", scheme.into()),
+            ("config", args.config.display().to_string()),
+            ("modules", state.modules().names()),
+            ("basic_auth", web.users.is_some().to_string()),
+            ("max_concurrent_probes", slots.to_string()),
+        ],
+    );
+    let stop = async {
+        let signal = tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+        };
+        log.write(
+            "info",
+            "stopping: no new connections; in-flight probes finish",
+            &[("signal", signal.into())],
+        );
+    };
+    let tls = web.tls.map(TlsAcceptor::from);
+    accept(listener, tls, http::router(Arc::clone(&state)), stop).await;
+    log.write("info", "stopped", &[]);
+    Ok(())
+}
+
+/// Binds `--listen`: `HOST:PORT`, or `:PORT` for every interface (IPv6 and IPv4 where
+/// the system allows both, else IPv4).
+async fn bind(listen: &str) -> Result<TcpListener, String> {
+    let fail = |e: std::io::Error| {
+        format!("invalid --listen {listen}: cannot listen there ({e}); give HOST:PORT or :PORT")
+    };
+    if let Some(port) = listen.strip_prefix(':') {
+        let port: u16 = port.parse().map_err(|_| {
+            format!("invalid --listen {listen}: {port:?} is not a port; give :{DEFAULT_PORT}")
+        })?;
+        return match TcpListener::bind(SocketAddr::from(([0u16; 8], port))).await {
+            Ok(listener) => Ok(listener),
+            Err(_) => TcpListener::bind(SocketAddr::from(([0u8; 4], port)))
+                .await
+                .map_err(fail),
+        };
+    }
+    let address: SocketAddr = listen.parse().map_err(|_| {
+        format!(
+            "invalid --listen {listen:?}: give an address and port, such as 127.0.0.1:{DEFAULT_PORT}, \
+             [::1]:{DEFAULT_PORT} or :{DEFAULT_PORT}"
+        )
+    })?;
+    TcpListener::bind(address).await.map_err(fail)
+}
+
+/// Serves connections until `stop` completes, then waits for the open ones to finish
+/// their requests (idle keep-alive connections are closed at once).
+async fn accept(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    router: axum::Router,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(CLIENT_TIMEOUT);
+            match tls {
+                None => {
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    let _ = watcher.watch(connection).await;
+                }
+                Some(acceptor) => {
+                    let Ok(Ok(stream)) =
+                        tokio::time::timeout(CLIENT_TIMEOUT, acceptor.accept(stream)).await
+                    else {
+                        return;
+                    };
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    let _ = watcher.watch(connection).await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}

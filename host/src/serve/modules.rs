@@ -1,0 +1,122 @@
+//! The prober's modules: the sensors of the same TOML file `check --config` reads, each
+//! validated once when the file is (re)loaded, so a probe only swaps in its target.
+
+use crate::config::ConfigFile;
+use crate::options::SensorOptions;
+use crate::targets::TargetPattern;
+use crate::wit::Settings;
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Stands in for the host while a module's settings are validated: a probe always names
+/// its target, so a module needs no `host` of its own.
+const PLACEHOLDER_HOST: &str = "localhost";
+
+/// One module: the settings every probe with it starts from, and where it may probe.
+#[derive(Debug)]
+pub struct Module {
+    /// The module's name (the sensor's).
+    pub name: String,
+    /// Validated settings; a probe replaces the host (and the port, when its target has
+    /// one) and may lower the timeout. The transcript is always kept (debug, history).
+    pub settings: Settings,
+    /// The targets it may probe; empty: none.
+    pub targets: Vec<TargetPattern>,
+    /// Whether the file gave it a `store_result` key, which `serve` does not use.
+    pub ignores_store_result: bool,
+}
+
+/// A configuration file's modules, in the file's order.
+#[derive(Debug)]
+pub struct Modules {
+    /// The file.
+    pub path: PathBuf,
+    /// The modules by name.
+    pub modules: IndexMap<String, Arc<Module>>,
+}
+
+impl Modules {
+    /// Reads and validates the file; the error names the file, line, key and fix.
+    pub fn read(path: &Path) -> Result<Self, String> {
+        Self::from_file(path, &ConfigFile::read(path).map_err(|e| e.to_string())?)
+    }
+
+    /// The modules of a file already read from `path`.
+    pub fn from_file(path: &Path, file: &ConfigFile) -> Result<Self, String> {
+        let env = |name: &str| std::env::var(name).ok();
+        let mut modules = IndexMap::new();
+        for name in file.names() {
+            let options = file.sensor(name).map_err(|e| e.to_string())?;
+            let flags = SensorOptions {
+                host: options.host.is_none().then(|| PLACEHOLDER_HOST.to_string()),
+                ..SensorOptions::default()
+            };
+            let (mut settings, store) = file.settings(name, flags, &env)?;
+            settings.keep_transcript = true;
+            let module = Module {
+                name: name.to_string(),
+                settings,
+                targets: options.targets.clone(),
+                ignores_store_result: store.is_some() || options.store_result.is_some(),
+            };
+            modules.insert(name.to_string(), Arc::new(module));
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            modules,
+        })
+    }
+
+    /// The module called `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<Module>> {
+        self.modules.get(name)
+    }
+
+    /// The modules' names, comma-separated (for errors).
+    pub fn names(&self) -> String {
+        let names: Vec<&str> = self.modules.keys().map(String::as_str).collect();
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Modules, String> {
+        let path = Path::new("sensors.toml");
+        let file = ConfigFile::parse(path, text.to_string()).map_err(|e| e.to_string())?;
+        Modules::from_file(path, &file)
+    }
+
+    #[test]
+    fn modules_need_no_host_and_keep_their_targets() {
+        let modules = read(
+            "[sensors.starttls]\nsecurity = \"starttls\"\nport = 587\n\
+             targets = [\"mx*.example.com:*\", \"127.0.0.1:*\"]\n\n\
+             [sensors.plain]\nhost = \"mx.example.com\"\nsecurity = \"none\"\n",
+        )
+        .unwrap();
+        assert_eq!(modules.names(), "starttls, plain");
+        let starttls = modules.get("starttls").unwrap();
+        assert_eq!(starttls.settings.port, 587);
+        assert!(starttls.settings.keep_transcript);
+        assert_eq!(starttls.targets.len(), 2);
+        assert!(modules.get("plain").unwrap().targets.is_empty());
+    }
+
+    #[test]
+    fn a_bad_target_pattern_is_placed_at_its_line() {
+        let error = read("[sensors.m]\n\ntargets = [\"mx.example.com\"]\n").unwrap_err();
+        assert!(error.contains("line 3"), "{error}");
+        assert!(error.contains("sensors.m.targets"), "{error}");
+        assert!(error.contains("has no port"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_value_is_named_with_its_key() {
+        let error = read("[sensors.m]\ntimeout = 901\n").unwrap_err();
+        assert!(error.contains("sensors.m.timeout"), "{error}");
+    }
+}

@@ -1,0 +1,139 @@
+//! The status page (`GET /`), like blackbox_exporter's: the modules and what they may
+//! probe, and the most recent probes with a link to each one's result and transcript.
+//! Everything from a server or a request is HTML-escaped.
+
+use super::history::Record;
+use super::modules::Modules;
+use crate::output::escape::printable;
+use crate::output::names;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// The page.
+pub fn index(modules: &Modules, recent: &[Arc<Record>]) -> String {
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>smtp-sensor prober</title>\
+         <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
+         td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}\
+         .down{color:#b00}.up{color:#070}</style></head><body>\n\
+         <h1>smtp-sensor prober</h1>\n<p><a href=\"/probe?target=127.0.0.1:25&amp;module=\
+         MODULE&amp;debug=true\">/probe?target=HOST:PORT&amp;module=NAME</a> runs a check; \
+         <a href=\"/metrics\">/metrics</a> has the prober's own metrics.</p>\n",
+    );
+    let _ = writeln!(
+        out,
+        "<h2>Modules</h2>\n<p>From {}.</p>\n<table><tr><th>module</th><th>security</th>\
+         <th>port</th><th>timeout</th><th>targets</th></tr>",
+        html(&modules.path.display().to_string())
+    );
+    for module in modules.modules.values() {
+        let targets: Vec<String> = module.targets.iter().map(|t| html(&t.to_string())).collect();
+        let targets = if targets.is_empty() {
+            "none".to_string()
+        } else {
+            targets.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} s</td><td>{targets}</td></tr>",
+            html(&module.name),
+            names::security(module.settings.security),
+            module.settings.port,
+            module.settings.timeout_seconds
+        );
+    }
+    out.push_str("</table>\n<h2>Recent probes</h2>\n");
+    if recent.is_empty() {
+        out.push_str("<p>None yet.</p>\n");
+    } else {
+        out.push_str(
+            "<table><tr><th>module</th><th>target</th><th>result</th><th>ended</th>\
+             <th>duration</th><th>message</th><th></th></tr>\n",
+        );
+        for record in recent {
+            let (class, word) = if record.success {
+                ("up", "success")
+            } else {
+                ("down", "failure")
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td class=\"{class}\">{word}</td><td>{}</td>\
+                 <td>{:.3} s</td><td>{}</td><td><a href=\"/logs?id={}\">transcript</a></td></tr>",
+                html(&record.module),
+                html(&record.target),
+                humantime::format_rfc3339_seconds(record.at),
+                record.duration.as_secs_f64(),
+                html(&record.message),
+                record.id
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+/// One probe's result and transcript, as text (`GET /logs?id=N`).
+pub fn logs(record: &Record) -> String {
+    format!(
+        "probe {} of module {}, target {}, ended {}\n\n{}",
+        record.id,
+        printable(&record.module),
+        printable(&record.target),
+        humantime::format_rfc3339_millis(record.at),
+        record.details
+    )
+}
+
+/// Text made safe inside HTML elements and attribute values.
+fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in printable(text).chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ConfigFile;
+    use std::path::Path;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn the_page_lists_modules_and_escapes_what_servers_say() {
+        let path = Path::new("sensors.toml");
+        let file = ConfigFile::parse(
+            path,
+            "[sensors.starttls]\nsecurity = \"starttls\"\ntargets = [\"127.0.0.1:*\"]\n".into(),
+        )
+        .unwrap();
+        let modules = Modules::from_file(path, &file).unwrap();
+        let record = Arc::new(Record {
+            id: 7,
+            at: SystemTime::UNIX_EPOCH,
+            module: "starttls".into(),
+            target: "127.0.0.1:25".into(),
+            success: false,
+            duration: Duration::from_millis(1500),
+            message: "<script>alert(1)</script>\u{1b}[2J".into(),
+            details: String::new(),
+        });
+        let page = index(&modules, &[record]);
+        assert!(page.contains("<td>starttls</td><td>starttls</td><td>25</td>"), "{page}");
+        assert!(page.contains("127.0.0.1:*"), "{page}");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[2J"), "{page}");
+        assert!(!page.contains("<script>"));
+        assert!(page.contains("<a href=\"/logs?id=7\">"));
+        assert!(page.contains("1.500 s"));
+    }
+}

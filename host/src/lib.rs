@@ -36,8 +36,8 @@ pub mod options;
 pub mod output;
 pub mod runner;
 pub mod sandbox;
-pub mod settings;
 pub mod serve;
+pub mod settings;
 pub mod store;
 pub mod targets;
 

@@ -202,7 +202,10 @@ mod tests {
         assert!(!allows("*.example.com:*", "example.com", 25));
         assert!(allows("*.example.com:*", "a.example.com", 2525));
         assert!(allows("*:25", "anything.example", 25));
-        assert!(!allows("*:25", "127.0.0.1", 25), "* is any name, not any address");
+        assert!(
+            !allows("*:25", "127.0.0.1", 25),
+            "* is any name, not any address"
+        );
     }
 
     #[test]
@@ -215,8 +218,14 @@ mod tests {
         assert!(allows("[2001:db8::/32]:*", "[2001:db8::5]", 25));
         assert!(!allows("[2001:db8::/32]:*", "10.0.0.1", 25));
         assert!(allows("0.0.0.0/0:25", "192.0.2.1", 25));
-        assert!(allows("127.0.0.0/8:25", "::ffff:127.0.0.9", 25), "mapped IPv4");
-        assert!(!allows("127.0.0.1:25", "localhost", 25), "names are not resolved");
+        assert!(
+            allows("127.0.0.0/8:25", "::ffff:127.0.0.9", 25),
+            "mapped IPv4"
+        );
+        assert!(
+            !allows("127.0.0.1:25", "localhost", 25),
+            "names are not resolved"
+        );
     }
 
     #[test]
@@ -238,7 +247,10 @@ mod tests {
 
     #[test]
     fn host_and_port_split_as_urls_write_them() {
-        assert_eq!(split_host_port("a.example:25"), Some(("a.example", Some("25"))));
+        assert_eq!(
+            split_host_port("a.example:25"),
+            Some(("a.example", Some("25")))
+        );
         assert_eq!(split_host_port("a.example"), Some(("a.example", None)));
         assert_eq!(split_host_port("[::1]:25"), Some(("::1", Some("25"))));
         assert_eq!(split_host_port("[::1]"), Some(("::1", None)));

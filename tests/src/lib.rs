@@ -1,11 +1,14 @@
 //! Test support for the end-to-end tests: in-process checks with one compiled component, a
-//! scriptable loopback SMTP server that can play a normal server and each misbehaviour, a Postfix on loopback, a way to run the CLI, and the
-//! Nagios plugin output grammar.
+//! scriptable loopback SMTP server that can play a normal server and each misbehaviour, a
+//! Postfix on loopback, ways to run the CLI and the prober (`serve`), scratch folders, and
+//! the Nagios plugin output grammar.
 //! Every server stops when its handle is dropped.
 
 pub mod check;
 pub mod cli;
 pub mod nagios;
 pub mod postfix;
+pub mod prober;
 pub mod promtool;
+pub mod scratch;
 pub mod server;

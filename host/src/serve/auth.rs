@@ -102,14 +102,16 @@ mod tests {
     use std::sync::Arc;
 
     fn header(user: &str, password: &str) -> Vec<u8> {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         format!("Basic {encoded}").into_bytes()
     }
 
     #[tokio::test]
     async fn only_the_right_password_passes_and_is_remembered() {
         let hash = bcrypt::hash("s3cret", 4).unwrap();
-        let users = Arc::new(Users::new(IndexMap::from([("prometheus".to_string(), hash)])).unwrap());
+        let users =
+            Arc::new(Users::new(IndexMap::from([("prometheus".to_string(), hash)])).unwrap());
         assert!(users.allow(Some(&header("prometheus", "s3cret"))).await);
         assert_eq!(users.lock().len(), 1);
         assert!(users.allow(Some(&header("prometheus", "s3cret"))).await);

@@ -2,9 +2,9 @@
 //! however long the prober runs.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// One probe, as the page shows it.

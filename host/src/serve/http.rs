@@ -130,7 +130,10 @@ pub fn router(state: Arc<State>) -> Router {
 /// Basic authentication (when configured) and the configured headers.
 async fn authenticate(Shared(state): Shared<Arc<State>>, request: Request, next: Next) -> Response {
     if let Some(users) = &state.users {
-        let given = request.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes);
+        let given = request
+            .headers()
+            .get(AUTHORIZATION)
+            .map(HeaderValue::as_bytes);
         if !users.allow(given).await {
             let mut response = (StatusCode::UNAUTHORIZED, "Unauthorized\n").into_response();
             response.headers_mut().insert(
@@ -190,8 +193,11 @@ async fn probe(
             return refused(&state, None, None, Refusal::BadRequest(why));
         }
     };
-    let budget = match probe::budget(settings.timeout_seconds, scrape_timeout, state.timeout_offset)
-    {
+    let budget = match probe::budget(
+        settings.timeout_seconds,
+        scrape_timeout,
+        state.timeout_offset,
+    ) {
         Ok(budget) => budget,
         Err(refusal) => return refused(&state, None, None, refusal),
     };

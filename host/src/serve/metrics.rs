@@ -322,8 +322,16 @@ mod tests {
     #[test]
     fn probes_are_counted_by_module_and_result_and_timed() {
         let metrics = Metrics::new();
-        metrics.probe(Some("starttls"), Outcome::Succeeded, Some(Duration::from_millis(3)));
-        metrics.probe(Some("starttls"), Outcome::Failed, Some(Duration::from_secs(2)));
+        metrics.probe(
+            Some("starttls"),
+            Outcome::Succeeded,
+            Some(Duration::from_millis(3)),
+        );
+        metrics.probe(
+            Some("starttls"),
+            Outcome::Failed,
+            Some(Duration::from_secs(2)),
+        );
         metrics.probe(Some("starttls"), Outcome::Forbidden, None);
         metrics.probe(None, Outcome::BadRequest, None);
         metrics.reload(false);

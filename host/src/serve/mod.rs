@@ -53,7 +53,12 @@ pub struct ServeArgs {
     #[arg(long, visible_alias = "config.file", value_name = "FILE")]
     pub config: PathBuf,
     /// Where to listen: HOST:PORT, or :PORT for every interface.
-    #[arg(long, visible_alias = "web.listen-address", value_name = "ADDR", default_value = ":9587")]
+    #[arg(
+        long,
+        visible_alias = "web.listen-address",
+        value_name = "ADDR",
+        default_value = ":9587"
+    )]
     pub listen: String,
     /// TLS and basic authentication, in the Prometheus exporter-toolkit's format.
     #[arg(long = "web.config.file", value_name = "FILE")]

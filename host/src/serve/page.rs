@@ -27,7 +27,11 @@ pub fn index(modules: &Modules, recent: &[Arc<Record>]) -> String {
         html(&modules.path.display().to_string())
     );
     for module in modules.modules.values() {
-        let targets: Vec<String> = module.targets.iter().map(|t| html(&t.to_string())).collect();
+        let targets: Vec<String> = module
+            .targets
+            .iter()
+            .map(|t| html(&t.to_string()))
+            .collect();
         let targets = if targets.is_empty() {
             "none".to_string()
         } else {
@@ -129,9 +133,15 @@ mod tests {
             details: String::new(),
         });
         let page = index(&modules, &[record]);
-        assert!(page.contains("<td>starttls</td><td>starttls</td><td>25</td>"), "{page}");
+        assert!(
+            page.contains("<td>starttls</td><td>starttls</td><td>25</td>"),
+            "{page}"
+        );
         assert!(page.contains("127.0.0.1:*"), "{page}");
-        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[2J"), "{page}");
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[2J"),
+            "{page}"
+        );
         assert!(!page.contains("<script>"));
         assert!(page.contains("<a href=\"/logs?id=7\">"));
         assert!(page.contains("1.500 s"));

@@ -222,11 +222,20 @@ mod tests {
     #[test]
     fn a_query_needs_target_and_module_once_each() {
         let q = query("target=127.0.0.1%3A2525&module=starttls&debug=true").unwrap();
-        assert_eq!((q.target.as_str(), q.module.as_str(), q.debug), ("127.0.0.1:2525", "starttls", true));
+        assert_eq!(
+            (q.target.as_str(), q.module.as_str(), q.debug),
+            ("127.0.0.1:2525", "starttls", true)
+        );
         assert!(bad_request(query("module=m").unwrap_err()).contains("target is missing"));
         assert!(bad_request(query("target=a").unwrap_err()).contains("module is missing"));
-        assert!(bad_request(query("target=a&target=b&module=m").unwrap_err()).contains("more than once"));
-        assert!(bad_request(query("target=a&module=m&timeout=5").unwrap_err()).contains("unknown parameter \"timeout\""));
+        assert!(
+            bad_request(query("target=a&target=b&module=m").unwrap_err())
+                .contains("more than once")
+        );
+        assert!(
+            bad_request(query("target=a&module=m&timeout=5").unwrap_err())
+                .contains("unknown parameter \"timeout\"")
+        );
         assert!(bad_request(query("target=a&module=m&debug=yes").unwrap_err()).contains("neither"));
         let long = format!("target={}&module=m", "a".repeat(MAX_QUERY_LEN));
         assert!(bad_request(query(&long).unwrap_err()).contains("at most"));
@@ -288,9 +297,18 @@ mod tests {
     fn the_scrape_timeout_lowers_the_budget() {
         let half = Duration::from_millis(500);
         assert_eq!(budget(10, None, half).unwrap(), Duration::from_secs(10));
-        assert_eq!(budget(10, Some("4"), half).unwrap(), Duration::from_millis(3500));
-        assert_eq!(budget(10, Some("30"), half).unwrap(), Duration::from_secs(10));
-        assert_eq!(budget(10, Some("0.25"), half).unwrap(), Duration::from_millis(250));
+        assert_eq!(
+            budget(10, Some("4"), half).unwrap(),
+            Duration::from_millis(3500)
+        );
+        assert_eq!(
+            budget(10, Some("30"), half).unwrap(),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            budget(10, Some("0.25"), half).unwrap(),
+            Duration::from_millis(250)
+        );
         for bad in ["soon", "-1", "0", "NaN", "inf"] {
             bad_request(budget(10, Some(bad), half).unwrap_err());
         }

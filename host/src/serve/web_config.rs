@@ -123,14 +123,16 @@ impl WebConfig {
         let mut headers = Vec::new();
         if let Some(http) = file.http_server_config {
             if http.http2 == Some(true) {
-                return Err("http_server_config.http2: this prober serves HTTP/1.1 only; \
+                return Err(
+                    "http_server_config.http2: this prober serves HTTP/1.1 only; \
                             remove the key or set it to false"
-                    .into());
+                        .into(),
+                );
             }
             for (name, value) in http.headers.unwrap_or_default() {
-                let header = HeaderName::try_from(name.as_str()).ok().zip(
-                    HeaderValue::try_from(value.as_str()).ok(),
-                );
+                let header = HeaderName::try_from(name.as_str())
+                    .ok()
+                    .zip(HeaderValue::try_from(value.as_str()).ok());
                 match header {
                     Some(header) => headers.push(header),
                     None => {
@@ -155,7 +157,10 @@ fn tls_config(tls: TlsFile, base: &Path) -> Result<ServerConfig, String> {
     for (key, given) in [
         ("cipher_suites", tls.cipher_suites.is_some()),
         ("curve_preferences", tls.curve_preferences.is_some()),
-        ("prefer_server_cipher_suites", tls.prefer_server_cipher_suites.is_some()),
+        (
+            "prefer_server_cipher_suites",
+            tls.prefer_server_cipher_suites.is_some(),
+        ),
         ("client_allowed_sans", tls.client_allowed_sans.is_some()),
         ("cert", tls.cert.is_some()),
         ("key", tls.key.is_some()),
@@ -216,14 +221,12 @@ fn tls_config(tls: TlsFile, base: &Path) -> Result<ServerConfig, String> {
         .as_deref()
         .map(|v| version("max_version", v))
         .transpose()?;
-    let versions: Vec<&'static rustls::SupportedProtocolVersion> = [
-        &rustls::version::TLS12,
-        &rustls::version::TLS13,
-    ]
-    .into_iter()
-    .filter(|v| min.is_none_or(|m| u16::from(v.version) >= u16::from(m.version)))
-    .filter(|v| max.is_none_or(|m| u16::from(v.version) <= u16::from(m.version)))
-    .collect();
+    let versions: Vec<&'static rustls::SupportedProtocolVersion> =
+        [&rustls::version::TLS12, &rustls::version::TLS13]
+            .into_iter()
+            .filter(|v| min.is_none_or(|m| u16::from(v.version) >= u16::from(m.version)))
+            .filter(|v| max.is_none_or(|m| u16::from(v.version) <= u16::from(m.version)))
+            .collect();
     if versions.is_empty() {
         return Err("tls_server_config: min_version is above max_version".into());
     }
@@ -252,8 +255,7 @@ fn tls_config(tls: TlsFile, base: &Path) -> Result<ServerConfig, String> {
                     ca_file.display()
                 ));
             }
-            let verifier =
-                WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
             let verifier = if client_auth == "VerifyClientCertIfGiven" {
                 verifier.allow_unauthenticated()
             } else {
@@ -271,9 +273,9 @@ fn tls_config(tls: TlsFile, base: &Path) -> Result<ServerConfig, String> {
             ));
         }
     };
-    let mut config = builder.with_single_cert(chain, key).map_err(|e| {
-        format!("tls_server_config: the key does not fit the certificate ({e})")
-    })?;
+    let mut config = builder
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("tls_server_config: the key does not fit the certificate ({e})"))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }
@@ -308,13 +310,23 @@ mod tests {
         let error = parse("basic_auth_user:\n  a: b\n").unwrap_err();
         assert!(error.contains("basic_auth_user"), "{error}");
         let error = parse("basic_auth_users:\n  a: plaintext\n").unwrap_err();
-        assert!(error.contains("basic_auth_users.a") && error.contains("bcrypt"), "{error}");
-        assert!(!error.contains("plaintext"), "the value may be a password: {error}");
+        assert!(
+            error.contains("basic_auth_users.a") && error.contains("bcrypt"),
+            "{error}"
+        );
+        assert!(
+            !error.contains("plaintext"),
+            "the value may be a password: {error}"
+        );
         let error = parse("tls_server_config:\n  cipher_suites: [x]\n").unwrap_err();
-        assert!(error.contains("cipher_suites") && error.contains("remove it"), "{error}");
+        assert!(
+            error.contains("cipher_suites") && error.contains("remove it"),
+            "{error}"
+        );
         let error = parse("tls_server_config:\n  key_file: k.pem\n").unwrap_err();
         assert!(error.contains("cert_file is missing"), "{error}");
-        let error = parse("tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n").unwrap_err();
+        let error =
+            parse("tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n").unwrap_err();
         assert!(error.contains("/nonexistent/c.pem"), "{error}");
         let error = parse("http_server_config:\n  http2: true\n").unwrap_err();
         assert!(error.contains("HTTP/1.1"), "{error}");

@@ -1,0 +1,486 @@
+//! `smtp-sensor serve`, the Prometheus prober, as a process on loopback: probes of Postfix
+//! and of scripted servers, the target allowlist, deadlines under load, reloads, draining,
+//! and the web configuration (TLS, basic auth). Only loopback is ever probed; 127.0.0.2 is
+//! the target outside a module's list, and a server listens there to prove nothing came.
+
+use smtp_sensor_tests::postfix::{Config, Postfix};
+use smtp_sensor_tests::prober::Prober;
+use smtp_sensor_tests::promtool;
+use smtp_sensor_tests::scratch::Scratch;
+use smtp_sensor_tests::server::{ScriptedServer, Step, normal};
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
+
+/// A port on 127.0.0.1 where nothing listens.
+async fn closed_port() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A server that accepts and never says a word.
+async fn silent_server() -> ScriptedServer {
+    ScriptedServer::start(vec![Step::Stall]).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probes_postfix_over_starttls_and_refuses_targets_outside_the_list() {
+    let (postfix, ca_file) =
+        tokio::task::spawn_blocking(|| Postfix::start_with_test_ca(Config::default()))
+            .await
+            .unwrap()
+            .expect("start Postfix");
+    let scratch = Scratch::new("serve");
+    let config = scratch.write(
+        "sensors.toml",
+        &format!(
+            "[sensors.starttls]\nsecurity = \"starttls\"\ntls_ca = [\"{ca_file}\"]\ntimeout = 5\n\
+             targets = [\"127.0.0.1:*\"]\n"
+        ),
+    );
+    let prober = Prober::start(SMTP_SENSOR, &config, &[]).await;
+    let outside = ScriptedServer::start_on(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), normal()).await;
+
+    let target = format!("127.0.0.1:{}", postfix.port());
+    let up = prober.probe(&target, "starttls", &[]).await;
+    assert_eq!(up.status, 200, "{up:?}\n{}", prober.log());
+    assert!(
+        up.headers.contains("text/plain; version=0.0.4"),
+        "{}",
+        up.headers
+    );
+    assert_eq!(up.sample("probe_success"), Some(1.0), "{}", up.body);
+    assert_eq!(
+        up.sample("smtp_tls_certificate_verified"),
+        Some(1.0),
+        "{}",
+        up.body
+    );
+    assert!(
+        up.body
+            .contains("probe_tls_version_info{version=\"TLS 1.3\"} 1"),
+        "{}",
+        up.body
+    );
+    assert!(!up.body.contains("# |"), "no transcript without debug");
+    promtool::check_metrics(&up.body).unwrap();
+
+    let closed = format!("127.0.0.1:{}", closed_port().await);
+    let down = prober.probe(&closed, "starttls", &[]).await;
+    assert_eq!(down.status, 200, "{down:?}");
+    assert_eq!(down.sample("probe_success"), Some(0.0), "{}", down.body);
+    assert!(
+        down.body.contains("smtp_failure_info{phase=\"connect\""),
+        "{}",
+        down.body
+    );
+
+    let forbidden = format!("127.0.0.2:{}", outside.port());
+    let refused = prober.probe(&forbidden, "starttls", &[]).await;
+    assert_eq!(refused.status, 403, "{refused:?}");
+    assert!(refused.body.contains("may not probe"), "{}", refused.body);
+    assert_eq!(
+        outside.connections(),
+        0,
+        "no traffic to a target outside the list"
+    );
+
+    let unknown = prober.probe(&target, "nosuch", &[]).await;
+    assert_eq!(unknown.status, 400);
+    assert!(
+        unknown.body.contains("starttls"),
+        "names the modules: {}",
+        unknown.body
+    );
+    let bad = prober
+        .get("/probe?target=127.0.0.1:25&module=starttls&extra=1")
+        .await;
+    assert_eq!(bad.status, 400);
+
+    let debug = prober
+        .get(&format!(
+            "/probe?target={target}&module=starttls&debug=true"
+        ))
+        .await;
+    assert!(debug.body.contains("# |"), "{}", debug.body);
+    assert!(
+        debug.body.contains("S: 220"),
+        "the transcript: {}",
+        debug.body
+    );
+    promtool::check_metrics(&debug.body).unwrap();
+
+    let metrics = prober.get("/metrics").await;
+    for line in [
+        "smtp_sensor_probes_total{module=\"starttls\",result=\"success\"} 2",
+        "smtp_sensor_probes_total{module=\"starttls\",result=\"failure\"} 1",
+        "smtp_sensor_probes_total{module=\"starttls\",result=\"forbidden\"} 1",
+        "smtp_sensor_bad_requests_total 2",
+        "smtp_sensor_component_instantiations_total 3",
+        "smtp_sensor_probe_duration_seconds_count 3",
+        "smtp_sensor_probes_in_flight 0",
+    ] {
+        assert!(
+            metrics.body.lines().any(|l| l == line),
+            "{line}:\n{}",
+            metrics.body
+        );
+    }
+    promtool::check_metrics(&metrics.body).unwrap();
+
+    let page = prober.get("/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<td>starttls</td>"), "{}", page.body);
+    assert!(
+        page.body.contains(&closed),
+        "the recent probes: {}",
+        page.body
+    );
+    let logs = prober.get("/logs?id=1").await;
+    assert!(logs.body.contains("S: 220"), "{}", logs.body);
+    assert!(
+        prober.log().contains("msg=probe module=starttls"),
+        "{}",
+        prober.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_256_probes_a_quarter_silent_all_answer_in_time_and_the_healthy_stay_fast() {
+    let healthy = ScriptedServer::start(normal()).await;
+    let silent = silent_server().await;
+    let scratch = Scratch::new("serve-load");
+    let config = scratch.write(
+        "sensors.toml",
+        "[sensors.plain]\nsecurity = \"none\"\ntimeout = 3\ntargets = [\"127.0.0.1:*\"]\n",
+    );
+    let prober = std::sync::Arc::new(Prober::start(SMTP_SENSOR, &config, &[]).await);
+    let started = Instant::now();
+    let probes: Vec<_> = (0..256)
+        .map(|i| {
+            let prober = std::sync::Arc::clone(&prober);
+            let quiet = i % 4 == 0;
+            let port = if quiet { silent.port() } else { healthy.port() };
+            tokio::spawn(async move {
+                let sent = Instant::now();
+                let response = prober
+                    .probe(&format!("127.0.0.1:{port}"), "plain", &[])
+                    .await;
+                (quiet, response, sent.elapsed())
+            })
+        })
+        .collect();
+    let mut fast = Vec::new();
+    for probe in probes {
+        let (quiet, response, took) = probe.await.unwrap();
+        assert_eq!(response.status, 200, "{response:?}");
+        let expected = if quiet { 0.0 } else { 1.0 };
+        assert_eq!(
+            response.sample("probe_success"),
+            Some(expected),
+            "{}",
+            response.body
+        );
+        // The silent ones end at their 3 s timeout (plus the host's margin at most).
+        assert!(
+            took < Duration::from_millis(4500),
+            "{took:?}: {}",
+            response.body
+        );
+        if !quiet {
+            fast.push(took);
+        }
+    }
+    fast.sort();
+    let slowest = *fast.last().unwrap();
+    assert!(
+        slowest < Duration::from_secs(2),
+        "a healthy probe waited behind the silent ones: slowest {slowest:?}, median {:?}",
+        fast[fast.len() / 2]
+    );
+    assert!(started.elapsed() < Duration::from_secs(6));
+    assert_eq!(healthy.connections(), 192);
+    let metrics = prober.get("/metrics").await;
+    assert!(
+        metrics
+            .body
+            .contains("smtp_sensor_probes_total{module=\"plain\",result=\"failure\"} 64"),
+        "{}",
+        metrics.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scrape_timeout_and_a_full_prober_bound_a_probe() {
+    let silent = silent_server().await;
+    let healthy = ScriptedServer::start(normal()).await;
+    let scratch = Scratch::new("serve-deadline");
+    let config = scratch.write(
+        "sensors.toml",
+        "[sensors.plain]\nsecurity = \"none\"\ntimeout = 30\ntargets = [\"127.0.0.1:*\"]\n",
+    );
+    let prober = std::sync::Arc::new(
+        Prober::start(SMTP_SENSOR, &config, &["--max-concurrent-probes", "1"]).await,
+    );
+    // The only slot is taken by a probe of the silent server...
+    let holder = {
+        let prober = std::sync::Arc::clone(&prober);
+        let target = format!("127.0.0.1:{}", silent.port());
+        tokio::spawn(async move {
+            let sent = Instant::now();
+            let response = prober
+                .probe(
+                    &target,
+                    "plain",
+                    &[("X-Prometheus-Scrape-Timeout-Seconds", "2.5")],
+                )
+                .await;
+            (response, sent.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // ... so this one waits, and gives up at its own deadline, saying why.
+    let sent = Instant::now();
+    let queued = prober
+        .probe(
+            &format!("127.0.0.1:{}", healthy.port()),
+            "plain",
+            &[("X-Prometheus-Scrape-Timeout-Seconds", "1")],
+        )
+        .await;
+    let waited = sent.elapsed();
+    assert_eq!(queued.sample("probe_success"), Some(0.0), "{}", queued.body);
+    assert!(waited < Duration::from_millis(1500), "{waited:?}");
+    assert_eq!(healthy.connections(), 0, "it never ran");
+    let logs = prober.get("/logs?id=1").await;
+    assert!(logs.body.contains("slots"), "{}", logs.body);
+
+    // The silent probe ends at the scrape timeout less 0.5 s, not at the module's 30 s.
+    let (held, took) = holder.await.unwrap();
+    assert_eq!(held.sample("probe_success"), Some(0.0), "{}", held.body);
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_millis(2500),
+        "{took:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reloads_take_a_good_file_and_keep_the_old_one_for_a_bad_one() {
+    let healthy = ScriptedServer::start(normal()).await;
+    let scratch = Scratch::new("serve-reload");
+    let one = "[sensors.a]\nsecurity = \"none\"\ntargets = [\"127.0.0.1:*\"]\n";
+    let config = scratch.write("sensors.toml", one);
+    let prober = Prober::start(SMTP_SENSOR, &config, &["--log.format", "json"]).await;
+    let target = format!("127.0.0.1:{}", healthy.port());
+    assert_eq!(prober.probe(&target, "b", &[]).await.status, 400);
+
+    scratch.write(
+        "sensors.toml",
+        &format!("{one}\n[sensors.b]\nsecurity = \"none\"\ntargets = [\"127.0.0.1:*\"]\n"),
+    );
+    let reloaded = prober.request("POST", "/-/reload", &[]).await;
+    assert_eq!(reloaded.status, 200, "{reloaded:?}");
+    assert_eq!(
+        prober
+            .probe(&target, "b", &[])
+            .await
+            .sample("probe_success"),
+        Some(1.0)
+    );
+
+    scratch.write("sensors.toml", "[sensors.b]\nport = \"many\"\n");
+    let refused = prober.request("POST", "/-/reload", &[]).await;
+    assert_eq!(refused.status, 500);
+    assert!(refused.body.contains("sensors.b.port"), "{}", refused.body);
+    prober.signal("HUP").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        prober
+            .probe(&target, "b", &[])
+            .await
+            .sample("probe_success"),
+        Some(1.0)
+    );
+    let metrics = prober.get("/metrics").await;
+    assert!(
+        metrics
+            .body
+            .contains("smtp_sensor_config_last_reload_successful 0"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("smtp_sensor_config_reloads_total{result=\"failure\"} 2"),
+        "{}",
+        metrics.body
+    );
+    let log = prober.log();
+    let failed = log
+        .lines()
+        .filter(|l| l.contains("\"msg\":\"configuration reload failed"))
+        .count();
+    assert_eq!(failed, 2, "{log}");
+    assert!(log.contains("\"trigger\":\"SIGHUP\""), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_in_flight_probes_finish_then_exits() {
+    let silent = silent_server().await;
+    let scratch = Scratch::new("serve-drain");
+    let config = scratch.write(
+        "sensors.toml",
+        "[sensors.plain]\nsecurity = \"none\"\ntimeout = 2\ntargets = [\"127.0.0.1:*\"]\n",
+    );
+    let mut prober = Prober::start(SMTP_SENSOR, &config, &[]).await;
+    let addr = prober.addr;
+    let target = format!("127.0.0.1:{}", silent.port());
+    let in_flight = {
+        let request = format!("/probe?target={target}&module=plain");
+        let client = prober.client();
+        tokio::spawn(async move { client.get(&request).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    prober.signal("TERM").await;
+    let answered = in_flight.await.unwrap();
+    assert_eq!(answered.status, 200, "{answered:?}");
+    assert_eq!(answered.sample("probe_success"), Some(0.0));
+    assert_eq!(
+        prober.wait(Duration::from_secs(5)).await,
+        Some(0),
+        "{}",
+        prober.log()
+    );
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
+    assert!(prober.log().contains("msg=stopped"), "{}", prober.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_web_configuration_brings_tls_and_basic_auth() {
+    use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
+    let healthy = ScriptedServer::start(normal()).await;
+    let scratch = Scratch::new("serve-web");
+    let ca = Ca::new("smtp-sensor prober test CA");
+    let leaf = ca.issue(&LeafSpec::valid_for(&["localhost"]));
+    scratch.write("prober.crt", &leaf.certificate_pem);
+    scratch.write("prober.key", &leaf.key_pem);
+    let hash = bcrypt::hash("scrape-s3cret", 4).unwrap();
+    let web = scratch.write(
+        "web.yml",
+        &format!(
+            "tls_server_config:\n  cert_file: prober.crt\n  key_file: prober.key\n\
+             basic_auth_users:\n  prometheus: {hash}\n\
+             http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n"
+        ),
+    );
+    let config = scratch.write(
+        "sensors.toml",
+        "[sensors.plain]\nsecurity = \"none\"\ntargets = [\"127.0.0.1:*\"]\n",
+    );
+    let web = web.display().to_string();
+    let prober = Prober::start(SMTP_SENSOR, &config, &["--web.config.file", &web])
+        .await
+        .with_tls(&ca.pem());
+    let target = format!("127.0.0.1:{}", healthy.port());
+    let anonymous = prober.probe(&target, "plain", &[]).await;
+    assert_eq!(anonymous.status, 401, "{anonymous:?}");
+    assert!(
+        anonymous.headers.contains("www-authenticate: Basic"),
+        "{}",
+        anonymous.headers
+    );
+    let login = |password: &str| {
+        use base64::Engine as _;
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("prometheus:{password}"));
+        format!("Basic {token}")
+    };
+    let wrong = login("guess");
+    assert_eq!(
+        prober
+            .probe(&target, "plain", &[("Authorization", &wrong)])
+            .await
+            .status,
+        401
+    );
+    assert_eq!(healthy.connections(), 0, "nothing probed without a login");
+    let right = login("scrape-s3cret");
+    let probed = prober
+        .probe(&target, "plain", &[("Authorization", &right)])
+        .await;
+    assert_eq!(probed.status, 200, "{probed:?}");
+    assert_eq!(probed.sample("probe_success"), Some(1.0));
+    assert!(
+        probed.headers.contains("x-content-type-options: nosniff"),
+        "{}",
+        probed.headers
+    );
+    let metrics = prober
+        .request("GET", "/metrics", &[("Authorization", &right)])
+        .await;
+    assert_eq!(metrics.status, 200);
+    assert!(!prober.log().contains("scrape-s3cret"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_settings_stop_the_prober_at_start_naming_the_fix() {
+    let scratch = Scratch::new("serve-bad");
+    let config = scratch.write("sensors.toml", "[sensors.a]\ntargets = [\"10.0.0.0/8\"]\n");
+    let run = smtp_sensor_tests::cli::run(
+        SMTP_SENSOR,
+        &[
+            "serve",
+            "--config",
+            config.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("sensors.a.targets") && run.stderr.contains("has no port"),
+        "{}",
+        run.stderr
+    );
+    let good = scratch.write("good.toml", "[sensors.a]\ntargets = [\"127.0.0.1:*\"]\n");
+    let web = scratch.write("web.yml", "basic_auth_users:\n  prometheus: hunter2\n");
+    let run = smtp_sensor_tests::cli::run(
+        SMTP_SENSOR,
+        &[
+            "serve",
+            "--config",
+            good.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--web.config.file",
+            web.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("basic_auth_users.prometheus"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    let run = smtp_sensor_tests::cli::run(
+        SMTP_SENSOR,
+        &[
+            "serve",
+            "--config",
+            good.to_str().unwrap(),
+            "--listen",
+            "nowhere",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains("--listen"), "{}", run.stderr);
+}

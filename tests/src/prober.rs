@@ -136,6 +136,11 @@ impl Prober {
 }
 
 impl Client {
+    /// A client of any HTTP server on loopback (Prometheus' API, say).
+    pub fn new(addr: SocketAddr) -> Self {
+        Self { addr, tls: None }
+    }
+
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Response {
         self.request("GET", path, &[]).await
@@ -229,7 +234,7 @@ fn dechunk(mut body: &str) -> String {
             break;
         }
         out.push_str(&rest[..size]);
-        body = &rest[size..].trim_start_matches("\r\n");
+        body = rest[size..].trim_start_matches("\r\n");
     }
     out
 }

@@ -24,10 +24,9 @@ const RUNS: usize = 31;
 const CHECK_SMTP: &str = "/usr/lib/nagios/plugins/check_smtp";
 /// The CLI as `cargo build` makes it (glibc, dynamically linked).
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
-const RELEASE_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/release");
 
 fn main() {
-    let release = release_binary();
+    let release = smtp_sensor_tests::release::binary();
     let mut clis: Vec<(&str, &str)> = Vec::new();
     if let Some(path) = &release {
         clis.push(("static musl build (scripts/release)", path.as_str()));
@@ -92,21 +91,6 @@ fn main() {
 
 /// Builds the binary for monitoring hosts with `scripts/release` (so it is never stale) and
 /// returns its path; without it (no musl target, no root to install musl-tools), says so.
-fn release_binary() -> Option<String> {
-    let output = Command::new(RELEASE_SCRIPT)
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .expect("run scripts/release");
-    let path = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    if output.status.success() && Path::new(&path).exists() {
-        return Some(path);
-    }
-    println!(
-        "!!! scripts/release failed: the static build is NOT measured, only `cargo build`'s\n"
-    );
-    None
-}
-
 /// Our check (each build of the CLI) and check_smtp's, one process each, alternating in one
 /// loop; their medians and each ratio. Without check_smtp, ours alone, saying so.
 fn side_by_side(clis: &[(&str, &str)], ours: &[&str], theirs: &[&str]) {

@@ -10,5 +10,6 @@ pub mod nagios;
 pub mod postfix;
 pub mod prober;
 pub mod promtool;
+pub mod release;
 pub mod scratch;
 pub mod server;

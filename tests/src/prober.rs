@@ -47,17 +47,25 @@ impl Prober {
     /// Starts `program serve --config CONFIG --listen 127.0.0.1:0` plus `extra`, and waits
     /// (up to 30 s) until it says where it listens.
     pub async fn start(program: &str, config: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(["serve", "--config"])
             .arg(config)
             .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
+            .args(extra);
+        Self::start_command(command).await
+    }
+
+    /// Starts a prober from a command (a wrapper such as `taskset` in front, say) that
+    /// logs in logfmt or JSON, and waits until it says where it listens.
+    pub async fn start_command(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
         let log = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
@@ -87,6 +95,11 @@ impl Prober {
             client: Client { addr, tls: None },
             log,
         }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("still running")
     }
 
     /// A client of its own (for another task).

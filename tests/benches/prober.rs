@@ -1,0 +1,320 @@
+//! `smtp-sensor serve` against Debian's `prometheus-blackbox-exporter`, probing the same
+//! loopback Postfix over STARTTLS, in one run:
+//! - successful probes per second at concurrency 1, 32 and 256 (each prober in turn, in
+//!   rounds, medians of the rounds);
+//! - each prober's own CPU time per probe (user + system, from /proc/PID/stat);
+//! - resident memory per in-flight check, with 1,000 probes at once against a server that
+//!   accepts and never answers (RSS during, less RSS just before, over 1,000).
+//!
+//! Fairness on this 2-core machine: each prober runs alone on core 1 (`taskset -c 1`; Go
+//! and tokio both size their thread pools to it); the load generator (this process, one
+//! thread) and Postfix share core 0. Both are driven by the same client, new connection per
+//! probe, in the same rounds, alternating. blackbox's module does the same dialogue as ours
+//! (banner, EHLO, STARTTLS, TLS handshake verifying the certificate with the test CA, EHLO,
+//! QUIT).
+//!
+//! Run by hand: `cargo bench -p smtp-sensor-tests --bench prober` (needs Postfix, and
+//! `apt-get install prometheus-blackbox-exporter` for the comparison; the prober measured
+//! is the static build of `scripts/release`, which this bench runs first).
+
+use smtp_sensor_host::serve::Process;
+use smtp_sensor_tests::postfix::{Config, Postfix};
+use smtp_sensor_tests::prober::{Client, Prober};
+use smtp_sensor_tests::scratch::Scratch;
+use smtp_sensor_tests::server::{ScriptedServer, Step};
+use std::net::SocketAddr;
+use std::process::Command as StdCommand;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::process::Command;
+
+const BLACKBOX: &str = "/usr/bin/prometheus-blackbox-exporter";
+const ROUNDS: usize = 3;
+const WINDOW: Duration = Duration::from_secs(4);
+const CONCURRENCY: [usize; 3] = [1, 32, 256];
+const HELD: usize = 1000;
+
+fn main() {
+    let me = std::process::id().to_string();
+    // The load generator and Postfix on core 0, enough descriptors for 1,000 probes.
+    let pinned = StdCommand::new("taskset")
+        .args(["-a", "-p", "-c", "0", &me])
+        .output();
+    let raised = StdCommand::new("prlimit")
+        .args(["--pid", &me, "--nofile=65536:65536"])
+        .status();
+    if !pinned.is_ok_and(|o| o.status.success()) || !raised.is_ok_and(|s| s.success()) {
+        println!("!!! could not pin to core 0 or raise the descriptor limit: figures are unfair");
+    }
+    let release = smtp_sensor_tests::release::binary().expect("the release build");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run(&release));
+}
+
+/// One prober under test.
+struct Subject {
+    name: &'static str,
+    pid: u32,
+    client: Client,
+    /// The probe's path without the target.
+    path: String,
+    _process: Option<Prober>,
+    _child: Option<tokio::process::Child>,
+}
+
+async fn run(release: &str) {
+    let (postfix, ca_file) = Postfix::start_with_test_ca(Config::default())
+        .expect("start Postfix (apt-get install postfix; root)");
+    let target = format!("127.0.0.1:{}", postfix.port());
+    let scratch = Scratch::new("bench-prober");
+    let sensors = scratch.write(
+        "sensors.toml",
+        &format!(
+            "[sensors.starttls]\nsecurity = \"starttls\"\ntls_ca = [\"{ca_file}\"]\ntimeout = 5\n\
+             targets = [\"127.0.0.1:*\"]\n"
+        ),
+    );
+    let mut command = Command::new("taskset");
+    command
+        .args(["-c", "1", release, "serve", "--config"])
+        .arg(&sensors)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--history",
+            "100",
+            "--max-concurrent-probes",
+            "2000",
+        ]);
+    let ours = Prober::start_command(command).await;
+    let mut subjects = vec![Subject {
+        name: "smtp-sensor serve",
+        pid: ours.pid(),
+        client: ours.client(),
+        path: "/probe?module=starttls&target=".into(),
+        _process: Some(ours),
+        _child: None,
+    }];
+    match blackbox(&scratch, &ca_file).await {
+        Some(subject) => subjects.push(subject),
+        None => println!(
+            "!!! {BLACKBOX} is not installed (apt-get install prometheus-blackbox-exporter): \
+             smtp-sensor serve alone, NO comparison\n"
+        ),
+    }
+    for subject in &subjects {
+        let response = subject
+            .client
+            .get(&format!("{}{target}", subject.path))
+            .await;
+        assert_eq!(
+            response.sample("probe_success"),
+            Some(1.0),
+            "{} cannot probe Postfix: {}",
+            subject.name,
+            response.body
+        );
+    }
+    println!(
+        "Postfix (STARTTLS) on {target}; {ROUNDS} rounds of {} s per prober and concurrency, \
+         in turn; probers on core 1, load and Postfix on core 0\n",
+        WINDOW.as_secs()
+    );
+
+    // [subject][concurrency] -> per-round (probes/s, CPU ms per probe, failures)
+    let mut figures = vec![vec![Vec::new(); CONCURRENCY.len()]; subjects.len()];
+    for _ in 0..ROUNDS {
+        for (c, &concurrency) in CONCURRENCY.iter().enumerate() {
+            for (s, subject) in subjects.iter().enumerate() {
+                figures[s][c].push(throughput(subject, &target, concurrency).await);
+            }
+        }
+    }
+    println!(
+        "{:<20} {:>11} {:>12} {:>14} {:>9}",
+        "prober", "concurrency", "probes/s", "CPU ms/probe", "failed"
+    );
+    let mut medians = vec![vec![(0.0, 0.0); CONCURRENCY.len()]; subjects.len()];
+    for (s, subject) in subjects.iter().enumerate() {
+        for (c, &concurrency) in CONCURRENCY.iter().enumerate() {
+            let rounds = &figures[s][c];
+            let rate = median(rounds.iter().map(|r| r.0).collect());
+            let cpu = median(rounds.iter().map(|r| r.1).collect());
+            let failed: u64 = rounds.iter().map(|r| r.2).sum();
+            medians[s][c] = (rate, cpu);
+            println!(
+                "{:<20} {:>11} {:>12.0} {:>14.3} {:>9}",
+                subject.name, concurrency, rate, cpu, failed
+            );
+        }
+    }
+    if subjects.len() == 2 {
+        println!("\nratios, smtp-sensor serve / blackbox_exporter (medians):");
+        for (c, &concurrency) in CONCURRENCY.iter().enumerate() {
+            println!(
+                "  concurrency {concurrency:>3}: throughput {:.2}x, CPU per probe {:.2}x",
+                medians[0][c].0 / medians[1][c].0,
+                medians[0][c].1 / medians[1][c].1
+            );
+        }
+    }
+
+    println!("\n{HELD} probes at once against a server that accepts and never answers:");
+    let holder = ScriptedServer::start(vec![Step::Stall]).await;
+    let held = format!("127.0.0.1:{}", holder.port());
+    for subject in &subjects {
+        let (before, during, connected) = memory(subject, &held, &holder).await;
+        println!(
+            "  {:<20} RSS before {:>7.1} MiB, with {connected} in flight {:>7.1} MiB: {:>6.0} KiB per in-flight check",
+            subject.name,
+            before as f64 / 1048576.0,
+            during as f64 / 1048576.0,
+            (during.saturating_sub(before)) as f64 / 1024.0 / connected.max(1) as f64
+        );
+    }
+}
+
+/// Starts blackbox_exporter on core 1 with an SMTP STARTTLS module like ours.
+async fn blackbox(scratch: &Scratch, ca_file: &str) -> Option<Subject> {
+    if !std::path::Path::new(BLACKBOX).exists() {
+        return None;
+    }
+    let config = scratch.write(
+        "blackbox.yml",
+        &format!(
+            r#"modules:
+  smtp_starttls:
+    prober: tcp
+    timeout: 5s
+    tcp:
+      query_response:
+        - expect: "^220 "
+        - send: "EHLO prober.example\r"
+        - expect: "^250-STARTTLS"
+        - send: "STARTTLS\r"
+        - expect: "^220 "
+        - starttls: true
+        - send: "EHLO prober.example\r"
+        - expect: "^250 "
+        - send: "QUIT\r"
+      tls_config:
+        ca_file: {ca_file}
+"#
+        ),
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let child = Command::new("taskset")
+        .args(["-c", "1", BLACKBOX])
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--web.listen-address={addr}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .ok()?;
+    let pid = child.id()?;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Some(Subject {
+                name: "blackbox_exporter",
+                pid,
+                client: Client::new(addr),
+                path: "/probe?module=smtp_starttls&target=".into(),
+                _process: None,
+                _child: Some(child),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+/// `concurrency` clients probing for [`WINDOW`]: successful probes per second, the
+/// prober's CPU milliseconds per probe, and the failed probes.
+async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> (f64, f64, u64) {
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let cpu_before = cpu_seconds(subject.pid);
+    let started = Instant::now();
+    let end = started + WINDOW;
+    let clients: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let client = subject.client.clone();
+            let path = format!("{}{target}", subject.path);
+            let (ok, failed) = (Arc::clone(&ok), Arc::clone(&failed));
+            tokio::spawn(async move {
+                while Instant::now() < end {
+                    let response = client.get(&path).await;
+                    if response.sample("probe_success") == Some(1.0) {
+                        ok.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(subject.pid) - cpu_before;
+    let ok = ok.load(Ordering::Relaxed);
+    let all = ok + failed.load(Ordering::Relaxed);
+    (
+        ok as f64 / elapsed,
+        cpu * 1000.0 / all.max(1) as f64,
+        failed.load(Ordering::Relaxed),
+    )
+}
+
+/// RSS before, RSS with [`HELD`] probes in flight against `holder`, and how many were.
+async fn memory(subject: &Subject, target: &str, holder: &ScriptedServer) -> (u64, u64, usize) {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = resident(subject.pid);
+    let already = holder.connections();
+    let probes: Vec<_> = (0..HELD)
+        .map(|_| {
+            let client = subject.client.clone();
+            let path = format!("{}{target}", subject.path);
+            tokio::spawn(async move { client.get(&path).await })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(4);
+    while holder.connections() - already < HELD && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let connected = holder.connections() - already;
+    let during = resident(subject.pid);
+    for probe in probes {
+        let _ = probe.await;
+    }
+    (before, during, connected)
+}
+
+fn cpu_seconds(pid: u32) -> f64 {
+    stat(pid).map_or(0.0, |p| p.cpu_seconds)
+}
+
+fn resident(pid: u32) -> u64 {
+    stat(pid).map_or(0, |p| p.resident_bytes)
+}
+
+fn stat(pid: u32) -> Option<Process> {
+    Process::parse(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}

@@ -41,8 +41,14 @@ fn main() {
     let pinned = StdCommand::new("taskset")
         .args(["-a", "-p", "-c", "0", &me])
         .output();
+    // The soft descriptor limit up to the hard one (containers may not allow more).
+    let hard = StdCommand::new("sh")
+        .args(["-c", "ulimit -Hn"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
     let raised = StdCommand::new("prlimit")
-        .args(["--pid", &me, "--nofile=65536:65536"])
+        .args(["--pid", &me, &format!("--nofile={hard}:{hard}")])
         .status();
     if !pinned.is_ok_and(|o| o.status.success()) || !raised.is_ok_and(|s| s.success()) {
         println!("!!! could not pin to core 0 or raise the descriptor limit: figures are unfair");

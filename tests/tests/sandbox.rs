@@ -88,6 +88,32 @@ async fn spinning_component_is_stopped_after_its_timeout() {
     );
 }
 
+/// On one thread (the worst case for a prober), a guest that computes yields at every
+/// epoch tick: a healthy check beside it finishes at once, not after the spinner's time.
+#[tokio::test(flavor = "current_thread")]
+async fn a_spinning_component_does_not_hold_up_other_checks_on_its_thread() {
+    let spinner = Runner::from_bytes(&component("(loop (br 0)) unreachable")).unwrap();
+    let server =
+        smtp_sensor_tests::server::ScriptedServer::start(smtp_sensor_tests::server::normal()).await;
+    let mut request =
+        smtp_sensor_tests::check::request("127.0.0.1", server.port(), TransportSecurity::None);
+    request.timeout_seconds = Some(5);
+    let healthy = request.into_settings().unwrap();
+    let spinning = settings(1);
+    let spin = spinner.check(&spinning);
+    let check = async {
+        // Let the spinner start computing first.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = Instant::now();
+        let result = smtp_sensor_tests::check::RUNNER.check(&healthy).await;
+        (result, started.elapsed())
+    };
+    let (spun, (result, took)) = tokio::join!(spin, check);
+    assert!(component_failure(&spun).contains("did not finish"));
+    assert_eq!(result.status, Status::Up, "{}", result.message);
+    assert!(took < Duration::from_millis(1000), "held up for {took:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn memory_hungry_component_hits_the_cap() {
     // Grow by 1 MiB (16 pages) until growth fails; the limiter turns the failure into a trap.

@@ -245,10 +245,12 @@ async fn blackbox(scratch: &Scratch, ca_file: &str) -> Option<Subject> {
 }
 
 /// `concurrency` clients probing for [`WINDOW`]: successful probes per second, the
-/// prober's CPU milliseconds per probe, and the failed probes.
+/// prober's CPU milliseconds per probe, and the failed probes (the first failure's reason,
+/// as the prober's metrics give it, is printed).
 async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> (f64, f64, u64) {
     let ok = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
+    let reason = Arc::new(std::sync::Mutex::new(None::<String>));
     let cpu_before = cpu_seconds(subject.pid);
     let started = Instant::now();
     let end = started + WINDOW;
@@ -257,6 +259,7 @@ async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> (f64
             let client = subject.client.clone();
             let path = format!("{}{target}", subject.path);
             let (ok, failed) = (Arc::clone(&ok), Arc::clone(&failed));
+            let reason = Arc::clone(&reason);
             tokio::spawn(async move {
                 while Instant::now() < end {
                     let response = client.get(&path).await;
@@ -264,6 +267,15 @@ async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> (f64
                         ok.fetch_add(1, Ordering::Relaxed);
                     } else {
                         failed.fetch_add(1, Ordering::Relaxed);
+                        let why = response
+                            .body
+                            .lines()
+                            .find(|l| {
+                                l.starts_with("smtp_failure_info")
+                                    || l.starts_with("probe_failed_due_to")
+                            })
+                            .map_or_else(|| format!("HTTP {}", response.status), str::to_string);
+                        reason.lock().unwrap().get_or_insert(why);
                     }
                 }
             })
@@ -274,6 +286,9 @@ async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> (f64
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds(subject.pid) - cpu_before;
+    if let Some(why) = reason.lock().unwrap().take() {
+        println!("  ({} at {concurrency}: a failure: {why})", subject.name);
+    }
     let ok = ok.load(Ordering::Relaxed);
     let all = ok + failed.load(Ordering::Relaxed);
     (

@@ -169,6 +169,17 @@ async fn run(release: &str) {
         }
     }
 
+    // The share of a probe that is making its instance (a fresh store each time).
+    let metrics = subjects[0].client.get("/metrics").await;
+    let total = metrics.sample("smtp_sensor_component_instantiation_seconds_total");
+    let count = metrics.sample("smtp_sensor_component_instantiations_total");
+    if let (Some(total), Some(count)) = (total, count) {
+        println!(
+            "\nsmtp-sensor serve: {count} component instances, {:.1} us each on average",
+            total * 1e6 / count.max(1.0)
+        );
+    }
+
     println!("\n{HELD} probes at once against a server that accepts and never answers:");
     let holder = ScriptedServer::start(vec![Step::Stall]).await;
     let held = format!("127.0.0.1:{}", holder.port());

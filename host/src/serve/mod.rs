@@ -38,9 +38,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio_rustls::TlsAcceptor;
 use web_config::WebConfig;
 
-/// The default port: 9587 (587 is SMTP submission), in the 9100-9999 range Prometheus
-/// keeps for exporters.
-pub const DEFAULT_PORT: u16 = 9587;
+/// Where the prober listens by default: every interface, port 9587 (587 is SMTP
+/// submission), in the 9100-9999 range Prometheus keeps for exporters; blackbox_exporter's
+/// 9115 stays free for it.
+pub const DEFAULT_LISTEN: &str = ":9587";
 
 /// How long a client may take to send a request's headers or finish a TLS handshake.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -57,7 +58,7 @@ pub struct ServeArgs {
         long,
         visible_alias = "web.listen-address",
         value_name = "ADDR",
-        default_value = ":9587"
+        default_value = DEFAULT_LISTEN
     )]
     pub listen: String,
     /// TLS and basic authentication, in the Prometheus exporter-toolkit's format.
@@ -187,7 +188,7 @@ async fn bind(listen: &str) -> Result<TcpListener, String> {
     };
     if let Some(port) = listen.strip_prefix(':') {
         let port: u16 = port.parse().map_err(|_| {
-            format!("invalid --listen {listen}: {port:?} is not a port; give :{DEFAULT_PORT}")
+            format!("invalid --listen {listen}: {port:?} is not a port; give {DEFAULT_LISTEN}")
         })?;
         return match TcpListener::bind(SocketAddr::from(([0u16; 8], port))).await {
             Ok(listener) => Ok(listener),
@@ -198,8 +199,8 @@ async fn bind(listen: &str) -> Result<TcpListener, String> {
     }
     let address: SocketAddr = listen.parse().map_err(|_| {
         format!(
-            "invalid --listen {listen:?}: give an address and port, such as 127.0.0.1:{DEFAULT_PORT}, \
-             [::1]:{DEFAULT_PORT} or :{DEFAULT_PORT}"
+            "invalid --listen {listen:?}: give an address and port, such as 127.0.0.1:9587, \
+             [::1]:9587, or :9587 for every interface (the default is {DEFAULT_LISTEN})"
         )
     })?;
     TcpListener::bind(address).await.map_err(fail)

@@ -6,7 +6,7 @@
 use super::modules::{Module, Modules};
 use crate::targets::{self, split_host_port};
 use crate::wit::Settings;
-use smtp_sensor_guest::limits::{MAX_HOST_LEN, MIN_TIMEOUT_SECONDS};
+use smtp_sensor_guest::limits::{HOST_WALL_TIME_MARGIN_MS, MAX_HOST_LEN, MIN_TIMEOUT_SECONDS};
 use smtp_sensor_guest::validate::{self, Target};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +15,8 @@ use std::time::Duration;
 pub const MAX_QUERY_LEN: usize = 1024;
 /// The longest module name accepted.
 pub const MAX_MODULE_LEN: usize = 128;
+/// What the host allows beyond a check's own timeout before it stops the component.
+const MARGIN: Duration = Duration::from_millis(HOST_WALL_TIME_MARGIN_MS);
 /// The header in which Prometheus sends its scrape timeout, in seconds.
 pub const SCRAPE_TIMEOUT_HEADER: &str = "X-Prometheus-Scrape-Timeout-Seconds";
 
@@ -150,15 +152,17 @@ pub fn settings(modules: &Modules, query: &Query) -> Result<(Arc<Module>, Settin
     Ok((Arc::clone(module), settings))
 }
 
-/// How long the probe may take: the module's timeout, or the scrape timeout (the header's
-/// value, in seconds) less `offset` when that is lower; the header alone when the offset
-/// would leave nothing, as blackbox_exporter does.
+/// How long the probe may take: the module's timeout plus the host's margin (as for a
+/// `check`: the component gives up at its timeout and says why, the host stops it only
+/// past the margin), or the scrape timeout (the header's value, in seconds) less `offset`
+/// when that is lower; the header alone when the offset would leave nothing, as
+/// blackbox_exporter does.
 pub fn budget(
     module_timeout_seconds: u32,
     scrape_timeout: Option<&str>,
     offset: Duration,
 ) -> Result<Duration, Refusal> {
-    let module = Duration::from_secs(u64::from(module_timeout_seconds));
+    let module = Duration::from_secs(u64::from(module_timeout_seconds)) + MARGIN;
     let Some(header) = scrape_timeout else {
         return Ok(module);
     };
@@ -181,9 +185,11 @@ pub fn budget(
     Ok(scrape.min(module))
 }
 
-/// Fits the check's own timeout (whole seconds, at least 1) within `budget`.
+/// Fits the check's own timeout (whole seconds, at least 1) within `budget` less the host's
+/// margin, so that the component's own deadline comes first and its result says which
+/// phase ran out of time.
 pub fn fit_timeout(settings: &mut Settings, budget: Duration) {
-    let seconds = (budget.as_secs() as u32).max(MIN_TIMEOUT_SECONDS);
+    let seconds = (budget.saturating_sub(MARGIN).as_secs() as u32).max(MIN_TIMEOUT_SECONDS);
     settings.timeout_seconds = settings.timeout_seconds.min(seconds);
 }
 
@@ -296,14 +302,14 @@ mod tests {
     #[test]
     fn the_scrape_timeout_lowers_the_budget() {
         let half = Duration::from_millis(500);
-        assert_eq!(budget(10, None, half).unwrap(), Duration::from_secs(10));
+        assert_eq!(budget(10, None, half).unwrap(), Duration::from_secs(11));
         assert_eq!(
             budget(10, Some("4"), half).unwrap(),
             Duration::from_millis(3500)
         );
         assert_eq!(
             budget(10, Some("30"), half).unwrap(),
-            Duration::from_secs(10)
+            Duration::from_secs(11)
         );
         assert_eq!(
             budget(10, Some("0.25"), half).unwrap(),
@@ -322,8 +328,10 @@ mod tests {
         )
         .unwrap()
         .1;
+        fit_timeout(&mut s, Duration::from_secs(11));
+        assert_eq!(s.timeout_seconds, 10, "the module's own timeout");
         fit_timeout(&mut s, Duration::from_millis(3500));
-        assert_eq!(s.timeout_seconds, 3);
+        assert_eq!(s.timeout_seconds, 2, "a second before the budget ends");
         fit_timeout(&mut s, Duration::from_millis(250));
         assert_eq!(s.timeout_seconds, 1);
     }

@@ -19,9 +19,9 @@
 
 use smtp_sensor_host::serve::Process;
 use smtp_sensor_tests::postfix::{Config, Postfix};
-use smtp_sensor_tests::prober::{Client, Prober};
+use smtp_sensor_tests::prober::{Client, Prober, starttls_module};
 use smtp_sensor_tests::scratch::Scratch;
-use smtp_sensor_tests::server::{ScriptedServer, Step};
+use smtp_sensor_tests::server::{ScriptedServer, Step, free_port};
 use std::net::SocketAddr;
 use std::process::Command as StdCommand;
 use std::sync::Arc;
@@ -77,13 +77,7 @@ async fn run(release: &str) {
         .expect("start Postfix (apt-get install postfix; root)");
     let target = format!("127.0.0.1:{}", postfix.port());
     let scratch = Scratch::new("bench-prober");
-    let sensors = scratch.write(
-        "sensors.toml",
-        &format!(
-            "[sensors.starttls]\nsecurity = \"starttls\"\ntls_ca = [\"{ca_file}\"]\ntimeout = 5\n\
-             targets = [\"127.0.0.1:*\"]\n"
-        ),
-    );
+    let sensors = scratch.write("sensors.toml", &starttls_module("starttls", &ca_file));
     let mut command = Command::new("taskset");
     command
         .args(["-c", "1", release, "serve", "--config"])
@@ -223,11 +217,7 @@ async fn blackbox(scratch: &Scratch, ca_file: &str) -> Option<Subject> {
 "#
         ),
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port([127, 0, 0, 1]);
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let child = Command::new("taskset")
         .args(["-c", "1", BLACKBOX])

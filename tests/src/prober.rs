@@ -10,6 +10,15 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, Buf
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
+/// A `[sensors.NAME]` module for STARTTLS servers on 127.0.0.1 (any port), trusting the CA
+/// in `ca_file`, with a 5 s timeout.
+pub fn starttls_module(name: &str, ca_file: &str) -> String {
+    format!(
+        "[sensors.{name}]\nsecurity = \"starttls\"\ntls_ca = [\"{ca_file}\"]\ntimeout = 5\n\
+         targets = [\"127.0.0.1:*\"]\n"
+    )
+}
+
 /// A running prober; its HTTP [`Client`] methods are at hand through `Deref`.
 pub struct Prober {
     child: Child,

@@ -34,6 +34,17 @@ pub enum Step {
     Close,
 }
 
+/// A port on `ip` (a loopback address) where nothing listens now: a closed port to check,
+/// or a free one to listen on.
+pub fn free_port(ip: [u8; 4]) -> u16 {
+    assert_eq!(ip[0], 127, "tests only use loopback");
+    std::net::TcpListener::bind((Ipv4Addr::from(ip), 0))
+        .expect("bind a loopback port")
+        .local_addr()
+        .expect("local address")
+        .port()
+}
+
 /// Shorthand for `Step::Say` of a string.
 pub fn say(text: &str) -> Step {
     Step::Say(text.as_bytes().to_vec())

@@ -17,8 +17,7 @@ const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
 
 /// A port on 127.0.0.2 where nothing listens.
 fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
-    listener.local_addr().unwrap().port()
+    smtp_sensor_tests::server::free_port([127, 0, 0, 2])
 }
 
 async fn plain(port: u16, extra: &[&str]) -> Run {

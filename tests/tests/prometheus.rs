@@ -6,8 +6,9 @@
 
 use serde_norway::Value;
 use smtp_sensor_tests::postfix::{Config, Postfix};
-use smtp_sensor_tests::prober::{Client, Prober};
+use smtp_sensor_tests::prober::{Client, Prober, starttls_module};
 use smtp_sensor_tests::scratch::Scratch;
+use smtp_sensor_tests::server::free_port;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -18,15 +19,6 @@ fn example(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples")
         .join(name)
-}
-
-/// A loopback port that was free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn promtool_check_config(path: &Path) {
@@ -85,22 +77,18 @@ async fn prometheus_records_probe_success_from_the_prober() {
             .expect("start Postfix");
     let scratch = Scratch::new("prometheus");
     // The example's module, mx1, here for loopback servers.
-    let sensors = scratch.write(
-        "sensors.toml",
-        &format!(
-            "[sensors.mx1]\nsecurity = \"starttls\"\ntls_ca = [\"{ca_file}\"]\ntimeout = 5\n\
-             targets = [\"127.0.0.1:*\"]\n"
-        ),
-    );
+    let sensors = scratch.write("sensors.toml", &starttls_module("mx1", &ca_file));
     let prober = Prober::start(SMTP_SENSOR, &sensors, &[]).await;
     let healthy = format!("127.0.0.1:{}", postfix.port());
-    let closed = format!("127.0.0.1:{}", free_port());
+    let closed = format!("127.0.0.1:{}", free_port([127, 0, 0, 1]));
     let config = scratch.write(
         "prometheus.yml",
         &adapted_example(prober.addr, &[healthy.clone(), closed.clone()]),
     );
     promtool_check_config(&config);
-    let api: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let api: SocketAddr = format!("127.0.0.1:{}", free_port([127, 0, 0, 1]))
+        .parse()
+        .unwrap();
     let mut prometheus = tokio::process::Command::new("prometheus")
         .arg(format!("--config.file={}", config.display()))
         .arg(format!("--storage.tsdb.path={}", scratch.path().join("data").display()))

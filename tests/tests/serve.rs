@@ -4,20 +4,14 @@
 //! the target outside a module's list, and a server listens there to prove nothing came.
 
 use smtp_sensor_tests::postfix::{Config, Postfix};
-use smtp_sensor_tests::prober::Prober;
+use smtp_sensor_tests::prober::{Prober, starttls_module};
 use smtp_sensor_tests::promtool;
 use smtp_sensor_tests::scratch::Scratch;
-use smtp_sensor_tests::server::{ScriptedServer, Step, normal};
+use smtp_sensor_tests::server::{ScriptedServer, Step, free_port, normal};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
-
-/// A port on 127.0.0.1 where nothing listens.
-async fn closed_port() -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap().port()
-}
 
 /// A server that accepts and never says a word.
 async fn silent_server() -> ScriptedServer {
@@ -32,13 +26,7 @@ async fn probes_postfix_over_starttls_and_refuses_targets_outside_the_list() {
             .unwrap()
             .expect("start Postfix");
     let scratch = Scratch::new("serve");
-    let config = scratch.write(
-        "sensors.toml",
-        &format!(
-            "[sensors.starttls]\nsecurity = \"starttls\"\ntls_ca = [\"{ca_file}\"]\ntimeout = 5\n\
-             targets = [\"127.0.0.1:*\"]\n"
-        ),
-    );
+    let config = scratch.write("sensors.toml", &starttls_module("starttls", &ca_file));
     let prober = Prober::start(SMTP_SENSOR, &config, &[]).await;
     let outside = ScriptedServer::start_on(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)), normal()).await;
 
@@ -66,7 +54,7 @@ async fn probes_postfix_over_starttls_and_refuses_targets_outside_the_list() {
     assert!(!up.body.contains("# |"), "no transcript without debug");
     promtool::check_metrics(&up.body).unwrap();
 
-    let closed = format!("127.0.0.1:{}", closed_port().await);
+    let closed = format!("127.0.0.1:{}", free_port([127, 0, 0, 1]));
     let down = prober.probe(&closed, "starttls", &[]).await;
     assert_eq!(down.status, 200, "{down:?}");
     assert_eq!(down.sample("probe_success"), Some(0.0), "{}", down.body);
@@ -439,21 +427,18 @@ async fn the_web_configuration_brings_tls_and_basic_auth() {
     assert!(!prober.log().contains("scrape-s3cret"));
 }
 
+/// `serve --config CONFIG` plus `extra`, for settings it must refuse at start (it exits).
+async fn serve_refusing(config: &std::path::Path, extra: &[&str]) -> smtp_sensor_tests::cli::Run {
+    let config = config.to_str().unwrap();
+    let args = [&["serve", "--config", config][..], extra].concat();
+    smtp_sensor_tests::cli::run(SMTP_SENSOR, &args).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_settings_stop_the_prober_at_start_naming_the_fix() {
     let scratch = Scratch::new("serve-bad");
     let config = scratch.write("sensors.toml", "[sensors.a]\ntargets = [\"10.0.0.0/8\"]\n");
-    let run = smtp_sensor_tests::cli::run(
-        SMTP_SENSOR,
-        &[
-            "serve",
-            "--config",
-            config.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ],
-    )
-    .await;
+    let run = serve_refusing(&config, &["--listen", "127.0.0.1:0"]).await;
     assert_eq!(run.code, 3, "{run:?}");
     assert!(
         run.stderr.contains("sensors.a.targets") && run.stderr.contains("has no port"),
@@ -462,17 +447,10 @@ async fn bad_settings_stop_the_prober_at_start_naming_the_fix() {
     );
     let good = scratch.write("good.toml", "[sensors.a]\ntargets = [\"127.0.0.1:*\"]\n");
     let web = scratch.write("web.yml", "basic_auth_users:\n  prometheus: hunter2\n");
-    let run = smtp_sensor_tests::cli::run(
-        SMTP_SENSOR,
-        &[
-            "serve",
-            "--config",
-            good.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-            "--web.config.file",
-            web.to_str().unwrap(),
-        ],
+    let web = web.to_str().unwrap();
+    let run = serve_refusing(
+        &good,
+        &["--listen", "127.0.0.1:0", "--web.config.file", web],
     )
     .await;
     assert_eq!(run.code, 3, "{run:?}");
@@ -482,17 +460,7 @@ async fn bad_settings_stop_the_prober_at_start_naming_the_fix() {
         run.stderr
     );
     assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
-    let run = smtp_sensor_tests::cli::run(
-        SMTP_SENSOR,
-        &[
-            "serve",
-            "--config",
-            good.to_str().unwrap(),
-            "--listen",
-            "nowhere",
-        ],
-    )
-    .await;
+    let run = serve_refusing(&good, &["--listen", "nowhere"]).await;
     assert_eq!(run.code, 3, "{run:?}");
     assert!(run.stderr.contains("--listen"), "{}", run.stderr);
 }

@@ -129,17 +129,14 @@ impl Metrics {
     /// The exposition, with the component's instantiations (count, total time).
     pub fn render(&self, instantiations: (u64, Duration)) -> String {
         let mut out = String::with_capacity(4096);
-        let mut family = |name: &str, kind: &str, help: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            name.to_string()
-        };
-        let probes = family(
-            "smtp_sensor_probes_total",
+        let name = "smtp_sensor_probes_total";
+        header(
+            &mut out,
+            name,
             "counter",
             "Probe requests by module and result: success (probe_success 1), failure \
              (probe_success 0) or forbidden (target not in the module's list; 403).",
         );
-        let mut lines = String::new();
         {
             let by_module = self.by_module.lock().unwrap_or_else(|e| e.into_inner());
             for (module, counts) in by_module.iter() {
@@ -150,56 +147,55 @@ impl Metrics {
                     ("forbidden", counts.forbidden),
                 ] {
                     let _ = writeln!(
-                        lines,
-                        "{probes}{{module=\"{module}\",result=\"{result}\"}} {count}"
+                        out,
+                        "{name}{{module=\"{module}\",result=\"{result}\"}} {count}"
                     );
                 }
             }
         }
-        out.push_str(&lines);
-        let mut one = |name: &str, kind: &str, help: &str, value: String| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
-        };
-        one(
+        single(
+            &mut out,
             "smtp_sensor_bad_requests_total",
             "counter",
             "Probe requests refused as malformed (400): missing or invalid parameters, \
              unknown module.",
             self.bad_requests.load(Relaxed).to_string(),
         );
-        one(
+        single(
+            &mut out,
             "smtp_sensor_probes_in_flight",
             "gauge",
             "Probes running now.",
             self.in_flight.load(Relaxed).to_string(),
         );
-        one(
+        single(
+            &mut out,
             "smtp_sensor_probes_waiting",
             "gauge",
             "Probes waiting for a free slot (see --max-concurrent-probes).",
             self.waiting.load(Relaxed).to_string(),
         );
         let (count, total) = instantiations;
-        one(
+        single(
+            &mut out,
             "smtp_sensor_component_instantiations_total",
             "counter",
             "Component instances created (one per probe).",
             count.to_string(),
         );
-        one(
+        single(
+            &mut out,
             "smtp_sensor_component_instantiation_seconds_total",
             "counter",
             "Time spent instantiating the component, in all.",
             seconds(total.as_secs_f64()),
         );
         let name = "smtp_sensor_probe_duration_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} How long probes took, from request to answer, queueing included.\n\
-             # TYPE {name} histogram"
+        header(
+            &mut out,
+            name,
+            "histogram",
+            "How long probes took, from request to answer, queueing included.",
         );
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
             let _ = writeln!(
@@ -213,48 +209,51 @@ impl Metrics {
         let sum = self.duration_sum_ns.load(Relaxed) as f64 / 1e9;
         let _ = writeln!(out, "{name}_sum {}\n{name}_count {count}", seconds(sum));
         let name = "smtp_sensor_config_reloads_total";
+        header(
+            &mut out,
+            name,
+            "counter",
+            "Configuration reloads (SIGHUP, POST /-/reload) by result.",
+        );
         let _ = writeln!(
             out,
-            "# HELP {name} Configuration reloads (SIGHUP, POST /-/reload) by result.\n\
-             # TYPE {name} counter\n{name}{{result=\"success\"}} {}\n\
-             {name}{{result=\"failure\"}} {}",
+            "{name}{{result=\"success\"}} {}\n{name}{{result=\"failure\"}} {}",
             self.reload_ok.load(Relaxed),
             self.reload_failed.load(Relaxed)
         );
-        let mut one = |name: &str, kind: &str, help: &str, value: String| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
-        };
-        one(
+        single(
+            &mut out,
             "smtp_sensor_config_last_reload_successful",
             "gauge",
             "Whether the last configuration reload succeeded (a failed one keeps the old \
              configuration).",
             self.last_reload_successful.load(Relaxed).to_string(),
         );
-        one(
+        single(
+            &mut out,
             "smtp_sensor_config_last_reload_success_timestamp_seconds",
             "gauge",
             "When the configuration was last loaded successfully.",
             seconds(self.last_reload_success_unix_ms.load(Relaxed) as f64 / 1000.0),
         );
         if let Some(process) = Process::read() {
-            one(
+            single(
+                &mut out,
                 "process_cpu_seconds_total",
                 "counter",
                 "Total user and system CPU time spent in seconds.",
                 seconds(process.cpu_seconds),
             );
-            one(
+            single(
+                &mut out,
                 "process_resident_memory_bytes",
                 "gauge",
                 "Resident memory size in bytes.",
                 process.resident_bytes.to_string(),
             );
         }
-        one(
+        single(
+            &mut out,
             "process_start_time_seconds",
             "gauge",
             "Start time of the process since unix epoch in seconds.",
@@ -295,6 +294,17 @@ impl Process {
             resident_bytes: field(24)? * 4096,
         })
     }
+}
+
+/// A family of one sample without labels.
+fn single(out: &mut String, name: &str, kind: &str, help: &str, value: String) {
+    header(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
+}
+
+/// A family's HELP and TYPE lines.
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
 fn unix_ms(time: SystemTime) -> u64 {

@@ -38,10 +38,11 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio_rustls::TlsAcceptor;
 use web_config::WebConfig;
 
-/// Where the prober listens by default: every interface, port 9587 (587 is SMTP
-/// submission), in the 9100-9999 range Prometheus keeps for exporters; blackbox_exporter's
-/// 9115 stays free for it.
-pub const DEFAULT_LISTEN: &str = ":9587";
+/// Where the prober listens by default: every interface, port 10587 (587 is SMTP
+/// submission). Prometheus' exporter range, 9100-9999, is fully allocated (9587 is the
+/// nfs-ganesha exporter's); 10587 is outside it, below Linux's ephemeral ports, and not in
+/// Debian's /etc/services.
+pub const DEFAULT_LISTEN: &str = ":10587";
 
 /// How long a client may take to send a request's headers or finish a TLS handshake.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -199,8 +200,9 @@ async fn bind(listen: &str) -> Result<TcpListener, String> {
     }
     let address: SocketAddr = listen.parse().map_err(|_| {
         format!(
-            "invalid --listen {listen:?}: give an address and port, such as 127.0.0.1:9587, \
-             [::1]:9587, or :9587 for every interface (the default is {DEFAULT_LISTEN})"
+            "invalid --listen {listen:?}: give an address and port, such as \
+             127.0.0.1{DEFAULT_LISTEN}, [::1]{DEFAULT_LISTEN}, or {DEFAULT_LISTEN} for every \
+             interface (the default)"
         )
     })?;
     TcpListener::bind(address).await.map_err(fail)

@@ -125,7 +125,7 @@ async fn run(release: &str) {
         WINDOW.as_secs()
     );
 
-    // [subject][concurrency] -> per-round (probes/s, CPU ms per probe, failures)
+    // [subject][concurrency] -> per-round figures
     let mut figures = vec![vec![Vec::new(); CONCURRENCY.len()]; subjects.len()];
     for _ in 0..ROUNDS {
         for (c, &concurrency) in CONCURRENCY.iter().enumerate() {
@@ -135,20 +135,21 @@ async fn run(release: &str) {
         }
     }
     println!(
-        "{:<20} {:>11} {:>12} {:>14} {:>9}",
-        "prober", "concurrency", "probes/s", "CPU ms/probe", "failed"
+        "{:<20} {:>11} {:>12} {:>14} {:>14} {:>9}",
+        "prober", "concurrency", "probes/s", "CPU ms/probe", "of it, kernel", "failed"
     );
     let mut medians = vec![vec![(0.0, 0.0); CONCURRENCY.len()]; subjects.len()];
     for (s, subject) in subjects.iter().enumerate() {
         for (c, &concurrency) in CONCURRENCY.iter().enumerate() {
             let rounds = &figures[s][c];
-            let rate = median(rounds.iter().map(|r| r.0).collect());
-            let cpu = median(rounds.iter().map(|r| r.1).collect());
-            let failed: u64 = rounds.iter().map(|r| r.2).sum();
+            let rate = median(rounds.iter().map(|r: &Window| r.rate).collect());
+            let cpu = median(rounds.iter().map(|r| r.cpu_ms).collect());
+            let kernel = median(rounds.iter().map(|r| r.kernel_ms).collect());
+            let failed: u64 = rounds.iter().map(|r| r.failed).sum();
             medians[s][c] = (rate, cpu);
             println!(
-                "{:<20} {:>11} {:>12.0} {:>14.3} {:>9}",
-                subject.name, concurrency, rate, cpu, failed
+                "{:<20} {:>11} {:>12.0} {:>14.3} {:>14.3} {:>9}",
+                subject.name, concurrency, rate, cpu, kernel, failed
             );
         }
     }
@@ -245,14 +246,26 @@ async fn blackbox(scratch: &Scratch, ca_file: &str) -> Option<Subject> {
     None
 }
 
-/// `concurrency` clients probing for [`WINDOW`]: successful probes per second, the
-/// prober's CPU milliseconds per probe, and the failed probes (the first failure's reason,
-/// as the prober's metrics give it, is printed).
-async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> (f64, f64, u64) {
+/// What one prober did in one [`WINDOW`] at one concurrency.
+#[derive(Clone)]
+struct Window {
+    /// Successful probes per second.
+    rate: f64,
+    /// The prober's CPU time (user + system) per probe, in milliseconds.
+    cpu_ms: f64,
+    /// The system (kernel) part of it: sockets on both sides of loopback, memory maps.
+    kernel_ms: f64,
+    /// Probes that failed.
+    failed: u64,
+}
+
+/// `concurrency` clients probing for [`WINDOW`] (the first failure's reason, as the
+/// prober's answer gives it, is printed).
+async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> Window {
     let ok = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let reason = Arc::new(std::sync::Mutex::new(None::<String>));
-    let cpu_before = cpu_seconds(subject.pid);
+    let before = stat(subject.pid);
     let started = Instant::now();
     let end = started + WINDOW;
     let clients: Vec<_> = (0..concurrency)
@@ -286,17 +299,25 @@ async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> (f64
         client.await.unwrap();
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(subject.pid) - cpu_before;
+    let after = stat(subject.pid);
+    let (cpu, kernel) = match (before, after) {
+        (Some(b), Some(a)) => (
+            a.cpu_seconds - b.cpu_seconds,
+            a.system_seconds - b.system_seconds,
+        ),
+        _ => (0.0, 0.0),
+    };
     if let Some(why) = reason.lock().unwrap().take() {
         println!("  ({} at {concurrency}: a failure: {why})", subject.name);
     }
     let ok = ok.load(Ordering::Relaxed);
     let all = ok + failed.load(Ordering::Relaxed);
-    (
-        ok as f64 / elapsed,
-        cpu * 1000.0 / all.max(1) as f64,
-        failed.load(Ordering::Relaxed),
-    )
+    Window {
+        rate: ok as f64 / elapsed,
+        cpu_ms: cpu * 1000.0 / all.max(1) as f64,
+        kernel_ms: kernel * 1000.0 / all.max(1) as f64,
+        failed: failed.load(Ordering::Relaxed),
+    }
 }
 
 /// RSS before, RSS with [`HELD`] probes in flight against `holder`, and how many were.
@@ -322,10 +343,6 @@ async fn memory(subject: &Subject, target: &str, holder: &ScriptedServer) -> (u6
         let _ = probe.await;
     }
     (before, during, connected)
-}
-
-fn cpu_seconds(pid: u32) -> f64 {
-    stat(pid).map_or(0.0, |p| p.cpu_seconds)
 }
 
 fn resident(pid: u32) -> u64 {

@@ -273,6 +273,8 @@ impl Default for Metrics {
 pub struct Process {
     /// User plus system CPU time, in seconds.
     pub cpu_seconds: f64,
+    /// The system (kernel) part of it, in seconds.
+    pub system_seconds: f64,
     /// Resident memory, in bytes.
     pub resident_bytes: u64,
 }
@@ -291,6 +293,7 @@ impl Process {
         let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
         Some(Self {
             cpu_seconds: (field(14)? + field(15)?) as f64 / 100.0,
+            system_seconds: field(15)? as f64 / 100.0,
             resident_bytes: field(24)? * 4096,
         })
     }
@@ -372,6 +375,7 @@ mod tests {
                     123456789 300 18446744073709551615";
         let process = Process::parse(stat).unwrap();
         assert_eq!(process.cpu_seconds, 3.0);
+        assert_eq!(process.system_seconds, 0.5);
         assert_eq!(process.resident_bytes, 300 * 4096);
         assert!(Process::read().is_some());
     }

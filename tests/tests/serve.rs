@@ -464,3 +464,39 @@ async fn bad_settings_stop_the_prober_at_start_naming_the_fix() {
     assert_eq!(run.code, 3, "{run:?}");
     assert!(run.stderr.contains("--listen"), "{}", run.stderr);
 }
+
+/// Started under a soft open-file limit of 512 (too few for 256 probes), the prober raises
+/// it to the hard limit, as blackbox_exporter does, and says what it has.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_prober_raises_its_open_file_limit_to_the_hard_one() {
+    let scratch = Scratch::new("serve-nofile");
+    let config = scratch.write(
+        "sensors.toml",
+        "[sensors.plain]\ntargets = [\"127.0.0.1:*\"]\n",
+    );
+    let mut command = tokio::process::Command::new("sh");
+    command.args(["-c", "ulimit -Sn 512 && exec \"$0\" \"$@\"", SMTP_SENSOR]);
+    command
+        .args(["serve", "--config"])
+        .arg(&config)
+        .args(["--listen", "127.0.0.1:0"]);
+    let prober = Prober::start_command(command).await;
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", prober.pid())).unwrap();
+    let open_files: Vec<&str> = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .expect("/proc/PID/limits has the open-file limit")
+        .split_whitespace()
+        .collect();
+    let (soft, hard) = (open_files[3], open_files[4]);
+    assert_eq!(soft, hard, "{limits}");
+    assert_ne!(
+        soft, "512",
+        "the hard limit here is 512: nothing to show\n{limits}"
+    );
+    assert!(
+        prober.log().contains(&format!("open_files={soft}")),
+        "{}",
+        prober.log()
+    );
+}

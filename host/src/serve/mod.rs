@@ -10,6 +10,7 @@
 //! exits; one log line per probe.
 
 mod auth;
+mod descriptors;
 mod history;
 mod http;
 mod log;
@@ -152,6 +153,10 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         }
     });
     let scheme = if web.tls.is_some() { "https" } else { "http" };
+    let (open_files, short) = descriptors::raise(slots as u64);
+    if let Some(warning) = short {
+        log.write("warn", &warning, &[]);
+    }
     log.write(
         "info",
         "listening",
@@ -162,6 +167,10 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             ("modules", state.modules().names()),
             ("basic_auth", web.users.is_some().to_string()),
             ("max_concurrent_probes", slots.to_string()),
+            (
+                "open_files",
+                open_files.map_or("unlimited".into(), |n| n.to_string()),
+            ),
         ],
     );
     let stop = async {

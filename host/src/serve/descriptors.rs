@@ -1,0 +1,59 @@
+//! The open-file limit: a prober holds a socket per probe to its target and one per scrape,
+//! so it raises its soft limit to the hard one at start, as Go programs (blackbox_exporter)
+//! do, instead of failing at Linux's default soft limit of 1,024.
+
+use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+
+/// Descriptors a probe in flight may hold: its target's socket, the scrape's connection,
+/// and room for scrapes waiting for a slot.
+const PER_PROBE: u64 = 4;
+
+/// Raises the soft limit on open files to the hard limit. Returns the soft limit now in
+/// force (`None`: unlimited) and a warning when it is too low for `slots` probes at once.
+pub fn raise(slots: u64) -> (Option<u64>, Option<String>) {
+    let limit = getrlimit(Resource::Nofile);
+    let raised = Rlimit {
+        current: limit.maximum,
+        maximum: limit.maximum,
+    };
+    let soft = if limit.current != limit.maximum && setrlimit(Resource::Nofile, raised).is_ok() {
+        limit.maximum
+    } else {
+        limit.current
+    };
+    (soft, warning(soft, slots))
+}
+
+/// A warning when `soft` descriptors are too few for `slots` probes at once.
+fn warning(soft: Option<u64>, slots: u64) -> Option<String> {
+    let needed = slots.saturating_mul(PER_PROBE).saturating_add(64);
+    let soft = soft?;
+    (soft < needed).then(|| {
+        format!(
+            "the open-file limit is {soft}, too low for --max-concurrent-probes {slots} \
+             (about {needed}): raise the hard limit (LimitNOFILE= in the systemd unit, \
+             ulimit -Hn) or lower --max-concurrent-probes"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warns_only_when_the_limit_is_short() {
+        assert_eq!(warning(None, 256), None);
+        assert_eq!(warning(Some(65536), 256), None);
+        let short = warning(Some(1024), 256).unwrap();
+        assert!(short.contains("1024") && short.contains("--max-concurrent-probes 256"));
+        assert!(warning(Some(1024), 64).is_none());
+    }
+
+    #[test]
+    fn the_soft_limit_ends_at_the_hard_one() {
+        let (soft, _) = raise(1);
+        assert_eq!(soft, getrlimit(Resource::Nofile).maximum);
+        assert_eq!(getrlimit(Resource::Nofile).current, soft);
+    }
+}

@@ -118,17 +118,7 @@ impl Prober {
 
     /// Speaks HTTPS to it from now on, trusting `ca_pem`.
     pub fn with_tls(mut self, ca_pem: &str) -> Self {
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in rustls_pemfile_certs(ca_pem) {
-            roots.add(cert).unwrap();
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        self.client.tls = Some(tokio_rustls::TlsConnector::from(Arc::new(config)));
+        self.client = self.client.with_tls(ca_pem);
         self
     }
 
@@ -161,6 +151,22 @@ impl Client {
     /// A client of any HTTP server on loopback (Prometheus' API, say).
     pub fn new(addr: SocketAddr) -> Self {
         Self { addr, tls: None }
+    }
+
+    /// The same client speaking HTTPS, trusting only `ca_pem`.
+    pub fn with_tls(mut self, ca_pem: &str) -> Self {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls_pemfile_certs(ca_pem) {
+            roots.add(cert).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        self.tls = Some(tokio_rustls::TlsConnector::from(Arc::new(config)));
+        self
     }
 
     /// `GET path`.

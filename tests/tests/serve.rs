@@ -361,7 +361,7 @@ async fn sigterm_lets_in_flight_probes_finish_then_exits() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_web_configuration_brings_tls_and_basic_auth() {
+async fn the_web_configuration_brings_tls_and_basic_auth_and_reloads() {
     use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
     let healthy = ScriptedServer::start(normal()).await;
     let scratch = Scratch::new("serve-web");
@@ -424,7 +424,59 @@ async fn the_web_configuration_brings_tls_and_basic_auth() {
         .request("GET", "/metrics", &[("Authorization", &right)])
         .await;
     assert_eq!(metrics.status, 200);
-    assert!(!prober.log().contains("scrape-s3cret"));
+
+    // A renewed certificate (from another CA), another password and header: a reload
+    // brings them in for new connections.
+    let renewed_ca = Ca::new("smtp-sensor prober test CA, renewed");
+    let renewed = renewed_ca.issue(&LeafSpec::valid_for(&["localhost"]));
+    scratch.write("prober.crt", &renewed.certificate_pem);
+    scratch.write("prober.key", &renewed.key_pem);
+    let hash = bcrypt::hash("renewed-s3cret", 4).unwrap();
+    scratch.write(
+        "web.yml",
+        &format!(
+            "tls_server_config:\n  cert_file: prober.crt\n  key_file: prober.key\n\
+             basic_auth_users:\n  prometheus: {hash}\n\
+             http_server_config:\n  headers:\n    X-Frame-Options: DENY\n"
+        ),
+    );
+    let reloaded = prober
+        .request("POST", "/-/reload", &[("Authorization", &right)])
+        .await;
+    assert_eq!(reloaded.status, 200, "{reloaded:?}\n{}", prober.log());
+    let client = prober.client().with_tls(&renewed_ca.pem());
+    let old_password = client
+        .probe(&target, "plain", &[("Authorization", &right)])
+        .await;
+    assert_eq!(old_password.status, 401, "{old_password:?}");
+    let renewed_login = login("renewed-s3cret");
+    let probed = client
+        .probe(&target, "plain", &[("Authorization", &renewed_login)])
+        .await;
+    assert_eq!(probed.status, 200, "{probed:?}");
+    assert!(
+        probed.headers.contains("x-frame-options: DENY"),
+        "{}",
+        probed.headers
+    );
+
+    // A broken web configuration is refused on SIGHUP; the one in force stays.
+    scratch.write(
+        "web.yml",
+        "tls_server_config:\n  cert_file: missing.crt\n  key_file: prober.key\n",
+    );
+    prober.signal("HUP").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !prober.log().contains("reload failed") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(prober.log().contains("missing.crt"), "{}", prober.log());
+    let still = client
+        .probe(&target, "plain", &[("Authorization", &renewed_login)])
+        .await;
+    assert_eq!(still.status, 200, "{still:?}");
+    let log = prober.log();
+    assert!(!log.contains("scrape-s3cret") && !log.contains("renewed-s3cret"));
 }
 
 /// `serve --config CONFIG` plus `extra`, for settings it must refuse at start (it exits).

@@ -7,20 +7,20 @@
 //!
 //! With `basic_auth_users` every endpoint asks for a login, as the exporter-toolkit does.
 
-use super::auth::Users;
 use super::history::{History, Record};
 use super::log::LogFormat;
 use super::metrics::{Metrics, Outcome};
 use super::modules::Modules;
 use super::page;
 use super::probe::{self, Refusal, SCRAPE_TIMEOUT_HEADER};
+use super::web_config::WebConfig;
 use crate::output::{self, Sensor};
 use crate::runner::{Runner, component_failed};
 use crate::wit::Status;
 use axum::Router;
 use axum::extract::{Query, RawQuery, Request, State as Shared};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -53,10 +53,10 @@ pub struct State {
     pub log: LogFormat,
     /// Taken off Prometheus' scrape timeout to leave time for the answer.
     pub timeout_offset: Duration,
-    /// Basic-auth users, when the web configuration has some.
-    pub users: Option<Arc<Users>>,
-    /// Headers for every response, from the web configuration.
-    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The web configuration file (`--web.config.file`), when one was given.
+    pub web_path: Option<PathBuf>,
+    /// What it says (TLS, basic-auth users, headers), swapped whole on a reload.
+    pub web: RwLock<Arc<WebConfig>>,
     /// One reload at a time.
     pub reloading: tokio::sync::Mutex<()>,
 }
@@ -67,23 +67,40 @@ impl State {
         Arc::clone(&self.modules.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Reads the configuration file again; a bad file is refused and the old one kept.
+    /// The web configuration in force.
+    pub fn web(&self) -> Arc<WebConfig> {
+        Arc::clone(&self.web.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Reads the configuration file and the web configuration file again (a renewed
+    /// certificate, other users); when either is bad, both old ones stay in force.
     pub async fn reload(&self, trigger: &str) -> Result<(), String> {
         let _one = self.reloading.lock().await;
         let path = self.config_path.clone();
-        let read = tokio::task::spawn_blocking(move || Modules::read(&path))
-            .await
-            .unwrap_or_else(|e| Err(format!("the reload failed: {e}")));
+        let web_path = self.web_path.clone();
+        let read = tokio::task::spawn_blocking(move || {
+            let modules = Modules::read(&path)?;
+            let web = WebConfig::read_or_default(web_path.as_deref())?;
+            Ok((modules, web))
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("the reload failed: {e}")));
         self.metrics.reload(read.is_ok());
         match read {
-            Ok(modules) => {
+            Ok((modules, web)) => {
                 let names = modules.names();
                 warn_store_result(self.log, &modules);
+                let scheme = web.scheme();
                 *self.modules.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(modules);
+                *self.web.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(web);
                 self.log.write(
                     "info",
                     "configuration reloaded",
-                    &[("trigger", trigger.into()), ("modules", names)],
+                    &[
+                        ("trigger", trigger.into()),
+                        ("modules", names),
+                        ("scheme", scheme.into()),
+                    ],
                 );
                 Ok(())
             }
@@ -129,7 +146,8 @@ pub fn router(state: Arc<State>) -> Router {
 
 /// Basic authentication (when configured) and the configured headers.
 async fn authenticate(Shared(state): Shared<Arc<State>>, request: Request, next: Next) -> Response {
-    if let Some(users) = &state.users {
+    let web = state.web();
+    if let Some(users) = &web.users {
         let given = request
             .headers()
             .get(AUTHORIZATION)
@@ -144,7 +162,7 @@ async fn authenticate(Shared(state): Shared<Arc<State>>, request: Request, next:
         }
     }
     let mut response = next.run(request).await;
-    for (name, value) in &state.headers {
+    for (name, value) in &web.headers {
         response.headers_mut().insert(name.clone(), value.clone());
     }
     response

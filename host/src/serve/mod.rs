@@ -114,10 +114,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
     }
     let modules = Modules::read(&args.config)?;
     http::warn_store_result(log, &modules);
-    let web = match &args.web_config_file {
-        Some(path) => WebConfig::read(path)?,
-        None => WebConfig::parse("", std::path::Path::new("."))?,
-    };
+    let web = WebConfig::read_or_default(args.web_config_file.as_deref())?;
     let runner = match &args.component {
         Some(path) => Runner::from_file(path),
         None => Runner::embedded(),
@@ -138,8 +135,8 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         history: history::History::new(args.history as usize),
         log,
         timeout_offset: Duration::from_secs_f64(args.timeout_offset),
-        users: web.users.clone(),
-        headers: web.headers.clone(),
+        web_path: args.web_config_file.clone(),
+        web: RwLock::new(Arc::new(web)),
         reloading: tokio::sync::Mutex::new(()),
     });
     let signal_error = |e: std::io::Error| format!("cannot watch for signals: {e}");
@@ -152,7 +149,8 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             let _ = reloads.reload("SIGHUP").await;
         }
     });
-    let scheme = if web.tls.is_some() { "https" } else { "http" };
+    let web = state.web();
+    let scheme = web.scheme();
     let (open_files, short) = descriptors::raise(slots as u64);
     if let Some(warning) = short {
         log.write("warn", &warning, &[]);
@@ -184,8 +182,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             &[("signal", signal.into())],
         );
     };
-    let tls = web.tls.map(TlsAcceptor::from);
-    accept(listener, tls, http::router(Arc::clone(&state)), stop).await;
+    accept(listener, Arc::clone(&state), stop).await;
     log.write("info", "stopped", &[]);
     Ok(())
 }
@@ -219,12 +216,13 @@ async fn bind(listen: &str) -> Result<TcpListener, String> {
 
 /// Serves connections until `stop` completes, then waits for the open ones to finish
 /// their requests (idle keep-alive connections are closed at once).
+/// Each connection gets the TLS configuration in force when it is accepted.
 async fn accept(
     listener: TcpListener,
-    tls: Option<TlsAcceptor>,
-    router: axum::Router,
+    state: Arc<State>,
     stop: impl std::future::Future<Output = ()>,
 ) {
+    let router = http::router(Arc::clone(&state));
     let graceful = GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop);
     loop {
@@ -242,7 +240,7 @@ async fn accept(
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(router.clone());
         let watcher = graceful.watcher();
-        let tls = tls.clone();
+        let tls = state.web().tls.clone().map(TlsAcceptor::from);
         tokio::spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder

@@ -100,6 +100,19 @@ impl WebConfig {
             .map_err(|why| format!("--web.config.file {}: {why}", path.display()))
     }
 
+    /// Reads the file when there is one; no file is plain HTTP, no users, no headers.
+    pub fn read_or_default(path: Option<&Path>) -> Result<Self, String> {
+        match path {
+            Some(path) => Self::read(path),
+            None => Self::parse("", Path::new(".")),
+        }
+    }
+
+    /// "https" or "http", as the prober serves with this configuration.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
     /// Reads the file's text; relative paths are taken from `base`.
     pub fn parse(text: &str, base: &Path) -> Result<Self, String> {
         let file: File = if text.trim().is_empty() {

@@ -78,19 +78,13 @@ async fn run(release: &str) {
     let target = format!("127.0.0.1:{}", postfix.port());
     let scratch = Scratch::new("bench-prober");
     let sensors = scratch.write("sensors.toml", &starttls_module("starttls", &ca_file));
-    let mut command = Command::new("taskset");
-    command
-        .args(["-c", "1", release, "serve", "--config"])
-        .arg(&sensors)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--history",
-            "100",
-            "--max-concurrent-probes",
-            "2000",
-        ]);
-    let ours = Prober::start_command(command).await;
+    let ours = Prober::start_wrapped(
+        &["taskset", "-c", "1"],
+        release,
+        &sensors,
+        &["--history", "100", "--max-concurrent-probes", "2000"],
+    )
+    .await;
     let mut subjects = vec![Subject {
         name: "smtp-sensor serve",
         pid: ours.pid(),

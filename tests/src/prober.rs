@@ -56,8 +56,24 @@ impl Prober {
     /// Starts `program serve --config CONFIG --listen 127.0.0.1:0` plus `extra`, and waits
     /// (up to 30 s) until it says where it listens.
     pub async fn start(program: &str, config: &Path, extra: &[&str]) -> Self {
-        let mut command = Command::new(program);
+        Self::start_wrapped(&[], program, config, extra).await
+    }
+
+    /// Like [`Prober::start`], run by a wrapper command that runs the rest of its arguments
+    /// (`taskset -c 1`, say, or `sh -c 'ulimit ... && exec "$0" "$@"'`).
+    pub async fn start_wrapped(
+        wrapper: &[&str],
+        program: &str,
+        config: &Path,
+        extra: &[&str],
+    ) -> Self {
+        let (first, rest) = match wrapper.split_first() {
+            Some((first, rest)) => (*first, [rest, &[program]].concat()),
+            None => (program, Vec::new()),
+        };
+        let mut command = Command::new(first);
         command
+            .args(rest)
             .args(["serve", "--config"])
             .arg(config)
             .args(["--listen", "127.0.0.1:0"])
@@ -65,9 +81,9 @@ impl Prober {
         Self::start_command(command).await
     }
 
-    /// Starts a prober from a command (a wrapper such as `taskset` in front, say) that
-    /// logs in logfmt or JSON, and waits until it says where it listens.
-    pub async fn start_command(mut command: Command) -> Self {
+    /// Starts a prober from a command that logs in logfmt or JSON, and waits until it says
+    /// where it listens.
+    async fn start_command(mut command: Command) -> Self {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -3,6 +3,7 @@
 //! and the web configuration (TLS, basic auth). Only loopback is ever probed; 127.0.0.2 is
 //! the target outside a module's list, and a server listens there to prove nothing came.
 
+use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
 use smtp_sensor_tests::postfix::{Config, Postfix};
 use smtp_sensor_tests::prober::{Prober, starttls_module};
 use smtp_sensor_tests::promtool;
@@ -12,6 +13,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
+
+/// A module for plain SMTP servers on 127.0.0.1 (any port).
+const PLAIN_MODULE: &str = "[sensors.plain]\nsecurity = \"none\"\ntargets = [\"127.0.0.1:*\"]\n";
 
 /// A server that accepts and never says a word.
 async fn silent_server() -> ScriptedServer {
@@ -362,26 +366,16 @@ async fn sigterm_lets_in_flight_probes_finish_then_exits() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_web_configuration_brings_tls_and_basic_auth_and_reloads() {
-    use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
     let healthy = ScriptedServer::start(normal()).await;
     let scratch = Scratch::new("serve-web");
     let ca = Ca::new("smtp-sensor prober test CA");
-    let leaf = ca.issue(&LeafSpec::valid_for(&["localhost"]));
-    scratch.write("prober.crt", &leaf.certificate_pem);
-    scratch.write("prober.key", &leaf.key_pem);
-    let hash = bcrypt::hash("scrape-s3cret", 4).unwrap();
-    let web = scratch.write(
-        "web.yml",
-        &format!(
-            "tls_server_config:\n  cert_file: prober.crt\n  key_file: prober.key\n\
-             basic_auth_users:\n  prometheus: {hash}\n\
-             http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n"
-        ),
+    let web = write_web_config(
+        &scratch,
+        &ca,
+        "scrape-s3cret",
+        "X-Content-Type-Options: nosniff",
     );
-    let config = scratch.write(
-        "sensors.toml",
-        "[sensors.plain]\nsecurity = \"none\"\ntargets = [\"127.0.0.1:*\"]\n",
-    );
+    let config = scratch.write("sensors.toml", PLAIN_MODULE);
     let web = web.display().to_string();
     let prober = Prober::start(SMTP_SENSOR, &config, &["--web.config.file", &web])
         .await
@@ -428,17 +422,11 @@ async fn the_web_configuration_brings_tls_and_basic_auth_and_reloads() {
     // A renewed certificate (from another CA), another password and header: a reload
     // brings them in for new connections.
     let renewed_ca = Ca::new("smtp-sensor prober test CA, renewed");
-    let renewed = renewed_ca.issue(&LeafSpec::valid_for(&["localhost"]));
-    scratch.write("prober.crt", &renewed.certificate_pem);
-    scratch.write("prober.key", &renewed.key_pem);
-    let hash = bcrypt::hash("renewed-s3cret", 4).unwrap();
-    scratch.write(
-        "web.yml",
-        &format!(
-            "tls_server_config:\n  cert_file: prober.crt\n  key_file: prober.key\n\
-             basic_auth_users:\n  prometheus: {hash}\n\
-             http_server_config:\n  headers:\n    X-Frame-Options: DENY\n"
-        ),
+    write_web_config(
+        &scratch,
+        &renewed_ca,
+        "renewed-s3cret",
+        "X-Frame-Options: DENY",
     );
     let reloaded = prober
         .request("POST", "/-/reload", &[("Authorization", &right)])
@@ -477,6 +465,29 @@ async fn the_web_configuration_brings_tls_and_basic_auth_and_reloads() {
     assert_eq!(still.status, 200, "{still:?}");
     let log = prober.log();
     assert!(!log.contains("scrape-s3cret") && !log.contains("renewed-s3cret"));
+}
+
+/// Writes `web.yml` for TLS with a certificate for localhost from `ca` (`prober.crt`,
+/// `prober.key`), basic auth of user prometheus with `password`, and one `header` line;
+/// returns its path.
+fn write_web_config(
+    scratch: &Scratch,
+    ca: &Ca,
+    password: &str,
+    header: &str,
+) -> std::path::PathBuf {
+    let leaf = ca.issue(&LeafSpec::valid_for(&["localhost"]));
+    scratch.write("prober.crt", &leaf.certificate_pem);
+    scratch.write("prober.key", &leaf.key_pem);
+    let hash = bcrypt::hash(password, 4).unwrap();
+    scratch.write(
+        "web.yml",
+        &format!(
+            "tls_server_config:\n  cert_file: prober.crt\n  key_file: prober.key\n\
+             basic_auth_users:\n  prometheus: {hash}\n\
+             http_server_config:\n  headers:\n    {header}\n"
+        ),
+    )
 }
 
 /// `serve --config CONFIG` plus `extra`, for settings it must refuse at start (it exits).
@@ -526,13 +537,8 @@ async fn the_prober_raises_its_open_file_limit_to_the_hard_one() {
         "sensors.toml",
         "[sensors.plain]\ntargets = [\"127.0.0.1:*\"]\n",
     );
-    let mut command = tokio::process::Command::new("sh");
-    command.args(["-c", "ulimit -Sn 512 && exec \"$0\" \"$@\"", SMTP_SENSOR]);
-    command
-        .args(["serve", "--config"])
-        .arg(&config)
-        .args(["--listen", "127.0.0.1:0"]);
-    let prober = Prober::start_command(command).await;
+    let ulimit = ["sh", "-c", "ulimit -Sn 512 && exec \"$0\" \"$@\""];
+    let prober = Prober::start_wrapped(&ulimit, SMTP_SENSOR, &config, &[]).await;
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", prober.pid())).unwrap();
     let open_files: Vec<&str> = limits
         .lines()

@@ -215,8 +215,8 @@ async fn bind(listen: &str) -> Result<TcpListener, String> {
 }
 
 /// Serves connections until `stop` completes, then waits for the open ones to finish
-/// their requests (idle keep-alive connections are closed at once).
-/// Each connection gets the TLS configuration in force when it is accepted.
+/// their requests (idle keep-alive connections are closed at once). Each connection gets
+/// the TLS configuration in force when it is accepted.
 async fn accept(
     listener: TcpListener,
     state: Arc<State>,

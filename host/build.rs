@@ -1,10 +1,13 @@
 //! Builds the guest component for `wasm32-wasip2` so that a plain `cargo build` at the root
 //! yields a host with the component embedded, with no manual step in between.
 //!
-//! In three steps: the guest is linked as a core module (`--skip-wit-component`), shrunk
-//! with binaryen's `wasm-opt -Oz` when it is installed (Debian's `binaryen`; about 14%
-//! smaller; `SMTP_SENSOR_WASM_OPT` names another binary, `off` skips it), then made a
-//! component with wit-component, as the linker would have done.
+//! Two components, each in three steps: linked as a core module (`--skip-wit-component`),
+//! shrunk with binaryen's `wasm-opt -Oz` when it is installed (Debian's `binaryen`; about
+//! 14% smaller; `SMTP_SENSOR_WASM_OPT` names another binary, `off` skips it), then made a
+//! component with wit-component, as the linker would have done. The check
+//! (`smtp-sensor-core` world) is what this host runs, verifying its signatures natively; the
+//! check composed with the signature verifier (`signature-verifier` world) is the portable
+//! component of the `smtp-sensor` world that `smtp-sensor component --output` writes.
 //!
 //! It also hashes the component (SHA-256, for the compiled-component cache's key), so that
 //! no run pays for hashing a megabyte.
@@ -54,6 +57,8 @@ fn main() {
     for path in [
         "guest/src",
         "guest/Cargo.toml",
+        "guest/verifier/src",
+        "guest/verifier/Cargo.toml",
         "wit",
         "Cargo.toml",
         "Cargo.lock",
@@ -68,13 +73,63 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
         .join("guest");
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
+    // Two builds, not one: built together, the check would link the verifier with its
+    // `component` feature, and export `signatures` itself.
+    let check = component(&root, &target_dir, &out_dir, "smtp-sensor-guest", None);
+    let verifier = component(
+        &root,
+        &target_dir,
+        &out_dir,
+        "smtp-sensor-verifier",
+        Some("component"),
+    );
+    let bytes = std::fs::read(&check).expect("just written");
+    println!(
+        "cargo:rustc-env=SMTP_SENSOR_COMPONENT_PATH={}",
+        check.display()
+    );
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    println!("cargo:rustc-env=SMTP_SENSOR_COMPONENT_SHA256={digest}");
+
+    let config = wasm_compose::config::Config {
+        definitions: vec![verifier],
+        ..Default::default()
+    };
+    let portable = wasm_compose::composer::ComponentComposer::new(&check, &config)
+        .compose()
+        .unwrap_or_else(|e| panic!("could not compose the check with its verifier: {e:#}"));
+    let out = out_dir.join("smtp_sensor_portable.wasm");
+    std::fs::write(&out, portable)
+        .unwrap_or_else(|e| panic!("could not write {}: {e}", out.display()));
+    println!(
+        "cargo:rustc-env=SMTP_SENSOR_PORTABLE_COMPONENT_PATH={}",
+        out.display()
+    );
+}
+
+/// Builds `package`'s library for wasm32-wasip2 and makes it a component in `out_dir`;
+/// returns the component's path.
+fn component(
+    root: &Path,
+    target_dir: &Path,
+    out_dir: &Path,
+    package: &str,
+    features: Option<&str>,
+) -> PathBuf {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
     build
-        .current_dir(&root)
-        .args(["build", "--package", "smtp-sensor-guest", "--lib"])
+        .current_dir(root)
+        .args(["build", "--package", package, "--lib"])
         .args(["--target", TARGET, "--profile", PROFILE, "--target-dir"])
-        .arg(&target_dir);
+        .arg(target_dir);
+    if let Some(features) = features {
+        build.args(["--features", features]);
+    }
     // Flags meant for the host build must not leak into the wasm build, nor what cargo sets
     // for this build script: ring's build script reruns when CARGO_MANIFEST_DIR changes, so
     // an inherited one would rebuild the component's dependencies whenever `scripts/component`
@@ -116,35 +171,27 @@ fn main() {
     }
     let status = build
         .status()
-        .expect("could not run cargo to build the guest component");
+        .expect("could not run cargo to build the components");
     if !status.success() {
         panic!(
-            "building the guest component failed (see above). It needs the {TARGET} target \
+            "building {package} for {TARGET} failed (see above). It needs the {TARGET} target \
              (`rustup target add {TARGET}`) and, for TLS, clang (`apt-get install clang`); \
              `scripts/setup` installs both."
         );
     }
+    let name = package.replace('-', "_");
     let core = target_dir
         .join(TARGET)
         .join(PROFILE)
-        .join("smtp_sensor_guest.wasm");
-    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
-    let core = optimise(&core, &out_dir);
+        .join(format!("{name}.wasm"));
+    let core = optimise(&core, out_dir, &name);
     let module =
         std::fs::read(&core).unwrap_or_else(|e| panic!("could not read {}: {e}", core.display()));
-    let bytes = componentise(&module);
-    let out = out_dir.join("smtp_sensor.wasm");
-    std::fs::write(&out, &bytes)
+    // Named as the package: wasm-compose names the composition's parts after their files.
+    let out = out_dir.join(format!("{package}.wasm"));
+    std::fs::write(&out, componentise(&module))
         .unwrap_or_else(|e| panic!("could not write {}: {e}", out.display()));
-    println!(
-        "cargo:rustc-env=SMTP_SENSOR_COMPONENT_PATH={}",
-        out.display()
-    );
-    let digest: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    println!("cargo:rustc-env=SMTP_SENSOR_COMPONENT_SHA256={digest}");
+    out
 }
 
 /// The environment variable naming the `wasm-opt` to use, or `off`.
@@ -152,12 +199,12 @@ const WASM_OPT_VAR: &str = "SMTP_SENSOR_WASM_OPT";
 
 /// The core module shrunk by `wasm-opt -Oz` into `out_dir`, or the module as it is when no
 /// `wasm-opt` is installed (with a warning) or it is turned off.
-fn optimise(core: &Path, out_dir: &Path) -> PathBuf {
+fn optimise(core: &Path, out_dir: &Path, name: &str) -> PathBuf {
     let wasm_opt = env::var_os(WASM_OPT_VAR).unwrap_or_else(|| "wasm-opt".into());
     if wasm_opt == "off" {
         return core.to_path_buf();
     }
-    let optimised = out_dir.join("smtp_sensor_guest.opt.wasm");
+    let optimised = out_dir.join(format!("{name}.opt.wasm"));
     let status = Command::new(&wasm_opt)
         .arg("-Oz")
         .args(WASM_FEATURES)
@@ -178,7 +225,7 @@ fn optimise(core: &Path, out_dir: &Path) -> PathBuf {
     }
 }
 
-/// A component from the guest's core module: its WIT (embedded by wit-bindgen) and the
+/// A component from a core module: its WIT (embedded by wit-bindgen) and the
 /// WASI preview 1 adapter for the few calls the standard library still makes that way.
 fn componentise(module: &[u8]) -> Vec<u8> {
     wit_component::ComponentEncoder::default()

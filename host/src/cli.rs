@@ -36,8 +36,9 @@ enum Command {
     /// Run a Prometheus prober: GET /probe?target=HOST:PORT&module=NAME runs a check with
     /// the named sensor of --config, if its `targets` allow it.
     Serve(Box<crate::serve::ServeArgs>),
-    /// Write the embedded component (a WASI 0.2 component of the smtp-sensor world) to a
-    /// file, to run it in another host (wasmtime's CLI, jco, your own).
+    /// Write the portable component (a WASI 0.2 component of the smtp-sensor world: the
+    /// embedded check composed with its signature verifier) to a file, to run it in another
+    /// host (wasmtime's CLI, jco, your own).
     Component(ComponentOut),
 }
 
@@ -252,9 +253,10 @@ fn job(
     })
 }
 
-/// Writes the embedded component where `--output` says.
+/// Writes the portable component where `--output` says: the embedded check, which has this
+/// host verify its signatures, composed with the verifier that does it in WebAssembly.
 fn write_component(args: &ComponentOut) -> i32 {
-    let component = crate::runner::EMBEDDED_COMPONENT;
+    let component = crate::runner::PORTABLE_COMPONENT;
     match store::write_atomically(&args.output, component) {
         Ok(()) => {
             eprintln!(

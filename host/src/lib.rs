@@ -38,12 +38,13 @@ pub mod runner;
 pub mod sandbox;
 pub mod serve;
 pub mod settings;
+mod signatures;
 pub mod store;
 pub mod targets;
 
 mod bindings {
     wasmtime::component::bindgen!({
-        world: "smtp-sensor",
+        world: "smtp-sensor-core",
         path: "../wit",
         exports: { default: async },
         additional_derives: [PartialEq],

@@ -5,7 +5,7 @@
 //! deadlines. A guest that traps, runs out of memory, or overstays its time becomes a
 //! `down` result that says so; the host itself never fails because of the guest.
 
-use crate::bindings::{SmtpSensor, SmtpSensorPre};
+use crate::bindings::{SmtpSensorCore, SmtpSensorCorePre};
 use crate::cache;
 use crate::name_lookup::{GuardedLookup, GuardedLookupView};
 use crate::sandbox::{self, Guard, Limits, NetworkPolicy};
@@ -22,8 +22,12 @@ use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap, Upd
 use wasmtime_wasi::sockets::WasiSocketsCtxView;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-/// The component built with this host (see `build.rs`).
+/// The component built with this host (see `build.rs`), of the `smtp-sensor-core` world: it
+/// imports `signatures`, which this host answers natively.
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("SMTP_SENSOR_COMPONENT_PATH"));
+/// The same check composed with the `signature-verifier` component: a component of the
+/// portable `smtp-sensor` world (WASI 0.2 imports only), for every other host.
+pub const PORTABLE_COMPONENT: &[u8] = include_bytes!(env!("SMTP_SENSOR_PORTABLE_COMPONENT_PATH"));
 /// Its SHA-256, computed by `build.rs` (see [`cache::identity`]).
 pub const EMBEDDED_COMPONENT_SHA256: &str = env!("SMTP_SENSOR_COMPONENT_SHA256");
 
@@ -100,7 +104,7 @@ impl GuardedLookupView for HostState {
 
 /// A compiled component, ready to run checks.
 pub struct Runner {
-    pre: SmtpSensorPre<HostState>,
+    pre: SmtpSensorCorePre<HostState>,
     limits: Limits,
     exiting: bool,
     instantiations: AtomicU64,
@@ -142,11 +146,12 @@ impl Runner {
             cache::load(engine, bytes, id, cache_dir).context("cannot compile the component")?;
         let mut linker = Linker::<HostState>::new(engine);
         crate::linker::add_check_interfaces(&mut linker)?;
+        crate::signatures::add(&mut linker)?;
         let pre = linker.instantiate_pre(&component).context(
             "the component imports what the sandbox does not offer (a check gets TCP, name \
              lookups, clocks, random and empty stdio; no files, no UDP)",
         )?;
-        let pre = SmtpSensorPre::new(pre)
+        let pre = SmtpSensorCorePre::new(pre)
             .context("the component does not export the smtp-sensor world")?;
         Ok(Self {
             pre,
@@ -246,7 +251,7 @@ impl Runner {
 
         let run = async {
             let instantiating = Instant::now();
-            let instance: SmtpSensor = self.pre.instantiate_async(&mut store).await?;
+            let instance: SmtpSensorCore = self.pre.instantiate_async(&mut store).await?;
             self.instantiations.fetch_add(1, Relaxed);
             self.instantiation_ns
                 .fetch_add(instantiating.elapsed().as_nanos() as u64, Relaxed);

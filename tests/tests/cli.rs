@@ -311,7 +311,7 @@ async fn the_component_is_written_for_other_hosts() {
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let written = std::fs::read(&path).unwrap();
-    assert_eq!(written, smtp_sensor_host::runner::EMBEDDED_COMPONENT);
+    assert_eq!(written, smtp_sensor_host::runner::PORTABLE_COMPONENT);
     assert!(
         run.stderr.contains(&format!("{} bytes", written.len())),
         "{}",
@@ -319,6 +319,46 @@ async fn the_component_is_written_for_other_hosts() {
     );
     // What was written is a component our own host runs.
     smtp_sensor_host::runner::Runner::from_bytes(&written).expect("a usable component");
+    // ... and any WASI 0.2 host: it imports WASI and nothing else (no `signatures`, which
+    // the embedded check leaves to our host), and exports the check.
+    let world = |bytes: &[u8]| {
+        let wit_parser::decoding::DecodedWasm::Component(resolve, world) =
+            wit_parser::decoding::decode(bytes).expect("a component")
+        else {
+            panic!("not a component");
+        };
+        let world = &resolve.worlds[world];
+        let names = |keys: Vec<&wit_parser::WorldKey>| -> Vec<String> {
+            keys.into_iter()
+                .map(|key| resolve.name_world_key(key))
+                .collect()
+        };
+        (
+            names(world.imports.keys().collect()),
+            names(world.exports.keys().collect()),
+        )
+    };
+    let (imports, exports) = world(&written);
+    // (The decoded world also lists the contract's types, which it `use`s.)
+    let not_types = |name: &&String| {
+        !name.starts_with("smtp-sensor:probe/types@")
+            && !["settings", "check-result"].contains(&name.as_str())
+    };
+    assert!(
+        imports
+            .iter()
+            .filter(not_types)
+            .all(|name| name.starts_with("wasi:")),
+        "{imports:?}"
+    );
+    assert_eq!(exports, ["check"]);
+    let (embedded_imports, _) = world(smtp_sensor_host::runner::EMBEDDED_COMPONENT);
+    assert!(
+        embedded_imports
+            .iter()
+            .any(|name| name.starts_with("smtp-sensor:probe/signatures")),
+        "{embedded_imports:?}"
+    );
 
     let nowhere = dir.join("missing").join("smtp-sensor.wasm");
     let run = cli::run(

@@ -4,7 +4,7 @@
 //! Needs Node.js and `npm ci --prefix examples/jco` (scripts/test does it). Without them the
 //! test fails in CI and, elsewhere, says loudly that it did not run.
 
-use smtp_sensor_host::runner::{EMBEDDED_COMPONENT, Runner};
+use smtp_sensor_host::runner::{PORTABLE_COMPONENT, Runner};
 use smtp_sensor_host::settings::CheckRequest;
 use smtp_sensor_host::wit::{Status, TransportSecurity};
 use smtp_sensor_tests::postfix::{Config, Postfix};
@@ -34,7 +34,7 @@ async fn jco_on_node_gives_the_status_our_host_gives() {
     };
     let dir = example_dir();
     let wasm = dir.join("smtp-sensor.wasm");
-    std::fs::write(&wasm, EMBEDDED_COMPONENT).unwrap();
+    std::fs::write(&wasm, PORTABLE_COMPONENT).unwrap();
     let transpiled = Command::new(&jco)
         .args(["transpile", "smtp-sensor.wasm", "-o", "out", "--quiet"])
         .current_dir(&dir)

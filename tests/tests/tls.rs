@@ -3,6 +3,7 @@
 //! hostile servers. Each test asserts the status, the error kind and the reason.
 
 use smtp_sensor_host::demo::pki::{self, Ca, Leaf, LeafSpec};
+use smtp_sensor_host::runner::{PORTABLE_COMPONENT, Runner};
 use smtp_sensor_host::wit::{CheckResult, ErrorKind, Phase, Settings, Status, TransportSecurity};
 use smtp_sensor_tests::check::{RUNNER, failure, request};
 use smtp_sensor_tests::server::{ScriptedServer, Step, say};
@@ -212,6 +213,35 @@ async fn unknown_ca_is_down() {
         &check(&server, TransportSecurity::Tls).await,
         "unknown authority (CN=some other CA)",
     );
+}
+
+/// The signatures are checked by our host natively (the embedded component imports
+/// `signatures`) and, in the portable component every other host runs, by the composed
+/// verifier in WebAssembly: both accept the real chain and refuse a forged one, signed by a
+/// CA with the trusted CA's very name but another key.
+#[tokio::test(flavor = "multi_thread")]
+async fn signatures_are_verified_natively_and_in_the_portable_component() {
+    let portable = Runner::from_bytes(PORTABLE_COMPONENT).expect("load the portable component");
+    let impostor = Ca::new("smtp-sensor test CA");
+    let forged = impostor.issue(&LeafSpec::valid_for(&["127.0.0.1"]));
+    for (host, runner) in [("our host", &*RUNNER), ("portable", &portable)] {
+        let server = ScriptedServer::start(starttls_server(
+            good_leaf().server_config(&[]),
+            EHLO_STARTTLS,
+        ))
+        .await;
+        let result = runner
+            .check(&settings(server.port(), TransportSecurity::Starttls))
+            .await;
+        assert_eq!(result.status, Status::Up, "{host}: {}", result.message);
+        assert!(result.tls.expect("TLS facts").verified, "{host}");
+
+        let server = ScriptedServer::start_tls(forged.server_config(&[]), dialogue()).await;
+        let result = runner
+            .check(&settings(server.port(), TransportSecurity::Tls))
+            .await;
+        assert_rejected(&result, "the certificate's signature is invalid");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

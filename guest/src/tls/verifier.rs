@@ -4,10 +4,7 @@
 use crate::wit::{ErrorKind, TlsSettings};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{
-    CryptoProvider, KeyProvider, WebPkiSupportedAlgorithms, verify_tls12_signature,
-    verify_tls13_signature,
-};
+use rustls::crypto::{CryptoProvider, KeyProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 use std::sync::{Arc, Mutex};
@@ -121,69 +118,11 @@ pub fn provider() -> CryptoProvider {
             TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         ],
         kx_groups: vec![X25519, SECP256R1, SECP384R1],
-        signature_verification_algorithms: SIGNATURE_ALGORITHMS,
+        signature_verification_algorithms: super::signatures::delegated(),
         secure_random: &SystemRandom,
         key_provider: &NoPrivateKeys,
     }
 }
-
-/// The signature algorithms rustls' ring provider verifies, as it lists them.
-static SIGNATURE_ALGORITHMS: WebPkiSupportedAlgorithms = {
-    use webpki::ring::*;
-    WebPkiSupportedAlgorithms {
-        all: &[
-            ECDSA_P256_SHA256,
-            ECDSA_P256_SHA384,
-            ECDSA_P384_SHA256,
-            ECDSA_P384_SHA384,
-            ED25519,
-            RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-            RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-            RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-            RSA_PKCS1_2048_8192_SHA256,
-            RSA_PKCS1_2048_8192_SHA384,
-            RSA_PKCS1_2048_8192_SHA512,
-            RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-            RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-            RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-        ],
-        mapping: &[
-            (
-                SignatureScheme::ECDSA_NISTP384_SHA384,
-                &[ECDSA_P384_SHA384, ECDSA_P256_SHA384],
-            ),
-            (
-                SignatureScheme::ECDSA_NISTP256_SHA256,
-                &[ECDSA_P256_SHA256, ECDSA_P384_SHA256],
-            ),
-            (SignatureScheme::ED25519, &[ED25519]),
-            (
-                SignatureScheme::RSA_PSS_SHA512,
-                &[RSA_PSS_2048_8192_SHA512_LEGACY_KEY],
-            ),
-            (
-                SignatureScheme::RSA_PSS_SHA384,
-                &[RSA_PSS_2048_8192_SHA384_LEGACY_KEY],
-            ),
-            (
-                SignatureScheme::RSA_PSS_SHA256,
-                &[RSA_PSS_2048_8192_SHA256_LEGACY_KEY],
-            ),
-            (
-                SignatureScheme::RSA_PKCS1_SHA512,
-                &[RSA_PKCS1_2048_8192_SHA512],
-            ),
-            (
-                SignatureScheme::RSA_PKCS1_SHA384,
-                &[RSA_PKCS1_2048_8192_SHA384],
-            ),
-            (
-                SignatureScheme::RSA_PKCS1_SHA256,
-                &[RSA_PKCS1_2048_8192_SHA256],
-            ),
-        ],
-    }
-};
 
 /// Randomness from ring's system source (on WASI, `wasi:random`).
 #[derive(Debug)]

@@ -44,7 +44,7 @@ pub mod targets;
 
 mod bindings {
     wasmtime::component::bindgen!({
-        world: "smtp-sensor-core",
+        world: "smtp-sensor",
         path: "../wit",
         exports: { default: async },
         additional_derives: [PartialEq],

@@ -5,7 +5,7 @@
 //! deadlines. A guest that traps, runs out of memory, or overstays its time becomes a
 //! `down` result that says so; the host itself never fails because of the guest.
 
-use crate::bindings::{SmtpSensorCore, SmtpSensorCorePre};
+use crate::bindings::{SmtpSensor, SmtpSensorPre};
 use crate::cache;
 use crate::name_lookup::{GuardedLookup, GuardedLookupView};
 use crate::sandbox::{self, Guard, Limits, NetworkPolicy};
@@ -104,7 +104,7 @@ impl GuardedLookupView for HostState {
 
 /// A compiled component, ready to run checks.
 pub struct Runner {
-    pre: SmtpSensorCorePre<HostState>,
+    pre: SmtpSensorPre<HostState>,
     limits: Limits,
     exiting: bool,
     instantiations: AtomicU64,
@@ -151,7 +151,7 @@ impl Runner {
             "the component imports what the sandbox does not offer (a check gets TCP, name \
              lookups, clocks, random and empty stdio; no files, no UDP)",
         )?;
-        let pre = SmtpSensorCorePre::new(pre)
+        let pre = SmtpSensorPre::new(pre)
             .context("the component does not export the smtp-sensor world")?;
         Ok(Self {
             pre,
@@ -251,7 +251,7 @@ impl Runner {
 
         let run = async {
             let instantiating = Instant::now();
-            let instance: SmtpSensorCore = self.pre.instantiate_async(&mut store).await?;
+            let instance: SmtpSensor = self.pre.instantiate_async(&mut store).await?;
             self.instantiations.fetch_add(1, Relaxed);
             self.instantiation_ns
                 .fetch_add(instantiating.elapsed().as_nanos() as u64, Relaxed);

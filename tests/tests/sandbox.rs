@@ -18,14 +18,21 @@ use wit_parser::Resolve;
 
 /// A component of the `smtp-sensor` world whose `check` runs `body` (WebAssembly text).
 fn component(body: &str) -> Vec<u8> {
+    component_of("smtp-sensor", "", body)
+}
+
+/// A component of `world` (in `wit/smtp-sensor.wit`) whose core module starts with `fields`
+/// (imports, data) and whose `check` runs `body`.
+fn component_of(world: &str, fields: &str, body: &str) -> Vec<u8> {
     let mut resolve = Resolve::new();
     let wit = concat!(env!("CARGO_MANIFEST_DIR"), "/../wit/smtp-sensor.wit");
     let package = resolve.push_file(wit).expect("parse the WIT");
     let world = resolve
-        .select_world(&[package], Some("smtp-sensor"))
+        .select_world(&[package], Some(world))
         .expect("the world");
     let mut module = wat::parse_str(format!(
         r#"(module
+            {fields}
             (memory (export "memory") 1)
             (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 1024)
             ;; settings and result are passed by pointer: too many values to flatten
@@ -127,6 +134,34 @@ async fn memory_hungry_component_hits_the_cap() {
     let result = runner.check(&settings(5)).await;
     let why = component_failure(&result);
     assert!(why.contains("memory"), "{why}");
+}
+
+/// The host verifies signatures for the check, reading the inputs in place: a component
+/// that hands it a 32 MiB message to verify as Ed25519 ten thousand times gets `false` at
+/// once each time (no handshake message is that long), where copying or hashing them
+/// would take minutes. It then traps, as it spins if the host ever said yes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_cannot_make_the_host_copy_or_hash_megabytes() {
+    // At 32: Ed25519's AlgorithmIdentifier contents (OID 1.3.101.112), the key's and the
+    // signature's.
+    let fields = r#"(import "smtp-sensor:probe/signatures@0.2.0" "verify"
+        (func $verify (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+        (data (i32.const 32) "\06\03\2b\65\70")"#;
+    let body = r#"(local $i i32)
+        (drop (memory.grow (i32.const 512)))
+        (loop $again
+          (if (call $verify (i32.const 32) (i32.const 5) (i32.const 32) (i32.const 5)
+                            (i32.const 64) (i32.const 32) (i32.const 0) (i32.const 33554432)
+                            (i32.const 128) (i32.const 64))
+            (then (loop (br 0))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $again (i32.lt_u (local.get $i) (i32.const 10000))))
+        unreachable"#;
+    let runner =
+        Runner::from_bytes(&component_of("smtp-sensor-core", fields, body)).expect("loads");
+    let result = runner.check(&settings(5)).await;
+    let why = component_failure(&result);
+    assert!(why.contains("trapped"), "{why}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -84,9 +84,15 @@ pub fn find(
     })
 }
 
+/// The longest input [`verify`] looks at: rustls refuses a handshake message longer than
+/// this (`MAX_HANDSHAKE_SIZE`), and every key, signature and signed message of a handshake
+/// (a certificate's to-be-signed part, a CertificateVerify's content) lies within one.
+pub const MAX_INPUT_BYTES: usize = 0xffff;
+
 /// Whether `signature` is a valid signature of `message` by `public_key` (the
 /// subjectPublicKey bits), by the algorithm these identifiers name. False for an invalid
-/// signature and for an algorithm not in [`ALGORITHMS`]: the contract's `signatures.verify`.
+/// signature, for an algorithm not in [`ALGORITHMS`], and, before any work, for an input
+/// longer than [`MAX_INPUT_BYTES`]: the contract's `signatures.verify`.
 pub fn verify(
     public_key_algorithm: &[u8],
     signature_algorithm: &[u8],
@@ -94,6 +100,10 @@ pub fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> bool {
+    let inputs = [public_key, message, signature];
+    if inputs.iter().any(|input| input.len() > MAX_INPUT_BYTES) {
+        return false;
+    }
     find(public_key_algorithm, signature_algorithm).is_some_and(|algorithm| {
         algorithm
             .verify_signature(public_key, message, signature)
@@ -183,6 +193,23 @@ mod tests {
             message,
             signature.as_ref()
         ));
+    }
+
+    /// A message longer than any handshake carries is refused unread, even when the
+    /// signature over it is valid.
+    #[test]
+    fn oversized_inputs_are_refused_before_any_work() {
+        let random = SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&random).unwrap();
+        let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let ed = alg_id::ED25519;
+        let public = key.public_key().as_ref();
+        let longest = vec![7u8; MAX_INPUT_BYTES];
+        let signature = key.sign(&longest);
+        assert!(verify(&ed, &ed, public, &longest, signature.as_ref()));
+        let longer = vec![7u8; MAX_INPUT_BYTES + 1];
+        let signature = key.sign(&longer);
+        assert!(!verify(&ed, &ed, public, &longer, signature.as_ref()));
     }
 
     #[test]

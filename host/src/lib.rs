@@ -21,7 +21,8 @@
 //! types are those of `wit/smtp-sensor.wit`, in [`wit`].
 
 /// musl's allocator is slow for loading a component (thousands of small allocations);
-/// the static musl build (`scripts/release`) uses mimalloc. glibc builds keep glibc's.
+/// the static musl build (`scripts/release`) uses dlmalloc (pure Rust: no C to build for
+/// musl). glibc builds keep glibc's.
 #[cfg(target_env = "musl")]
 #[global_allocator]
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;

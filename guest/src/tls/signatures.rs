@@ -79,3 +79,24 @@ pub fn delegated() -> WebPkiSupportedAlgorithms {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every algorithm rustls may use, in the list and in the scheme mapping, goes through
+    /// the host: none is left to verify in WebAssembly by itself.
+    #[test]
+    fn every_algorithm_is_handed_to_the_host() {
+        let algorithms = delegated();
+        assert_eq!(algorithms.all.len(), ALGORITHMS.all.len());
+        assert_eq!(algorithms.mapping.len(), ALGORITHMS.mapping.len());
+        let mapped = algorithms.mapping.iter().flat_map(|(_, a)| a.iter());
+        for algorithm in algorithms.all.iter().chain(mapped) {
+            assert!(
+                format!("{algorithm:?}").starts_with("Delegated("),
+                "{algorithm:?}"
+            );
+        }
+    }
+}

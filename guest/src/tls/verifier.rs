@@ -102,6 +102,7 @@ impl ServerCertVerifier for RecordingVerifier {
 /// faster of the equally strong AEADs, and servers that honour the client's order pick it.
 /// And no private-key support: a check never presents a client certificate, so ring's
 /// signing code stays out of the component.
+/// Signatures are verified by the host (see `signatures`).
 pub fn provider() -> CryptoProvider {
     use rustls::crypto::ring::cipher_suite::*;
     use rustls::crypto::ring::kx_group::{SECP256R1, SECP384R1, X25519};

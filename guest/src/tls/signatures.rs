@@ -2,16 +2,23 @@
 //! verify and what the answer means; the arithmetic happens behind the contract's
 //! `signatures` import, natively in smtp-sensor's host (about ten times faster than in
 //! WebAssembly) or in the composed `signature-verifier` component in any other host.
+//!
+//! The algorithms are named here only by their identifiers: their verification code stays
+//! out of the component.
 
+use rustls::SignatureScheme;
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
-use smtp_sensor_verifier::ALGORITHMS;
-use std::sync::OnceLock;
+use smtp_sensor_verifier::{IDENTIFIERS, SCHEMES};
 
-/// One of [`ALGORITHMS`], verified through the `signatures` import. Natively (the unit
-/// tests) the same [`smtp_sensor_verifier::verify`] answers, directly.
-#[derive(Debug)]
-struct Delegated(&'static dyn SignatureVerificationAlgorithm);
+/// An algorithm, by its public-key and signature AlgorithmIdentifiers, verified through the
+/// `signatures` import. Natively (the unit tests) the same [`smtp_sensor_verifier::verify`]
+/// answers, directly.
+#[derive(Debug, Clone, Copy)]
+struct Delegated {
+    public_key: AlgorithmIdentifier,
+    signature: AlgorithmIdentifier,
+}
 
 impl SignatureVerificationAlgorithm for Delegated {
     fn verify_signature(
@@ -20,32 +27,23 @@ impl SignatureVerificationAlgorithm for Delegated {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), InvalidSignature> {
-        let (key_id, signature_id) = (self.0.public_key_alg_id(), self.0.signature_alg_id());
         #[cfg(target_arch = "wasm32")]
-        let valid = crate::bindings::smtp_sensor::probe::signatures::verify(
-            key_id.as_ref(),
-            signature_id.as_ref(),
-            public_key,
-            message,
-            signature,
-        );
+        use crate::bindings::smtp_sensor::probe::signatures::verify;
         #[cfg(not(target_arch = "wasm32"))]
-        let valid = smtp_sensor_verifier::verify(
-            key_id.as_ref(),
-            signature_id.as_ref(),
-            public_key,
-            message,
-            signature,
-        );
-        if valid { Ok(()) } else { Err(InvalidSignature) }
+        use smtp_sensor_verifier::verify;
+        let (key_id, signature_id) = (self.public_key.as_ref(), self.signature.as_ref());
+        match verify(key_id, signature_id, public_key, message, signature) {
+            true => Ok(()),
+            false => Err(InvalidSignature),
+        }
     }
 
     fn public_key_alg_id(&self) -> AlgorithmIdentifier {
-        self.0.public_key_alg_id()
+        self.public_key
     }
 
     fn signature_alg_id(&self) -> AlgorithmIdentifier {
-        self.0.signature_alg_id()
+        self.signature
     }
 
     fn fips(&self) -> bool {
@@ -53,31 +51,78 @@ impl SignatureVerificationAlgorithm for Delegated {
     }
 }
 
-/// [`ALGORITHMS`], each verified through the host: made once per instance (a check's
-/// instance runs one check), and kept for its life, as rustls wants them `'static`.
-pub fn delegated() -> WebPkiSupportedAlgorithms {
-    static DELEGATED: OnceLock<WebPkiSupportedAlgorithms> = OnceLock::new();
-    *DELEGATED.get_or_init(|| {
-        let wrap = |algorithms: &[&'static dyn SignatureVerificationAlgorithm]| {
-            let wrapped: Vec<&'static dyn SignatureVerificationAlgorithm> = algorithms
-                .iter()
-                .map(|&algorithm| {
-                    let delegated: &'static Delegated = Box::leak(Box::new(Delegated(algorithm)));
-                    delegated as &'static dyn SignatureVerificationAlgorithm
-                })
-                .collect();
-            &*Box::leak(wrapped.into_boxed_slice())
+/// [`IDENTIFIERS`], each verified through the host.
+static DELEGATED: [Delegated; IDENTIFIERS.len()] = {
+    let mut all = [Delegated {
+        public_key: IDENTIFIERS[0].0,
+        signature: IDENTIFIERS[0].1,
+    }; IDENTIFIERS.len()];
+    let mut i = 1;
+    while i < all.len() {
+        all[i] = Delegated {
+            public_key: IDENTIFIERS[i].0,
+            signature: IDENTIFIERS[i].1,
         };
-        let mapping: Vec<_> = ALGORITHMS
-            .mapping
-            .iter()
-            .map(|&(scheme, algorithms)| (scheme, wrap(algorithms)))
-            .collect();
-        WebPkiSupportedAlgorithms {
-            all: wrap(ALGORITHMS.all),
-            mapping: Box::leak(mapping.into_boxed_slice()),
+        i += 1;
+    }
+    all
+};
+
+/// [`DELEGATED`] as rustls lists algorithms.
+static ALL: [&dyn SignatureVerificationAlgorithm; IDENTIFIERS.len()] = {
+    let mut all: [&'static dyn SignatureVerificationAlgorithm; IDENTIFIERS.len()] =
+        [&DELEGATED[0]; IDENTIFIERS.len()];
+    let mut i = 1;
+    while i < all.len() {
+        all[i] = &DELEGATED[i];
+        i += 1;
+    }
+    all
+};
+
+/// The most algorithms one TLS signature scheme maps to (ECDSA's: two curves).
+const MOST_PER_SCHEME: usize = 2;
+
+/// For each of [`SCHEMES`], its algorithms from [`DELEGATED`], padded to
+/// [`MOST_PER_SCHEME`] (a scheme with more fails to compile).
+static MAPPED: [[&dyn SignatureVerificationAlgorithm; MOST_PER_SCHEME]; SCHEMES.len()] = {
+    let mut mapped: [[&'static dyn SignatureVerificationAlgorithm; MOST_PER_SCHEME];
+        SCHEMES.len()] = [[&DELEGATED[0]; MOST_PER_SCHEME]; SCHEMES.len()];
+    let mut scheme = 0;
+    while scheme < SCHEMES.len() {
+        let indices = SCHEMES[scheme].1;
+        let mut k = 0;
+        while k < indices.len() {
+            mapped[scheme][k] = &DELEGATED[indices[k]];
+            k += 1;
         }
-    })
+        scheme += 1;
+    }
+    mapped
+};
+
+/// [`SCHEMES`] as rustls maps them: each scheme with its slice of [`MAPPED`].
+static MAPPING: [(SignatureScheme, &[&dyn SignatureVerificationAlgorithm]); SCHEMES.len()] = {
+    let mut mapping: [(
+        SignatureScheme,
+        &'static [&'static dyn SignatureVerificationAlgorithm],
+    ); SCHEMES.len()] = [(SCHEMES[0].0, &[]); SCHEMES.len()];
+    let mut scheme = 0;
+    while scheme < SCHEMES.len() {
+        let (algorithms, _) = MAPPED[scheme].split_at(SCHEMES[scheme].1.len());
+        mapping[scheme] = (SCHEMES[scheme].0, algorithms);
+        scheme += 1;
+    }
+    mapping
+};
+
+/// The algorithms for rustls, each verified through the host, and which TLS signature
+/// schemes use which. All made at compile time.
+pub fn delegated() -> WebPkiSupportedAlgorithms {
+    WebPkiSupportedAlgorithms {
+        all: &ALL,
+        mapping: &MAPPING,
+    }
 }
 
 #[cfg(test)]
@@ -89,12 +134,12 @@ mod tests {
     #[test]
     fn every_algorithm_is_handed_to_the_host() {
         let algorithms = delegated();
-        assert_eq!(algorithms.all.len(), ALGORITHMS.all.len());
-        assert_eq!(algorithms.mapping.len(), ALGORITHMS.mapping.len());
+        assert_eq!(algorithms.all.len(), IDENTIFIERS.len());
+        assert_eq!(algorithms.mapping.len(), SCHEMES.len());
         let mapped = algorithms.mapping.iter().flat_map(|(_, a)| a.iter());
         for algorithm in algorithms.all.iter().chain(mapped) {
             assert!(
-                format!("{algorithm:?}").starts_with("Delegated("),
+                format!("{algorithm:?}").starts_with("Delegated {"),
                 "{algorithm:?}"
             );
         }

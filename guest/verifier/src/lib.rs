@@ -10,67 +10,80 @@
 mod component;
 
 use rustls::SignatureScheme;
-use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::pki_types::SignatureVerificationAlgorithm;
+use rustls::pki_types::{AlgorithmIdentifier, SignatureVerificationAlgorithm};
 
-/// The signature algorithms rustls' ring provider verifies, and which TLS signature schemes
-/// use which, as rustls lists them (its own table is private; a test keeps them equal).
-pub static ALGORITHMS: WebPkiSupportedAlgorithms = {
+/// The signature algorithms rustls' ring provider verifies, in its order (its own table is
+/// private; a test keeps them equal): what the host and the verifier component verify with.
+pub static ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] = {
     use webpki::ring::*;
-    WebPkiSupportedAlgorithms {
-        all: &[
-            ECDSA_P256_SHA256,
-            ECDSA_P256_SHA384,
-            ECDSA_P384_SHA256,
-            ECDSA_P384_SHA384,
-            ED25519,
-            RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-            RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-            RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
-            RSA_PKCS1_2048_8192_SHA256,
-            RSA_PKCS1_2048_8192_SHA384,
-            RSA_PKCS1_2048_8192_SHA512,
-            RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-            RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-            RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-        ],
-        mapping: &[
-            (
-                SignatureScheme::ECDSA_NISTP384_SHA384,
-                &[ECDSA_P384_SHA384, ECDSA_P256_SHA384],
-            ),
-            (
-                SignatureScheme::ECDSA_NISTP256_SHA256,
-                &[ECDSA_P256_SHA256, ECDSA_P384_SHA256],
-            ),
-            (SignatureScheme::ED25519, &[ED25519]),
-            (
-                SignatureScheme::RSA_PSS_SHA512,
-                &[RSA_PSS_2048_8192_SHA512_LEGACY_KEY],
-            ),
-            (
-                SignatureScheme::RSA_PSS_SHA384,
-                &[RSA_PSS_2048_8192_SHA384_LEGACY_KEY],
-            ),
-            (
-                SignatureScheme::RSA_PSS_SHA256,
-                &[RSA_PSS_2048_8192_SHA256_LEGACY_KEY],
-            ),
-            (
-                SignatureScheme::RSA_PKCS1_SHA512,
-                &[RSA_PKCS1_2048_8192_SHA512],
-            ),
-            (
-                SignatureScheme::RSA_PKCS1_SHA384,
-                &[RSA_PKCS1_2048_8192_SHA384],
-            ),
-            (
-                SignatureScheme::RSA_PKCS1_SHA256,
-                &[RSA_PKCS1_2048_8192_SHA256],
-            ),
-        ],
-    }
+    &[
+        ECDSA_P256_SHA256,
+        ECDSA_P256_SHA384,
+        ECDSA_P384_SHA256,
+        ECDSA_P384_SHA384,
+        ED25519,
+        RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+        RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+        RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+        RSA_PKCS1_2048_8192_SHA256,
+        RSA_PKCS1_2048_8192_SHA384,
+        RSA_PKCS1_2048_8192_SHA512,
+        RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+        RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+        RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+    ]
 };
+
+/// Each of [`ALGORITHMS`]' public-key and signature AlgorithmIdentifiers, in the same
+/// order, as constants: what the check offers rustls. The check verifies through the host,
+/// so naming the algorithms by their identifiers keeps their code out of it (a test keeps
+/// the two lists equal).
+pub const IDENTIFIERS: [(AlgorithmIdentifier, AlgorithmIdentifier); 14] = {
+    use rustls::pki_types::alg_id::*;
+    [
+        (ECDSA_P256, ECDSA_SHA256),
+        (ECDSA_P256, ECDSA_SHA384),
+        (ECDSA_P384, ECDSA_SHA256),
+        (ECDSA_P384, ECDSA_SHA384),
+        (ED25519, ED25519),
+        (RSA_ENCRYPTION, RSA_PSS_SHA256),
+        (RSA_ENCRYPTION, RSA_PSS_SHA384),
+        (RSA_ENCRYPTION, RSA_PSS_SHA512),
+        (RSA_ENCRYPTION, RSA_PKCS1_SHA256),
+        (RSA_ENCRYPTION, RSA_PKCS1_SHA384),
+        (RSA_ENCRYPTION, RSA_PKCS1_SHA512),
+        (RSA_ENCRYPTION, RSA_PKCS1_SHA256_ABSENT_PARAMS),
+        (RSA_ENCRYPTION, RSA_PKCS1_SHA384_ABSENT_PARAMS),
+        (RSA_ENCRYPTION, RSA_PKCS1_SHA512_ABSENT_PARAMS),
+    ]
+};
+
+/// sha256WithRSAEncryption without the NULL parameters PKCS#1 asks for, which some
+/// certificates leave out (webpki's `*_ABSENT_PARAMS` algorithms); likewise for SHA-384
+/// and SHA-512 (OIDs 1.2.840.113549.1.1.11, .12 and .13).
+const RSA_PKCS1_SHA256_ABSENT_PARAMS: AlgorithmIdentifier = AlgorithmIdentifier::from_slice(&[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b,
+]);
+const RSA_PKCS1_SHA384_ABSENT_PARAMS: AlgorithmIdentifier = AlgorithmIdentifier::from_slice(&[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c,
+]);
+const RSA_PKCS1_SHA512_ABSENT_PARAMS: AlgorithmIdentifier = AlgorithmIdentifier::from_slice(&[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d,
+]);
+
+/// Which of [`IDENTIFIERS`] (by index) each TLS signature scheme may use, as rustls' ring
+/// provider maps them (a test keeps them equal).
+pub const SCHEMES: [(SignatureScheme, &[usize]); 9] = [
+    (SignatureScheme::ECDSA_NISTP384_SHA384, &[3, 1]),
+    (SignatureScheme::ECDSA_NISTP256_SHA256, &[0, 2]),
+    (SignatureScheme::ED25519, &[4]),
+    (SignatureScheme::RSA_PSS_SHA512, &[7]),
+    (SignatureScheme::RSA_PSS_SHA384, &[6]),
+    (SignatureScheme::RSA_PSS_SHA256, &[5]),
+    (SignatureScheme::RSA_PKCS1_SHA512, &[10]),
+    (SignatureScheme::RSA_PKCS1_SHA384, &[9]),
+    (SignatureScheme::RSA_PKCS1_SHA256, &[8]),
+];
 
 /// The algorithm X.509 names with these two AlgorithmIdentifiers (DER contents, as
 /// rustls-pki-types' `alg_id` constants hold them), when it is one of [`ALGORITHMS`].
@@ -78,7 +91,7 @@ pub fn find(
     public_key_algorithm: &[u8],
     signature_algorithm: &[u8],
 ) -> Option<&'static dyn SignatureVerificationAlgorithm> {
-    ALGORITHMS.all.iter().copied().find(|algorithm| {
+    ALGORITHMS.iter().copied().find(|algorithm| {
         algorithm.public_key_alg_id().as_ref() == public_key_algorithm
             && algorithm.signature_alg_id().as_ref() == signature_algorithm
     })
@@ -118,36 +131,33 @@ mod tests {
     use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
     use rustls::pki_types::alg_id;
 
-    /// The table written out here is rustls' own, in the same order.
+    /// The tables written out here are rustls' own, in the same order: the algorithms,
+    /// their identifiers, and which schemes use which.
     #[test]
-    fn the_algorithms_are_rustls_ring_providers() {
+    fn the_tables_are_rustls_ring_providers() {
         let theirs = rustls::crypto::ring::default_provider().signature_verification_algorithms;
-        let ids =
-            |algs: &[&'static dyn SignatureVerificationAlgorithm]| -> Vec<(Vec<u8>, Vec<u8>)> {
-                algs.iter()
-                    .map(|a| {
-                        (
-                            a.public_key_alg_id().as_ref().to_vec(),
-                            a.signature_alg_id().as_ref().to_vec(),
-                        )
-                    })
-                    .collect()
-            };
-        assert_eq!(ids(ALGORITHMS.all), ids(theirs.all));
-        assert_eq!(ALGORITHMS.mapping.len(), theirs.mapping.len());
-        for (ours, theirs) in ALGORITHMS.mapping.iter().zip(theirs.mapping) {
-            assert_eq!(ours.0, theirs.0);
-            assert_eq!(ids(ours.1), ids(theirs.1), "{:?}", ours.0);
+        type Ids = Vec<(AlgorithmIdentifier, AlgorithmIdentifier)>;
+        let ids = |algs: &[&'static dyn SignatureVerificationAlgorithm]| -> Ids {
+            algs.iter()
+                .map(|a| (a.public_key_alg_id(), a.signature_alg_id()))
+                .collect()
+        };
+        assert_eq!(ids(ALGORITHMS), ids(theirs.all));
+        assert_eq!(ids(ALGORITHMS), IDENTIFIERS.to_vec());
+        assert_eq!(SCHEMES.len(), theirs.mapping.len());
+        for ((scheme, indices), (their_scheme, their_algs)) in SCHEMES.iter().zip(theirs.mapping) {
+            assert_eq!(scheme, their_scheme);
+            let ours: Ids = indices.iter().map(|&i| IDENTIFIERS[i]).collect();
+            assert_eq!(ours, ids(their_algs), "{scheme:?}");
         }
     }
 
     /// The two identifiers name one algorithm each: `find` can never pick the wrong one.
     #[test]
     fn each_pair_of_identifiers_names_one_algorithm() {
-        for algorithm in ALGORITHMS.all {
+        for algorithm in ALGORITHMS {
             let (key, sig) = (algorithm.public_key_alg_id(), algorithm.signature_alg_id());
             let same = ALGORITHMS
-                .all
                 .iter()
                 .filter(|a| a.public_key_alg_id() == key && a.signature_alg_id() == sig)
                 .count();

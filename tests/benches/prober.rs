@@ -15,7 +15,8 @@
 //!
 //! Run by hand: `cargo bench -p smtp-sensor-tests --bench prober` (needs Postfix, and
 //! `apt-get install prometheus-blackbox-exporter` for the comparison; the prober measured
-//! is the static build of `scripts/release`, which this bench runs first).
+//! are two builds of the same source: the static musl build of `scripts/release`, which
+//! this bench runs first, and the glibc one cargo builds, as `cargo install` would).
 
 use smtp_sensor_host::serve::Process;
 use smtp_sensor_tests::postfix::{Config, Postfix};
@@ -78,21 +79,33 @@ async fn run(release: &str) {
     let target = format!("127.0.0.1:{}", postfix.port());
     let scratch = Scratch::new("bench-prober");
     let sensors = scratch.write("sensors.toml", &starttls_module("starttls", &ca_file));
-    let ours = Prober::start_wrapped(
-        &["taskset", "-c", "1"],
-        release,
-        &sensors,
-        &["--history", "100", "--max-concurrent-probes", "2000"],
-    )
-    .await;
-    let mut subjects = vec![Subject {
-        name: "smtp-sensor serve",
-        pid: ours.pid(),
-        client: ours.client(),
-        path: "/probe?module=starttls&target=".into(),
-        _process: Some(ours),
-        _child: None,
-    }];
+    // The same prober built twice: static musl (what scripts/release ships) and glibc.
+    let builds = [
+        ("serve, static musl", release.to_string()),
+        (
+            "serve, glibc",
+            env!("CARGO_BIN_EXE_smtp-sensor-under-test").to_string(),
+        ),
+    ];
+    let mut subjects = Vec::new();
+    for (name, binary) in builds {
+        let ours = Prober::start_wrapped(
+            &["taskset", "-c", "1"],
+            &binary,
+            &sensors,
+            &["--history", "100", "--max-concurrent-probes", "2000"],
+        )
+        .await;
+        subjects.push(Subject {
+            name,
+            pid: ours.pid(),
+            client: ours.client(),
+            path: "/probe?module=starttls&target=".into(),
+            _process: Some(ours),
+            _child: None,
+        });
+    }
+    let ours = subjects.len();
     match blackbox(&scratch, &ca_file).await {
         Some(subject) => subjects.push(subject),
         None => println!(
@@ -147,26 +160,33 @@ async fn run(release: &str) {
             );
         }
     }
-    if subjects.len() == 2 {
-        println!("\nratios, smtp-sensor serve / blackbox_exporter (medians):");
-        for (c, &concurrency) in CONCURRENCY.iter().enumerate() {
-            println!(
-                "  concurrency {concurrency:>3}: throughput {:.2}x, CPU per probe {:.2}x",
-                medians[0][c].0 / medians[1][c].0,
-                medians[0][c].1 / medians[1][c].1
-            );
+    if let Some(blackbox) = medians.get(ours) {
+        println!("\nratios to blackbox_exporter (medians):");
+        for (s, subject) in subjects[..ours].iter().enumerate() {
+            for (c, &concurrency) in CONCURRENCY.iter().enumerate() {
+                println!(
+                    "  {:<20} concurrency {concurrency:>3}: throughput {:.2}x, CPU per probe {:.2}x",
+                    subject.name,
+                    medians[s][c].0 / blackbox[c].0,
+                    medians[s][c].1 / blackbox[c].1
+                );
+            }
         }
     }
 
     // The share of a probe that is making its instance (a fresh store each time).
-    let metrics = subjects[0].client.get("/metrics").await;
-    let total = metrics.sample("smtp_sensor_component_instantiation_seconds_total");
-    let count = metrics.sample("smtp_sensor_component_instantiations_total");
-    if let (Some(total), Some(count)) = (total, count) {
-        println!(
-            "\nsmtp-sensor serve: {count} component instances, {:.1} us each on average",
-            total * 1e6 / count.max(1.0)
-        );
+    println!();
+    for subject in &subjects[..ours] {
+        let metrics = subject.client.get("/metrics").await;
+        let total = metrics.sample("smtp_sensor_component_instantiation_seconds_total");
+        let count = metrics.sample("smtp_sensor_component_instantiations_total");
+        if let (Some(total), Some(count)) = (total, count) {
+            println!(
+                "{}: {count} component instances, {:.1} us each on average",
+                subject.name,
+                total * 1e6 / count.max(1.0)
+            );
+        }
     }
 
     println!("\n{HELD} probes at once against a server that accepts and never answers:");

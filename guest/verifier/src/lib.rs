@@ -1,10 +1,13 @@
 //! The signature algorithms a check accepts in a TLS handshake, and their verification.
 //!
-//! One list for three users: the check offers these algorithms to rustls (and forwards each
-//! verification to its host); smtp-sensor's host answers with [`verify`] natively; and the
-//! portable `signature-verifier` component (this crate built with `--features component`)
-//! answers with the same [`verify`] in WebAssembly, composed into the check for other hosts.
-//! Only public data is verified here: keys, signed messages and signatures.
+//! One list for three users: the check offers these algorithms to rustls by their
+//! identifiers ([`IDENTIFIERS`], [`SCHEMES`]) and forwards each verification to its host;
+//! smtp-sensor's host answers with [`verify`] natively; and the portable
+//! `signature-verifier` component (this crate built with `--features component`) answers
+//! with the same [`verify`] in WebAssembly, composed into the check for other hosts. The
+//! list is written twice, as webpki's algorithms ([`ALGORITHMS`]) and as constants (so the
+//! check links none of their code), and a test keeps both equal to rustls' own. Only public
+//! data is verified here: keys, signed messages and signatures.
 
 #[cfg(all(target_arch = "wasm32", feature = "component"))]
 mod component;

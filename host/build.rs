@@ -76,15 +76,14 @@ fn main() {
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
     // Two builds, not one: built together, the check would link the verifier with its
     // `component` feature, and export `signatures` itself.
-    let check = component(&root, &target_dir, &out_dir, "smtp-sensor-guest", None);
-    let verifier = component(
+    let (check, bytes) = component(&root, &target_dir, &out_dir, "smtp-sensor-guest", None);
+    let (verifier, _) = component(
         &root,
         &target_dir,
         &out_dir,
         "smtp-sensor-verifier",
         Some("component"),
     );
-    let bytes = std::fs::read(&check).expect("just written");
     println!(
         "cargo:rustc-env=SMTP_SENSOR_COMPONENT_PATH={}",
         check.display()
@@ -112,14 +111,14 @@ fn main() {
 }
 
 /// Builds `package`'s library for wasm32-wasip2 and makes it a component in `out_dir`;
-/// returns the component's path.
+/// returns the component's path and bytes.
 fn component(
     root: &Path,
     target_dir: &Path,
     out_dir: &Path,
     package: &str,
     features: Option<&str>,
-) -> PathBuf {
+) -> (PathBuf, Vec<u8>) {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
     build
@@ -189,9 +188,10 @@ fn component(
         std::fs::read(&core).unwrap_or_else(|e| panic!("could not read {}: {e}", core.display()));
     // Named as the package: wasm-compose names the composition's parts after their files.
     let out = out_dir.join(format!("{package}.wasm"));
-    std::fs::write(&out, componentise(&module))
+    let bytes = componentise(&module);
+    std::fs::write(&out, &bytes)
         .unwrap_or_else(|e| panic!("could not write {}: {e}", out.display()));
-    out
+    (out, bytes)
 }
 
 /// The environment variable naming the `wasm-opt` to use, or `off`.

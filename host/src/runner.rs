@@ -8,17 +8,21 @@
 use crate::bindings::{SmtpSensor, SmtpSensorPre};
 use crate::cache;
 use crate::name_lookup::{GuardedLookup, GuardedLookupView};
+use crate::pool::Plan;
 use crate::sandbox::{self, Guard, Limits, NetworkPolicy};
 use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status};
 use smtp_sensor_guest::limits::channel;
 use smtp_sensor_guest::message::server_label;
 use std::path::Path;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
-use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::error::Context as _;
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, Store, StoreLimits, StoreLimitsBuilder, Trap,
+    UpdateDeadline,
+};
 use wasmtime_wasi::sockets::WasiSocketsCtxView;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -35,42 +39,54 @@ pub const EMBEDDED_COMPONENT_SHA256: &str = env!("SMTP_SENSOR_COMPONENT_SHA256")
 /// runaway one is stopped within one tick of its deadline.
 const EPOCH_TICK: Duration = Duration::from_millis(50);
 
-/// The process's engine.
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        // Compiling happens once per component (the cache keeps the result), so its cost is
-        // paid once; in the bench optimised code loaded and ran no slower than unoptimised
-        // (plain 1.97 against 2.00 ms a check, within noise).
-        config.cranelift_opt_level(wasmtime::OptLevel::Speed);
-        // Native unwind info only serves outside unwinders (debuggers, profilers); wasmtime's
-        // own traps and backtraces do without it, and registering it costs every start.
-        config.native_unwind_info(false);
-        Engine::new(&config).expect("the engine configuration is valid")
-    })
+/// The engine configuration every runner shares; a pooled runner adds its pool.
+fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    // Compiling happens once per component (the cache keeps the result), so its cost is
+    // paid once; in the bench optimised code loaded and ran no slower than unoptimised
+    // (plain 1.97 against 2.00 ms a check, within noise).
+    config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    // Native unwind info only serves outside unwinders (debuggers, profilers); wasmtime's
+    // own traps and backtraces do without it, and registering it costs every start.
+    config.native_unwind_info(false);
+    config
 }
 
-/// Starts the thread that ticks the engine's epoch, once, when the first check runs: a
-/// process that only loads the component (or is refused before) never starts it, and the
-/// component is loaded (memory mapped and protected) while the process has one thread.
-fn start_epoch_ticker() {
-    static TICKER: OnceLock<()> = OnceLock::new();
-    TICKER.get_or_init(|| {
-        let ticker = engine().clone();
-        std::thread::Builder::new()
-            .name("smtp-sensor-epoch".into())
-            // It only sleeps and adds one: a small stack is plenty and quicker to map.
-            .stack_size(64 * 1024)
-            .spawn(move || {
-                loop {
-                    std::thread::sleep(EPOCH_TICK);
-                    ticker.increment_epoch();
+/// The process's engine, allocating on demand.
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(&engine_config()).expect("the engine configuration is valid"))
+}
+
+/// Makes `engine`'s epoch tick from now on. One thread ticks every engine of the process; it
+/// starts when the first check runs, so a process that only loads the component (or is
+/// refused before) never starts it, and the component is loaded (memory mapped and
+/// protected) while the process has one thread.
+fn tick_epochs_of(engine: &Engine) {
+    static ENGINES: Mutex<Vec<Engine>> = Mutex::new(Vec::new());
+    let mut engines = ENGINES.lock().unwrap_or_else(|e| e.into_inner());
+    if engines.iter().any(|ticking| Engine::same(ticking, engine)) {
+        return;
+    }
+    engines.push(engine.clone());
+    if engines.len() > 1 {
+        return;
+    }
+    std::thread::Builder::new()
+        .name("smtp-sensor-epoch".into())
+        // It only sleeps and adds one: a small stack is plenty and quicker to map.
+        .stack_size(64 * 1024)
+        .spawn(|| {
+            loop {
+                std::thread::sleep(EPOCH_TICK);
+                let engines = ENGINES.lock().unwrap_or_else(|e| e.into_inner());
+                for engine in engines.iter() {
+                    engine.increment_epoch();
                 }
-            })
-            .expect("could not start the epoch ticker thread");
-    });
+            }
+        })
+        .expect("could not start the epoch ticker thread");
 }
 
 /// What a store holds for one check.
@@ -141,18 +157,9 @@ impl Runner {
 
     /// Like [`Runner::load`], for a component whose [`cache::identity`] is known.
     fn load_identified(bytes: &[u8], id: &str, cache_dir: Option<&Path>) -> wasmtime::Result<Self> {
-        let engine = engine();
         let component =
-            cache::load(engine, bytes, id, cache_dir).context("cannot compile the component")?;
-        let mut linker = Linker::<HostState>::new(engine);
-        crate::linker::add_check_interfaces(&mut linker)?;
-        crate::signatures::add(&mut linker)?;
-        let pre = linker.instantiate_pre(&component).context(
-            "the component imports what the sandbox does not offer (a check gets TCP, name \
-             lookups, clocks, random and empty stdio; no files, no UDP)",
-        )?;
-        let pre = SmtpSensorPre::new(pre)
-            .context("the component does not export the smtp-sensor world")?;
+            cache::load(engine(), bytes, id, cache_dir).context("cannot compile the component")?;
+        let pre = prepare(&component)?;
         Ok(Self {
             pre,
             limits: Limits::default(),
@@ -160,6 +167,35 @@ impl Runner {
             instantiations: AtomicU64::new(0),
             instantiation_ns: AtomicU64::new(0),
         })
+    }
+
+    /// The same runner for a process that runs up to `probes` checks at once, many times
+    /// over (a prober): its instances come from a pool sized for them, where one fits (see
+    /// [`Plan`]), each with the memory cap of the runner's limits: set those first. Says
+    /// which it chose.
+    pub fn pooled(self, probes: u32) -> wasmtime::Result<(Self, Plan)> {
+        let component = self.pre.instance_pre().component();
+        let plan = Plan::for_probes(
+            probes,
+            component.resources_required(),
+            self.limits.memory_bytes,
+        );
+        let Plan::Pooled { config: pool, .. } = &plan else {
+            return Ok((self, plan));
+        };
+        let mut config = engine_config();
+        // What a probe's native frames held is wiped before the next probe's (see `pool`).
+        config.async_stack_zeroing(true);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool.clone()));
+        let engine = Engine::new(&config).context("cannot make the pooled engine")?;
+        let compiled = component.serialize()?;
+        // SAFETY: the bytes were serialized just now, by this process, from a component
+        // compiled for an engine of the same configuration but for its allocator (and
+        // wasmtime checks that the two engines are compatible).
+        let component = unsafe { Component::deserialize(&engine, &compiled) }
+            .context("cannot load the component into the pooled engine")?;
+        let pre = prepare(&component)?;
+        Ok((Self { pre, ..self }, plan))
     }
 
     /// The same runner with other limits.
@@ -222,7 +258,7 @@ impl Runner {
             .trap_on_grow_failure(true)
             .build();
         let mut store = Store::new(
-            engine(),
+            self.pre.engine(),
             HostState {
                 ctx,
                 table: ResourceTable::new(),
@@ -247,7 +283,7 @@ impl Runner {
                 UpdateDeadline::Yield(1)
             })
         });
-        start_epoch_ticker();
+        tick_epochs_of(self.pre.engine());
 
         let run = async {
             let instantiating = Instant::now();
@@ -285,6 +321,18 @@ impl Runner {
         guard.annotate(&mut result);
         result
     }
+}
+
+/// The component, linked to what the sandbox offers and ready to instantiate.
+fn prepare(component: &Component) -> wasmtime::Result<SmtpSensorPre<HostState>> {
+    let mut linker = Linker::<HostState>::new(component.engine());
+    crate::linker::add_check_interfaces(&mut linker)?;
+    crate::signatures::add(&mut linker)?;
+    let pre = linker.instantiate_pre(component).context(
+        "the component imports what the sandbox does not offer (a check gets TCP, name \
+         lookups, clocks, random and empty stdio; no files, no UDP)",
+    )?;
+    SmtpSensorPre::new(pre).context("the component does not export the smtp-sensor world")
 }
 
 /// Why a component that ran out of time was stopped.

@@ -136,6 +136,42 @@ async fn memory_hungry_component_hits_the_cap() {
     assert!(why.contains("memory"), "{why}");
 }
 
+/// A prober's runner takes its instances from a pool, one slot reused over and over: each
+/// probe must still start from the component's initial memory and hit the same cap. The
+/// component traps with a division by zero if it finds what an earlier probe wrote (in the
+/// first page, or at the top of the 4 MiB it grows to), else grows until the cap stops it.
+#[tokio::test(flavor = "multi_thread")]
+async fn pooled_instances_start_clean_and_keep_their_cap() {
+    let body = "(local $top i32)
+        (if (i32.load (i32.const 512)) (then (drop (i32.div_u (i32.const 1) (i32.const 0)))))
+        (i32.store (i32.const 512) (i32.const 1))
+        (drop (memory.grow (i32.const 63)))
+        (local.set $top (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 4)))
+        (if (i32.load (local.get $top)) (then (drop (i32.div_u (i32.const 1) (i32.const 0)))))
+        (i32.store (local.get $top) (i32.const 1))
+        (loop (br_if 0 (i32.ne (memory.grow (i32.const 16)) (i32.const -1))))
+        unreachable";
+    let runner = Runner::from_bytes(&component(body))
+        .unwrap()
+        .with_limits(Limits {
+            memory_bytes: 8 << 20,
+            ..Limits::default()
+        });
+    let (runner, plan) = runner.pooled(1).unwrap();
+    assert!(
+        plan.to_string().starts_with("pooled: 1 instances"),
+        "{plan}"
+    );
+    for probe in 0..4 {
+        let result = runner.check(&settings(5)).await;
+        let why = component_failure(&result);
+        assert!(
+            why.contains("forcing trap when growing memory"),
+            "probe {probe}: {why}"
+        );
+    }
+}
+
 /// The host verifies signatures for the check, reading the inputs in place: a component
 /// that hands it a 32 MiB message to verify as Ed25519 ten thousand times gets `false` at
 /// once each time (no handshake message is that long), where copying or hashing them

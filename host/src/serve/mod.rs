@@ -120,6 +120,9 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         None => Runner::embedded(),
     }
     .map_err(|e| format!("{e:#}"))?;
+    let (runner, instances) = runner
+        .pooled(args.max_concurrent_probes)
+        .map_err(|e| format!("{e:#}"))?;
     let listener = bind(&args.listen).await?;
     let address = listener
         .local_addr()
@@ -165,6 +168,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             ("modules", state.modules().names()),
             ("basic_auth", web.users.is_some().to_string()),
             ("max_concurrent_probes", slots.to_string()),
+            ("instances", instances.to_string()),
             (
                 "open_files",
                 open_files.map_or("unlimited".into(), |n| n.to_string()),

@@ -28,9 +28,10 @@ const MEMORY_KEEP_RESIDENT: usize = 1 << 20;
 /// released to the kernel): a probe's native frames may hold another module's secrets.
 const STACK_KEEP_RESIDENT: usize = 64 << 10;
 
-/// Idle slots that stay warm (their reset pages resident): enough for a steady load of a
-/// few dozen probes at once, and a bound on what a burst leaves resident, about 1 MiB each.
-const MAX_WARM_SLOTS: u32 = 64;
+/// Idle slots that stay warm (their reset pages resident, about 1 MiB each): a probe that
+/// ends leaves its slot warm for the next, so a steady load needs few idle ones; more would
+/// only keep a burst's memory resident after it (64 kept 70 MiB after the bench's 256).
+const MAX_WARM_SLOTS: u32 = 16;
 
 /// Core instances counted per probe: a pool only counts these, so a generous figure costs
 /// nothing (the check makes four, its composition with the verifier about twice that).

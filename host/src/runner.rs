@@ -187,7 +187,15 @@ impl Runner {
         // What a probe's native frames held is wiped before the next probe's (see `pool`).
         config.async_stack_zeroing(true);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool.clone()));
-        let engine = Engine::new(&config).context("cannot make the pooled engine")?;
+        let engine = match Engine::new(&config) {
+            Ok(engine) => engine,
+            // The pool's address space is reserved here: a process limited in it (`ulimit
+            // -v`) gets none, and allocates on demand.
+            Err(error) => {
+                let why = format!("the pool could not be reserved ({error:#})");
+                return Ok((self, Plan::OnDemand(why)));
+            }
+        };
         let compiled = component.serialize()?;
         // SAFETY: the bytes were serialized just now, by this process, from a component
         // compiled for an engine of the same configuration but for its allocator (and

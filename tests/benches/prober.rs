@@ -4,7 +4,9 @@
 //!   rounds, medians of the rounds);
 //! - each prober's own CPU time per probe (user + system, from /proc/PID/stat);
 //! - resident memory per in-flight check, with 1,000 probes at once against a server that
-//!   accepts and never answers (RSS during, less RSS just before, over 1,000).
+//!   accepts and never answers (RSS during, less RSS just before, over 1,000), measured
+//!   first, when each prober has run one probe;
+//! - what each prober keeps resident, idle, after the runs.
 //!
 //! Fairness on this 2-core machine: each prober runs alone on core 1 (`taskset -c 1`; Go
 //! and tokio both size their thread pools to it); the load generator (this process, one
@@ -126,6 +128,23 @@ async fn run(release: &str) {
             response.body
         );
     }
+    // First, while each prober has run one probe: a prober that pools its instances keeps
+    // what earlier probes wrote resident, which would be counted as "before" otherwise.
+    println!("{HELD} probes at once against a server that accepts and never answers:");
+    let holder = ScriptedServer::start(vec![Step::Stall]).await;
+    let held = format!("127.0.0.1:{}", holder.port());
+    for subject in &subjects {
+        let (before, during, connected) = memory(subject, &held, &holder).await;
+        println!(
+            "  {:<20} RSS before {:>7.1} MiB, with {connected} in flight {:>7.1} MiB: {:>6.0} KiB per in-flight check",
+            subject.name,
+            before as f64 / 1048576.0,
+            during as f64 / 1048576.0,
+            (during.saturating_sub(before)) as f64 / 1024.0 / connected.max(1) as f64
+        );
+    }
+    println!();
+
     println!(
         "Postfix (STARTTLS) on {target}; {ROUNDS} rounds of {} s per prober and concurrency, \
          in turn; probers on core 1, load and Postfix on core 0\n",
@@ -189,17 +208,13 @@ async fn run(release: &str) {
         }
     }
 
-    println!("\n{HELD} probes at once against a server that accepts and never answers:");
-    let holder = ScriptedServer::start(vec![Step::Stall]).await;
-    let held = format!("127.0.0.1:{}", holder.port());
+    // What the runs left resident: a pool keeps the pages its slots' probes wrote.
+    println!();
     for subject in &subjects {
-        let (before, during, connected) = memory(subject, &held, &holder).await;
         println!(
-            "  {:<20} RSS before {:>7.1} MiB, with {connected} in flight {:>7.1} MiB: {:>6.0} KiB per in-flight check",
+            "{}: {:.1} MiB resident when idle after the runs",
             subject.name,
-            before as f64 / 1048576.0,
-            during as f64 / 1048576.0,
-            (during.saturating_sub(before)) as f64 / 1024.0 / connected.max(1) as f64
+            resident(subject.pid) as f64 / 1048576.0
         );
     }
 }

@@ -558,3 +558,38 @@ async fn the_prober_raises_its_open_file_limit_to_the_hard_one() {
         prober.log()
     );
 }
+
+/// The prober takes its instances from a pool reserved at start (4 GiB of address space a
+/// slot); where the process may not reserve that much (`ulimit -v`), it says so and makes
+/// each instance on demand, and probes still run.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_prober_pools_its_instances_or_says_why_not() {
+    let scratch = Scratch::new("serve-pool");
+    let config = scratch.write("sensors.toml", PLAIN_MODULE);
+    let closed = format!("127.0.0.1:{}", free_port([127, 0, 0, 1]));
+    let pooled = Prober::start(SMTP_SENSOR, &config, &["--max-concurrent-probes", "64"]).await;
+    // 16 GiB: room for a few instances made on demand, not for a pool of 64.
+    let limited = ["sh", "-c", "ulimit -v 16777216 && exec \"$0\" \"$@\""];
+    let on_demand = Prober::start_wrapped(&limited, SMTP_SENSOR, &config, &[]).await;
+    assert!(
+        pooled
+            .log()
+            .contains("instances=\"pooled: 64 instances, 64 memories"),
+        "{}",
+        pooled.log()
+    );
+    assert!(
+        on_demand
+            .log()
+            .contains("instances=\"on demand: the pool could not be reserved"),
+        "{}",
+        on_demand.log()
+    );
+    for prober in [&pooled, &on_demand] {
+        for _ in 0..3 {
+            let down = prober.client().probe(&closed, "plain", &[]).await;
+            assert_eq!(down.sample("probe_success"), Some(0.0), "{}", down.body);
+            assert!(down.body.contains("connection-refused"), "{}", down.body);
+        }
+    }
+}

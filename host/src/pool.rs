@@ -1,6 +1,6 @@
-//! The plan for a prober's instances: wasmtime's pooling allocator, sized from the
-//! component and the prober's slots, or the plain on-demand allocator where a pool would
-//! not fit.
+//! The plan for a prober's instances: the first few dozen probes at once take theirs from
+//! wasmtime's pooling allocator, sized from the component; any more, and any process that
+//! cannot reserve the pool, make theirs on demand.
 //!
 //! A prober makes one instance per probe. On demand, each instance maps its memory and its
 //! stack afresh and unmaps them at the end, and every page it touches faults in again: in
@@ -8,15 +8,17 @@
 //! and on Linux 6.7 and later (the `PAGEMAP_SCAN` ioctl) resets only the pages a probe
 //! wrote, in place, so the next probe takes no faults. The reset is wasmtime's: each probe
 //! still starts from the component's initial memory, as a fresh instance does.
+//!
+//! Those pages stay resident in every slot that was ever used (wasmtime never releases
+//! them), about 300 KiB a slot after a STARTTLS probe. So the pool is small: a burst of a
+//! thousand probes leaves [`MAX_POOLED_PROBES`] slots resident, not a thousand.
 
 use std::fmt;
 use wasmtime::{Enabled, PoolingAllocationConfig, ResourcesRequired};
 
-/// The most linear-memory slots a pool may reserve. Each slot reserves 4 GiB of address
-/// space (the reservation that lets compiled code skip bounds checks) and a guard, none of
-/// it resident until used: 8,192 slots reserve 32 TiB, a quarter of x86-64's 128 TiB of
-/// user address space. A prober with more slots allocates on demand.
-pub const MAX_MEMORY_SLOTS: u64 = 8192;
+/// The most probes at once that get pooled instances: a steady prober rarely runs more,
+/// and what the pool keeps resident is bounded by this many slots (under 70 MiB).
+pub const MAX_POOLED_PROBES: u32 = 64;
 
 /// Linear memory a slot keeps resident between probes, where the kernel can tell which
 /// pages a probe wrote: a check writes well under 1 MiB. Without `PAGEMAP_SCAN` wasmtime
@@ -28,20 +30,16 @@ const MEMORY_KEEP_RESIDENT: usize = 1 << 20;
 /// released to the kernel): a probe's native frames may hold another module's secrets.
 const STACK_KEEP_RESIDENT: usize = 64 << 10;
 
-/// Idle slots that stay warm (their reset pages resident, about 1 MiB each): a probe that
-/// ends leaves its slot warm for the next, so a steady load needs few idle ones; more would
-/// only keep a burst's memory resident after it (64 kept 70 MiB after the bench's 256).
-const MAX_WARM_SLOTS: u32 = 16;
-
 /// Core instances counted per probe: a pool only counts these, so a generous figure costs
 /// nothing (the check makes four, its composition with the verifier about twice that).
 const CORE_INSTANCES_PER_PROBE: u32 = 32;
 
 /// How a prober's instances get their memory, tables and stacks.
 pub enum Plan {
-    /// A pool of this many slots for each.
+    /// From a pool for this many probes at once (of `probes`); the rest on demand.
     Pooled {
         config: PoolingAllocationConfig,
+        pooled: u32,
         probes: u32,
         memories: u32,
         keeps_pages: bool,
@@ -61,23 +59,17 @@ impl Plan {
         let Some(resources) = resources else {
             return Self::OnDemand("the component's memories cannot be counted".into());
         };
-        let memories = u64::from(probes) * u64::from(resources.num_memories);
-        if memories > MAX_MEMORY_SLOTS {
-            return Self::OnDemand(format!(
-                "{probes} probes at once need {memories} memory slots, more than a pool \
-                 reserves ({MAX_MEMORY_SLOTS})"
-            ));
-        }
+        let pooled = probes.min(MAX_POOLED_PROBES);
+        let memories = pooled * resources.num_memories;
         let keeps_pages = PoolingAllocationConfig::is_pagemap_scan_available();
         let mut config = PoolingAllocationConfig::new();
         config
-            .total_component_instances(probes)
-            .total_core_instances(probes.saturating_mul(CORE_INSTANCES_PER_PROBE))
-            .total_memories(memories as u32)
-            .total_tables(probes.saturating_mul(resources.num_tables.max(1)))
-            .total_stacks(probes)
+            .total_component_instances(pooled)
+            .total_core_instances(pooled * CORE_INSTANCES_PER_PROBE)
+            .total_memories(memories)
+            .total_tables(pooled * resources.num_tables.max(1))
+            .total_stacks(pooled)
             .max_memory_size(memory_bytes)
-            .max_unused_warm_slots(MAX_WARM_SLOTS)
             .async_stack_keep_resident(STACK_KEEP_RESIDENT);
         if keeps_pages {
             config
@@ -86,8 +78,9 @@ impl Plan {
         }
         Self::Pooled {
             config,
+            pooled,
             probes,
-            memories: memories as u32,
+            memories,
             keeps_pages,
         }
     }
@@ -98,19 +91,26 @@ impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Pooled {
+                pooled,
                 probes,
                 memories,
                 keeps_pages,
                 ..
-            } => write!(
-                f,
-                "pooled: {probes} instances, {memories} memories{}",
-                if *keeps_pages {
-                    ", written pages reset in place"
-                } else {
-                    " (no PAGEMAP_SCAN: pages are released and fault in again)"
+            } => {
+                write!(f, "pooled for {pooled} of {probes} probes at once")?;
+                if pooled < probes {
+                    write!(f, " (the rest on demand)")?;
                 }
-            ),
+                write!(f, ", {memories} memories")?;
+                if *keeps_pages {
+                    write!(f, ", written pages reset in place")
+                } else {
+                    write!(
+                        f,
+                        " (no PAGEMAP_SCAN: pages are released and fault in again)"
+                    )
+                }
+            }
             Self::OnDemand(why) => write!(f, "on demand: {why}"),
         }
     }
@@ -130,39 +130,41 @@ mod tests {
     }
 
     #[test]
-    fn a_pool_has_a_slot_of_each_kind_for_every_probe() {
-        let plan = Plan::for_probes(256, needs(2, 3), 64 << 20);
+    fn a_pool_has_a_slot_of_each_kind_for_every_pooled_probe() {
+        let plan = Plan::for_probes(16, needs(2, 3), 64 << 20);
         let Plan::Pooled {
             config, memories, ..
         } = &plan
         else {
-            panic!("256 probes fit a pool: {plan}");
+            panic!("16 probes fit a pool: {plan}");
         };
-        assert_eq!(*memories, 512);
-        assert_eq!(config.get_total_memories(), 512);
-        assert_eq!(config.get_total_tables(), 768);
-        assert_eq!(config.get_total_component_instances(), 256);
-        assert_eq!(config.get_total_stacks(), 256);
+        assert_eq!(*memories, 32);
+        assert_eq!(config.get_total_memories(), 32);
+        assert_eq!(config.get_total_tables(), 48);
+        assert_eq!(config.get_total_component_instances(), 16);
+        assert_eq!(config.get_total_stacks(), 16);
         assert_eq!(config.get_max_memory_size(), 64 << 20);
         assert!(
             plan.to_string()
-                .starts_with("pooled: 256 instances, 512 memories")
+                .starts_with("pooled for 16 of 16 probes at once, 32 memories"),
+            "{plan}"
         );
     }
 
     #[test]
-    fn too_many_probes_for_the_address_space_allocate_on_demand() {
-        let plan = Plan::for_probes(5000, needs(2, 3), 64 << 20);
-        assert!(matches!(plan, Plan::OnDemand(_)));
-        assert_eq!(
-            plan.to_string(),
-            "on demand: 5000 probes at once need 10000 memory slots, more than a pool \
-             reserves (8192)"
+    fn probes_beyond_the_pool_are_made_on_demand() {
+        let plan = Plan::for_probes(5000, needs(1, 2), 64 << 20);
+        let Plan::Pooled { config, pooled, .. } = &plan else {
+            panic!("a pool for the first probes: {plan}");
+        };
+        assert_eq!(*pooled, MAX_POOLED_PROBES);
+        assert_eq!(config.get_total_component_instances(), MAX_POOLED_PROBES);
+        assert!(
+            plan.to_string().starts_with(
+                "pooled for 64 of 5000 probes at once (the rest on demand), 64 memories"
+            ),
+            "{plan}"
         );
-        assert!(matches!(
-            Plan::for_probes(8192, needs(1, 2), 64 << 20),
-            Plan::Pooled { .. }
-        ));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::error::Context as _;
 use wasmtime::{
@@ -121,6 +122,8 @@ impl GuardedLookupView for HostState {
 /// A compiled component, ready to run checks.
 pub struct Runner {
     pre: SmtpSensorPre<HostState>,
+    /// A prober's pooled instances (see [`Runner::pooled`]), used while a slot is free.
+    pool: Option<Pool>,
     limits: Limits,
     exiting: bool,
     instantiations: AtomicU64,
@@ -162,6 +165,7 @@ impl Runner {
         let pre = prepare(&component)?;
         Ok(Self {
             pre,
+            pool: None,
             limits: Limits::default(),
             exiting: false,
             instantiations: AtomicU64::new(0),
@@ -170,9 +174,9 @@ impl Runner {
     }
 
     /// The same runner for a process that runs up to `probes` checks at once, many times
-    /// over (a prober): its instances come from a pool sized for them, where one fits (see
-    /// [`Plan`]), each with the memory cap of the runner's limits: set those first. Says
-    /// which it chose.
+    /// over (a prober): the first few dozen at once take their instances from a pool, the
+    /// rest make theirs on demand (see [`Plan`]), each with the memory cap of the runner's
+    /// limits: set those first. Says what it chose.
     pub fn pooled(self, probes: u32) -> wasmtime::Result<(Self, Plan)> {
         let component = self.pre.instance_pre().component();
         let plan = Plan::for_probes(
@@ -180,7 +184,12 @@ impl Runner {
             component.resources_required(),
             self.limits.memory_bytes,
         );
-        let Plan::Pooled { config: pool, .. } = &plan else {
+        let Plan::Pooled {
+            config: pool,
+            pooled,
+            ..
+        } = &plan
+        else {
             return Ok((self, plan));
         };
         let mut config = engine_config();
@@ -202,8 +211,17 @@ impl Runner {
         // wasmtime checks that the two engines are compatible).
         let component = unsafe { Component::deserialize(&engine, &compiled) }
             .context("cannot load the component into the pooled engine")?;
-        let pre = prepare(&component)?;
-        Ok((Self { pre, ..self }, plan))
+        let pool = Pool {
+            pre: prepare(&component)?,
+            free: Semaphore::new(*pooled as usize),
+        };
+        Ok((
+            Self {
+                pool: Some(pool),
+                ..self
+            },
+            plan,
+        ))
     }
 
     /// The same runner with other limits.
@@ -259,6 +277,13 @@ impl Runner {
         cap: Option<Duration>,
     ) -> CheckResult {
         let started = Instant::now();
+        // A free pool slot if there is one (held until the store below is dropped), else
+        // an instance made on demand.
+        let slot = self.pool.as_ref().and_then(|pool| {
+            let permit = pool.free.try_acquire().ok()?;
+            Some((&pool.pre, permit))
+        });
+        let pre = slot.as_ref().map_or(&self.pre, |(pre, _)| *pre);
         let guard = Guard::new(policy);
         let (ctx, stderr) = sandbox::wasi_context(&guard);
         let limits = StoreLimitsBuilder::new()
@@ -266,7 +291,7 @@ impl Runner {
             .trap_on_grow_failure(true)
             .build();
         let mut store = Store::new(
-            self.pre.engine(),
+            pre.engine(),
             HostState {
                 ctx,
                 table: ResourceTable::new(),
@@ -291,11 +316,11 @@ impl Runner {
                 UpdateDeadline::Yield(1)
             })
         });
-        tick_epochs_of(self.pre.engine());
+        tick_epochs_of(pre.engine());
 
         let run = async {
             let instantiating = Instant::now();
-            let instance: SmtpSensor = self.pre.instantiate_async(&mut store).await?;
+            let instance: SmtpSensor = pre.instantiate_async(&mut store).await?;
             self.instantiations.fetch_add(1, Relaxed);
             self.instantiation_ns
                 .fetch_add(instantiating.elapsed().as_nanos() as u64, Relaxed);
@@ -303,7 +328,7 @@ impl Runner {
         };
         let why = match tokio::time::timeout(wall_time, run).await {
             Ok(Ok(mut result)) => {
-                if self.exiting {
+                if self.exiting && slot.is_none() {
                     std::mem::forget(store);
                 }
                 guard.annotate(&mut result);
@@ -329,6 +354,12 @@ impl Runner {
         guard.annotate(&mut result);
         result
     }
+}
+
+/// A pooled engine's component, and its free slots.
+struct Pool {
+    pre: SmtpSensorPre<HostState>,
+    free: Semaphore,
 }
 
 /// The component, linked to what the sandbox offers and ready to instantiate.

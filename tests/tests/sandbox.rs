@@ -159,7 +159,8 @@ async fn pooled_instances_start_clean_and_keep_their_cap() {
         });
     let (runner, plan) = runner.pooled(1).unwrap();
     assert!(
-        plan.to_string().starts_with("pooled: 1 instances"),
+        plan.to_string()
+            .starts_with("pooled for 1 of 1 probes at once"),
         "{plan}"
     );
     for probe in 0..4 {
@@ -169,6 +170,13 @@ async fn pooled_instances_start_clean_and_keep_their_cap() {
             why.contains("forcing trap when growing memory"),
             "probe {probe}: {why}"
         );
+    }
+    // Three at once: one gets the pool's slot, the others instances made on demand.
+    let s = settings(5);
+    let (a, b, c) = tokio::join!(runner.check(&s), runner.check(&s), runner.check(&s));
+    for result in [a, b, c] {
+        let why = component_failure(&result);
+        assert!(why.contains("forcing trap when growing memory"), "{why}");
     }
 }
 

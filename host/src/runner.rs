@@ -1,7 +1,8 @@
 //! Loads the component and runs checks in fresh sandboxes.
 //!
 //! One engine per process (compiling is the expensive part; a ticker thread drives epoch
-//! interruption). Each check gets a new store: its own WASI context, memory cap and
+//! interruption), and for a prober a second one with a pool of instances, which loads the
+//! same compiled code. Each check gets a new store: its own WASI context, memory cap and
 //! deadlines. A guest that traps, runs out of memory, or overstays its time becomes a
 //! `down` result that says so; the host itself never fails because of the guest.
 

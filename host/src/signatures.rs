@@ -13,7 +13,7 @@
 
 use ring::digest::{Context, SHA256};
 use std::collections::HashSet;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex, MutexGuard};
 use wasmtime::StoreContextMut;
 use wasmtime::component::{Linker, WasmList};
 
@@ -89,24 +89,24 @@ impl Verified {
             digest.update(input);
         }
         let key: [u8; 32] = digest.finish().as_ref().try_into().expect("32 bytes");
-        let seen = |key| {
-            self.seen
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .contains(key)
-        };
-        if seen(&key) {
+        if self.seen().contains(&key) {
             return true;
         }
+        // Not locked while verifying: other probes' look-ups go on meanwhile.
         let valid = verify(inputs);
         if valid {
-            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            let mut seen = self.seen();
             if seen.len() >= self.capacity {
                 seen.clear();
             }
             seen.insert(key);
         }
         valid
+    }
+
+    /// The remembered signatures, locked (a panic elsewhere leaves a set still usable).
+    fn seen(&self) -> MutexGuard<'_, HashSet<[u8; 32]>> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

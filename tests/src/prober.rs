@@ -98,14 +98,18 @@ impl Prober {
         tokio::spawn(async move {
             let mut tx = Some(tx);
             while let Ok(Some(line)) = lines.next_line().await {
+                // Kept before the address is handed on, so the log a started prober
+                // shows always holds its start-up lines.
+                {
+                    let mut log = kept.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
                 if let Some(address) = listening_address(&line)
                     && let Some(tx) = tx.take()
                 {
                     let _ = tx.send(address.parse::<SocketAddr>().ok());
                 }
-                let mut log = kept.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
             }
         });
         let addr = match tokio::time::timeout(Duration::from_secs(30), rx).await {

@@ -61,6 +61,12 @@ pub const DEFAULT_MEMORY_LIMIT_BYTES: usize = 64 << 20;
 /// The component enforces the timeout itself; this margin only catches a broken component.
 pub const HOST_WALL_TIME_MARGIN_MS: u64 = 1_000;
 
+/// The most host resources (sockets, streams, pollables, the handshake's keys) a component
+/// may hold at once. A check holds about a dozen; the cap bounds the host memory a broken
+/// or hostile component can pin outside its own capped memory (wasmtime's default allows a
+/// million), and one that reaches it traps.
+pub const MAX_HOST_RESOURCES: usize = 1_024;
+
 /// What every redacted secret is replaced by in transcripts and messages.
 pub const REDACTED: &str = "[redacted]";
 

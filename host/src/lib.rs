@@ -31,6 +31,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;
+mod key_agreement;
 pub mod linker;
 pub mod name_lookup;
 pub mod options;

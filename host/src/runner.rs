@@ -12,7 +12,7 @@ use crate::name_lookup::{GuardedLookup, GuardedLookupView};
 use crate::pool::Plan;
 use crate::sandbox::{self, Guard, Limits, NetworkPolicy};
 use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status};
-use smtp_sensor_guest::limits::channel;
+use smtp_sensor_guest::limits::{MAX_HOST_RESOURCES, channel};
 use smtp_sensor_guest::message::server_label;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -291,11 +291,13 @@ impl Runner {
             .memory_size(self.limits.memory_bytes)
             .trap_on_grow_failure(true)
             .build();
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(MAX_HOST_RESOURCES);
         let mut store = Store::new(
             pre.engine(),
             HostState {
                 ctx,
-                table: ResourceTable::new(),
+                table,
                 limits,
                 guard: guard.clone(),
             },
@@ -368,6 +370,7 @@ fn prepare(component: &Component) -> wasmtime::Result<SmtpSensorPre<HostState>> 
     let mut linker = Linker::<HostState>::new(component.engine());
     crate::linker::add_check_interfaces(&mut linker)?;
     crate::signatures::add(&mut linker)?;
+    crate::key_agreement::add(&mut linker)?;
     let pre = linker.instantiate_pre(component).context(
         "the component imports what the sandbox does not offer (a check gets TCP, name \
          lookups, clocks, random and empty stdio; no files, no UDP)",

@@ -208,6 +208,29 @@ async fn a_component_cannot_make_the_host_copy_or_hash_megabytes() {
     assert!(why.contains("trapped"), "{why}");
 }
 
+/// A component that makes the handshake's keys and never drops them traps once it holds
+/// as many resources as the sandbox allows, long before its timeout: it cannot pin host
+/// memory beyond that (wasmtime alone would allow a million entries).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_cannot_hoard_keys_in_the_host() {
+    // generate(x25519) returns option<own<ephemeral-key>> through a pointer (at 64).
+    let fields = r#"(import "smtp-sensor:probe/key-agreement@0.2.0"
+        "[static]ephemeral-key.generate" (func $generate (param i32 i32)))"#;
+    let body = r#"(local $i i32)
+        (loop $again
+          (call $generate (i32.const 0) (i32.const 64))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $again (i32.lt_u (local.get $i) (i32.const 100000))))
+        (loop (br 0))
+        unreachable"#;
+    let runner =
+        Runner::from_bytes(&component_of("smtp-sensor-core", fields, body)).expect("loads");
+    let result = runner.check(&settings(30)).await;
+    let why = component_failure(&result);
+    assert!(why.contains("trapped"), "{why}");
+    assert!(why.contains("resource table has no free keys"), "{why}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn component_of_another_world_is_refused_at_load() {
     let not_ours = wat::parse_str("(component)").unwrap();

@@ -102,10 +102,10 @@ impl ServerCertVerifier for RecordingVerifier {
 /// faster of the equally strong AEADs, and servers that honour the client's order pick it.
 /// And no private-key support: a check never presents a client certificate, so ring's
 /// signing code stays out of the component.
-/// Signatures are verified by the host (see `signatures`).
+/// Signatures are verified and keys agreed by the host (see `signatures` and
+/// `key_agreement`).
 pub fn provider() -> CryptoProvider {
     use rustls::crypto::ring::cipher_suite::*;
-    use rustls::crypto::ring::kx_group::{SECP256R1, SECP384R1, X25519};
     CryptoProvider {
         cipher_suites: vec![
             TLS13_CHACHA20_POLY1305_SHA256,
@@ -118,7 +118,7 @@ pub fn provider() -> CryptoProvider {
             TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
             TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         ],
-        kx_groups: vec![X25519, SECP256R1, SECP384R1],
+        kx_groups: super::key_agreement::GROUPS.to_vec(),
         signature_verification_algorithms: super::signatures::delegated(),
         secure_random: &SystemRandom,
         key_provider: &NoPrivateKeys,

@@ -1,16 +1,18 @@
-//! The `signature-verifier` world: [`crate::verify`], exported, for hosts other than
-//! smtp-sensor's (composed with the check by the host's build script).
+//! The `signature-verifier` world: [`crate::verify`] and [`crate::key_agreement`], exported,
+//! for hosts other than smtp-sensor's (composed with the check by the host's build script).
 
 wit_bindgen::generate!({
     world: "signature-verifier",
     path: "../../wit",
 });
 
-use exports::smtp_sensor::probe::signatures::Guest;
+use crate::key_agreement::{self, EphemeralKey as Key};
+use exports::smtp_sensor::probe::key_agreement::{EphemeralKey, Group, GuestEphemeralKey};
+use exports::smtp_sensor::probe::signatures;
 
 struct Verifier;
 
-impl Guest for Verifier {
+impl signatures::Guest for Verifier {
     fn verify(
         public_key_algorithm: Vec<u8>,
         signature_algorithm: Vec<u8>,
@@ -25,6 +27,29 @@ impl Guest for Verifier {
             &message,
             &signature,
         )
+    }
+}
+
+impl exports::smtp_sensor::probe::key_agreement::Guest for Verifier {
+    type EphemeralKey = Key;
+}
+
+impl GuestEphemeralKey for Key {
+    fn generate(group: Group) -> Option<EphemeralKey> {
+        let group = match group {
+            Group::X25519 => key_agreement::Group::X25519,
+            Group::Secp256r1 => key_agreement::Group::Secp256r1,
+            Group::Secp384r1 => key_agreement::Group::Secp384r1,
+        };
+        Key::generate(group).map(EphemeralKey::new)
+    }
+
+    fn public_key(&self) -> Vec<u8> {
+        Key::public_key(self).to_vec()
+    }
+
+    fn agree(key: EphemeralKey, peer: Vec<u8>) -> Option<Vec<u8>> {
+        Key::agree(key.into_inner(), &peer)
     }
 }
 

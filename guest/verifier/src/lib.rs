@@ -1,4 +1,5 @@
-//! The signature algorithms a check accepts in a TLS handshake, and their verification.
+//! The signature algorithms a check accepts in a TLS handshake, and their verification;
+//! and the handshake's key agreement ([`key_agreement`]), shared the same way.
 //!
 //! One list for three users: the check offers these algorithms to rustls by their
 //! identifiers ([`IDENTIFIERS`], [`SCHEMES`]) and forwards each verification to its host;
@@ -11,6 +12,7 @@
 
 #[cfg(all(target_arch = "wasm32", feature = "component"))]
 mod component;
+pub mod key_agreement;
 
 use rustls::SignatureScheme;
 use rustls::pki_types::{AlgorithmIdentifier, SignatureVerificationAlgorithm};

@@ -5,9 +5,10 @@
 //! shrunk with binaryen's `wasm-opt -Oz` when it is installed (Debian's `binaryen`; about
 //! 14% smaller; `SMTP_SENSOR_WASM_OPT` names another binary, `off` skips it), then made a
 //! component with wit-component, as the linker would have done. The check
-//! (`smtp-sensor-core` world) is what this host runs, verifying its signatures natively; the
-//! check composed with the signature verifier (`signature-verifier` world) is the portable
-//! component of the `smtp-sensor` world that `smtp-sensor component --output` writes.
+//! (`smtp-sensor-core` world) is what this host runs, verifying its signatures and agreeing
+//! its keys natively; the check composed with the signature verifier (`signature-verifier`
+//! world, which does both in WebAssembly) is the portable component of the `smtp-sensor`
+//! world that `smtp-sensor component --output` writes.
 //!
 //! It also hashes the component (SHA-256, for the compiled-component cache's key), so that
 //! no run pays for hashing a megabyte.
@@ -75,7 +76,7 @@ fn main() {
         .join("guest");
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
     // Two builds, not one: built together, the check would link the verifier with its
-    // `component` feature, and export `signatures` itself.
+    // `component` feature, and export `signatures` and `key-agreement` itself.
     let (check, bytes) = component(&root, &target_dir, &out_dir, "smtp-sensor-guest", None);
     let (verifier, _) = component(
         &root,

@@ -29,7 +29,7 @@ use wasmtime_wasi::sockets::WasiSocketsCtxView;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// The component built with this host (see `build.rs`), of the `smtp-sensor-core` world: it
-/// imports `signatures`, which this host answers natively.
+/// imports `signatures` and `key-agreement`, which this host answers natively.
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("SMTP_SENSOR_COMPONENT_PATH"));
 /// The same check composed with the `signature-verifier` component: a component of the
 /// portable `smtp-sensor` world (WASI 0.2 imports only), for every other host.

@@ -20,7 +20,7 @@ pub mod prtg_v2;
 pub mod text;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 use crate::exit_code;
 use crate::wit::{CheckResult, Settings};

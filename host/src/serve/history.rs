@@ -1,6 +1,7 @@
 //! The most recent probes, for the status page: a bounded ring, so memory stays flat
 //! however long the prober runs.
 
+use crate::wit::CheckResult;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -24,8 +25,9 @@ pub struct Record {
     pub duration: Duration,
     /// The result's message (printable).
     pub message: String,
-    /// The result in full, transcript included (secrets redacted by the component).
-    pub details: String,
+    /// The result in full, transcript included (secrets redacted by the component): kept as
+    /// data and rendered only for whoever opens its page, not at every probe.
+    pub result: CheckResult,
 }
 
 /// The last `capacity` probes.
@@ -84,7 +86,7 @@ mod tests {
             success: true,
             duration: Duration::ZERO,
             message: String::new(),
-            details: String::new(),
+            result: crate::output::fixtures::up_with_tls().result,
         }
     }
 

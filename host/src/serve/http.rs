@@ -244,9 +244,9 @@ async fn probe(
     let elapsed = started.elapsed();
     let sensor = Sensor::new(None, &settings, result);
     let success = sensor.result.status != Status::Down;
-    let details = output::text::result(&sensor.result);
     let mut body = output::prometheus::render(std::slice::from_ref(&sensor));
     if query.debug {
+        let details = output::text::result(&sensor.result);
         body.push_str(&output::prometheus::comments(&details));
     }
     let outcome = if success {
@@ -281,7 +281,7 @@ async fn probe(
         success,
         duration: elapsed,
         message,
-        details,
+        result: sensor.result,
     });
     ([(CONTENT_TYPE, EXPOSITION)], body).into_response()
 }

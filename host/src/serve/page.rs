@@ -5,7 +5,7 @@
 use super::history::Record;
 use super::modules::Modules;
 use crate::output::escape::printable;
-use crate::output::names;
+use crate::output::{names, text};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -86,7 +86,7 @@ pub fn logs(record: &Record) -> String {
         printable(&record.module),
         printable(&record.target),
         humantime::format_rfc3339_millis(record.at),
-        record.details
+        text::result(&record.result)
     )
 }
 
@@ -130,7 +130,7 @@ mod tests {
             success: false,
             duration: Duration::from_millis(1500),
             message: "<script>alert(1)</script>\u{1b}[2J".into(),
-            details: String::new(),
+            result: crate::output::fixtures::hostile().result,
         });
         let page = index(&modules, &[record]);
         assert!(

@@ -58,6 +58,7 @@ fn main() {
     for path in [
         "guest/src",
         "guest/Cargo.toml",
+        "guest/build.rs",
         "guest/verifier/src",
         "guest/verifier/Cargo.toml",
         "wit",

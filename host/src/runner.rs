@@ -41,6 +41,9 @@ pub const EMBEDDED_COMPONENT_SHA256: &str = env!("SMTP_SENSOR_COMPONENT_SHA256")
 /// runaway one is stopped within one tick of its deadline.
 const EPOCH_TICK: Duration = Duration::from_millis(50);
 
+/// The size of a WebAssembly page, the unit of memory sizes.
+const WASM_PAGE_BYTES: u64 = 64 << 10;
+
 /// The engine configuration every runner shares; a pooled runner adds its pool.
 fn engine_config() -> Config {
     let mut config = Config::new();
@@ -172,6 +175,13 @@ impl Runner {
             instantiations: AtomicU64::new(0),
             instantiation_ns: AtomicU64::new(0),
         })
+    }
+
+    /// The component's initial linear memory, in bytes (the largest of its memories'), where
+    /// wasmtime can tell. A probe that needs no more never grows its memory.
+    pub fn initial_memory_bytes(&self) -> Option<u64> {
+        let required = self.pre.instance_pre().component().resources_required()?;
+        Some(required.max_initial_memory_size? * WASM_PAGE_BYTES)
     }
 
     /// The same runner for a process that runs up to `probes` checks at once, many times

@@ -263,3 +263,51 @@ async fn wait_for_mail(postfix: &Postfix, subject: &str) -> String {
         postfix.log()
     );
 }
+
+/// The component's initial linear memory (see guest/build.rs) holds a whole probe: with a
+/// cap of exactly that much, which no growth can pass, STARTTLS, logging in and sending a
+/// test email of 1.4 KB still succeed. (Growing at every probe cost `serve` 2-4% of its CPU.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_probe_fits_the_components_initial_memory() {
+    use smtp_sensor_host::runner::Runner;
+    use smtp_sensor_host::sandbox::Limits;
+    use smtp_sensor_host::settings::{AuthRequest, EmailRequest};
+    use smtp_sensor_host::wit::{AuthMechanism, Status, TransportSecurity};
+
+    let (postfix, ca, _) = submission_server().await;
+    let mut request =
+        smtp_sensor_tests::check::request("127.0.0.1", postfix.port(), TransportSecurity::Starttls);
+    request.tls.ca_files = vec![ca.into()];
+    request.auth = Some(AuthRequest {
+        user: "probe".into(),
+        password: smtp_sensor_guest::secret::Secret::new("s3cret-Pa55"),
+        mechanism: Some(AuthMechanism::Plain),
+        allow_plaintext: false,
+    });
+    let subject = "smtp-sensor Postfix test in the initial memory";
+    request.email = Some(EmailRequest {
+        from: "probe@sensor.test".into(),
+        to: vec!["rcpt@sensor.test".into()],
+        subject: subject.into(),
+        body: "a line\n".repeat(200),
+    });
+    let settings = request.into_settings().expect("valid settings");
+    let runner = Runner::embedded().unwrap();
+    let initial = runner
+        .initial_memory_bytes()
+        .expect("wasmtime reads the component's memory");
+    assert!(initial >= 2 << 20, "room for a heap: {initial} bytes");
+    let runner = runner.with_limits(Limits {
+        memory_bytes: initial as usize,
+        ..Default::default()
+    });
+    let result = runner.check(&settings).await;
+    assert_eq!(
+        result.status,
+        Status::Up,
+        "{}\nPostfix log:\n{}",
+        result.message,
+        postfix.log()
+    );
+    assert!(wait_for_mail(&postfix, subject).await.contains("a line"));
+}

@@ -6,6 +6,8 @@ use smtp_sensor_tests::cli;
 use smtp_sensor_tests::postfix::{Config, Postfix};
 
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
+/// The password of the submission server's user `probe`.
+const PASSWORD: &str = "s3cret-Pa55";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_check_of_postfix_is_up() {
@@ -135,13 +137,13 @@ async fn every_mode_against_postfix_implicit_tls_port() {
 /// Returns it, its CA file and a file holding probe's password.
 async fn submission_server() -> (Postfix, String, String) {
     let config = Config {
-        sasl_users: vec![("probe".into(), "s3cret-Pa55".into())],
+        sasl_users: vec![("probe".into(), PASSWORD.into())],
         mailboxes: vec!["rcpt".into()],
         ..Config::default()
     };
     let (postfix, ca_file) = start(config).await;
     let password_file = postfix.dir().join("password");
-    std::fs::write(&password_file, "s3cret-Pa55\n").unwrap();
+    std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
     (postfix, ca_file, password_file.display().to_string())
 }
 
@@ -280,7 +282,7 @@ async fn a_full_probe_fits_the_components_initial_memory() {
     request.tls.ca_files = vec![ca.into()];
     request.auth = Some(AuthRequest {
         user: "probe".into(),
-        password: smtp_sensor_guest::secret::Secret::new("s3cret-Pa55"),
+        password: smtp_sensor_guest::secret::Secret::new(PASSWORD),
         mechanism: Some(AuthMechanism::Plain),
         allow_plaintext: false,
     });

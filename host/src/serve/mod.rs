@@ -95,7 +95,14 @@ pub fn main(args: ServeArgs) -> i32 {
             return exit_code::USAGE;
         }
     };
-    match runtime.block_on(run(args)) {
+    // The prober runs as a task, on the runtime's workers: run on this thread instead, the
+    // accept loop would hand every connection over to a worker, a thread switch per probe.
+    let served = runtime.block_on(async {
+        tokio::spawn(run(args))
+            .await
+            .unwrap_or_else(|e| Err(format!("the prober stopped: {e}")))
+    });
+    match served {
         Ok(()) => exit_code::UP,
         Err(message) => {
             eprintln!("smtp-sensor serve: {message}");

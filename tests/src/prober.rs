@@ -131,6 +131,14 @@ impl Prober {
         self.child.id().expect("still running")
     }
 
+    /// What it has resident now, in bytes.
+    pub fn resident_bytes(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()));
+        stat.ok()
+            .and_then(|stat| smtp_sensor_host::serve::Process::parse(&stat))
+            .map_or(0, |process| process.resident_bytes)
+    }
+
     /// A client of its own (for another task).
     pub fn client(&self) -> Client {
         self.client.clone()

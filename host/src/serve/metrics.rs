@@ -109,6 +109,16 @@ impl Metrics {
         self.in_flight.fetch_add(delta, Relaxed);
     }
 
+    /// Probes run so far (each counted when it ends).
+    pub fn probes_run(&self) -> u64 {
+        self.duration_count.load(Relaxed)
+    }
+
+    /// Probes running now.
+    pub fn probes_in_flight(&self) -> i64 {
+        self.in_flight.load(Relaxed)
+    }
+
     /// A probe starts waiting for a slot (`+1`) or stops (`-1`).
     pub fn waiting(&self, delta: i64) {
         self.waiting.fetch_add(delta, Relaxed);

@@ -11,6 +11,7 @@
 
 mod auth;
 mod descriptors;
+mod heap;
 mod history;
 mod http;
 mod log;
@@ -20,6 +21,7 @@ mod page;
 mod probe;
 mod web_config;
 
+pub use heap::PERIOD as HEAP_RELEASE_PERIOD;
 pub use log::LogFormat;
 pub use metrics::Process;
 
@@ -159,6 +161,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             let _ = reloads.reload("SIGHUP").await;
         }
     });
+    tokio::spawn(heap::release_when_idle(Arc::clone(&state)));
     let web = state.web();
     let scheme = web.scheme();
     let (open_files, short) = descriptors::raise(slots as u64);

@@ -7,7 +7,8 @@
 //!
 //! Operations: SIGHUP or `POST /-/reload` reads the file again (a bad file is refused and
 //! the old one kept); SIGTERM or SIGINT stops accepting, lets in-flight probes finish and
-//! exits; one log line per probe.
+//! exits; one log line per probe. Once idle, the prober gives back the heap a burst of
+//! probes freed.
 
 mod auth;
 mod descriptors;
@@ -97,8 +98,9 @@ pub fn main(args: ServeArgs) -> i32 {
             return exit_code::USAGE;
         }
     };
-    // The prober runs as a task, on the runtime's workers: run on this thread instead, the
-    // accept loop would hand every connection over to a worker, a thread switch per probe.
+    // The prober runs as a task on the runtime's workers. On this thread, which is not a
+    // worker, its accept loop would hand every connection over to one: a thread switch
+    // per probe.
     let served = runtime.block_on(async {
         tokio::spawn(run(args))
             .await

@@ -299,7 +299,7 @@ async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> Wind
     let ok = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let reason = Arc::new(std::sync::Mutex::new(None::<String>));
-    let before = stat(subject.pid);
+    let before = Process::of(subject.pid);
     let started = Instant::now();
     let end = started + WINDOW;
     let clients: Vec<_> = (0..concurrency)
@@ -333,7 +333,7 @@ async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> Wind
         client.await.unwrap();
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let after = stat(subject.pid);
+    let after = Process::of(subject.pid);
     let (cpu, kernel) = match (before, after) {
         (Some(b), Some(a)) => (
             a.cpu_seconds - b.cpu_seconds,
@@ -380,11 +380,7 @@ async fn memory(subject: &Subject, target: &str, holder: &ScriptedServer) -> (u6
 }
 
 fn resident(pid: u32) -> u64 {
-    stat(pid).map_or(0, |p| p.resident_bytes)
-}
-
-fn stat(pid: u32) -> Option<Process> {
-    Process::parse(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    Process::of(pid).map_or(0, |p| p.resident_bytes)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

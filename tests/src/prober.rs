@@ -133,10 +133,7 @@ impl Prober {
 
     /// What it has resident now, in bytes.
     pub fn resident_bytes(&self) -> u64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()));
-        stat.ok()
-            .and_then(|stat| smtp_sensor_host::serve::Process::parse(&stat))
-            .map_or(0, |process| process.resident_bytes)
+        smtp_sensor_host::serve::Process::of(self.pid()).map_or(0, |p| p.resident_bytes)
     }
 
     /// A client of its own (for another task).

@@ -109,7 +109,7 @@ impl Metrics {
         self.in_flight.fetch_add(delta, Relaxed);
     }
 
-    /// Probes run so far (each counted when it ends).
+    /// Probes that ran a check so far, each counted as it ends (a refused request runs none).
     pub fn probes_run(&self) -> u64 {
         self.duration_count.load(Relaxed)
     }
@@ -279,7 +279,7 @@ impl Default for Metrics {
     }
 }
 
-/// This process's CPU time and resident memory, from `/proc/self/stat` (Linux only).
+/// A process's CPU time and resident memory, from `/proc/PID/stat` (Linux only).
 pub struct Process {
     /// User plus system CPU time, in seconds.
     pub cpu_seconds: f64,
@@ -290,9 +290,14 @@ pub struct Process {
 }
 
 impl Process {
-    /// Reads them; `None` where `/proc` is not there.
+    /// Reads this process's; `None` where `/proc` is not there.
     pub fn read() -> Option<Self> {
         Self::parse(&std::fs::read_to_string("/proc/self/stat").ok()?)
+    }
+
+    /// Reads process `pid`'s; `None` where it or `/proc` is not there.
+    pub fn of(pid: u32) -> Option<Self> {
+        Self::parse(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
     }
 
     /// Reads `/proc/PID/stat`'s text (fields 14, 15: utime, stime in clock ticks of

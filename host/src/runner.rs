@@ -126,6 +126,8 @@ impl GuardedLookupView for HostState {
 /// A compiled component, ready to run checks.
 pub struct Runner {
     pre: SmtpSensorPre<HostState>,
+    /// The component's SHA-256 ([`cache::identity`]), in hex.
+    identity: String,
     /// A prober's pooled instances (see [`Runner::pooled`]), used while a slot is free.
     pool: Option<Pool>,
     limits: Limits,
@@ -169,12 +171,18 @@ impl Runner {
         let pre = prepare(&component)?;
         Ok(Self {
             pre,
+            identity: id.to_string(),
             pool: None,
             limits: Limits::default(),
             exiting: false,
             instantiations: AtomicU64::new(0),
             instantiation_ns: AtomicU64::new(0),
         })
+    }
+
+    /// The SHA-256 of the component this runner runs, in hex: which build is in use.
+    pub fn identity(&self) -> &str {
+        &self.identity
     }
 
     /// The component's initial linear memory, in bytes (the largest of its memories'), where

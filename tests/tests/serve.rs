@@ -112,6 +112,13 @@ async fn probes_postfix_over_starttls_and_refuses_targets_outside_the_list() {
         "smtp_sensor_component_instantiations_total 3",
         "smtp_sensor_probe_duration_seconds_count 3",
         "smtp_sensor_probes_in_flight 0",
+        "smtp_sensor_probe_slots 256",
+        // Which build answers: this crate's version and the component embedded in it.
+        &format!(
+            "smtp_sensor_build_info{{version=\"{}\",component_sha256=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION"),
+            smtp_sensor_host::runner::EMBEDDED_COMPONENT_SHA256
+        ),
     ] {
         assert!(
             metrics.body.lines().any(|l| l == line),
@@ -614,6 +621,26 @@ async fn the_prober_raises_its_open_file_limit_to_the_hard_one() {
         prober.log().contains(&format!("open_files={soft}")),
         "{}",
         prober.log()
+    );
+    // The same figures in its metrics, as Go exporters' process collector has them.
+    let metrics = prober.client().get("/metrics").await;
+    assert_eq!(
+        metrics.sample("process_max_fds"),
+        soft.parse().ok(),
+        "{}",
+        metrics.body
+    );
+    let listed = std::fs::read_dir(format!("/proc/{}/fd", prober.pid()))
+        .unwrap()
+        .count() as f64;
+    let open = metrics
+        .sample("process_open_fds")
+        .expect("process_open_fds");
+    // Standard streams, the listener, the scrape's connection; the scrape's is closed by
+    // the time of the listing.
+    assert!(
+        (4.0..=listed + 2.0).contains(&open),
+        "process_open_fds {open}, /proc lists {listed}"
     );
 }
 

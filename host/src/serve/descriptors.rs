@@ -24,6 +24,18 @@ pub fn raise(slots: u64) -> (Option<u64>, Option<String>) {
     (soft, warning(soft, slots))
 }
 
+/// The soft open-file limit in force (`None`: unlimited).
+pub fn limit() -> Option<u64> {
+    getrlimit(Resource::Nofile).current
+}
+
+/// How many descriptors the process has open, from `/proc/self/fd` (`None` where it is not
+/// there). The listing's own descriptor is not counted.
+pub fn open() -> Option<u64> {
+    let listed = std::fs::read_dir("/proc/self/fd").ok()?.count() as u64;
+    Some(listed.saturating_sub(1))
+}
+
 /// A warning when `soft` descriptors are too few for `slots` probes at once.
 fn warning(soft: Option<u64>, slots: u64) -> Option<String> {
     let needed = slots.saturating_mul(PER_PROBE).saturating_add(64);
@@ -55,5 +67,22 @@ mod tests {
         let (soft, _) = raise(1);
         assert_eq!(soft, getrlimit(Resource::Nofile).maximum);
         assert_eq!(getrlimit(Resource::Nofile).current, soft);
+        assert_eq!(limit(), soft);
+    }
+
+    #[test]
+    fn open_descriptors_are_counted() {
+        // Other tests open and close files meanwhile: 64 more open must show as at least
+        // 32 more.
+        let before = open().unwrap();
+        let files: Vec<_> = (0..64)
+            .map(|_| std::fs::File::open("/proc/self/stat").unwrap())
+            .collect();
+        let during = open().unwrap();
+        drop(files);
+        assert!(
+            during >= before + 32,
+            "{before} open, then {during} with 64 more"
+        );
     }
 }

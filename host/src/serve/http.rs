@@ -9,7 +9,7 @@
 
 use super::history::{History, Record};
 use super::log::LogFormat;
-use super::metrics::{Metrics, Outcome};
+use super::metrics::{About, Metrics, Outcome};
 use super::modules::Modules;
 use super::page;
 use super::probe::{self, Refusal, SCRAPE_TIMEOUT_HEADER};
@@ -311,7 +311,11 @@ fn refused(
 }
 
 async fn metrics(Shared(state): Shared<Arc<State>>) -> Response {
-    let body = state.metrics.render(state.runner.instantiations());
+    let body = state.metrics.render(&About {
+        instantiations: state.runner.instantiations(),
+        component_sha256: state.runner.identity(),
+        slots: state.slot_count,
+    });
     ([(CONTENT_TYPE, EXPOSITION)], body).into_response()
 }
 

@@ -1,9 +1,10 @@
 //! The prober's own metrics (`GET /metrics`): probes by module and outcome, probes in flight
 //! and waiting, a duration histogram, the component's instantiation time, configuration
-//! reloads and the process's CPU and memory. Names start with `smtp_sensor_`, as
-//! blackbox_exporter's start with `blackbox_exporter_`; the process families are the
-//! standard `process_*` ones.
+//! reloads, the build (version, component) and the process's CPU, memory and descriptors.
+//! Names start with `smtp_sensor_`, as blackbox_exporter's start with `blackbox_exporter_`;
+//! the process families are the standard `process_*` ones.
 
+use super::descriptors;
 use indexmap::IndexMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -26,6 +27,16 @@ pub enum Outcome {
     Forbidden,
     /// Refused before any traffic: bad or missing parameters, unknown module (400).
     BadRequest,
+}
+
+/// What the metrics report that others keep: the runner and the prober's settings.
+pub struct About<'a> {
+    /// Component instances made so far, and the time spent making them.
+    pub instantiations: (u64, Duration),
+    /// The SHA-256 of the component that runs the checks, in hex.
+    pub component_sha256: &'a str,
+    /// Probes that may run at once (`--max-concurrent-probes`).
+    pub slots: usize,
 }
 
 #[derive(Default)]
@@ -136,9 +147,23 @@ impl Metrics {
         self.last_reload_successful.store(u64::from(ok), Relaxed);
     }
 
-    /// The exposition, with the component's instantiations (count, total time).
-    pub fn render(&self, instantiations: (u64, Duration)) -> String {
+    /// The exposition, with what `about` says.
+    pub fn render(&self, about: &About) -> String {
         let mut out = String::with_capacity(4096);
+        let name = "smtp_sensor_build_info";
+        header(
+            &mut out,
+            name,
+            "gauge",
+            "A metric with a constant '1' value labeled by the version of smtp-sensor and the \
+             SHA-256 of the component that runs the checks.",
+        );
+        let _ = writeln!(
+            out,
+            "{name}{{version=\"{}\",component_sha256=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION"),
+            label(about.component_sha256)
+        );
         let name = "smtp_sensor_probes_total";
         header(
             &mut out,
@@ -185,7 +210,14 @@ impl Metrics {
             "Probes waiting for a free slot (see --max-concurrent-probes).",
             self.waiting.load(Relaxed).to_string(),
         );
-        let (count, total) = instantiations;
+        single(
+            &mut out,
+            "smtp_sensor_probe_slots",
+            "gauge",
+            "Probes that may run at once (--max-concurrent-probes); more wait for a slot.",
+            about.slots.to_string(),
+        );
+        let (count, total) = about.instantiations;
         single(
             &mut out,
             "smtp_sensor_component_instantiations_total",
@@ -261,7 +293,30 @@ impl Metrics {
                 "Resident memory size in bytes.",
                 process.resident_bytes.to_string(),
             );
+            single(
+                &mut out,
+                "process_virtual_memory_bytes",
+                "gauge",
+                "Virtual memory size in bytes.",
+                process.virtual_bytes.to_string(),
+            );
         }
+        if let Some(open) = descriptors::open() {
+            single(
+                &mut out,
+                "process_open_fds",
+                "gauge",
+                "Number of open file descriptors.",
+                open.to_string(),
+            );
+        }
+        single(
+            &mut out,
+            "process_max_fds",
+            "gauge",
+            "Maximum number of open file descriptors.",
+            descriptors::limit().map_or("+Inf".into(), |n| n.to_string()),
+        );
         single(
             &mut out,
             "process_start_time_seconds",
@@ -279,7 +334,7 @@ impl Default for Metrics {
     }
 }
 
-/// A process's CPU time and resident memory, from `/proc/PID/stat` (Linux only).
+/// A process's CPU time and memory, from `/proc/PID/stat` (Linux only).
 pub struct Process {
     /// User plus system CPU time, in seconds.
     pub cpu_seconds: f64,
@@ -287,6 +342,8 @@ pub struct Process {
     pub system_seconds: f64,
     /// Resident memory, in bytes.
     pub resident_bytes: u64,
+    /// Virtual memory (address space), in bytes.
+    pub virtual_bytes: u64,
 }
 
 impl Process {
@@ -301,7 +358,8 @@ impl Process {
     }
 
     /// Reads `/proc/PID/stat`'s text (fields 14, 15: utime, stime in clock ticks of
-    /// 1/100 s; 24: rss in pages of 4 KiB, as on every Linux this runs on).
+    /// 1/100 s; 23: vsize in bytes; 24: rss in pages of 4 KiB, as on every Linux this
+    /// runs on).
     pub fn parse(stat: &str) -> Option<Self> {
         // The command name (field 2) is in parentheses and may hold spaces.
         let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
@@ -310,6 +368,7 @@ impl Process {
             cpu_seconds: (field(14)? + field(15)?) as f64 / 100.0,
             system_seconds: field(15)? as f64 / 100.0,
             resident_bytes: field(24)? * 4096,
+            virtual_bytes: field(23)?,
         })
     }
 }
@@ -363,7 +422,11 @@ mod tests {
         metrics.probe(Some("starttls"), Outcome::Forbidden, None);
         metrics.probe(None, Outcome::BadRequest, None);
         metrics.reload(false);
-        let text = metrics.render((2, Duration::from_micros(500)));
+        let text = metrics.render(&About {
+            instantiations: (2, Duration::from_micros(500)),
+            component_sha256: "ab12",
+            slots: 256,
+        });
         for line in [
             "smtp_sensor_probes_total{module=\"starttls\",result=\"success\"} 1",
             "smtp_sensor_probes_total{module=\"starttls\",result=\"failure\"} 1",
@@ -379,6 +442,11 @@ mod tests {
             "smtp_sensor_component_instantiation_seconds_total 0.0005",
             "smtp_sensor_config_reloads_total{result=\"failure\"} 1",
             "smtp_sensor_config_last_reload_successful 0",
+            &format!(
+                "smtp_sensor_build_info{{version=\"{}\",component_sha256=\"ab12\"}} 1",
+                env!("CARGO_PKG_VERSION")
+            ),
+            "smtp_sensor_probe_slots 256",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
         }
@@ -392,6 +460,7 @@ mod tests {
         assert_eq!(process.cpu_seconds, 3.0);
         assert_eq!(process.system_seconds, 0.5);
         assert_eq!(process.resident_bytes, 300 * 4096);
+        assert_eq!(process.virtual_bytes, 123456789);
         assert!(Process::read().is_some());
     }
 }

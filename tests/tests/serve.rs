@@ -55,6 +55,14 @@ async fn probes_postfix_over_starttls_and_refuses_targets_outside_the_list() {
         "{}",
         up.body
     );
+    // The address connected to, as blackbox_exporter reports 127.0.0.1.
+    assert_eq!(up.sample("probe_ip_protocol"), Some(4.0), "{}", up.body);
+    assert_eq!(
+        up.sample("probe_ip_addr_hash"),
+        Some(3668918509.0),
+        "{}",
+        up.body
+    );
     assert!(!up.body.contains("# |"), "no transcript without debug");
     promtool::check_metrics(&up.body).unwrap();
 

@@ -1,6 +1,7 @@
 //! `prometheus`: the text exposition format (version 0.0.4), with blackbox_exporter's names
 //! where they fit (`probe_success`, `probe_duration_seconds`, `probe_dns_lookup_time_seconds`,
-//! `probe_ssl_earliest_cert_expiry`, `probe_tls_version_info`) and `smtp_*` for what only an
+//! `probe_ip_protocol`, `probe_ip_addr_hash`, `probe_ssl_earliest_cert_expiry`,
+//! `probe_tls_version_info`) and `smtp_*` for what only an
 //! SMTP check knows. Every family has HELP and TYPE; with several sensors (`--all`) each
 //! series carries a `sensor` label and each family is written once, so the output can feed
 //! node_exporter's textfile collector. Label values from the server are made printable and
@@ -13,6 +14,7 @@ use super::names;
 use crate::wit::{Phase, Status};
 use smtp_sensor_guest::limits::channel;
 use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
 
 /// One metric family: its name, help and samples (labels, value).
 struct Family {
@@ -22,7 +24,7 @@ struct Family {
 }
 
 /// The families, in the order they are written.
-const FAMILIES: [(&str, &str); 12] = [
+const FAMILIES: [(&str, &str); 14] = [
     (
         "probe_success",
         "Whether the check succeeded: 1 when up or warning, 0 when down.",
@@ -34,6 +36,15 @@ const FAMILIES: [(&str, &str); 12] = [
     (
         "probe_dns_lookup_time_seconds",
         "How long resolving the host name took (0 for an IP address).",
+    ),
+    (
+        "probe_ip_protocol",
+        "The IP version of the address connected to: 4 or 6.",
+    ),
+    (
+        "probe_ip_addr_hash",
+        "A hash of the address connected to (as blackbox_exporter's): a change shows the \
+         name now points elsewhere.",
     ),
     (
         "probe_ssl_earliest_cert_expiry",
@@ -126,6 +137,15 @@ pub fn render(sensors: &[Sensor]) -> String {
             vec![],
             phase_seconds(Phase::NameLookup),
         );
+        let connected = result.remote_address.as_deref().and_then(address);
+        if let Some(ip) = connected {
+            add(
+                "probe_ip_protocol",
+                vec![],
+                if ip.is_ipv4() { 4.0 } else { 6.0 },
+            );
+            add("probe_ip_addr_hash", vec![], f64::from(address_hash(ip)));
+        }
         if let Some(tls) = &result.tls {
             if !tls.subject.is_empty() {
                 add(
@@ -226,6 +246,26 @@ fn bool_value(yes: bool) -> f64 {
     if yes { 1.0 } else { 0.0 }
 }
 
+/// The IP address of a result's `remote-address` ("192.0.2.25:25", "[2001:db8::25]:465").
+fn address(remote: &str) -> Option<IpAddr> {
+    remote
+        .parse::<SocketAddr>()
+        .ok()
+        .map(|a| a.ip().to_canonical())
+}
+
+/// 32-bit FNV-1a of the address's bytes (4 for IPv4, 16 for IPv6): the hash blackbox_exporter
+/// gives as `probe_ip_addr_hash`, so the same address has the same value from either prober.
+fn address_hash(ip: IpAddr) -> u32 {
+    let bytes = match ip {
+        IpAddr::V4(v4) => v4.octets().to_vec(),
+        IpAddr::V6(v6) => v6.octets().to_vec(),
+    };
+    bytes.iter().fold(0x811c_9dc5, |hash, byte| {
+        (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// "TLSv1.3" as blackbox_exporter labels it: "TLS 1.3".
 fn blackbox_tls_version(version: &str) -> String {
     match version.strip_prefix("TLSv") {
@@ -263,6 +303,28 @@ mod tests {
         for (name, sensor) in fixtures::all() {
             fixtures::snapshot("prometheus", name, &render(std::slice::from_ref(&sensor)));
         }
+    }
+
+    #[test]
+    fn the_address_connected_to_as_blackbox_reports_it() {
+        // FNV-1a of 127.0.0.1 and of ::1, as Go's hash/fnv New32a gives them.
+        assert_eq!(address_hash(address("127.0.0.1:25").unwrap()), 3668918509);
+        assert_eq!(address_hash(address("[::1]:25").unwrap()), 1751717746);
+        // An IPv4-mapped IPv6 address is the IPv4 address, as Go's To4() makes it.
+        assert_eq!(address("[::ffff:127.0.0.1]:25"), address("127.0.0.1:25"));
+        assert_eq!(address("mail.example.com:25"), None);
+        let v4 = render(&[fixtures::up_with_tls()]);
+        assert!(v4.contains("\nprobe_ip_protocol 4\n"), "{v4}");
+        let v6 = render(&[fixtures::warning_after_fallback()]);
+        assert!(v6.contains("\nprobe_ip_protocol 6\n"), "{v6}");
+        let hash = address_hash("2001:db8::25".parse().unwrap());
+        assert!(
+            v6.contains(&format!("\nprobe_ip_addr_hash {hash}\n")),
+            "{v6}"
+        );
+        // Not connected: no address to report.
+        let refused = render(&[fixtures::down_before_connect()]);
+        assert!(!refused.contains("probe_ip_protocol"), "{refused}");
     }
 
     #[test]

@@ -199,6 +199,19 @@ async fn self_signed_certificate_is_down() {
     assert_rejected(&check(&server, TransportSecurity::Tls).await, "self-signed");
 }
 
+/// A self-signed certificate with CA:TRUE (`openssl req -x509`'s default) is refused even
+/// when trusted, unlike OpenSSL-based checks: the reason says so and how to reissue it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ca_certificate_as_the_servers_is_down_saying_why() {
+    let ca_as_server = pki::self_signed_ca(&LeafSpec::valid_for(&["127.0.0.1"]));
+    let server = ScriptedServer::start_tls(ca_as_server.server_config(&[]), dialogue()).await;
+    let mut settings = settings(server.port(), TransportSecurity::Tls);
+    settings.tls.trusted_certificates = vec![ca_as_server.chain[0].to_vec()];
+    let result = RUNNER.check(&settings).await;
+    assert_rejected(&result, "(CN=127.0.0.1) is a CA certificate");
+    assert!(result.message.contains("CA:FALSE"), "{}", result.message);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_ca_is_down() {
     let stranger = Ca::new("some other CA");

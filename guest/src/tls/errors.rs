@@ -80,7 +80,52 @@ pub fn certificate_reason(error: &CertificateError, leaf: Option<&Leaf>) -> Stri
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
             "the certificate is not meant for TLS servers (wrong extended key usage)".into()
         }
+        #[allow(deprecated)] // Still what rustls says for webpki's older variants.
+        CertificateError::UnsupportedSignatureAlgorithm
+        | CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "the chain is signed with an algorithm this check does not accept (such as SHA-1, \
+             or RSA under 2,048 bits)"
+                .into()
+        }
+        CertificateError::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+            Some(error) => chain_reason(error, subject),
+            None => format!("the certificate was rejected: {other}"),
+        },
         other => format!("the certificate was rejected: {other:?}"),
+    }
+}
+
+/// The verifier's reasons that rustls passes on unnamed, in words: what is wrong with the
+/// chain and what fixes it.
+fn chain_reason(error: &webpki::Error, subject: &str) -> String {
+    use webpki::Error::*;
+    match error {
+        CaUsedAsEndEntity => format!(
+            "the certificate ({subject}) is a CA certificate (basic constraints CA:TRUE), which \
+             may not identify a server even where it is trusted: reissue it without CA:TRUE \
+             (openssl req -x509 -addext basicConstraints=critical,CA:FALSE) or turn \
+             verification off"
+        ),
+        EndEntityUsedAsCa => "the chain has a server certificate as an issuer (an \
+                              intermediate without CA:TRUE)"
+            .into(),
+        PathLenConstraintViolated => {
+            "the chain is longer than one of its CAs allows (path length constraint)".into()
+        }
+        MaximumPathDepthExceeded => "the chain is too long to verify".into(),
+        NameConstraintViolation => {
+            format!(
+                "the certificate ({subject}) names a host its CA may not certify (name constraints)"
+            )
+        }
+        UnsupportedCertVersion => {
+            format!("the certificate ({subject}) is not an X.509 version 3 certificate")
+        }
+        UnsupportedCriticalExtension => {
+            format!("the certificate ({subject}) has a critical extension this check does not know")
+        }
+        other => format!("the certificate was rejected: {other}"),
     }
 }
 
@@ -133,6 +178,32 @@ mod tests {
             early.contains("not valid yet: not before 1970-01-01"),
             "{early}"
         );
+    }
+
+    #[test]
+    fn the_verifiers_unnamed_reasons_are_told_apart() {
+        let from_webpki = |error: webpki::Error| {
+            let other = rustls::OtherError(std::sync::Arc::new(error));
+            let leaf = leaf("CN=mail.test", "CN=mail.test");
+            certificate_reason(&CertificateError::Other(other), Some(&leaf))
+        };
+        let ca = from_webpki(webpki::Error::CaUsedAsEndEntity);
+        assert!(
+            ca.contains("(CN=mail.test) is a CA certificate") && ca.contains("CA:FALSE"),
+            "{ca}"
+        );
+        let intermediate = from_webpki(webpki::Error::EndEntityUsedAsCa);
+        assert!(intermediate.contains("without CA:TRUE"), "{intermediate}");
+        let path = from_webpki(webpki::Error::PathLenConstraintViolated);
+        assert!(path.contains("path length"), "{path}");
+        let other = from_webpki(webpki::Error::UnsupportedCrlVersion);
+        assert_eq!(other, "the certificate was rejected: UnsupportedCrlVersion");
+        let sha1 = CertificateError::UnsupportedSignatureAlgorithmContext {
+            signature_algorithm_id: Vec::new(),
+            supported_algorithms: Vec::new(),
+        };
+        let sha1 = certificate_reason(&sha1, None);
+        assert!(sha1.contains("SHA-1"), "{sha1}");
     }
 
     #[test]

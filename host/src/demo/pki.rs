@@ -1,6 +1,7 @@
 //! Throwaway certificates, made at start-up and trusted only by the check that asks for
 //! them: the demo's CA and server certificate, and the tests' good and broken ones
-//! (expired, not yet valid, wrong name, self-signed, from an unknown CA).
+//! (expired, not yet valid, wrong name, self-signed, a CA as the server's, from an unknown
+//! CA).
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
@@ -94,6 +95,21 @@ pub fn self_signed(spec: &LeafSpec) -> Leaf {
     let cert = leaf_params(spec)
         .self_signed(&key)
         .expect("self-sign the certificate");
+    Leaf {
+        chain: vec![cert.der().clone()],
+        key: key.serialize_der(),
+        certificate_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    }
+}
+
+/// A self-signed server certificate that says it is a CA (basic constraints CA:TRUE), as
+/// `openssl req -x509` makes by default.
+pub fn self_signed_ca(spec: &LeafSpec) -> Leaf {
+    let key = KeyPair::generate().expect("generate a server key");
+    let mut params = leaf_params(spec);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).expect("self-sign the certificate");
     Leaf {
         chain: vec![cert.der().clone()],
         key: key.serialize_der(),

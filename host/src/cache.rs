@@ -49,8 +49,8 @@ pub fn load(
     let Some(dir) = dir else {
         return Component::new(engine, bytes);
     };
-    let path = dir.join(format!("{}.cwasm", key(engine, id)));
-    if path.exists() && is_private(dir) {
+    let path = entry(engine, id, dir);
+    if holds(engine, id, dir) {
         // SAFETY: the entry was written by `store` below from `Component::serialize` into a
         // folder only this user can write; wasmtime checks it matches this engine, and any
         // error falls back to compiling.
@@ -63,6 +63,17 @@ pub fn load(
         let _ = store(dir, &path, &compiled);
     }
     Ok(component)
+}
+
+/// Whether the cache in `dir` holds the component whose identity is `id`, compiled for
+/// `engine`: loading it will not compile.
+pub fn holds(engine: &Engine, id: &str, dir: &Path) -> bool {
+    entry(engine, id, dir).exists() && is_private(dir)
+}
+
+/// The entry's path.
+fn entry(engine: &Engine, id: &str, dir: &Path) -> PathBuf {
+    dir.join(format!("{}.cwasm", key(engine, id)))
 }
 
 /// The entry's name: the component's identity (its SHA-256) and the engine's (wasmtime's

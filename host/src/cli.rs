@@ -40,6 +40,10 @@ enum Command {
     /// embedded check composed with its signature verifier) to a file, to run it in another
     /// host (wasmtime's CLI, jco, your own).
     Component(ComponentOut),
+    /// (Internal: `serve` runs it to compile the component into the cache in a
+    /// short-lived process.)
+    #[command(hide = true, name = crate::serve::precompile::SUBCOMMAND)]
+    Precompile(ComponentArg),
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -89,8 +93,12 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
-    if let Command::Serve(args) = cli.command {
-        return crate::serve::main(*args);
+    match cli.command {
+        Command::Serve(args) => return crate::serve::main(*args),
+        Command::Precompile(args) => {
+            return crate::serve::precompile::child_main(args.component.as_deref());
+        }
+        _ => {}
     }
     // One thread: a check waits on the network, and `--all` runs its sensors concurrently
     // on it; starting worker threads would only add to every run's start-up.
@@ -109,7 +117,9 @@ pub fn main() -> i32 {
             Command::Check(args) => check(*args).await,
             Command::Demo(args) => run_demo(args).await,
             Command::Component(args) => write_component(&args),
-            Command::Serve(_) => unreachable!("serve runs on its own runtime, above"),
+            Command::Serve(_) | Command::Precompile(_) => {
+                unreachable!("serve and precompile run without this runtime, above")
+            }
         }
     })
 }

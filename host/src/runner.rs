@@ -154,6 +154,17 @@ impl Runner {
             .with_context(|| format!("{} is not a usable smtp-sensor component", path.display()))
     }
 
+    /// Whether loading the embedded component (`None`) or the one in a file would take it
+    /// from the compiled-component cache; `None` when there is no cache or no such file.
+    pub fn is_cached(component: Option<&Path>) -> Option<bool> {
+        let dir = cache::default_dir()?;
+        let id = match component {
+            None => EMBEDDED_COMPONENT_SHA256.to_string(),
+            Some(path) => cache::identity(&std::fs::read(path).ok()?),
+        };
+        Some(cache::holds(engine(), &id, &dir))
+    }
+
     /// A component from its bytes, compiled now (no cache).
     pub fn from_bytes(bytes: &[u8]) -> wasmtime::Result<Self> {
         Self::load(bytes, None)

@@ -8,7 +8,7 @@
 //! Operations: SIGHUP or `POST /-/reload` reads the file again (a bad file is refused and
 //! the old one kept); SIGTERM or SIGINT stops accepting, lets in-flight probes finish and
 //! exits; one log line per probe. Once idle, the prober gives back the heap a burst of
-//! probes freed.
+//! probes freed; a component not yet in the cache is compiled by a short-lived child.
 
 mod auth;
 mod descriptors;
@@ -19,6 +19,7 @@ mod log;
 mod metrics;
 mod modules;
 mod page;
+pub mod precompile;
 mod probe;
 mod web_config;
 
@@ -126,6 +127,10 @@ async fn run(args: ServeArgs) -> Result<(), String> {
     let modules = Modules::read(&args.config)?;
     http::warn_store_result(log, &modules);
     let web = WebConfig::read_or_default(args.web_config_file.as_deref())?;
+    let ahead = precompile::compile_ahead(args.component.as_deref());
+    if let precompile::Ahead::Failed(_) = &ahead {
+        log.write("warn", "component", &[("component", ahead.describe())]);
+    }
     let runner = match &args.component {
         Some(path) => Runner::from_file(path),
         None => Runner::embedded(),
@@ -181,6 +186,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             ("basic_auth", web.users.is_some().to_string()),
             ("max_concurrent_probes", slots.to_string()),
             ("instances", instances.to_string()),
+            ("component", ahead.describe()),
             (
                 "open_files",
                 open_files.map_or("unlimited".into(), |n| n.to_string()),

@@ -8,6 +8,8 @@
 //! entry. The folder is created
 //! private to the user (0700): loading a compiled artifact trusts it as code, so only this
 //! user may write there. Any problem with the cache means compiling as if it were not there.
+//! Each new entry (a new component or wasmtime) retires the oldest beyond the newest
+//! [`KEPT_ENTRIES`], so upgrades do not fill the folder (about 2 MiB an entry).
 
 use crate::store::write_atomically;
 use ring::digest::{self, SHA256};
@@ -15,6 +17,14 @@ use std::hash::{Hash, Hasher as _};
 use std::path::{Path, PathBuf};
 use wasmtime::Engine;
 use wasmtime::component::Component;
+
+/// How many compiled components the folder keeps: the newest written. Enough for a few
+/// builds side by side (a static and a glibc build, the version before an upgrade); an
+/// older one retired while still in use compiles once more.
+pub const KEPT_ENTRIES: usize = 4;
+
+/// The compiled entries' file name extension.
+const EXTENSION: &str = "cwasm";
 
 /// The environment variable that names the cache folder; `off` turns the cache off.
 pub const CACHE_DIR_VAR: &str = "SMTP_SENSOR_CACHE_DIR";
@@ -59,10 +69,30 @@ pub fn load(
         }
     }
     let component = Component::new(engine, bytes)?;
-    if let Ok(compiled) = component.serialize() {
-        let _ = store(dir, &path, &compiled);
+    if let Ok(compiled) = component.serialize()
+        && store(dir, &path, &compiled).is_ok()
+    {
+        retire_old_entries(dir, &path);
     }
     Ok(component)
+}
+
+/// Removes the entries beyond the newest [`KEPT_ENTRIES`] (by the time they were written),
+/// never `kept`, the one just written. Best effort: another process may be doing the same.
+fn retire_old_entries(dir: &Path, kept: &Path) {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = listing
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == EXTENSION) && path != kept)
+        .filter_map(|path| Some((std::fs::metadata(&path).ok()?.modified().ok()?, path)))
+        .collect();
+    entries.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, path) in entries.into_iter().skip(KEPT_ENTRIES - 1) {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// Whether the cache in `dir` holds the component whose identity is `id`, compiled for
@@ -73,7 +103,7 @@ pub fn holds(engine: &Engine, id: &str, dir: &Path) -> bool {
 
 /// The entry's path.
 fn entry(engine: &Engine, id: &str, dir: &Path) -> PathBuf {
-    dir.join(format!("{}.cwasm", key(engine, id)))
+    dir.join(format!("{}.{EXTENSION}", key(engine, id)))
 }
 
 /// The entry's name: the component's identity (its SHA-256) and the engine's (wasmtime's
@@ -167,6 +197,42 @@ mod tests {
             "a cached entry is loaded, not compiled and written again"
         );
         assert_ne!(key(&engine, &id), key(&engine, &identity(b"other bytes")));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_new_entry_retires_the_oldest_beyond_the_kept_number() {
+        let engine = Engine::default();
+        let dir = temp_dir("retire");
+        create_private_dir(&dir).unwrap();
+        // Earlier builds' entries, written a minute apart, and a file that is not one.
+        let now = std::time::SystemTime::now();
+        let old: Vec<PathBuf> = (1..=6u64)
+            .map(|age| {
+                let path = dir.join(format!("earlier-{age}.{EXTENSION}"));
+                std::fs::write(&path, b"compiled").unwrap();
+                let written = now - std::time::Duration::from_secs(60 * age);
+                let file = std::fs::File::options().write(true).open(&path).unwrap();
+                file.set_modified(written).unwrap();
+                path
+            })
+            .collect();
+        let other = dir.join("notes.txt");
+        std::fs::write(&other, b"not an entry").unwrap();
+
+        let component = wat_component();
+        let id = identity(&component);
+        load(&engine, &component, &id, Some(&dir)).unwrap();
+        assert!(holds(&engine, &id, &dir), "the new entry is kept");
+        for (i, path) in old.iter().enumerate() {
+            // The newest KEPT_ENTRIES - 1 earlier ones stay beside the new one.
+            assert_eq!(path.exists(), i < KEPT_ENTRIES - 1, "{}", path.display());
+        }
+        assert!(other.exists(), "only entries are retired");
+
+        // Loading from the cache writes nothing and retires nothing.
+        load(&engine, &component, &id, Some(&dir)).unwrap();
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), KEPT_ENTRIES + 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -89,7 +89,7 @@ fn retire_old_entries(dir: &Path, kept: &Path) {
         .filter(|path| path.extension().is_some_and(|e| e == EXTENSION) && path != kept)
         .filter_map(|path| Some((std::fs::metadata(&path).ok()?.modified().ok()?, path)))
         .collect();
-    entries.sort_by(|a, b| b.0.cmp(&a.0));
+    entries.sort_by_key(|(written, _)| std::cmp::Reverse(*written));
     for (_, path) in entries.into_iter().skip(KEPT_ENTRIES - 1) {
         let _ = std::fs::remove_file(path);
     }

@@ -128,8 +128,13 @@ async fn run(args: ServeArgs) -> Result<(), String> {
     http::warn_store_result(log, &modules);
     let web = WebConfig::read_or_default(args.web_config_file.as_deref())?;
     let ahead = precompile::compile_ahead(args.component.as_deref());
-    if let precompile::Ahead::Failed(_) = &ahead {
-        log.write("warn", "component", &[("component", ahead.describe())]);
+    if let precompile::Ahead::Failed(why) = &ahead {
+        log.write(
+            "warn",
+            "a helper process could not compile the component into the cache; the prober \
+             compiles it and keeps the compiler's memory",
+            &[("error", why.clone())],
+        );
     }
     let runner = match &args.component {
         Some(path) => Runner::from_file(path),

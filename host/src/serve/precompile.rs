@@ -88,7 +88,12 @@ pub fn child_main(component: Option<&Path>) -> i32 {
     if Runner::is_cached(component) == Some(true) {
         0
     } else {
-        eprintln!("smtp-sensor {SUBCOMMAND}: the compiled component could not be cached");
+        let dir = crate::cache::default_dir().unwrap_or_default();
+        eprintln!(
+            "smtp-sensor {SUBCOMMAND}: the compiled component could not be stored in {} (the \
+             folder must be writable by this user and by no one else)",
+            dir.display()
+        );
         1
     }
 }

@@ -60,7 +60,7 @@ pub fn load(
         return Component::new(engine, bytes);
     };
     let path = entry(engine, id, dir);
-    if holds(engine, id, dir) {
+    if is_usable(&path, dir) {
         // SAFETY: the entry was written by `store` below from `Component::serialize` into a
         // folder only this user can write; wasmtime checks it matches this engine, and any
         // error falls back to compiling.
@@ -98,7 +98,12 @@ fn retire_old_entries(dir: &Path, kept: &Path) {
 /// Whether the cache in `dir` holds the component whose identity is `id`, compiled for
 /// `engine`: loading it will not compile.
 pub fn holds(engine: &Engine, id: &str, dir: &Path) -> bool {
-    entry(engine, id, dir).exists() && is_private(dir)
+    is_usable(&entry(engine, id, dir), dir)
+}
+
+/// Whether the entry at `path` is there, in a folder only this user can write.
+fn is_usable(path: &Path, dir: &Path) -> bool {
+    path.exists() && is_private(dir)
 }
 
 /// The entry's path.

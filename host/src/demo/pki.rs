@@ -91,24 +91,20 @@ impl Ca {
 
 /// A self-signed server certificate.
 pub fn self_signed(spec: &LeafSpec) -> Leaf {
-    let key = KeyPair::generate().expect("generate a server key");
-    let cert = leaf_params(spec)
-        .self_signed(&key)
-        .expect("self-sign the certificate");
-    Leaf {
-        chain: vec![cert.der().clone()],
-        key: key.serialize_der(),
-        certificate_pem: cert.pem(),
-        key_pem: key.serialize_pem(),
-    }
+    self_sign(leaf_params(spec))
 }
 
 /// A self-signed server certificate that says it is a CA (basic constraints CA:TRUE), as
 /// `openssl req -x509` makes by default.
 pub fn self_signed_ca(spec: &LeafSpec) -> Leaf {
-    let key = KeyPair::generate().expect("generate a server key");
     let mut params = leaf_params(spec);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    self_sign(params)
+}
+
+/// A server certificate of `params`, signed with its own new key.
+fn self_sign(params: CertificateParams) -> Leaf {
+    let key = KeyPair::generate().expect("generate a server key");
     let cert = params.self_signed(&key).expect("self-sign the certificate");
     Leaf {
         chain: vec![cert.der().clone()],

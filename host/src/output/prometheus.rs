@@ -257,13 +257,15 @@ fn address(remote: &str) -> Option<IpAddr> {
 /// 32-bit FNV-1a of the address's bytes (4 for IPv4, 16 for IPv6): the hash blackbox_exporter
 /// gives as `probe_ip_addr_hash`, so the same address has the same value from either prober.
 fn address_hash(ip: IpAddr) -> u32 {
-    let bytes = match ip {
-        IpAddr::V4(v4) => v4.octets().to_vec(),
-        IpAddr::V6(v6) => v6.octets().to_vec(),
+    let fnv1a = |bytes: &[u8]| {
+        bytes.iter().fold(0x811c_9dc5, |hash: u32, byte| {
+            (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
+        })
     };
-    bytes.iter().fold(0x811c_9dc5, |hash, byte| {
-        (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
-    })
+    match ip {
+        IpAddr::V4(v4) => fnv1a(&v4.octets()),
+        IpAddr::V6(v6) => fnv1a(&v6.octets()),
+    }
 }
 
 /// "TLSv1.3" as blackbox_exporter labels it: "TLS 1.3".

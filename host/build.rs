@@ -90,11 +90,14 @@ fn main() {
         "cargo:rustc-env=SMTP_SENSOR_COMPONENT_PATH={}",
         check.display()
     );
-    let digest: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    println!("cargo:rustc-env=SMTP_SENSOR_COMPONENT_SHA256={digest}");
+    println!(
+        "cargo:rustc-env=SMTP_SENSOR_COMPONENT_SHA256={}",
+        sha256(&bytes)
+    );
+    println!(
+        "cargo:rustc-env=SMTP_SENSOR_WASMTIME_VERSION={}",
+        locked_version(&root, "wasmtime")
+    );
 
     let config = wasm_compose::config::Config {
         definitions: vec![verifier],
@@ -104,12 +107,40 @@ fn main() {
         .compose()
         .unwrap_or_else(|e| panic!("could not compose the check with its verifier: {e:#}"));
     let out = out_dir.join("smtp_sensor_portable.wasm");
+    println!(
+        "cargo:rustc-env=SMTP_SENSOR_PORTABLE_COMPONENT_SHA256={}",
+        sha256(&portable)
+    );
     std::fs::write(&out, portable)
         .unwrap_or_else(|e| panic!("could not write {}: {e}", out.display()));
     println!(
         "cargo:rustc-env=SMTP_SENSOR_PORTABLE_COMPONENT_PATH={}",
         out.display()
     );
+}
+
+/// A SHA-256 in hex.
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The version of `package` that Cargo.lock pins (for `--version`): the lock file is the
+/// one place that says which wasmtime this binary runs.
+fn locked_version(root: &Path, package: &str) -> String {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("read Cargo.lock");
+    let name = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == name
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = "))
+        {
+            return version.trim_matches('"').to_string();
+        }
+    }
+    panic!("Cargo.lock pins no {package}")
 }
 
 /// Builds `package`'s library for wasm32-wasip2 and makes it a component in `out_dir`;

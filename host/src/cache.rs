@@ -6,8 +6,8 @@
 //! embedded component computed at build time, for another file when it is read) and the
 //! engine's compatibility hash, so a new component or a new wasmtime never loads a stale
 //! entry. The folder is created
-//! private to the user (0700): loading a compiled artifact trusts it as code, so only this
-//! user may write there. Any problem with the cache means compiling as if it were not there.
+//! private to the user (0700 on Unix; on Windows under the user's `%LOCALAPPDATA%`): loading
+//! a compiled artifact trusts it as code, so only this user may write there. Any problem with the cache means compiling as if it were not there.
 //! Each new entry (a new component or wasmtime) retires the oldest beyond the newest
 //! [`KEPT_ENTRIES`], so upgrades do not fill the folder (about 2 MiB an entry).
 
@@ -29,18 +29,36 @@ const EXTENSION: &str = "cwasm";
 /// The environment variable that names the cache folder; `off` turns the cache off.
 pub const CACHE_DIR_VAR: &str = "SMTP_SENSOR_CACHE_DIR";
 
-/// Where compiled components are kept: `$SMTP_SENSOR_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/smtp-sensor`, else `~/.cache/smtp-sensor`; `None` when turned off or
-/// there is no home.
+/// Where compiled components are kept: `$SMTP_SENSOR_CACHE_DIR`, else the system's per-user
+/// cache folder ([`system_dir`]); `None` when turned off or there is no such folder.
 pub fn default_dir() -> Option<PathBuf> {
     match std::env::var_os(CACHE_DIR_VAR) {
         Some(dir) if dir == "off" => None,
         Some(dir) => Some(PathBuf::from(dir)),
-        None => std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
-            .map(|base| base.join("smtp-sensor")),
+        None => system_dir(|name| std::env::var_os(name)),
     }
+}
+
+/// The per-user cache folder, from the environment (`env`): on Unix
+/// `$XDG_CACHE_HOME/smtp-sensor`, else `~/.cache/smtp-sensor`.
+#[cfg(not(windows))]
+pub fn system_dir(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    env("XDG_CACHE_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map(|base| base.join("smtp-sensor"))
+}
+
+/// The per-user cache folder, from the environment (`env`): on Windows
+/// `%LOCALAPPDATA%\smtp-sensor\cache`, where programs keep what they can make again. For
+/// a PRTG probe service, which runs as LocalSystem, that is
+/// `C:\Windows\System32\config\systemprofile\AppData\Local\smtp-sensor\cache`.
+#[cfg(windows)]
+pub fn system_dir(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    env("LOCALAPPDATA")
+        .filter(|dir| !dir.is_empty())
+        .map(|base| PathBuf::from(base).join("smtp-sensor").join("cache"))
 }
 
 /// A component's identity: the SHA-256 of its bytes, in hex.
@@ -152,19 +170,45 @@ fn is_private(dir: &Path) -> bool {
     std::fs::metadata(dir).is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o022 == 0)
 }
 
+/// Windows: the folder inherits its parent's access list. Under `%LOCALAPPDATA%` (the
+/// default) that is the user profile's, which only the user, SYSTEM and administrators may
+/// write; a folder named with `SMTP_SENSOR_CACHE_DIR` must be kept as private by its owner.
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
+/// Windows: a folder (its access list is the administrator's to keep; see above).
 #[cfg(not(unix))]
-fn is_private(_dir: &Path) -> bool {
-    false
+fn is_private(dir: &Path) -> bool {
+    dir.is_dir()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(not(windows))]
+    #[test]
+    fn the_system_folder_is_xdg_s_else_the_home_s() {
+        use std::ffi::OsString;
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| OsString::from(value))
+            }
+        };
+        let both = env(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")]);
+        assert_eq!(system_dir(both), Some(PathBuf::from("/x/smtp-sensor")));
+        let empty_xdg = env(&[("XDG_CACHE_HOME", ""), ("HOME", "/h")]);
+        assert_eq!(
+            system_dir(empty_xdg),
+            Some(PathBuf::from("/h/.cache/smtp-sensor"))
+        );
+        assert_eq!(system_dir(env(&[])), None);
+    }
 
     fn temp_dir(name: &str) -> PathBuf {
         let dir =

@@ -16,11 +16,31 @@ use futures::StreamExt as _;
 use smtp_sensor_guest::limits::MAX_CONCURRENT_SENSORS;
 use std::path::PathBuf;
 
+/// What `--version` prints after the name: the version, the components' SHA-256s (the
+/// embedded check, as `smtp_sensor_build_info` shows it, and the portable component that
+/// `smtp-sensor component` writes) and the wasmtime that runs them.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncomponent sha256 ",
+    env!("SMTP_SENSOR_COMPONENT_SHA256"),
+    "\nportable component sha256 ",
+    env!("SMTP_SENSOR_PORTABLE_COMPONENT_SHA256"),
+    "\nwasmtime ",
+    env!("SMTP_SENSOR_WASMTIME_VERSION"),
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "smtp-sensor",
-    version,
-    about = "SMTP server health check, run as a sandboxed WebAssembly component"
+    version = VERSION,
+    about = "SMTP server health check, run as a sandboxed WebAssembly component",
+    long_about = "SMTP server health check, run as a sandboxed WebAssembly component.\n\n\
+        `check` connects to a mail server, greets it, optionally secures the connection, logs \
+        in and sends a test email, and reports the result for people, PRTG, Nagios, Icinga or \
+        Prometheus; `serve` is a Prometheus prober like blackbox_exporter's. The check runs \
+        sandboxed: it may reach only the configured server and port, and no files.\n\n\
+        Exit codes (Nagios' convention): 0 up, 1 warning, 2 down, 3 bad settings or unknown; \
+        the PRTG formats always exit 0."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -44,6 +64,22 @@ enum Command {
     /// short-lived process.)
     #[command(hide = true, name = crate::serve::precompile::SUBCOMMAND)]
     Precompile(ComponentArg),
+    /// (Internal: the packaging script writes the man pages and shell completions with it.)
+    #[command(hide = true, name = "generate-docs")]
+    GenerateDocs(DocsOut),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct DocsOut {
+    /// The folder to write `man/` and `completions/` into.
+    #[arg(long, value_name = "DIR")]
+    output: PathBuf,
+}
+
+/// The command line's definition, for the man pages and completions.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    Cli::command()
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -98,6 +134,7 @@ pub fn main() -> i32 {
         Command::Precompile(args) => {
             return crate::serve::precompile::child_main(args.component.as_deref());
         }
+        Command::GenerateDocs(args) => return crate::docs::main(&args.output),
         _ => {}
     }
     // One thread: a check waits on the network, and `--all` runs its sensors concurrently
@@ -117,8 +154,8 @@ pub fn main() -> i32 {
             Command::Check(args) => check(*args).await,
             Command::Demo(args) => run_demo(args).await,
             Command::Component(args) => write_component(&args),
-            Command::Serve(_) | Command::Precompile(_) => {
-                unreachable!("serve and precompile run without this runtime, above")
+            Command::Serve(_) | Command::Precompile(_) | Command::GenerateDocs(_) => {
+                unreachable!("serve, precompile and generate-docs run without this runtime")
             }
         }
     })

@@ -8,11 +8,12 @@
 //!   environment, bounded memory and wall time.
 //! - [`options`] is one sensor's options, as flags and as a configuration table.
 //! - [`settings`] turns what a user gave into the contract's settings, validated.
-//! - [`store`] writes the spec's "Store result" files.
+//! - [`store`] writes the spec's "Store result" files, by default where a PRTG probe keeps
+//!   them ([`prtg_probe`], with the environment values a probe sets).
 //! - [`output`] renders results for people (`text`), programs (`json`), PRTG (`prtg`,
 //!   `prtg-v2`), Nagios and Icinga (`nagios`) and Prometheus (`prometheus`).
 //! - [`config`] reads named sensors from a TOML file.
-//! - [`cli`] is the `smtp-sensor` command line.
+//! - [`cli`] is the `smtp-sensor` command line, and [`docs`] its man pages and completions.
 //! - [`serve`] is `smtp-sensor serve`, a Prometheus prober like blackbox_exporter's, and
 //!   [`targets`] the lists of targets its modules may probe.
 //! - [`demo`] checks a small SMTP responder inside the process, for newcomers.
@@ -31,12 +32,14 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod docs;
 mod key_agreement;
 pub mod linker;
 pub mod name_lookup;
 pub mod options;
 pub mod output;
 pub mod pool;
+pub mod prtg_probe;
 pub mod runner;
 pub mod sandbox;
 pub mod serve;

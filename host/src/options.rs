@@ -2,6 +2,7 @@
 //! for both, so every flag is a key (the long name with `_` for `-`) and one table in the
 //! README documents both. Flags given on the command line override the file's keys.
 
+use crate::prtg_probe;
 use crate::settings::{
     AuthRequest, CheckRequest, EmailRequest, PASSWORD_VARIABLE, PasswordSources, TlsRequest,
     split_recipients,
@@ -15,10 +16,6 @@ use smtp_sensor_guest::validate::SettingError;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// The environment variable PRTG sets to the device's address when a script runs with "Set
-/// placeholders as environment values": the default `--host`.
-pub const PRTG_HOST_VARIABLE: &str = "prtg_host";
 
 /// Everything that describes one sensor. Unset options take their defaults.
 #[derive(clap::Args, Deserialize, Debug, Clone, Default)]
@@ -104,10 +101,17 @@ pub struct SensorOptions {
     /// The test email's body [default: a sentence saying what sent it].
     #[arg(long)]
     pub body: Option<String>,
-    /// Store the result and the transcript in this folder (the spec's "Store result").
-    #[arg(long, value_name = "DIR")]
+    /// Store the result and the transcript in this folder (the spec's "Store result"); with
+    /// no folder, in PRTG's: the Logs\sensors subfolder of the PRTG data directory (Windows).
+    #[arg(
+        long,
+        value_name = "DIR",
+        num_args = 0..=1,
+        default_missing_value = "",
+        hide_default_value = true
+    )]
     pub store_result: Option<PathBuf>,
-    /// The sensor's ID, for the stored files' names.
+    /// The sensor's ID, for the stored files' names [default: $prtg_sensorid].
     #[arg(long, value_name = "N")]
     pub sensor_id: Option<u32>,
     /// `serve` only: the targets a `/probe` with this module may name (see
@@ -115,6 +119,50 @@ pub struct SensorOptions {
     #[arg(skip)]
     #[serde(default)]
     pub targets: Vec<TargetPattern>,
+}
+
+/// Where "Store result" writes, from `--store-result` (an empty path: PRTG's folder) and
+/// `--sensor-id` (by default PRTG's `prtg_sensorid`, when storing).
+fn store_target(
+    folder: Option<PathBuf>,
+    sensor_id: Option<u32>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<StoreTarget>, Invalid> {
+    let invalid = |flag, problem: String| Invalid { flag, problem };
+    let Some(folder) = folder else {
+        return match sensor_id {
+            None => Ok(None),
+            Some(_) => Err(invalid(
+                "--store-result",
+                "give the folder with --sensor-id".into(),
+            )),
+        };
+    };
+    let sensor_id = match sensor_id {
+        Some(id) => id,
+        None => prtg_probe::sensor_id(env)
+            .map_err(|problem| invalid("--sensor-id", problem))?
+            .ok_or_else(|| {
+                invalid(
+                    "--sensor-id",
+                    "give the sensor's ID with --store-result (PRTG sets prtg_sensorid when \
+                     the script runs with placeholders as environment values)"
+                        .into(),
+                )
+            })?,
+    };
+    let dir = if folder.as_os_str().is_empty() {
+        prtg_probe::store_folder(env).map_err(|problem| invalid("--store-result", problem))?
+    } else {
+        folder
+    };
+    if !dir.is_dir() {
+        return Err(invalid(
+            "--store-result",
+            format!("{} is not a folder; create it first", dir.display()),
+        ));
+    }
+    Ok(Some(StoreTarget { dir, sensor_id }))
 }
 
 /// The spec's transport-security modes, named after what they do.
@@ -296,7 +344,7 @@ impl SensorOptions {
         };
         let host = self
             .host
-            .or_else(|| env(PRTG_HOST_VARIABLE))
+            .or_else(|| env(prtg_probe::HOST_VARIABLE))
             .ok_or_else(|| {
                 invalid(
                     "--host",
@@ -348,28 +396,7 @@ impl SensorOptions {
                 body: self.body.unwrap_or_else(|| DEFAULT_BODY.into()),
             }),
         };
-        let store = match (self.store_result, self.sensor_id) {
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(invalid(
-                    "--sensor-id",
-                    "give the sensor's ID with --store-result",
-                ));
-            }
-            (None, Some(_)) => {
-                return Err(invalid(
-                    "--store-result",
-                    "give the folder with --sensor-id",
-                ));
-            }
-            (Some(dir), Some(_)) if !dir.is_dir() => {
-                return Err(Invalid {
-                    flag: "--store-result",
-                    problem: format!("{} is not a folder; create it first", dir.display()),
-                });
-            }
-            (Some(dir), Some(sensor_id)) => Some(StoreTarget { dir, sensor_id }),
-        };
+        let store = store_target(self.store_result, self.sensor_id, &env)?;
         let request = CheckRequest {
             host,
             port: self.port,

@@ -36,6 +36,10 @@ pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("SMTP_SENSOR_COMPONENT
 pub const PORTABLE_COMPONENT: &[u8] = include_bytes!(env!("SMTP_SENSOR_PORTABLE_COMPONENT_PATH"));
 /// Its SHA-256, computed by `build.rs` (see [`cache::identity`]).
 pub const EMBEDDED_COMPONENT_SHA256: &str = env!("SMTP_SENSOR_COMPONENT_SHA256");
+/// The SHA-256 of [`PORTABLE_COMPONENT`] (what `smtp-sensor component` writes), in hex.
+pub const PORTABLE_COMPONENT_SHA256: &str = env!("SMTP_SENSOR_PORTABLE_COMPONENT_SHA256");
+/// The wasmtime this host runs the component with (as Cargo.lock pins it).
+pub const WASMTIME_VERSION: &str = env!("SMTP_SENSOR_WASMTIME_VERSION");
 
 /// How often the epoch ticks: a computing guest yields to other tasks at every tick, and a
 /// runaway one is stopped within one tick of its deadline.
@@ -54,6 +58,9 @@ fn engine_config() -> Config {
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
     // Native unwind info only serves outside unwinders (debuggers, profilers); wasmtime's
     // own traps and backtraces do without it, and registering it costs every start.
+    // Windows needs it (wasmtime refuses to turn it off there: structured exception
+    // handling walks the compiled code's frames).
+    #[cfg(not(windows))]
     config.native_unwind_info(false);
     config
 }

@@ -1,7 +1,8 @@
 //! Test support for the end-to-end tests: in-process checks with one compiled component, a
 //! scriptable loopback SMTP server that can play a normal server and each misbehaviour, a
 //! Postfix on loopback, ways to run the CLI and the prober (`serve`), scratch folders, and
-//! the Nagios plugin output grammar.
+//! the Nagios plugin output grammar, PRTG's Script v2 schema, and a Wine prefix for the
+//! Windows build.
 //! Every server stops when its handle is dropped.
 
 pub mod check;
@@ -10,6 +11,8 @@ pub mod nagios;
 pub mod postfix;
 pub mod prober;
 pub mod promtool;
+pub mod prtg;
 pub mod release;
 pub mod scratch;
 pub mod server;
+pub mod wine;

@@ -1,6 +1,7 @@
-//! The integration files in `examples/`, run as the monitoring systems would run them
-//! (their macros filled in for a loopback server): the Nagios command definition, the
-//! Icinga 2 CheckCommand, the textfile-collector script and the PRTG Script v2 wrapper.
+//! The integration files in `examples/` and those the packages install (`packaging/`), run
+//! as the monitoring systems would run them (their macros filled in for a loopback server):
+//! the Nagios plugin and command definition, the Icinga 2 CheckCommand, the
+//! textfile-collector script and the PRTG Script v2 wrapper.
 
 use smtp_sensor_tests::cli::{self, Run};
 use smtp_sensor_tests::nagios;
@@ -10,8 +11,12 @@ use std::path::{Path, PathBuf};
 
 /// This package's fresh build of the CLI.
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
-/// Where the examples say the binary is installed.
-const INSTALLED: &str = "/usr/local/bin/smtp-sensor";
+/// Where the packages install the binary.
+const INSTALLED: &str = "/usr/bin/smtp-sensor";
+/// Where Debian keeps Nagios plugins (Nagios' `$USER1$`, Icinga 2's `PluginDir`).
+const PLUGIN_DIR: &str = "/usr/lib/nagios/plugins";
+/// Where the packages install the Nagios plugin (a wrapper of the binary).
+const PLUGIN: &str = "/usr/lib/nagios/plugins/check_smtp_sensor";
 
 fn example(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,21 +28,43 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(example(path)).unwrap()
 }
 
-/// Runs a command given as words, the installed binary's path replaced by the one under test.
+/// A file the packages install, from `packaging/`.
+fn packaged(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../packaging")
+        .join(path)
+}
+
+/// Runs a command given as words, the installed binary's path replaced by the one under test
+/// (and the plugin by a copy of it that runs the one under test).
 async fn run_words(words: &[String]) -> Run {
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    if words[0] == PLUGIN {
+        let wrapper = std::fs::read_to_string(packaged("nagios/check_smtp_sensor")).unwrap();
+        let exec = format!("exec {INSTALLED} check --format nagios \"$@\"");
+        assert!(wrapper.contains(&exec), "{wrapper}");
+        let copy = std::env::temp_dir().join(format!(
+            "check_smtp_sensor-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::write(&copy, wrapper.replace(INSTALLED, SMTP_SENSOR)).unwrap();
+        let run = cli::run("sh", &[&[copy.to_str().unwrap()], &args[..]].concat()).await;
+        std::fs::remove_file(copy).unwrap();
+        return run;
+    }
     let program = if words[0] == INSTALLED {
         SMTP_SENSOR
     } else {
         &words[0]
     };
-    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
     cli::run(program, &args).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nagios_command_definition() {
     let server = ScriptedServer::start(normal()).await;
-    let config = read("nagios/smtp-sensor.cfg");
+    let config = std::fs::read_to_string(packaged("nagios/smtp-sensor.cfg")).unwrap();
     let line = config
         .lines()
         .find_map(|l| l.trim().strip_prefix("command_line"))
@@ -46,6 +73,7 @@ async fn nagios_command_definition() {
     let port = server.port().to_string();
     // What Nagios does: fill in the macros, split into words, run.
     let filled = line
+        .replace("$USER1$", PLUGIN_DIR)
         .replace("$HOSTADDRESS$", "127.0.0.1")
         .replace("$ARG1$", &port)
         .replace("$ARG2$", "none")
@@ -59,8 +87,9 @@ async fn nagios_command_definition() {
     assert!(text.starts_with("SMTP OK - "), "{text}");
     assert_eq!(perf[0].warn.as_deref(), Some("5"));
     assert_eq!(perf[0].crit.as_deref(), Some("10"));
-    // The service's check_command passes four arguments, as the command expects.
-    let service = config
+    // The example service's check_command passes four arguments, as the command expects.
+    let service = read("nagios/smtp-sensor.cfg");
+    let service = service
         .lines()
         .find_map(|l| l.trim().strip_prefix("check_command"))
         .unwrap()
@@ -71,11 +100,13 @@ async fn nagios_command_definition() {
 #[tokio::test(flavor = "multi_thread")]
 async fn icinga2_check_command() {
     let server = ScriptedServer::start(normal()).await;
-    let config = read("icinga2/smtp-sensor.conf");
+    let config = std::fs::read_to_string(packaged("icinga2/smtp-sensor.conf")).unwrap();
+    assert!(read("icinga2/smtp-sensor.conf").contains("check_command = \"smtp-sensor\""));
     let command: Vec<String> = config
         .lines()
         .find_map(|l| l.trim().strip_prefix("command = ["))
         .unwrap()
+        .replace("PluginDir + \"", &format!("\"{PLUGIN_DIR}"))
         .trim_end_matches(']')
         .split(',')
         .map(|w| w.trim().trim_matches('"').to_string())

@@ -1,8 +1,14 @@
 //! The open-file limit: a prober holds a socket per probe to its target and one per scrape,
 //! so it raises its soft limit to the hard one at start, as Go programs (blackbox_exporter)
-//! do, instead of failing at Linux's default soft limit of 1,024.
+//! do, instead of failing at Linux's default soft limit of 1,024. Windows has no such limit
+//! (a process may hold millions of handles) and no count of them to read here: there the
+//! prober raises nothing, warns of nothing and leaves both `process_*_fds` metrics out.
 
+#[cfg(unix)]
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+
+/// Whether this system has an open-file limit to raise and descriptors to count.
+pub const COUNTED: bool = cfg!(unix);
 
 /// Descriptors a probe in flight may hold: its target's socket, the scrape's connection,
 /// and room for scrapes waiting for a slot.
@@ -10,6 +16,7 @@ const PER_PROBE: u64 = 4;
 
 /// Raises the soft limit on open files to the hard limit. Returns the soft limit now in
 /// force (`None`: unlimited) and a warning when it is too low for `slots` probes at once.
+#[cfg(unix)]
 pub fn raise(slots: u64) -> (Option<u64>, Option<String>) {
     let limit = getrlimit(Resource::Nofile);
     let raised = Rlimit {
@@ -24,9 +31,21 @@ pub fn raise(slots: u64) -> (Option<u64>, Option<String>) {
     (soft, warning(soft, slots))
 }
 
-/// The soft open-file limit in force (`None`: unlimited).
+/// Windows: nothing to raise.
+#[cfg(not(unix))]
+pub fn raise(_slots: u64) -> (Option<u64>, Option<String>) {
+    (None, None)
+}
+
+/// The soft open-file limit in force (`None`: unlimited, or no limit on this system).
+#[cfg(unix)]
 pub fn limit() -> Option<u64> {
     getrlimit(Resource::Nofile).current
+}
+
+#[cfg(not(unix))]
+pub fn limit() -> Option<u64> {
+    None
 }
 
 /// How many descriptors the process has open, from `/proc/self/fd` (`None` where it is not
@@ -37,6 +56,7 @@ pub fn open() -> Option<u64> {
 }
 
 /// A warning when `soft` descriptors are too few for `slots` probes at once.
+#[cfg_attr(not(unix), allow(dead_code))]
 fn warning(soft: Option<u64>, slots: u64) -> Option<String> {
     let needed = slots.saturating_mul(PER_PROBE).saturating_add(64);
     let soft = soft?;
@@ -62,6 +82,7 @@ mod tests {
         assert!(warning(Some(1024), 64).is_none());
     }
 
+    #[cfg(unix)]
     #[test]
     fn the_soft_limit_ends_at_the_hard_one() {
         let (soft, _) = raise(1);
@@ -70,6 +91,7 @@ mod tests {
         assert_eq!(limit(), soft);
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn open_descriptors_are_counted() {
         // Other tests open and close files meanwhile: 64 more open must show as at least

@@ -4,8 +4,8 @@
 //! top of an arena: after a burst of a thousand probes at once a glibc build stayed about
 //! 40 MiB above a musl build (dlmalloc) for good. `malloc_trim` releases every free page
 //! of every arena. It walks the arenas, so it runs only on a quiet prober: at most once a
-//! period, when no probe is in flight and some ran since the last time. Other builds have
-//! nothing to do here.
+//! period, when no probe is in flight and some ran since the last time. Other builds (musl's
+//! dlmalloc, Windows' heap) have nothing to do here.
 
 use super::http::State;
 use std::sync::Arc;
@@ -30,12 +30,12 @@ pub async fn release_when_idle(state: Arc<State>) {
     }
 }
 
-#[cfg(target_env = "gnu")]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn release() {
     // SAFETY: `malloc_trim` only takes the allocator's own locks; it is safe to call from
     // any thread at any time.
     unsafe { libc::malloc_trim(0) };
 }
 
-#[cfg(not(target_env = "gnu"))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release() {}

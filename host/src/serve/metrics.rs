@@ -310,13 +310,15 @@ impl Metrics {
                 open.to_string(),
             );
         }
-        single(
-            &mut out,
-            "process_max_fds",
-            "gauge",
-            "Maximum number of open file descriptors.",
-            descriptors::limit().map_or("+Inf".into(), |n| n.to_string()),
-        );
+        if descriptors::COUNTED {
+            single(
+                &mut out,
+                "process_max_fds",
+                "gauge",
+                "Maximum number of open file descriptors.",
+                descriptors::limit().map_or("+Inf".into(), |n| n.to_string()),
+            );
+        }
         single(
             &mut out,
             "process_start_time_seconds",

@@ -6,9 +6,10 @@
 //! prober cannot be pointed anywhere else.
 //!
 //! Operations: SIGHUP or `POST /-/reload` reads the file again (a bad file is refused and
-//! the old one kept); SIGTERM or SIGINT stops accepting, lets in-flight probes finish and
-//! exits; one log line per probe. Once idle, the prober gives back the heap a burst of
-//! probes freed; a component not yet in the cache is compiled by a short-lived child.
+//! the old one kept); SIGTERM or SIGINT (on Windows Ctrl-C, Ctrl-Break or a shutdown) stops
+//! accepting, lets in-flight probes finish and exits (see [`signals`]); one log line per
+//! probe. Once idle, the prober gives back the heap a burst of probes freed; a component
+//! not yet in the cache is compiled by a short-lived child.
 
 mod auth;
 mod descriptors;
@@ -21,6 +22,7 @@ mod modules;
 mod page;
 pub mod precompile;
 mod probe;
+mod signals;
 mod web_config;
 
 pub use heap::PERIOD as HEAP_RELEASE_PERIOD;
@@ -39,7 +41,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio_rustls::TlsAcceptor;
 use web_config::WebConfig;
 
@@ -87,7 +88,7 @@ pub struct ServeArgs {
     pub component: Option<PathBuf>,
 }
 
-/// Runs the prober until SIGTERM or SIGINT; the exit code.
+/// Runs the prober until a stop signal (see [`signals`]); the exit code.
 pub fn main(args: ServeArgs) -> i32 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -164,15 +165,8 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         reloading: tokio::sync::Mutex::new(()),
     });
     let signal_error = |e: std::io::Error| format!("cannot watch for signals: {e}");
-    let mut hangups = signal(SignalKind::hangup()).map_err(signal_error)?;
-    let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
-    let reloads = Arc::clone(&state);
-    tokio::spawn(async move {
-        while hangups.recv().await.is_some() {
-            let _ = reloads.reload("SIGHUP").await;
-        }
-    });
+    let stop = signals::Stop::watch().map_err(signal_error)?;
+    signals::reload_on_hangup(Arc::clone(&state)).map_err(signal_error)?;
     tokio::spawn(heap::release_when_idle(Arc::clone(&state)));
     let web = state.web();
     let scheme = web.scheme();
@@ -199,10 +193,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         ],
     );
     let stop = async {
-        let signal = tokio::select! {
-            _ = terminate.recv() => "SIGTERM",
-            _ = interrupt.recv() => "SIGINT",
-        };
+        let signal = stop.received().await;
         log.write(
             "info",
             "stopping: no new connections; in-flight probes finish",

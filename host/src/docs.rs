@@ -1,0 +1,81 @@
+//! The man pages and shell completions, made from the command line's own definition
+//! ([`crate::cli::command`]) so that they cannot drift from it. The packaging script runs
+//! `smtp-sensor generate-docs --output DIR` with the binary it packages.
+
+use crate::exit_code;
+use clap_complete::Shell;
+use std::path::Path;
+
+/// Writes `DIR/man/*.1` (`smtp-sensor(1)` and one page per subcommand) and
+/// `DIR/completions/` (bash, zsh, fish); the exit code.
+pub fn main(dir: &Path) -> i32 {
+    match write(dir) {
+        Ok(()) => exit_code::UP,
+        Err(error) => {
+            eprintln!(
+                "smtp-sensor generate-docs: cannot write into --output {}: {error}",
+                dir.display()
+            );
+            exit_code::USAGE
+        }
+    }
+}
+
+/// The shells whose completions are written, with their file names (each as the shell
+/// looks for it in its vendor folder).
+const SHELLS: [(Shell, &str); 3] = [
+    (Shell::Bash, "smtp-sensor"),
+    (Shell::Zsh, "_smtp-sensor"),
+    (Shell::Fish, "smtp-sensor.fish"),
+];
+
+/// Writes both.
+pub fn write(dir: &Path) -> std::io::Result<()> {
+    let man = dir.join("man");
+    std::fs::create_dir_all(&man)?;
+    let command = crate::cli::command();
+    clap_mangen::generate_to(command.clone(), &man)?;
+    let completions = dir.join("completions");
+    std::fs::create_dir_all(&completions)?;
+    for (shell, file) in SHELLS {
+        let mut command = command.clone();
+        let mut out = std::fs::File::create(completions.join(file))?;
+        clap_complete::generate(shell, &mut command, "smtp-sensor", &mut out);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_for_the_command_and_each_subcommand_and_three_completions() {
+        let dir = std::env::temp_dir().join(format!("smtp-sensor-docs-{}", std::process::id()));
+        write(&dir).unwrap();
+        let mut pages: Vec<String> = std::fs::read_dir(dir.join("man"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        pages.sort();
+        assert_eq!(
+            pages,
+            [
+                "smtp-sensor-check.1",
+                "smtp-sensor-component.1",
+                "smtp-sensor-demo.1",
+                "smtp-sensor-serve.1",
+                "smtp-sensor.1",
+            ],
+            "hidden subcommands have no page; every other one has"
+        );
+        let check = std::fs::read_to_string(dir.join("man/smtp-sensor-check.1")).unwrap();
+        assert!(check.contains("starttls\\-if\\-available"), "{check}");
+        let bash = std::fs::read_to_string(dir.join("completions/smtp-sensor")).unwrap();
+        assert!(bash.contains("--security") && bash.contains("starttls-if-available"));
+        for file in ["_smtp-sensor", "smtp-sensor.fish"] {
+            assert!(dir.join("completions").join(file).metadata().unwrap().len() > 0);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

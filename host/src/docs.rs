@@ -39,10 +39,31 @@ pub fn write(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(&completions)?;
     for (shell, file) in SHELLS {
         let mut command = command.clone();
-        let mut out = std::fs::File::create(completions.join(file))?;
-        clap_complete::generate(shell, &mut command, "smtp-sensor", &mut out);
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, BIN_NAME, &mut script);
+        let mut script = String::from_utf8_lossy(&script).into_owned();
+        if shell == Shell::Bash {
+            script = bash_case_labels_fixed(&script);
+        }
+        std::fs::write(completions.join(file), script)?;
     }
     Ok(())
+}
+
+/// The command's name.
+const BIN_NAME: &str = "smtp-sensor";
+
+/// clap_complete 4.6's bash script names each subcommand's case after the command's name
+/// with `-` made `__subcmd__` (`smtp__subcmd__sensor__subcmd__check`), but sets `cmd` to it
+/// with `-` made `__` (`smtp__sensor__subcmd__check`): no subcommand's case ever matches and
+/// nothing after the subcommand completes. The labels are given the name `cmd` uses.
+fn bash_case_labels_fixed(script: &str) -> String {
+    let function = BIN_NAME.replace('-', "__");
+    let wrong = BIN_NAME.replace('-', "__subcmd__");
+    script.replace(
+        &format!("{wrong}__subcmd__"),
+        &format!("{function}__subcmd__"),
+    )
 }
 
 #[cfg(test)]
@@ -73,6 +94,16 @@ mod tests {
         assert!(check.contains("starttls\\-if\\-available"), "{check}");
         let bash = std::fs::read_to_string(dir.join("completions/smtp-sensor")).unwrap();
         assert!(bash.contains("--security") && bash.contains("starttls-if-available"));
+        // The subcommands' cases are named as `cmd` is set (see bash_case_labels_fixed).
+        assert!(
+            bash.contains("cmd=\"smtp__sensor__subcmd__check\""),
+            "{bash}"
+        );
+        assert!(
+            bash.contains("\n        smtp__sensor__subcmd__check)"),
+            "{bash}"
+        );
+        assert!(!bash.contains("smtp__subcmd__sensor"), "{bash}");
         for file in ["_smtp-sensor", "smtp-sensor.fish"] {
             assert!(dir.join("completions").join(file).metadata().unwrap().len() > 0);
         }

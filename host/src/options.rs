@@ -108,7 +108,7 @@ pub struct SensorOptions {
         value_name = "DIR",
         num_args = 0..=1,
         default_missing_value = "",
-        hide_default_value = true
+        value_parser = folder
     )]
     pub store_result: Option<PathBuf>,
     /// The sensor's ID, for the stored files' names [default: $prtg_sensorid].
@@ -119,6 +119,12 @@ pub struct SensorOptions {
     #[arg(skip)]
     #[serde(default)]
     pub targets: Vec<TargetPattern>,
+}
+
+/// A folder's path, the empty one included (`--store-result` given alone: PRTG's folder),
+/// which clap's own path parser refuses.
+fn folder(value: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(value))
 }
 
 /// Where "Store result" writes, from `--store-result` (an empty path: PRTG's folder) and
@@ -484,6 +490,50 @@ mod tests {
     }
 
     #[test]
+    fn the_sensor_id_defaults_to_prtg_s_when_storing() {
+        let dir = std::env::temp_dir();
+        let prtg = |name: &str| (name == prtg_probe::SENSOR_ID_VARIABLE).then(|| "61".into());
+        let target = store_target(Some(dir.clone()), None, &prtg)
+            .unwrap()
+            .unwrap();
+        assert_eq!(target.sensor_id, 61);
+        // A flag wins over the environment; without storing, prtg_sensorid is not needed.
+        let target = store_target(Some(dir.clone()), Some(5), &prtg)
+            .unwrap()
+            .unwrap();
+        assert_eq!(target.sensor_id, 5);
+        assert_eq!(store_target(None, None, &prtg).unwrap(), None);
+        let missing = store_target(Some(dir), None, &no_env).unwrap_err();
+        assert_eq!(missing.flag, "--sensor-id");
+        assert!(missing.problem.contains("prtg_sensorid"), "{missing}");
+    }
+
+    #[cfg(not(windows))]
+    #[test]
+    fn a_bare_store_result_needs_prtg_s_folder_which_only_windows_has() {
+        let error = store_target(Some(PathBuf::new()), Some(1), &no_env).unwrap_err();
+        assert_eq!(error.flag, "--store-result");
+        assert!(error.problem.contains("give the folder"), "{error}");
+    }
+
+    #[test]
+    fn store_result_takes_an_optional_folder_on_the_command_line() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Flags {
+            #[command(flatten)]
+            options: SensorOptions,
+        }
+        let parse = |args: &[&str]| Flags::try_parse_from(args).unwrap().options.store_result;
+        assert_eq!(parse(&["x", "--store-result"]), Some(PathBuf::new()));
+        assert_eq!(
+            parse(&["x", "--store-result", "/d"]),
+            Some(PathBuf::from("/d"))
+        );
+        assert_eq!(parse(&["x"]), None);
+    }
+
+    #[test]
     fn flags_override_the_file_and_say_what_came_from_it() {
         let cli = SensorOptions {
             port: Some(2525),
@@ -505,7 +555,7 @@ mod tests {
 
     #[test]
     fn host_defaults_to_prtgs_placeholder() {
-        let env = |name: &str| (name == PRTG_HOST_VARIABLE).then(|| "192.0.2.7".to_string());
+        let env = |name: &str| (name == prtg_probe::HOST_VARIABLE).then(|| "192.0.2.7".to_string());
         let (request, _) = SensorOptions::default().into_request(env).unwrap();
         assert_eq!(request.host, "192.0.2.7");
         let missing = SensorOptions::default().into_request(no_env).unwrap_err();

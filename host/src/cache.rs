@@ -79,10 +79,7 @@ pub fn load(
     };
     let path = entry(engine, id, dir);
     if is_usable(&path, dir) {
-        // SAFETY: the entry was written by `store` below from `Component::serialize` into a
-        // folder only this user can write; wasmtime checks it matches this engine, and any
-        // error falls back to compiling.
-        if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+        if let Ok(component) = deserialize(engine, &path) {
             return Ok(component);
         }
     }
@@ -93,6 +90,28 @@ pub fn load(
         retire_old_entries(dir, &path);
     }
     Ok(component)
+}
+
+/// Loads a compiled entry: on Unix mapped from the file (its pages shared between processes
+/// and read only when used).
+#[cfg(not(windows))]
+fn deserialize(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
+    // SAFETY: the entry was written by `store` below from `Component::serialize` into a
+    // folder only this user can write; wasmtime checks it matches this engine, and any
+    // error falls back to compiling.
+    unsafe { Component::deserialize_file(engine, path) }
+}
+
+/// Loads a compiled entry: on Windows read into memory first (about 2 MiB, a millisecond).
+/// wasmtime's file mapping there changes the mapped pages' protection, which Wine (where the
+/// Windows build is tested) refuses ("failed change pages to `PAGE_READONLY`"), so every
+/// run would compile anew.
+#[cfg(windows)]
+fn deserialize(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
+    let bytes = std::fs::read(path)?;
+    // SAFETY: as on Unix: written by `store` from `Component::serialize` into a folder only
+    // this user can write; wasmtime checks it matches this engine.
+    unsafe { Component::deserialize(engine, &bytes) }
 }
 
 /// Removes the entries beyond the newest [`KEPT_ENTRIES`] (by the time they were written),

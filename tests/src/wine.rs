@@ -77,6 +77,17 @@ impl Wine {
         command
     }
 
+    /// The words that run a Windows program in this prefix (with `env`), for a wrapper
+    /// such as [`crate::prober::Prober::start_wrapped`]'s.
+    pub fn wrapper(&self) -> Vec<String> {
+        vec![
+            "env".into(),
+            format!("WINEPREFIX={}", self.prefix.display()),
+            "WINEDEBUG=-all".into(),
+            format!("{WINE_DIR}/wine64"),
+        ]
+    }
+
     /// Runs the Windows program `exe` with `args` and these environment variables (Wine
     /// passes the environment on), and waits for it.
     pub async fn run(&self, exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {

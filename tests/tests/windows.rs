@@ -6,9 +6,13 @@
 use serde_json::Value;
 use smtp_sensor_tests::cli::Run;
 use smtp_sensor_tests::postfix::{Config, Postfix};
+use smtp_sensor_tests::prober::Prober;
 use smtp_sensor_tests::prtg::assert_script_v2;
+use smtp_sensor_tests::scratch::Scratch;
+use smtp_sensor_tests::server::{ScriptedServer, Step, normal};
 use smtp_sensor_tests::wine::{Wine, windows_path};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The `.exe` that `scripts/dist` made.
 fn exe() -> PathBuf {
@@ -207,4 +211,53 @@ async fn demo_runs_under_wine() {
     assert!(run.stdout.contains("TLSv1.3"), "{}", run.stdout);
     let version = wine.run(&exe(), &["--version"], &[]).await;
     assert!(version.stdout.contains("wasmtime 48."), "{version:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dist/smtp-sensor.exe and Wine: .ci/run runs it after scripts/dist"]
+async fn serve_reloads_over_http_and_drains_an_in_flight_probe_on_ctrl_c() {
+    let wine = tokio::task::spawn_blocking(|| Wine::start().unwrap())
+        .await
+        .unwrap();
+    // A server that takes two and a half seconds to greet: the probe is in flight when the
+    // prober is told to stop.
+    let banner = b"220 slow.example ESMTP\r\n".to_vec();
+    let mut script = vec![Step::Drip(banner, Duration::from_millis(100))];
+    script.extend(normal().into_iter().skip(1));
+    let server = ScriptedServer::start(script).await;
+    let scratch = Scratch::new("wine-serve");
+    let config = scratch.write(
+        "sensors.toml",
+        "[sensors.smtp]\nsecurity = \"none\"\ntargets = [\"127.0.0.1:*\"]\n",
+    );
+    let wrapper = wine.wrapper();
+    let wrapper: Vec<&str> = wrapper.iter().map(String::as_str).collect();
+    let exe = exe();
+    let config = PathBuf::from(windows_path(&config));
+    let mut prober = Prober::start_wrapped(&wrapper, exe.to_str().unwrap(), &config, &[]).await;
+    let client = prober.client();
+    // No SIGHUP on Windows: POST /-/reload is the way.
+    let reload = client.request("POST", "/-/reload", &[]).await;
+    assert_eq!(reload.status, 200, "{reload:?}");
+    let target = format!("127.0.0.1:{}", server.port());
+    let probe = tokio::spawn(async move { client.probe(&target, "smtp", &[]).await });
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Wine delivers SIGINT to a console program as Ctrl-C.
+    prober.signal("INT").await;
+    let response = probe.await.unwrap();
+    assert_eq!(response.status, 200, "{response:?}");
+    assert!(
+        response.body.contains("probe_success 1"),
+        "{}",
+        response.body
+    );
+    assert_eq!(
+        prober.wait(Duration::from_secs(30)).await,
+        Some(0),
+        "{}",
+        prober.log()
+    );
+    let log = prober.log();
+    assert!(log.contains("signal=Ctrl-C"), "{log}");
+    assert!(log.contains("trigger=\"POST /-/reload\""), "{log}");
 }

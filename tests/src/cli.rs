@@ -47,16 +47,24 @@ pub async fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) ->
 /// check of a loopback server.
 pub async fn check_loopback(program: &str, port: u16, security: &str, extra: &[&str]) -> Run {
     let port = port.to_string();
-    let base = [
+    run(
+        program,
+        &[&loopback_check(&port, security)[..], extra].concat(),
+    )
+    .await
+}
+
+/// The words `check --host 127.0.0.1 --port PORT --security SECURITY`.
+pub fn loopback_check<'a>(port: &'a str, security: &'a str) -> [&'a str; 7] {
+    [
         "check",
         "--host",
         "127.0.0.1",
         "--port",
-        &port,
+        port,
         "--security",
         security,
-    ];
-    run(program, &[&base[..], extra].concat()).await
+    ]
 }
 
 impl Run {

@@ -4,7 +4,7 @@
 //! after `scripts/dist` with `--ignored`.
 
 use serde_json::Value;
-use smtp_sensor_tests::cli::Run;
+use smtp_sensor_tests::cli::{Run, loopback_check};
 use smtp_sensor_tests::postfix::{Config, Postfix};
 use smtp_sensor_tests::prober::Prober;
 use smtp_sensor_tests::prtg::assert_script_v2;
@@ -137,15 +137,7 @@ fn cached(wine: &Wine) -> Vec<(PathBuf, std::time::SystemTime)> {
 async fn store_result_writes_prtg_s_files_and_the_second_run_loads_the_cache() {
     let (wine, postfix, _ca) = start().await;
     let port = postfix.port().to_string();
-    let base = [
-        "check",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--security",
-        "none",
-    ];
+    let base = loopback_check(&port, "none");
     // A probe's data directory, where PRTG made it; PRTG's sensor ID as an environment value.
     let data = wine
         .drive_c()

@@ -78,10 +78,10 @@ pub fn load(
         return Component::new(engine, bytes);
     };
     let path = entry(engine, id, dir);
-    if is_usable(&path, dir) {
-        if let Ok(component) = deserialize(engine, &path) {
-            return Ok(component);
-        }
+    if is_usable(&path, dir)
+        && let Ok(component) = deserialize(engine, &path)
+    {
+        return Ok(component);
     }
     let component = Component::new(engine, bytes)?;
     if let Ok(compiled) = component.serialize()

@@ -283,3 +283,39 @@ async fn the_binary_installed_from_the_deb_checks_postfix() {
     let version = cli::run(binary, &["--version"]).await;
     assert!(version.stdout.contains("component sha256 "), "{version:?}");
 }
+
+#[test]
+#[ignore = "needs dist/*.deb and *.rpm: .ci/run runs it after scripts/dist"]
+fn the_deb_enables_and_starts_the_prober_and_the_rpm_follows_the_preset() {
+    let (postinst, _) = run(Command::new("dpkg-deb")
+        .arg("--info")
+        .arg(artefact(".deb"))
+        .arg("postinst"));
+    assert!(
+        postinst.contains("deb-systemd-helper enable smtp-sensor.service"),
+        "{postinst}"
+    );
+    assert!(
+        postinst.contains("deb-systemd-invoke $_dh_action smtp-sensor.service"),
+        "{postinst}"
+    );
+    let (prerm, _) = run(Command::new("dpkg-deb")
+        .arg("--info")
+        .arg(artefact(".deb"))
+        .arg("prerm"));
+    assert!(
+        prerm.contains("smtp-sensor.service"),
+        "stopped on removal: {prerm}"
+    );
+    let (scripts, _) = run(Command::new("rpm")
+        .args(["--query", "--package", "--scripts"])
+        .arg(artefact(".rpm")));
+    assert!(
+        scripts.contains("systemctl --no-reload preset smtp-sensor.service"),
+        "{scripts}"
+    );
+    assert!(
+        scripts.contains("systemctl --no-reload disable --now smtp-sensor.service"),
+        "{scripts}"
+    );
+}

@@ -47,19 +47,8 @@ async fn the_exe_checks_postfix_in_plain_starttls_and_implicit_tls_for_prtg() {
     let exe = exe();
     for (port, security) in [(&port, "none"), (&port, "starttls"), (&tls_port, "tls")] {
         let args = |format: &'static str| {
-            [
-                "check",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                port,
-                "--security",
-                security,
-                "--tls-ca",
-                &ca,
-                "--format",
-                format,
-            ]
+            let extra = ["--tls-ca", &ca, "--format", format];
+            [&loopback_check(port, security)[..], &extra[..]].concat()
         };
         let prtg = json(&wine.run(&exe, &args("prtg"), &[]).await);
         assert!(prtg["prtg"].get("error").is_none(), "{security}: {prtg}");

@@ -5,9 +5,9 @@
 //! Entries are named by a SHA-256 of the component's identity (its own SHA-256: for the
 //! embedded component computed at build time, for another file when it is read) and the
 //! engine's compatibility hash, so a new component or a new wasmtime never loads a stale
-//! entry. The folder is created
-//! private to the user (0700 on Unix; on Windows under the user's `%LOCALAPPDATA%`): loading
-//! a compiled artifact trusts it as code, so only this user may write there. Any problem with the cache means compiling as if it were not there.
+//! entry. The folder is created private to the user (0700 on Unix; on Windows under the
+//! user's `%LOCALAPPDATA%`): loading a compiled artifact trusts it as code, so only this
+//! user may write there. Any problem with the cache means compiling as if it were not there.
 //! Each new entry (a new component or wasmtime) retires the oldest beyond the newest
 //! [`KEPT_ENTRIES`], so upgrades do not fill the folder (about 2 MiB an entry).
 

@@ -11,13 +11,6 @@ pub const HOST_VARIABLE: &str = "prtg_host";
 /// The sensor's ID: the default `--sensor-id` (the stored files' names).
 pub const SENSOR_ID_VARIABLE: &str = "prtg_sensorid";
 
-/// The PRTG data directory under `%ProgramData%` (PRTG's default; the PRTG Administration
-/// Tool shows a custom one, which is then given to `--store-result`).
-const DATA_DIRECTORY: [&str; 2] = ["Paessler", "PRTG Network Monitor"];
-
-/// Where "Store result" writes in the data directory.
-const STORE_SUBFOLDER: [&str; 2] = ["Logs", "sensors"];
-
 /// The folder "Store result" writes to when `--store-result` names none: `Logs\sensors` in
 /// the PRTG data directory, created if the data directory is there but it is not. An error
 /// (the fix, for `--store-result`) where there is no PRTG data directory.
@@ -32,9 +25,11 @@ pub fn store_folder(env: impl Fn(&str) -> Option<String>) -> Result<PathBuf, Str
     let program_data = env("ProgramData").filter(|dir| !dir.is_empty()).ok_or(
         "give the folder: %ProgramData% is not set, so the PRTG data directory is unknown",
     )?;
-    let data: PathBuf = std::iter::once(program_data.as_str())
-        .chain(DATA_DIRECTORY)
-        .collect();
+    // PRTG's default data directory (the PRTG Administration Tool shows a custom one,
+    // which is then given to `--store-result`).
+    let data = PathBuf::from(program_data)
+        .join("Paessler")
+        .join("PRTG Network Monitor");
     if !data.is_dir() {
         return Err(format!(
             "give the folder: there is no PRTG data directory at {} (a custom data path is in \
@@ -42,9 +37,7 @@ pub fn store_folder(env: impl Fn(&str) -> Option<String>) -> Result<PathBuf, Str
             data.display()
         ));
     }
-    let folder: PathBuf = std::iter::once(data.as_os_str())
-        .chain(STORE_SUBFOLDER.map(std::ffi::OsStr::new))
-        .collect();
+    let folder = data.join("Logs").join("sensors");
     std::fs::create_dir_all(&folder).map_err(|e| {
         format!(
             "cannot create {}: {e}; give a folder you can write to",

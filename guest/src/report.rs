@@ -65,18 +65,8 @@ pub fn report(
     if tls.established && !tls.verify {
         message.push_str(" (certificate not verified: verification is off)");
     }
-    let mut channels = vec![
-        channel_of(
-            channel::RESPONSE_TIME,
-            response_ms,
-            ChannelUnit::Milliseconds,
-        ),
-        channel_of(
-            channel::DOWNTIME,
-            if status == Status::Down { 100.0 } else { 0.0 },
-            ChannelUnit::Percent,
-        ),
-    ];
+    let mut channels =
+        crate::headline_channels!(Channel, ChannelUnit, response_ms, status == Status::Down);
     if let Some(handshake) = tls.handshake {
         channels.push(channel_of(
             channel::TLS_HANDSHAKE,
@@ -120,6 +110,27 @@ pub fn report(
         failure,
         transcript,
     }
+}
+
+/// The channels every result starts with, whoever makes it: Response Time, the primary
+/// channel, and Downtime. A macro, as [`crate::settings_view!`] is: the host makes results
+/// of its own (a component that failed) with its own generated types, from this one rule.
+#[macro_export]
+macro_rules! headline_channels {
+    ($channel:ident, $unit:ident, $response_ms:expr, $down:expr) => {
+        vec![
+            $channel {
+                name: $crate::limits::channel::RESPONSE_TIME.into(),
+                value: $response_ms,
+                unit: $unit::Milliseconds,
+            },
+            $channel {
+                name: $crate::limits::channel::DOWNTIME.into(),
+                value: if $down { 100.0 } else { 0.0 },
+                unit: $unit::Percent,
+            },
+        ]
+    };
 }
 
 fn channel_of(name: &str, value: f64, unit: ChannelUnit) -> Channel {

@@ -1,22 +1,18 @@
 //! The smtp-sensor host: runs the smtp-sensor WebAssembly component in a sandbox.
 //!
-//! - [`cache`] keeps compiled components on disk for a fast start.
-//! - [`runner`] loads the component (embedded, or another build of it) and runs checks.
-//! - [`linker`] offers the component the WASI interfaces a check uses, and no others.
-//! - [`name_lookup`] answers lookups of the configured host name only.
-//! - [`sandbox`] decides what a check may reach: only the configured port, no files, no
-//!   environment, bounded memory and wall time.
-//! - [`options`] is one sensor's options, as flags and as a configuration table.
-//! - [`settings`] turns what a user gave into the contract's settings, validated.
-//! - [`store`] writes the spec's "Store result" files, by default where a PRTG probe keeps
-//!   them ([`prtg_probe`], with the environment values a probe sets).
+//! The rooms, by job:
+//!
+//! - [`engine`] loads the component and runs checks in fresh sandboxes: the runner, the
+//!   compiled-component cache, the WASI interfaces offered, the sandbox and its limits.
+//! - [`cli`] is the `smtp-sensor` command line: flags, the TOML file of named sensors, and
+//!   the contract's settings made from them, validated.
 //! - [`output`] renders results for people (`text`), programs (`json`), PRTG (`prtg`,
-//!   `prtg-v2`), Nagios and Icinga (`nagios`) and Prometheus (`prometheus`).
-//! - [`config`] reads named sensors from a TOML file.
-//! - [`cli`] is the `smtp-sensor` command line, and [`docs`] its man pages and completions.
-//! - [`serve`] is `smtp-sensor serve`, a Prometheus prober like blackbox_exporter's, and
-//!   [`targets`] the lists of targets its modules may probe.
+//!   `prtg-v2`), Nagios and Icinga (`nagios`) and Prometheus (`prometheus`), and writes the
+//!   spec's "Store result" files.
+//! - [`serve`] is `smtp-sensor serve`, a Prometheus prober like blackbox_exporter's.
 //! - [`demo`] checks a small SMTP responder inside the process, for newcomers.
+//! - [`results`] are the results the host makes itself (a component that failed), and
+//!   [`atomic_file`] replaces files whole.
 //!
 //! Monitoring systems embed this library or call the `smtp-sensor` binary; the contract
 //! types are those of `wit/smtp-sensor.wit`, in [`wit`].
@@ -28,25 +24,13 @@
 #[global_allocator]
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
-pub mod cache;
+pub mod atomic_file;
 pub mod cli;
-pub mod config;
 pub mod demo;
-pub mod docs;
-mod key_agreement;
-pub mod linker;
-pub mod name_lookup;
-pub mod options;
+pub mod engine;
 pub mod output;
-pub mod pool;
-pub mod prtg_probe;
-pub mod runner;
-pub mod sandbox;
+pub mod results;
 pub mod serve;
-pub mod settings;
-mod signatures;
-pub mod store;
-pub mod targets;
 
 mod bindings {
     wasmtime::component::bindgen!({

@@ -311,14 +311,17 @@ async fn the_component_is_written_for_other_hosts() {
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let written = std::fs::read(&path).unwrap();
-    assert_eq!(written, smtp_sensor_host::runner::PORTABLE_COMPONENT);
+    assert_eq!(
+        written,
+        smtp_sensor_host::engine::runner::PORTABLE_COMPONENT
+    );
     assert!(
         run.stderr.contains(&format!("{} bytes", written.len())),
         "{}",
         run.stderr
     );
     // What was written is a component our own host runs.
-    smtp_sensor_host::runner::Runner::from_bytes(&written).expect("a usable component");
+    smtp_sensor_host::engine::runner::Runner::from_bytes(&written).expect("a usable component");
     // ... and any WASI 0.2 host: it imports WASI and nothing else (no `signatures`, which
     // the embedded check leaves to our host), and exports the check.
     let world = |bytes: &[u8]| {
@@ -352,7 +355,7 @@ async fn the_component_is_written_for_other_hosts() {
         "{imports:?}"
     );
     assert_eq!(exports, ["check"]);
-    let (embedded_imports, _) = world(smtp_sensor_host::runner::EMBEDDED_COMPONENT);
+    let (embedded_imports, _) = world(smtp_sensor_host::engine::runner::EMBEDDED_COMPONENT);
     assert!(
         embedded_imports
             .iter()

@@ -1,7 +1,7 @@
 //! End to end: the real component in the real host against scripted loopback servers, one
 //! test per behaviour a server can show.
 
-use smtp_sensor_host::runner::Runner;
+use smtp_sensor_host::engine::runner::Runner;
 use smtp_sensor_host::wit::{CheckResult, ErrorKind, Phase, Settings, Status, TransportSecurity};
 use smtp_sensor_tests::check::{RUNNER, failure, request};
 use smtp_sensor_tests::server::{ScriptedServer, Step, normal, normal_with_ehlo, say};
@@ -231,7 +231,7 @@ async fn endless_line_is_a_clear_error_in_bounded_memory() {
     let server = ScriptedServer::start(vec![Step::Say(vec![b'2'; 8 << 20]), Step::Stall]).await;
     let runner = Runner::embedded()
         .unwrap()
-        .with_limits(smtp_sensor_host::sandbox::Limits {
+        .with_limits(smtp_sensor_host::engine::Limits {
             memory_bytes: 4 << 20,
             ..Default::default()
         });
@@ -269,7 +269,7 @@ async fn sandbox_keeps_the_component_to_the_allowed_port() {
     // A healthy server listens on `server.port()`, but the sandbox only allows another
     // port: the connection must be denied by the host, not merely not attempted.
     let server = ScriptedServer::start(normal()).await;
-    let policy = smtp_sensor_host::sandbox::NetworkPolicy {
+    let policy = smtp_sensor_host::engine::sandbox::NetworkPolicy {
         port: server.port().wrapping_add(1).max(1),
         address: Some([127, 0, 0, 1].into()),
         name: None,

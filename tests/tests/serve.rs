@@ -125,7 +125,7 @@ async fn probes_postfix_over_starttls_and_refuses_targets_outside_the_list() {
         &format!(
             "smtp_sensor_build_info{{version=\"{}\",component_sha256=\"{}\"}} 1",
             env!("CARGO_PKG_VERSION"),
-            smtp_sensor_host::runner::EMBEDDED_COMPONENT_SHA256
+            smtp_sensor_host::engine::runner::EMBEDDED_COMPONENT_SHA256
         ),
     ] {
         assert!(

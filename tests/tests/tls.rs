@@ -3,7 +3,7 @@
 //! hostile servers. Each test asserts the status, the error kind and the reason.
 
 use smtp_sensor_host::demo::pki::{self, Ca, Leaf, LeafSpec};
-use smtp_sensor_host::runner::{PORTABLE_COMPONENT, Runner};
+use smtp_sensor_host::engine::runner::{PORTABLE_COMPONENT, Runner};
 use smtp_sensor_host::wit::{CheckResult, ErrorKind, Phase, Settings, Status, TransportSecurity};
 use smtp_sensor_tests::check::{RUNNER, failure, request};
 use smtp_sensor_tests::server::{ScriptedServer, Step, say};

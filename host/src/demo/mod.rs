@@ -5,9 +5,9 @@
 pub mod pki;
 pub mod responder;
 
+use crate::cli::settings::CheckRequest;
+use crate::engine::runner::Runner;
 use crate::output::names;
-use crate::runner::Runner;
-use crate::settings::CheckRequest;
 use crate::wit::{CheckResult, Status, TransportSecurity};
 use pki::{Ca, LeafSpec};
 use smtp_sensor_guest::limits::channel;

@@ -17,6 +17,7 @@ pub mod names;
 pub mod prometheus;
 pub mod prtg;
 pub mod prtg_v2;
+pub mod store_result;
 pub mod text;
 
 #[cfg(test)]

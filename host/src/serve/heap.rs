@@ -7,7 +7,7 @@
 //! period, when no probe is in flight and some ran since the last time. Other builds (musl's
 //! dlmalloc, Windows' heap) have nothing to do here.
 
-use super::http::State;
+use super::state::State;
 use std::sync::Arc;
 use std::time::Duration;
 

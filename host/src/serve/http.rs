@@ -1,4 +1,4 @@
-//! The prober's HTTP endpoints and what they share:
+//! The prober's HTTP endpoints (what they share is in [`super::state`]):
 //!
 //! - `GET /probe?target=HOST[:PORT]&module=NAME[&debug=true]`: one check, as metrics;
 //! - `GET /metrics`: the prober's own metrics;
@@ -7,15 +7,13 @@
 //!
 //! With `basic_auth_users` every endpoint asks for a login, as the exporter-toolkit does.
 
-use super::history::{History, Record};
-use super::log::LogFormat;
+use super::history::Record;
 use super::metrics::{About, Metrics, Outcome};
-use super::modules::Modules;
 use super::page;
-use super::probe::{self, Refusal, SCRAPE_TIMEOUT_HEADER};
-use super::web_config::WebConfig;
+use super::probe::{self, Prepared, Refusal, Refused, SCRAPE_TIMEOUT_HEADER};
+use super::state::State;
 use crate::output::{self, Sensor};
-use crate::runner::{Runner, component_failed};
+use crate::results::component_failed;
 use crate::wit::Status;
 use axum::Router;
 use axum::extract::{Query, RawQuery, Request, State as Shared};
@@ -25,116 +23,20 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime};
-use tokio::sync::Semaphore;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
 /// The exposition format's content type.
 const EXPOSITION: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// What every request shares.
-pub struct State {
-    /// The compiled component; every probe instantiates it in a fresh store.
-    pub runner: Runner,
-    /// The configuration file.
-    pub config_path: PathBuf,
-    /// Its modules, swapped whole on a reload.
-    pub modules: RwLock<Arc<Modules>>,
-    /// Probes allowed to run at once; the rest wait (within their deadline).
-    pub slots: Semaphore,
-    /// How many slots there are.
-    pub slot_count: usize,
-    /// The prober's own metrics.
-    pub metrics: Metrics,
-    /// Recent probes.
-    pub history: History,
-    /// How log lines are written.
-    pub log: LogFormat,
-    /// Taken off Prometheus' scrape timeout to leave time for the answer.
-    pub timeout_offset: Duration,
-    /// The web configuration file (`--web.config.file`), when one was given.
-    pub web_path: Option<PathBuf>,
-    /// What it says (TLS, basic-auth users, headers), swapped whole on a reload.
-    pub web: RwLock<Arc<WebConfig>>,
-    /// One reload at a time.
-    pub reloading: tokio::sync::Mutex<()>,
-}
-
-impl State {
-    /// The modules in force.
-    pub fn modules(&self) -> Arc<Modules> {
-        Arc::clone(&self.modules.read().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    /// The web configuration in force.
-    pub fn web(&self) -> Arc<WebConfig> {
-        Arc::clone(&self.web.read().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    /// Reads the configuration file and the web configuration file again (a renewed
-    /// certificate, other users); when either is bad, both old ones stay in force.
-    pub async fn reload(&self, trigger: &str) -> Result<(), String> {
-        let _one = self.reloading.lock().await;
-        let path = self.config_path.clone();
-        let web_path = self.web_path.clone();
-        let read = tokio::task::spawn_blocking(move || {
-            let modules = Modules::read(&path)?;
-            let web = WebConfig::read_or_default(web_path.as_deref())?;
-            Ok((modules, web))
-        })
-        .await
-        .unwrap_or_else(|e| Err(format!("the reload failed: {e}")));
-        self.metrics.reload(read.is_ok());
-        match read {
-            Ok((modules, web)) => {
-                let names = modules.names();
-                warn_store_result(self.log, &modules);
-                let scheme = web.scheme();
-                *self.modules.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(modules);
-                *self.web.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(web);
-                self.log.write(
-                    "info",
-                    "configuration reloaded",
-                    &[
-                        ("trigger", trigger.into()),
-                        ("modules", names),
-                        ("scheme", scheme.into()),
-                    ],
-                );
-                Ok(())
-            }
-            Err(error) => {
-                self.log.write(
-                    "error",
-                    "configuration reload failed; the old configuration stays in force",
-                    &[("trigger", trigger.into()), ("error", error.clone())],
-                );
-                Err(error)
-            }
-        }
-    }
-}
-
-/// Logs the modules whose `store_result` key `serve` does not use.
-pub fn warn_store_result(log: LogFormat, modules: &Modules) {
-    for module in modules.modules.values().filter(|m| m.ignores_store_result) {
-        log.write(
-            "warn",
-            "store_result is for check; serve keeps recent probes in memory (see /)",
-            &[("module", module.name.clone())],
-        );
-    }
-}
-
 /// The endpoints, behind basic authentication when configured.
 pub fn router(state: Arc<State>) -> Router {
     Router::new()
-        .route("/", get(index))
-        .route("/probe", get(probe))
-        .route("/metrics", get(metrics))
-        .route("/logs", get(logs))
-        .route("/-/reload", post(reload).put(reload))
+        .route("/", get(get_index))
+        .route("/probe", get(get_probe))
+        .route("/metrics", get(get_metrics))
+        .route("/logs", get(get_logs))
+        .route("/-/reload", post(post_reload).put(post_reload))
         .route("/-/healthy", get(|| async { "Healthy\n" }))
         .route("/-/ready", get(|| async { "Ready\n" }))
         .layer(middleware::from_fn_with_state(
@@ -185,41 +87,33 @@ impl Drop for Gauge<'_> {
     }
 }
 
-async fn probe(
+/// `GET /probe`: one check, as metrics; refused (400, 403) before it runs when the request
+/// is malformed or names a target its module may not probe.
+async fn get_probe(
     Shared(state): Shared<Arc<State>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let started = Instant::now();
-    let query = match probe::parse_query(raw.as_deref()) {
-        Ok(query) => query,
-        Err(refusal) => return refused(&state, None, None, refusal),
-    };
-    let modules = state.modules();
-    let (module, mut settings) = match probe::settings(&modules, &query) {
-        Ok(found) => found,
-        Err(refusal) => {
-            let known = modules.get(&query.module).map(|m| m.name.as_str());
-            return refused(&state, known, Some(&query.target), refusal);
-        }
-    };
-    let scrape_timeout = match headers.get(SCRAPE_TIMEOUT_HEADER).map(|v| v.to_str()) {
-        None => None,
-        Some(Ok(value)) => Some(value),
-        Some(Err(_)) => {
-            let why = format!("the {SCRAPE_TIMEOUT_HEADER} header is not text");
-            return refused(&state, None, None, Refusal::BadRequest(why));
-        }
-    };
-    let budget = match probe::budget(
-        settings.timeout_seconds,
+    let scrape_timeout = headers
+        .get(SCRAPE_TIMEOUT_HEADER)
+        .map(HeaderValue::as_bytes);
+    let prepared = probe::prepare(
+        &state.modules(),
+        raw.as_deref(),
         scrape_timeout,
+        state.runner.limits(),
         state.timeout_offset,
-    ) {
-        Ok(budget) => budget,
-        Err(refusal) => return refused(&state, None, None, refusal),
+    );
+    let Prepared {
+        query,
+        module,
+        settings,
+        budget,
+    } = match prepared {
+        Ok(prepared) => prepared,
+        Err(refused) => return refuse(&state, refused),
     };
-    probe::fit_timeout(&mut settings, budget);
     let deadline = started + budget;
 
     let waiting = Gauge::up(&state.metrics, Metrics::waiting);
@@ -287,30 +181,31 @@ async fn probe(
 }
 
 /// A probe refused before it ran: counted, logged, answered with the reason.
-fn refused(
-    state: &State,
-    module: Option<&str>,
-    target: Option<&str>,
-    refusal: Refusal,
-) -> Response {
+fn refuse(state: &State, refused: Refused) -> Response {
+    let Refused {
+        module,
+        target,
+        refusal,
+    } = refused;
     let (status, outcome, why) = match refusal {
         Refusal::BadRequest(why) => (StatusCode::BAD_REQUEST, Outcome::BadRequest, why),
         Refusal::Forbidden(why) => (StatusCode::FORBIDDEN, Outcome::Forbidden, why),
     };
-    state.metrics.probe(module, outcome, None);
+    state.metrics.probe(module.as_deref(), outcome, None);
     let mut fields = vec![("status", status.as_u16().to_string())];
     if let Some(module) = module {
-        fields.push(("module", module.to_string()));
+        fields.push(("module", module));
     }
     if let Some(target) = target {
-        fields.push(("target", target.to_string()));
+        fields.push(("target", target));
     }
     fields.push(("error", why.clone()));
     state.log.write("warn", "probe refused", &fields);
     (status, format!("{why}\n")).into_response()
 }
 
-async fn metrics(Shared(state): Shared<Arc<State>>) -> Response {
+/// `GET /metrics`: the prober's own metrics.
+async fn get_metrics(Shared(state): Shared<Arc<State>>) -> Response {
     let body = state.metrics.render(&About {
         instantiations: state.runner.instantiations(),
         component_sha256: state.runner.identity(),
@@ -319,11 +214,13 @@ async fn metrics(Shared(state): Shared<Arc<State>>) -> Response {
     ([(CONTENT_TYPE, EXPOSITION)], body).into_response()
 }
 
-async fn index(Shared(state): Shared<Arc<State>>) -> Html<String> {
+/// `GET /`: the status page.
+async fn get_index(Shared(state): Shared<Arc<State>>) -> Html<String> {
     Html(page::index(&state.modules(), &state.history.recent()))
 }
 
-async fn logs(
+/// `GET /logs?id=N`: one recent probe in full.
+async fn get_logs(
     Shared(state): Shared<Arc<State>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -341,7 +238,8 @@ async fn logs(
     }
 }
 
-async fn reload(Shared(state): Shared<Arc<State>>) -> Response {
+/// `POST /-/reload`: reads the configuration files again.
+async fn post_reload(Shared(state): Shared<Arc<State>>) -> Response {
     match state.reload("POST /-/reload").await {
         Ok(()) => "configuration reloaded\n".into_response(),
         Err(error) => (

@@ -23,19 +23,20 @@ mod page;
 pub mod precompile;
 mod probe;
 mod signals;
+mod state;
 mod web_config;
 
 pub use heap::PERIOD as HEAP_RELEASE_PERIOD;
 pub use log::LogFormat;
 pub use metrics::Process;
 
+use crate::engine::Runner;
 use crate::exit_code;
-use crate::runner::Runner;
-use http::State;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use modules::Modules;
+use state::State;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -74,9 +75,9 @@ pub struct ServeArgs {
     /// How many probes run at once; more wait for a free slot within their deadline.
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_concurrent_probes: u32,
-    /// Seconds taken off Prometheus' scrape timeout, to leave time for the answer.
-    #[arg(long, value_name = "SECS", default_value_t = 0.5)]
-    pub timeout_offset: f64,
+    /// Seconds taken off Prometheus' scrape timeout, to leave time for the answer (0 to 60).
+    #[arg(long, value_name = "SECS", default_value = "0.5", value_parser = timeout_offset)]
+    pub timeout_offset: Duration,
     /// How many recent probes the status page keeps.
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub history: u32,
@@ -86,6 +87,21 @@ pub struct ServeArgs {
     /// Run another build of the component instead of the embedded one.
     #[arg(long, value_name = "PATH")]
     pub component: Option<PathBuf>,
+}
+
+/// The most `--timeout-offset` takes, in seconds.
+const MAX_TIMEOUT_OFFSET_SECONDS: f64 = 60.0;
+
+/// `--timeout-offset`: seconds from 0 to 60, checked by clap like the other flags.
+fn timeout_offset(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if (0.0..=MAX_TIMEOUT_OFFSET_SECONDS).contains(&seconds) => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!(
+            "give 0 to {MAX_TIMEOUT_OFFSET_SECONDS} seconds (the default is 0.5)"
+        )),
+    }
 }
 
 /// Runs the prober until a stop signal (see [`signals`]); the exit code.
@@ -119,14 +135,8 @@ pub fn main(args: ServeArgs) -> i32 {
 
 async fn run(args: ServeArgs) -> Result<(), String> {
     let log = args.log_format;
-    if !(0.0..=60.0).contains(&args.timeout_offset) {
-        return Err(format!(
-            "invalid --timeout-offset {}: give 0 to 60 seconds (the default is 0.5)",
-            args.timeout_offset
-        ));
-    }
     let modules = Modules::read(&args.config)?;
-    http::warn_store_result(log, &modules);
+    modules.warn_store_result(log);
     let web = WebConfig::read_or_default(args.web_config_file.as_deref())?;
     let ahead = precompile::compile_ahead(args.component.as_deref());
     if let precompile::Ahead::Failed(why) = &ahead {
@@ -137,11 +147,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             &[("error", why.clone())],
         );
     }
-    let runner = match &args.component {
-        Some(path) => Runner::from_file(path),
-        None => Runner::embedded(),
-    }
-    .map_err(|e| format!("{e:#}"))?;
+    let runner = Runner::for_component(args.component.as_deref())?;
     let (runner, instances) = runner
         .pooled(args.max_concurrent_probes)
         .map_err(|e| format!("{e:#}"))?;
@@ -159,7 +165,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         metrics: metrics::Metrics::new(),
         history: history::History::new(args.history as usize),
         log,
-        timeout_offset: Duration::from_secs_f64(args.timeout_offset),
+        timeout_offset: args.timeout_offset,
         web_path: args.web_config_file.clone(),
         web: RwLock::new(Arc::new(web)),
         reloading: tokio::sync::Mutex::new(()),

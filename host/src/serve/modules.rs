@@ -1,9 +1,10 @@
 //! The prober's modules: the sensors of the same TOML file `check --config` reads, each
 //! validated once when the file is (re)loaded, so a probe only swaps in its target.
 
-use crate::config::ConfigFile;
-use crate::options::SensorOptions;
-use crate::targets::TargetPattern;
+use super::log::LogFormat;
+use crate::cli::config::ConfigFile;
+use crate::cli::options::SensorOptions;
+use crate::cli::targets::TargetPattern;
 use crate::wit::Settings;
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
@@ -71,6 +72,17 @@ impl Modules {
     /// The module called `name`.
     pub fn get(&self, name: &str) -> Option<&Arc<Module>> {
         self.modules.get(name)
+    }
+
+    /// Logs the modules whose `store_result` key `serve` does not use: it is for `check`.
+    pub fn warn_store_result(&self, log: LogFormat) {
+        for module in self.modules.values().filter(|m| m.ignores_store_result) {
+            log.write(
+                "warn",
+                "store_result is for check; serve keeps recent probes in memory (see /)",
+                &[("module", module.name.clone())],
+            );
+        }
     }
 
     /// The modules' names, comma-separated (for errors).

@@ -109,7 +109,7 @@ fn html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ConfigFile;
+    use crate::cli::config::ConfigFile;
     use std::path::Path;
     use std::time::{Duration, SystemTime};
 

@@ -6,7 +6,7 @@
 //! prober loads it from there as at any later start. Without a cache, or when the child
 //! fails, the prober compiles it itself, as before.
 
-use crate::runner::Runner;
+use crate::engine::runner::Runner;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -88,7 +88,7 @@ pub fn child_main(component: Option<&Path>) -> i32 {
     if Runner::is_cached(component) == Some(true) {
         0
     } else {
-        let dir = crate::cache::default_dir().unwrap_or_default();
+        let dir = crate::engine::cache::default_dir().unwrap_or_default();
         eprintln!(
             "smtp-sensor {SUBCOMMAND}: the compiled component could not be stored in {} (the \
              folder must be writable by this user and by no one else)",

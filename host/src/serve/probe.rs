@@ -4,9 +4,9 @@
 //! Prometheus' scrape timeout less an offset when that is lower).
 
 use super::modules::{Module, Modules};
-use crate::targets::{self, split_host_port};
+use crate::cli::targets::{self, split_host_port};
+use crate::engine::Limits;
 use crate::wit::Settings;
-use smtp_sensor_guest::limits::{HOST_WALL_TIME_MARGIN_MS, MAX_HOST_LEN, MIN_TIMEOUT_SECONDS};
 use smtp_sensor_guest::validate::{self, Target};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,8 +15,6 @@ use std::time::Duration;
 pub const MAX_QUERY_LEN: usize = 1024;
 /// The longest module name accepted.
 pub const MAX_MODULE_LEN: usize = 128;
-/// What the host allows beyond a check's own timeout before it stops the component.
-const MARGIN: Duration = Duration::from_millis(HOST_WALL_TIME_MARGIN_MS);
 /// The header in which Prometheus sends its scrape timeout, in seconds.
 pub const SCRAPE_TIMEOUT_HEADER: &str = "X-Prometheus-Scrape-Timeout-Seconds";
 
@@ -38,6 +36,64 @@ pub enum Refusal {
     BadRequest(String),
     /// 403: the target is not one the module may probe.
     Forbidden(String),
+}
+
+/// A probe ready to run: what was asked, its module, the module's settings for the target
+/// (the timeout fitted to the budget), and the time the probe may take in all.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The request's parameters.
+    pub query: Query,
+    /// The module it names.
+    pub module: Arc<Module>,
+    /// The settings to check the target with.
+    pub settings: Settings,
+    /// How long the probe may take, waiting for a slot included.
+    pub budget: Duration,
+}
+
+/// A probe refused before it ran, with what was known of it (for the log and metrics).
+#[derive(Debug)]
+pub struct Refused {
+    /// The module, when the request named one that exists.
+    pub module: Option<String>,
+    /// The target, when the query could be read.
+    pub target: Option<String>,
+    /// Why.
+    pub refusal: Refusal,
+}
+
+/// Everything a `/probe` request needs before it runs, in one step: the query read
+/// (`raw_query`), the module and target checked against `modules`, and the budget from the
+/// module's timeout, the scrape timeout header's value and `offset` (see [`budget`]), with
+/// the check's own timeout fitted inside it (see [`Limits::timeout_within`]).
+pub fn prepare(
+    modules: &Modules,
+    raw_query: Option<&str>,
+    scrape_timeout: Option<&[u8]>,
+    limits: &Limits,
+    offset: Duration,
+) -> Result<Prepared, Refused> {
+    let unplaced = |refusal| Refused {
+        module: None,
+        target: None,
+        refusal,
+    };
+    let query = parse_query(raw_query).map_err(unplaced)?;
+    let (module, mut settings) = settings(modules, &query).map_err(|refusal| Refused {
+        module: modules.get(&query.module).map(|m| m.name.clone()),
+        target: Some(query.target.clone()),
+        refusal,
+    })?;
+    let budget =
+        budget(limits, settings.timeout_seconds, scrape_timeout, offset).map_err(unplaced)?;
+    settings.timeout_seconds = settings.timeout_seconds.min(limits.timeout_within(budget));
+    Ok(Prepared {
+        query,
+        module,
+        settings,
+        budget,
+    })
 }
 
 /// Reads the query string: `module` and `target` once each, `debug` at most once.
@@ -105,26 +161,25 @@ pub fn settings(modules: &Modules, query: &Query) -> Result<(Arc<Module>, Settin
     };
     let bad = |why: &str| {
         Err(Refusal::BadRequest(format!(
-            "target {:?} {why}; give HOST or HOST:PORT (IPv6 in brackets: [::1]:25)",
+            "target {:?}: {why}; give HOST or HOST:PORT (IPv6 in brackets: [::1]:25)",
             printable(&query.target)
         )))
     };
     let Some((host, port)) = split_host_port(&query.target) else {
-        return bad("is not HOST[:PORT]");
+        return bad("it is not HOST[:PORT]");
     };
-    if host.len() > MAX_HOST_LEN {
-        return bad("has a host name that is too long");
-    }
+    // The same rules as a check's --host and --port: the core's.
     let target = match validate::host(host) {
         Ok(target) => target,
         Err(error) => return bad(&error.problem),
     };
-    let port = match port {
+    let port = match port.map(str::parse::<u16>) {
         None => module.settings.port,
-        Some(port) => match port.parse::<u16>() {
-            Ok(port) if port > 0 => port,
-            _ => return bad("has a port that is not 1 to 65535"),
+        Some(Ok(port)) => match validate::port(port) {
+            Ok(port) => port,
+            Err(error) => return bad(&error.problem),
         },
+        Some(Err(_)) => return bad("the port is not a number; give 1 to 65535"),
     };
     if !targets::allowed(&module.targets, &target, port) {
         let allowed = if module.targets.is_empty() {
@@ -154,18 +209,20 @@ pub fn settings(modules: &Modules, query: &Query) -> Result<(Arc<Module>, Settin
 
 /// How long the probe may take: the module's timeout plus the host's margin (as for a
 /// `check`: the component gives up at its timeout and says why, the host stops it only
-/// past the margin), or the scrape timeout (the header's value, in seconds) less `offset`
-/// when that is lower; the header alone when the offset would leave nothing, as
-/// blackbox_exporter does.
+/// past the margin; see [`Limits::wall_time`]), or the scrape timeout (the header's value,
+/// in seconds) less `offset` when that is lower; the header alone when the offset would
+/// leave nothing, as blackbox_exporter does.
 pub fn budget(
+    limits: &Limits,
     module_timeout_seconds: u32,
-    scrape_timeout: Option<&str>,
+    scrape_timeout: Option<&[u8]>,
     offset: Duration,
 ) -> Result<Duration, Refusal> {
-    let module = Duration::from_secs(u64::from(module_timeout_seconds)) + MARGIN;
+    let module = limits.wall_time(module_timeout_seconds);
     let Some(header) = scrape_timeout else {
         return Ok(module);
     };
+    let header = String::from_utf8_lossy(header);
     let scrape = match header.trim().parse::<f64>() {
         Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 1e6 => {
             Duration::from_secs_f64(seconds)
@@ -173,7 +230,7 @@ pub fn budget(
         _ => {
             return Err(Refusal::BadRequest(format!(
                 "the {SCRAPE_TIMEOUT_HEADER} header {:?} is not a positive number of seconds",
-                printable(header)
+                printable(&header)
             )));
         }
     };
@@ -185,14 +242,6 @@ pub fn budget(
     Ok(scrape.min(module))
 }
 
-/// Fits the check's own timeout (whole seconds, at least 1) within `budget` less the host's
-/// margin, so that the component's own deadline comes first and its result says which
-/// phase ran out of time.
-pub fn fit_timeout(settings: &mut Settings, budget: Duration) {
-    let seconds = (budget.saturating_sub(MARGIN).as_secs() as u32).max(MIN_TIMEOUT_SECONDS);
-    settings.timeout_seconds = settings.timeout_seconds.min(seconds);
-}
-
 /// Text from a request, for an error message: printable and short.
 fn printable(text: &str) -> String {
     let cut: String = text.chars().take(80).collect();
@@ -202,7 +251,7 @@ fn printable(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ConfigFile;
+    use crate::cli::config::ConfigFile;
     use std::path::Path;
 
     fn modules() -> Modules {
@@ -301,38 +350,52 @@ mod tests {
 
     #[test]
     fn the_scrape_timeout_lowers_the_budget() {
+        let limits = Limits::default();
         let half = Duration::from_millis(500);
-        assert_eq!(budget(10, None, half).unwrap(), Duration::from_secs(11));
-        assert_eq!(
-            budget(10, Some("4"), half).unwrap(),
-            Duration::from_millis(3500)
-        );
-        assert_eq!(
-            budget(10, Some("30"), half).unwrap(),
-            Duration::from_secs(11)
-        );
-        assert_eq!(
-            budget(10, Some("0.25"), half).unwrap(),
-            Duration::from_millis(250)
-        );
-        for bad in ["soon", "-1", "0", "NaN", "inf"] {
-            bad_request(budget(10, Some(bad), half).unwrap_err());
+        let budget = |header: Option<&str>| budget(&limits, 10, header.map(str::as_bytes), half);
+        assert_eq!(budget(None).unwrap(), Duration::from_secs(11));
+        assert_eq!(budget(Some("4")).unwrap(), Duration::from_millis(3500));
+        assert_eq!(budget(Some("30")).unwrap(), Duration::from_secs(11));
+        assert_eq!(budget(Some("0.25")).unwrap(), Duration::from_millis(250));
+        for bad in ["soon", "-1", "0", "NaN", "inf", "\u{ff}"] {
+            bad_request(budget(Some(bad)).unwrap_err());
         }
-        let mut s = settings(
-            &modules(),
-            &Query {
-                module: "starttls".into(),
-                target: "127.0.0.1".into(),
-                debug: false,
-            },
-        )
-        .unwrap()
-        .1;
-        fit_timeout(&mut s, Duration::from_secs(11));
-        assert_eq!(s.timeout_seconds, 10, "the module's own timeout");
-        fit_timeout(&mut s, Duration::from_millis(3500));
-        assert_eq!(s.timeout_seconds, 2, "a second before the budget ends");
-        fit_timeout(&mut s, Duration::from_millis(250));
-        assert_eq!(s.timeout_seconds, 1);
+    }
+
+    #[test]
+    fn a_prepared_probe_fits_its_timeout_within_the_budget() {
+        let limits = Limits::default();
+        let half = Duration::from_millis(500);
+        let prepare = |header: Option<&str>| {
+            let raw = Some("module=starttls&target=127.0.0.1");
+            prepare(&modules(), raw, header.map(str::as_bytes), &limits, half).unwrap()
+        };
+        let prepared = prepare(None);
+        assert_eq!(prepared.settings.timeout_seconds, 10, "the module's own");
+        assert_eq!(prepared.budget, Duration::from_secs(11));
+        assert_eq!(prepared.module.name, "starttls");
+        let prepared = prepare(Some("4"));
+        assert_eq!(
+            prepared.settings.timeout_seconds, 2,
+            "a second before the end"
+        );
+        assert_eq!(prepare(Some("0.75")).settings.timeout_seconds, 1);
+        let prepare_raw = |raw: &str, header: Option<&str>| {
+            super::prepare(
+                &modules(),
+                Some(raw),
+                header.map(str::as_bytes),
+                &limits,
+                half,
+            )
+        };
+        let r = prepare_raw("module=starttls&target=127.0.0.2", None).unwrap_err();
+        assert_eq!(r.module.as_deref(), Some("starttls"));
+        assert_eq!(r.target.as_deref(), Some("127.0.0.2"));
+        assert!(matches!(r.refusal, Refusal::Forbidden(_)));
+        let r = prepare_raw("target=x", None).unwrap_err();
+        assert_eq!((r.module, r.target), (None, None));
+        let r = prepare_raw("module=starttls&target=127.0.0.1", Some("soon")).unwrap_err();
+        assert!(matches!(r.refusal, Refusal::BadRequest(_)));
     }
 }

@@ -6,7 +6,7 @@
 //!   service wrapper such as WinSW or NSSM sends Ctrl-C when the service is stopped);
 //!   there is no SIGHUP: `POST /-/reload` reloads, as it does everywhere.
 
-use super::http::State;
+use super::state::State;
 use std::io;
 use std::sync::Arc;
 

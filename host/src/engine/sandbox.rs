@@ -1,17 +1,15 @@
 //! What the component may do. Deny by default: no files, no environment, no arguments, no
-//! inherited stdio, no UDP (not even linked: see [`crate::linker`]). The network is the
+//! inherited stdio, no UDP (not even linked: see [`crate::engine::linker`]). The network is the
 //! configured target and nothing else: for an IP literal, TCP to that address and port and no
-//! name lookups; for a host name, lookups of that name only (see [`crate::name_lookup`]) and
+//! name lookups; for a host name, lookups of that name only (see [`crate::engine::name_lookup`]) and
 //! TCP only to the addresses they returned, on the configured port. Memory and wall time are
-//! capped. What the sandbox refuses is kept, and the host adds it to the result's message.
+//! capped (see [`super::limits`]). What the sandbox refuses is kept, and the host adds it to the result's message.
 
 use crate::wit::{CheckResult, Settings};
-use smtp_sensor_guest::limits::{DEFAULT_MEMORY_LIMIT_BYTES, HOST_WALL_TIME_MARGIN_MS};
 use smtp_sensor_guest::validate::{self, Target};
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder};
@@ -171,24 +169,6 @@ impl Guard {
     pub fn annotate(&self, result: &mut CheckResult) {
         if let Some(refusals) = self.refusals() {
             result.message = format!("{} (the sandbox refused {refusals})", result.message);
-        }
-    }
-}
-
-/// The limits of one run of the component.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
-    /// The cap on the component's linear memory, in bytes.
-    pub memory_bytes: usize,
-    /// How long the host waits beyond the check's own timeout before it stops the component.
-    pub wall_time_margin: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            memory_bytes: DEFAULT_MEMORY_LIMIT_BYTES,
-            wall_time_margin: Duration::from_millis(HOST_WALL_TIME_MARGIN_MS),
         }
     }
 }

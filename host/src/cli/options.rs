@@ -2,12 +2,12 @@
 //! for both, so every flag is a key (the long name with `_` for `-`) and one table in the
 //! README documents both. Flags given on the command line override the file's keys.
 
-use crate::prtg_probe;
-use crate::settings::{
+use crate::cli::prtg_probe;
+use crate::cli::settings::{
     AuthRequest, CheckRequest, EmailRequest, PASSWORD_VARIABLE, PasswordSources, TlsRequest,
     split_recipients,
 };
-use crate::targets::TargetPattern;
+use crate::cli::targets::TargetPattern;
 use crate::wit::{AuthMechanism, Settings, TransportSecurity};
 use serde::{Deserialize, Deserializer};
 use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
@@ -115,7 +115,7 @@ pub struct SensorOptions {
     #[arg(long, value_name = "N")]
     pub sensor_id: Option<u32>,
     /// `serve` only: the targets a `/probe` with this module may name (see
-    /// [`crate::targets`]); none by default. `check` ignores it.
+    /// [`crate::cli::targets`]); none by default. `check` ignores it.
     #[arg(skip)]
     #[serde(default)]
     pub targets: Vec<TargetPattern>,

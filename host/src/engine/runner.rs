@@ -6,14 +6,14 @@
 //! deadlines. A guest that traps, runs out of memory, or overstays its time becomes a
 //! `down` result that says so; the host itself never fails because of the guest.
 
+use super::cache;
+use super::limits::{Limits, MAX_HOST_RESOURCES};
+use super::name_lookup::{GuardedLookup, GuardedLookupView};
+use super::pool::Plan;
+use super::sandbox::{self, Guard, NetworkPolicy};
 use crate::bindings::{SmtpSensor, SmtpSensorPre};
-use crate::cache;
-use crate::name_lookup::{GuardedLookup, GuardedLookupView};
-use crate::pool::Plan;
-use crate::sandbox::{self, Guard, Limits, NetworkPolicy};
-use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status};
-use smtp_sensor_guest::limits::{MAX_HOST_RESOURCES, channel};
-use smtp_sensor_guest::message::server_label;
+use crate::results::component_failed;
+use crate::wit::{CheckResult, Settings};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
@@ -153,6 +153,16 @@ impl Runner {
         )
     }
 
+    /// The component a command line names: another build in a file (`--component`), or
+    /// the embedded one; the error says which could not be loaded and why.
+    pub fn for_component(file: Option<&Path>) -> Result<Self, String> {
+        match file {
+            Some(path) => Self::from_file(path),
+            None => Self::embedded(),
+        }
+        .map_err(|error| format!("{error:#}"))
+    }
+
     /// Another build of the component, from a file, through the compiled-component cache.
     pub fn from_file(path: &Path) -> wasmtime::Result<Self> {
         let bytes = std::fs::read(path)
@@ -261,6 +271,11 @@ impl Runner {
         ))
     }
 
+    /// The limits each check of this runner runs within.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// The same runner with other limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -339,8 +354,7 @@ impl Runner {
             },
         );
         store.limiter(|state| &mut state.limits);
-        let own_time =
-            Duration::from_secs(u64::from(settings.timeout_seconds)) + self.limits.wall_time_margin;
+        let own_time = self.limits.wall_time(settings.timeout_seconds);
         let wall_time = cap.map_or(own_time, |cap| cap.min(own_time));
         // At every epoch tick spent computing, the guest yields to the other tasks on its
         // thread (a prober runs hundreds of checks on two threads: one guest that computes
@@ -404,9 +418,9 @@ struct Pool {
 /// The component, linked to what the sandbox offers and ready to instantiate.
 fn prepare(component: &Component) -> wasmtime::Result<SmtpSensorPre<HostState>> {
     let mut linker = Linker::<HostState>::new(component.engine());
-    crate::linker::add_check_interfaces(&mut linker)?;
-    crate::signatures::add(&mut linker)?;
-    crate::key_agreement::add(&mut linker)?;
+    super::linker::add_check_interfaces(&mut linker)?;
+    super::signatures::add(&mut linker)?;
+    super::key_agreement::add(&mut linker)?;
     let pre = linker.instantiate_pre(component).context(
         "the component imports what the sandbox does not offer (a check gets TCP, name \
          lookups, clocks, random and empty stdio; no files, no UDP)",
@@ -421,58 +435,4 @@ fn overstayed(wall_time: Duration) -> String {
          or the caller's limit when lower) and was stopped",
         wall_time.as_secs_f64()
     )
-}
-
-/// The result the host reports when the component itself failed, or could not run (a
-/// prober's probe that waited for a free slot until its deadline).
-pub fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> CheckResult {
-    let message = format!(
-        "{}: the check itself failed: {why}",
-        server_label(&settings.host, settings.port)
-    );
-    CheckResult {
-        status: Status::Down,
-        message,
-        channels: vec![
-            Channel {
-                name: channel::RESPONSE_TIME.into(),
-                value: elapsed.as_secs_f64() * 1000.0,
-                unit: ChannelUnit::Milliseconds,
-            },
-            Channel {
-                name: channel::DOWNTIME.into(),
-                value: 100.0,
-                unit: ChannelUnit::Percent,
-            },
-        ],
-        timings: Vec::new(),
-        remote_address: None,
-        banner: None,
-        last_reply: None,
-        capabilities: Vec::new(),
-        tls: None,
-        recipients: Vec::new(),
-        failure: Some(Failure {
-            phase: Phase::Settings,
-            kind: ErrorKind::ComponentFailed(why),
-        }),
-        transcript: Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::settings::CheckRequest;
-
-    #[test]
-    fn a_failed_component_names_the_server_as_messages_do() {
-        let mut request = CheckRequest::new("::1");
-        request.port = Some(25);
-        let settings = request.into_settings().unwrap();
-        let result = component_failed(&settings, "trap".into(), Duration::from_millis(3));
-        assert_eq!(result.message, "[::1]:25: the check itself failed: trap");
-        assert_eq!(result.status, Status::Down);
-        assert_eq!(result.channels[0].value, 3.0);
-    }
 }

@@ -4,7 +4,7 @@
 //! the refusal is kept for the result's message. Every address a lookup returns is noted in
 //! the [`Guard`], which then allows connects to it (on the configured port only).
 
-use crate::sandbox::Guard;
+use crate::engine::sandbox::Guard;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use wasmtime::component::{HasData, Resource};
 use wasmtime_wasi::p2::DynPollable;

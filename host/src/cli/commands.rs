@@ -3,17 +3,17 @@
 //! before anything connects; otherwise the exit code is the check's status, as a Nagios
 //! plugin's (PRTG's formats always exit 0 and carry the status in their JSON).
 
-use crate::config::ConfigFile;
+use super::config::ConfigFile;
+use super::options::{Invalid, SensorOptions, StoreTarget};
 use crate::demo;
+use crate::engine::Runner;
+use crate::engine::limits::MAX_CONCURRENT_SENSORS;
 use crate::exit_code;
-use crate::options::{Invalid, SensorOptions, StoreTarget};
+use crate::output::store_result;
 use crate::output::{self, Format, Sensor};
-use crate::runner::Runner;
-use crate::store;
 use crate::wit::{Settings, TransportSecurity};
 use clap::{Parser, Subcommand};
 use futures::StreamExt as _;
-use smtp_sensor_guest::limits::MAX_CONCURRENT_SENSORS;
 use std::path::PathBuf;
 
 /// What `--version` prints after the name: the version, the components' SHA-256s (the
@@ -134,7 +134,7 @@ pub fn main() -> i32 {
         Command::Precompile(args) => {
             return crate::serve::precompile::child_main(args.component.as_deref());
         }
-        Command::GenerateDocs(args) => return crate::docs::main(&args.output),
+        Command::GenerateDocs(args) => return super::docs::main(command(), &args.output),
         _ => {}
     }
     // One thread: a check waits on the network, and `--all` runs its sensors concurrently
@@ -229,7 +229,7 @@ async fn check(args: CheckArgs) -> i32 {
     let mut sensors = Vec::with_capacity(jobs.len());
     for (job, result) in jobs.into_iter().zip(results) {
         if let Some(target) = &job.store
-            && let Err(error) = store::write(&target.dir, target.sensor_id, &result)
+            && let Err(error) = store_result::write(&target.dir, target.sensor_id, &result)
         {
             eprintln!(
                 "smtp-sensor: could not store the result in {}: {error}",
@@ -303,8 +303,8 @@ fn job(
 /// Writes the portable component where `--output` says: the embedded check, which has this
 /// host verify its signatures, composed with the verifier that does it in WebAssembly.
 fn write_component(args: &ComponentOut) -> i32 {
-    let component = crate::runner::PORTABLE_COMPONENT;
-    match store::write_atomically(&args.output, component) {
+    let component = crate::engine::runner::PORTABLE_COMPONENT;
+    match crate::atomic_file::write_atomically(&args.output, component) {
         Ok(()) => {
             eprintln!(
                 "smtp-sensor: wrote the component ({} bytes; WASI 0.2, world smtp-sensor in \
@@ -369,11 +369,7 @@ fn emit(text: &str) {
 
 /// The embedded component, or the one named with `--component`.
 fn load(arg: &ComponentArg) -> Result<Runner, String> {
-    let loaded = match &arg.component {
-        Some(path) => Runner::from_file(path),
-        None => Runner::embedded(),
-    };
-    loaded.map_err(|error| format!("{error:#}"))
+    Runner::for_component(arg.component.as_deref())
 }
 
 #[cfg(test)]

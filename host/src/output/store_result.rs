@@ -4,9 +4,9 @@
 //! (written beside, then renamed) so a reader never sees half a file. The component never
 //! touches the filesystem: it returns the transcript, with secrets already redacted.
 
-use crate::output::text;
+use super::text;
+use crate::atomic_file::write_atomically;
 use crate::wit::CheckResult;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The two files' paths for `sensor_id` in `dir`.
@@ -44,20 +44,4 @@ pub fn data(result: &CheckResult) -> String {
         "Last response: {last}\n\n{}",
         text::transcript(&result.transcript)
     )
-}
-
-/// Replaces `path` atomically: a temporary file beside it, synced, then renamed over it, so
-/// a reader sees the old file or the new one, never half of one.
-pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("result");
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })
 }

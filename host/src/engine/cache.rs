@@ -11,7 +11,7 @@
 //! Each new entry (a new component or wasmtime) retires the oldest beyond the newest
 //! [`KEPT_ENTRIES`], so upgrades do not fill the folder (about 2 MiB an entry).
 
-use crate::store::write_atomically;
+use crate::atomic_file::write_atomically;
 use ring::digest::{self, SHA256};
 use std::hash::{Hash, Hasher as _};
 use std::path::{Path, PathBuf};
@@ -342,8 +342,8 @@ mod tests {
     #[test]
     fn the_build_time_identity_is_the_embedded_components() {
         assert_eq!(
-            identity(crate::runner::EMBEDDED_COMPONENT),
-            crate::runner::EMBEDDED_COMPONENT_SHA256
+            identity(crate::engine::runner::EMBEDDED_COMPONENT),
+            crate::engine::runner::EMBEDDED_COMPONENT_SHA256
         );
     }
 

@@ -1,5 +1,5 @@
 //! The man pages and shell completions, made from the command line's own definition
-//! ([`crate::cli::command`]) so that they cannot drift from it. The packaging script runs
+//! (handed in by [`super::commands`], which runs this) so that they cannot drift from it. The packaging script runs
 //! `smtp-sensor generate-docs --output DIR` with the binary it packages.
 
 use crate::exit_code;
@@ -7,9 +7,9 @@ use clap_complete::Shell;
 use std::path::Path;
 
 /// Writes `DIR/man/*.1` (`smtp-sensor(1)` and one page per subcommand) and
-/// `DIR/completions/` (bash, zsh, fish); the exit code.
-pub fn main(dir: &Path) -> i32 {
-    match write(dir) {
+/// `DIR/completions/` (bash, zsh, fish) for `command`; the exit code.
+pub fn main(command: clap::Command, dir: &Path) -> i32 {
+    match write(command, dir) {
         Ok(()) => exit_code::UP,
         Err(error) => {
             eprintln!(
@@ -29,11 +29,10 @@ const SHELLS: [(Shell, &str); 3] = [
     (Shell::Fish, "smtp-sensor.fish"),
 ];
 
-/// Writes both.
-pub fn write(dir: &Path) -> std::io::Result<()> {
+/// Writes both for `command`.
+pub fn write(command: clap::Command, dir: &Path) -> std::io::Result<()> {
     let man = dir.join("man");
     std::fs::create_dir_all(&man)?;
-    let command = crate::cli::command();
     clap_mangen::generate_to(command.clone(), &man)?;
     let completions = dir.join("completions");
     std::fs::create_dir_all(&completions)?;
@@ -73,7 +72,7 @@ mod tests {
     #[test]
     fn a_page_for_the_command_and_each_subcommand_and_three_completions() {
         let dir = std::env::temp_dir().join(format!("smtp-sensor-docs-{}", std::process::id()));
-        write(&dir).unwrap();
+        write(super::super::commands::command(), &dir).unwrap();
         let mut pages: Vec<String> = std::fs::read_dir(dir.join("man"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -5,7 +5,7 @@
 //! naming it, so the component cannot even ask for what a check never needs; and each run
 //! builds a smaller linker, which is part of a one-shot check's start-up.
 
-use crate::name_lookup::{GuardedLookupView, GuardedLookups};
+use crate::engine::name_lookup::{GuardedLookupView, GuardedLookups};
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime_wasi::WasiView;
 use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};

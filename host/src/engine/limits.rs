@@ -1,0 +1,75 @@
+//! What the host allows a component, in one place: memory, wall time, host resources, and
+//! how many sensors of a file run at once. These are the host's rules, not the contract's:
+//! the component never sees them (its own defaults and limits are in the core's
+//! `smtp_sensor_guest::limits`).
+
+use smtp_sensor_guest::limits::MIN_TIMEOUT_SECONDS;
+use std::time::Duration;
+
+/// The sandbox's default cap on the component's linear memory, in bytes.
+pub const DEFAULT_MEMORY_LIMIT_BYTES: usize = 64 << 20;
+/// Wall time the host allows the component beyond the check's own timeout. The component
+/// enforces the timeout itself; this margin only catches a broken component.
+pub const WALL_TIME_MARGIN: Duration = Duration::from_secs(1);
+
+/// The most host resources (sockets, streams, pollables, the handshake's keys) a component
+/// may hold at once. A check holds about a dozen; the cap bounds the host memory a broken
+/// or hostile component can pin outside its own capped memory (wasmtime's default allows a
+/// million), and one that reaches it traps.
+pub const MAX_HOST_RESOURCES: usize = 1_024;
+
+/// How many sensors of a configuration file run at once with `check --all`.
+pub const MAX_CONCURRENT_SENSORS: usize = 8;
+
+/// The limits of one run of the component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// The cap on the component's linear memory, in bytes.
+    pub memory_bytes: usize,
+    /// How long the host waits beyond the check's own timeout before it stops the component.
+    pub wall_time_margin: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: DEFAULT_MEMORY_LIMIT_BYTES,
+            wall_time_margin: WALL_TIME_MARGIN,
+        }
+    }
+}
+
+impl Limits {
+    /// The wall time a check with this timeout may take before the host stops the
+    /// component: its own timeout plus the margin.
+    pub fn wall_time(&self, timeout_seconds: u32) -> Duration {
+        Duration::from_secs(u64::from(timeout_seconds)) + self.wall_time_margin
+    }
+
+    /// The longest timeout (whole seconds, at least the contract's least) whose wall time
+    /// fits within `budget`, so that the component's own deadline comes first and its
+    /// result says which phase ran out of time.
+    pub fn timeout_within(&self, budget: Duration) -> u32 {
+        let seconds = budget.saturating_sub(self.wall_time_margin).as_secs();
+        u32::try_from(seconds)
+            .unwrap_or(u32::MAX)
+            .max(MIN_TIMEOUT_SECONDS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wall_time_and_the_timeout_that_fits_are_inverse() {
+        let limits = Limits::default();
+        assert_eq!(limits.wall_time(10), Duration::from_secs(11));
+        assert_eq!(limits.timeout_within(Duration::from_secs(11)), 10);
+        assert_eq!(limits.timeout_within(Duration::from_millis(3500)), 2);
+        assert_eq!(limits.timeout_within(Duration::from_millis(250)), 1);
+        for seconds in [1, 60, 900] {
+            assert_eq!(limits.timeout_within(limits.wall_time(seconds)), seconds);
+        }
+    }
+}

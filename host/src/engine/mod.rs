@@ -1,0 +1,23 @@
+//! The engine room: loads the component and runs checks in fresh sandboxes.
+//!
+//! - [`runner`] loads the component (embedded, or another build of it) and runs checks;
+//!   [`pool`] sizes a prober's pool of instances.
+//! - [`cache`] keeps compiled components on disk for a fast start.
+//! - [`linker`] offers the component the WASI interfaces a check uses, and no others;
+//!   [`signatures`] and [`key_agreement`] answer the contract's two crypto imports natively.
+//! - [`sandbox`] decides what a check may reach: only the configured port, no files, no
+//!   environment; [`name_lookup`] answers lookups of the configured host name only.
+//! - [`limits`] holds what the host allows a component: memory, wall time, resources.
+
+pub mod cache;
+mod key_agreement;
+pub mod limits;
+pub mod linker;
+pub mod name_lookup;
+pub mod pool;
+pub mod runner;
+pub mod sandbox;
+mod signatures;
+
+pub use limits::Limits;
+pub use runner::Runner;

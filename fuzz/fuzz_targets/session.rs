@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use smtp_sensor_guest::journal::Journal;
 use smtp_sensor_guest::sasl;
 use smtp_sensor_guest::secret::Secret;
-use smtp_sensor_guest::session::{AuthPlan, MailPlan, Plan, Session, StartTls};
+use smtp_sensor_guest::session::{Agenda, AuthPlan, MailPlan, Session, StartTls};
 use smtp_sensor_guest::wit::{AuthMechanism, ErrorKind};
 use std::time::Duration;
 
@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         1 => StartTls::IfAvailable,
         _ => StartTls::Required,
     };
-    let mut plan = Plan::greet("probe.example", starttls);
+    let mut plan = Agenda::greet("probe.example", starttls);
     plan.encrypted = plan_bits & 4 != 0;
     if plan_bits & 8 != 0 {
         plan.auth = Some(AuthPlan {

@@ -1,5 +1,7 @@
 //! Every default and limit of the check, in one place. The host uses these too (it depends
 //! on this crate natively), so the CLI, the component and the docs can never disagree.
+//! What the host alone allows a component (memory, wall time, resources) is the host's
+//! (`smtp_sensor_host::engine::limits`): the component never sees it.
 
 /// The spec's default timeout of a check, in seconds.
 pub const DEFAULT_TIMEOUT_SECONDS: u32 = 60;
@@ -29,9 +31,6 @@ pub const DEFAULT_SUBJECT: &str = "smtp-sensor test message";
 /// The test email's body when none is given.
 pub const DEFAULT_BODY: &str = "This message was sent by smtp-sensor to check this mail server.";
 
-/// How many sensors of a configuration file run at once with `--all`.
-pub const MAX_CONCURRENT_SENSORS: usize = 8;
-
 /// The longest HELO ident accepted (a domain name's limit, RFC 1035).
 pub const MAX_HELO_LEN: usize = 255;
 /// The longest host name accepted (RFC 1035).
@@ -54,18 +53,6 @@ pub const QUIT_GRACE_MS: u64 = 2_000;
 /// The longest line of a composed message, CRLF excluded (RFC 5322 allows 998; quoted-
 /// printable keeps body lines to 76).
 pub const MAX_MESSAGE_LINE_LEN: usize = 76;
-
-/// The sandbox's default cap on the component's linear memory, in bytes.
-pub const DEFAULT_MEMORY_LIMIT_BYTES: usize = 64 << 20;
-/// Wall time the host allows the component beyond the check's own timeout, in milliseconds.
-/// The component enforces the timeout itself; this margin only catches a broken component.
-pub const HOST_WALL_TIME_MARGIN_MS: u64 = 1_000;
-
-/// The most host resources (sockets, streams, pollables, the handshake's keys) a component
-/// may hold at once. A check holds about a dozen; the cap bounds the host memory a broken
-/// or hostile component can pin outside its own capped memory (wasmtime's default allows a
-/// million), and one that reaches it traps.
-pub const MAX_HOST_RESOURCES: usize = 1_024;
 
 /// What every redacted secret is replaced by in transcripts and messages.
 pub const REDACTED: &str = "[redacted]";

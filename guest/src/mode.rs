@@ -6,6 +6,26 @@ use crate::limits::{DEFAULT_PORT_IMPLICIT_TLS, DEFAULT_PORT_PLAIN};
 use crate::session::StartTls;
 use crate::wit::TransportSecurity;
 
+/// The [`Mode`] of a `transport-security` value, whichever side generated its type (the
+/// host's and the component's are generated apart; `$security_type` names the caller's,
+/// in scope): the one place where the contract's cases are decoded.
+#[macro_export]
+macro_rules! mode_of {
+    ($security:expr, $security_type:ident) => {
+        match $security {
+            $security_type::None => $crate::mode::Mode::Plain,
+            $security_type::StarttlsIfAvailable => {
+                $crate::mode::Mode::StartTls($crate::session::StartTls::IfAvailable)
+            }
+            $security_type::Starttls => {
+                $crate::mode::Mode::StartTls($crate::session::StartTls::Required)
+            }
+            $security_type::TlsIfAvailable => $crate::mode::Mode::ImplicitTls { fallback: true },
+            $security_type::Tls => $crate::mode::Mode::ImplicitTls { fallback: false },
+        }
+    };
+}
+
 /// How a check secures its connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -23,12 +43,21 @@ pub enum Mode {
 impl Mode {
     /// The mode a contract setting names.
     pub fn of(security: TransportSecurity) -> Self {
-        match security {
-            TransportSecurity::None => Self::Plain,
-            TransportSecurity::StarttlsIfAvailable => Self::StartTls(StartTls::IfAvailable),
-            TransportSecurity::Starttls => Self::StartTls(StartTls::Required),
-            TransportSecurity::TlsIfAvailable => Self::ImplicitTls { fallback: true },
-            TransportSecurity::Tls => Self::ImplicitTls { fallback: false },
+        crate::mode_of!(security, TransportSecurity)
+    }
+
+    /// What the mode does, in a sentence (the CLI's help for each value).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Plain | Self::StartTls(StartTls::Never) => "Plain text only, never TLS.",
+            Self::StartTls(StartTls::IfAvailable) => {
+                "STARTTLS when offered, else plain text (reported as a warning)."
+            }
+            Self::StartTls(StartTls::Required) => "STARTTLS required.",
+            Self::ImplicitTls { fallback: true } => {
+                "Implicit TLS, else plain text (reported as a warning)."
+            }
+            Self::ImplicitTls { fallback: false } => "Implicit TLS required (the spec's default).",
         }
     }
 

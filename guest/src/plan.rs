@@ -5,24 +5,28 @@
 use crate::email::{self, Draft};
 use crate::mode::Mode;
 use crate::secret::Secret;
-use crate::session::{AuthPlan, MailPlan, Plan as SessionPlan};
+use crate::session::{Agenda, AuthPlan, MailPlan};
 use crate::tls::verifier::{self, Record};
 use crate::validate::{self, Target};
 use crate::wit::{Email, ErrorKind, Settings};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What the settings call for.
 pub struct Plan {
     /// What to connect to.
     pub target: Target,
+    /// How long the whole check may take: the validated timeout, from which the component
+    /// sets its deadline.
+    pub timeout: Duration,
     /// What the transport-security setting means.
     pub mode: Mode,
     /// The TLS configuration, for every mode that may use TLS.
     pub tls: Option<TlsPlan>,
     /// What the SMTP dialogue is to do.
-    pub session: SessionPlan,
+    pub agenda: Agenda,
 }
 
 /// How to run a TLS handshake, and where the verifier records what it saw.
@@ -52,7 +56,7 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
         .email
         .as_ref()
         .map(|email| compose(email, &settings.helo, now, random));
-    let session = SessionPlan {
+    let agenda = Agenda {
         helo: settings.helo.clone(),
         starttls: mode.starttls(),
         encrypted: false,
@@ -72,9 +76,10 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
     };
     Ok(Plan {
         target,
+        timeout: Duration::from_secs(u64::from(settings.timeout_seconds)),
         mode,
         tls,
-        session,
+        agenda,
     })
 }
 
@@ -116,10 +121,10 @@ mod tests {
         let plan = prepare(&plain, NOW, [0; 16]).unwrap();
         assert!(plan.tls.is_none());
         assert_eq!(plan.target, Target::Address([127, 0, 0, 1].into()));
-        assert_eq!(plan.session.starttls, StartTls::Never);
+        assert_eq!(plan.agenda.starttls, StartTls::Never);
         plain.security = TransportSecurity::Starttls;
         let plan = prepare(&plain, NOW, [0; 16]).unwrap();
-        assert_eq!(plan.session.starttls, StartTls::Required);
+        assert_eq!(plan.agenda.starttls, StartTls::Required);
         assert!(plan.tls.is_some());
         let implicit = settings("mail.example.com", TransportSecurity::TlsIfAvailable);
         let plan = prepare(&implicit, NOW, [0; 16]).unwrap();
@@ -137,6 +142,13 @@ mod tests {
             }
             other => panic!("{:?}", other.err()),
         }
+        // The deadline's timeout comes from settings that passed, and only from them.
+        let mut out_of_range = settings("127.0.0.1", TransportSecurity::None);
+        out_of_range.timeout_seconds = 0;
+        assert!(prepare(&out_of_range, NOW, [0; 16]).is_err());
+        out_of_range.timeout_seconds = 7;
+        let plan = prepare(&out_of_range, NOW, [0; 16]).unwrap();
+        assert_eq!(plan.timeout, std::time::Duration::from_secs(7));
         let mut garbage_ca = settings("127.0.0.1", TransportSecurity::Tls);
         garbage_ca.tls.trusted_certificates = vec![b"not a certificate".to_vec()];
         assert!(matches!(
@@ -155,7 +167,7 @@ mod tests {
             content: "body".into(),
         });
         let plan = prepare(&with_mail, NOW, [0xab; 16]).unwrap();
-        let mail = plan.session.mail.unwrap();
+        let mail = plan.agenda.mail.unwrap();
         let text = String::from_utf8(mail.message).unwrap();
         assert!(
             text.contains(&format!("Message-ID: <{}@probe.example>", "ab".repeat(16))),

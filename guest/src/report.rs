@@ -27,12 +27,7 @@ pub fn report(
     let response_ms = millis(outcome.verdict_at);
     let leaf = tls.leaf.as_ref();
     let days_left = leaf.map(|leaf| leaf.days_left(now));
-    let thresholds = Thresholds {
-        warning_days: settings.tls.certificate_warning_days,
-        critical_days: settings.tls.certificate_critical_days,
-        response_warning_ms: settings.response_time_warning_ms,
-        response_critical_ms: settings.response_time_critical_ms,
-    };
+    let thresholds = Thresholds::of(&settings.into());
     let (timings, transcript) = outcome.journal.into_parts();
     let last_phase = timings
         .iter()

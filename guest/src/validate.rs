@@ -9,7 +9,8 @@ use crate::limits::{
 use std::fmt;
 use std::net::IpAddr;
 
-/// A setting, with the names the CLI and the contract give it.
+/// A setting, with the name the contract gives it (a host names it its own way: the CLI
+/// by its flag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
     /// The server's name or address.
@@ -45,27 +46,6 @@ pub enum Setting {
 }
 
 impl Setting {
-    /// The command-line flag, e.g. `--timeout`.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Self::Host => "--host",
-            Self::Port => "--port",
-            Self::Timeout => "--timeout",
-            Self::Helo => "--helo",
-            Self::TlsCa => "--tls-ca",
-            Self::TlsServerName => "--tls-server-name",
-            Self::CertWarning => "--cert-warning",
-            Self::CertCritical => "--cert-critical",
-            Self::AuthUser => "--auth-user",
-            Self::AuthPassword => "--auth-password-file",
-            Self::MailFrom => "--mail-from",
-            Self::MailTo => "--mail-to",
-            Self::Subject => "--subject",
-            Self::Warning => "--warning",
-            Self::Critical => "--critical",
-        }
-    }
-
     /// The field of the WIT `settings` record, e.g. `timeout-seconds`.
     pub fn field(self) -> &'static str {
         match self {
@@ -107,7 +87,7 @@ impl SettingError {
     }
 }
 
-/// Names the setting as the contract does; the CLI names it by `Setting::flag` instead.
+/// Names the setting as the contract does; the CLI names it by its flag instead.
 impl fmt::Display for SettingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -344,15 +324,22 @@ pub fn credentials(user: &str, password: &str) -> Result<(), SettingError> {
     if password.is_empty() {
         return Err(SettingError::new(
             Setting::AuthPassword,
-            "the password is empty; give it in a file or the SMTP_SENSOR_PASSWORD variable",
+            "the password is empty; give the password (or token) to log in with",
         ));
     }
     single_line(Setting::AuthPassword, password)
 }
 
 /// Checks the test email's settings: a valid sender, at least one valid recipient, and a
-/// subject on one line. (The body may have lines: it is encoded, never sent raw.)
+/// subject on one line. A sender without recipients, or recipients without a sender, is
+/// refused here, for every host alike. (The body may have lines: it is encoded, never sent raw.)
 pub fn email(from: &str, to: &[String], subject: &str) -> Result<(), SettingError> {
+    if from.is_empty() {
+        return Err(SettingError::new(
+            Setting::MailFrom,
+            "no sender; give the sender's address with the recipients",
+        ));
+    }
     address(Setting::MailFrom, from)?;
     if to.is_empty() {
         return Err(SettingError::new(
@@ -675,6 +662,22 @@ mod tests {
     }
 
     #[test]
+    fn an_email_needs_a_sender_and_a_recipient() {
+        let to = ["a@example.com".to_string()];
+        assert_eq!(email("p@example.com", &to, "s"), Ok(()));
+        let no_sender = email("", &to, "s").unwrap_err();
+        assert_eq!(no_sender.setting, Setting::MailFrom);
+        assert!(
+            no_sender.problem.contains("no sender"),
+            "{}",
+            no_sender.problem
+        );
+        let no_recipient = email("p@example.com", &[], "s").unwrap_err();
+        assert_eq!(no_recipient.setting, Setting::MailTo);
+        assert!(no_recipient.problem.contains("no recipient"));
+    }
+
+    #[test]
     fn single_lines() {
         assert_eq!(
             single_line(Setting::Subject, "Grüße from the probe"),
@@ -693,6 +696,5 @@ mod tests {
     fn error_names_the_setting() {
         let e = timeout(0).unwrap_err();
         assert!(e.to_string().contains("timeout-seconds"));
-        assert_eq!(e.setting.flag(), "--timeout");
     }
 }

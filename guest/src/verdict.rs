@@ -3,6 +3,7 @@
 //! thresholds.
 
 use crate::session::Verdict;
+use crate::validate::SettingsView;
 use crate::wit::{ErrorKind, Failure, Phase, Status};
 
 /// The thresholds a check is judged by.
@@ -16,6 +17,20 @@ pub struct Thresholds {
     pub response_warning_ms: Option<u32>,
     /// `down` when "Response Time" exceeds this many milliseconds.
     pub response_critical_ms: Option<u32>,
+}
+
+impl Thresholds {
+    /// The thresholds a check's settings give, whichever side generated their type: the
+    /// component's report and the host's outputs (PRTG limits, Nagios perfdata) read them
+    /// here alike.
+    pub fn of(settings: &SettingsView) -> Self {
+        Self {
+            warning_days: settings.certificate_warning_days,
+            critical_days: settings.certificate_critical_days,
+            response_warning_ms: settings.response_time_warning_ms,
+            response_critical_ms: settings.response_time_critical_ms,
+        }
+    }
 }
 
 /// What a check found, to be judged.

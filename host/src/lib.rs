@@ -44,6 +44,12 @@ mod bindings {
 /// The contract's types (`wit/smtp-sensor.wit`), as the host sees them.
 pub use bindings::smtp_sensor::probe::types as wit;
 
+/// The host's `settings` record as the core reads it (its rules, its thresholds): the host
+/// and the core generate the contract's types apart, and the core's macro bridges them.
+pub fn settings_view(settings: &wit::Settings) -> smtp_sensor_guest::validate::SettingsView<'_> {
+    smtp_sensor_guest::settings_view!(settings)
+}
+
 /// Exit codes, as a Nagios plugin's.
 pub mod exit_code {
     use crate::wit::{CheckResult, ErrorKind, Status};

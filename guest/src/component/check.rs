@@ -3,21 +3,20 @@
 //! TLS handshakes when the mode or the session calls for one.
 
 use super::connect::open;
-use super::net::{Clock, Connection, IoError, unix_now};
+use super::net::{Clock, Connection, IoError, now, since, unix_now};
 use super::tls_stream::{HandshakeError, TlsStream, Transport};
 use crate::journal::Journal;
 use crate::mode::Mode;
 use crate::plan::{self, Plan, TlsPlan};
 use crate::report::report;
-use crate::session::{Outcome, Plan as SessionPlan, Session};
+use crate::session::{Agenda, Outcome, Session};
 use crate::tls::errors;
 use crate::tls::facts::TlsFacts;
 use crate::wit::{CheckResult, ErrorKind, Failure, Phase, Settings};
-use std::time::Duration;
 
 /// Runs one check. Never panics on anything the server or the settings do.
 pub fn run(settings: Settings) -> CheckResult {
-    let clock = Clock::starting_now(Duration::from_secs(u64::from(settings.timeout_seconds)));
+    let start = now();
     let journal = Journal::new(settings.keep_transcript);
     let mut facts = TlsFacts {
         verify: settings.tls.verify,
@@ -31,12 +30,13 @@ pub fn run(settings: Settings) -> CheckResult {
                 phase: Phase::Settings,
                 kind,
             };
-            (
-                Outcome::failed_early(failure, clock.elapsed(), journal),
-                None,
-            )
+            (Outcome::failed_early(failure, since(start), journal), None)
         }
-        Ok(plan) => execute(&settings, &plan, clock, journal, &mut facts),
+        Ok(plan) => {
+            // The deadline is set from the timeout only once the settings have passed.
+            let clock = Clock::started_at(start, plan.timeout);
+            execute(&settings, &plan, clock, journal, &mut facts)
+        }
     };
     report(&settings, outcome, remote, &facts, unix_now())
 }
@@ -100,11 +100,11 @@ fn execute(
             }
         }
     };
-    let session_plan = SessionPlan {
+    let agenda = Agenda {
         encrypted: matches!(transport, Transport::Tls(_)),
-        ..plan.session.clone()
+        ..plan.agenda.clone()
     };
-    let mut session = Session::new(session_plan, journal, clock.elapsed());
+    let mut session = Session::new(agenda, journal, clock.elapsed());
     if let Some(warning) = fallback {
         session.warn(warning);
     }

@@ -40,10 +40,15 @@ pub struct Clock {
     pub deadline: Instant,
 }
 
+/// The time since `start`, an instant of [`now`].
+pub fn since(start: Instant) -> Duration {
+    Duration::from_nanos(now().saturating_sub(start))
+}
+
 impl Clock {
-    /// A clock starting now, with `timeout` to the deadline.
-    pub fn starting_now(timeout: Duration) -> Self {
-        let start = now();
+    /// A clock that started at `start` (an instant of [`now`]), with `timeout` from then
+    /// to the deadline.
+    pub fn started_at(start: Instant, timeout: Duration) -> Self {
         Clock {
             start,
             deadline: start.saturating_add(u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX)),
@@ -52,7 +57,7 @@ impl Clock {
 
     /// Time since the start.
     pub fn elapsed(self) -> Duration {
-        Duration::from_nanos(now().saturating_sub(self.start))
+        since(self.start)
     }
 
     /// The instant `offset` after the start.

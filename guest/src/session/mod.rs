@@ -121,7 +121,7 @@ impl Outcome {
 
 /// What the dialogue is to do, decided before it starts.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct Agenda {
     /// The EHLO/HELO ident, validated.
     pub helo: String,
     /// Whether to upgrade with STARTTLS.
@@ -134,7 +134,7 @@ pub struct Plan {
     pub mail: Option<MailPlan>,
 }
 
-impl Plan {
+impl Agenda {
     /// Greet and quit: no TLS upgrade, no login, no mail.
     pub fn greet(helo: &str, starttls: StartTls) -> Self {
         Self {
@@ -201,7 +201,7 @@ pub struct Session {
 
 impl Session {
     /// A dialogue on a connection opened at `now`; the first thing due is the banner.
-    pub fn new(plan: Plan, journal: Journal, now: Duration) -> Self {
+    pub fn new(plan: Agenda, journal: Journal, now: Duration) -> Self {
         let secrets = plan
             .auth
             .as_ref()

@@ -17,10 +17,10 @@ impl Harness {
     }
 
     fn with(starttls: StartTls) -> Self {
-        Self::plan(Plan::greet("probe.example", starttls))
+        Self::plan(Agenda::greet("probe.example", starttls))
     }
 
-    fn plan(plan: Plan) -> Self {
+    fn plan(plan: Agenda) -> Self {
         let session = Session::new(plan, Journal::new(true), Duration::ZERO);
         Self {
             session,
@@ -443,12 +443,12 @@ fn mail_plan(to: &[&str]) -> MailPlan {
 }
 
 /// A plan over implicit TLS (so AUTH is allowed) with this auth and mail.
-fn tls_plan(auth: Option<AuthPlan>, mail: Option<MailPlan>) -> Plan {
-    Plan {
+fn tls_plan(auth: Option<AuthPlan>, mail: Option<MailPlan>) -> Agenda {
+    Agenda {
         encrypted: true,
         auth,
         mail,
-        ..Plan::greet("probe.example", StartTls::Never)
+        ..Agenda::greet("probe.example", StartTls::Never)
     }
 }
 
@@ -497,9 +497,9 @@ fn login_then_send_then_quit() {
 
 #[test]
 fn credentials_never_sent_in_plain_text() {
-    let plan = Plan {
+    let plan = Agenda {
         auth: Some(auth_plan(None, false)),
-        ..Plan::greet("probe.example", StartTls::Never)
+        ..Agenda::greet("probe.example", StartTls::Never)
     };
     let mut h = Harness::plan(plan);
     h.server("220 mail.example\r\n");
@@ -512,9 +512,9 @@ fn credentials_never_sent_in_plain_text() {
         }
     );
 
-    let plan = Plan {
+    let plan = Agenda {
         auth: Some(auth_plan(Some(AuthMechanism::Plain), true)),
-        ..Plan::greet("probe.example", StartTls::Never)
+        ..Agenda::greet("probe.example", StartTls::Never)
     };
     let mut h = Harness::plan(plan);
     h.server("220 mail.example\r\n");
@@ -527,9 +527,9 @@ fn credentials_never_sent_in_plain_text() {
 
 #[test]
 fn auth_after_starttls_counts_as_encrypted() {
-    let plan = Plan {
+    let plan = Agenda {
         auth: Some(auth_plan(Some(AuthMechanism::Login), false)),
-        ..Plan::greet("probe.example", StartTls::Required)
+        ..Agenda::greet("probe.example", StartTls::Required)
     };
     let mut h = Harness::plan(plan);
     h.server("220 mail.example\r\n");

@@ -2,17 +2,19 @@
 //! for both, so every flag is a key (the long name with `_` for `-`) and one table in the
 //! README documents both. Flags given on the command line override the file's keys.
 
-use crate::cli::prtg_probe;
-use crate::cli::settings::{
+use super::prtg_probe;
+use super::settings::mode;
+use super::settings::{
     AuthRequest, CheckRequest, EmailRequest, PASSWORD_VARIABLE, PasswordSources, TlsRequest,
     split_recipients,
 };
-use crate::cli::targets::TargetPattern;
+use super::targets::TargetPattern;
+use crate::output::names;
 use crate::wit::{AuthMechanism, Settings, TransportSecurity};
 use serde::{Deserialize, Deserializer};
 use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
 use smtp_sensor_guest::secret::Secret;
-use smtp_sensor_guest::validate::SettingError;
+use smtp_sensor_guest::validate::{Setting, SettingError};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -171,30 +173,25 @@ fn store_target(
     Ok(Some(StoreTarget { dir, sensor_id }))
 }
 
-/// The spec's transport-security modes, named after what they do.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Security {
-    /// Plain text only, never TLS.
-    None,
-    /// STARTTLS when offered, else plain text (reported as a warning).
-    StarttlsIfAvailable,
-    /// Implicit TLS, else plain text (reported as a warning).
-    TlsIfAvailable,
-    /// STARTTLS required.
-    Starttls,
-    /// Implicit TLS required (the spec's default).
-    Tls,
-}
+/// `--security`: the contract's transport-security cases, by the names every output gives
+/// them ([`names::security`]), each described as the core describes its mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Security(pub TransportSecurity);
 
-impl From<Security> for TransportSecurity {
-    fn from(security: Security) -> Self {
-        match security {
-            Security::None => TransportSecurity::None,
-            Security::StarttlsIfAvailable => TransportSecurity::StarttlsIfAvailable,
-            Security::TlsIfAvailable => TransportSecurity::TlsIfAvailable,
-            Security::Starttls => TransportSecurity::Starttls,
-            Security::Tls => TransportSecurity::Tls,
-        }
+impl clap::ValueEnum for Security {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Self(TransportSecurity::None),
+            Self(TransportSecurity::StarttlsIfAvailable),
+            Self(TransportSecurity::TlsIfAvailable),
+            Self(TransportSecurity::Starttls),
+            Self(TransportSecurity::Tls),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = mode(self.0).describe();
+        Some(clap::builder::PossibleValue::new(names::security(self.0)).help(help))
     }
 }
 
@@ -241,9 +238,30 @@ impl Invalid {
 impl From<SettingError> for Invalid {
     fn from(error: SettingError) -> Self {
         Self {
-            flag: error.setting.flag(),
+            flag: flag(error.setting),
             problem: error.problem,
         }
+    }
+}
+
+/// The flag that gives a contract setting (its configuration key is [`Invalid::key`]).
+pub fn flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Host => "--host",
+        Setting::Port => "--port",
+        Setting::Timeout => "--timeout",
+        Setting::Helo => "--helo",
+        Setting::TlsCa => "--tls-ca",
+        Setting::TlsServerName => "--tls-server-name",
+        Setting::CertWarning => "--cert-warning",
+        Setting::CertCritical => "--cert-critical",
+        Setting::AuthUser => "--auth-user",
+        Setting::AuthPassword => "--auth-password-file",
+        Setting::MailFrom => "--mail-from",
+        Setting::MailTo => "--mail-to",
+        Setting::Subject => "--subject",
+        Setting::Warning => "--warning",
+        Setting::Critical => "--critical",
     }
 }
 
@@ -391,12 +409,11 @@ impl SensorOptions {
             .iter()
             .flat_map(|to| split_recipients(to))
             .collect();
+        // Either end given makes a test email; one without the other is the core's to refuse.
         let email = match (self.mail_from, mail_to.is_empty()) {
             (None, true) => None,
-            (None, false) => return Err(invalid("--mail-from", "give the sender with it")),
-            (Some(_), true) => return Err(invalid("--mail-to", "give the recipients with it")),
-            (Some(from), false) => Some(EmailRequest {
-                from,
+            (from, _) => Some(EmailRequest {
+                from: from.unwrap_or_default(),
                 to: mail_to,
                 subject: self.subject.unwrap_or_else(|| DEFAULT_SUBJECT.into()),
                 body: self.body.unwrap_or_else(|| DEFAULT_BODY.into()),
@@ -408,7 +425,7 @@ impl SensorOptions {
             port: self.port,
             timeout_seconds: self.timeout,
             helo: self.helo,
-            security: self.security.unwrap_or(Security::Tls).into(),
+            security: self.security.map_or(TransportSecurity::Tls, |s| s.0),
             keep_transcript: self.transcript || store.is_some(),
             response_warning: self.warning,
             response_critical: self.critical,
@@ -589,16 +606,34 @@ mod tests {
             .unwrap_err()
             .flag
         };
-        let from = SensorOptions {
-            mail_from: Some("a@example.com".into()),
-            ..Default::default()
-        };
-        assert_eq!(with(from), "--mail-to");
         let id = SensorOptions {
             sensor_id: Some(4),
             ..Default::default()
         };
         assert_eq!(with(id), "--store-result");
+        // A test email's two ends: the core's rule, named by the flag that is missing.
+        let settings_error = |options: SensorOptions| {
+            SensorOptions {
+                host: Some("mail.example".into()),
+                ..options
+            }
+            .into_settings(no_env)
+            .unwrap_err()
+        };
+        let from = SensorOptions {
+            mail_from: Some("a@example.com".into()),
+            ..Default::default()
+        };
+        let error = settings_error(from);
+        assert_eq!(error.flag, "--mail-to");
+        assert!(error.problem.contains("no recipient"), "{error}");
+        let to = SensorOptions {
+            mail_to: vec!["a@example.com".into()],
+            ..Default::default()
+        };
+        let error = settings_error(to);
+        assert_eq!(error.flag, "--mail-from");
+        assert!(error.problem.contains("no sender"), "{error}");
     }
 
     #[test]
@@ -612,9 +647,76 @@ mod tests {
         let file: SensorOptions =
             toml::from_str("auth_mechanism = \"CRAM-MD5\"\nsecurity = \"STARTTLS\"").unwrap();
         assert_eq!(file.auth_mechanism, Some(Mechanism::CramMd5));
-        assert_eq!(file.security, Some(Security::Starttls));
+        assert_eq!(file.security, Some(Security(TransportSecurity::Starttls)));
         let error = toml::from_str::<SensorOptions>("security = \"ssl\"").unwrap_err();
         assert!(error.message().contains("starttls-if-available"), "{error}");
+    }
+
+    #[test]
+    fn security_values_are_the_outputs_names_described_by_their_modes() {
+        use clap::ValueEnum as _;
+        let names: Vec<String> = Security::value_variants()
+            .iter()
+            .map(|v| v.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "none",
+                "starttls-if-available",
+                "tls-if-available",
+                "starttls",
+                "tls"
+            ]
+        );
+        for value in Security::value_variants() {
+            let name = names::security(value.0);
+            assert_eq!(Security::from_str(&name.to_uppercase(), true), Ok(*value));
+        }
+        let tls = Security(TransportSecurity::Tls)
+            .to_possible_value()
+            .unwrap();
+        assert!(
+            tls.get_help()
+                .unwrap()
+                .to_string()
+                .contains("spec's default")
+        );
+    }
+
+    #[test]
+    fn every_setting_is_named_by_a_flag_of_check() {
+        use clap::CommandFactory as _;
+        #[derive(clap::Parser)]
+        struct Flags {
+            #[command(flatten)]
+            options: SensorOptions,
+        }
+        let command = Flags::command();
+        let settings = [
+            Setting::Host,
+            Setting::Port,
+            Setting::Timeout,
+            Setting::Helo,
+            Setting::TlsCa,
+            Setting::TlsServerName,
+            Setting::CertWarning,
+            Setting::CertCritical,
+            Setting::AuthUser,
+            Setting::AuthPassword,
+            Setting::MailFrom,
+            Setting::MailTo,
+            Setting::Subject,
+            Setting::Warning,
+            Setting::Critical,
+        ];
+        for setting in settings {
+            let long = flag(setting).trim_start_matches("--");
+            assert!(
+                command.get_arguments().any(|a| a.get_long() == Some(long)),
+                "{setting:?}: no --{long}"
+            );
+        }
     }
 
     #[test]

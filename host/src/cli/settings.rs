@@ -9,7 +9,7 @@ use smtp_sensor_guest::limits::{
 };
 use smtp_sensor_guest::mode::Mode;
 use smtp_sensor_guest::secret::Secret;
-use smtp_sensor_guest::validate::{self, Setting, SettingError, SettingsView};
+use smtp_sensor_guest::validate::{self, Setting, SettingError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -233,14 +233,9 @@ impl CheckRequest {
             response_time_critical_ms: self.response_critical.map(whole_milliseconds),
             keep_transcript: self.keep_transcript,
         };
-        validate::settings(&view(&settings))?;
+        validate::settings(&crate::settings_view(&settings))?;
         Ok(settings)
     }
-}
-
-/// The host's `settings` record as the core's rules read it.
-pub fn view(settings: &Settings) -> SettingsView<'_> {
-    smtp_sensor_guest::settings_view!(settings)
 }
 
 /// A duration in whole milliseconds (as the contract takes thresholds), saturating.
@@ -253,17 +248,9 @@ pub fn default_port(security: TransportSecurity) -> u16 {
     mode(security).default_port()
 }
 
-/// What a transport-security setting means, as the core decodes it. The host's contract
-/// types are generated apart from the core's, so this names the same case in the other.
+/// What a transport-security setting means, decoded by the core's one rule.
 pub fn mode(security: TransportSecurity) -> Mode {
-    use smtp_sensor_guest::wit::TransportSecurity as Core;
-    Mode::of(match security {
-        TransportSecurity::None => Core::None,
-        TransportSecurity::StarttlsIfAvailable => Core::StarttlsIfAvailable,
-        TransportSecurity::TlsIfAvailable => Core::TlsIfAvailable,
-        TransportSecurity::Starttls => Core::Starttls,
-        TransportSecurity::Tls => Core::Tls,
-    })
+    smtp_sensor_guest::mode_of!(security, TransportSecurity)
 }
 
 /// The spec's default HELO ident: this machine's name, when it is a valid ident.

@@ -1,4 +1,4 @@
-//! The plan for a prober's instances: the first few dozen probes at once take theirs from
+//! How a prober makes its instances: the first few dozen probes at once take theirs from
 //! wasmtime's pooling allocator, sized from the component; any more, and any process that
 //! cannot reserve the pool, make theirs on demand.
 //!
@@ -35,7 +35,7 @@ const STACK_KEEP_RESIDENT: usize = 64 << 10;
 const CORE_INSTANCES_PER_PROBE: u32 = 32;
 
 /// How a prober's instances get their memory, tables and stacks.
-pub enum Plan {
+pub enum Instances {
     /// From a pool for this many probes at once (of `probes`); the rest on demand.
     Pooled {
         config: PoolingAllocationConfig,
@@ -48,8 +48,8 @@ pub enum Plan {
     OnDemand(String),
 }
 
-impl Plan {
-    /// The plan for `probes` probes at once of a component that needs `resources` (`None`
+impl Instances {
+    /// How to make the instances of `probes` probes at once of a component that needs `resources` (`None`
     /// when wasmtime cannot tell), each with at most `memory_bytes` of linear memory.
     pub fn for_probes(
         probes: u32,
@@ -87,7 +87,7 @@ impl Plan {
 }
 
 /// For the prober's log line.
-impl fmt::Display for Plan {
+impl fmt::Display for Instances {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Pooled {
@@ -131,12 +131,12 @@ mod tests {
 
     #[test]
     fn a_pool_has_a_slot_of_each_kind_for_every_pooled_probe() {
-        let plan = Plan::for_probes(16, needs(2, 3), 64 << 20);
-        let Plan::Pooled {
+        let instances = Instances::for_probes(16, needs(2, 3), 64 << 20);
+        let Instances::Pooled {
             config, memories, ..
-        } = &plan
+        } = &instances
         else {
-            panic!("16 probes fit a pool: {plan}");
+            panic!("16 probes fit a pool: {instances}");
         };
         assert_eq!(*memories, 32);
         assert_eq!(config.get_total_memories(), 32);
@@ -145,33 +145,34 @@ mod tests {
         assert_eq!(config.get_total_stacks(), 16);
         assert_eq!(config.get_max_memory_size(), 64 << 20);
         assert!(
-            plan.to_string()
+            instances
+                .to_string()
                 .starts_with("pooled for 16 of 16 probes at once, 32 memories"),
-            "{plan}"
+            "{instances}"
         );
     }
 
     #[test]
     fn probes_beyond_the_pool_are_made_on_demand() {
-        let plan = Plan::for_probes(5000, needs(1, 2), 64 << 20);
-        let Plan::Pooled { config, pooled, .. } = &plan else {
-            panic!("a pool for the first probes: {plan}");
+        let instances = Instances::for_probes(5000, needs(1, 2), 64 << 20);
+        let Instances::Pooled { config, pooled, .. } = &instances else {
+            panic!("a pool for the first probes: {instances}");
         };
         assert_eq!(*pooled, MAX_POOLED_PROBES);
         assert_eq!(config.get_total_component_instances(), MAX_POOLED_PROBES);
         assert!(
-            plan.to_string().starts_with(
+            instances.to_string().starts_with(
                 "pooled for 64 of 5000 probes at once (the rest on demand), 64 memories"
             ),
-            "{plan}"
+            "{instances}"
         );
     }
 
     #[test]
     fn a_component_of_unknown_needs_allocates_on_demand() {
         assert!(matches!(
-            Plan::for_probes(1, None, 64 << 20),
-            Plan::OnDemand(_)
+            Instances::for_probes(1, None, 64 << 20),
+            Instances::OnDemand(_)
         ));
     }
 }

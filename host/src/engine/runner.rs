@@ -9,7 +9,7 @@
 use super::cache;
 use super::limits::{Limits, MAX_HOST_RESOURCES};
 use super::name_lookup::{GuardedLookup, GuardedLookupView};
-use super::pool::Plan;
+use super::pool::Instances;
 use super::sandbox::{self, Guard, NetworkPolicy};
 use crate::bindings::{SmtpSensor, SmtpSensorPre};
 use crate::results::component_failed;
@@ -222,22 +222,22 @@ impl Runner {
 
     /// The same runner for a process that runs up to `probes` checks at once, many times
     /// over (a prober): the first few dozen at once take their instances from a pool, the
-    /// rest make theirs on demand (see [`Plan`]), each with the memory cap of the runner's
+    /// rest make theirs on demand (see [`Instances`]), each with the memory cap of the runner's
     /// limits: set those first. Says what it chose.
-    pub fn pooled(self, probes: u32) -> wasmtime::Result<(Self, Plan)> {
+    pub fn pooled(self, probes: u32) -> wasmtime::Result<(Self, Instances)> {
         let component = self.pre.instance_pre().component();
-        let plan = Plan::for_probes(
+        let instances = Instances::for_probes(
             probes,
             component.resources_required(),
             self.limits.memory_bytes,
         );
-        let Plan::Pooled {
+        let Instances::Pooled {
             config: pool,
             pooled,
             ..
-        } = &plan
+        } = &instances
         else {
-            return Ok((self, plan));
+            return Ok((self, instances));
         };
         let mut config = engine_config();
         // What a probe's native frames held is wiped before the next probe's (see `pool`).
@@ -249,7 +249,7 @@ impl Runner {
             // -v`) gets none, and allocates on demand.
             Err(error) => {
                 let why = format!("the pool could not be reserved ({error:#})");
-                return Ok((self, Plan::OnDemand(why)));
+                return Ok((self, Instances::OnDemand(why)));
             }
         };
         let compiled = component.serialize()?;
@@ -267,7 +267,7 @@ impl Runner {
                 pool: Some(pool),
                 ..self
             },
-            plan,
+            instances,
         ))
     }
 

@@ -10,12 +10,14 @@
 //! [`escape`] (the server's words made harmless).
 
 pub mod escape;
+pub mod exposition;
 pub mod json;
 pub mod measurements;
 pub mod nagios;
 pub mod names;
 pub mod prometheus;
 pub mod prtg;
+pub mod prtg_rules;
 pub mod prtg_v2;
 pub mod store_result;
 pub mod text;
@@ -43,19 +45,9 @@ impl Sensor {
     pub fn new(name: Option<String>, settings: &Settings, result: CheckResult) -> Self {
         Self {
             name,
-            thresholds: thresholds(settings),
+            thresholds: Thresholds::of(&crate::settings_view(settings)),
             result,
         }
-    }
-}
-
-/// The thresholds in `settings`.
-pub fn thresholds(settings: &Settings) -> Thresholds {
-    Thresholds {
-        warning_days: settings.tls.certificate_warning_days,
-        critical_days: settings.tls.certificate_critical_days,
-        response_warning_ms: settings.response_time_warning_ms,
-        response_critical_ms: settings.response_time_critical_ms,
     }
 }
 

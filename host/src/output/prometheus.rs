@@ -8,12 +8,11 @@
 //! escaped as the format says.
 
 use super::Sensor;
-use super::escape::printable;
+use super::exposition;
 use super::measurements::phase_totals;
 use super::names;
 use crate::wit::{Phase, Status};
 use smtp_sensor_guest::limits::channel;
-use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
 /// One metric family: its name, help and samples (labels, value).
@@ -207,31 +206,11 @@ pub fn render(sensors: &[Sensor]) -> String {
     }
     let mut out = String::new();
     for family in families.iter().filter(|f| !f.samples.is_empty()) {
-        let _ = writeln!(out, "# HELP {} {}", family.name, family.help);
-        let _ = writeln!(out, "# TYPE {} gauge", family.name);
+        exposition::header(&mut out, family.name, "gauge", family.help);
         for (labels, value) in &family.samples {
-            out.push_str(family.name);
-            if !labels.is_empty() {
-                let pairs: Vec<String> = labels
-                    .iter()
-                    .map(|(k, v)| format!("{k}=\"{}\"", label_value(v)))
-                    .collect();
-                let _ = write!(out, "{{{}}}", pairs.join(","));
-            }
-            let _ = writeln!(out, " {}", sample_value(*value));
+            let labels: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            exposition::sample(&mut out, family.name, &labels, exposition::float(*value));
         }
-    }
-    out
-}
-
-/// `text` (a result in [`super::text`]'s words) as exposition comments, for a probe's
-/// `debug=true`: every line starts with `# | `, so no server text can pass for HELP or TYPE
-/// metadata (the text is already printable: no line breaks of the server's); parsers skip
-/// them.
-pub fn comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 64);
-    for line in text.lines() {
-        let _ = writeln!(out, "# | {line}");
     }
     out
 }
@@ -276,25 +255,6 @@ fn blackbox_tls_version(version: &str) -> String {
     }
 }
 
-/// A label value: printable, then `\`, `"` and line feeds escaped as the format says.
-fn label_value(value: &str) -> String {
-    printable(value)
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-/// A sample value as Go's strconv would write it for Prometheus: plain decimals.
-fn sample_value(value: f64) -> String {
-    if value.is_nan() {
-        "NaN".into()
-    } else if value.is_infinite() {
-        if value > 0.0 { "+Inf" } else { "-Inf" }.into()
-    } else {
-        format!("{value}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,8 +291,8 @@ mod tests {
 
     #[test]
     fn seconds_without_noise() {
-        assert_eq!(sample_value(ms_to_seconds(2.582)), "0.002582");
-        assert_eq!(sample_value(ms_to_seconds(0.1 + 0.2)), "0.0003");
+        assert_eq!(exposition::float(ms_to_seconds(2.582)), "0.002582");
+        assert_eq!(exposition::float(ms_to_seconds(0.1 + 0.2)), "0.0003");
     }
 
     #[test]

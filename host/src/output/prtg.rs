@@ -7,16 +7,12 @@
 //! the same way. The command exits 0 whatever the status: PRTG reads the status from here.
 
 use super::Sensor;
-use super::escape::{printable, truncate};
+use super::escape::printable;
 use super::measurements::{Limits, Measurement, measurements};
+use super::prtg_rules::{MAX_CHANNELS, text};
 use crate::wit::{ChannelUnit, ErrorKind, Status};
 use serde_json::{Map, Value, json};
 use smtp_sensor_guest::limits::channel;
-
-/// PRTG's limit on the sensor message, in characters.
-pub const MAX_TEXT_CHARS: usize = 2000;
-/// PRTG's limit on the channels of one sensor.
-pub const MAX_CHANNELS: usize = 50;
 
 /// The sensor's result as PRTG reads it.
 pub fn render(sensor: &Sensor) -> String {
@@ -50,11 +46,6 @@ pub fn error(message: &str) -> String {
         "{}\n",
         json!({ "prtg": { "error": 1, "text": text(message) } })
     )
-}
-
-/// A message as PRTG shows it (both sensors): printable, at most 2,000 characters.
-pub(super) fn text(message: &str) -> String {
-    truncate(&printable(message), MAX_TEXT_CHARS).into_owned()
 }
 
 fn channel(m: &Measurement, warning: bool) -> Value {

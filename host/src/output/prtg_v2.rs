@@ -8,7 +8,7 @@
 use super::Sensor;
 use super::escape::printable;
 use super::measurements::measurements;
-use super::prtg::{MAX_CHANNELS, text};
+use super::prtg_rules::{MAX_CHANNELS, text};
 use crate::wit::{ChannelUnit, Status};
 use serde_json::{Value, json};
 

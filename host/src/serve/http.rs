@@ -12,6 +12,7 @@ use super::metrics::{About, Metrics, Outcome};
 use super::page;
 use super::probe::{self, Prepared, Refusal, Refused, SCRAPE_TIMEOUT_HEADER};
 use super::state::State;
+use crate::output::exposition::CONTENT_TYPE as EXPOSITION;
 use crate::output::{self, Sensor};
 use crate::results::component_failed;
 use crate::wit::Status;
@@ -25,9 +26,6 @@ use axum::routing::{get, post};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
-
-/// The exposition format's content type.
-const EXPOSITION: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// The endpoints, behind basic authentication when configured.
 pub fn router(state: Arc<State>) -> Router {
@@ -141,7 +139,7 @@ async fn get_probe(
     let mut body = output::prometheus::render(std::slice::from_ref(&sensor));
     if query.debug {
         let details = output::text::result(&sensor.result);
-        body.push_str(&output::prometheus::comments(&details));
+        body.push_str(&output::exposition::comments(&details));
     }
     let outcome = if success {
         Outcome::Succeeded

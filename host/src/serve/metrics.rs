@@ -5,8 +5,8 @@
 //! the process families are the standard `process_*` ones.
 
 use super::descriptors;
+use crate::output::exposition::{float, header, sample, single};
 use indexmap::IndexMap;
-use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, SystemTime};
@@ -158,12 +158,11 @@ impl Metrics {
             "A metric with a constant '1' value labeled by the version of smtp-sensor and the \
              SHA-256 of the component that runs the checks.",
         );
-        let _ = writeln!(
-            out,
-            "{name}{{version=\"{}\",component_sha256=\"{}\"}} 1",
-            env!("CARGO_PKG_VERSION"),
-            label(about.component_sha256)
-        );
+        let labels = [
+            ("version", env!("CARGO_PKG_VERSION")),
+            ("component_sha256", about.component_sha256),
+        ];
+        sample(&mut out, name, &labels, 1);
         let name = "smtp_sensor_probes_total";
         header(
             &mut out,
@@ -175,15 +174,16 @@ impl Metrics {
         {
             let by_module = self.by_module.lock().unwrap_or_else(|e| e.into_inner());
             for (module, counts) in by_module.iter() {
-                let module = label(module);
                 for (result, count) in [
                     ("success", counts.succeeded),
                     ("failure", counts.failed),
                     ("forbidden", counts.forbidden),
                 ] {
-                    let _ = writeln!(
-                        out,
-                        "{name}{{module=\"{module}\",result=\"{result}\"}} {count}"
+                    sample(
+                        &mut out,
+                        name,
+                        &[("module", module), ("result", result)],
+                        count,
                     );
                 }
             }
@@ -230,7 +230,7 @@ impl Metrics {
             "smtp_sensor_component_instantiation_seconds_total",
             "counter",
             "Time spent instantiating the component, in all.",
-            seconds(total.as_secs_f64()),
+            float(total.as_secs_f64()),
         );
         let name = "smtp_sensor_probe_duration_seconds";
         header(
@@ -239,17 +239,21 @@ impl Metrics {
             "histogram",
             "How long probes took, from request to answer, queueing included.",
         );
+        let bucket_name = format!("{name}_bucket");
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{le=\"{bound}\"}} {}",
-                bucket.load(Relaxed)
+            let bound = bound.to_string();
+            sample(
+                &mut out,
+                &bucket_name,
+                &[("le", &bound)],
+                bucket.load(Relaxed),
             );
         }
         let count = self.duration_count.load(Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        sample(&mut out, &bucket_name, &[("le", "+Inf")], count);
         let sum = self.duration_sum_ns.load(Relaxed) as f64 / 1e9;
-        let _ = writeln!(out, "{name}_sum {}\n{name}_count {count}", seconds(sum));
+        sample(&mut out, &format!("{name}_sum"), &[], float(sum));
+        sample(&mut out, &format!("{name}_count"), &[], count);
         let name = "smtp_sensor_config_reloads_total";
         header(
             &mut out,
@@ -257,11 +261,17 @@ impl Metrics {
             "counter",
             "Configuration reloads (SIGHUP, POST /-/reload) by result.",
         );
-        let _ = writeln!(
-            out,
-            "{name}{{result=\"success\"}} {}\n{name}{{result=\"failure\"}} {}",
+        sample(
+            &mut out,
+            name,
+            &[("result", "success")],
             self.reload_ok.load(Relaxed),
-            self.reload_failed.load(Relaxed)
+        );
+        sample(
+            &mut out,
+            name,
+            &[("result", "failure")],
+            self.reload_failed.load(Relaxed),
         );
         single(
             &mut out,
@@ -276,7 +286,7 @@ impl Metrics {
             "smtp_sensor_config_last_reload_success_timestamp_seconds",
             "gauge",
             "When the configuration was last loaded successfully.",
-            seconds(self.last_reload_success_unix_ms.load(Relaxed) as f64 / 1000.0),
+            float(self.last_reload_success_unix_ms.load(Relaxed) as f64 / 1000.0),
         );
         if let Some(process) = Process::read() {
             single(
@@ -284,7 +294,7 @@ impl Metrics {
                 "process_cpu_seconds_total",
                 "counter",
                 "Total user and system CPU time spent in seconds.",
-                seconds(process.cpu_seconds),
+                float(process.cpu_seconds),
             );
             single(
                 &mut out,
@@ -324,7 +334,7 @@ impl Metrics {
             "process_start_time_seconds",
             "gauge",
             "Start time of the process since unix epoch in seconds.",
-            seconds(unix_ms(self.started) as f64 / 1000.0),
+            float(unix_ms(self.started) as f64 / 1000.0),
         );
         out
     }
@@ -375,33 +385,9 @@ impl Process {
     }
 }
 
-/// A family of one sample without labels.
-fn single(out: &mut String, name: &str, kind: &str, help: &str, value: String) {
-    header(out, name, kind, help);
-    let _ = writeln!(out, "{name} {value}");
-}
-
-/// A family's HELP and TYPE lines.
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
-
 fn unix_ms(time: SystemTime) -> u64 {
     time.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// Seconds as the exposition writes them.
-fn seconds(value: f64) -> String {
-    format!("{value}")
-}
-
-/// A label value from the configuration (module names): `\`, `"` and line feeds escaped.
-fn label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]

@@ -290,3 +290,21 @@ async fn accept(
     drop(listener);
     graceful.shutdown().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timeout_offset_is_checked_like_every_other_flag() {
+        assert_eq!(timeout_offset("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(timeout_offset("0"), Ok(Duration::ZERO));
+        assert_eq!(timeout_offset("60"), Ok(Duration::from_secs(60)));
+        for bad in ["-1", "61", "NaN", "soon", "inf"] {
+            assert!(
+                timeout_offset(bad).unwrap_err().contains("0 to 60"),
+                "{bad}"
+            );
+        }
+    }
+}

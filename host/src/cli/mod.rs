@@ -4,7 +4,8 @@
 //!   [`docs`] makes its man pages and shell completions.
 //! - [`options`] is one sensor's options, as flags and as a table of the [`config`] file;
 //!   [`targets`] is the `targets` key of a `serve` module.
-//! - [`settings`] turns what a user gave into the contract's settings, validated.
+//! - [`request`] is a check as a user describes it (a [`request::CheckRequest`]), turned
+//!   into the contract's settings, defaults filled in and validated.
 //! - [`prtg_probe`] is what a PRTG probe hands the programs it runs (placeholders, folders).
 
 pub mod commands;
@@ -12,7 +13,7 @@ pub mod config;
 pub mod docs;
 pub mod options;
 pub mod prtg_probe;
-pub mod settings;
+pub mod request;
 pub mod targets;
 
 pub use commands::main;

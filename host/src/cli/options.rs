@@ -3,8 +3,8 @@
 //! README documents both. Flags given on the command line override the file's keys.
 
 use super::prtg_probe;
-use super::settings::mode;
-use super::settings::{
+use super::request::mode;
+use super::request::{
     AuthRequest, CheckRequest, EmailRequest, PASSWORD_VARIABLE, PasswordSources, TlsRequest,
     split_recipients,
 };

@@ -5,7 +5,7 @@
 pub mod pki;
 pub mod responder;
 
-use crate::cli::settings::CheckRequest;
+use crate::cli::request::CheckRequest;
 use crate::engine::runner::Runner;
 use crate::output::names;
 use crate::wit::{CheckResult, Status, TransportSecurity};

@@ -1,4 +1,4 @@
-//! From what a user gave to the contract's settings: defaults filled in, everything
+//! A check as a user describes it ([`CheckRequest`]), and from it the contract's settings: defaults filled in, everything
 //! validated before anything runs, so bad input is an error naming the setting, not a check.
 
 use crate::wit::{AuthMechanism, Authentication, Email, Settings, TlsSettings, TransportSecurity};

@@ -4,8 +4,9 @@
 //!
 //! - [`engine`] loads the component and runs checks in fresh sandboxes: the runner, the
 //!   compiled-component cache, the WASI interfaces offered, the sandbox and its limits.
-//! - [`cli`] is the `smtp-sensor` command line: flags, the TOML file of named sensors, and
-//!   the contract's settings made from them, validated.
+//! - [`cli`] is the `smtp-sensor` command line: its subcommands, man pages and completions.
+//! - [`settings`] turns flags, the TOML file of named sensors and a PRTG probe's
+//!   environment into the contract's settings, validated (for `check` and `serve` alike).
 //! - [`output`] renders results for people (`text`), programs (`json`), PRTG (`prtg`,
 //!   `prtg-v2`), Nagios and Icinga (`nagios`) and Prometheus (`prometheus`), and writes the
 //!   spec's "Store result" files.
@@ -31,6 +32,7 @@ pub mod engine;
 pub mod output;
 pub mod results;
 pub mod serve;
+pub mod settings;
 
 mod bindings {
     wasmtime::component::bindgen!({

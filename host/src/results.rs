@@ -37,7 +37,7 @@ pub fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::request::CheckRequest;
+    use crate::settings::request::CheckRequest;
     use smtp_sensor_guest::limits::channel;
 
     #[test]

@@ -12,8 +12,8 @@
 //! Prints the component's size, median/min/max of each, and the ratio of the medians.
 //! Run: `cargo bench --bench check_time` (needs Postfix; check_smtp is optional).
 
-use smtp_sensor_host::cli::request::CheckRequest;
 use smtp_sensor_host::engine::runner::{EMBEDDED_COMPONENT, Runner};
+use smtp_sensor_host::settings::request::CheckRequest;
 use smtp_sensor_host::wit::{Status, TransportSecurity};
 use smtp_sensor_tests::postfix::{Config, Postfix};
 use std::path::Path;

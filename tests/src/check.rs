@@ -1,8 +1,8 @@
 //! Running checks in process, as the end-to-end tests do: one compiled component for a test
 //! binary, settings for a loopback server, and what a result says went wrong.
 
-use smtp_sensor_host::cli::request::CheckRequest;
 use smtp_sensor_host::engine::runner::Runner;
+use smtp_sensor_host::settings::request::CheckRequest;
 use smtp_sensor_host::wit::{CheckResult, ErrorKind, Phase, TransportSecurity};
 use std::sync::LazyLock;
 

@@ -6,7 +6,7 @@
 //! another name, plain text after STARTTLS) are in `tls.rs`.
 
 use smtp_sensor_guest::secret::Secret;
-use smtp_sensor_host::cli::request::{AuthRequest, EmailRequest};
+use smtp_sensor_host::settings::request::{AuthRequest, EmailRequest};
 use smtp_sensor_host::wit::{AuthMechanism, Phase, TransportSecurity};
 use smtp_sensor_tests::check::{RUNNER, request};
 use smtp_sensor_tests::server::{ScriptedServer, Step, say};

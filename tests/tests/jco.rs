@@ -4,8 +4,8 @@
 //! Needs Node.js and `npm ci --prefix examples/jco` (scripts/test does it). Without them the
 //! test fails in CI and, elsewhere, says loudly that it did not run.
 
-use smtp_sensor_host::cli::request::CheckRequest;
 use smtp_sensor_host::engine::runner::{PORTABLE_COMPONENT, Runner};
+use smtp_sensor_host::settings::request::CheckRequest;
 use smtp_sensor_host::wit::{Status, TransportSecurity};
 use smtp_sensor_tests::postfix::{Config, Postfix};
 use std::path::{Path, PathBuf};

@@ -271,9 +271,9 @@ async fn wait_for_mail(postfix: &Postfix, subject: &str) -> String {
 /// test email of 1.4 KB still succeed. (Growing at every probe cost `serve` 2-4% of its CPU.)
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_probe_fits_the_components_initial_memory() {
-    use smtp_sensor_host::cli::request::{AuthRequest, EmailRequest};
     use smtp_sensor_host::engine::Limits;
     use smtp_sensor_host::engine::runner::Runner;
+    use smtp_sensor_host::settings::request::{AuthRequest, EmailRequest};
     use smtp_sensor_host::wit::{AuthMechanism, Status, TransportSecurity};
 
     let (postfix, ca, _) = submission_server().await;

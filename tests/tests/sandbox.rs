@@ -7,9 +7,9 @@
 //! The components are built here from a few lines of WebAssembly text, typed with the real
 //! WIT world, so the host loads them exactly as it loads the real one.
 
-use smtp_sensor_host::cli::request::CheckRequest;
 use smtp_sensor_host::engine::Limits;
 use smtp_sensor_host::engine::runner::Runner;
+use smtp_sensor_host::settings::request::CheckRequest;
 use smtp_sensor_host::wit::{CheckResult, ErrorKind, Settings, Status, TransportSecurity};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};

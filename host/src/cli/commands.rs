@@ -3,14 +3,14 @@
 //! before anything connects; otherwise the exit code is the check's status, as a Nagios
 //! plugin's (PRTG's formats always exit 0 and carry the status in their JSON).
 
-use super::config::ConfigFile;
-use super::options::{Invalid, SensorOptions, StoreTarget};
 use crate::demo;
 use crate::engine::Runner;
 use crate::engine::limits::MAX_CONCURRENT_SENSORS;
 use crate::exit_code;
 use crate::output::store_result;
 use crate::output::{self, Format, Sensor};
+use crate::settings::config::ConfigFile;
+use crate::settings::options::{Invalid, SensorOptions, StoreTarget};
 use crate::wit::{Settings, TransportSecurity};
 use clap::{Parser, Subcommand};
 use futures::StreamExt as _;

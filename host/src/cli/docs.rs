@@ -72,7 +72,7 @@ mod tests {
     #[test]
     fn a_page_for_the_command_and_each_subcommand_and_three_completions() {
         let dir = std::env::temp_dir().join(format!("smtp-sensor-docs-{}", std::process::id()));
-        write(super::super::commands::command(), &dir).unwrap();
+        write(crate::cli::commands::command(), &dir).unwrap();
         let mut pages: Vec<String> = std::fs::read_dir(dir.join("man"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

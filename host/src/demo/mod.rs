@@ -5,9 +5,9 @@
 pub mod pki;
 pub mod responder;
 
-use crate::cli::request::CheckRequest;
 use crate::engine::runner::Runner;
 use crate::output::names;
+use crate::settings::request::CheckRequest;
 use crate::wit::{CheckResult, Status, TransportSecurity};
 use pki::{Ca, LeafSpec};
 use smtp_sensor_guest::limits::channel;

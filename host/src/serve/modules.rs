@@ -2,9 +2,9 @@
 //! validated once when the file is (re)loaded, so a probe only swaps in its target.
 
 use super::log::LogFormat;
-use crate::cli::config::ConfigFile;
-use crate::cli::options::SensorOptions;
-use crate::cli::targets::TargetPattern;
+use crate::settings::config::ConfigFile;
+use crate::settings::options::SensorOptions;
+use crate::settings::targets::TargetPattern;
 use crate::wit::Settings;
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};

@@ -109,7 +109,7 @@ fn html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::config::ConfigFile;
+    use crate::settings::config::ConfigFile;
     use std::path::Path;
     use std::time::{Duration, SystemTime};
 

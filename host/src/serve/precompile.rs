@@ -77,12 +77,8 @@ pub fn compile_ahead(component: Option<&Path>) -> Ahead {
 
 /// The child: compiles the component into the cache; 0 when the cache then has it.
 pub fn child_main(component: Option<&Path>) -> i32 {
-    let loaded = match component {
-        Some(path) => Runner::from_file(path),
-        None => Runner::embedded(),
-    };
-    if let Err(error) = loaded {
-        eprintln!("smtp-sensor {SUBCOMMAND}: {error:#}");
+    if let Err(error) = Runner::for_component(component) {
+        eprintln!("smtp-sensor {SUBCOMMAND}: {error}");
         return 1;
     }
     if Runner::is_cached(component) == Some(true) {

@@ -4,8 +4,8 @@
 //! Prometheus' scrape timeout less an offset when that is lower).
 
 use super::modules::{Module, Modules};
-use crate::cli::targets::{self, split_host_port};
 use crate::engine::Limits;
+use crate::settings::targets::{self, split_host_port};
 use crate::wit::Settings;
 use smtp_sensor_guest::validate::{self, Target};
 use std::sync::Arc;
@@ -251,7 +251,7 @@ fn printable(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::config::ConfigFile;
+    use crate::settings::config::ConfigFile;
     use std::path::Path;
 
     fn modules() -> Modules {

@@ -11,7 +11,7 @@
 //! warning = "500ms"
 //! ```
 
-use crate::cli::options::{Invalid, SensorOptions, StoreTarget};
+use crate::settings::options::{Invalid, SensorOptions, StoreTarget};
 use crate::wit::Settings;
 use indexmap::IndexMap;
 use serde::Deserialize;

@@ -117,7 +117,7 @@ pub struct SensorOptions {
     #[arg(long, value_name = "N")]
     pub sensor_id: Option<u32>,
     /// `serve` only: the targets a `/probe` with this module may name (see
-    /// [`crate::cli::targets`]); none by default. `check` ignores it.
+    /// [`crate::settings::targets`]); none by default. `check` ignores it.
     #[arg(skip)]
     #[serde(default)]
     pub targets: Vec<TargetPattern>,

@@ -1,15 +1,16 @@
 //! `prtg`: the JSON of PRTG's "EXE/Script Advanced" sensor (also read by the SSH Script
 //! Advanced and HTTP Push Data Advanced sensors): `{"prtg":{"result":[...],"text":...}}`.
 //! "Response Time" comes first, as the primary channel; times are `TimeResponse` floats,
-//! Downtime `Percent`, Certificate Expiry a `Custom` channel in days. The thresholds become
+//! Certificate Expiry a `Custom` channel in days; Downtime is PRTG's own (see
+//! [`super::prtg_rules::channels`]). The thresholds become
 //! the channels' limits; a down check sets `"error":1` with the reason in `text`. PRTG
 //! fixes a channel's settings when it first sees it, so every run describes each channel
 //! the same way. The command exits 0 whatever the status: PRTG reads the status from here.
 
 use super::Sensor;
 use super::escape::printable;
-use super::measurements::{Limits, Measurement, measurements};
-use super::prtg_rules::{MAX_CHANNELS, text};
+use super::measurements::{Limits, Measurement};
+use super::prtg_rules::{MAX_CHANNELS, channels, text};
 use crate::wit::{ChannelUnit, ErrorKind, Status};
 use serde_json::{Map, Value, json};
 use smtp_sensor_guest::limits::channel;
@@ -25,7 +26,7 @@ pub fn render(sensor: &Sensor) -> String {
             ErrorKind::CertificateExpiring(_) => channel::CERTIFICATE_EXPIRY,
             _ => channel::RESPONSE_TIME,
         });
-    let channels: Vec<Value> = measurements(result, &sensor.thresholds)
+    let channels: Vec<Value> = channels(sensor)
         .iter()
         .take(MAX_CHANNELS)
         .map(|m| channel(m, warned == Some(m.name.as_str())))
@@ -146,8 +147,18 @@ mod tests {
         let value = parse(&render(&sensor));
         assert_eq!(value["prtg"]["error"], 1);
         assert_eq!(value["prtg"]["text"], sensor.result.message.as_str());
-        assert_eq!(value["prtg"]["result"][1]["channel"], "Downtime");
-        assert_eq!(value["prtg"]["result"][1]["value"], 100);
+    }
+
+    #[test]
+    fn downtime_is_left_to_prtg() {
+        for (name, sensor) in fixtures::all() {
+            let value = parse(&render(&sensor));
+            let channels = value["prtg"]["result"].as_array().unwrap();
+            assert!(
+                channels.iter().all(|c| c["channel"] != "Downtime"),
+                "{name}: PRTG computes Downtime from the sensor's status"
+            );
+        }
     }
 
     #[test]

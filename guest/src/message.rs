@@ -62,6 +62,17 @@ pub fn for_warning(
     format!("{success}; but {why}")
 }
 
+/// The message of a check that fell back to plain text after implicit TLS failed
+/// (`fallback`, the reason) and then failed: what went wrong, then why TLS was given up.
+pub fn after_fallback(message: String, fallback: &Failure) -> String {
+    match &fallback.kind {
+        ErrorKind::TlsFailed(why) | ErrorKind::CertificateRejected(why) => {
+            format!("{message} (after implicit TLS failed: {why}; the check went on in plain text)")
+        }
+        _ => message,
+    }
+}
+
 /// A response time over a threshold, in words.
 fn slower_than(limit_ms: u32) -> String {
     format!("the response took longer than the threshold of {limit_ms} ms")

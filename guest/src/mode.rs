@@ -74,11 +74,36 @@ impl Mode {
         }
     }
 
+    /// Whether a failed implicit-TLS handshake falls back to plain text, given the first
+    /// bytes the server sent (`server_first_bytes`). Only `tls-if-available` falls back,
+    /// and only when the server did not speak TLS at all: it sent bytes that are no TLS
+    /// record where the ServerHello belongs (a plain-text greeting, say). A certificate
+    /// rejected, an alert, a handshake the server began, silence or a hang-up with nothing
+    /// said are reported as they are: on a port that speaks TLS, a plain-text attempt would
+    /// only wait for a greeting that never comes and lose the real reason.
+    pub fn falls_back_after(self, server_first_bytes: &[u8]) -> bool {
+        self == Self::ImplicitTls { fallback: true }
+            && !server_first_bytes.is_empty()
+            && !starts_like_a_tls_record(server_first_bytes)
+    }
+
     /// The spec's default port: 465 for implicit TLS, 25 otherwise.
     pub fn default_port(self) -> u16 {
         match self {
             Self::ImplicitTls { .. } => DEFAULT_PORT_IMPLICIT_TLS,
             Self::Plain | Self::StartTls(_) => DEFAULT_PORT_PLAIN,
+        }
+    }
+}
+
+/// Whether `bytes` start as a TLS record can: a content type from 20 to 24 (change cipher
+/// spec, alert, handshake, application data, heartbeat), then protocol major version 3.
+/// One byte of a record type is given the benefit of the doubt.
+fn starts_like_a_tls_record(bytes: &[u8]) -> bool {
+    match bytes {
+        [] => false,
+        [content_type, rest @ ..] => {
+            (20..=24).contains(content_type) && rest.first().is_none_or(|major| *major == 3)
         }
     }
 }
@@ -116,5 +141,29 @@ mod tests {
             Mode::of(TransportSecurity::TlsIfAvailable),
             Mode::ImplicitTls { fallback: true }
         );
+    }
+
+    #[test]
+    fn only_tls_if_available_falls_back_and_only_when_no_tls_was_spoken() {
+        let fallback = Mode::ImplicitTls { fallback: true };
+        // A plain-text greeting, or anything else that is no TLS record.
+        assert!(fallback.falls_back_after(b"220 mail.example ESMTP\r\n"));
+        assert!(fallback.falls_back_after(b"HTTP/1.1 400 Bad Request\r\n"));
+        assert!(fallback.falls_back_after(&[0x16, 0x01]), "not version 3");
+        // TLS spoken: a ServerHello (handshake) or an alert record.
+        assert!(!fallback.falls_back_after(&[0x16, 0x03, 0x03, 0x00, 0x7a]));
+        assert!(!fallback.falls_back_after(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]));
+        assert!(!fallback.falls_back_after(&[0x16]), "one byte of a record");
+        // Nothing said: silence or a hang-up.
+        assert!(!fallback.falls_back_after(b""));
+        // No other mode falls back, whatever the server said.
+        for mode in [
+            Mode::ImplicitTls { fallback: false },
+            Mode::Plain,
+            Mode::StartTls(StartTls::IfAvailable),
+            Mode::StartTls(StartTls::Required),
+        ] {
+            assert!(!mode.falls_back_after(b"220 hello\r\n"), "{mode:?}");
+        }
     }
 }

@@ -35,6 +35,10 @@ pub fn report(
         .map(|t| t.phase)
         .find(|&phase| phase != Phase::Quit)
         .unwrap_or(Phase::Settings);
+    let fallback = outcome
+        .warning
+        .clone()
+        .filter(|warning| warning.phase == Phase::TlsHandshake);
     let findings = Findings {
         verdict: outcome.verdict,
         warning: outcome.warning,
@@ -57,6 +61,10 @@ pub fn report(
         }
         _ => message::for_success(context, banner, response_ms),
     };
+    // A fallback to plain text that then failed: the first reason still counts.
+    if let (Status::Down, Some(fallback)) = (status, &fallback) {
+        message = message::after_fallback(message, fallback);
+    }
     if tls.established && !tls.verify {
         message.push_str(" (certificate not verified: verification is off)");
     }
@@ -181,6 +189,7 @@ mod tests {
             }),
             verified: true,
             verify: true,
+            server_first_bytes: Vec::new(),
         }
     }
 
@@ -297,5 +306,29 @@ mod tests {
         );
         let warned = report(&s, up(150), None, &TlsFacts::default(), NOW);
         assert_eq!(warned.status, Status::Warning);
+    }
+
+    #[test]
+    fn a_fallback_that_failed_keeps_why_tls_was_given_up() {
+        let mut outcome = up(5);
+        outcome.verdict = Err(Failure {
+            phase: Phase::Ehlo,
+            kind: ErrorKind::ConnectionClosed,
+        });
+        outcome.warning = Some(Failure {
+            phase: Phase::TlsHandshake,
+            kind: ErrorKind::TlsFailed("the server answered in plain text".into()),
+        });
+        let settings = settings("127.0.0.1", TransportSecurity::TlsIfAvailable);
+        let result = report(&settings, outcome, None, &TlsFacts::default(), NOW);
+        assert_eq!(result.status, Status::Down);
+        assert!(
+            result.message.contains("closed the connection")
+                && result
+                    .message
+                    .contains("after implicit TLS failed: the server answered in plain text"),
+            "{}",
+            result.message
+        );
     }
 }

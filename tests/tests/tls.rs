@@ -535,3 +535,78 @@ async fn implicit_tls_against_a_plain_text_server_says_so() {
         "{why}"
     );
 }
+
+/// `tls-if-available` falls back to plain text only when the server did not speak TLS at
+/// all. A server that answers in TLS with a certificate the check does not trust is
+/// reported as such: falling back would wait on the TLS port for a plain-text greeting
+/// that never comes, and report a timeout instead of the real reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_if_available_reports_a_rejected_certificate_without_falling_back() {
+    let stranger = Ca::new("some other CA");
+    let server = ScriptedServer::start_tls(
+        stranger
+            .issue(&LeafSpec::valid_for(&["127.0.0.1"]))
+            .server_config(&[]),
+        dialogue(),
+    )
+    .await;
+    let mut settings = settings(server.port(), TransportSecurity::TlsIfAvailable);
+    settings.timeout_seconds = 5;
+    let started = std::time::Instant::now();
+    let result = RUNNER.check(&settings).await;
+    assert_rejected(&result, "unknown authority (CN=some other CA)");
+    assert!(!result.message.contains("timed out"), "{}", result.message);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    assert_eq!(
+        server.connections(),
+        1,
+        "no plain-text attempt on a TLS port"
+    );
+}
+
+/// A handshake the server began and then ended with an alert is TLS spoken: no fallback.
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_if_available_reports_an_alert_without_falling_back() {
+    let alert = Step::Say(vec![0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+    let server = ScriptedServer::start(vec![Step::ReadBytes, alert, Step::Close]).await;
+    let result = check(&server, TransportSecurity::TlsIfAvailable).await;
+    assert_eq!(result.status, Status::Down, "{}", result.message);
+    let (phase, kind) = failure(&result);
+    assert_eq!(phase, Phase::TlsHandshake);
+    assert!(
+        matches!(&kind, ErrorKind::TlsFailed(why) if why.contains("alert HandshakeFailure")),
+        "{kind:?}"
+    );
+    assert_eq!(server.connections(), 1);
+}
+
+/// A fallback taken and then failed keeps the first reason in the message: why TLS was
+/// given up, then what went wrong in plain text.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fallback_that_fails_still_says_why_tls_was_given_up() {
+    let server = ScriptedServer::start(vec![
+        say(BANNER),
+        Step::Read,
+        say("554 5.7.1 no service for you\r\n"),
+        Step::Read,
+        say("221 bye\r\n"),
+    ])
+    .await;
+    let result = check(&server, TransportSecurity::TlsIfAvailable).await;
+    assert_eq!(result.status, Status::Down, "{}", result.message);
+    assert_eq!(
+        server.connections(),
+        2,
+        "one TLS attempt, one plain connection"
+    );
+    assert!(
+        result.message.contains("no service for you"),
+        "{}",
+        result.message
+    );
+    assert!(
+        result.message.contains("answered in plain text"),
+        "the first reason is kept: {}",
+        result.message
+    );
+}

@@ -62,12 +62,12 @@ fn execute(
     journal.note(clock.elapsed(), format!("connected to {remote}"));
     let remote_label = Some(remote.to_string());
     let implicit_tls = match (plan.mode, plan.tls.as_ref()) {
-        (Mode::ImplicitTls { fallback }, Some(tls)) => Some((tls, fallback)),
+        (Mode::ImplicitTls { .. }, Some(tls)) => Some(tls),
         _ => None,
     };
     let (transport, fallback) = match implicit_tls {
         None => (Transport::Plain(connection), None),
-        Some((tls, may_fall_back)) => {
+        Some(tls) => {
             let started = clock.elapsed();
             let secured = handshake(connection, tls, clock, facts);
             journal.timing(Phase::TlsHandshake, started, clock.elapsed());
@@ -81,13 +81,14 @@ fn execute(
                         phase: Phase::TlsHandshake,
                         kind,
                     };
-                    if !may_fall_back {
+                    // The core decides: only a server that spoke no TLS at all.
+                    if !plan.mode.falls_back_after(&facts.server_first_bytes) {
                         let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
                         return (outcome, remote_label);
                     }
                     journal.note(
                         clock.elapsed(),
-                        "implicit TLS failed; reconnecting in plain text",
+                        "implicit TLS failed: the server spoke no TLS; reconnecting in plain text",
                     );
                     match open(&plan.target, settings.port, clock, &mut journal) {
                         Ok((connection, _)) => (Transport::Plain(connection), Some(failure)),
@@ -128,6 +129,7 @@ fn handshake(
     facts.version = stream.version();
     facts.cipher_suite = stream.cipher_suite();
     facts.record(&plan.record);
+    facts.server_first_bytes = stream.first_bytes().to_vec();
     match result {
         Ok(()) => {
             facts.established = true;

@@ -24,6 +24,9 @@ pub struct TlsFacts {
     pub verified: bool,
     /// Whether verification was on at all.
     pub verify: bool,
+    /// The first bytes the server sent during the last handshake (a few dozen at most):
+    /// whether it spoke TLS at all decides an implicit-TLS fallback.
+    pub server_first_bytes: Vec<u8>,
 }
 
 impl TlsFacts {

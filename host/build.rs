@@ -98,6 +98,12 @@ fn main() {
         "cargo:rustc-env=SMTP_SENSOR_WASMTIME_VERSION={}",
         locked_version(&root, "wasmtime")
     );
+    let package = wit_package(&root);
+    let (name, version) = package
+        .split_once('@')
+        .unwrap_or_else(|| panic!("the contract's package {package} has no version"));
+    println!("cargo:rustc-env=SMTP_SENSOR_WIT_PACKAGE_NAME={name}");
+    println!("cargo:rustc-env=SMTP_SENSOR_WIT_PACKAGE_VERSION={version}");
 
     let config = wasm_compose::config::Config {
         definitions: vec![verifier],
@@ -117,6 +123,20 @@ fn main() {
         "cargo:rustc-env=SMTP_SENSOR_PORTABLE_COMPONENT_PATH={}",
         out.display()
     );
+}
+
+/// The contract's package, name and version (`smtp-sensor:probe@0.3.0`), as
+/// `wit/smtp-sensor.wit` declares it: the interfaces the host links by hand are named from
+/// it, so the version is written in the contract alone.
+fn wit_package(root: &Path) -> String {
+    let wit = root.join("wit/smtp-sensor.wit");
+    let text = std::fs::read_to_string(&wit)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", wit.display()));
+    text.lines()
+        .find_map(|line| line.trim().strip_prefix("package "))
+        .and_then(|rest| rest.strip_suffix(';'))
+        .unwrap_or_else(|| panic!("{} declares no package", wit.display()))
+        .to_string()
 }
 
 /// A SHA-256 in hex.

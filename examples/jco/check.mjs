@@ -32,6 +32,7 @@ const result = check({
   timeoutSeconds: 10,
   helo: 'probe.example',
   security,
+  ipVersion: 'any',
   tls: {
     trustedCertificates: caFile ? derCertificates(readFileSync(caFile, 'utf8')) : [],
     verify: true,

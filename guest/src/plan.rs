@@ -8,7 +8,7 @@ use crate::secret::Secret;
 use crate::session::{Agenda, AuthPlan, MailPlan};
 use crate::tls::verifier::{self, Record};
 use crate::validate::{self, Target};
-use crate::wit::{Email, ErrorKind, Settings};
+use crate::wit::{Email, ErrorKind, IpVersion, Settings};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
 use std::sync::Arc;
@@ -18,6 +18,8 @@ use std::time::Duration;
 pub struct Plan {
     /// What to connect to.
     pub target: Target,
+    /// The IP versions the connection may use.
+    pub ip_version: IpVersion,
     /// How long the whole check may take: the validated timeout, from which the component
     /// sets its deadline.
     pub timeout: Duration,
@@ -76,6 +78,7 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
     };
     Ok(Plan {
         target,
+        ip_version: settings.ip_version,
         timeout: Duration::from_secs(u64::from(settings.timeout_seconds)),
         mode,
         tls,

@@ -1,6 +1,6 @@
 //! Settings for the core's unit tests.
 
-use crate::wit::{Settings, TlsSettings, TransportSecurity};
+use crate::wit::{IpVersion, Settings, TlsSettings, TransportSecurity};
 
 /// Valid settings for `host` in `security`, every other setting at its default.
 pub fn settings(host: &str, security: TransportSecurity) -> Settings {
@@ -10,6 +10,7 @@ pub fn settings(host: &str, security: TransportSecurity) -> Settings {
         timeout_seconds: 60,
         helo: "probe.example".into(),
         security,
+        ip_version: IpVersion::Any,
         authentication: None,
         email: None,
         tls: TlsSettings {

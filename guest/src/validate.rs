@@ -43,6 +43,8 @@ pub enum Setting {
     Warning,
     /// "Response Time" above which the check is down.
     Critical,
+    /// The IP versions the connection may use.
+    IpVersion,
 }
 
 impl Setting {
@@ -64,6 +66,7 @@ impl Setting {
             Self::Subject => "email.subject",
             Self::Warning => "response-time-warning-ms",
             Self::Critical => "response-time-critical-ms",
+            Self::IpVersion => "ip-version",
         }
     }
 }
@@ -154,6 +157,23 @@ pub fn port(port: u16) -> Result<u16, SettingError> {
             "0 is not a usable port; give 1 to 65535",
         )),
         p => Ok(p),
+    }
+}
+
+/// Checks that an address given as the host is of a version the check may use.
+pub fn ip_version(target: &Target, version: crate::wit::IpVersion) -> Result<(), SettingError> {
+    match target {
+        Target::Address(address) if !crate::eyeballs::allows(version, *address) => {
+            Err(SettingError::new(
+                Setting::IpVersion,
+                format!(
+                    "the host {address} is not an {} address; give a host of that version, \
+                     or another IP version",
+                    crate::eyeballs::describe(version)
+                ),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -362,6 +382,8 @@ pub struct SettingsView<'a> {
     pub host: &'a str,
     /// `port`.
     pub port: u16,
+    /// `ip-version`.
+    pub ip_version: crate::wit::IpVersion,
     /// `timeout-seconds`.
     pub timeout_seconds: u32,
     /// `helo`.
@@ -383,14 +405,20 @@ pub struct SettingsView<'a> {
 }
 
 /// The [`SettingsView`] of a `settings` record, whichever side generated its type: the host
-/// and the component name the fields alike, so this one expansion serves both.
+/// and the component name the fields alike, so this one expansion serves both
+/// (`$ip_version_type` names the caller's `ip-version` type, in scope).
 #[macro_export]
 macro_rules! settings_view {
-    ($settings:expr) => {{
+    ($settings:expr, $ip_version_type:ident) => {{
         let settings = $settings;
         $crate::validate::SettingsView {
             host: &settings.host,
             port: settings.port,
+            ip_version: match settings.ip_version {
+                $ip_version_type::Any => $crate::wit::IpVersion::Any,
+                $ip_version_type::Ipv4 => $crate::wit::IpVersion::Ipv4,
+                $ip_version_type::Ipv6 => $crate::wit::IpVersion::Ipv6,
+            },
             timeout_seconds: settings.timeout_seconds,
             helo: &settings.helo,
             tls_server_name: settings.tls.server_name.as_deref(),
@@ -412,7 +440,8 @@ macro_rules! settings_view {
 
 impl<'a> From<&'a crate::wit::Settings> for SettingsView<'a> {
     fn from(settings: &'a crate::wit::Settings) -> Self {
-        settings_view!(settings)
+        use crate::wit::IpVersion;
+        settings_view!(settings, IpVersion)
     }
 }
 
@@ -421,6 +450,7 @@ impl<'a> From<&'a crate::wit::Settings> for SettingsView<'a> {
 pub fn settings(view: &SettingsView) -> Result<Target, SettingError> {
     let target = host(view.host)?;
     port(view.port)?;
+    ip_version(&target, view.ip_version)?;
     timeout(view.timeout_seconds)?;
     helo(view.helo)?;
     if let Some(name) = view.tls_server_name {
@@ -451,6 +481,7 @@ mod tests {
         SettingsView {
             host: "mail.example.com",
             port: 25,
+            ip_version: crate::wit::IpVersion::Any,
             timeout_seconds: 60,
             helo: "probe.example",
             tls_server_name: None,
@@ -563,6 +594,27 @@ mod tests {
             assert_eq!(e.setting, Setting::Host, "{bad:?}");
         }
         assert!(host(&"a".repeat(300)).is_err());
+    }
+
+    #[test]
+    fn an_address_host_must_be_of_an_allowed_version() {
+        use crate::wit::IpVersion;
+        let v6 = host("::1").unwrap();
+        assert_eq!(ip_version(&v6, IpVersion::Any), Ok(()));
+        assert_eq!(ip_version(&v6, IpVersion::Ipv6), Ok(()));
+        let error = ip_version(&v6, IpVersion::Ipv4).unwrap_err();
+        assert_eq!(error.setting, Setting::IpVersion);
+        assert!(
+            error.problem.contains("not an IPv4 address"),
+            "{}",
+            error.problem
+        );
+        let name = host("mail.example.com").unwrap();
+        assert_eq!(
+            ip_version(&name, IpVersion::Ipv4),
+            Ok(()),
+            "names are looked up"
+        );
     }
 
     #[test]

@@ -50,7 +50,13 @@ fn execute(
     mut journal: Journal,
     facts: &mut TlsFacts,
 ) -> (Outcome, Option<String>) {
-    let (connection, remote) = match open(&plan.target, settings.port, clock, &mut journal) {
+    let (connection, remote) = match open(
+        &plan.target,
+        plan.ip_version,
+        settings.port,
+        clock,
+        &mut journal,
+    ) {
         Ok(opened) => opened,
         Err(failure) => {
             return (
@@ -90,7 +96,13 @@ fn execute(
                         clock.elapsed(),
                         "implicit TLS failed: the server spoke no TLS; reconnecting in plain text",
                     );
-                    match open(&plan.target, settings.port, clock, &mut journal) {
+                    match open(
+                        &plan.target,
+                        plan.ip_version,
+                        settings.port,
+                        clock,
+                        &mut journal,
+                    ) {
                         Ok((connection, _)) => (Transport::Plain(connection), Some(failure)),
                         Err(failure) => {
                             let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);

@@ -1,16 +1,20 @@
 //! Name lookup and TCP connect, with every socket error in plain words and as the
 //! contract's error kinds.
 
-use super::net::{self, Clock, ConnectError, Connection, LookupError};
+use super::net::{self, Attempt, Clock, Connection, LookupError};
+use crate::eyeballs::{self, CONNECTION_ATTEMPT_DELAY, Race};
 use crate::journal::Journal;
 use crate::validate::Target;
-use crate::wit::{ErrorKind, Failure, Phase};
+use crate::wit::{ErrorKind, Failure, IpVersion, Phase};
 use std::net::{IpAddr, SocketAddr};
 use wasip2::sockets::network::ErrorCode;
 
-/// Looks up the target if it is a name, then connects to its addresses in turn.
+/// Looks up the target if it is a name, then races connections to its addresses of the
+/// allowed IP versions (Happy Eyeballs: the core's [`eyeballs::Race`] says when each
+/// starts); the first to connect wins and the others are closed.
 pub(super) fn open(
     target: &Target,
+    ip_version: IpVersion,
     port: u16,
     clock: Clock,
     journal: &mut Journal,
@@ -21,35 +25,95 @@ pub(super) fn open(
             let started = clock.elapsed();
             let found = net::resolve(name, clock.deadline);
             journal.timing(Phase::NameLookup, started, clock.elapsed());
-            lookup_result(name, found)?
+            let found = lookup_result(name, found)?;
+            let usable = eyeballs::order(&found, ip_version);
+            if usable.is_empty() {
+                return Err(Failure {
+                    phase: Phase::NameLookup,
+                    kind: ErrorKind::NameLookupFailed(format!(
+                        "{name} has no {} address (it has {}); allow another IP version",
+                        eyeballs::describe(ip_version),
+                        found
+                            .iter()
+                            .map(IpAddr::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                });
+            }
+            usable
         }
     };
     let started = clock.elapsed();
+    let result = race(addresses, port, clock, journal);
+    journal.timing(Phase::Connect, started, clock.elapsed());
+    result.map_err(|kind| Failure {
+        phase: Phase::Connect,
+        kind,
+    })
+}
+
+/// Runs the race until one attempt connects, all fail, or the deadline passes.
+fn race(
+    addresses: Vec<IpAddr>,
+    port: u16,
+    clock: Clock,
+    journal: &mut Journal,
+) -> Result<(Connection, SocketAddr), ErrorKind> {
+    let begun = clock.elapsed();
+    let since_begun = || clock.elapsed().saturating_sub(begun);
+    let mut race = Race::new(addresses, CONNECTION_ATTEMPT_DELAY);
+    let mut attempts: Vec<(SocketAddr, Attempt)> = Vec::new();
     let mut last = ErrorKind::ConnectFailed("no address to connect to".into());
-    for address in addresses {
-        let remote = SocketAddr::new(address, port);
-        match net::connect(address, port, clock.deadline) {
-            Ok(connection) => {
-                journal.timing(Phase::Connect, started, clock.elapsed());
-                return Ok((connection, remote));
-            }
-            Err(error) => {
-                journal.note(
-                    clock.elapsed(),
-                    format!("connecting to {remote} failed: {error:?}"),
-                );
-                last = connect_error(error);
-                if last == ErrorKind::Timeout {
-                    break;
+    loop {
+        while let Some(address) = race.due(since_begun()) {
+            let remote = SocketAddr::new(address, port);
+            match Attempt::start(address, port) {
+                Ok(attempt) => {
+                    if !attempts.is_empty() {
+                        journal.note(
+                            clock.elapsed(),
+                            format!("also trying {remote} (the earlier attempt is still pending)"),
+                        );
+                    }
+                    attempts.push((remote, attempt));
+                }
+                Err(code) => {
+                    last = failed(journal, clock, remote, code);
+                    race.failed(since_begun());
                 }
             }
         }
+        if race.lost() {
+            return Err(last);
+        }
+        if net::now() >= clock.deadline {
+            return Err(ErrorKind::Timeout);
+        }
+        let wake = race.wake_at().map_or(clock.deadline, |at| {
+            clock.at(begun + at).min(clock.deadline)
+        });
+        let pollables: Vec<_> = attempts.iter().map(|(_, a)| a.pollable()).collect();
+        let ready = net::wait_any(&pollables, wake);
+        drop(pollables);
+        // Finish the attempts that are ready, in their order; keep the rest.
+        let mut still = Vec::with_capacity(attempts.len());
+        for (index, (remote, attempt)) in attempts.into_iter().enumerate() {
+            if !ready.contains(&index) {
+                still.push((remote, attempt));
+                continue;
+            }
+            match attempt.finish() {
+                Ok(Ok(connection)) => return Ok((connection, remote)),
+                Ok(Err(attempt)) => still.push((remote, attempt)),
+                Err(code) => {
+                    last = failed(journal, clock, remote, code);
+                    race.failed(since_begun());
+                }
+            }
+        }
+        attempts = still;
     }
-    journal.timing(Phase::Connect, started, clock.elapsed());
-    Err(Failure {
-        phase: Phase::Connect,
-        kind: last,
-    })
 }
 
 fn lookup_result(
@@ -76,14 +140,22 @@ fn lookup_result(
     }
 }
 
-fn connect_error(error: ConnectError) -> ErrorKind {
-    match error {
-        ConnectError::Timeout => ErrorKind::Timeout,
-        ConnectError::Failed(ErrorCode::ConnectionRefused) => ErrorKind::ConnectionRefused,
-        ConnectError::Failed(ErrorCode::AccessDenied) => ErrorKind::AccessDenied(
+/// Notes a failed attempt in the transcript; what it means for the check.
+fn failed(journal: &mut Journal, clock: Clock, remote: SocketAddr, code: ErrorCode) -> ErrorKind {
+    journal.note(
+        clock.elapsed(),
+        format!("connecting to {remote} failed: {}", code.name()),
+    );
+    connect_error(code)
+}
+
+fn connect_error(code: ErrorCode) -> ErrorKind {
+    match code {
+        ErrorCode::ConnectionRefused => ErrorKind::ConnectionRefused,
+        ErrorCode::AccessDenied => ErrorKind::AccessDenied(
             "the host's network policy does not allow this address and port".into(),
         ),
-        ConnectError::Failed(code) => ErrorKind::ConnectFailed(describe(code)),
+        code => ErrorKind::ConnectFailed(describe(code)),
     }
 }
 

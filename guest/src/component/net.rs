@@ -120,44 +120,61 @@ pub struct Connection {
     _socket: TcpSocket,
 }
 
-/// Opens a TCP connection to `address:port`, giving up at `deadline`.
-pub fn connect(address: IpAddr, port: u16, deadline: Instant) -> Result<Connection, ConnectError> {
-    let network = instance_network();
-    let family = match address {
-        IpAddr::V4(_) => IpAddressFamily::Ipv4,
-        IpAddr::V6(_) => IpAddressFamily::Ipv6,
-    };
-    let socket = create_tcp_socket(family).map_err(ConnectError::Failed)?;
-    socket
-        .start_connect(&network, to_wasi(address, port))
-        .map_err(ConnectError::Failed)?;
-    let ready = socket.subscribe();
-    let (input, output) = loop {
-        match socket.finish_connect() {
-            Ok(streams) => break streams,
-            Err(ErrorCode::WouldBlock) => {
-                if !wait(&ready, deadline) {
-                    return Err(ConnectError::Timeout);
-                }
-            }
-            Err(code) => return Err(ConnectError::Failed(code)),
-        }
-    };
-    drop(ready);
-    Ok(Connection {
-        input,
-        output,
-        _socket: socket,
-    })
+/// A connection attempt under way. Fields drop in order: the pollable before its socket.
+pub struct Attempt {
+    ready: Pollable,
+    socket: TcpSocket,
 }
 
-/// Why a connection could not be opened.
-#[derive(Debug)]
-pub enum ConnectError {
-    /// The deadline passed first.
-    Timeout,
-    /// The socket layer answered with an error.
-    Failed(ErrorCode),
+impl Attempt {
+    /// Starts connecting to `address:port` without waiting.
+    pub fn start(address: IpAddr, port: u16) -> Result<Self, ErrorCode> {
+        let network = instance_network();
+        let family = match address {
+            IpAddr::V4(_) => IpAddressFamily::Ipv4,
+            IpAddr::V6(_) => IpAddressFamily::Ipv6,
+        };
+        let socket = create_tcp_socket(family)?;
+        socket.start_connect(&network, to_wasi(address, port))?;
+        let ready = socket.subscribe();
+        Ok(Self { ready, socket })
+    }
+
+    /// The pollable that is ready when the attempt has an outcome.
+    pub fn pollable(&self) -> &Pollable {
+        &self.ready
+    }
+
+    /// The attempt's outcome, if it has one: the connection, or why it failed; the attempt
+    /// itself back while it is still under way.
+    pub fn finish(self) -> Result<Result<Connection, Self>, ErrorCode> {
+        match self.socket.finish_connect() {
+            Ok((input, output)) => {
+                let Self { ready, socket } = self;
+                drop(ready);
+                Ok(Ok(Connection {
+                    input,
+                    output,
+                    _socket: socket,
+                }))
+            }
+            Err(ErrorCode::WouldBlock) => Ok(Err(self)),
+            Err(code) => Err(code),
+        }
+    }
+}
+
+/// Waits until one of `pollables` is ready or `deadline` passes; the indices of those ready.
+pub fn wait_any(pollables: &[&Pollable], deadline: Instant) -> Vec<usize> {
+    let timer = monotonic_clock::subscribe_instant(deadline);
+    let mut all: Vec<&Pollable> = pollables.to_vec();
+    all.push(&timer);
+    let timer_index = u32::try_from(pollables.len()).unwrap_or(u32::MAX);
+    poll(&all)
+        .into_iter()
+        .filter(|&i| i != timer_index)
+        .map(|i| i as usize)
+        .collect()
 }
 
 impl Connection {

@@ -13,7 +13,11 @@ use wasmtime::component::{ComponentType, Lift, Linker, Resource, ResourceType, W
 use wasmtime_wasi::WasiView;
 
 /// The interface, as `wit/smtp-sensor.wit` names it.
-const INTERFACE: &str = "smtp-sensor:probe/key-agreement@0.2.0";
+const INTERFACE: &str = concat!(
+    env!("SMTP_SENSOR_WIT_PACKAGE_NAME"),
+    "/key-agreement@",
+    env!("SMTP_SENSOR_WIT_PACKAGE_VERSION")
+);
 
 /// The resource, as the interface names it.
 const KEY: &str = "ephemeral-key";

@@ -19,7 +19,11 @@ use wasmtime::component::{Linker, WasmList};
 
 /// The interface, as `wit/smtp-sensor.wit` names it (a component that imports another
 /// version fails to load, saying which import is missing).
-const INTERFACE: &str = "smtp-sensor:probe/signatures@0.2.0";
+const INTERFACE: &str = concat!(
+    env!("SMTP_SENSOR_WIT_PACKAGE_NAME"),
+    "/signatures@",
+    env!("SMTP_SENSOR_WIT_PACKAGE_VERSION")
+);
 
 /// `verify`'s parameters: public-key-algorithm, signature-algorithm, public-key, message,
 /// signature.

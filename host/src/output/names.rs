@@ -2,7 +2,7 @@
 //! as `wit/smtp-sensor.wit` spells them, and the names and stable ids the outputs give
 //! each phase when they report it as a channel.
 
-use crate::wit::{ChannelUnit, Direction, ErrorKind, Phase, Status, TransportSecurity};
+use crate::wit::{ChannelUnit, Direction, ErrorKind, IpVersion, Phase, Status, TransportSecurity};
 
 /// A status as the contract spells it.
 pub fn status(status: Status) -> &'static str {
@@ -21,6 +21,16 @@ pub fn security(security: TransportSecurity) -> &'static str {
         TransportSecurity::TlsIfAvailable => "tls-if-available",
         TransportSecurity::Starttls => "starttls",
         TransportSecurity::Tls => "tls",
+    }
+}
+
+/// An IP version as `--ip-version` spells it (check_smtp's `-4` and `-6`); the contract's
+/// cases are `any`, `ipv4` and `ipv6`.
+pub fn ip_version(version: IpVersion) -> &'static str {
+    match version {
+        IpVersion::Any => "auto",
+        IpVersion::Ipv4 => "4",
+        IpVersion::Ipv6 => "6",
     }
 }
 

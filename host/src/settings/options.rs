@@ -10,7 +10,7 @@ use super::request::{
 };
 use super::targets::TargetPattern;
 use crate::output::names;
-use crate::wit::{AuthMechanism, Settings, TransportSecurity};
+use crate::wit::{AuthMechanism, IpVersion, Settings, TransportSecurity};
 use serde::{Deserialize, Deserializer};
 use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
 use smtp_sensor_guest::secret::Secret;
@@ -39,6 +39,11 @@ pub struct SensorOptions {
     #[arg(long, value_enum, ignore_case = true)]
     #[serde(default, deserialize_with = "value_enum")]
     pub security: Option<Security>,
+    /// Connect over IPv4 only (4), IPv6 only (6), or both, raced (Happy Eyeballs) [default:
+    /// auto].
+    #[arg(long, value_enum, value_name = "VERSION", ignore_case = true)]
+    #[serde(default, deserialize_with = "ip_version")]
+    pub ip_version: Option<IpVersionArg>,
     /// Warn when the Response Time exceeds this, e.g. 500ms or 2s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     #[serde(default, deserialize_with = "duration")]
@@ -195,6 +200,32 @@ impl clap::ValueEnum for Security {
     }
 }
 
+/// `--ip-version`: `auto`, `4` or `6` (as [`names::ip_version`] spells them); also
+/// `ip4`/`ip6` (blackbox_exporter's words) and `ipv4`/`ipv6`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpVersionArg(pub IpVersion);
+
+impl clap::ValueEnum for IpVersionArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Self(IpVersion::Any),
+            Self(IpVersion::Ipv4),
+            Self(IpVersion::Ipv6),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(names::ip_version(self.0));
+        Some(match self.0 {
+            IpVersion::Any => value
+                .alias("any")
+                .help("IPv6 and IPv4, raced (Happy Eyeballs)"),
+            IpVersion::Ipv4 => value.aliases(["ip4", "ipv4"]).help("IPv4 only"),
+            IpVersion::Ipv6 => value.aliases(["ip6", "ipv6"]).help("IPv6 only"),
+        })
+    }
+}
+
 /// The SASL mechanisms.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mechanism {
@@ -262,6 +293,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Subject => "--subject",
         Setting::Warning => "--warning",
         Setting::Critical => "--critical",
+        Setting::IpVersion => "--ip-version",
     }
 }
 
@@ -338,7 +370,7 @@ impl SensorOptions {
         let mut from_file = Vec::new();
         let top = self;
         let options = layered!(top over file, from_file:
-            host, port, timeout, helo, security, warning, critical, transcript, tls_ca,
+            host, port, timeout, helo, security, ip_version, warning, critical, transcript, tls_ca,
             tls_server_name, tls_no_verify, cert_warning, cert_critical, auth_user,
             auth_password_file, auth_password_env, auth_password, auth_mechanism,
             allow_plaintext_auth, mail_from, mail_to, subject, body, store_result, sensor_id,
@@ -426,6 +458,7 @@ impl SensorOptions {
             timeout_seconds: self.timeout,
             helo: self.helo,
             security: self.security.map_or(TransportSecurity::Tls, |s| s.0),
+            ip_version: self.ip_version.map_or(IpVersion::Any, |v| v.0),
             keep_transcript: self.transcript || store.is_some(),
             response_warning: self.warning,
             response_critical: self.critical,
@@ -470,6 +503,25 @@ where
             .collect();
         serde::de::Error::custom(format!("{text:?} is not one of {}", names.join(", ")))
     })
+}
+
+/// An IP version as a string (`"4"`, `"auto"`, `"ip6"`) or a bare number (`4`, `6`).
+fn ip_version<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<IpVersionArg>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum TextOrNumber {
+        Text(String),
+        Number(i64),
+    }
+    let text = match TextOrNumber::deserialize(deserializer)? {
+        TextOrNumber::Text(text) => text,
+        TextOrNumber::Number(number) => number.to_string(),
+    };
+    <IpVersionArg as clap::ValueEnum>::from_str(&text, true)
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("{text:?} is not one of auto, 4, 6")))
 }
 
 /// `"a@x"` or `["a@x", "b@x"]`.
@@ -709,6 +761,7 @@ mod tests {
             Setting::Subject,
             Setting::Warning,
             Setting::Critical,
+            Setting::IpVersion,
         ];
         for setting in settings {
             let long = flag(setting).trim_start_matches("--");
@@ -717,6 +770,32 @@ mod tests {
                 "{setting:?}: no --{long}"
             );
         }
+    }
+
+    #[test]
+    fn ip_versions_as_check_smtp_and_blackbox_users_write_them() {
+        use clap::ValueEnum as _;
+        for (text, version) in [
+            ("auto", IpVersion::Any),
+            ("4", IpVersion::Ipv4),
+            ("ip6", IpVersion::Ipv6),
+            ("IPv4", IpVersion::Ipv4),
+        ] {
+            assert_eq!(
+                IpVersionArg::from_str(text, true),
+                Ok(IpVersionArg(version))
+            );
+        }
+        for (toml, version) in [
+            ("ip_version = 4", IpVersion::Ipv4),
+            ("ip_version = \"6\"", IpVersion::Ipv6),
+            ("ip_version = \"auto\"", IpVersion::Any),
+        ] {
+            let file: SensorOptions = toml::from_str(toml).unwrap();
+            assert_eq!(file.ip_version, Some(IpVersionArg(version)), "{toml}");
+        }
+        let error = toml::from_str::<SensorOptions>("ip_version = 5").unwrap_err();
+        assert!(error.message().contains("auto, 4, 6"), "{error}");
     }
 
     #[test]

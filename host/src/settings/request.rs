@@ -1,7 +1,9 @@
 //! A check as a user describes it ([`CheckRequest`]), and from it the contract's settings: defaults filled in, everything
 //! validated before anything runs, so bad input is an error naming the setting, not a check.
 
-use crate::wit::{AuthMechanism, Authentication, Email, Settings, TlsSettings, TransportSecurity};
+use crate::wit::{
+    AuthMechanism, Authentication, Email, IpVersion, Settings, TlsSettings, TransportSecurity,
+};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use smtp_sensor_guest::limits::{
@@ -26,6 +28,8 @@ pub struct CheckRequest {
     pub helo: Option<String>,
     /// The transport security; the spec's default is implicit TLS.
     pub security: TransportSecurity,
+    /// The IP versions the connection may use; by default both, raced.
+    pub ip_version: IpVersion,
     /// Keep the dialogue's transcript in the result.
     pub keep_transcript: bool,
     /// Warn when "Response Time" exceeds this.
@@ -196,6 +200,7 @@ impl CheckRequest {
             timeout_seconds: None,
             helo: None,
             security: TransportSecurity::Tls,
+            ip_version: IpVersion::Any,
             keep_transcript: false,
             response_warning: None,
             response_critical: None,
@@ -216,6 +221,7 @@ impl CheckRequest {
             helo: self.helo.unwrap_or_else(machine_name),
             host: self.host,
             security: self.security,
+            ip_version: self.ip_version,
             authentication: self.auth.map(|auth| Authentication {
                 user: auth.user,
                 password: auth.password.expose().to_string(),

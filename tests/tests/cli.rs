@@ -2,7 +2,7 @@
 //! output formats, and a clear error for every invalid setting before anything connects.
 
 use smtp_sensor_tests::cli::{self, Run};
-use smtp_sensor_tests::server::{ScriptedServer, Step, normal};
+use smtp_sensor_tests::server::{ScriptedServer, Step, normal, say};
 use std::time::{Duration, Instant};
 
 /// This package's fresh build of the CLI.
@@ -376,4 +376,34 @@ async fn the_component_is_written_for_other_hosts() {
         run.stderr
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Thresholds as Nagios users type them: a bare number is seconds (check_smtp's `-w 5`).
+/// A banner dripped over about 350 ms is slower than `--warning 0.2` and faster than
+/// `--critical 30`.
+#[tokio::test(flavor = "multi_thread")]
+async fn bare_numbers_are_seconds_as_in_check_smtp() {
+    let slow_banner = Step::Drip(b"220 mail.test\r\n".to_vec(), Duration::from_millis(25));
+    let server = ScriptedServer::start(vec![
+        slow_banner,
+        Step::Read,
+        say("250 mail.test\r\n"),
+        Step::Read,
+        say("221 bye\r\n"),
+    ])
+    .await;
+    let run = cli::check_loopback(
+        SMTP_SENSOR,
+        server.port(),
+        "none",
+        &["--warning", "0.2", "--critical", "30", "--format", "nagios"],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("200 ms"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("'Response Time'=") && run.stdout.contains(";0.2;30;"),
+        "the thresholds in seconds in the perfdata: {}",
+        run.stdout
+    );
 }

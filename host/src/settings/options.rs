@@ -44,11 +44,12 @@ pub struct SensorOptions {
     #[arg(long, value_enum, value_name = "VERSION", ignore_case = true)]
     #[serde(default, deserialize_with = "ip_version")]
     pub ip_version: Option<IpVersionArg>,
-    /// Warn when the Response Time exceeds this, e.g. 500ms or 2s.
+    /// Warn when the Response Time exceeds this: 500ms, 2s, or seconds as check_smtp's -w
+    /// takes them (5, 0.5).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     #[serde(default, deserialize_with = "duration")]
     pub warning: Option<Duration>,
-    /// Report down when the Response Time exceeds this, e.g. 2s.
+    /// Report down when the Response Time exceeds this: 2s, or seconds (check_smtp's -c).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     #[serde(default, deserialize_with = "duration")]
     pub critical: Option<Duration>,
@@ -476,14 +477,33 @@ impl SensorOptions {
     }
 }
 
-/// A duration as people write it: `500ms`, `2s`, `1m 30s`.
+/// A duration as people write it: `500ms`, `2s`, `1m 30s`; or a bare number of seconds, as
+/// check_smtp's `-w 5` and `-c 0.5` take them.
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim())
-        .map_err(|e| format!("{e}; give a duration such as 500ms or 2s"))
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return Duration::try_from_secs_f64(seconds).map_err(|_| {
+            format!("{text} is not a number of seconds; give one such as 5 or 0.5, or 500ms")
+        });
+    }
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{e}; give a duration such as 500ms or 2s, or seconds such as 5"))
 }
 
+/// A duration in a file: `"500ms"`, `"2s"`, or seconds, quoted or not (`5`, `0.5`).
 fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
-    let text = String::deserialize(deserializer)?;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum TextOrSeconds {
+        Text(String),
+        Whole(i64),
+        Seconds(f64),
+    }
+    let text = match TextOrSeconds::deserialize(deserializer)? {
+        TextOrSeconds::Text(text) => text,
+        TextOrSeconds::Whole(seconds) => seconds.to_string(),
+        TextOrSeconds::Seconds(seconds) => seconds.to_string(),
+    };
     parse_duration(&text)
         .map(Some)
         .map_err(serde::de::Error::custom)
@@ -803,5 +823,19 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("fast").unwrap_err().contains("500ms"));
+        // Bare numbers are seconds, as in check_smtp's -w 5 -c 10.
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration(" 0.25 "), Ok(Duration::from_millis(250)));
+        assert!(
+            parse_duration("-1")
+                .unwrap_err()
+                .contains("number of seconds")
+        );
+        assert!(parse_duration("NaN").is_err());
+        let file: SensorOptions = toml::from_str("warning = \"5\"\ncritical = 10").unwrap();
+        assert_eq!(file.warning, Some(Duration::from_secs(5)));
+        assert_eq!(file.critical, Some(Duration::from_secs(10)));
+        let file: SensorOptions = toml::from_str("warning = 0.5").unwrap();
+        assert_eq!(file.warning, Some(Duration::from_millis(500)));
     }
 }

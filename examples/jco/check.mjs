@@ -40,6 +40,7 @@ const result = check({
     certificateCriticalDays: 0,
   },
   keepTranscript: false,
+  expect: { extensions: [], missIsWarning: false },
 });
 console.log(`${result.status}: ${result.message}`);
 process.exit({ up: 0, warning: 1, down: 2 }[result.status] ?? 3);

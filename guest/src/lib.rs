@@ -9,6 +9,7 @@ pub mod capabilities;
 pub mod command;
 pub mod dates;
 pub mod email;
+pub mod expect;
 pub mod eyeballs;
 pub mod journal;
 pub mod limits;

@@ -31,6 +31,11 @@ pub const DEFAULT_SUBJECT: &str = "smtp-sensor test message";
 /// The test email's body when none is given.
 pub const DEFAULT_BODY: &str = "This message was sent by smtp-sensor to check this mail server.";
 
+/// The longest banner pattern accepted, in bytes.
+pub const MAX_PATTERN_LEN: usize = 1024;
+/// The most EHLO extensions a check may require.
+pub const MAX_EXPECTED_EXTENSIONS: usize = 32;
+
 /// The longest HELO ident accepted (a domain name's limit, RFC 1035).
 pub const MAX_HELO_LEN: usize = 255;
 /// The longest host name accepted (RFC 1035).

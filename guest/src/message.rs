@@ -57,6 +57,7 @@ pub fn for_warning(
         }
         ErrorKind::CertificateExpiring(days) => expiry(*days),
         ErrorKind::ResponseTimeExceeded(limit) => slower_than(*limit),
+        ErrorKind::ExpectationMissed(why) => why.clone(),
         _ => for_failure(context, degraded),
     };
     format!("{success}; but {why}")
@@ -137,6 +138,7 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
         ErrorKind::CertificateExpiring(days) => format!("{server}: {}", expiry(*days)),
         ErrorKind::ResponseTimeExceeded(limit) => format!("{server}: {}", slower_than(*limit)),
         ErrorKind::AuthUnavailable(why) => format!("{server}: cannot log in: {why}"),
+        ErrorKind::ExpectationMissed(why) => format!("{server}: {why}"),
         ErrorKind::PlaintextAuthRefused => format!(
             "{server}: refused to send credentials over an unencrypted connection \
              (use a TLS mode, or allow plain-text authentication explicitly)"

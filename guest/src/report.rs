@@ -2,6 +2,7 @@
 //! and the certificate; the message; the channels; and everything seen on the way. Pure:
 //! the time is passed in, so it is tested natively.
 
+use crate::expect::Expect;
 use crate::journal::millis;
 use crate::limits::channel;
 use crate::message::{self, Context, server_label};
@@ -39,7 +40,12 @@ pub fn report(
         .warning
         .clone()
         .filter(|warning| warning.phase == Phase::TlsHandshake);
+    // Settings that reach the report passed validation: their expectations compile.
+    let expect = Expect::new(&settings.expect).unwrap_or_default();
+    let missed = expect.judge(outcome.banner.as_ref(), &outcome.capabilities);
     let findings = Findings {
+        missed,
+        miss_is_warning: expect.miss_is_warning(),
         verdict: outcome.verdict,
         warning: outcome.warning,
         // Thresholds judge the certificate of a connection that was actually secured.

@@ -1,6 +1,6 @@
 //! Settings for the core's unit tests.
 
-use crate::wit::{IpVersion, Settings, TlsSettings, TransportSecurity};
+use crate::wit::{Expectations, IpVersion, Settings, TlsSettings, TransportSecurity};
 
 /// Valid settings for `host` in `security`, every other setting at its default.
 pub fn settings(host: &str, security: TransportSecurity) -> Settings {
@@ -23,5 +23,10 @@ pub fn settings(host: &str, security: TransportSecurity) -> Settings {
         response_time_warning_ms: None,
         response_time_critical_ms: None,
         keep_transcript: false,
+        expect: Expectations {
+            banner: None,
+            extensions: Vec::new(),
+            miss_is_warning: false,
+        },
     }
 }

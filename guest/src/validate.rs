@@ -3,9 +3,10 @@
 //! host may call it.
 
 use crate::limits::{
-    MAX_CERT_DAYS, MAX_HELO_LEN, MAX_HOST_LEN, MAX_RESPONSE_THRESHOLD_MS, MAX_TIMEOUT_SECONDS,
-    MIN_TIMEOUT_SECONDS,
+    MAX_CERT_DAYS, MAX_EXPECTED_EXTENSIONS, MAX_HELO_LEN, MAX_HOST_LEN, MAX_PATTERN_LEN,
+    MAX_RESPONSE_THRESHOLD_MS, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS,
 };
+use regex_lite::Regex;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -45,6 +46,10 @@ pub enum Setting {
     Critical,
     /// The IP versions the connection may use.
     IpVersion,
+    /// The pattern the banner must match.
+    ExpectBanner,
+    /// The EHLO extensions the server must announce.
+    ExpectExtensions,
 }
 
 impl Setting {
@@ -67,6 +72,8 @@ impl Setting {
             Self::Warning => "response-time-warning-ms",
             Self::Critical => "response-time-critical-ms",
             Self::IpVersion => "ip-version",
+            Self::ExpectBanner => "expect.banner",
+            Self::ExpectExtensions => "expect.extensions",
         }
     }
 }
@@ -332,6 +339,62 @@ pub fn address(setting: Setting, value: &str) -> Result<(), SettingError> {
     Ok(())
 }
 
+/// Checks a banner pattern: a regular expression of bounded length that compiles.
+fn banner_pattern(pattern: &str) -> Result<Regex, SettingError> {
+    let invalid = |problem: String| SettingError::new(Setting::ExpectBanner, problem);
+    if pattern.len() > MAX_PATTERN_LEN {
+        return Err(invalid(format!(
+            "the pattern is longer than {MAX_PATTERN_LEN} characters; give a shorter one"
+        )));
+    }
+    Regex::new(pattern).map_err(|e| {
+        invalid(format!(
+            "{pattern:?} is not a valid regular expression ({}); give one such as \
+             \"^220 .*ESMTP\"",
+            e.to_string().lines().last().unwrap_or("invalid").trim()
+        ))
+    })
+}
+
+/// Checks an extension keyword: letters, digits and `-`, as RFC 5321's `ehlo-keyword`.
+fn extension(keyword: &str) -> Result<(), SettingError> {
+    let valid = !keyword.is_empty()
+        && keyword.len() <= 64
+        && keyword.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && keyword
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if valid {
+        Ok(())
+    } else {
+        Err(SettingError::new(
+            Setting::ExpectExtensions,
+            format!(
+                "{keyword:?} is not an EHLO keyword; give one such as STARTTLS, SIZE or \
+                 SMTPUTF8 (letters, digits and -)"
+            ),
+        ))
+    }
+}
+
+/// Checks the expectations: a banner pattern that compiles (returned compiled), and a
+/// bounded list of EHLO keywords.
+pub fn expectations(
+    banner: Option<&str>,
+    extensions: &[String],
+) -> Result<Option<Regex>, SettingError> {
+    if extensions.len() > MAX_EXPECTED_EXTENSIONS {
+        return Err(SettingError::new(
+            Setting::ExpectExtensions,
+            format!("more than {MAX_EXPECTED_EXTENSIONS} extensions; give fewer"),
+        ));
+    }
+    for keyword in extensions {
+        extension(keyword)?;
+    }
+    banner.map(banner_pattern).transpose()
+}
+
 /// Checks log-in settings: both given, each on one line.
 pub fn credentials(user: &str, password: &str) -> Result<(), SettingError> {
     if user.is_empty() {
@@ -402,6 +465,10 @@ pub struct SettingsView<'a> {
     pub credentials: Option<(&'a str, &'a str)>,
     /// `email`: sender, recipients and subject.
     pub email: Option<(&'a str, &'a [String], &'a str)>,
+    /// `expect.banner`.
+    pub expect_banner: Option<&'a str>,
+    /// `expect.extensions`.
+    pub expect_extensions: &'a [String],
 }
 
 /// The [`SettingsView`] of a `settings` record, whichever side generated its type: the host
@@ -434,6 +501,8 @@ macro_rules! settings_view {
                 .email
                 .as_ref()
                 .map(|e| (e.from.as_str(), e.to.as_slice(), e.subject.as_str())),
+            expect_banner: settings.expect.banner.as_deref(),
+            expect_extensions: settings.expect.extensions.as_slice(),
         }
     }};
 }
@@ -470,6 +539,7 @@ pub fn settings(view: &SettingsView) -> Result<Target, SettingError> {
     if let Some((from, to, subject)) = view.email {
         email(from, to, subject)?;
     }
+    expectations(view.expect_banner, view.expect_extensions)?;
     Ok(target)
 }
 
@@ -491,6 +561,8 @@ mod tests {
             response_time_critical_ms: None,
             credentials: None,
             email: None,
+            expect_banner: None,
+            expect_extensions: &[],
         }
     }
 

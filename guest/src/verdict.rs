@@ -46,11 +46,17 @@ pub struct Findings {
     pub response_ms: f64,
     /// The last phase that ran before the verdict, where a slow response is reported.
     pub last_phase: Phase,
+    /// With a successful verdict: the first expectation the server missed, if any.
+    pub missed: Option<Failure>,
+    /// Whether a missed expectation is a warning rather than down.
+    pub miss_is_warning: bool,
 }
 
 /// The status and the failure (for `down`) or degradation (for `warning`) to report.
-/// Precedence: a failed dialogue, then the critical thresholds (certificate, response
-/// time), then what was degraded, then the warning thresholds (certificate, response time).
+/// Precedence: a failed dialogue, then a missed expectation (unless it is only a warning),
+/// then the critical thresholds (certificate, response time), then what was degraded, then
+/// a missed expectation that is a warning, then the warning thresholds (certificate,
+/// response time).
 pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Failure>) {
     let Findings {
         verdict,
@@ -58,9 +64,19 @@ pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Fai
         certificate_days_left,
         response_ms,
         last_phase,
+        missed,
+        miss_is_warning,
     } = findings;
     if let Err(failure) = verdict {
         return (Status::Down, Some(failure));
+    }
+    let (missed_down, missed_warning) = if miss_is_warning {
+        (None, missed)
+    } else {
+        (missed, None)
+    };
+    if let Some(missed) = missed_down {
+        return (Status::Down, Some(missed));
     }
     let expiring = |days| Failure {
         phase: Phase::TlsHandshake,
@@ -82,7 +98,7 @@ pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Fai
     if let Some(failure) = slow(thresholds.response_critical_ms) {
         return (Status::Down, Some(failure));
     }
-    if let Some(warning) = warning {
+    if let Some(warning) = warning.or(missed_warning) {
         return (Status::Warning, Some(warning));
     }
     if let Some(days) = certificate_days_left
@@ -121,6 +137,8 @@ mod tests {
             certificate_days_left: days,
             response_ms: 10.0,
             last_phase: Phase::Ehlo,
+            missed: None,
+            miss_is_warning: false,
         }
     }
 
@@ -216,5 +234,41 @@ mod tests {
             decide(degraded, limits(Some(1), None)).1.unwrap(),
             not_offered()
         );
+    }
+
+    #[test]
+    fn a_missed_expectation_is_down_or_a_warning_as_the_settings_say() {
+        let missed = Failure {
+            phase: Phase::Ehlo,
+            kind: ErrorKind::ExpectationMissed("no SMTPUTF8".into()),
+        };
+        let findings = |miss_is_warning| Findings {
+            missed: Some(missed.clone()),
+            miss_is_warning,
+            ..found(Ok(()), None, Some(100))
+        };
+        assert_eq!(
+            decide(findings(false), DEFAULTS),
+            (Status::Down, Some(missed.clone()))
+        );
+        assert_eq!(
+            decide(findings(true), DEFAULTS),
+            (Status::Warning, Some(missed.clone()))
+        );
+        // A failed dialogue is reported as itself; a degradation comes before a warned miss.
+        let timeout = Failure {
+            phase: Phase::Banner,
+            kind: ErrorKind::Timeout,
+        };
+        let failed = Findings {
+            verdict: Err(timeout.clone()),
+            ..findings(false)
+        };
+        assert_eq!(decide(failed, DEFAULTS).1, Some(timeout));
+        let degraded = Findings {
+            warning: Some(not_offered()),
+            ..findings(true)
+        };
+        assert_eq!(decide(degraded, DEFAULTS).1, Some(not_offered()));
     }
 }

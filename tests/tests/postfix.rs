@@ -313,3 +313,67 @@ async fn a_full_probe_fits_the_components_initial_memory() {
     );
     assert!(wait_for_mail(&postfix, subject).await.contains("a line"));
 }
+
+/// Expect rules against Postfix: its banner matches a pattern and its EHLO announces what
+/// is required; an extension it does not announce (REQUIRETLS) is `down` with the list it
+/// does announce, or `warning` when the user says so; a bad pattern is refused before
+/// anything connects.
+#[tokio::test(flavor = "multi_thread")]
+async fn expect_rules_against_postfix() {
+    let postfix = tokio::task::spawn_blocking(|| Postfix::start(""))
+        .await
+        .unwrap()
+        .expect("start Postfix");
+    let port = postfix.port();
+    let met = [
+        "--expect-banner",
+        "^220 .* ESMTP Postfix",
+        "--expect-extensions",
+        "pipelining,8BITMIME",
+        "--format",
+        "json",
+    ];
+    let run = cli::check_loopback(SMTP_SENSOR, port, "none", &met).await;
+    assert_eq!(run.code, 0, "{run:?}\nPostfix log:\n{}", postfix.log());
+
+    let missing = [
+        "--expect-extensions",
+        "PIPELINING,REQUIRETLS",
+        "--format",
+        "json",
+    ];
+    let run = cli::check_loopback(SMTP_SENSOR, port, "none", &missing).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let json = run.json();
+    assert_eq!(json["failure"]["kind"], "expectation-missed");
+    assert_eq!(json["failure"]["phase"], "ehlo");
+    let message = json["message"].as_str().unwrap();
+    assert!(
+        message.contains("does not announce REQUIRETLS") && message.contains("PIPELINING"),
+        "{message}"
+    );
+
+    let warned = [&missing[..2], &["--expect-warning", "--format", "nagios"]].concat();
+    let run = cli::check_loopback(SMTP_SENSOR, port, "none", &warned).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.starts_with("SMTP WARNING"), "{}", run.stdout);
+
+    let other_banner = ["--expect", "Exim", "--format", "json"];
+    let run = cli::check_loopback(SMTP_SENSOR, port, "none", &other_banner).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let json = run.json();
+    assert_eq!(json["failure"]["phase"], "banner");
+    assert!(
+        json["message"].as_str().unwrap().contains("ESMTP Postfix"),
+        "the server's own words: {}",
+        json["message"]
+    );
+
+    let run = cli::check_loopback(SMTP_SENSOR, port, "none", &["--expect-banner", "220 ("]).await;
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("invalid --expect-banner") && run.stderr.contains("regular expression"),
+        "{}",
+        run.stderr
+    );
+}

@@ -103,6 +103,7 @@ fn detail(kind: &ErrorKind) -> Value {
         | ErrorKind::TlsFailed(s)
         | ErrorKind::CertificateRejected(s)
         | ErrorKind::AuthUnavailable(s)
+        | ErrorKind::ExpectationMissed(s)
         | ErrorKind::NotSupported(s)
         | ErrorKind::ComponentFailed(s) => json!(s),
         ErrorKind::UnexpectedReply(r) | ErrorKind::AuthFailed(r) => reply(r),

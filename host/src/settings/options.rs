@@ -5,8 +5,8 @@
 use super::prtg_probe;
 use super::request::mode;
 use super::request::{
-    AuthRequest, CheckRequest, EmailRequest, PASSWORD_VARIABLE, PasswordSources, TlsRequest,
-    split_recipients,
+    AuthRequest, CheckRequest, EmailRequest, ExpectRequest, PASSWORD_VARIABLE, PasswordSources,
+    TlsRequest, split_recipients,
 };
 use super::targets::TargetPattern;
 use crate::output::names;
@@ -53,6 +53,19 @@ pub struct SensorOptions {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     #[serde(default, deserialize_with = "duration")]
     pub critical: Option<Duration>,
+    /// The banner must match this regular expression, e.g. "^220 .*ESMTP" (check_smtp's
+    /// -e; matched against the code and text as one line).
+    #[arg(long, value_name = "PATTERN", visible_alias = "expect")]
+    pub expect_banner: Option<String>,
+    /// The EHLO reply must announce these extensions, e.g. STARTTLS,SIZE,SMTPUTF8
+    /// (comma-separated; in a file, a list).
+    #[arg(long, value_name = "KEYWORD[,KEYWORD...]", value_delimiter = ',')]
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub expect_extensions: Vec<String>,
+    /// A missed expectation is a warning, not down.
+    #[arg(long)]
+    #[serde(default)]
+    pub expect_warning: bool,
     /// Include the transcript of the dialogue in the output.
     #[arg(long)]
     #[serde(default)]
@@ -295,6 +308,8 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Warning => "--warning",
         Setting::Critical => "--critical",
         Setting::IpVersion => "--ip-version",
+        Setting::ExpectBanner => "--expect-banner",
+        Setting::ExpectExtensions => "--expect-extensions",
     }
 }
 
@@ -371,7 +386,8 @@ impl SensorOptions {
         let mut from_file = Vec::new();
         let top = self;
         let options = layered!(top over file, from_file:
-            host, port, timeout, helo, security, ip_version, warning, critical, transcript, tls_ca,
+            host, port, timeout, helo, security, ip_version, warning, critical, expect_banner,
+            expect_extensions, expect_warning, transcript, tls_ca,
             tls_server_name, tls_no_verify, cert_warning, cert_critical, auth_user,
             auth_password_file, auth_password_env, auth_password, auth_mechanism,
             allow_plaintext_auth, mail_from, mail_to, subject, body, store_result, sensor_id,
@@ -461,6 +477,11 @@ impl SensorOptions {
             security: self.security.map_or(TransportSecurity::Tls, |s| s.0),
             ip_version: self.ip_version.map_or(IpVersion::Any, |v| v.0),
             keep_transcript: self.transcript || store.is_some(),
+            expect: ExpectRequest {
+                banner: self.expect_banner,
+                extensions: self.expect_extensions,
+                miss_is_warning: self.expect_warning,
+            },
             response_warning: self.warning,
             response_critical: self.critical,
             tls: TlsRequest {
@@ -782,6 +803,8 @@ mod tests {
             Setting::Warning,
             Setting::Critical,
             Setting::IpVersion,
+            Setting::ExpectBanner,
+            Setting::ExpectExtensions,
         ];
         for setting in settings {
             let long = flag(setting).trim_start_matches("--");

@@ -2,7 +2,8 @@
 //! validated before anything runs, so bad input is an error naming the setting, not a check.
 
 use crate::wit::{
-    AuthMechanism, Authentication, Email, IpVersion, Settings, TlsSettings, TransportSecurity,
+    AuthMechanism, Authentication, Email, Expectations, IpVersion, Settings, TlsSettings,
+    TransportSecurity,
 };
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
@@ -36,12 +37,25 @@ pub struct CheckRequest {
     pub response_warning: Option<Duration>,
     /// Down when "Response Time" exceeds this.
     pub response_critical: Option<Duration>,
+    /// What the server must say beyond answering.
+    pub expect: ExpectRequest,
     /// How TLS is verified.
     pub tls: TlsRequest,
     /// Log in, when present.
     pub auth: Option<AuthRequest>,
     /// Send a test email, when present.
     pub email: Option<EmailRequest>,
+}
+
+/// What the server must say beyond answering, as a user describes it.
+#[derive(Debug, Clone, Default)]
+pub struct ExpectRequest {
+    /// A pattern the banner must match.
+    pub banner: Option<String>,
+    /// EHLO keywords the server must announce.
+    pub extensions: Vec<String>,
+    /// A miss is a warning, not down.
+    pub miss_is_warning: bool,
 }
 
 /// Logging in, as a user describes it.
@@ -204,6 +218,7 @@ impl CheckRequest {
             keep_transcript: false,
             response_warning: None,
             response_critical: None,
+            expect: ExpectRequest::default(),
             tls: TlsRequest::default(),
             auth: None,
             email: None,
@@ -238,6 +253,11 @@ impl CheckRequest {
             response_time_warning_ms: self.response_warning.map(whole_milliseconds),
             response_time_critical_ms: self.response_critical.map(whole_milliseconds),
             keep_transcript: self.keep_transcript,
+            expect: Expectations {
+                banner: self.expect.banner,
+                extensions: self.expect.extensions,
+                miss_is_warning: self.expect.miss_is_warning,
+            },
         };
         validate::settings(&crate::settings_view(&settings))?;
         Ok(settings)

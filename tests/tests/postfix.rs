@@ -369,6 +369,15 @@ async fn expect_rules_against_postfix() {
         json["message"]
     );
 
+    let as_blackbox = ["--expect", "Exim", "--format", "prometheus"];
+    let run = cli::check_loopback(SMTP_SENSOR, port, "none", &as_blackbox).await;
+    assert!(
+        run.stdout.contains("\nprobe_failed_due_to_regex 1\n")
+            && run.stdout.contains("\nprobe_success 0\n"),
+        "{}",
+        run.stdout
+    );
+
     let run = cli::check_loopback(SMTP_SENSOR, port, "none", &["--expect-banner", "220 ("]).await;
     assert_eq!(run.code, 3, "{run:?}");
     assert!(

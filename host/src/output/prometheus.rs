@@ -11,7 +11,7 @@ use super::Sensor;
 use super::exposition;
 use super::measurements::phase_totals;
 use super::names;
-use crate::wit::{Phase, Status};
+use crate::wit::{ErrorKind, Phase, Status};
 use smtp_sensor_guest::limits::channel;
 use std::net::{IpAddr, SocketAddr};
 
@@ -23,7 +23,7 @@ struct Family {
 }
 
 /// The families, in the order they are written.
-const FAMILIES: [(&str, &str); 14] = [
+const FAMILIES: [(&str, &str); 15] = [
     (
         "probe_success",
         "Whether the check succeeded: 1 when up or warning, 0 when down.",
@@ -31,6 +31,11 @@ const FAMILIES: [(&str, &str); 14] = [
     (
         "probe_duration_seconds",
         "How long the check took until its verdict (the Response Time channel).",
+    ),
+    (
+        "probe_failed_due_to_regex",
+        "Whether the check failed because the server missed an expectation (the banner \
+         pattern or a required EHLO extension), as blackbox_exporter's.",
     ),
     (
         "probe_dns_lookup_time_seconds",
@@ -126,6 +131,11 @@ pub fn render(sensors: &[Sensor]) -> String {
             vec![],
             bool_value(result.status != Status::Down),
         );
+        let missed = result
+            .failure
+            .as_ref()
+            .is_some_and(|f| matches!(f.kind, ErrorKind::ExpectationMissed(_)));
+        add("probe_failed_due_to_regex", vec![], bool_value(missed));
         add(
             "probe_duration_seconds",
             vec![],

@@ -38,6 +38,7 @@ const result = check({
     verify: true,
     certificateWarningDays: 14,
     certificateCriticalDays: 0,
+    minVersion: 'tls12',
   },
   keepTranscript: false,
   expect: { extensions: [], missIsWarning: false },

@@ -8,7 +8,7 @@ use crate::secret::Secret;
 use crate::session::{Agenda, AuthPlan, MailPlan};
 use crate::tls::verifier::{self, Record};
 use crate::validate::{self, Target};
-use crate::wit::{Email, ErrorKind, IpVersion, Settings};
+use crate::wit::{Email, ErrorKind, IpVersion, Settings, TlsVersion};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
 use std::sync::Arc;
@@ -39,6 +39,8 @@ pub struct TlsPlan {
     pub name: ServerName<'static>,
     /// What the verifier saw.
     pub record: Record,
+    /// The oldest TLS version offered, for the words of a failed handshake.
+    pub min_version: TlsVersion,
 }
 
 /// The plan for `settings`, or why there is none (`invalid-settings`, named as the contract
@@ -72,6 +74,7 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
             config,
             name,
             record,
+            min_version: settings.tls.min_version,
         })
     } else {
         None

@@ -1,6 +1,6 @@
 //! Settings for the core's unit tests.
 
-use crate::wit::{Expectations, IpVersion, Settings, TlsSettings, TransportSecurity};
+use crate::wit::{Expectations, IpVersion, Settings, TlsSettings, TlsVersion, TransportSecurity};
 
 /// Valid settings for `host` in `security`, every other setting at its default.
 pub fn settings(host: &str, security: TransportSecurity) -> Settings {
@@ -19,6 +19,7 @@ pub fn settings(host: &str, security: TransportSecurity) -> Settings {
             verify: true,
             certificate_warning_days: 14,
             certificate_critical_days: 0,
+            min_version: TlsVersion::Tls12,
         },
         response_time_warning_ms: None,
         response_time_critical_ms: None,

@@ -610,3 +610,49 @@ async fn a_fallback_that_fails_still_says_why_tls_was_given_up() {
         result.message
     );
 }
+
+/// `--tls-min-version 1.3` against a server that speaks TLS 1.2 at most is `down`, saying
+/// that no offered version was acceptable to the server; the same server is up with 1.2.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_minimum_of_tls_1_3_refuses_a_tls_1_2_server_in_words() {
+    let tls12 = good_leaf().server_config(&[&rustls::version::TLS12]);
+    let server = ScriptedServer::start_tls(tls12, dialogue()).await;
+    let mut settings = settings(server.port(), TransportSecurity::Tls);
+    settings.tls.min_version = smtp_sensor_host::wit::TlsVersion::Tls13;
+    let result = RUNNER.check(&settings).await;
+    assert_eq!(result.status, Status::Down, "{}", result.message);
+    let (phase, kind) = failure(&result);
+    assert_eq!(phase, Phase::TlsHandshake);
+    assert!(
+        matches!(&kind, ErrorKind::TlsFailed(why) if why.contains("TLS 1.3 only") && why.contains("only TLS 1.2")),
+        "{kind:?}"
+    );
+}
+
+/// A server that answers the ClientHello with a TLS 1.0 ServerHello (as a server that speaks
+/// nothing newer does) is reported as speaking only TLS 1.0, not as a generic failure.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_speaks_only_tls_1_0_is_named_as_such() {
+    // A handshake record of TLS 1.0 holding a ServerHello that chose TLS 1.0 (0x0301), a
+    // random, no session id, TLS_RSA_WITH_AES_128_CBC_SHA and no compression.
+    let mut hello = vec![2, 0, 0, 38, 3, 1];
+    hello.extend([7u8; 32]);
+    hello.extend([0, 0x00, 0x2f, 0]);
+    let mut record = vec![22, 3, 1, 0, hello.len() as u8];
+    record.extend(hello);
+    for version in [1u8, 2] {
+        let mut record = record.clone();
+        record[10] = version;
+        let server =
+            ScriptedServer::start(vec![Step::ReadBytes, Step::Say(record), Step::Stall]).await;
+        let result = check(&server, TransportSecurity::Tls).await;
+        assert_eq!(result.status, Status::Down, "{}", result.message);
+        let (phase, kind) = failure(&result);
+        assert_eq!(phase, Phase::TlsHandshake);
+        let name = if version == 1 { "TLS 1.0" } else { "TLS 1.1" };
+        assert!(
+            matches!(&kind, ErrorKind::TlsFailed(why) if why.contains(&format!("speaks only {name}"))),
+            "{kind:?}"
+        );
+    }
+}

@@ -156,6 +156,7 @@ fn handshake(
             &error,
             facts.leaf.as_ref(),
             stream.first_bytes(),
+            plan.min_version,
         )),
     }
 }

@@ -4,13 +4,37 @@
 
 use super::certificate::Leaf;
 use crate::dates::format_utc;
-use crate::wit::ErrorKind;
-use rustls::{CertificateError, Error};
+use crate::wit::{ErrorKind, TlsVersion};
+use rustls::{AlertDescription, CertificateError, Error};
 
 /// The error kind of a failed handshake. `leaf` is what the server presented, if anything;
-/// `first_bytes` are the first bytes it sent, to recognise a plain-text server.
-pub fn classify(error: &Error, leaf: Option<&Leaf>, first_bytes: &[u8]) -> ErrorKind {
+/// `first_bytes` are the first bytes it sent, to recognise a plain-text server or a
+/// ServerHello of an old TLS version; `min_version` is the oldest version the check offered.
+pub fn classify(
+    error: &Error,
+    leaf: Option<&Leaf>,
+    first_bytes: &[u8],
+    min_version: TlsVersion,
+) -> ErrorKind {
+    if let Some(version) = server_hello_version(first_bytes)
+        && version < 0x0303
+    {
+        return ErrorKind::TlsFailed(format!(
+            "the server speaks only {} (its ServerHello chose it); the check accepts {}",
+            version_name(version),
+            accepted(min_version)
+        ));
+    }
     match error {
+        Error::AlertReceived(AlertDescription::ProtocolVersion) => ErrorKind::TlsFailed(format!(
+            "the server supports none of the TLS versions the check offered ({}): it \
+                 answered with a protocol_version alert{}",
+            accepted(min_version),
+            match min_version {
+                TlsVersion::Tls13 => "; it may speak only TLS 1.2 (see --tls-min-version)",
+                TlsVersion::Tls12 => "",
+            }
+        )),
         Error::InvalidCertificate(certificate) => {
             ErrorKind::CertificateRejected(certificate_reason(certificate, leaf))
         }
@@ -138,6 +162,35 @@ fn first_line(bytes: &[u8]) -> &[u8] {
 }
 
 /// An SMTP greeting starts with three digits; a TLS record never does.
+/// The versions a check with this minimum accepts, in words.
+fn accepted(min_version: TlsVersion) -> &'static str {
+    match min_version {
+        TlsVersion::Tls12 => "TLS 1.2 and 1.3",
+        TlsVersion::Tls13 => "TLS 1.3 only",
+    }
+}
+
+/// The protocol version a ServerHello chose, when `bytes` begin with one: a handshake
+/// record (22) whose first message is a ServerHello (2); its `legacy_version` follows the
+/// record header (5 bytes) and the handshake header (4). TLS 1.3 also says 1.2 there.
+fn server_hello_version(bytes: &[u8]) -> Option<u16> {
+    if bytes.len() < 11 || bytes[0] != 22 || bytes[1] != 3 || bytes[5] != 2 {
+        return None;
+    }
+    Some(u16::from_be_bytes([bytes[9], bytes[10]]))
+}
+
+/// A protocol version number's name.
+fn version_name(version: u16) -> String {
+    match version {
+        0x0300 => "SSL 3.0".into(),
+        0x0301 => "TLS 1.0".into(),
+        0x0302 => "TLS 1.1".into(),
+        0x0303 => "TLS 1.2".into(),
+        other => format!("protocol version 0x{other:04x}"),
+    }
+}
+
 fn looks_like_smtp(bytes: &[u8]) -> bool {
     bytes.len() >= 3 && bytes[..3].iter().all(u8::is_ascii_digit)
 }
@@ -209,7 +262,7 @@ mod tests {
     #[test]
     fn plain_text_server_is_recognised() {
         let error = Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
-        let kind = classify(&error, None, b"220 mail.test ESMTP\r\n");
+        let kind = classify(&error, None, b"220 mail.test ESMTP\r\n", TlsVersion::Tls12);
         let ErrorKind::TlsFailed(why) = kind else {
             panic!("{kind:?}")
         };
@@ -218,7 +271,7 @@ mod tests {
             "{why}"
         );
         assert!(matches!(
-            classify(&error, None, b"\x15\x03\x03"),
+            classify(&error, None, b"\x15\x03\x03", TlsVersion::Tls12),
             ErrorKind::TlsFailed(_)
         ));
     }
@@ -226,9 +279,38 @@ mod tests {
     #[test]
     fn alerts_are_named() {
         let error = Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
-        let ErrorKind::TlsFailed(why) = classify(&error, None, b"") else {
+        let ErrorKind::TlsFailed(why) = classify(&error, None, b"", TlsVersion::Tls12) else {
             panic!()
         };
         assert!(why.contains("HandshakeFailure"), "{why}");
+    }
+
+    #[test]
+    fn old_protocol_versions_are_named() {
+        // A ServerHello choosing TLS 1.0: record header, handshake header, version.
+        let hello = [22, 3, 1, 0, 42, 2, 0, 0, 38, 3, 1, 0, 0];
+        let error =
+            Error::PeerIncompatible(rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13);
+        let ErrorKind::TlsFailed(why) = classify(&error, None, &hello, TlsVersion::Tls12) else {
+            panic!()
+        };
+        assert!(
+            why.contains("only TLS 1.0") && why.contains("TLS 1.2 and 1.3"),
+            "{why}"
+        );
+        let mut tls11 = hello;
+        tls11[10] = 2;
+        let ErrorKind::TlsFailed(why) = classify(&error, None, &tls11, TlsVersion::Tls12) else {
+            panic!()
+        };
+        assert!(why.contains("only TLS 1.1"), "{why}");
+        let refused = Error::AlertReceived(AlertDescription::ProtocolVersion);
+        let ErrorKind::TlsFailed(why) = classify(&refused, None, b"", TlsVersion::Tls13) else {
+            panic!()
+        };
+        assert!(
+            why.contains("TLS 1.3 only") && why.contains("only TLS 1.2"),
+            "{why}"
+        );
     }
 }

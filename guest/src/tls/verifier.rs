@@ -1,7 +1,7 @@
 //! The client's TLS configuration, and a certificate verifier that records what the server
 //! presented before judging it, so the result can describe a certificate it rejected.
 
-use crate::wit::{ErrorKind, TlsSettings};
+use crate::wit::{ErrorKind, TlsSettings, TlsVersion};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, KeyProvider, verify_tls12_signature, verify_tls13_signature};
@@ -153,7 +153,14 @@ impl KeyProvider for NoPrivateKeys {
     }
 }
 
-/// The client configuration for a check: TLS 1.3 and 1.2, the Mozilla roots plus the
+/// The versions offered with a minimum of TLS 1.2.
+const BOTH_VERSIONS: &[&rustls::SupportedProtocolVersion] =
+    &[&rustls::version::TLS13, &rustls::version::TLS12];
+/// The versions offered with a minimum of TLS 1.3.
+const TLS13_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
+
+/// The client configuration for a check: TLS 1.3 and 1.2 (or 1.3 alone, as
+/// `min-version` says), the Mozilla roots plus the
 /// settings' trusted certificates, and the recording verifier. Also returns the record.
 pub fn client_config(settings: &TlsSettings) -> Result<(Arc<ClientConfig>, Record), ErrorKind> {
     let provider = Arc::new(provider());
@@ -187,7 +194,10 @@ pub fn client_config(settings: &TlsSettings) -> Result<(Arc<ClientConfig>, Recor
         record: record.clone(),
     };
     let config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .with_protocol_versions(match settings.min_version {
+            TlsVersion::Tls12 => BOTH_VERSIONS,
+            TlsVersion::Tls13 => TLS13_ONLY,
+        })
         .map_err(|e| ErrorKind::InvalidSettings(format!("TLS configuration: {e}")))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
@@ -224,6 +234,7 @@ mod tests {
             verify,
             certificate_warning_days: 14,
             certificate_critical_days: 0,
+            min_version: TlsVersion::Tls12,
         }
     }
 

@@ -2,7 +2,9 @@
 //! as `wit/smtp-sensor.wit` spells them, and the names and stable ids the outputs give
 //! each phase when they report it as a channel.
 
-use crate::wit::{ChannelUnit, Direction, ErrorKind, IpVersion, Phase, Status, TransportSecurity};
+use crate::wit::{
+    ChannelUnit, Direction, ErrorKind, IpVersion, Phase, Status, TlsVersion, TransportSecurity,
+};
 
 /// A status as the contract spells it.
 pub fn status(status: Status) -> &'static str {
@@ -31,6 +33,15 @@ pub fn ip_version(version: IpVersion) -> &'static str {
         IpVersion::Any => "auto",
         IpVersion::Ipv4 => "4",
         IpVersion::Ipv6 => "6",
+    }
+}
+
+/// A TLS version as `--tls-min-version` spells it; the contract's cases are `tls12` and
+/// `tls13`.
+pub fn tls_version(version: TlsVersion) -> &'static str {
+    match version {
+        TlsVersion::Tls12 => "1.2",
+        TlsVersion::Tls13 => "1.3",
     }
 }
 

@@ -10,7 +10,7 @@ use super::request::{
 };
 use super::targets::TargetPattern;
 use crate::output::names;
-use crate::wit::{AuthMechanism, IpVersion, Settings, TransportSecurity};
+use crate::wit::{AuthMechanism, IpVersion, Settings, TlsVersion, TransportSecurity};
 use serde::{Deserialize, Deserializer};
 use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
 use smtp_sensor_guest::secret::Secret;
@@ -42,7 +42,7 @@ pub struct SensorOptions {
     /// Connect over IPv4 only (4), IPv6 only (6), or both, raced (Happy Eyeballs) [default:
     /// auto].
     #[arg(long, value_enum, value_name = "VERSION", ignore_case = true)]
-    #[serde(default, deserialize_with = "ip_version")]
+    #[serde(default, deserialize_with = "value_enum_or_number")]
     pub ip_version: Option<IpVersionArg>,
     /// Warn when the Response Time exceeds this: 500ms, 2s, or seconds as check_smtp's -w
     /// takes them (5, 0.5).
@@ -74,6 +74,10 @@ pub struct SensorOptions {
     #[arg(long, value_name = "FILE")]
     #[serde(default)]
     pub tls_ca: Vec<PathBuf>,
+    /// The oldest TLS version accepted: 1.2 or 1.3 [default: 1.2].
+    #[arg(long, value_enum, value_name = "VERSION")]
+    #[serde(default, deserialize_with = "value_enum_or_number")]
+    pub tls_min_version: Option<TlsVersionArg>,
     /// Verify the certificate against this name (and send it as SNI) instead of --host.
     #[arg(long, value_name = "NAME")]
     pub tls_server_name: Option<String>,
@@ -240,6 +244,24 @@ impl clap::ValueEnum for IpVersionArg {
     }
 }
 
+/// `--tls-min-version`: `1.2` or `1.3` (as [`names::tls_version`] spells them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsVersionArg(pub TlsVersion);
+
+impl clap::ValueEnum for TlsVersionArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Self(TlsVersion::Tls12), Self(TlsVersion::Tls13)]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(names::tls_version(self.0));
+        Some(match self.0 {
+            TlsVersion::Tls12 => value.alias("tls1.2").help("TLS 1.2 or 1.3"),
+            TlsVersion::Tls13 => value.alias("tls1.3").help("TLS 1.3 only"),
+        })
+    }
+}
+
 /// The SASL mechanisms.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mechanism {
@@ -387,7 +409,7 @@ impl SensorOptions {
         let top = self;
         let options = layered!(top over file, from_file:
             host, port, timeout, helo, security, ip_version, warning, critical, expect_banner,
-            expect_extensions, expect_warning, transcript, tls_ca,
+            expect_extensions, expect_warning, transcript, tls_ca, tls_min_version,
             tls_server_name, tls_no_verify, cert_warning, cert_critical, auth_user,
             auth_password_file, auth_password_env, auth_password, auth_mechanism,
             allow_plaintext_auth, mail_from, mail_to, subject, body, store_result, sensor_id,
@@ -487,6 +509,7 @@ impl SensorOptions {
             tls: TlsRequest {
                 ca_files: self.tls_ca,
                 server_name: self.tls_server_name,
+                min_version: self.tls_min_version.map_or(TlsVersion::Tls12, |v| v.0),
                 verify: !self.tls_no_verify,
                 warning_days: self.cert_warning,
                 critical_days: self.cert_critical,
@@ -546,23 +569,32 @@ where
     })
 }
 
-/// An IP version as a string (`"4"`, `"auto"`, `"ip6"`) or a bare number (`4`, `6`).
-fn ip_version<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<IpVersionArg>, D::Error> {
+/// A flag's value in a file, as a string (`"4"`, `"auto"`, `"1.3"`) or a bare number (`4`,
+/// `1.3`), in any case.
+fn value_enum_or_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: clap::ValueEnum,
+{
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum TextOrNumber {
         Text(String),
-        Number(i64),
+        Whole(i64),
+        Number(f64),
     }
     let text = match TextOrNumber::deserialize(deserializer)? {
         TextOrNumber::Text(text) => text,
+        TextOrNumber::Whole(number) => number.to_string(),
         TextOrNumber::Number(number) => number.to_string(),
     };
-    <IpVersionArg as clap::ValueEnum>::from_str(&text, true)
-        .map(Some)
-        .map_err(|_| serde::de::Error::custom(format!("{text:?} is not one of auto, 4, 6")))
+    T::from_str(&text, true).map(Some).map_err(|_| {
+        let names: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        serde::de::Error::custom(format!("{text:?} is not one of {}", names.join(", ")))
+    })
 }
 
 /// `"a@x"` or `["a@x", "b@x"]`.
@@ -839,6 +871,10 @@ mod tests {
         }
         let error = toml::from_str::<SensorOptions>("ip_version = 5").unwrap_err();
         assert!(error.message().contains("auto, 4, 6"), "{error}");
+        let file: SensorOptions = toml::from_str("tls_min_version = 1.3").unwrap();
+        assert_eq!(file.tls_min_version, Some(TlsVersionArg(TlsVersion::Tls13)));
+        let file: SensorOptions = toml::from_str("tls_min_version = \"1.2\"").unwrap();
+        assert_eq!(file.tls_min_version, Some(TlsVersionArg(TlsVersion::Tls12)));
     }
 
     #[test]

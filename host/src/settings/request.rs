@@ -3,7 +3,7 @@
 
 use crate::wit::{
     AuthMechanism, Authentication, Email, Expectations, IpVersion, Settings, TlsSettings,
-    TransportSecurity,
+    TlsVersion, TransportSecurity,
 };
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
@@ -142,6 +142,8 @@ pub struct TlsRequest {
     pub ca_files: Vec<PathBuf>,
     /// The name for SNI and verification instead of the host.
     pub server_name: Option<String>,
+    /// The oldest TLS version accepted.
+    pub min_version: TlsVersion,
     /// Verify the certificate chain and name.
     pub verify: bool,
     /// Warn when the certificate expires within this many days.
@@ -155,6 +157,7 @@ impl Default for TlsRequest {
         Self {
             ca_files: Vec::new(),
             server_name: None,
+            min_version: TlsVersion::Tls12,
             verify: true,
             warning_days: None,
             critical_days: None,
@@ -176,6 +179,7 @@ impl TlsRequest {
             verify: self.verify,
             certificate_warning_days: self.warning_days.unwrap_or(DEFAULT_CERT_WARNING_DAYS),
             certificate_critical_days: self.critical_days.unwrap_or(DEFAULT_CERT_CRITICAL_DAYS),
+            min_version: self.min_version,
         })
     }
 }

@@ -27,7 +27,9 @@ pub fn report(
     };
     let response_ms = millis(outcome.verdict_at);
     let leaf = tls.leaf.as_ref();
-    let days_left = leaf.map(|leaf| leaf.days_left(now));
+    // The thresholds judge the presented certificate that expires first.
+    let earliest = tls.earliest();
+    let days_left = earliest.map(|first| first.days_left(now));
     let thresholds = Thresholds::of(&settings.into());
     let (timings, transcript) = outcome.journal.into_parts();
     let last_phase = timings
@@ -67,6 +69,16 @@ pub fn report(
         }
         _ => message::for_success(context, banner, response_ms),
     };
+    // A certificate judged for its days that is not the leaf: say which it is.
+    if let (Some(failure), Some(first), Some(leaf)) = (&failure, earliest, leaf)
+        && matches!(failure.kind, ErrorKind::CertificateExpiring(_))
+        && first != leaf
+    {
+        message.push_str(&format!(
+            " (the chain's first certificate to expire is {}, not the server's own)",
+            first.subject
+        ));
+    }
     // A fallback to plain text that then failed: the first reason still counts.
     if let (Status::Down, Some(fallback)) = (status, &fallback) {
         message = message::after_fallback(message, fallback);
@@ -103,6 +115,8 @@ pub fn report(
         subject: leaf.map(|l| l.subject.clone()).unwrap_or_default(),
         issuer: leaf.map(|l| l.issuer.clone()).unwrap_or_default(),
         not_after: leaf.map_or(0, |l| l.not_after),
+        earliest_subject: earliest.map(|e| e.subject.clone()).unwrap_or_default(),
+        earliest_not_after: earliest.map_or(0, |e| e.not_after),
         verified: tls.verified,
     });
     CheckResult {
@@ -193,6 +207,7 @@ mod tests {
                 not_before: 0,
                 not_after: NOW + days * DAY,
             }),
+            chain: Vec::new(),
             verified: true,
             verify: true,
             server_first_bytes: Vec::new(),
@@ -336,5 +351,34 @@ mod tests {
             "{}",
             result.message
         );
+    }
+
+    #[test]
+    fn an_intermediate_that_expires_first_is_judged_and_named() {
+        let mut facts = secured(300);
+        facts.chain = vec![Leaf {
+            subject: "CN=Example Intermediate".into(),
+            issuer: "CN=CA".into(),
+            not_before: 0,
+            not_after: NOW + 5 * DAY,
+        }];
+        let s = settings("mail.example.com", TransportSecurity::Tls);
+        let result = report(&s, up(5), None, &facts, NOW);
+        assert_eq!(result.status, Status::Warning, "{}", result.message);
+        assert!(
+            result.message.contains("CN=Example Intermediate"),
+            "{}",
+            result.message
+        );
+        let expiry = result
+            .channels
+            .iter()
+            .find(|c| c.name == channel::CERTIFICATE_EXPIRY)
+            .unwrap();
+        assert_eq!(expiry.value, 5.0);
+        let tls = result.tls.unwrap();
+        assert_eq!(tls.earliest_subject, "CN=Example Intermediate");
+        assert_eq!(tls.earliest_not_after, NOW + 5 * DAY);
+        assert_eq!(tls.not_after, NOW + 300 * DAY, "the leaf's own stays");
     }
 }

@@ -656,3 +656,27 @@ async fn a_server_that_speaks_only_tls_1_0_is_named_as_such() {
         );
     }
 }
+
+/// The certificate thresholds judge the presented certificate that expires first: an
+/// intermediate with five days left makes the check `warning` although the server's own
+/// certificate has a year, and the result names it (blackbox_exporter's
+/// `probe_ssl_earliest_cert_expiry`; the leaf's own expiry is kept beside it).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_intermediate_that_expires_first_is_named_and_judged() {
+    let intermediate = CA.intermediate("smtp-sensor test intermediate", 5);
+    let leaf = intermediate.issue(&LeafSpec::valid_for(&["127.0.0.1"]));
+    let server = ScriptedServer::start_tls(leaf.server_config(&[]), dialogue()).await;
+    let result = check(&server, TransportSecurity::Tls).await;
+    assert_eq!(result.status, Status::Warning, "{}", result.message);
+    assert!(
+        result.message.contains("CN=smtp-sensor test intermediate"),
+        "{}",
+        result.message
+    );
+    let days = channel(&result, "Certificate Expiry").unwrap();
+    assert!((3.0..=5.0).contains(&days), "{days}");
+    let tls = result.tls.unwrap();
+    assert!(tls.verified);
+    assert_eq!(tls.earliest_subject, "CN=smtp-sensor test intermediate");
+    assert!(tls.earliest_not_after < tls.not_after - 300 * 86_400);
+}

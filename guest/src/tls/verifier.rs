@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex};
 pub struct Presented {
     /// The leaf certificate, DER-encoded.
     pub leaf: Option<Vec<u8>>,
+    /// The other certificates the server presented with it, DER-encoded, in its order.
+    pub intermediates: Vec<Vec<u8>>,
     /// Why verification rejected it; `None` when it passed or was not done.
     pub rejection: Option<Error>,
     /// True when the chain and name were verified and passed.
@@ -55,6 +57,7 @@ impl ServerCertVerifier for RecordingVerifier {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         record.leaf = Some(end_entity.to_vec());
+        record.intermediates = intermediates.iter().map(|c| c.to_vec()).collect();
         record.verified = self.webpki.is_some() && outcome.is_ok();
         record.rejection = outcome.as_ref().err().cloned();
         outcome

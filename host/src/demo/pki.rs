@@ -14,6 +14,8 @@ use time::{Duration, OffsetDateTime};
 /// A certificate authority that exists for one process.
 pub struct Ca {
     issuer: CertifiedIssuer<'static, KeyPair>,
+    /// The certificates above this one in its chain (for an intermediate: its issuers').
+    above: Vec<CertificateDer<'static>>,
 }
 
 /// A server certificate and its key.
@@ -61,7 +63,27 @@ impl Ca {
         params.not_after = days_from_now(3650);
         let key = KeyPair::generate().expect("generate a CA key");
         let issuer = CertifiedIssuer::self_signed(params, key).expect("self-sign the CA");
-        Self { issuer }
+        Self {
+            issuer,
+            above: Vec::new(),
+        }
+    }
+
+    /// An intermediate CA named `name`, issued by this one, valid for `valid_until_days`
+    /// more days: what it issues is presented with it (and this CA) in the chain.
+    pub fn intermediate(&self, name: &str, valid_until_days: i64) -> Self {
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        params.not_before = days_from_now(-1);
+        params.not_after = days_from_now(valid_until_days);
+        let key = KeyPair::generate().expect("generate an intermediate CA key");
+        let issuer = CertifiedIssuer::signed_by(params, key, &self.issuer)
+            .expect("sign the intermediate CA");
+        let mut above = vec![self.certificate()];
+        above.extend(self.above.iter().cloned());
+        Self { issuer, above }
     }
 
     /// The CA certificate, DER-encoded: what a check trusts.
@@ -80,8 +102,10 @@ impl Ca {
         let cert = leaf_params(spec)
             .signed_by(&key, &self.issuer)
             .expect("sign the certificate");
+        let mut chain = vec![cert.der().clone(), self.certificate()];
+        chain.extend(self.above.iter().cloned());
         Leaf {
-            chain: vec![cert.der().clone(), self.certificate()],
+            chain,
             key: key.serialize_der(),
             certificate_pem: cert.pem(),
             key_pem: key.serialize_pem(),

@@ -122,6 +122,8 @@ fn tls(verified: bool, not_after: i64) -> TlsInfo {
         subject: "CN=mail.example.com".into(),
         issuer: "CN=Example CA".into(),
         not_after,
+        earliest_subject: "CN=mail.example.com".into(),
+        earliest_not_after: not_after,
         verified,
     }
 }

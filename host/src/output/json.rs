@@ -80,6 +80,11 @@ fn tls(tls: &TlsInfo) -> Value {
         "issuer": tls.issuer,
         "not_after": tls.not_after,
         "not_after_utc": format_utc(tls.not_after),
+        "earliest_expiry": {
+            "subject": tls.earliest_subject,
+            "not_after": tls.earliest_not_after,
+            "not_after_utc": format_utc(tls.earliest_not_after),
+        },
         "verified": tls.verified,
     })
 }

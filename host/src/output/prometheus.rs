@@ -23,7 +23,7 @@ struct Family {
 }
 
 /// The families, in the order they are written.
-const FAMILIES: [(&str, &str); 15] = [
+const FAMILIES: [(&str, &str); 16] = [
     (
         "probe_success",
         "Whether the check succeeded: 1 when up or warning, 0 when down.",
@@ -52,7 +52,13 @@ const FAMILIES: [(&str, &str); 15] = [
     ),
     (
         "probe_ssl_earliest_cert_expiry",
-        "When the server's certificate expires, in seconds since the Unix epoch.",
+        "When the first of the certificates the server presented expires (the leaf or an \
+         intermediate), in seconds since the Unix epoch.",
+    ),
+    (
+        "probe_ssl_last_chain_expiry_timestamp_seconds",
+        "When the verified chain stops being valid: the first expiry among the presented \
+         certificates it was built from, in seconds since the Unix epoch.",
     ),
     (
         "probe_tls_version_info",
@@ -160,8 +166,15 @@ pub fn render(sensors: &[Sensor]) -> String {
                 add(
                     "probe_ssl_earliest_cert_expiry",
                     vec![],
-                    tls.not_after as f64,
+                    tls.earliest_not_after as f64,
                 );
+                if tls.verified {
+                    add(
+                        "probe_ssl_last_chain_expiry_timestamp_seconds",
+                        vec![],
+                        tls.earliest_not_after as f64,
+                    );
+                }
                 add(
                     "smtp_tls_certificate_verified",
                     vec![],

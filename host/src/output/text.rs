@@ -72,6 +72,14 @@ pub fn summary(result: &CheckResult) -> String {
                 printable(&tls.issuer),
                 format_utc(tls.not_after)
             );
+            if tls.earliest_subject != tls.subject || tls.earliest_not_after != tls.not_after {
+                let _ = writeln!(
+                    out,
+                    "  first to expire in the chain: {}, {}",
+                    printable(&tls.earliest_subject),
+                    format_utc(tls.earliest_not_after)
+                );
+            }
         }
     }
     if let Some(banner) = &result.banner {

@@ -39,6 +39,7 @@ const result = check({
     certificateWarningDays: 14,
     certificateCriticalDays: 0,
     minVersion: 'tls12',
+    builtinRoots: true,
   },
   keepTranscript: false,
   expect: { extensions: [], missIsWarning: false },

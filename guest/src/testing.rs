@@ -15,6 +15,7 @@ pub fn settings(host: &str, security: TransportSecurity) -> Settings {
         email: None,
         tls: TlsSettings {
             trusted_certificates: Vec::new(),
+            builtin_roots: true,
             server_name: None,
             verify: true,
             certificate_warning_days: 14,

@@ -24,6 +24,8 @@ pub enum Setting {
     Helo,
     /// Extra trusted CA certificates.
     TlsCa,
+    /// Which roots are trusted: the built-in ones, the system's, or both.
+    TlsRoots,
     /// The name for SNI and certificate verification.
     TlsServerName,
     /// Days before certificate expiry that make a warning.
@@ -61,6 +63,7 @@ impl Setting {
             Self::Timeout => "timeout-seconds",
             Self::Helo => "helo",
             Self::TlsCa => "tls.trusted-certificates",
+            Self::TlsRoots => "tls.builtin-roots",
             Self::TlsServerName => "tls.server-name",
             Self::CertWarning => "tls.certificate-warning-days",
             Self::CertCritical => "tls.certificate-critical-days",

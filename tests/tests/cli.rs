@@ -407,3 +407,44 @@ async fn bare_numbers_are_seconds_as_in_check_smtp() {
         run.stdout
     );
 }
+
+/// `--tls-roots system` hands the operating system's CAs to the check (here the test CA,
+/// as `SSL_CERT_FILE` names it, which is where the system's roots are read from when
+/// set); the built-in Mozilla roots alone do not trust it.
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_roots_system_trusts_what_the_system_trusts() {
+    use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
+    let ca = Ca::new("smtp-sensor system roots test CA");
+    let leaf = ca.issue(&LeafSpec::valid_for(&["127.0.0.1"]));
+    let dialogue = vec![
+        say("220 mail.test ESMTP\r\n"),
+        Step::Read,
+        say("250 mail.test\r\n"),
+        Step::Read,
+        say("221 bye\r\n"),
+    ];
+    let server = ScriptedServer::start_tls(leaf.server_config(&[]), dialogue).await;
+    let bundle = std::env::temp_dir().join(format!("smtp-sensor-roots-{}.pem", server.port()));
+    std::fs::write(&bundle, ca.pem()).unwrap();
+    let port = server.port().to_string();
+    let env = [("SSL_CERT_FILE", bundle.to_str().unwrap())];
+    let run = |roots: &'static str| {
+        let port = port.clone();
+        async move {
+            let args = [
+                &cli::loopback_check(&port, "tls")[..],
+                &["--tls-roots", roots, "--format", "json"],
+            ]
+            .concat();
+            cli::run_with_env(SMTP_SENSOR, &args, &env).await
+        }
+    };
+    let system = run("system").await;
+    assert_eq!(system.code, 0, "{system:?}");
+    let both = run("both").await;
+    assert_eq!(both.code, 0, "{both:?}");
+    let mozilla = run("mozilla").await;
+    let _ = std::fs::remove_file(&bundle);
+    assert_eq!(mozilla.code, 2, "{mozilla:?}");
+    assert_eq!(mozilla.json()["failure"]["kind"], "certificate-rejected");
+}

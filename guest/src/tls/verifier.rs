@@ -168,7 +168,11 @@ const TLS13_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS
 pub fn client_config(settings: &TlsSettings) -> Result<(Arc<ClientConfig>, Record), ErrorKind> {
     let provider = Arc::new(provider());
     let mut roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        roots: if settings.builtin_roots {
+            webpki_roots::TLS_SERVER_ROOTS.to_vec()
+        } else {
+            Vec::new()
+        },
     };
     for (i, der) in settings.trusted_certificates.iter().enumerate() {
         roots.add(CertificateDer::from(der.clone())).map_err(|e| {
@@ -178,6 +182,13 @@ pub fn client_config(settings: &TlsSettings) -> Result<(Arc<ClientConfig>, Recor
                 i + 1
             ))
         })?;
+    }
+    if settings.verify && roots.is_empty() {
+        return Err(ErrorKind::InvalidSettings(
+            "invalid setting tls.builtin-roots: no CA is trusted (the built-in roots are off \
+             and tls.trusted-certificates is empty); trust some CAs, or turn verification off"
+                .into(),
+        ));
     }
     let webpki = if settings.verify {
         let verifier =
@@ -233,6 +244,7 @@ mod tests {
     fn tls(verify: bool, trusted: Vec<Vec<u8>>) -> TlsSettings {
         TlsSettings {
             trusted_certificates: trusted,
+            builtin_roots: true,
             server_name: None,
             verify,
             certificate_warning_days: 14,
@@ -321,5 +333,17 @@ mod tests {
         assert!(client_config(&tls(false, vec![])).is_ok());
         let bad = client_config(&tls(true, vec![b"not a certificate".to_vec()])).unwrap_err();
         assert!(matches!(bad, ErrorKind::InvalidSettings(ref m) if m.contains("certificate 1")));
+    }
+
+    #[test]
+    fn without_the_builtin_roots_only_the_given_cas_are_trusted() {
+        let mut none_trusted = tls(true, Vec::new());
+        none_trusted.builtin_roots = false;
+        let Err(ErrorKind::InvalidSettings(why)) = client_config(&none_trusted) else {
+            panic!("a verifier with nothing to trust")
+        };
+        assert!(why.contains("no CA is trusted"), "{why}");
+        none_trusted.verify = false;
+        assert!(client_config(&none_trusted).is_ok(), "nothing to verify");
     }
 }

@@ -6,7 +6,7 @@ use super::prtg_probe;
 use super::request::mode;
 use super::request::{
     AuthRequest, CheckRequest, EmailRequest, ExpectRequest, PASSWORD_VARIABLE, PasswordSources,
-    TlsRequest, split_recipients,
+    TlsRequest, TlsRoots, split_recipients,
 };
 use super::targets::TargetPattern;
 use crate::output::names;
@@ -74,6 +74,11 @@ pub struct SensorOptions {
     #[arg(long, value_name = "FILE")]
     #[serde(default)]
     pub tls_ca: Vec<PathBuf>,
+    /// Which CAs to trust besides --tls-ca: the built-in Mozilla roots, the system's, or
+    /// both [default: mozilla].
+    #[arg(long, value_enum, value_name = "ROOTS", ignore_case = true)]
+    #[serde(default, deserialize_with = "value_enum")]
+    pub tls_roots: Option<TlsRoots>,
     /// The oldest TLS version accepted: 1.2 or 1.3 [default: 1.2].
     #[arg(long, value_enum, value_name = "VERSION")]
     #[serde(default, deserialize_with = "value_enum_or_number")]
@@ -319,6 +324,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::Timeout => "--timeout",
         Setting::Helo => "--helo",
         Setting::TlsCa => "--tls-ca",
+        Setting::TlsRoots => "--tls-roots",
         Setting::TlsServerName => "--tls-server-name",
         Setting::CertWarning => "--cert-warning",
         Setting::CertCritical => "--cert-critical",
@@ -409,7 +415,7 @@ impl SensorOptions {
         let top = self;
         let options = layered!(top over file, from_file:
             host, port, timeout, helo, security, ip_version, warning, critical, expect_banner,
-            expect_extensions, expect_warning, transcript, tls_ca, tls_min_version,
+            expect_extensions, expect_warning, transcript, tls_ca, tls_roots, tls_min_version,
             tls_server_name, tls_no_verify, cert_warning, cert_critical, auth_user,
             auth_password_file, auth_password_env, auth_password, auth_mechanism,
             allow_plaintext_auth, mail_from, mail_to, subject, body, store_result, sensor_id,
@@ -510,6 +516,7 @@ impl SensorOptions {
                 ca_files: self.tls_ca,
                 server_name: self.tls_server_name,
                 min_version: self.tls_min_version.map_or(TlsVersion::Tls12, |v| v.0),
+                roots: self.tls_roots.unwrap_or_default(),
                 verify: !self.tls_no_verify,
                 warning_days: self.cert_warning,
                 critical_days: self.cert_critical,
@@ -824,6 +831,7 @@ mod tests {
             Setting::Timeout,
             Setting::Helo,
             Setting::TlsCa,
+            Setting::TlsRoots,
             Setting::TlsServerName,
             Setting::CertWarning,
             Setting::CertCritical,

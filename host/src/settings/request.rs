@@ -144,6 +144,8 @@ pub struct TlsRequest {
     pub server_name: Option<String>,
     /// The oldest TLS version accepted.
     pub min_version: TlsVersion,
+    /// Which roots are trusted besides the CA files.
+    pub roots: TlsRoots,
     /// Verify the certificate chain and name.
     pub verify: bool,
     /// Warn when the certificate expires within this many days.
@@ -158,6 +160,7 @@ impl Default for TlsRequest {
             ca_files: Vec::new(),
             server_name: None,
             min_version: TlsVersion::Tls12,
+            roots: TlsRoots::Mozilla,
             verify: true,
             warning_days: None,
             critical_days: None,
@@ -173,8 +176,12 @@ impl TlsRequest {
         for path in &self.ca_files {
             trusted_certificates.extend(read_certificates(path)?);
         }
+        if self.roots != TlsRoots::Mozilla {
+            trusted_certificates.extend(system_roots()?);
+        }
         Ok(TlsSettings {
             trusted_certificates,
+            builtin_roots: self.roots != TlsRoots::System,
             server_name: self.server_name,
             verify: self.verify,
             certificate_warning_days: self.warning_days.unwrap_or(DEFAULT_CERT_WARNING_DAYS),
@@ -182,6 +189,39 @@ impl TlsRequest {
             min_version: self.min_version,
         })
     }
+}
+
+/// Which CAs a check trusts, besides the `--tls-ca` files (`--tls-roots`).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsRoots {
+    /// The Mozilla roots built into the component (the default).
+    #[default]
+    Mozilla,
+    /// The operating system's trusted CAs (Debian's ca-certificates, the RHEL bundle, the
+    /// Windows certificate store), as check_smtp and blackbox_exporter trust them.
+    System,
+    /// Both.
+    Both,
+}
+
+/// The operating system's trusted CAs, as DER certificates: read by the host (the
+/// component reads no files) and handed in as extra CAs.
+pub fn system_roots() -> Result<Vec<Vec<u8>>, SettingError> {
+    let found = rustls_native_certs::load_native_certs();
+    if found.certs.is_empty() {
+        let why = found
+            .errors
+            .first()
+            .map_or("none found".to_string(), |e| e.to_string());
+        return Err(SettingError::new(
+            Setting::TlsRoots,
+            format!(
+                "cannot read this system's trusted CAs ({why}); install them (Debian: \
+                 ca-certificates), give --tls-ca files, or use the built-in roots (mozilla)"
+            ),
+        ));
+    }
+    Ok(found.certs.into_iter().map(|c| c.to_vec()).collect())
 }
 
 /// The certificates in a file: every one in a PEM file, or the file itself if it is DER.

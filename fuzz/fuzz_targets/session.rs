@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use smtp_sensor_guest::journal::Journal;
 use smtp_sensor_guest::sasl;
 use smtp_sensor_guest::secret::Secret;
-use smtp_sensor_guest::session::{Agenda, AuthPlan, MailPlan, Session, StartTls};
+use smtp_sensor_guest::session::{Agenda, AuthPlan, MailPlan, Session, StartTls, Transaction};
 use smtp_sensor_guest::wit::{AuthMechanism, ErrorKind};
 use std::time::Duration;
 
@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
         plan.mail = Some(MailPlan {
             from: "probe@example.com".into(),
             to: vec!["postmaster@example.com".into(), "b@example.com".into()],
-            message: b"Subject: probe\r\n\r\n.hello\r\n".to_vec(),
+            transaction: Transaction::Deliver(b"Subject: probe\r\n\r\n.hello\r\n".to_vec()),
         });
     }
     let read_size = match usize::from(run_bits >> 3) {

@@ -139,6 +139,11 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
         ErrorKind::ResponseTimeExceeded(limit) => format!("{server}: {}", slower_than(*limit)),
         ErrorKind::AuthUnavailable(why) => format!("{server}: cannot log in: {why}"),
         ErrorKind::ExpectationMissed(why) => format!("{server}: {why}"),
+        ErrorKind::OpenRelay(reply) => format!(
+            "{server}: the server relays: it accepted RCPT TO an outside recipient without \
+             authentication: {}",
+            reply_text(reply)
+        ),
         ErrorKind::PlaintextAuthRefused => format!(
             "{server}: refused to send credentials over an unencrypted connection \
              (use a TLS mode, or allow plain-text authentication explicitly)"

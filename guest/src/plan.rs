@@ -5,7 +5,7 @@
 use crate::email::{self, Draft};
 use crate::mode::Mode;
 use crate::secret::Secret;
-use crate::session::{Agenda, AuthPlan, MailPlan};
+use crate::session::{Agenda, AuthPlan, MailPlan, Transaction};
 use crate::tls::verifier::{self, Record};
 use crate::validate::{self, Target};
 use crate::wit::{Email, ErrorKind, IpVersion, Settings, TlsVersion};
@@ -56,10 +56,16 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
         mechanism: auth.mechanism,
         allow_plaintext: auth.allow_plaintext,
     });
+    let relay_probe = settings.relay_probe.as_ref().map(|probe| MailPlan {
+        from: probe.from.clone(),
+        to: vec![probe.to.clone()],
+        transaction: Transaction::RelayProbe,
+    });
     let mail = settings
         .email
         .as_ref()
-        .map(|email| compose(email, &settings.helo, now, random));
+        .map(|email| compose(email, &settings.helo, now, random))
+        .or(relay_probe);
     let agenda = Agenda {
         helo: settings.helo.clone(),
         starttls: mode.starttls(),
@@ -108,7 +114,11 @@ fn compose(email: &Email, helo: &str, now: i64, random: [u8; 16]) -> MailPlan {
     MailPlan {
         from: email.from.clone(),
         to: email.to.clone(),
-        message: email::compose(&draft),
+        transaction: if email.send_data {
+            Transaction::Deliver(email::compose(&draft))
+        } else {
+            Transaction::Envelope
+        },
     }
 }
 
@@ -171,10 +181,14 @@ mod tests {
             to: vec!["a@example.com".into()],
             subject: "hello".into(),
             content: "body".into(),
+            send_data: true,
         });
         let plan = prepare(&with_mail, NOW, [0xab; 16]).unwrap();
         let mail = plan.agenda.mail.unwrap();
-        let text = String::from_utf8(mail.message).unwrap();
+        let Transaction::Deliver(message) = mail.transaction else {
+            panic!("a message to deliver")
+        };
+        let text = String::from_utf8(message).unwrap();
         assert!(
             text.contains(&format!("Message-ID: <{}@probe.example>", "ab".repeat(16))),
             "{text}"
@@ -184,5 +198,31 @@ mod tests {
             "{text}"
         );
         assert_eq!(mail.to, ["a@example.com"]);
+    }
+
+    #[test]
+    fn envelope_and_relay_probes_send_no_message() {
+        let mut envelope = settings("127.0.0.1", TransportSecurity::None);
+        envelope.email = Some(Email {
+            from: "probe@example.com".into(),
+            to: vec!["a@example.com".into()],
+            subject: String::new(),
+            content: String::new(),
+            send_data: false,
+        });
+        let mail = prepare(&envelope, NOW, [0; 16])
+            .unwrap()
+            .agenda
+            .mail
+            .unwrap();
+        assert_eq!(mail.transaction, Transaction::Envelope);
+        let mut relay = settings("127.0.0.1", TransportSecurity::None);
+        relay.relay_probe = Some(crate::wit::RelayProbe {
+            from: "stranger@outside.example".into(),
+            to: "someone@elsewhere.example".into(),
+        });
+        let mail = prepare(&relay, NOW, [0; 16]).unwrap().agenda.mail.unwrap();
+        assert_eq!(mail.transaction, Transaction::RelayProbe);
+        assert_eq!(mail.to, ["someone@elsewhere.example"]);
     }
 }

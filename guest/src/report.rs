@@ -79,6 +79,19 @@ pub fn report(
             first.subject
         ));
     }
+    // The open-relay probe's success is a refusal: say which.
+    if let (Some(probe), Some(answer), false) = (
+        &settings.relay_probe,
+        outcome.recipients.first(),
+        status == Status::Down,
+    ) && answer.reply.code >= 500
+    {
+        message.push_str(&format!(
+            "; it refused to relay to {}: {}",
+            probe.to,
+            message::reply_text(&answer.reply)
+        ));
+    }
     // A fallback to plain text that then failed: the first reason still counts.
     if let (Status::Down, Some(fallback)) = (status, &fallback) {
         message = message::after_fallback(message, fallback);

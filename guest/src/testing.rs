@@ -13,6 +13,7 @@ pub fn settings(host: &str, security: TransportSecurity) -> Settings {
         ip_version: IpVersion::Any,
         authentication: None,
         email: None,
+        relay_probe: None,
         tls: TlsSettings {
             trusted_certificates: Vec::new(),
             builtin_roots: true,

@@ -52,6 +52,8 @@ pub enum Setting {
     ExpectBanner,
     /// The EHLO extensions the server must announce.
     ExpectExtensions,
+    /// The open-relay probe's sender and outside recipient.
+    RelayProbe,
 }
 
 impl Setting {
@@ -77,6 +79,7 @@ impl Setting {
             Self::IpVersion => "ip-version",
             Self::ExpectBanner => "expect.banner",
             Self::ExpectExtensions => "expect.extensions",
+            Self::RelayProbe => "relay-probe",
         }
     }
 }
@@ -398,6 +401,33 @@ pub fn expectations(
     banner.map(banner_pattern).transpose()
 }
 
+/// Checks the open-relay probe: two valid addresses, and neither a log-in nor a test email
+/// beside it (the probe is what a stranger can do).
+pub fn relay_probe(
+    from: &str,
+    to: &str,
+    logs_in: bool,
+    sends_email: bool,
+) -> Result<(), SettingError> {
+    let invalid = |problem: &str| Err(SettingError::new(Setting::RelayProbe, problem));
+    if logs_in {
+        return invalid(
+            "the relay probe runs without logging in, as a stranger would; run it as a \
+             sensor of its own, without a user",
+        );
+    }
+    if sends_email {
+        return invalid(
+            "the relay probe and a test email are two checks; run the relay probe as a sensor \
+             of its own",
+        );
+    }
+    for address_value in [from, to] {
+        address(Setting::RelayProbe, address_value)?;
+    }
+    Ok(())
+}
+
 /// Checks log-in settings: both given, each on one line.
 pub fn credentials(user: &str, password: &str) -> Result<(), SettingError> {
     if user.is_empty() {
@@ -472,6 +502,8 @@ pub struct SettingsView<'a> {
     pub expect_banner: Option<&'a str>,
     /// `expect.extensions`.
     pub expect_extensions: &'a [String],
+    /// `relay-probe`: sender and outside recipient.
+    pub relay_probe: Option<(&'a str, &'a str)>,
 }
 
 /// The [`SettingsView`] of a `settings` record, whichever side generated its type: the host
@@ -506,6 +538,10 @@ macro_rules! settings_view {
                 .map(|e| (e.from.as_str(), e.to.as_slice(), e.subject.as_str())),
             expect_banner: settings.expect.banner.as_deref(),
             expect_extensions: settings.expect.extensions.as_slice(),
+            relay_probe: settings
+                .relay_probe
+                .as_ref()
+                .map(|p| (p.from.as_str(), p.to.as_str())),
         }
     }};
 }
@@ -543,6 +579,9 @@ pub fn settings(view: &SettingsView) -> Result<Target, SettingError> {
         email(from, to, subject)?;
     }
     expectations(view.expect_banner, view.expect_extensions)?;
+    if let Some((from, to)) = view.relay_probe {
+        relay_probe(from, to, view.credentials.is_some(), view.email.is_some())?;
+    }
     Ok(target)
 }
 
@@ -566,6 +605,7 @@ mod tests {
             email: None,
             expect_banner: None,
             expect_extensions: &[],
+            relay_probe: None,
         }
     }
 
@@ -802,6 +842,19 @@ mod tests {
         let no_recipient = email("p@example.com", &[], "s").unwrap_err();
         assert_eq!(no_recipient.setting, Setting::MailTo);
         assert!(no_recipient.problem.contains("no recipient"));
+    }
+
+    #[test]
+    fn a_relay_probe_is_a_strangers_check() {
+        assert_eq!(
+            relay_probe("a@outside.example", "b@elsewhere.example", false, false),
+            Ok(())
+        );
+        for (logs_in, sends) in [(true, false), (false, true)] {
+            let error = relay_probe("a@x.example", "b@y.example", logs_in, sends).unwrap_err();
+            assert_eq!(error.setting, Setting::RelayProbe);
+        }
+        assert!(relay_probe("nobody", "b@y.example", false, false).is_err());
     }
 
     #[test]

@@ -137,6 +137,7 @@ fn settings(port: u16) -> smtp_sensor_host::wit::Settings {
         to: vec!["postmaster@example.com".into()],
         subject: "probe".into(),
         body: "hello".into(),
+        send_data: true,
     });
     request.into_settings().expect("valid settings")
 }

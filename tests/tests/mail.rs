@@ -35,6 +35,7 @@ fn email(to: &[&str], subject: &str, body: &str) -> EmailRequest {
         to: to.iter().map(|s| s.to_string()).collect(),
         subject: subject.into(),
         body: body.into(),
+        send_data: true,
     }
 }
 

@@ -292,6 +292,7 @@ async fn a_full_probe_fits_the_components_initial_memory() {
         to: vec!["rcpt@sensor.test".into()],
         subject: subject.into(),
         body: "a line\n".repeat(200),
+        send_data: true,
     });
     let settings = request.into_settings().expect("valid settings");
     let runner = Runner::embedded().unwrap();
@@ -385,4 +386,109 @@ async fn expect_rules_against_postfix() {
         "{}",
         run.stderr
     );
+}
+
+/// An envelope probe (MAIL FROM and RCPT TO, no DATA) against a Postfix that delivers
+/// locally: `up`, Postfix saw no DATA, and the mailbox stays empty.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_envelope_probe_leaves_no_mail_behind() {
+    let config = Config {
+        mailboxes: vec!["rcpt".into()],
+        ..Config::default()
+    };
+    let postfix = tokio::task::spawn_blocking(move || Postfix::start_with(config))
+        .await
+        .unwrap()
+        .expect("start Postfix");
+    let envelope = [
+        "--mail-from",
+        "probe@sensor.test",
+        "--mail-to",
+        "rcpt@sensor.test",
+        "--envelope-only",
+        "--format",
+        "json",
+    ];
+    let run = cli::check_loopback(SMTP_SENSOR, postfix.port(), "none", &envelope).await;
+    assert_eq!(run.code, 0, "{run:?}\nPostfix log:\n{}", postfix.log());
+    let json = run.json();
+    assert_eq!(
+        json["recipients"][0]["reply"]["code"], 250,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        postfix.wait_for_log("mail=1 rcpt=1 quit=1", std::time::Duration::from_secs(5)),
+        "Postfix should see MAIL, RCPT and QUIT and no DATA:\n{}",
+        postfix.log()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        postfix.mailbox("rcpt").is_empty(),
+        "no mail was left behind"
+    );
+}
+
+/// The open-relay probe against Postfix twice: with loopback in `mynetworks` and outside
+/// mail going to Postfix's `discard` transport (nothing leaves the machine), Postfix relays
+/// for the probe (`down`, "the server relays"); with `mynetworks` empty and
+/// `reject_unauth_destination` it refuses the outside recipient (`up`, quoting the
+/// refusal); with Postfix's default `defer_unauth_destination` it answers 454, a temporary
+/// refusal that proves neither (`warning`).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_open_relay_probe_against_postfix() {
+    let probe = [
+        "--relay-probe-from",
+        "stranger@outside.example",
+        "--relay-probe-to",
+        "someone@elsewhere.example",
+        "--format",
+        "json",
+    ];
+    let relaying = tokio::task::spawn_blocking(|| {
+        Postfix::start("default_transport = discard:\nrelay_transport = discard:\n")
+    })
+    .await
+    .unwrap()
+    .expect("start Postfix");
+    let run = cli::check_loopback(SMTP_SENSOR, relaying.port(), "none", &probe).await;
+    assert_eq!(run.code, 2, "{run:?}\nPostfix log:\n{}", relaying.log());
+    let json = run.json();
+    assert_eq!(json["failure"]["kind"], "open-relay", "{}", run.stdout);
+    assert!(
+        json["message"]
+            .as_str()
+            .unwrap()
+            .contains("the server relays"),
+        "{}",
+        json["message"]
+    );
+    drop(relaying);
+
+    let closed = tokio::task::spawn_blocking(|| {
+        Postfix::start(
+            "mynetworks =\nsmtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n",
+        )
+    })
+    .await
+    .unwrap()
+    .expect("start Postfix");
+    let run = cli::check_loopback(SMTP_SENSOR, closed.port(), "none", &probe).await;
+    assert_eq!(run.code, 0, "{run:?}\nPostfix log:\n{}", closed.log());
+    let message = run.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("refused to relay to someone@elsewhere.example")
+            && message.contains("Relay access denied"),
+        "{message}"
+    );
+    drop(closed);
+
+    let deferring = tokio::task::spawn_blocking(|| Postfix::start("mynetworks =\n"))
+        .await
+        .unwrap()
+        .expect("start Postfix");
+    let run = cli::check_loopback(SMTP_SENSOR, deferring.port(), "none", &probe).await;
+    assert_eq!(run.code, 1, "{run:?}\nPostfix log:\n{}", deferring.log());
+    let message = run.json()["message"].as_str().unwrap().to_string();
+    assert!(message.contains("454 4.7.1"), "{message}");
 }

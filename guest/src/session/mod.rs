@@ -160,15 +160,28 @@ pub struct AuthPlan {
     pub allow_plaintext: bool,
 }
 
-/// The message to send.
+/// A mail transaction to run: its envelope, and what it is for.
 #[derive(Debug, Clone)]
 pub struct MailPlan {
     /// The envelope sender.
     pub from: String,
     /// The envelope recipients, one RCPT TO each.
     pub to: Vec<String>,
-    /// The composed message, CRLF line ends, not dot-stuffed.
-    pub message: Vec<u8>,
+    /// What the transaction is for.
+    pub transaction: Transaction,
+}
+
+/// What a mail transaction is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transaction {
+    /// Deliver this message (CRLF line ends, not dot-stuffed) with DATA.
+    Deliver(Vec<u8>),
+    /// Stop once every recipient is accepted and QUIT (which ends the transaction): an
+    /// envelope probe that leaves no mail behind.
+    Envelope,
+    /// The open-relay probe: one outside recipient, unauthenticated. A refusal (5xx) is
+    /// the success; an acceptance means the server relays.
+    RelayProbe,
 }
 
 /// One SMTP dialogue over one connection.
@@ -610,16 +623,54 @@ impl Session {
         if index + 1 < count {
             return self.send_rcpt(now, index + 1);
         }
+        let transaction = self.mail.as_ref().map(|m| m.transaction.clone());
+        if transaction == Some(Transaction::RelayProbe) {
+            return self.judge_relay(now);
+        }
         let refused = self
             .recipients
             .iter()
             .find(|r| !matches!(r.reply.code, 250 | 251));
-        match refused {
-            Some(refused) => {
+        match (refused, transaction) {
+            (Some(refused), _) => {
                 let kind = ErrorKind::UnexpectedReply(refused.reply.clone());
                 self.fail_in_and_quit(now, Phase::RcptTo, kind);
             }
-            None => self.send(now, State::Data, Command::Data),
+            (None, Some(Transaction::Envelope)) => {
+                self.journal.note(
+                    now,
+                    "every recipient accepted; QUIT ends the transaction unsent",
+                );
+                self.succeed_and_quit(now);
+            }
+            (None, _) => self.send(now, State::Data, Command::Data),
+        }
+    }
+
+    /// The open-relay probe's verdict from the outside recipient's reply: refused (5xx) is
+    /// the success; accepted means the server relays; a temporary refusal (4xx) proves
+    /// neither, and is a warning.
+    fn judge_relay(&mut self, now: Duration) {
+        let Some(answer) = self.recipients.first().map(|r| r.reply.clone()) else {
+            return self.succeed_and_quit(now);
+        };
+        match answer.code {
+            500..=599 => {
+                self.journal.note(
+                    now,
+                    "the outside recipient was refused: the server does not relay",
+                );
+                self.succeed_and_quit(now);
+            }
+            250 | 251 => self.fail_in_and_quit(now, Phase::RcptTo, ErrorKind::OpenRelay(answer)),
+            400..=499 => {
+                self.warning.get_or_insert(Failure {
+                    phase: Phase::RcptTo,
+                    kind: ErrorKind::UnexpectedReply(answer),
+                });
+                self.succeed_and_quit(now);
+            }
+            _ => self.fail_in_and_quit(now, Phase::RcptTo, ErrorKind::UnexpectedReply(answer)),
         }
     }
 
@@ -627,13 +678,15 @@ impl Session {
         let Some(mail) = self.mail.take() else {
             return self.succeed_and_quit(now);
         };
-        let text = String::from_utf8_lossy(&mail.message);
+        let Transaction::Deliver(message) = &mail.transaction else {
+            return self.succeed_and_quit(now);
+        };
+        let text = String::from_utf8_lossy(message);
         for line in text.trim_end_matches("\r\n").split("\r\n") {
             self.journal.client(now, line);
         }
         self.journal.client(now, ".");
-        self.outgoing
-            .extend_from_slice(&email::dot_stuff(&mail.message));
+        self.outgoing.extend_from_slice(&email::dot_stuff(message));
         self.enter(now, State::Message);
     }
 

@@ -438,7 +438,7 @@ fn mail_plan(to: &[&str]) -> MailPlan {
     MailPlan {
         from: "probe@example.com".into(),
         to: to.iter().map(|s| s.to_string()).collect(),
-        message: b"Subject: t\r\n\r\n.dot\r\n".to_vec(),
+        transaction: Transaction::Deliver(b"Subject: t\r\n\r\n.dot\r\n".to_vec()),
     }
 }
 
@@ -707,4 +707,53 @@ mod properties {
             }
         }
     }
+}
+
+/// A plan for a mail transaction of `transaction` to `to`, over TLS, without a log-in.
+fn transaction_plan(to: &str, transaction: Transaction) -> Agenda {
+    let mail = MailPlan {
+        transaction,
+        ..mail_plan(&[to])
+    };
+    tls_plan(None, Some(mail))
+}
+
+#[test]
+fn an_envelope_probe_quits_after_the_recipients_without_data() {
+    let mut h = Harness::plan(transaction_plan("a@x.example", Transaction::Envelope));
+    h.server("220 mail.example\r\n");
+    assert_eq!(h.server(EHLO_AUTH), "MAIL FROM:<probe@example.com>\r\n");
+    assert_eq!(h.server("250 ok\r\n"), "RCPT TO:<a@x.example>\r\n");
+    assert_eq!(h.server("250 ok\r\n"), "QUIT\r\n", "no DATA");
+    let outcome = h.outcome();
+    assert!(outcome.verdict.is_ok());
+    assert_eq!(outcome.send_time, None);
+}
+
+#[test]
+fn a_relay_probe_succeeds_when_refused_and_fails_when_accepted() {
+    let run = |answer: &str| {
+        let mut h = Harness::plan(transaction_plan(
+            "x@outside.example",
+            Transaction::RelayProbe,
+        ));
+        h.server("220 mail.example\r\n");
+        h.server(EHLO_AUTH);
+        assert_eq!(h.server("250 ok\r\n"), "RCPT TO:<x@outside.example>\r\n");
+        assert_eq!(h.server(answer), "QUIT\r\n", "never DATA");
+        h.outcome()
+    };
+    let refused = run("554 5.7.1 <x@outside.example>: Relay access denied\r\n");
+    assert!(refused.verdict.is_ok());
+    assert_eq!(refused.warning, None);
+    let accepted = run("250 2.1.5 Ok\r\n");
+    let failure = accepted.verdict.unwrap_err();
+    assert_eq!(failure.phase, Phase::RcptTo);
+    assert!(matches!(failure.kind, ErrorKind::OpenRelay(ref r) if r.code == 250));
+    let greylisted = run("450 4.7.1 try again later\r\n");
+    assert!(greylisted.verdict.is_ok());
+    assert!(matches!(
+        greylisted.warning,
+        Some(Failure { phase: Phase::RcptTo, kind: ErrorKind::UnexpectedReply(ref r) }) if r.code == 450
+    ));
 }

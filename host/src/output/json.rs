@@ -111,7 +111,9 @@ fn detail(kind: &ErrorKind) -> Value {
         | ErrorKind::ExpectationMissed(s)
         | ErrorKind::NotSupported(s)
         | ErrorKind::ComponentFailed(s) => json!(s),
-        ErrorKind::UnexpectedReply(r) | ErrorKind::AuthFailed(r) => reply(r),
+        ErrorKind::UnexpectedReply(r) | ErrorKind::AuthFailed(r) | ErrorKind::OpenRelay(r) => {
+            reply(r)
+        }
         ErrorKind::CertificateExpiring(days) => json!(days),
         ErrorKind::ResponseTimeExceeded(ms) => json!(ms),
         ErrorKind::ConnectionRefused

@@ -160,6 +160,7 @@ pub fn error_kind(kind: &ErrorKind) -> &'static str {
         ErrorKind::ResponseTimeExceeded(_) => "response-time-exceeded",
         ErrorKind::AuthUnavailable(_) => "auth-unavailable",
         ErrorKind::ExpectationMissed(_) => "expectation-missed",
+        ErrorKind::OpenRelay(_) => "open-relay",
         ErrorKind::PlaintextAuthRefused => "plaintext-auth-refused",
         ErrorKind::AuthFailed(_) => "auth-failed",
         ErrorKind::NotSupported(_) => "not-supported",

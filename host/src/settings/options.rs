@@ -6,7 +6,7 @@ use super::prtg_probe;
 use super::request::mode;
 use super::request::{
     AuthRequest, CheckRequest, EmailRequest, ExpectRequest, PASSWORD_VARIABLE, PasswordSources,
-    TlsRequest, TlsRoots, split_recipients,
+    RelayProbeRequest, TlsRequest, TlsRoots, split_recipients,
 };
 use super::targets::TargetPattern;
 use crate::output::names;
@@ -125,6 +125,18 @@ pub struct SensorOptions {
     #[arg(long, value_name = "ADDR[,ADDR...]", value_delimiter = ',')]
     #[serde(default, deserialize_with = "one_or_many")]
     pub mail_to: Vec<String>,
+    /// Stop after RCPT TO and QUIT: an envelope probe that leaves no mail behind (with
+    /// --mail-from and --mail-to; no DATA is sent).
+    #[arg(long)]
+    #[serde(default)]
+    pub envelope_only: bool,
+    /// The open-relay probe's sender: MAIL FROM this outside address, without logging in.
+    #[arg(long, value_name = "ADDR", requires = "relay_probe_to")]
+    pub relay_probe_from: Option<String>,
+    /// The open-relay probe's outside recipient: RCPT TO it must be refused (5xx); an
+    /// acceptance is down, saying the server relays.
+    #[arg(long, value_name = "ADDR", requires = "relay_probe_from")]
+    pub relay_probe_to: Option<String>,
     /// The test email's subject [default: "smtp-sensor test message"].
     #[arg(long)]
     pub subject: Option<String>,
@@ -338,6 +350,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::IpVersion => "--ip-version",
         Setting::ExpectBanner => "--expect-banner",
         Setting::ExpectExtensions => "--expect-extensions",
+        Setting::RelayProbe => "--relay-probe-to",
     }
 }
 
@@ -418,7 +431,8 @@ impl SensorOptions {
             expect_extensions, expect_warning, transcript, tls_ca, tls_roots, tls_min_version,
             tls_server_name, tls_no_verify, cert_warning, cert_critical, auth_user,
             auth_password_file, auth_password_env, auth_password, auth_mechanism,
-            allow_plaintext_auth, mail_from, mail_to, subject, body, store_result, sensor_id,
+            allow_plaintext_auth, mail_from, mail_to, envelope_only, relay_probe_from,
+            relay_probe_to, subject, body, store_result, sensor_id,
             targets,
         );
         (options, from_file)
@@ -488,13 +502,37 @@ impl SensorOptions {
             .collect();
         // Either end given makes a test email; one without the other is the core's to refuse.
         let email = match (self.mail_from, mail_to.is_empty()) {
+            (None, true) if self.envelope_only => {
+                return Err(invalid(
+                    "--envelope-only",
+                    "give the envelope with it: --mail-from and --mail-to",
+                ));
+            }
             (None, true) => None,
             (from, _) => Some(EmailRequest {
                 from: from.unwrap_or_default(),
                 to: mail_to,
                 subject: self.subject.unwrap_or_else(|| DEFAULT_SUBJECT.into()),
                 body: self.body.unwrap_or_else(|| DEFAULT_BODY.into()),
+                send_data: !self.envelope_only,
             }),
+        };
+        // A file may give one key of the pair without the other; clap checks the flags.
+        let relay_probe = match (self.relay_probe_from, self.relay_probe_to) {
+            (None, None) => None,
+            (Some(from), Some(to)) => Some(RelayProbeRequest { from, to }),
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "--relay-probe-from",
+                    "give the probe's sender with it",
+                ));
+            }
+            (Some(_), None) => {
+                return Err(invalid(
+                    "--relay-probe-to",
+                    "give the probe's outside recipient with it",
+                ));
+            }
         };
         let store = store_target(self.store_result, self.sensor_id, &env)?;
         let request = CheckRequest {
@@ -523,6 +561,7 @@ impl SensorOptions {
             },
             auth,
             email,
+            relay_probe,
         };
         Ok((request, store))
     }
@@ -845,6 +884,7 @@ mod tests {
             Setting::IpVersion,
             Setting::ExpectBanner,
             Setting::ExpectExtensions,
+            Setting::RelayProbe,
         ];
         for setting in settings {
             let long = flag(setting).trim_start_matches("--");

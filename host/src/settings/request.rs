@@ -2,8 +2,8 @@
 //! validated before anything runs, so bad input is an error naming the setting, not a check.
 
 use crate::wit::{
-    AuthMechanism, Authentication, Email, Expectations, IpVersion, Settings, TlsSettings,
-    TlsVersion, TransportSecurity,
+    AuthMechanism, Authentication, Email, Expectations, IpVersion, RelayProbe, Settings,
+    TlsSettings, TlsVersion, TransportSecurity,
 };
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
@@ -45,6 +45,17 @@ pub struct CheckRequest {
     pub auth: Option<AuthRequest>,
     /// Send a test email, when present.
     pub email: Option<EmailRequest>,
+    /// Run the open-relay probe, when present.
+    pub relay_probe: Option<RelayProbeRequest>,
+}
+
+/// The open-relay probe, as a user describes it.
+#[derive(Debug, Clone)]
+pub struct RelayProbeRequest {
+    /// The outside sender.
+    pub from: String,
+    /// The outside recipient, which the server must refuse.
+    pub to: String,
 }
 
 /// What the server must say beyond answering, as a user describes it.
@@ -124,6 +135,8 @@ pub struct EmailRequest {
     pub subject: String,
     /// The body.
     pub body: String,
+    /// Send the message (DATA); false: an envelope probe.
+    pub send_data: bool,
 }
 
 /// The recipients of a comma-separated list, as the spec's "To" setting takes them.
@@ -266,6 +279,7 @@ impl CheckRequest {
             tls: TlsRequest::default(),
             auth: None,
             email: None,
+            relay_probe: None,
         }
     }
 
@@ -292,6 +306,11 @@ impl CheckRequest {
                 to: email.to,
                 subject: email.subject,
                 content: email.body,
+                send_data: email.send_data,
+            }),
+            relay_probe: self.relay_probe.map(|probe| RelayProbe {
+                from: probe.from,
+                to: probe.to,
             }),
             tls,
             response_time_warning_ms: self.response_warning.map(whole_milliseconds),

@@ -131,4 +131,36 @@ mod tests {
         let error = read("[sensors.m]\ntimeout = 901\n").unwrap_err();
         assert!(error.contains("sensors.m.timeout"), "{error}");
     }
+
+    #[test]
+    fn a_module_takes_every_check_setting() {
+        use crate::wit::{IpVersion, TlsVersion};
+        let modules = read(
+            "[sensors.strict]\nsecurity = \"starttls\"\nip_version = 6\n\
+             tls_min_version = 1.3\nexpect_banner = \"Postfix\"\n\
+             expect_extensions = [\"REQUIRETLS\"]\nexpect_warning = true\n\
+             warning = 5\ntargets = [\"[::1]:*\"]\n\n\
+             [sensors.relay]\nsecurity = \"none\"\n\
+             relay_probe_from = \"a@outside.example\"\nrelay_probe_to = \"b@elsewhere.example\"\n\
+             \n[sensors.envelope]\nsecurity = \"none\"\nmail_from = \"a@example.com\"\n\
+             mail_to = \"b@example.com\"\nenvelope_only = true\n",
+        )
+        .unwrap();
+        let strict = &modules.get("strict").unwrap().settings;
+        assert_eq!(strict.ip_version, IpVersion::Ipv6);
+        assert_eq!(strict.tls.min_version, TlsVersion::Tls13);
+        assert_eq!(strict.expect.banner.as_deref(), Some("Postfix"));
+        assert_eq!(strict.expect.extensions, ["REQUIRETLS"]);
+        assert!(strict.expect.miss_is_warning);
+        assert_eq!(strict.response_time_warning_ms, Some(5000));
+        let relay = &modules.get("relay").unwrap().settings;
+        assert_eq!(
+            relay.relay_probe.as_ref().unwrap().to,
+            "b@elsewhere.example"
+        );
+        let envelope = &modules.get("envelope").unwrap().settings;
+        assert!(!envelope.email.as_ref().unwrap().send_data);
+        let error = read("[sensors.m]\nexpect_banner = \"(\"\n").unwrap_err();
+        assert!(error.contains("expect_banner"), "{error}");
+    }
 }

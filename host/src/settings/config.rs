@@ -303,7 +303,7 @@ mod tests {
         let file = ConfigFile::read(&path).unwrap();
         assert_eq!(
             file.names().collect::<Vec<_>>(),
-            ["mx1", "submission", "relay"]
+            ["mx1", "submission", "relay", "mx1-relay", "mx1-envelope"]
         );
         let submission = file.sensor("submission").unwrap();
         assert_eq!(submission.mail_to, ["postmaster@example.com"]);

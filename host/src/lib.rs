@@ -43,6 +43,10 @@ mod bindings {
     });
 }
 
+/// The version of the contract's package (`smtp-sensor:probe`), as `wit/smtp-sensor.wit`
+/// declares it (read by `build.rs`).
+pub const CONTRACT_VERSION: &str = env!("SMTP_SENSOR_WIT_PACKAGE_VERSION");
+
 /// The contract's types (`wit/smtp-sensor.wit`), as the host sees them.
 pub use bindings::smtp_sensor::probe::types as wit;
 

@@ -16,6 +16,14 @@ use std::time::{Duration, Instant};
 use wit_component::{ComponentEncoder, StringEncoding, embed_component_metadata};
 use wit_parser::Resolve;
 
+/// `text` with `@CONTRACT` made the contract's version (`@0.3.0`), as the WIT file says.
+fn contract(text: &str) -> String {
+    text.replace(
+        "@CONTRACT",
+        &format!("@{}", smtp_sensor_host::CONTRACT_VERSION),
+    )
+}
+
 /// A component of the `smtp-sensor` world whose `check` runs `body` (WebAssembly text).
 fn component(body: &str) -> Vec<u8> {
     component_of("smtp-sensor", "", body)
@@ -188,9 +196,11 @@ async fn pooled_instances_start_clean_and_keep_their_cap() {
 async fn a_component_cannot_make_the_host_copy_or_hash_megabytes() {
     // At 32: Ed25519's AlgorithmIdentifier contents (OID 1.3.101.112), the key's and the
     // signature's.
-    let fields = r#"(import "smtp-sensor:probe/signatures@0.2.0" "verify"
+    let fields = &contract(
+        r#"(import "smtp-sensor:probe/signatures@CONTRACT" "verify"
         (func $verify (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
-        (data (i32.const 32) "\06\03\2b\65\70")"#;
+        (data (i32.const 32) "\06\03\2b\65\70")"#,
+    );
     let body = r#"(local $i i32)
         (drop (memory.grow (i32.const 512)))
         (loop $again
@@ -214,8 +224,10 @@ async fn a_component_cannot_make_the_host_copy_or_hash_megabytes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_component_cannot_hoard_keys_in_the_host() {
     // generate(x25519) returns option<own<ephemeral-key>> through a pointer (at 64).
-    let fields = r#"(import "smtp-sensor:probe/key-agreement@0.2.0"
-        "[static]ephemeral-key.generate" (func $generate (param i32 i32)))"#;
+    let fields = &contract(
+        r#"(import "smtp-sensor:probe/key-agreement@CONTRACT"
+        "[static]ephemeral-key.generate" (func $generate (param i32 i32)))"#,
+    );
     let body = r#"(local $i i32)
         (loop $again
           (call $generate (i32.const 0) (i32.const 64))
@@ -281,14 +293,16 @@ fn networked_component(data: &str, body: &str) -> Vec<u8> {
     let hostile = resolve
         .push_str(
             "hostile.wit",
-            "package test:hostile;
+            &contract(
+                "package test:hostile;
              world hostile {
-                 include smtp-sensor:probe/smtp-sensor@0.2.0;
+                 include smtp-sensor:probe/smtp-sensor@CONTRACT;
                  import wasi:sockets/instance-network@0.2.12;
                  import wasi:sockets/ip-name-lookup@0.2.12;
                  import wasi:sockets/tcp-create-socket@0.2.12;
                  import wasi:sockets/tcp@0.2.12;
              }",
+            ),
         )
         .expect("the hostile world");
     let world = resolve

@@ -448,3 +448,39 @@ async fn tls_roots_system_trusts_what_the_system_trusts() {
     assert_eq!(mozilla.code, 2, "{mozilla:?}");
     assert_eq!(mozilla.json()["failure"]["kind"], "certificate-rejected");
 }
+
+/// PRTG keeps a Downtime channel for every sensor and fills it from the status the script
+/// sets, so neither PRTG format sends one of its own; Nagios perfdata keeps it.
+#[tokio::test(flavor = "multi_thread")]
+async fn prtg_formats_leave_downtime_to_prtg() {
+    let port = smtp_sensor_tests::server::free_port([127, 0, 0, 2]).to_string();
+    let check = |format: &'static str| {
+        let port = port.clone();
+        async move {
+            let args = [
+                "check",
+                "--host",
+                "127.0.0.2",
+                "--port",
+                &port,
+                "--security",
+                "none",
+                "--format",
+                format,
+            ];
+            cli::run(SMTP_SENSOR, &args).await
+        }
+    };
+    let prtg = check("prtg").await;
+    assert!(prtg.stdout.contains("\"error\":1"), "{prtg:?}");
+    assert!(!prtg.stdout.contains("Downtime"), "{}", prtg.stdout);
+    let v2 = check("prtg-v2").await;
+    assert!(v2.stdout.contains("\"status\":\"error\""), "{v2:?}");
+    assert!(!v2.stdout.contains("Downtime"), "{}", v2.stdout);
+    let nagios = check("nagios").await;
+    assert!(
+        nagios.stdout.contains("'Downtime'=100%"),
+        "{}",
+        nagios.stdout
+    );
+}

@@ -13,6 +13,7 @@ pub mod expect;
 pub mod eyeballs;
 pub mod journal;
 pub mod limits;
+pub mod mailbox;
 pub mod message;
 pub mod mode;
 pub mod plan;

@@ -48,6 +48,14 @@ pub const MAX_REPLY_LINE_LEN: usize = 4096;
 /// The most lines one reply may have (EHLO replies are the longest, typically under 30).
 pub const MAX_REPLY_LINES: usize = 128;
 
+/// The longest line a mailbox server (POP3, IMAP) may send, CRLF included: message lines
+/// may reach RFC 5322's 998 octets and servers send longer ones; bounded all the same.
+pub const MAX_MAILBOX_LINE_LEN: usize = 16 * 1024;
+/// The most bytes one mailbox response may hold (a UIDL or SEARCH of a large mailbox, a
+/// fetched header): enough for tens of thousands of messages, bounded against a hostile
+/// server.
+pub const MAX_MAILBOX_RESPONSE_BYTES: usize = 4 << 20;
+
 /// How many bytes one socket read asks for.
 pub const READ_CHUNK: u64 = 16 * 1024;
 

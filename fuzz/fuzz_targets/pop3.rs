@@ -1,0 +1,53 @@
+//! The POP3 response parser fed arbitrary bytes in arbitrary chunks (status lines, multi-
+//! line bodies with dot-stuffing): it must never panic, and it must hand out the same
+//! responses (and the same first error) however the bytes are split.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use smtp_sensor_guest::mailbox::pop3::Pop3Parser;
+
+/// Every response, then the first error if any, as text. Bit `i` of `multi` says whether
+/// the `i`th response is expected to have a multi-line body (as its command decides).
+fn parse(chunks: &[&[u8]], multi: u8) -> Vec<String> {
+    let mut parser = Pop3Parser::new();
+    let mut events = Vec::new();
+    parser.expect(multi & 1 == 1);
+    for chunk in chunks {
+        parser.push(chunk);
+        loop {
+            match parser.next_response() {
+                Ok(Some(response)) => {
+                    events.push(format!("{response:?}"));
+                    let next = events.len() % 8;
+                    parser.expect((multi >> next) & 1 == 1);
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    events.push(format!("error: {error}"));
+                    return events;
+                }
+            }
+        }
+    }
+    events
+}
+
+// The first byte holds the responses' multi-line bits; the second says how many cut bytes
+// follow (0 to 15); each cut is a chunk length; the rest is the server's stream.
+fuzz_target!(|data: &[u8]| {
+    let [multi, count, rest @ ..] = data else {
+        return;
+    };
+    let count = usize::from(count % 16).min(rest.len());
+    let (cuts, bytes) = rest.split_at(count);
+    let mut chunks: Vec<&[u8]> = Vec::new();
+    let mut tail = bytes;
+    for &cut in cuts {
+        let (chunk, more) = tail.split_at(usize::from(cut).min(tail.len()));
+        chunks.push(chunk);
+        tail = more;
+    }
+    chunks.push(tail);
+    assert_eq!(parse(&[bytes], *multi), parse(&chunks, *multi));
+});

@@ -1,0 +1,324 @@
+//! IMAP responses (RFC 9051, RFC 3501): tagged status responses (`A1 OK ...`), untagged
+//! data (`* 3 EXISTS`, `* SEARCH 4 7`, `* 1 FETCH (... {42}` followed by 42 bytes of a
+//! literal, and the rest of the line), and continuation requests (`+ ...`). A literal may
+//! hold any bytes, line ends included, so lines are read around them: the parser counts
+//! the literal's bytes instead of looking for a line end inside it.
+
+use super::{MailboxError, shortened, take_line};
+use crate::limits::MAX_MAILBOX_RESPONSE_BYTES;
+
+/// The status of a tagged response (or of an untagged OK, NO, BAD, PREAUTH or BYE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImapStatus {
+    /// The command succeeded.
+    Ok,
+    /// The command failed (the server's words say why).
+    No,
+    /// The command was not understood.
+    Bad,
+}
+
+/// A complete IMAP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImapResponse {
+    /// The end of a command: its tag, status and text.
+    Tagged {
+        /// The command's tag.
+        tag: String,
+        /// Whether it succeeded.
+        status: ImapStatus,
+        /// The text after the status (with a response code such as `[UIDNEXT 9]`).
+        text: String,
+    },
+    /// Data or a status the server sends outside a command's end (`* ...`).
+    Untagged {
+        /// The line after `* `, each literal shown as `{N}` where it stood.
+        text: String,
+        /// The literals, in order, as sent.
+        literals: Vec<Vec<u8>>,
+    },
+    /// The server waits for the rest of a command (`+ ...`): a SASL challenge, a literal.
+    Continuation {
+        /// The text after `+`.
+        text: String,
+    },
+}
+
+/// Incremental IMAP response parser: push bytes, take responses.
+#[derive(Debug, Default)]
+pub struct ImapParser {
+    buf: Vec<u8>,
+    /// An untagged response under way: its text so far and its literals.
+    partial: Option<(String, Vec<Vec<u8>>)>,
+    /// The length of the literal being read, once its `{N}` line is in.
+    literal: Option<usize>,
+    size: usize,
+}
+
+impl ImapParser {
+    /// A parser with nothing buffered.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds bytes received from the server.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next complete response; `Ok(None)` while more bytes are needed.
+    pub fn next_response(&mut self) -> Result<Option<ImapResponse>, MailboxError> {
+        loop {
+            if let Some(length) = self.literal {
+                if self.buf.len() < length {
+                    return Ok(None);
+                }
+                let bytes: Vec<u8> = self.buf.drain(..length).collect();
+                self.literal = None;
+                if let Some((_, literals)) = self.partial.as_mut() {
+                    literals.push(bytes);
+                }
+                continue;
+            }
+            let Some(line) = take_line(&mut self.buf)? else {
+                return Ok(None);
+            };
+            self.size += line.len() + 2;
+            if self.size > MAX_MAILBOX_RESPONSE_BYTES {
+                return Err(MailboxError::ResponseTooLong);
+            }
+            let text = String::from_utf8_lossy(&line).into_owned();
+            // A line after a literal goes on with the response under way; any other line
+            // starts a response.
+            let (mut so_far, literals, piece) = match self.partial.take() {
+                Some((so_far, literals)) => (so_far, literals, text),
+                None => match start(&line, &text)? {
+                    Start::Done(response) => {
+                        self.size = 0;
+                        return Ok(Some(response));
+                    }
+                    Start::Untagged => (String::new(), Vec::new(), text["* ".len()..].to_string()),
+                },
+            };
+            so_far.push_str(&piece);
+            match literal_length(&piece) {
+                Some(length) => {
+                    let space = MAX_MAILBOX_RESPONSE_BYTES.saturating_sub(self.size);
+                    if length > space {
+                        return Err(MailboxError::ResponseTooLong);
+                    }
+                    self.size += length;
+                    self.literal = Some(length);
+                    self.partial = Some((so_far, literals));
+                }
+                None => {
+                    self.size = 0;
+                    return Ok(Some(ImapResponse::Untagged {
+                        text: so_far,
+                        literals,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// What a response's first line begins.
+enum Start {
+    /// A one-line response, complete.
+    Done(ImapResponse),
+    /// An untagged response, which may go on after literals.
+    Untagged,
+}
+
+/// Reads a response's first line: tagged, untagged or a continuation.
+fn start(line: &[u8], text: &str) -> Result<Start, MailboxError> {
+    let malformed = || MailboxError::Malformed(shortened(line));
+    if let Some(rest) = text.strip_prefix('+') {
+        let rest = rest.strip_prefix(' ').unwrap_or(rest);
+        return Ok(Start::Done(ImapResponse::Continuation {
+            text: rest.to_string(),
+        }));
+    }
+    if text.starts_with("* ") {
+        return Ok(Start::Untagged);
+    }
+    let (tag, rest) = text.split_once(' ').ok_or_else(malformed)?;
+    let valid_tag = !tag.is_empty()
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"(){%*\"\\+".contains(&b));
+    if !valid_tag {
+        return Err(malformed());
+    }
+    let (word, text) = rest.split_once(' ').unwrap_or((rest, ""));
+    let status = match word.to_ascii_uppercase().as_str() {
+        "OK" => ImapStatus::Ok,
+        "NO" => ImapStatus::No,
+        "BAD" => ImapStatus::Bad,
+        _ => return Err(malformed()),
+    };
+    Ok(Start::Done(ImapResponse::Tagged {
+        tag: tag.to_string(),
+        status,
+        text: text.to_string(),
+    }))
+}
+
+/// The length of the literal a line announces at its end (`{42}` or `{42+}`), if any.
+fn literal_length(line: &str) -> Option<usize> {
+    let inner = line.strip_suffix('}')?;
+    let open = inner.rfind('{')?;
+    let digits = inner[open + 1..]
+        .strip_suffix('+')
+        .unwrap_or(&inner[open + 1..]);
+    if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parse_all(bytes: &[u8]) -> Result<Vec<ImapResponse>, MailboxError> {
+        let mut parser = ImapParser::new();
+        parser.push(bytes);
+        let mut out = Vec::new();
+        while let Some(response) = parser.next_response()? {
+            out.push(response);
+        }
+        Ok(out)
+    }
+
+    fn untagged(text: &str, literals: &[&[u8]]) -> ImapResponse {
+        ImapResponse::Untagged {
+            text: text.into(),
+            literals: literals.iter().map(|l| l.to_vec()).collect(),
+        }
+    }
+
+    #[test]
+    fn greeting_data_and_tagged_ends() {
+        let got = parse_all(
+            b"* OK [CAPABILITY IMAP4rev1 STARTTLS] Dovecot ready.\r\n\
+              * 3 EXISTS\r\n* SEARCH 4 7\r\nA2 OK [READ-WRITE] Select completed.\r\n\
+              A3 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n+ \r\nA4 bad what\r\n",
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            [
+                untagged("OK [CAPABILITY IMAP4rev1 STARTTLS] Dovecot ready.", &[]),
+                untagged("3 EXISTS", &[]),
+                untagged("SEARCH 4 7", &[]),
+                ImapResponse::Tagged {
+                    tag: "A2".into(),
+                    status: ImapStatus::Ok,
+                    text: "[READ-WRITE] Select completed.".into()
+                },
+                ImapResponse::Tagged {
+                    tag: "A3".into(),
+                    status: ImapStatus::No,
+                    text: "[AUTHENTICATIONFAILED] Authentication failed.".into()
+                },
+                ImapResponse::Continuation {
+                    text: String::new()
+                },
+                ImapResponse::Tagged {
+                    tag: "A4".into(),
+                    status: ImapStatus::Bad,
+                    text: "what".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn literals_hold_any_bytes_and_the_line_goes_on_after_them() {
+        let header = b"Subject: x\r\nMessage-ID: <t@x>\r\n\r\n";
+        let mut stream =
+            format!("* 1 FETCH (UID 9 BODY[HEADER] {{{}}}\r\n", header.len()).into_bytes();
+        stream.extend_from_slice(header);
+        stream.extend_from_slice(b" FLAGS (\\Seen))\r\nA5 OK done\r\n");
+        let got = parse_all(&stream).unwrap();
+        assert_eq!(
+            got[0],
+            untagged(
+                &format!(
+                    "1 FETCH (UID 9 BODY[HEADER] {{{}}} FLAGS (\\Seen))",
+                    header.len()
+                ),
+                &[header]
+            )
+        );
+        assert!(matches!(&got[1], ImapResponse::Tagged { tag, .. } if tag == "A5"));
+        // Two literals in one response, and a non-synchronising one.
+        let got = parse_all(b"* 2 FETCH (A {1}\r\nx B {2+}\r\nyz)\r\n").unwrap();
+        assert_eq!(got, [untagged("2 FETCH (A {1} B {2+})", &[b"x", b"yz"])]);
+    }
+
+    #[test]
+    fn broken_and_hostile_servers_are_errors() {
+        for bad in [
+            &b"220 smtp.example ESMTP\r\n"[..],
+            b"A1 MAYBE\r\n",
+            b"(x OK\r\n",
+        ] {
+            assert!(
+                matches!(parse_all(bad), Err(MailboxError::Malformed(_))),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let huge = format!(
+            "* 1 FETCH (BODY[] {{{}}}\r\n",
+            MAX_MAILBOX_RESPONSE_BYTES + 1
+        );
+        assert_eq!(
+            parse_all(huge.as_bytes()),
+            Err(MailboxError::ResponseTooLong)
+        );
+        let mut parser = ImapParser::new();
+        parser.push(&vec![b'*'; crate::limits::MAX_MAILBOX_LINE_LEN + 1]);
+        assert_eq!(parser.next_response(), Err(MailboxError::LineTooLong));
+    }
+
+    #[test]
+    fn literal_lengths() {
+        assert_eq!(literal_length("BODY[] {42}"), Some(42));
+        assert_eq!(literal_length("X {0+}"), Some(0));
+        assert_eq!(literal_length("no literal"), None);
+        assert_eq!(literal_length("{}"), None);
+        assert_eq!(literal_length("{-1}"), None);
+        assert_eq!(literal_length("{99999999999}"), None);
+    }
+
+    proptest! {
+        /// However the bytes are split, the same responses come out.
+        #[test]
+        fn split_anywhere(cuts in proptest::collection::vec(0usize..80, 0..6)) {
+            let stream: &[u8] =
+                b"* OK ready\r\n* 1 FETCH (BODY[] {5}\r\na\r\nb. FLAGS ())\r\nA1 OK done\r\n";
+            let whole = parse_all(stream).unwrap();
+            let mut parser = ImapParser::new();
+            let mut got = Vec::new();
+            let mut rest = stream;
+            for cut in cuts {
+                let (chunk, more) = rest.split_at(cut.min(rest.len()));
+                parser.push(chunk);
+                while let Some(r) = parser.next_response().unwrap() {
+                    got.push(r);
+                }
+                rest = more;
+            }
+            parser.push(rest);
+            while let Some(r) = parser.next_response().unwrap() {
+                got.push(r);
+            }
+            prop_assert_eq!(got, whole);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The mailbox side of a round trip (issue 14, in progress): the POP3 and IMAP responses a
+//! mailbox server sends, parsed byte by byte with bounded memory, sans-IO like the SMTP
+//! reply parser, so that the round trip's dialogues can be driven and tested natively.
+
+pub mod imap;
+pub mod pop3;
+
+use std::fmt;
+
+/// Why a mailbox server's bytes are not a valid response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailboxError {
+    /// A line grew past [`crate::limits::MAX_MAILBOX_LINE_LEN`] without a line end.
+    LineTooLong,
+    /// One response grew past [`crate::limits::MAX_MAILBOX_RESPONSE_BYTES`].
+    ResponseTooLong,
+    /// A line is not what the protocol allows here; carries the line (shortened).
+    Malformed(String),
+}
+
+impl fmt::Display for MailboxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::limits::{MAX_MAILBOX_LINE_LEN, MAX_MAILBOX_RESPONSE_BYTES};
+        match self {
+            Self::LineTooLong => write!(
+                f,
+                "the mailbox server sent a line longer than {MAX_MAILBOX_LINE_LEN} bytes \
+                 without a line end"
+            ),
+            Self::ResponseTooLong => write!(
+                f,
+                "the mailbox server sent a response of more than {MAX_MAILBOX_RESPONSE_BYTES} \
+                 bytes"
+            ),
+            Self::Malformed(line) => {
+                write!(
+                    f,
+                    "the mailbox server sent a line it should not have: {line:?}"
+                )
+            }
+        }
+    }
+}
+
+/// The next line of `buf` (through its LF), taken out of it; `None` while it is incomplete.
+fn take_line(buf: &mut Vec<u8>) -> Result<Option<Vec<u8>>, MailboxError> {
+    use crate::limits::MAX_MAILBOX_LINE_LEN;
+    let Some(end) = buf.iter().position(|&b| b == b'\n') else {
+        if buf.len() > MAX_MAILBOX_LINE_LEN {
+            return Err(MailboxError::LineTooLong);
+        }
+        return Ok(None);
+    };
+    if end + 1 > MAX_MAILBOX_LINE_LEN {
+        return Err(MailboxError::LineTooLong);
+    }
+    let mut line: Vec<u8> = buf.drain(..=end).collect();
+    line.pop();
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(Some(line))
+}
+
+/// A line as text for an error message: lossy, at most 80 characters.
+fn shortened(line: &[u8]) -> String {
+    String::from_utf8_lossy(line).chars().take(80).collect()
+}

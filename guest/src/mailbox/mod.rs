@@ -3,7 +3,9 @@
 //! reply parser, so that the round trip's dialogues can be driven and tested natively.
 
 pub mod imap;
+pub mod imap_dialogue;
 pub mod pop3;
+pub mod steps;
 
 use std::fmt;
 

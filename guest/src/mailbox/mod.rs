@@ -5,6 +5,7 @@
 pub mod imap;
 pub mod imap_dialogue;
 pub mod pop3;
+pub mod pop3_dialogue;
 pub mod steps;
 
 use std::fmt;

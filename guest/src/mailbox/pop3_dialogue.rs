@@ -216,7 +216,7 @@ impl Pop3Dialogue {
                     })
                     .filter(|(_, uid)| !self.plan.checked.contains(uid))
                     .collect();
-                listed.sort_by(|a, b| b.0.cmp(&a.0));
+                listed.sort_by_key(|entry| std::cmp::Reverse(entry.0));
                 listed.truncate(MAX_TOPS_PER_SESSION);
                 listed.reverse();
                 self.to_read = listed;

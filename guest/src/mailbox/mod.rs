@@ -1,9 +1,18 @@
-//! The mailbox side of a round trip (issue 14, in progress): the POP3 and IMAP responses a
-//! mailbox server sends, parsed byte by byte with bounded memory, sans-IO like the SMTP
-//! reply parser, so that the round trip's dialogues can be driven and tested natively.
+//! The mailbox side of a round trip (issue 14, in progress), sans-IO like the SMTP session:
+//!
+//! - [`pop3`] and [`imap`] parse what a mailbox server sends, byte by byte, with bounded
+//!   memory;
+//! - [`imap_dialogue`] and [`pop3_dialogue`] find the test message by its token, read only
+//!   headers, and delete this run's and earlier runs' test messages, never other mail;
+//! - [`polling`] says when to look again while the message has not arrived;
+//! - [`steps`] names the steps a round trip times and how a dialogue ends.
+//!
+//! Not wired into the component yet: the contract's mailbox settings, the second sandboxed
+//! target and the outputs come next.
 
 pub mod imap;
 pub mod imap_dialogue;
+pub mod polling;
 pub mod pop3;
 pub mod pop3_dialogue;
 pub mod steps;

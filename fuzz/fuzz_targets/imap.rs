@@ -5,6 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "split.rs"]
+mod split;
 use smtp_sensor_guest::mailbox::imap::ImapParser;
 
 /// Every response, then the first error if any, as text.
@@ -27,21 +30,10 @@ fn parse(chunks: &[&[u8]]) -> Vec<String> {
     events
 }
 
-// The first byte says how many cut bytes follow (0 to 15); each cut is a chunk length;
-// the rest is the server's stream. A seed is a transcript prefixed with a zero byte.
+// The input: see `split::chunks`.
 fuzz_target!(|data: &[u8]| {
-    let Some((&count, rest)) = data.split_first() else {
+    let Some((bytes, chunks)) = split::chunks(data) else {
         return;
     };
-    let count = usize::from(count % 16).min(rest.len());
-    let (cuts, bytes) = rest.split_at(count);
-    let mut chunks: Vec<&[u8]> = Vec::new();
-    let mut tail = bytes;
-    for &cut in cuts {
-        let (chunk, more) = tail.split_at(usize::from(cut).min(tail.len()));
-        chunks.push(chunk);
-        tail = more;
-    }
-    chunks.push(tail);
     assert_eq!(parse(&[bytes]), parse(&chunks));
 });

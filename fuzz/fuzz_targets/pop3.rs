@@ -5,6 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "split.rs"]
+mod split;
 use smtp_sensor_guest::mailbox::pop3::Pop3Parser;
 
 /// Every response, then the first error if any, as text. Bit `i` of `multi` says whether
@@ -33,21 +36,13 @@ fn parse(chunks: &[&[u8]], multi: u8) -> Vec<String> {
     events
 }
 
-// The first byte holds the responses' multi-line bits; the second says how many cut bytes
-// follow (0 to 15); each cut is a chunk length; the rest is the server's stream.
+// The first byte holds the responses' multi-line bits; the rest: see `split::chunks`.
 fuzz_target!(|data: &[u8]| {
-    let [multi, count, rest @ ..] = data else {
+    let Some((&multi, rest)) = data.split_first() else {
         return;
     };
-    let count = usize::from(count % 16).min(rest.len());
-    let (cuts, bytes) = rest.split_at(count);
-    let mut chunks: Vec<&[u8]> = Vec::new();
-    let mut tail = bytes;
-    for &cut in cuts {
-        let (chunk, more) = tail.split_at(usize::from(cut).min(tail.len()));
-        chunks.push(chunk);
-        tail = more;
-    }
-    chunks.push(tail);
-    assert_eq!(parse(&[bytes], *multi), parse(&chunks, *multi));
+    let Some((bytes, chunks)) = split::chunks(rest) else {
+        return;
+    };
+    assert_eq!(parse(&[bytes], multi), parse(&chunks, multi));
 });

@@ -1,12 +1,13 @@
 //! Test support for the end-to-end tests: in-process checks with one compiled component, a
 //! scriptable loopback SMTP server that can play a normal server and each misbehaviour, a
-//! Postfix on loopback, ways to run the CLI and the prober (`serve`), scratch folders, and
+//! Postfix and a Dovecot on loopback, ways to run the CLI and the prober (`serve`), scratch folders, and
 //! the Nagios plugin output grammar, PRTG's Script v2 schema, and a Wine prefix for the
 //! Windows build.
 //! Every server stops when its handle is dropped.
 
 pub mod check;
 pub mod cli;
+pub mod dovecot;
 pub mod nagios;
 pub mod postfix;
 pub mod prober;

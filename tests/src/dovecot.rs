@@ -1,0 +1,157 @@
+//! A real Dovecot (Debian's dovecot-imapd and dovecot-pop3d) serving IMAP and POP3 on
+//! loopback ports, over Maildirs another server (the test Postfix) delivers into: for the
+//! round trip's mailbox side. Its configuration and state live in a temporary folder; it is
+//! stopped, and the folder removed, when the handle is dropped.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long Dovecot may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A running Dovecot.
+pub struct Dovecot {
+    dir: PathBuf,
+    child: Child,
+    imap_port: u16,
+    pop3_port: u16,
+}
+
+impl Dovecot {
+    /// Starts Dovecot for `users` (name, password), each with the Maildir `mail_root/NAME`,
+    /// read and written as `owner` (the user that delivers into them: Postfix's).
+    pub fn start(mail_root: &Path, owner: &str, users: &[(&str, &str)]) -> Result<Self, String> {
+        for binary in ["imap", "pop3"] {
+            if !Path::new("/usr/lib/dovecot").join(binary).exists() {
+                return Err(format!(
+                    "Dovecot's {binary} server is not installed: `apt-get install \
+                     dovecot-imapd dovecot-pop3d` (scripts/setup does)"
+                ));
+            }
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "smtp-sensor-dovecot-{}-{}",
+            std::process::id(),
+            free_port()?
+        ));
+        for sub in ["run", "state"] {
+            std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("create {sub}: {e}"))?;
+        }
+        let passwd: String = users
+            .iter()
+            .map(|(user, password)| format!("{user}:{{PLAIN}}{password}\n"))
+            .collect();
+        write(&dir.join("users"), &passwd)?;
+        let (imap_port, pop3_port) = (free_port()?, free_port()?);
+        let conf = format!(
+            "base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+first_valid_gid = 1
+mail_location = maildir:{mail}/%u
+pop3_uidl_format = %08Xu%08Xv
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {d}/users
+}}
+userdb {{
+  driver = static
+  args = uid={owner} gid={owner} home={mail}/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap_port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {pop3_port}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+",
+            d = dir.display(),
+            mail = mail_root.display(),
+        );
+        write(&dir.join("dovecot.conf"), &conf)?;
+        let child = Command::new("dovecot")
+            .arg("-c")
+            .arg(dir.join("dovecot.conf"))
+            .arg("-F")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("start dovecot: {e}"))?;
+        let dovecot = Self {
+            dir,
+            child,
+            imap_port,
+            pop3_port,
+        };
+        let started = Instant::now();
+        for port in [imap_port, pop3_port] {
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                if started.elapsed() > START_TIMEOUT {
+                    return Err(format!(
+                        "Dovecot did not listen within {START_TIMEOUT:?}; its log:\n{}",
+                        dovecot.log()
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        Ok(dovecot)
+    }
+
+    /// Its IMAP port on 127.0.0.1.
+    pub fn imap_port(&self) -> u16 {
+        self.imap_port
+    }
+
+    /// Its POP3 port on 127.0.0.1.
+    pub fn pop3_port(&self) -> u16 {
+        self.pop3_port
+    }
+
+    /// Its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("dovecot.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}

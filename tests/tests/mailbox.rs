@@ -74,7 +74,7 @@ fn fill(maildir: &Path) {
     let owner = std::fs::metadata(&new).expect("the Maildir");
     use std::os::unix::fs::MetadataExt as _;
     let (uid, gid) = (owner.uid(), owner.gid());
-    let mut write = |name: String, subject: &str| {
+    let write = |name: String, subject: &str| {
         let path = new.join(name);
         let text = format!(
             "From: someone@sensor.test\r\nTo: rcpt@sensor.test\r\nSubject: {subject}\r\n\

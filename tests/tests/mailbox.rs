@@ -14,7 +14,7 @@ use smtp_sensor_tests::dovecot::Dovecot;
 use smtp_sensor_tests::postfix::{Config, Postfix};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
@@ -97,7 +97,7 @@ fn fill(maildir: &Path) {
 }
 
 /// The messages in the Maildir (`new/` and `cur/`).
-fn messages(maildir: &PathBuf) -> Vec<String> {
+fn messages(maildir: &Path) -> Vec<String> {
     ["new", "cur"]
         .iter()
         .flat_map(|sub| std::fs::read_dir(maildir.join(sub)).into_iter().flatten())

@@ -79,18 +79,29 @@ pub fn report(
             first.subject
         ));
     }
-    // The open-relay probe's success is a refusal: say which.
+    // The open-relay probe's success is a refusal: say which; a temporary one proves
+    // neither, and the warning says so in the probe's terms.
     if let (Some(probe), Some(answer), false) = (
         &settings.relay_probe,
         outcome.recipients.first(),
         status == Status::Down,
-    ) && answer.reply.code >= 500
-    {
-        message.push_str(&format!(
-            "; it refused to relay to {}: {}",
-            probe.to,
-            message::reply_text(&answer.reply)
-        ));
+    ) {
+        let said = message::reply_text(&answer.reply);
+        let success = message::for_success(context, banner, response_ms);
+        match answer.reply.code {
+            500..=599 => {
+                message.push_str(&format!("; it refused to relay to {}: {said}", probe.to))
+            }
+            400..=499 => {
+                message = format!(
+                    "{success}; but the relay probe is inconclusive: the outside recipient {} \
+                     was refused only for now ({said}), which proves neither a refusal to \
+                     relay nor relaying",
+                    probe.to
+                )
+            }
+            _ => {}
+        }
     }
     // A fallback to plain text that then failed: the first reason still counts.
     if let (Status::Down, Some(fallback)) = (status, &fallback) {
@@ -393,5 +404,36 @@ mod tests {
         assert_eq!(tls.earliest_subject, "CN=Example Intermediate");
         assert_eq!(tls.earliest_not_after, NOW + 5 * DAY);
         assert_eq!(tls.not_after, NOW + 300 * DAY, "the leaf's own stays");
+    }
+
+    #[test]
+    fn a_relay_probe_refused_for_now_is_inconclusive_in_words() {
+        use crate::wit::{RecipientReply, RelayProbe};
+        let mut s = settings("mail.example.com", TransportSecurity::None);
+        s.relay_probe = Some(RelayProbe {
+            from: "a@outside.example".into(),
+            to: "b@elsewhere.example".into(),
+        });
+        let mut outcome = up(5);
+        let deferred = make_reply(
+            454,
+            vec!["4.7.1 <b@elsewhere.example>: Relay access denied".into()],
+        );
+        outcome.warning = Some(Failure {
+            phase: Phase::RcptTo,
+            kind: ErrorKind::UnexpectedReply(deferred.clone()),
+        });
+        outcome.recipients = vec![RecipientReply {
+            address: "b@elsewhere.example".into(),
+            reply: deferred,
+        }];
+        let result = report(&s, outcome, None, &TlsFacts::default(), NOW);
+        assert_eq!(result.status, Status::Warning);
+        assert!(
+            result.message.contains("the relay probe is inconclusive")
+                && result.message.contains("454 4.7.1"),
+            "{}",
+            result.message
+        );
     }
 }

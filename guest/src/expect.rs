@@ -22,11 +22,17 @@ impl Expect {
     pub fn new(expectations: &Expectations) -> Result<Self, SettingError> {
         let banner =
             validate::expectations(expectations.banner.as_deref(), &expectations.extensions)?;
-        Ok(Self {
+        Ok(Self::checked(banner, expectations))
+    }
+
+    /// The expectations of settings that passed [`validate::settings`], with the banner
+    /// pattern it compiled.
+    pub fn checked(banner: Option<Regex>, expectations: &Expectations) -> Self {
+        Self {
             banner,
             extensions: expectations.extensions.clone(),
             miss_is_warning: expectations.miss_is_warning,
-        })
+        }
     }
 
     /// Whether a miss is a warning rather than down.

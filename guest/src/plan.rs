@@ -3,6 +3,7 @@
 //! and the randomness it needs are passed in, so it is tested natively.
 
 use crate::email::{self, Draft};
+use crate::expect::Expect;
 use crate::mode::Mode;
 use crate::secret::Secret;
 use crate::session::{Agenda, AuthPlan, MailPlan, Transaction};
@@ -18,6 +19,8 @@ use std::time::Duration;
 pub struct Plan {
     /// What to connect to.
     pub target: Target,
+    /// What the server must say beyond answering, its pattern compiled once.
+    pub expect: Expect,
     /// The IP versions the connection may use.
     pub ip_version: IpVersion,
     /// How long the whole check may take: the validated timeout, from which the component
@@ -48,7 +51,7 @@ pub struct TlsPlan {
 /// Message-ID.
 pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, ErrorKind> {
     let invalid = |e: validate::SettingError| ErrorKind::InvalidSettings(e.to_string());
-    let target = validate::settings(&settings.into()).map_err(invalid)?;
+    let valid = validate::settings(&settings.into()).map_err(invalid)?;
     let mode = Mode::of(settings.security);
     let auth = settings.authentication.as_ref().map(|auth| AuthPlan {
         user: auth.user.clone(),
@@ -86,7 +89,8 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
         None
     };
     Ok(Plan {
-        target,
+        target: valid.target,
+        expect: Expect::checked(valid.banner, &settings.expect),
         ip_version: settings.ip_version,
         timeout: Duration::from_secs(u64::from(settings.timeout_seconds)),
         mode,

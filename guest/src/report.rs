@@ -12,9 +12,11 @@ use crate::verdict::{self, Findings, Thresholds};
 use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Phase, Settings, Status, TlsInfo};
 
 /// The result of a check of `settings` that ended with `outcome`, connected to `remote`,
-/// with what TLS showed in `tls`; `now` (Unix seconds) counts the certificate's days.
+/// with what TLS showed in `tls`, judged by `expect` (the plan's; none for settings that
+/// failed); `now` (Unix seconds) counts the certificate's days.
 pub fn report(
     settings: &Settings,
+    expect: &Expect,
     outcome: Outcome,
     remote: Option<String>,
     tls: &TlsFacts,
@@ -42,8 +44,6 @@ pub fn report(
         .warning
         .clone()
         .filter(|warning| warning.phase == Phase::TlsHandshake);
-    // Settings that reach the report passed validation: their expectations compile.
-    let expect = Expect::new(&settings.expect).unwrap_or_default();
     let missed = expect.judge(outcome.banner.as_ref(), &outcome.capabilities);
     let findings = Findings {
         missed,
@@ -245,7 +245,14 @@ mod tests {
     #[test]
     fn an_up_check_over_tls() {
         let s = settings("mx.example", TransportSecurity::Starttls);
-        let result = report(&s, up(12), Some("192.0.2.1:25".into()), &secured(30), NOW);
+        let result = report(
+            &s,
+            &Expect::default(),
+            up(12),
+            Some("192.0.2.1:25".into()),
+            &secured(30),
+            NOW,
+        );
         assert_eq!(result.status, Status::Up);
         assert_eq!(
             result.message,
@@ -274,7 +281,7 @@ mod tests {
     #[test]
     fn thresholds_judge_only_a_secured_certificate() {
         let s = settings("mx.example", TransportSecurity::Starttls);
-        let soon = report(&s, up(5), None, &secured(3), NOW);
+        let soon = report(&s, &Expect::default(), up(5), None, &secured(3), NOW);
         assert_eq!(soon.status, Status::Warning);
         assert_eq!(
             soon.failure.unwrap().kind,
@@ -284,7 +291,7 @@ mod tests {
             established: false,
             ..secured(-5)
         };
-        let result = report(&s, up(5), None, &not_secured, NOW);
+        let result = report(&s, &Expect::default(), up(5), None, &not_secured, NOW);
         assert_eq!(result.status, Status::Up, "{}", result.message);
         assert_eq!(result.channels[3].value, -5.0, "still reported");
     }
@@ -297,7 +304,7 @@ mod tests {
             verified: false,
             ..secured(90)
         };
-        let result = report(&s, up(5), None, &facts, NOW);
+        let result = report(&s, &Expect::default(), up(5), None, &facts, NOW);
         assert!(
             result
                 .message
@@ -316,7 +323,14 @@ mod tests {
             kind: ErrorKind::ConnectionRefused,
         };
         let outcome = Outcome::failed_early(failure, Duration::from_millis(1), Journal::new(false));
-        let result = report(&s, outcome, None, &TlsFacts::default(), NOW);
+        let result = report(
+            &s,
+            &Expect::default(),
+            outcome,
+            None,
+            &TlsFacts::default(),
+            NOW,
+        );
         assert_eq!(result.status, Status::Down);
         assert!(
             result.message.starts_with("[::1]:25: connection refused"),
@@ -333,7 +347,14 @@ mod tests {
         let mut s = settings("mx.example", TransportSecurity::None);
         s.response_time_warning_ms = Some(100);
         s.response_time_critical_ms = Some(1000);
-        let result = report(&s, up(1500), None, &TlsFacts::default(), NOW);
+        let result = report(
+            &s,
+            &Expect::default(),
+            up(1500),
+            None,
+            &TlsFacts::default(),
+            NOW,
+        );
         assert_eq!(result.status, Status::Down);
         assert_eq!(
             result.failure.unwrap(),
@@ -349,7 +370,14 @@ mod tests {
             "{}",
             result.message
         );
-        let warned = report(&s, up(150), None, &TlsFacts::default(), NOW);
+        let warned = report(
+            &s,
+            &Expect::default(),
+            up(150),
+            None,
+            &TlsFacts::default(),
+            NOW,
+        );
         assert_eq!(warned.status, Status::Warning);
     }
 
@@ -365,7 +393,14 @@ mod tests {
             kind: ErrorKind::TlsFailed("the server answered in plain text".into()),
         });
         let settings = settings("127.0.0.1", TransportSecurity::TlsIfAvailable);
-        let result = report(&settings, outcome, None, &TlsFacts::default(), NOW);
+        let result = report(
+            &settings,
+            &Expect::default(),
+            outcome,
+            None,
+            &TlsFacts::default(),
+            NOW,
+        );
         assert_eq!(result.status, Status::Down);
         assert!(
             result.message.contains("closed the connection")
@@ -387,7 +422,7 @@ mod tests {
             not_after: NOW + 5 * DAY,
         }];
         let s = settings("mail.example.com", TransportSecurity::Tls);
-        let result = report(&s, up(5), None, &facts, NOW);
+        let result = report(&s, &Expect::default(), up(5), None, &facts, NOW);
         assert_eq!(result.status, Status::Warning, "{}", result.message);
         assert!(
             result.message.contains("CN=Example Intermediate"),
@@ -427,7 +462,14 @@ mod tests {
             address: "b@elsewhere.example".into(),
             reply: deferred,
         }];
-        let result = report(&s, outcome, None, &TlsFacts::default(), NOW);
+        let result = report(
+            &s,
+            &Expect::default(),
+            outcome,
+            None,
+            &TlsFacts::default(),
+            NOW,
+        );
         assert_eq!(result.status, Status::Warning);
         assert!(
             result.message.contains("the relay probe is inconclusive")

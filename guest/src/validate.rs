@@ -553,9 +553,19 @@ impl<'a> From<&'a crate::wit::Settings> for SettingsView<'a> {
     }
 }
 
+/// Settings that passed every rule, with what checking them made: what the host names,
+/// and the banner pattern compiled (so the component compiles it once).
+#[derive(Debug, Clone)]
+pub struct Valid {
+    /// What the host setting names.
+    pub target: Target,
+    /// The expected banner's pattern, compiled.
+    pub banner: Option<Regex>,
+}
+
 /// Every rule the contract states for `settings`, in the order the flags are listed: the
-/// first broken one, or what the host names.
-pub fn settings(view: &SettingsView) -> Result<Target, SettingError> {
+/// first broken one, or what passing them made.
+pub fn settings(view: &SettingsView) -> Result<Valid, SettingError> {
     let target = host(view.host)?;
     port(view.port)?;
     ip_version(&target, view.ip_version)?;
@@ -578,11 +588,11 @@ pub fn settings(view: &SettingsView) -> Result<Target, SettingError> {
     if let Some((from, to, subject)) = view.email {
         email(from, to, subject)?;
     }
-    expectations(view.expect_banner, view.expect_extensions)?;
+    let banner = expectations(view.expect_banner, view.expect_extensions)?;
     if let Some((from, to)) = view.relay_probe {
         relay_probe(from, to, view.credentials.is_some(), view.email.is_some())?;
     }
-    Ok(target)
+    Ok(Valid { target, banner })
 }
 
 #[cfg(test)]
@@ -612,7 +622,7 @@ mod tests {
     #[test]
     fn every_rule_in_one_place() {
         assert_eq!(
-            settings(&valid()),
+            settings(&valid()).map(|v| v.target),
             Ok(Target::Name("mail.example.com".into()))
         );
         let recipients = ["a@example.com".to_string()];

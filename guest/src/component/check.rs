@@ -5,6 +5,7 @@
 use super::connect::open;
 use super::net::{Clock, Connection, IoError, now, since, unix_now};
 use super::tls_stream::{HandshakeError, TlsStream, Transport};
+use crate::expect::Expect;
 use crate::journal::Journal;
 use crate::mode::Mode;
 use crate::plan::{self, Plan, TlsPlan};
@@ -24,21 +25,23 @@ pub fn run(settings: Settings) -> CheckResult {
     };
     let random = wasip2::random::random::get_random_bytes(16);
     let random: [u8; 16] = random.try_into().unwrap_or([0; 16]);
-    let (outcome, remote) = match plan::prepare(&settings, unix_now(), random) {
+    let (outcome, remote, expect) = match plan::prepare(&settings, unix_now(), random) {
         Err(kind) => {
             let failure = Failure {
                 phase: Phase::Settings,
                 kind,
             };
-            (Outcome::failed_early(failure, since(start), journal), None)
+            let outcome = Outcome::failed_early(failure, since(start), journal);
+            (outcome, None, Expect::default())
         }
         Ok(plan) => {
             // The deadline is set from the timeout only once the settings have passed.
             let clock = Clock::started_at(start, plan.timeout);
-            execute(&settings, &plan, clock, journal, &mut facts)
+            let (outcome, remote) = execute(&settings, &plan, clock, journal, &mut facts);
+            (outcome, remote, plan.expect)
         }
     };
-    report(&settings, outcome, remote, &facts, unix_now())
+    report(&settings, &expect, outcome, remote, &facts, unix_now())
 }
 
 /// Connects, runs implicit TLS if asked (falling back to plain text if allowed), then the

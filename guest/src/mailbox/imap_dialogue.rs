@@ -7,9 +7,9 @@
 //! it is there the dialogue waits; the caller searches again after a back-off.
 
 use super::imap::{ImapParser, ImapResponse, ImapStatus};
-use super::steps::{MailboxFailure, MailboxOutcome, Step};
+use super::steps::{MailboxOutcome, Progress, Step};
 use crate::journal::Journal;
-use crate::secret::{Secret, redact_all};
+use crate::secret::Secret;
 use std::time::Duration;
 
 /// What the dialogue is to do.
@@ -64,7 +64,7 @@ pub struct ImapDialogue {
     plan: ImapPlan,
     state: State,
     parser: ImapParser,
-    outgoing: Vec<u8>,
+    progress: Progress,
     next_tag: u32,
     tag: String,
     uidplus: bool,
@@ -73,20 +73,15 @@ pub struct ImapDialogue {
     doomed: Vec<u32>,
     found_at: Option<Duration>,
     deleted: usize,
-    failure: Option<MailboxFailure>,
-    step_started: Duration,
-    timings: Vec<(Step, Duration, Duration)>,
-    journal: Journal,
 }
 
 impl ImapDialogue {
     /// A dialogue that begins at `now`, waiting for the greeting.
     pub fn new(plan: ImapPlan, journal: Journal, now: Duration) -> Self {
         Self {
-            plan,
             state: State::Greeting,
             parser: ImapParser::new(),
-            outgoing: Vec::new(),
+            progress: Progress::new(journal, plan.password.clone(), now),
             next_tag: 1,
             tag: String::new(),
             uidplus: false,
@@ -95,16 +90,13 @@ impl ImapDialogue {
             doomed: Vec::new(),
             found_at: None,
             deleted: 0,
-            failure: None,
-            step_started: now,
-            timings: Vec::new(),
-            journal,
+            plan,
         }
     }
 
     /// The bytes to send now, if any.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        (!self.outgoing.is_empty()).then(|| std::mem::take(&mut self.outgoing))
+        self.progress.take_outgoing()
     }
 
     /// The caller is to run the TLS handshake now (after the server agreed to STARTTLS).
@@ -155,13 +147,7 @@ impl ImapDialogue {
 
     /// How it ended.
     pub fn into_outcome(self) -> (MailboxOutcome, Journal) {
-        let outcome = MailboxOutcome {
-            found_at: self.found_at,
-            deleted: self.deleted,
-            failure: self.failure,
-            timings: self.timings,
-        };
-        (outcome, self.journal)
+        self.progress.into_outcome(self.found_at, self.deleted)
     }
 
     /// Bytes from the server.
@@ -188,8 +174,7 @@ impl ImapDialogue {
             ImapResponse::Untagged { text, .. } => format!("* {text}"),
             ImapResponse::Continuation { text } => format!("+ {text}"),
         };
-        let secrets = [self.plan.password.clone()];
-        self.journal.server(now, redact_all(&shown, &secrets));
+        self.progress.server(now, &shown);
         match response {
             ImapResponse::Untagged { text, literals } => {
                 self.handle_untagged(now, &text, &literals)
@@ -287,7 +272,7 @@ impl ImapDialogue {
                 self.send(now, State::Expunge, &format!("UID EXPUNGE {set}"));
             }
             State::Store => {
-                self.journal.note(
+                self.progress.note(
                     now,
                     "the server lacks UIDPLUS: the test messages stay flagged \\Deleted, \
                      not expunged (a plain EXPUNGE would remove others' deleted mail too)",
@@ -315,13 +300,9 @@ impl ImapDialogue {
     fn login(&mut self, now: Duration) {
         let tag = self.new_tag();
         let user = quoted(&self.plan.user);
-        let wire = format!(
-            "{tag} LOGIN {user} {}\r\n",
-            quoted(self.plan.password.expose())
-        );
-        self.journal
-            .client(now, format!("{tag} LOGIN {user} [redacted]"));
-        self.outgoing.extend_from_slice(wire.as_bytes());
+        let wire = format!("{tag} LOGIN {user} {}", quoted(self.plan.password.expose()));
+        let shown = format!("{tag} LOGIN {user} [redacted]");
+        self.progress.send(now, &shown, &wire);
         self.enter(now, State::Login);
     }
 
@@ -363,9 +344,7 @@ impl ImapDialogue {
     fn send(&mut self, now: Duration, next: State, command: &str) {
         let tag = self.new_tag();
         let line = format!("{tag} {command}");
-        self.journal.client(now, line.clone());
-        self.outgoing.extend_from_slice(line.as_bytes());
-        self.outgoing.extend_from_slice(b"\r\n");
+        self.progress.send(now, &line, &line);
         self.enter(now, next);
     }
 
@@ -376,30 +355,20 @@ impl ImapDialogue {
     }
 
     fn enter(&mut self, now: Duration, next: State) {
-        if next.step() != self.state.step() {
-            self.timings
-                .push((self.state.step(), self.step_started, now));
-            self.step_started = now;
-        }
+        self.progress.moved(now, self.state.step(), next.step());
         self.state = next;
     }
 
     fn finish(&mut self, now: Duration) {
         if self.state != State::Done {
-            self.timings
-                .push((self.state.step(), self.step_started, now));
+            self.progress.ended(now, self.state.step());
             self.state = State::Done;
         }
-        self.outgoing.clear();
     }
 
     /// Records a failure of the current step; the first one stands.
     fn fail(&mut self, why: String) {
-        let secrets = [self.plan.password.clone()];
-        self.failure.get_or_insert(MailboxFailure {
-            step: self.state.step(),
-            why: redact_all(&why, &secrets),
-        });
+        self.progress.fail(self.state.step(), &why);
     }
 
     fn note_capabilities(&mut self, text: &str) {

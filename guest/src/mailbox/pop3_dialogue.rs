@@ -7,9 +7,9 @@
 //! commits the deletions.
 
 use super::pop3::{Pop3Parser, Pop3Response};
-use super::steps::{MailboxFailure, MailboxOutcome, Step};
+use super::steps::{MailboxOutcome, Progress, Step};
 use crate::journal::Journal;
-use crate::secret::{Secret, redact_all};
+use crate::secret::Secret;
 use std::time::Duration;
 
 /// The most messages whose headers one session reads.
@@ -66,45 +66,35 @@ pub struct Pop3Dialogue {
     plan: Pop3Plan,
     state: State,
     parser: Pop3Parser,
-    outgoing: Vec<u8>,
+    progress: Progress,
     /// Messages to read the headers of: (number, UID), in the order to read them.
     to_read: Vec<(u32, String)>,
     reading: Option<(u32, String)>,
     /// Message numbers to delete.
     doomed: Vec<u32>,
-    found: bool,
     found_at: Option<Duration>,
     deleted: usize,
-    failure: Option<MailboxFailure>,
-    step_started: Duration,
-    timings: Vec<(Step, Duration, Duration)>,
-    journal: Journal,
 }
 
 impl Pop3Dialogue {
     /// A session that begins at `now`, waiting for the greeting.
     pub fn new(plan: Pop3Plan, journal: Journal, now: Duration) -> Self {
         Self {
-            plan,
             state: State::Greeting,
             parser: Pop3Parser::new(),
-            outgoing: Vec::new(),
+            progress: Progress::new(journal, plan.password.clone(), now),
             to_read: Vec::new(),
             reading: None,
             doomed: Vec::new(),
-            found: false,
             found_at: None,
             deleted: 0,
-            failure: None,
-            step_started: now,
-            timings: Vec::new(),
-            journal,
+            plan,
         }
     }
 
     /// The bytes to send now, if any.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        (!self.outgoing.is_empty()).then(|| std::mem::take(&mut self.outgoing))
+        self.progress.take_outgoing()
     }
 
     /// The caller is to run the TLS handshake now (after the server agreed to STLS).
@@ -126,7 +116,7 @@ impl Pop3Dialogue {
 
     /// Whether this session found this run's test message.
     pub fn found(&self) -> bool {
-        self.found
+        self.found_at.is_some()
     }
 
     /// The UIDs read in this session and earlier ones: the next session's `checked`.
@@ -144,13 +134,8 @@ impl Pop3Dialogue {
 
     /// How it ended.
     pub fn into_outcome(self) -> (MailboxOutcome, Journal, Vec<String>) {
-        let outcome = MailboxOutcome {
-            found_at: self.found_at,
-            deleted: self.deleted,
-            failure: self.failure,
-            timings: self.timings,
-        };
-        (outcome, self.journal, self.plan.checked)
+        let (outcome, journal) = self.progress.into_outcome(self.found_at, self.deleted);
+        (outcome, journal, self.plan.checked)
     }
 
     /// Bytes from the server.
@@ -173,11 +158,8 @@ impl Pop3Dialogue {
 
     fn handle_response(&mut self, now: Duration, response: Pop3Response) {
         let status = if response.ok { "+OK" } else { "-ERR" };
-        let secrets = [self.plan.password.clone()];
-        self.journal.server(
-            now,
-            redact_all(&format!("{status} {}", response.text), &secrets),
-        );
+        self.progress
+            .server(now, &format!("{status} {}", response.text));
         if !response.ok {
             if self.state == State::Quit {
                 return self.finish(now);
@@ -199,9 +181,7 @@ impl Pop3Dialogue {
             State::Stls => self.enter(now, State::AwaitTls),
             State::User => {
                 let wire = format!("PASS {}", self.plan.password.expose());
-                self.journal.client(now, "PASS [redacted]");
-                self.outgoing.extend_from_slice(wire.as_bytes());
-                self.outgoing.extend_from_slice(b"\r\n");
+                self.progress.send(now, "PASS [redacted]", &wire);
                 self.parser.expect(false);
                 self.enter(now, State::Pass);
             }
@@ -227,7 +207,6 @@ impl Pop3Dialogue {
                     let headers = response.lines.join("\n");
                     if headers.contains(&self.plan.prefix) {
                         if headers.contains(&self.plan.token) {
-                            self.found = true;
                             self.found_at.get_or_insert(now);
                         }
                         self.doomed.push(number);
@@ -272,38 +251,26 @@ impl Pop3Dialogue {
     }
 
     fn send(&mut self, now: Duration, next: State, command: &str, multi_line: bool) {
-        self.journal.client(now, command);
-        self.outgoing.extend_from_slice(command.as_bytes());
-        self.outgoing.extend_from_slice(b"\r\n");
+        self.progress.send(now, command, command);
         self.parser.expect(multi_line);
         self.enter(now, next);
     }
 
     fn enter(&mut self, now: Duration, next: State) {
-        if next.step() != self.state.step() {
-            self.timings
-                .push((self.state.step(), self.step_started, now));
-            self.step_started = now;
-        }
+        self.progress.moved(now, self.state.step(), next.step());
         self.state = next;
     }
 
     fn finish(&mut self, now: Duration) {
         if self.state != State::Done {
-            self.timings
-                .push((self.state.step(), self.step_started, now));
+            self.progress.ended(now, self.state.step());
             self.state = State::Done;
         }
-        self.outgoing.clear();
     }
 
     /// Records a failure of the current step; the first one stands.
     fn fail(&mut self, why: String) {
-        let secrets = [self.plan.password.clone()];
-        self.failure.get_or_insert(MailboxFailure {
-            step: self.state.step(),
-            why: redact_all(&why, &secrets),
-        });
+        self.progress.fail(self.state.step(), &why);
     }
 }
 

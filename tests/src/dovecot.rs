@@ -3,8 +3,10 @@
 //! round trip's mailbox side. Its configuration and state live in a temporary folder; it is
 //! stopped, and the folder removed, when the handle is dropped.
 
+use crate::scratch::Scratch;
+use crate::server::free_port;
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,7 +15,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A running Dovecot.
 pub struct Dovecot {
-    dir: PathBuf,
+    dir: Scratch,
     child: Child,
     imap_port: u16,
     pop3_port: u16,
@@ -31,20 +33,17 @@ impl Dovecot {
                 ));
             }
         }
-        let dir = std::env::temp_dir().join(format!(
-            "smtp-sensor-dovecot-{}-{}",
-            std::process::id(),
-            free_port()?
-        ));
+        let dir = Scratch::new("dovecot");
         for sub in ["run", "state"] {
-            std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("create {sub}: {e}"))?;
+            std::fs::create_dir_all(dir.path().join(sub))
+                .map_err(|e| format!("create {sub}: {e}"))?;
         }
         let passwd: String = users
             .iter()
             .map(|(user, password)| format!("{user}:{{PLAIN}}{password}\n"))
             .collect();
-        write(&dir.join("users"), &passwd)?;
-        let (imap_port, pop3_port) = (free_port()?, free_port()?);
+        dir.write("users", &passwd);
+        let (imap_port, pop3_port) = (free_port([127, 0, 0, 1]), free_port([127, 0, 0, 1]));
         let conf = format!(
             "base_dir = {d}/run
 state_dir = {d}/state
@@ -85,13 +84,13 @@ service pop3-login {{
   }}
 }}
 ",
-            d = dir.display(),
+            d = dir.path().display(),
             mail = mail_root.display(),
         );
-        write(&dir.join("dovecot.conf"), &conf)?;
+        let conf = dir.write("dovecot.conf", &conf);
         let child = Command::new("dovecot")
             .arg("-c")
-            .arg(dir.join("dovecot.conf"))
+            .arg(conf)
             .arg("-F")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -131,27 +130,14 @@ service pop3-login {{
 
     /// Its log so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("dovecot.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
     }
 }
 
+/// Stops Dovecot; its folder goes with the `Scratch` after it.
 impl Drop for Dovecot {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))
-}
-
-/// A port that was free a moment ago.
-fn free_port() -> Result<u16, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
 }

@@ -12,22 +12,9 @@ use smtp_sensor_guest::mailbox::imap::ImapParser;
 
 /// Every response, then the first error if any, as text.
 fn parse(chunks: &[&[u8]]) -> Vec<String> {
-    let mut parser = ImapParser::new();
-    let mut events = Vec::new();
-    for chunk in chunks {
-        parser.push(chunk);
-        loop {
-            match parser.next_response() {
-                Ok(Some(response)) => events.push(format!("{response:?}")),
-                Ok(None) => break,
-                Err(error) => {
-                    events.push(format!("error: {error}"));
-                    return events;
-                }
-            }
-        }
-    }
-    events
+    split::events(&mut ImapParser::new(), chunks, ImapParser::push, |p, _| {
+        p.next_response()
+    })
 }
 
 // The input: see `split::chunks`.

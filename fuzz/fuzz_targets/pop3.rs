@@ -11,29 +11,14 @@ mod split;
 use smtp_sensor_guest::mailbox::pop3::Pop3Parser;
 
 /// Every response, then the first error if any, as text. Bit `i` of `multi` says whether
-/// the `i`th response is expected to have a multi-line body (as its command decides).
+/// the `i`th response (of each eight) is expected to have a multi-line body, as its
+/// command decides.
 fn parse(chunks: &[&[u8]], multi: u8) -> Vec<String> {
     let mut parser = Pop3Parser::new();
-    let mut events = Vec::new();
-    parser.expect(multi & 1 == 1);
-    for chunk in chunks {
-        parser.push(chunk);
-        loop {
-            match parser.next_response() {
-                Ok(Some(response)) => {
-                    events.push(format!("{response:?}"));
-                    let next = events.len() % 8;
-                    parser.expect((multi >> next) & 1 == 1);
-                }
-                Ok(None) => break,
-                Err(error) => {
-                    events.push(format!("error: {error}"));
-                    return events;
-                }
-            }
-        }
-    }
-    events
+    split::events(&mut parser, chunks, Pop3Parser::push, |p, seen| {
+        p.expect((multi >> (seen % 8)) & 1 == 1);
+        p.next_response()
+    })
 }
 
 // The first byte holds the responses' multi-line bits; the rest: see `split::chunks`.

@@ -11,22 +11,12 @@ use smtp_sensor_guest::reply::ReplyParser;
 
 /// Every reply, then the first error if any, as text.
 fn parse(chunks: &[&[u8]]) -> Vec<String> {
-    let mut parser = ReplyParser::new();
-    let mut events = Vec::new();
-    for chunk in chunks {
-        parser.push(chunk);
-        loop {
-            match parser.next_reply(|_| {}) {
-                Ok(Some(reply)) => events.push(format!("{reply:?}")),
-                Ok(None) => break,
-                Err(error) => {
-                    events.push(format!("error: {error}"));
-                    return events;
-                }
-            }
-        }
-    }
-    events
+    split::events(
+        &mut ReplyParser::new(),
+        chunks,
+        ReplyParser::push,
+        |p, _| p.next_reply(|_| {}),
+    )
 }
 
 // The input: see `split::chunks`.

@@ -17,3 +17,29 @@ pub fn chunks(data: &[u8]) -> Option<(&[u8], Vec<&[u8]>)> {
     chunks.push(tail);
     Some((bytes, chunks))
 }
+
+/// What a parser hands out for `chunks` pushed one after another: every item (`next`'s
+/// `Ok(Some(..))`, as `Debug` text), then the first error if any. `next` is given how many
+/// items came before, for a parser told what to expect next (POP3).
+pub fn events<P, T: std::fmt::Debug, E: std::fmt::Display>(
+    parser: &mut P,
+    chunks: &[&[u8]],
+    push: impl Fn(&mut P, &[u8]),
+    mut next: impl FnMut(&mut P, usize) -> Result<Option<T>, E>,
+) -> Vec<String> {
+    let mut events = Vec::new();
+    for chunk in chunks {
+        push(parser, chunk);
+        loop {
+            match next(parser, events.len()) {
+                Ok(Some(item)) => events.push(format!("{item:?}")),
+                Ok(None) => break,
+                Err(error) => {
+                    events.push(format!("error: {error}"));
+                    return events;
+                }
+            }
+        }
+    }
+    events
+}

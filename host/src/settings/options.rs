@@ -42,7 +42,7 @@ pub struct SensorOptions {
     /// Connect over IPv4 only (4), IPv6 only (6), or both, raced (Happy Eyeballs) [default:
     /// auto].
     #[arg(long, value_enum, value_name = "VERSION", ignore_case = true)]
-    #[serde(default, deserialize_with = "value_enum_or_number")]
+    #[serde(default, deserialize_with = "value_enum")]
     pub ip_version: Option<IpVersionArg>,
     /// Warn when the Response Time exceeds this: 500ms, 2s, or seconds as check_smtp's -w
     /// takes them (5, 0.5).
@@ -81,7 +81,7 @@ pub struct SensorOptions {
     pub tls_roots: Option<TlsRoots>,
     /// The oldest TLS version accepted: 1.2 or 1.3 [default: 1.2].
     #[arg(long, value_enum, value_name = "VERSION")]
-    #[serde(default, deserialize_with = "value_enum_or_number")]
+    #[serde(default, deserialize_with = "value_enum")]
     pub tls_min_version: Option<TlsVersionArg>,
     /// Verify the certificate against this name (and send it as SNI) instead of --host.
     #[arg(long, value_name = "NAME")]
@@ -580,48 +580,9 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| format!("{e}; give a duration such as 500ms or 2s, or seconds such as 5"))
 }
 
-/// A duration in a file: `"500ms"`, `"2s"`, or seconds, quoted or not (`5`, `0.5`).
-fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum TextOrSeconds {
-        Text(String),
-        Whole(i64),
-        Seconds(f64),
-    }
-    let text = match TextOrSeconds::deserialize(deserializer)? {
-        TextOrSeconds::Text(text) => text,
-        TextOrSeconds::Whole(seconds) => seconds.to_string(),
-        TextOrSeconds::Seconds(seconds) => seconds.to_string(),
-    };
-    parse_duration(&text)
-        .map(Some)
-        .map_err(serde::de::Error::custom)
-}
-
-/// One of a flag's values, spelled as on the command line, in any case (`PLAIN`, `cram-md5`).
-fn value_enum<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: clap::ValueEnum,
-{
-    let text = String::deserialize(deserializer)?;
-    T::from_str(&text, true).map(Some).map_err(|_| {
-        let names: Vec<String> = T::value_variants()
-            .iter()
-            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
-            .collect();
-        serde::de::Error::custom(format!("{text:?} is not one of {}", names.join(", ")))
-    })
-}
-
-/// A flag's value in a file, as a string (`"4"`, `"auto"`, `"1.3"`) or a bare number (`4`,
-/// `1.3`), in any case.
-fn value_enum_or_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: clap::ValueEnum,
-{
+/// A value in a file as text, whether quoted or a bare number (`"2s"`, `5`, `1.3`): the
+/// file takes what the command line takes.
+fn text_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum TextOrNumber {
@@ -629,11 +590,28 @@ where
         Whole(i64),
         Number(f64),
     }
-    let text = match TextOrNumber::deserialize(deserializer)? {
+    Ok(match TextOrNumber::deserialize(deserializer)? {
         TextOrNumber::Text(text) => text,
         TextOrNumber::Whole(number) => number.to_string(),
         TextOrNumber::Number(number) => number.to_string(),
-    };
+    })
+}
+
+/// A duration in a file: `"500ms"`, `"2s"`, or seconds, quoted or not (`5`, `0.5`).
+fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    parse_duration(&text_or_number(deserializer)?)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// One of a flag's values, spelled as on the command line, in any case (`PLAIN`,
+/// `cram-md5`), quoted or a bare number (`ip_version = 4`, `tls_min_version = 1.3`).
+fn value_enum<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: clap::ValueEnum,
+{
+    let text = text_or_number(deserializer)?;
     T::from_str(&text, true).map(Some).map_err(|_| {
         let names: Vec<String> = T::value_variants()
             .iter()

@@ -87,12 +87,12 @@ pub fn report(
         status == Status::Down,
     ) {
         let said = message::reply_text(&answer.reply);
-        let success = message::for_success(context, banner, response_ms);
         match answer.reply.code {
             500..=599 => {
                 message.push_str(&format!("; it refused to relay to {}: {said}", probe.to))
             }
             400..=499 => {
+                let success = message::for_success(context, banner, response_ms);
                 message = format!(
                     "{success}; but the relay probe is inconclusive: the outside recipient {} \
                      was refused only for now ({said}), which proves neither a refusal to \

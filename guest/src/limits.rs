@@ -87,4 +87,15 @@ pub mod channel {
     pub const CERTIFICATE_EXPIRY: &str = "Certificate Expiry";
     /// From MAIL FROM until the server accepted the test email, in milliseconds.
     pub const SEND_TIME: &str = "Send Time";
+    /// A round trip's SMTP side: the SMTP dialogue until its verdict (PRTG's round-trip
+    /// sensors' "SMTP Time").
+    pub const SMTP_TIME: &str = "SMTP Time";
+    /// A round trip's mailbox side over IMAP: from the first connection until the message
+    /// was seen (or the search given up), waits included.
+    pub const IMAP_TIME: &str = "IMAP Time";
+    /// The same over POP3.
+    pub const POP3_TIME: &str = "POP3 Time";
+    /// From the SMTP server's acceptance of the test email until it was seen in the
+    /// mailbox.
+    pub const DELIVERY_LATENCY: &str = "Delivery Latency";
 }

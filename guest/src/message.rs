@@ -152,6 +152,16 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
             format!("{server}: authentication failed: {}", reply_text(reply))
         }
         ErrorKind::NotSupported(what) => what.clone(),
+        ErrorKind::MailboxFailed(why) => format!("{server}: {why}"),
+        ErrorKind::MessageNotDelivered(waited_ms) => format!(
+            "{server}: the test email did not arrive in the mailbox: waited {} after the SMTP \
+             server accepted it",
+            seconds(*waited_ms)
+        ),
+        ErrorKind::DeliveryLatencyExceeded(limit) => format!(
+            "{server}: the test email took longer than {} to arrive in the mailbox",
+            seconds(*limit)
+        ),
         ErrorKind::ComponentFailed(why) => format!("{server}: the check itself failed: {why}"),
     }
 }
@@ -202,7 +212,21 @@ fn doing(phase: Phase) -> &'static str {
         Phase::RcptTo => "waiting for the reply to RCPT TO",
         Phase::Data => "sending the message (DATA)",
         Phase::Quit => "waiting for the reply to QUIT",
+        Phase::MailboxConnect => "connecting to the mailbox",
+        Phase::MailboxTlsHandshake => "during the mailbox's TLS handshake",
+        Phase::MailboxGreeting => "waiting for the mailbox's greeting",
+        Phase::MailboxStarttls => "waiting for the mailbox's answer to STARTTLS",
+        Phase::MailboxLogin => "logging in to the mailbox",
+        Phase::MailboxSearch => "looking for the test email in the mailbox",
+        Phase::MailboxFetch => "reading the mailbox's headers",
+        Phase::MailboxDelete => "deleting the test email",
+        Phase::MailboxLogout => "logging out of the mailbox",
     }
+}
+
+/// Milliseconds as seconds in words, e.g. `2.5 s`.
+fn seconds(ms: u32) -> String {
+    format!("{} s", one_decimal(f64::from(ms) / 1000.0))
 }
 
 /// What a refusal in a phase refused.
@@ -217,6 +241,15 @@ fn command_of(phase: Phase) -> &'static str {
         Phase::RcptTo => "RCPT TO",
         Phase::Data => "DATA",
         Phase::Quit => "QUIT",
+        Phase::MailboxConnect => "connecting to the mailbox",
+        Phase::MailboxTlsHandshake => "the mailbox's TLS handshake",
+        Phase::MailboxGreeting => "the mailbox's greeting",
+        Phase::MailboxStarttls => "the mailbox's STARTTLS",
+        Phase::MailboxLogin => "the mailbox log-in",
+        Phase::MailboxSearch => "the mailbox search",
+        Phase::MailboxFetch => "reading the mailbox's headers",
+        Phase::MailboxDelete => "deleting the test email",
+        Phase::MailboxLogout => "the mailbox log-out",
         Phase::Settings | Phase::NameLookup | Phase::Connect | Phase::TlsHandshake => "the check",
     }
 }

@@ -4,12 +4,17 @@
 
 use crate::email::{self, Draft};
 use crate::expect::Expect;
+use crate::mailbox::imap_dialogue::ImapPlan;
+use crate::mailbox::pop3_dialogue::Pop3Plan;
 use crate::mode::Mode;
 use crate::secret::Secret;
+use crate::session::StartTls;
 use crate::session::{Agenda, AuthPlan, MailPlan, Transaction};
 use crate::tls::verifier::{self, Record};
 use crate::validate::{self, Target};
-use crate::wit::{Email, ErrorKind, IpVersion, Settings, TlsVersion};
+use crate::wit::{
+    Email, ErrorKind, IpVersion, Mailbox, MailboxProtocol, Settings, TlsSettings, TlsVersion,
+};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
 use std::sync::Arc;
@@ -32,6 +37,71 @@ pub struct Plan {
     pub tls: Option<TlsPlan>,
     /// What the SMTP dialogue is to do.
     pub agenda: Agenda,
+    /// The round trip, when a mailbox is configured.
+    pub mailbox: Option<MailboxPlan>,
+}
+
+/// The round trip's mailbox side: where, how secured, and what to look for.
+pub struct MailboxPlan {
+    /// IMAP or POP3.
+    pub protocol: MailboxProtocol,
+    /// What to connect to.
+    pub target: Target,
+    /// Its port.
+    pub port: u16,
+    /// What its transport-security setting means.
+    pub mode: Mode,
+    /// The TLS configuration, for every mode that may use TLS.
+    pub tls: Option<TlsPlan>,
+    /// The user name.
+    pub user: String,
+    /// The password; never in a transcript.
+    pub password: Secret,
+    /// Plain text is allowed where TLS is only "if available".
+    pub allow_plaintext: bool,
+    /// This run's token, in the test email's subject and Message-ID.
+    pub token: String,
+    /// What every run's token starts with.
+    pub prefix: String,
+}
+
+impl MailboxPlan {
+    /// What the IMAP dialogue is to do.
+    pub fn imap(&self) -> ImapPlan {
+        ImapPlan {
+            user: self.user.clone(),
+            password: self.password.clone(),
+            starttls: self.mode.starttls() != StartTls::Never,
+            tls_optional: self.tls_optional(),
+            token: self.token.clone(),
+            prefix: self.prefix.clone(),
+        }
+    }
+
+    /// What one POP3 session is to do, skipping the messages `checked` by earlier ones.
+    pub fn pop3(&self, checked: Vec<String>) -> Pop3Plan {
+        Pop3Plan {
+            user: self.user.clone(),
+            password: self.password.clone(),
+            stls: self.mode.starttls() != StartTls::Never,
+            tls_optional: self.tls_optional(),
+            token: self.token.clone(),
+            prefix: self.prefix.clone(),
+            checked,
+        }
+    }
+
+    /// A refused STARTTLS (STLS) may go on in plain text: only in `starttls-if-available`,
+    /// and only when the password may travel in plain text.
+    fn tls_optional(&self) -> bool {
+        self.mode == Mode::StartTls(StartTls::IfAvailable) && self.allow_plaintext
+    }
+
+    /// A failed implicit-TLS handshake may fall back to plain text (the core's rule, and
+    /// only when the password may travel in plain text).
+    pub fn falls_back_after(&self, server_first_bytes: &[u8]) -> bool {
+        self.allow_plaintext && self.mode.falls_back_after(server_first_bytes)
+    }
 }
 
 /// How to run a TLS handshake, and where the verifier records what it saw.
@@ -67,7 +137,7 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
     let mail = settings
         .email
         .as_ref()
-        .map(|email| compose(email, &settings.helo, now, random))
+        .map(|email| compose(email, &hex(&random), &settings.helo, now))
         .or(relay_probe);
     let agenda = Agenda {
         helo: settings.helo.clone(),
@@ -76,18 +146,20 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
         auth,
         mail,
     };
-    let tls = if mode.may_use_tls() {
-        let (config, record) = verifier::client_config(&settings.tls)?;
-        let name = verifier::server_name(&settings.host, settings.tls.server_name.as_deref())?;
-        Some(TlsPlan {
-            config,
-            name,
-            record,
-            min_version: settings.tls.min_version,
-        })
-    } else {
-        None
+    let tls = tls_plan(mode, &settings.host, &settings.tls)?;
+    let mailbox = match (&settings.mailbox, valid.mailbox) {
+        (Some(mailbox), Some(target)) => Some(mailbox_plan(mailbox, target, random)?),
+        _ => None,
     };
+    let mut agenda = agenda;
+    if let (Some(mailbox), Some(email)) = (&mailbox, &settings.email) {
+        // The token goes in the subject and the Message-ID, where the mailbox search looks.
+        let with_token = Email {
+            subject: tokened_subject(&email.subject, &mailbox.token),
+            ..email.clone()
+        };
+        agenda.mail = Some(compose(&with_token, &mailbox.token, &settings.helo, now));
+    }
     Ok(Plan {
         target: valid.target,
         expect: Expect::checked(valid.banner, &settings.expect),
@@ -96,12 +168,62 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
         mode,
         tls,
         agenda,
+        mailbox,
     })
 }
 
-/// The test email: dated `now`, with a Message-ID from `random` at the HELO's domain.
-fn compose(email: &Email, helo: &str, now: i64, random: [u8; 16]) -> MailPlan {
-    let id: String = random.iter().map(|b| format!("{b:02x}")).collect();
+/// The TLS plan of a connection to `host` in `mode`, when the mode may use TLS.
+fn tls_plan(mode: Mode, host: &str, settings: &TlsSettings) -> Result<Option<TlsPlan>, ErrorKind> {
+    if !mode.may_use_tls() {
+        return Ok(None);
+    }
+    let (config, record) = verifier::client_config(settings)?;
+    let name = verifier::server_name(host, settings.server_name.as_deref())?;
+    Ok(Some(TlsPlan {
+        config,
+        name,
+        record,
+        min_version: settings.min_version,
+    }))
+}
+
+/// The round trip's mailbox plan; `random` makes the token.
+fn mailbox_plan(
+    mailbox: &Mailbox,
+    target: Target,
+    random: [u8; 16],
+) -> Result<MailboxPlan, ErrorKind> {
+    let mode = Mode::of(mailbox.security);
+    Ok(MailboxPlan {
+        protocol: mailbox.protocol,
+        target,
+        port: mailbox.port,
+        mode,
+        tls: tls_plan(mode, &mailbox.host, &mailbox.tls)?,
+        user: mailbox.user.clone(),
+        password: Secret::new(mailbox.password.clone()),
+        allow_plaintext: mailbox.allow_plaintext,
+        token: format!("{}-{}", mailbox.token_prefix, hex(&random[..8])),
+        prefix: mailbox.token_prefix.clone(),
+    })
+}
+
+/// The test email's subject with the round trip's token after it.
+fn tokened_subject(subject: &str, token: &str) -> String {
+    if subject.is_empty() {
+        token.to_string()
+    } else {
+        format!("{subject} {token}")
+    }
+}
+
+/// Bytes in hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The test email: dated `now`, with the Message-ID `<id@domain>`, the domain the HELO's.
+fn compose(email: &Email, id: &str, helo: &str, now: i64) -> MailPlan {
     let domain = match validate::host(helo) {
         Ok(Target::Name(name)) => name,
         _ => "smtp-sensor.invalid".to_string(),

@@ -5,11 +5,15 @@
 use crate::expect::Expect;
 use crate::journal::millis;
 use crate::limits::channel;
+use crate::mailbox::trip::Trip;
 use crate::message::{self, Context, server_label};
 use crate::session::Outcome;
 use crate::tls::facts::TlsFacts;
 use crate::verdict::{self, Findings, Thresholds};
-use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Phase, Settings, Status, TlsInfo};
+use crate::wit::{
+    Channel, ChannelUnit, CheckResult, ErrorKind, MailboxProtocol, MailboxResult, Phase, Settings,
+    Status, TlsInfo,
+};
 
 /// The result of a check of `settings` that ended with `outcome`, connected to `remote`,
 /// with what TLS showed in `tls`, judged by `expect` (the plan's; none for settings that
@@ -17,17 +21,34 @@ use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Phase, Settings, 
 pub fn report(
     settings: &Settings,
     expect: &Expect,
-    outcome: Outcome,
+    mut outcome: Outcome,
     remote: Option<String>,
     tls: &TlsFacts,
     now: i64,
 ) -> CheckResult {
     let server = server_label(&settings.host, settings.port);
+    let mailbox_server = settings
+        .mailbox
+        .as_ref()
+        .map(|m| server_label(&m.host, m.port))
+        .unwrap_or_default();
     let context = Context {
         server: &server,
         timeout_seconds: settings.timeout_seconds,
     };
-    let response_ms = millis(outcome.verdict_at);
+    let smtp_ms = millis(outcome.verdict_at);
+    // A round trip's verdict is the SMTP dialogue's, then the mailbox's; its time adds up.
+    let trip = outcome.trip.take();
+    if let Some(trip) = &trip {
+        if let (Ok(()), Some(failure)) = (&outcome.verdict, &trip.failure) {
+            outcome.verdict = Err(failure.clone());
+        }
+        if outcome.warning.is_none() {
+            outcome.warning = trip.warning.clone();
+        }
+    }
+    let response_ms = smtp_ms + trip.as_ref().map_or(0.0, |t| millis(t.mailbox_time()));
+    let latency_ms = trip.as_ref().and_then(Trip::latency).map(millis);
     let leaf = tls.leaf.as_ref();
     // The thresholds judge the presented certificate that expires first.
     let earliest = tls.earliest();
@@ -38,7 +59,12 @@ pub fn report(
         .iter()
         .rev()
         .map(|t| t.phase)
-        .find(|&phase| phase != Phase::Quit)
+        .find(|&phase| {
+            !matches!(
+                phase,
+                Phase::Quit | Phase::MailboxDelete | Phase::MailboxLogout
+            )
+        })
         .unwrap_or(Phase::Settings);
     let fallback = outcome
         .warning
@@ -54,8 +80,17 @@ pub fn report(
         certificate_days_left: days_left.filter(|_| tls.established),
         response_ms,
         last_phase,
+        latency_ms,
     };
     let (status, failure) = verdict::decide(findings, thresholds);
+    // A failure of the mailbox side names the mailbox server.
+    let context = match &failure {
+        Some(failure) if is_mailbox_phase(failure.phase) => Context {
+            server: &mailbox_server,
+            ..context
+        },
+        _ => context,
+    };
     let banner = outcome.banner.as_ref();
     let mut message = match (&status, &failure) {
         (Status::Down, Some(failure)) => match failure.kind {
@@ -110,6 +145,14 @@ pub fn report(
     if tls.established && !tls.verify {
         message.push_str(" (certificate not verified: verification is off)");
     }
+    if let (Some(trip), Some(latency), false) = (&trip, latency_ms, status == Status::Down) {
+        message.push_str(&format!(
+            "; the test email arrived in {} ({}) {} ms after it was accepted",
+            mailbox_server,
+            protocol_name(trip.protocol),
+            message::one_decimal(latency)
+        ));
+    }
     let mut channels =
         crate::headline_channels!(Channel, ChannelUnit, response_ms, status == Status::Down);
     if let Some(handshake) = tls.handshake {
@@ -118,6 +161,29 @@ pub fn report(
             millis(handshake),
             ChannelUnit::Milliseconds,
         ));
+    }
+    if let Some(trip) = &trip {
+        channels.push(channel_of(
+            channel::SMTP_TIME,
+            smtp_ms,
+            ChannelUnit::Milliseconds,
+        ));
+        let mailbox_channel = match trip.protocol {
+            MailboxProtocol::Imap => channel::IMAP_TIME,
+            MailboxProtocol::Pop3 => channel::POP3_TIME,
+        };
+        channels.push(channel_of(
+            mailbox_channel,
+            millis(trip.mailbox_time()),
+            ChannelUnit::Milliseconds,
+        ));
+        if let Some(latency) = latency_ms {
+            channels.push(channel_of(
+                channel::DELIVERY_LATENCY,
+                latency,
+                ChannelUnit::Milliseconds,
+            ));
+        }
     }
     if let Some(send_time) = outcome.send_time {
         channels.push(channel_of(
@@ -133,15 +199,13 @@ pub fn report(
             ChannelUnit::Days,
         ));
     }
-    let tls_info = (tls.attempted && (tls.version.is_some() || leaf.is_some())).then(|| TlsInfo {
-        version: tls.version.clone().unwrap_or_default(),
-        cipher_suite: tls.cipher_suite.clone().unwrap_or_default(),
-        subject: leaf.map(|l| l.subject.clone()).unwrap_or_default(),
-        issuer: leaf.map(|l| l.issuer.clone()).unwrap_or_default(),
-        not_after: leaf.map_or(0, |l| l.not_after),
-        earliest_subject: earliest.map(|e| e.subject.clone()).unwrap_or_default(),
-        earliest_not_after: earliest.map_or(0, |e| e.not_after),
-        verified: tls.verified,
+    let smtp_tls = tls_info(tls);
+    let mailbox = trip.map(|trip| MailboxResult {
+        remote_address: trip.remote.clone(),
+        found: trip.found_at.is_some(),
+        searches: trip.searches,
+        deleted: trip.deleted,
+        tls: tls_info(&trip.tls),
     });
     CheckResult {
         status,
@@ -152,10 +216,51 @@ pub fn report(
         banner: outcome.banner,
         last_reply: outcome.last_reply,
         capabilities: outcome.capabilities,
-        tls: tls_info,
+        tls: smtp_tls,
         recipients: outcome.recipients,
         failure,
         transcript,
+        mailbox,
+    }
+}
+
+/// What TLS showed, when a handshake got far enough to show anything.
+fn tls_info(tls: &TlsFacts) -> Option<TlsInfo> {
+    let leaf = tls.leaf.as_ref();
+    let earliest = tls.earliest();
+    (tls.attempted && (tls.version.is_some() || leaf.is_some())).then(|| TlsInfo {
+        version: tls.version.clone().unwrap_or_default(),
+        cipher_suite: tls.cipher_suite.clone().unwrap_or_default(),
+        subject: leaf.map(|l| l.subject.clone()).unwrap_or_default(),
+        issuer: leaf.map(|l| l.issuer.clone()).unwrap_or_default(),
+        not_after: leaf.map_or(0, |l| l.not_after),
+        earliest_subject: earliest.map(|e| e.subject.clone()).unwrap_or_default(),
+        earliest_not_after: earliest.map_or(0, |e| e.not_after),
+        verified: tls.verified,
+    })
+}
+
+/// Whether a phase is the round trip's mailbox side.
+pub fn is_mailbox_phase(phase: Phase) -> bool {
+    matches!(
+        phase,
+        Phase::MailboxConnect
+            | Phase::MailboxTlsHandshake
+            | Phase::MailboxGreeting
+            | Phase::MailboxStarttls
+            | Phase::MailboxLogin
+            | Phase::MailboxSearch
+            | Phase::MailboxFetch
+            | Phase::MailboxDelete
+            | Phase::MailboxLogout
+    )
+}
+
+/// The protocol's name, as users write it.
+fn protocol_name(protocol: MailboxProtocol) -> &'static str {
+    match protocol {
+        MailboxProtocol::Imap => "IMAP",
+        MailboxProtocol::Pop3 => "POP3",
     }
 }
 
@@ -214,8 +319,142 @@ mod tests {
             capabilities: Vec::new(),
             recipients: Vec::new(),
             send_time: None,
+            accepted_at: None,
             journal,
+            trip: None,
         }
+    }
+
+    fn trip(found_ms: Option<u64>) -> crate::mailbox::trip::Trip {
+        use crate::mailbox::trip::Account;
+        let ms = Duration::from_millis;
+        let mut account = Account::new(MailboxProtocol::Imap, ms(4), ms(6));
+        account.searched();
+        account.dialogue(
+            crate::mailbox::steps::MailboxOutcome {
+                found_at: found_ms.map(ms),
+                deleted: 1,
+                failure: None,
+                timings: Vec::new(),
+                downgraded: false,
+            },
+            &mut Journal::new(false),
+        );
+        account.finish(ms(found_ms.unwrap_or(3_006) + 2))
+    }
+
+    fn round_trip_settings() -> Settings {
+        let mut s = settings("mx.example", TransportSecurity::None);
+        s.mailbox = Some(crate::wit::Mailbox {
+            protocol: MailboxProtocol::Imap,
+            host: "imap.example".into(),
+            port: 993,
+            security: TransportSecurity::Tls,
+            tls: s.tls.clone(),
+            user: "probe".into(),
+            password: "pw-secret".into(),
+            allow_plaintext: false,
+            token_prefix: "smtp-sensor-roundtrip".into(),
+            latency_warning_ms: None,
+            latency_critical_ms: Some(2_000),
+        });
+        s
+    }
+
+    #[test]
+    fn a_round_trip_adds_its_times_and_names_the_mailbox() {
+        let s = round_trip_settings();
+        let arrived = Outcome {
+            trip: Some(trip(Some(26))),
+            ..up(5)
+        };
+        let result = report(
+            &s,
+            &Expect::default(),
+            arrived,
+            None,
+            &TlsFacts::default(),
+            NOW,
+        );
+        assert_eq!(result.status, Status::Up, "{}", result.message);
+        let value = |name: &str| {
+            result
+                .channels
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.value)
+        };
+        assert_eq!(value(channel::RESPONSE_TIME), Some(25.0));
+        assert_eq!(value(channel::SMTP_TIME), Some(5.0));
+        assert_eq!(value(channel::IMAP_TIME), Some(20.0));
+        assert_eq!(value(channel::DELIVERY_LATENCY), Some(22.0));
+        assert!(
+            result
+                .message
+                .contains("arrived in imap.example:993 (IMAP) 22.0 ms"),
+            "{}",
+            result.message
+        );
+        let mailbox = result.mailbox.unwrap();
+        assert!(mailbox.found && mailbox.deleted == 1 && mailbox.searches == 1);
+
+        let lost = Outcome {
+            trip: Some(trip(None)),
+            ..up(5)
+        };
+        let result = report(
+            &s,
+            &Expect::default(),
+            lost,
+            None,
+            &TlsFacts::default(),
+            NOW,
+        );
+        assert_eq!(result.status, Status::Down);
+        let failure = result.failure.unwrap();
+        assert_eq!(failure.kind, ErrorKind::MessageNotDelivered(3_004));
+        assert!(
+            result
+                .message
+                .starts_with("imap.example:993: the test email did not arrive")
+                && result.message.contains("waited 3.0 s"),
+            "{}",
+            result.message
+        );
+        assert_eq!(
+            result
+                .channels
+                .iter()
+                .find(|c| c.name == channel::DELIVERY_LATENCY),
+            None
+        );
+        assert!(!format!("{:?}", result.transcript).contains("pw-secret"));
+    }
+
+    #[test]
+    fn a_late_delivery_is_judged_by_the_latency_thresholds() {
+        let late = Outcome {
+            trip: Some(trip(Some(2_506))),
+            ..up(5)
+        };
+        let result = report(
+            &round_trip_settings(),
+            &Expect::default(),
+            late,
+            None,
+            &TlsFacts::default(),
+            NOW,
+        );
+        assert_eq!(result.status, Status::Down);
+        assert_eq!(
+            result.failure.unwrap().kind,
+            ErrorKind::DeliveryLatencyExceeded(2_000)
+        );
+        assert!(
+            result.message.contains("longer than 2.0 s"),
+            "{}",
+            result.message
+        );
     }
 
     fn secured(days: i64) -> TlsFacts {

@@ -14,6 +14,7 @@ pub fn settings(host: &str, security: TransportSecurity) -> Settings {
         authentication: None,
         email: None,
         relay_probe: None,
+        mailbox: None,
         tls: TlsSettings {
             trusted_certificates: Vec::new(),
             builtin_roots: true,

@@ -54,6 +54,26 @@ pub enum Setting {
     ExpectExtensions,
     /// The open-relay probe's sender and outside recipient.
     RelayProbe,
+    /// The round trip's mailbox as a whole (it needs a test email to look for).
+    Mailbox,
+    /// The mailbox server's name or address.
+    MailboxHost,
+    /// The mailbox server's TCP port.
+    MailboxPort,
+    /// The name for SNI and certificate verification of the mailbox server.
+    MailboxTlsServerName,
+    /// How the mailbox connection is secured.
+    MailboxSecurity,
+    /// The mailbox's user name.
+    MailboxUser,
+    /// The mailbox's password.
+    MailboxPassword,
+    /// What every test message's token starts with.
+    MailboxTokenPrefix,
+    /// "Delivery Latency" above which the check warns.
+    LatencyWarning,
+    /// "Delivery Latency" above which the check is down.
+    LatencyCritical,
 }
 
 impl Setting {
@@ -80,6 +100,16 @@ impl Setting {
             Self::ExpectBanner => "expect.banner",
             Self::ExpectExtensions => "expect.extensions",
             Self::RelayProbe => "relay-probe",
+            Self::Mailbox => "mailbox",
+            Self::MailboxHost => "mailbox.host",
+            Self::MailboxPort => "mailbox.port",
+            Self::MailboxTlsServerName => "mailbox.tls.server-name",
+            Self::MailboxSecurity => "mailbox.security",
+            Self::MailboxUser => "mailbox.user",
+            Self::MailboxPassword => "mailbox.password",
+            Self::MailboxTokenPrefix => "mailbox.token-prefix",
+            Self::LatencyWarning => "mailbox.latency-warning-ms",
+            Self::LatencyCritical => "mailbox.latency-critical-ms",
         }
     }
 }
@@ -260,7 +290,27 @@ pub fn response_time(
     warning: Option<u32>,
     critical: Option<u32>,
 ) -> Result<(Option<u32>, Option<u32>), SettingError> {
-    for (setting, value) in [(Setting::Warning, warning), (Setting::Critical, critical)] {
+    millisecond_thresholds((Setting::Warning, warning), (Setting::Critical, critical))
+}
+
+/// Checks the "Delivery Latency" thresholds, by the same rules as the "Response Time" ones.
+pub fn delivery_latency(
+    warning: Option<u32>,
+    critical: Option<u32>,
+) -> Result<(Option<u32>, Option<u32>), SettingError> {
+    millisecond_thresholds(
+        (Setting::LatencyWarning, warning),
+        (Setting::LatencyCritical, critical),
+    )
+}
+
+/// A pair of thresholds in milliseconds: each from 1 ms to the longest timeout, and the
+/// critical one not below the warning one.
+fn millisecond_thresholds(
+    (warning_setting, warning): (Setting, Option<u32>),
+    (critical_setting, critical): (Setting, Option<u32>),
+) -> Result<(Option<u32>, Option<u32>), SettingError> {
+    for (setting, value) in [(warning_setting, warning), (critical_setting, critical)] {
         if let Some(ms) = value
             && !(1..=MAX_RESPONSE_THRESHOLD_MS).contains(&ms)
         {
@@ -277,7 +327,7 @@ pub fn response_time(
         && c < w
     {
         return Err(SettingError::new(
-            Setting::Critical,
+            critical_setting,
             format!(
                 "{c} ms is below the warning threshold ({w} ms); give a critical threshold at \
                  or above the warning one"
@@ -428,6 +478,72 @@ pub fn relay_probe(
     Ok(())
 }
 
+/// The longest token prefix accepted.
+pub const MAX_TOKEN_PREFIX_LEN: usize = 64;
+
+/// Checks the round trip's mailbox: a test email to look for, a server, a log-in, a token
+/// prefix that can only ever match the check's own messages, and the latency thresholds.
+/// Returns what the mailbox host names.
+pub fn mailbox(view: &MailboxView, sends_message: bool) -> Result<Target, SettingError> {
+    if !sends_message {
+        return Err(SettingError::new(
+            Setting::Mailbox,
+            "a round trip looks for the test email, and none is sent; give the test email's \
+             sender and recipients (and do not ask for an envelope-only check)",
+        ));
+    }
+    let target = host(view.host).map_err(|e| SettingError::new(Setting::MailboxHost, e.problem))?;
+    port(view.port).map_err(|e| SettingError::new(Setting::MailboxPort, e.problem))?;
+    if let Some(name) = view.tls_server_name {
+        host(name).map_err(|e| SettingError::new(Setting::MailboxTlsServerName, e.problem))?;
+    }
+    if view.user.is_empty() {
+        return Err(SettingError::new(
+            Setting::MailboxUser,
+            "it is empty; give the mailbox's user name",
+        ));
+    }
+    single_line(Setting::MailboxUser, view.user)?;
+    if view.password.is_empty() {
+        return Err(SettingError::new(
+            Setting::MailboxPassword,
+            "the password is empty; give the mailbox's password",
+        ));
+    }
+    single_line(Setting::MailboxPassword, view.password)?;
+    if view.password_in_clear {
+        return Err(SettingError::new(
+            Setting::MailboxSecurity,
+            "none would send the mailbox password in plain text; choose a TLS mode, or \
+             allow plain-text log-in explicitly",
+        ));
+    }
+    token_prefix(view.token_prefix)?;
+    delivery_latency(view.latency_warning_ms, view.latency_critical_ms)?;
+    Ok(target)
+}
+
+/// Checks the token prefix: 1 to 64 letters, digits, `-` or `_`, so that it is one word of a
+/// subject and of a Message-ID, and a search for it finds only test messages.
+pub fn token_prefix(prefix: &str) -> Result<(), SettingError> {
+    let ok = !prefix.is_empty()
+        && prefix.len() <= MAX_TOKEN_PREFIX_LEN
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(SettingError::new(
+            Setting::MailboxTokenPrefix,
+            format!(
+                "{prefix:?} is not a token prefix; give 1 to {MAX_TOKEN_PREFIX_LEN} letters, \
+                 digits, '-' or '_', e.g. smtp-sensor-roundtrip"
+            ),
+        ))
+    }
+}
+
 /// Checks log-in settings: both given, each on one line.
 pub fn credentials(user: &str, password: &str) -> Result<(), SettingError> {
     if user.is_empty() {
@@ -504,14 +620,41 @@ pub struct SettingsView<'a> {
     pub expect_extensions: &'a [String],
     /// `relay-probe`: sender and outside recipient.
     pub relay_probe: Option<(&'a str, &'a str)>,
+    /// `mailbox`, and whether `email` sends a message it can look for.
+    pub mailbox: Option<(MailboxView<'a>, bool)>,
+}
+
+/// The round trip's `mailbox` settings as the rules read them.
+#[derive(Debug, Clone, Copy)]
+pub struct MailboxView<'a> {
+    /// `mailbox.host`.
+    pub host: &'a str,
+    /// `mailbox.port`.
+    pub port: u16,
+    /// `mailbox.tls.server-name`.
+    pub tls_server_name: Option<&'a str>,
+    /// `mailbox.user`.
+    pub user: &'a str,
+    /// `mailbox.password`.
+    pub password: &'a str,
+    /// `mailbox.token-prefix`.
+    pub token_prefix: &'a str,
+    /// `mailbox.latency-warning-ms`.
+    pub latency_warning_ms: Option<u32>,
+    /// `mailbox.latency-critical-ms`.
+    pub latency_critical_ms: Option<u32>,
+    /// `mailbox.security` is `none` and `mailbox.allow-plaintext` is false: the password
+    /// would travel in the clear.
+    pub password_in_clear: bool,
 }
 
 /// The [`SettingsView`] of a `settings` record, whichever side generated its type: the host
 /// and the component name the fields alike, so this one expansion serves both
-/// (`$ip_version_type` names the caller's `ip-version` type, in scope).
+/// (`$ip_version_type` and `$security_type` name the caller's `ip-version` and
+/// `transport-security` types, in scope).
 #[macro_export]
 macro_rules! settings_view {
-    ($settings:expr, $ip_version_type:ident) => {{
+    ($settings:expr, $ip_version_type:ident, $security_type:ident) => {{
         let settings = $settings;
         $crate::validate::SettingsView {
             host: &settings.host,
@@ -542,14 +685,30 @@ macro_rules! settings_view {
                 .relay_probe
                 .as_ref()
                 .map(|p| (p.from.as_str(), p.to.as_str())),
+            mailbox: settings.mailbox.as_ref().map(|m| {
+                let view = $crate::validate::MailboxView {
+                    host: &m.host,
+                    port: m.port,
+                    tls_server_name: m.tls.server_name.as_deref(),
+                    user: &m.user,
+                    password: &m.password,
+                    token_prefix: &m.token_prefix,
+                    latency_warning_ms: m.latency_warning_ms,
+                    latency_critical_ms: m.latency_critical_ms,
+                    password_in_clear: matches!(m.security, $security_type::None)
+                        && !m.allow_plaintext,
+                };
+                let sends_message = settings.email.as_ref().is_some_and(|e| e.send_data);
+                (view, sends_message)
+            }),
         }
     }};
 }
 
 impl<'a> From<&'a crate::wit::Settings> for SettingsView<'a> {
     fn from(settings: &'a crate::wit::Settings) -> Self {
-        use crate::wit::IpVersion;
-        settings_view!(settings, IpVersion)
+        use crate::wit::{IpVersion, TransportSecurity};
+        settings_view!(settings, IpVersion, TransportSecurity)
     }
 }
 
@@ -561,6 +720,8 @@ pub struct Valid {
     pub target: Target,
     /// The expected banner's pattern, compiled.
     pub banner: Option<Regex>,
+    /// What the mailbox host names, for a round trip.
+    pub mailbox: Option<Target>,
 }
 
 /// Every rule the contract states for `settings`, in the order the flags are listed: the
@@ -592,7 +753,18 @@ pub fn settings(view: &SettingsView) -> Result<Valid, SettingError> {
     if let Some((from, to)) = view.relay_probe {
         relay_probe(from, to, view.credentials.is_some(), view.email.is_some())?;
     }
-    Ok(Valid { target, banner })
+    let mailbox = view
+        .mailbox
+        .map(|(mailbox_view, sends)| mailbox(&mailbox_view, sends))
+        .transpose()?;
+    if let Some(mailbox_target) = &mailbox {
+        ip_version(mailbox_target, view.ip_version)?;
+    }
+    Ok(Valid {
+        target,
+        banner,
+        mailbox,
+    })
 }
 
 #[cfg(test)]
@@ -616,6 +788,102 @@ mod tests {
             expect_banner: None,
             expect_extensions: &[],
             relay_probe: None,
+            mailbox: None,
+        }
+    }
+
+    fn mailbox_view() -> MailboxView<'static> {
+        MailboxView {
+            host: "imap.example.com",
+            port: 993,
+            tls_server_name: None,
+            user: "probe",
+            password: "secret",
+            token_prefix: "smtp-sensor-roundtrip",
+            latency_warning_ms: Some(5_000),
+            latency_critical_ms: Some(30_000),
+            password_in_clear: false,
+        }
+    }
+
+    #[test]
+    fn a_round_trip_needs_a_message_a_log_in_and_a_safe_prefix() {
+        let with = |m: MailboxView<'static>, sends: bool| {
+            settings(&SettingsView {
+                mailbox: Some((m, sends)),
+                ..valid()
+            })
+            .map(|v| v.mailbox)
+        };
+        assert_eq!(
+            with(mailbox_view(), true),
+            Ok(Some(Target::Name("imap.example.com".into())))
+        );
+        let setting_of = |m, sends| with(m, sends).unwrap_err().setting;
+        assert_eq!(setting_of(mailbox_view(), false), Setting::Mailbox);
+        let cases: [(MailboxView, Setting); 8] = [
+            (
+                MailboxView {
+                    password_in_clear: true,
+                    ..mailbox_view()
+                },
+                Setting::MailboxSecurity,
+            ),
+            (
+                MailboxView {
+                    host: "",
+                    ..mailbox_view()
+                },
+                Setting::MailboxHost,
+            ),
+            (
+                MailboxView {
+                    port: 0,
+                    ..mailbox_view()
+                },
+                Setting::MailboxPort,
+            ),
+            (
+                MailboxView {
+                    user: "",
+                    ..mailbox_view()
+                },
+                Setting::MailboxUser,
+            ),
+            (
+                MailboxView {
+                    password: "a\r\nb",
+                    ..mailbox_view()
+                },
+                Setting::MailboxPassword,
+            ),
+            (
+                MailboxView {
+                    token_prefix: "smtp sensor",
+                    ..mailbox_view()
+                },
+                Setting::MailboxTokenPrefix,
+            ),
+            (
+                MailboxView {
+                    token_prefix: "",
+                    ..mailbox_view()
+                },
+                Setting::MailboxTokenPrefix,
+            ),
+            (
+                MailboxView {
+                    latency_warning_ms: Some(10_000),
+                    latency_critical_ms: Some(5_000),
+                    ..mailbox_view()
+                },
+                Setting::LatencyCritical,
+            ),
+        ];
+        for (view, setting) in cases {
+            let error = with(view, true).unwrap_err();
+            assert_eq!(error.setting, setting, "{error}");
+            assert!(!error.to_string().contains("secret"), "{error}");
         }
     }
 

@@ -17,6 +17,10 @@ pub struct Thresholds {
     pub response_warning_ms: Option<u32>,
     /// `down` when "Response Time" exceeds this many milliseconds.
     pub response_critical_ms: Option<u32>,
+    /// `warning` when "Delivery Latency" exceeds this many milliseconds.
+    pub latency_warning_ms: Option<u32>,
+    /// `down` when "Delivery Latency" exceeds this many milliseconds.
+    pub latency_critical_ms: Option<u32>,
 }
 
 impl Thresholds {
@@ -29,6 +33,8 @@ impl Thresholds {
             critical_days: settings.certificate_critical_days,
             response_warning_ms: settings.response_time_warning_ms,
             response_critical_ms: settings.response_time_critical_ms,
+            latency_warning_ms: settings.mailbox.and_then(|(m, _)| m.latency_warning_ms),
+            latency_critical_ms: settings.mailbox.and_then(|(m, _)| m.latency_critical_ms),
         }
     }
 }
@@ -50,13 +56,15 @@ pub struct Findings {
     pub missed: Option<Failure>,
     /// Whether a missed expectation is a warning rather than down.
     pub miss_is_warning: bool,
+    /// "Delivery Latency", in milliseconds, when a round trip saw its message.
+    pub latency_ms: Option<f64>,
 }
 
 /// The status and the failure (for `down`) or degradation (for `warning`) to report.
 /// Precedence: a failed dialogue, then a missed expectation (unless it is only a warning),
-/// then the critical thresholds (certificate, response time), then what was degraded, then
-/// a missed expectation that is a warning, then the warning thresholds (certificate,
-/// response time).
+/// then the critical thresholds (certificate, response time, delivery latency), then what
+/// was degraded, then a missed expectation that is a warning, then the warning thresholds
+/// (certificate, response time, delivery latency).
 pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Failure>) {
     let Findings {
         verdict,
@@ -66,6 +74,7 @@ pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Fai
         last_phase,
         missed,
         miss_is_warning,
+        latency_ms,
     } = findings;
     if let Err(failure) = verdict {
         return (Status::Down, Some(failure));
@@ -95,7 +104,19 @@ pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Fai
     {
         return (Status::Down, Some(expiring(days)));
     }
+    let late = |limit: Option<u32>| {
+        limit
+            .zip(latency_ms)
+            .filter(|&(limit, ms)| ms > f64::from(limit))
+            .map(|(limit, _)| Failure {
+                phase: Phase::MailboxSearch,
+                kind: ErrorKind::DeliveryLatencyExceeded(limit),
+            })
+    };
     if let Some(failure) = slow(thresholds.response_critical_ms) {
+        return (Status::Down, Some(failure));
+    }
+    if let Some(failure) = late(thresholds.latency_critical_ms) {
         return (Status::Down, Some(failure));
     }
     if let Some(warning) = warning.or(missed_warning) {
@@ -106,7 +127,7 @@ pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Fai
     {
         return (Status::Warning, Some(expiring(days)));
     }
-    match slow(thresholds.response_warning_ms) {
+    match slow(thresholds.response_warning_ms).or_else(|| late(thresholds.latency_warning_ms)) {
         Some(failure) => (Status::Warning, Some(failure)),
         None => (Status::Up, None),
     }
@@ -121,6 +142,8 @@ mod tests {
         critical_days: 0,
         response_warning_ms: None,
         response_critical_ms: None,
+        latency_warning_ms: None,
+        latency_critical_ms: None,
     };
 
     fn not_offered() -> Failure {
@@ -139,7 +162,35 @@ mod tests {
             last_phase: Phase::Ehlo,
             missed: None,
             miss_is_warning: false,
+            latency_ms: None,
         }
+    }
+
+    #[test]
+    fn delivery_latency_is_judged_like_the_response_time() {
+        let limits = Thresholds {
+            latency_warning_ms: Some(1_000),
+            latency_critical_ms: Some(5_000),
+            ..DEFAULTS
+        };
+        let with = |ms: Option<f64>| Findings {
+            latency_ms: ms,
+            ..found(Ok(()), None, None)
+        };
+        assert_eq!(decide(with(None), limits).0, Status::Up);
+        assert_eq!(decide(with(Some(900.0)), limits).0, Status::Up);
+        let (status, failure) = decide(with(Some(1_500.0)), limits);
+        assert_eq!(status, Status::Warning);
+        assert_eq!(
+            failure.unwrap().kind,
+            ErrorKind::DeliveryLatencyExceeded(1_000)
+        );
+        let (status, failure) = decide(with(Some(6_000.0)), limits);
+        assert_eq!(status, Status::Down);
+        assert_eq!(
+            failure.unwrap().kind,
+            ErrorKind::DeliveryLatencyExceeded(5_000)
+        );
     }
 
     #[test]

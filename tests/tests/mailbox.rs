@@ -188,6 +188,7 @@ async fn imap_finds_deletes_and_leaves_the_rest() {
         user: "rcpt".into(),
         password: Secret::new(PASSWORD),
         starttls: false,
+        tls_optional: false,
         token: token.clone(),
         prefix: PREFIX.into(),
     };
@@ -226,6 +227,7 @@ async fn pop3_finds_deletes_and_leaves_the_rest() {
         user: "rcpt".into(),
         password: Secret::new(PASSWORD),
         stls: false,
+        tls_optional: false,
         token,
         prefix: PREFIX.into(),
         checked: Vec::new(),
@@ -264,6 +266,7 @@ async fn wrong_mailbox_credentials_fail_saying_so() {
         user: "rcpt".into(),
         password: Secret::new("wrong-password"),
         starttls: false,
+        tls_optional: false,
         token: token.clone(),
         prefix: PREFIX.into(),
     };
@@ -279,6 +282,7 @@ async fn wrong_mailbox_credentials_fail_saying_so() {
         user: "rcpt".into(),
         password: Secret::new("wrong-password"),
         stls: false,
+        tls_optional: false,
         token,
         prefix: PREFIX.into(),
         checked: Vec::new(),

@@ -21,6 +21,8 @@ pub struct ImapPlan {
     pub password: Secret,
     /// Upgrade the connection with STARTTLS before logging in.
     pub starttls: bool,
+    /// A refused STARTTLS goes on in plain text (a downgrade, reported); otherwise it fails.
+    pub tls_optional: bool,
     /// This run's token, in the test message's subject and Message-ID.
     pub token: String,
     /// The prefix every test message's token starts with: earlier runs' are deleted too.
@@ -237,6 +239,10 @@ impl ImapDialogue {
     }
 
     fn handle_tagged(&mut self, now: Duration, status: ImapStatus, text: &str) {
+        if status != ImapStatus::Ok && self.state == State::StartTls && self.plan.tls_optional {
+            self.progress.downgrade(now, &format!("{status:?} {text}"));
+            return self.login(now);
+        }
         if status != ImapStatus::Ok && self.state != State::Logout {
             let step = self.state.step();
             self.fail(format!(
@@ -440,6 +446,7 @@ mod tests {
                 user: "probe".into(),
                 password: Secret::new("s3cret\"pw"),
                 starttls,
+                tls_optional: false,
                 token: TOKEN.into(),
                 prefix: PREFIX.into(),
             };
@@ -546,6 +553,21 @@ mod tests {
                 .unwrap()
                 .starts_with("a2 LOGIN")
         );
+    }
+
+    #[test]
+    fn a_refused_starttls_fails_unless_plain_text_is_allowed() {
+        let mut required = Harness::new(true);
+        required.server("* OK ready\r\n");
+        assert_eq!(required.server("a1 BAD no TLS here\r\n"), "a2 LOGOUT\r\n");
+        let mut optional = Harness::new(true);
+        optional.dialogue.plan.tls_optional = true;
+        optional.server("* OK ready\r\n");
+        let sent = optional.server("a1 BAD no TLS here\r\n");
+        assert!(sent.starts_with("a2 LOGIN"), "{sent}");
+        optional.dialogue.handle_close(optional.now, "closed");
+        let (outcome, _) = optional.dialogue.into_outcome();
+        assert!(outcome.downgraded);
     }
 
     #[test]

@@ -1,14 +1,15 @@
-//! The mailbox side of a round trip (issue 14, in progress), sans-IO like the SMTP session:
+//! The mailbox side of a round trip, sans-IO like the SMTP session:
 //!
 //! - [`pop3`] and [`imap`] parse what a mailbox server sends, byte by byte, with bounded
 //!   memory;
 //! - [`imap_dialogue`] and [`pop3_dialogue`] find the test message by its token, read only
 //!   headers, and delete this run's and earlier runs' test messages, never other mail;
 //! - [`polling`] says when to look again while the message has not arrived;
-//! - [`steps`] names the steps a round trip times and how a dialogue ends.
+//! - [`steps`] names the steps a round trip times and how a dialogue ends;
+//! - [`trip`] keeps a round trip's account and decides what it means in the contract's
+//!   terms (found, latency, failure or warning).
 //!
-//! Not wired into the component yet: the contract's mailbox settings, the second sandboxed
-//! target and the outputs come next.
+//! The component (`component::round_trip`) only moves their bytes and time.
 
 pub mod imap;
 pub mod imap_dialogue;
@@ -16,6 +17,7 @@ pub mod polling;
 pub mod pop3;
 pub mod pop3_dialogue;
 pub mod steps;
+pub mod trip;
 
 use std::fmt;
 

@@ -24,6 +24,8 @@ pub struct Pop3Plan {
     pub password: Secret,
     /// Upgrade the connection with STLS before logging in.
     pub stls: bool,
+    /// A refused STLS goes on in plain text (a downgrade, reported); otherwise it fails.
+    pub tls_optional: bool,
     /// This run's token, in the test message's subject and Message-ID.
     pub token: String,
     /// The prefix every test message's token starts with.
@@ -164,6 +166,11 @@ impl Pop3Dialogue {
             if self.state == State::Quit {
                 return self.finish(now);
             }
+            if self.state == State::Stls && self.plan.tls_optional {
+                self.progress
+                    .downgrade(now, &format!("-ERR {}", response.text));
+                return self.user(now);
+            }
             self.fail(format!(
                 "{} was refused: -ERR {}",
                 command_of(self.state),
@@ -300,6 +307,7 @@ mod tests {
             user: "probe".into(),
             password: Secret::new("s3cret-pw"),
             stls: false,
+            tls_optional: false,
             token: TOKEN.into(),
             prefix: "smtp-sensor-rt-".into(),
             checked: checked.iter().map(|s| s.to_string()).collect(),
@@ -409,6 +417,7 @@ mod tests {
     fn stls_comes_before_the_user() {
         let mut h = Harness::new(Pop3Plan {
             stls: true,
+            tls_optional: false,
             ..plan(&[])
         });
         assert_eq!(h.server("+OK ready\r\n"), "STLS\r\n");

@@ -1,9 +1,9 @@
 //! What a mailbox dialogue (IMAP or POP3) is doing, and how it ends: the steps the round
-//! trip times and reports, and a failure in the server's own words. Kept apart from the
-//! contract's SMTP phases until the round trip's contract is settled (issue 14).
+//! trip times and reports, and a failure in the server's own words.
 
 use crate::journal::Journal;
 use crate::secret::{Secret, redact_all};
+use crate::wit::Phase;
 use std::time::Duration;
 
 /// A step of a mailbox dialogue.
@@ -27,6 +27,21 @@ pub enum Step {
     Logout,
 }
 
+impl Step {
+    /// The contract's phase of this step (SELECT counts as part of logging in).
+    pub fn phase(self) -> Phase {
+        match self {
+            Self::Greeting => Phase::MailboxGreeting,
+            Self::StartTls => Phase::MailboxStarttls,
+            Self::Login | Self::Select => Phase::MailboxLogin,
+            Self::Search => Phase::MailboxSearch,
+            Self::Fetch => Phase::MailboxFetch,
+            Self::Delete => Phase::MailboxDelete,
+            Self::Logout => Phase::MailboxLogout,
+        }
+    }
+}
+
 /// Why a mailbox dialogue failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailboxFailure {
@@ -47,6 +62,8 @@ pub struct MailboxOutcome {
     pub failure: Option<MailboxFailure>,
     /// Each step's start and end, in the order they ran.
     pub timings: Vec<(Step, Duration, Duration)>,
+    /// The server refused STARTTLS (STLS) and the plan allowed going on in plain text.
+    pub downgraded: bool,
 }
 
 /// What a mailbox dialogue keeps whatever its protocol: the bytes to send, the transcript
@@ -59,6 +76,7 @@ pub(super) struct Progress {
     step_started: Duration,
     timings: Vec<(Step, Duration, Duration)>,
     failure: Option<MailboxFailure>,
+    downgraded: bool,
 }
 
 impl Progress {
@@ -71,7 +89,18 @@ impl Progress {
             step_started: now,
             timings: Vec::new(),
             failure: None,
+            downgraded: false,
         }
+    }
+
+    /// The server refused STARTTLS (STLS) at `now` and the plan allows plain text: noted,
+    /// and reported as a downgrade.
+    pub(super) fn downgrade(&mut self, now: Duration, refusal: &str) {
+        self.downgraded = true;
+        self.journal.note(
+            now,
+            format!("the mailbox server refused STARTTLS ({refusal}): going on in plain text"),
+        );
     }
 
     /// The bytes to send now, if any.
@@ -129,6 +158,7 @@ impl Progress {
             deleted,
             failure: self.failure,
             timings: self.timings,
+            downgraded: self.downgraded,
         };
         (outcome, self.journal)
     }

@@ -98,8 +98,13 @@ pub struct Outcome {
     pub recipients: Vec<RecipientReply>,
     /// From MAIL FROM to the server's acceptance of the message, when it was accepted.
     pub send_time: Option<Duration>,
-    /// Timings and transcript, including what the caller recorded before the session.
+    /// When the server accepted the test message, since the check started.
+    pub accepted_at: Option<Duration>,
+    /// Timings and transcript, including what the caller recorded before the session
+    /// and, with a round trip, after it.
     pub journal: Journal,
+    /// The round trip, when one was made (the test email was accepted first).
+    pub trip: Option<crate::mailbox::trip::Trip>,
 }
 
 impl Outcome {
@@ -114,7 +119,9 @@ impl Outcome {
             capabilities: Vec::new(),
             recipients: Vec::new(),
             send_time: None,
+            accepted_at: None,
             journal,
+            trip: None,
         }
     }
 }
@@ -196,6 +203,7 @@ pub struct Session {
     recipients: Vec<RecipientReply>,
     send_started: Option<Duration>,
     send_time: Option<Duration>,
+    accepted_at: Option<Duration>,
     state: State,
     parser: ReplyParser,
     outgoing: Vec<u8>,
@@ -231,6 +239,7 @@ impl Session {
             recipients: Vec::new(),
             send_started: None,
             send_time: None,
+            accepted_at: None,
             state: State::Banner,
             parser: ReplyParser::new(),
             outgoing: Vec::new(),
@@ -371,7 +380,9 @@ impl Session {
             capabilities: self.capabilities,
             recipients: self.recipients,
             send_time: self.send_time,
+            accepted_at: self.accepted_at,
             journal: self.journal,
+            trip: None,
         }
     }
 
@@ -455,6 +466,7 @@ impl Session {
             State::Message => match reply.code {
                 250 => {
                     self.send_time = self.send_started.map(|started| now.saturating_sub(started));
+                    self.accepted_at = Some(now);
                     self.succeed_and_quit(now);
                 }
                 _ => self.fail_and_quit(now, reply),

@@ -1,17 +1,19 @@
-//! One check from settings to result: validate, look up, connect, secure, converse, report.
+//! One check from settings to result: validate, look up, connect, secure, converse, make
+//! the round trip when asked, report.
 //! The protocol decisions are the session's; this file moves bytes and time, and runs the
 //! TLS handshakes when the mode or the session calls for one.
 
-use super::connect::open;
-use super::net::{Clock, Connection, IoError, now, since, unix_now};
-use super::tls_stream::{HandshakeError, TlsStream, Transport};
+use super::connect::{SMTP, open};
+use super::net::{Clock, IoError, now, since, unix_now};
+use super::round_trip;
+use super::secure::handshake;
+use super::tls_stream::Transport;
 use crate::expect::Expect;
 use crate::journal::Journal;
 use crate::mode::Mode;
 use crate::plan::{self, Plan, TlsPlan};
 use crate::report::report;
 use crate::session::{Agenda, Outcome, Session};
-use crate::tls::errors;
 use crate::tls::facts::TlsFacts;
 use crate::wit::{CheckResult, ErrorKind, Failure, Phase, Settings};
 
@@ -59,6 +61,7 @@ fn execute(
         settings.port,
         clock,
         &mut journal,
+        SMTP,
     ) {
         Ok(opened) => opened,
         Err(failure) => {
@@ -105,6 +108,7 @@ fn execute(
                         settings.port,
                         clock,
                         &mut journal,
+                        SMTP,
                     ) {
                         Ok((connection, _)) => (Transport::Plain(connection), Some(failure)),
                         Err(failure) => {
@@ -125,43 +129,21 @@ fn execute(
         session.warn(warning);
     }
     converse(&mut session, transport, clock, plan.tls.as_ref(), facts);
-    (session.into_outcome(), remote_label)
-}
-
-/// Runs a TLS handshake over `connection`, recording what it showed in `facts`.
-fn handshake(
-    connection: Connection,
-    plan: &TlsPlan,
-    clock: Clock,
-    facts: &mut TlsFacts,
-) -> Result<TlsStream, ErrorKind> {
-    facts.attempted = true;
-    let started = clock.elapsed();
-    let mut stream = TlsStream::new(connection, plan.config.clone(), plan.name.clone())
-        .map_err(|e| ErrorKind::TlsFailed(e.to_string()))?;
-    let result = stream.handshake(clock.deadline);
-    facts.handshake = Some(clock.elapsed().saturating_sub(started));
-    facts.version = stream.version();
-    facts.cipher_suite = stream.cipher_suite();
-    facts.record(&plan.record);
-    facts.server_first_bytes = stream.first_bytes().to_vec();
-    match result {
-        Ok(()) => {
-            facts.established = true;
-            Ok(stream)
-        }
-        Err(HandshakeError::Io(IoError::Timeout)) => Err(ErrorKind::Timeout),
-        Err(HandshakeError::Io(IoError::Closed)) => Err(ErrorKind::TlsFailed(
-            "the server closed the connection during the handshake".into(),
-        )),
-        Err(HandshakeError::Io(IoError::Failed(why))) => Err(ErrorKind::TlsFailed(why)),
-        Err(HandshakeError::Tls(error)) => Err(errors::classify(
-            &error,
-            facts.leaf.as_ref(),
-            stream.first_bytes(),
-            plan.min_version,
-        )),
+    let mut outcome = session.into_outcome();
+    // The round trip follows a test email the server accepted, and only that.
+    if let (Some(mailbox), Ok(()), Some(accepted_at)) =
+        (&plan.mailbox, &outcome.verdict, outcome.accepted_at)
+    {
+        let trip = round_trip::run(
+            mailbox,
+            plan.ip_version,
+            accepted_at,
+            clock,
+            &mut outcome.journal,
+        );
+        outcome.trip = Some(trip);
     }
+    (outcome, remote_label)
 }
 
 /// Moves bytes between the session and the connection until the session is done,

@@ -9,6 +9,27 @@ use crate::wit::{ErrorKind, Failure, IpVersion, Phase};
 use std::net::{IpAddr, SocketAddr};
 use wasip2::sockets::network::ErrorCode;
 
+/// The phases a connection's lookup and connect are timed and reported in.
+#[derive(Clone, Copy)]
+pub(super) struct Phases {
+    /// The name lookup's.
+    pub lookup: Phase,
+    /// The connect's.
+    pub connect: Phase,
+}
+
+/// The SMTP server's connection.
+pub(super) const SMTP: Phases = Phases {
+    lookup: Phase::NameLookup,
+    connect: Phase::Connect,
+};
+
+/// The round trip's mailbox connection: lookup and connect are one phase.
+pub(super) const MAILBOX: Phases = Phases {
+    lookup: Phase::MailboxConnect,
+    connect: Phase::MailboxConnect,
+};
+
 /// Looks up the target if it is a name, then races connections to its addresses of the
 /// allowed IP versions (Happy Eyeballs: the core's [`eyeballs::Race`] says when each
 /// starts); the first to connect wins and the others are closed.
@@ -18,18 +39,22 @@ pub(super) fn open(
     port: u16,
     clock: Clock,
     journal: &mut Journal,
+    phases: Phases,
 ) -> Result<(Connection, SocketAddr), Failure> {
     let addresses = match target {
         Target::Address(address) => vec![*address],
         Target::Name(name) => {
             let started = clock.elapsed();
             let found = net::resolve(name, clock.deadline);
-            journal.timing(Phase::NameLookup, started, clock.elapsed());
-            let found = lookup_result(name, found)?;
+            journal.timing(phases.lookup, started, clock.elapsed());
+            let found = lookup_result(name, found).map_err(|failure| Failure {
+                phase: phases.lookup,
+                ..failure
+            })?;
             let usable = eyeballs::order(&found, ip_version);
             if usable.is_empty() {
                 return Err(Failure {
-                    phase: Phase::NameLookup,
+                    phase: phases.lookup,
                     kind: ErrorKind::NameLookupFailed(format!(
                         "{name} has no {} address (it has {}); allow another IP version",
                         eyeballs::describe(ip_version),
@@ -46,9 +71,9 @@ pub(super) fn open(
     };
     let started = clock.elapsed();
     let result = race(addresses, port, clock, journal);
-    journal.timing(Phase::Connect, started, clock.elapsed());
+    journal.timing(phases.connect, started, clock.elapsed());
     result.map_err(|kind| Failure {
-        phase: Phase::Connect,
+        phase: phases.connect,
         kind,
     })
 }

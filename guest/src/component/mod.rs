@@ -3,6 +3,8 @@
 mod check;
 mod connect;
 mod net;
+mod round_trip;
+mod secure;
 mod tls_stream;
 
 use crate::bindings::{Guest, export};

@@ -60,6 +60,16 @@ impl Clock {
         since(self.start)
     }
 
+    /// The deadline as an offset from the start.
+    pub fn deadline_offset(self) -> Duration {
+        Duration::from_nanos(self.deadline.saturating_sub(self.start))
+    }
+
+    /// Waits until `offset` after the start (at most until the deadline).
+    pub fn sleep_until(self, offset: Duration) {
+        monotonic_clock::subscribe_instant(self.at(offset).min(self.deadline)).block();
+    }
+
     /// The instant `offset` after the start.
     pub fn at(self, offset: Duration) -> Instant {
         self.start

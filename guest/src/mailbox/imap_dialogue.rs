@@ -127,6 +127,11 @@ impl ImapDialogue {
         }
     }
 
+    /// The step the dialogue is in.
+    pub fn step(&self) -> Step {
+        self.state.step()
+    }
+
     /// Nothing more to send or read.
     pub fn is_done(&self) -> bool {
         self.state == State::Done

@@ -4,6 +4,7 @@
 //!   memory;
 //! - [`imap_dialogue`] and [`pop3_dialogue`] find the test message by its token, read only
 //!   headers, and delete this run's and earlier runs' test messages, never other mail;
+//! - [`dialogue`] is what the component needs of either dialogue;
 //! - [`polling`] says when to look again while the message has not arrived;
 //! - [`steps`] names the steps a round trip times and how a dialogue ends;
 //! - [`trip`] keeps a round trip's account and decides what it means in the contract's
@@ -11,6 +12,7 @@
 //!
 //! The component (`component::round_trip`) only moves their bytes and time.
 
+pub mod dialogue;
 pub mod imap;
 pub mod imap_dialogue;
 pub mod polling;

@@ -111,6 +111,11 @@ impl Pop3Dialogue {
         }
     }
 
+    /// The step the dialogue is in.
+    pub fn step(&self) -> Step {
+        self.state.step()
+    }
+
     /// Nothing more to send or read.
     pub fn is_done(&self) -> bool {
         self.state == State::Done

@@ -56,6 +56,10 @@ impl Trip {
 pub struct Account {
     trip: Trip,
     downgraded: bool,
+    fallback: Option<Failure>,
+    /// Timings the component measured itself (a STARTTLS handshake), until the dialogue
+    /// they happened in is handed in.
+    timed: Vec<(Phase, Duration, Duration)>,
 }
 
 impl Account {
@@ -77,7 +81,15 @@ impl Account {
                 tls: TlsFacts::default(),
             },
             downgraded: false,
+            fallback: None,
+            timed: Vec::new(),
         }
+    }
+
+    /// Implicit TLS failed with `failure` and the plan allowed plain text: the round trip
+    /// goes on, and the failure is its warning (unless a worse one comes).
+    pub fn fell_back(&mut self, failure: Failure) {
+        self.fallback.get_or_insert(failure);
     }
 
     /// Whether the message was seen.
@@ -100,6 +112,11 @@ impl Account {
         &mut self.trip.tls
     }
 
+    /// The component timed `phase` itself, inside a dialogue (a STARTTLS handshake).
+    pub fn timed(&mut self, phase: Phase, started: Duration, ended: Duration) {
+        self.timed.push((phase, started, ended));
+    }
+
     /// A connection to `remote` was made.
     pub fn connected(&mut self, remote: String) {
         self.trip.remote = Some(remote);
@@ -108,8 +125,15 @@ impl Account {
     /// A dialogue ended with `outcome`: its steps are timed in `journal`, what it found and
     /// deleted is counted, and its failure is kept (the first one stands).
     pub fn dialogue(&mut self, outcome: MailboxOutcome, journal: &mut Journal) {
-        for (step, started, ended) in &outcome.timings {
-            journal.timing(step.phase(), *started, *ended);
+        let mut timings: Vec<(Phase, Duration, Duration)> = outcome
+            .timings
+            .iter()
+            .map(|&(step, started, ended)| (step.phase(), started, ended))
+            .chain(self.timed.drain(..))
+            .collect();
+        timings.sort_by_key(|&(_, started, _)| started);
+        for (phase, started, ended) in timings {
+            journal.timing(phase, started, ended);
         }
         if let Some(found) = outcome.found_at {
             self.trip.found_at.get_or_insert(found);
@@ -157,11 +181,12 @@ impl Account {
         if !self.found() {
             self.trip.verdict_at = now;
         }
-        if self.downgraded && self.trip.warning.is_none() && self.trip.failure.is_none() {
-            self.trip.warning = Some(Failure {
+        if self.trip.warning.is_none() && self.trip.failure.is_none() {
+            let refused_starttls = self.downgraded.then_some(Failure {
                 phase: Phase::MailboxStarttls,
                 kind: ErrorKind::TlsNotOffered,
             });
+            self.trip.warning = self.fallback.take().or(refused_starttls);
         }
         self.trip
     }

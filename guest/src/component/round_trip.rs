@@ -1,0 +1,264 @@
+//! The round trip's mailbox side over WASI sockets: connect to the mailbox server (with
+//! implicit TLS, or STARTTLS when the dialogue asks), move the dialogue's bytes, wait
+//! between looks as the core's polling schedule says, and hand everything to the core's
+//! account. IMAP stays logged in and searches again; POP3 opens a session per look.
+
+use super::connect::{MAILBOX, open};
+use super::net::{Clock, IoError};
+use super::secure::handshake;
+use super::tls_stream::Transport;
+use crate::journal::Journal;
+use crate::mailbox::dialogue::Dialogue;
+use crate::mailbox::imap_dialogue::ImapDialogue;
+use crate::mailbox::polling::Polling;
+use crate::mailbox::pop3_dialogue::Pop3Dialogue;
+use crate::mailbox::trip::{Account, Trip};
+use crate::mode::Mode;
+use crate::plan::MailboxPlan;
+use crate::wit::{ErrorKind, Failure, IpVersion, MailboxProtocol, Phase};
+use std::time::Duration;
+
+/// The shortest time one more look is assumed to take, when deciding whether it fits
+/// before the deadline.
+const SHORTEST_LOOK: Duration = Duration::from_millis(100);
+
+/// Looks for the test email accepted at `accepted_at` until it is there, fails, or the
+/// deadline passes; deletes it (and earlier runs' leftovers). The dialogue's transcript
+/// and step timings go into `journal`.
+pub(super) fn run(
+    plan: &MailboxPlan,
+    ip_version: IpVersion,
+    accepted_at: Duration,
+    clock: Clock,
+    journal: &mut Journal,
+) -> Trip {
+    let mut account = Account::new(plan.protocol, accepted_at, clock.elapsed());
+    let mut looking = Looking {
+        plan,
+        ip_version,
+        clock,
+        polling: Polling::new(),
+    };
+    match plan.protocol {
+        MailboxProtocol::Imap => looking.imap(journal, &mut account),
+        MailboxProtocol::Pop3 => looking.pop3(journal, &mut account),
+    }
+    account.finish(clock.elapsed())
+}
+
+/// One round trip under way: what every step of it needs.
+struct Looking<'a> {
+    plan: &'a MailboxPlan,
+    ip_version: IpVersion,
+    clock: Clock,
+    polling: Polling,
+}
+
+impl Looking<'_> {
+    /// IMAP: one session, searching again after each wait.
+    fn imap(&mut self, journal: &mut Journal, account: &mut Account) {
+        let Some(transport) = self.connect(journal, account) else {
+            return;
+        };
+        let started = self.clock.elapsed();
+        account.searched();
+        let mut dialogue = ImapDialogue::new(self.plan.imap(), std::mem::take(journal), started);
+        self.converse(&mut dialogue, transport, account);
+        let (outcome, returned) = dialogue.into_outcome();
+        *journal = returned;
+        account.dialogue(outcome, journal);
+    }
+
+    /// POP3: a session per look, each reading only messages earlier ones did not.
+    fn pop3(&mut self, journal: &mut Journal, account: &mut Account) {
+        let mut checked = Vec::new();
+        loop {
+            let look_started = self.clock.elapsed();
+            account.searched();
+            let Some(transport) = self.connect(journal, account) else {
+                return;
+            };
+            let mut dialogue = Pop3Dialogue::new(
+                self.plan.pop3(checked),
+                std::mem::take(journal),
+                self.clock.elapsed(),
+            );
+            self.converse(&mut dialogue, transport, account);
+            let (outcome, returned, read) = dialogue.into_outcome();
+            *journal = returned;
+            checked = read;
+            account.dialogue(outcome, journal);
+            if account.found() || account.failed() {
+                return;
+            }
+            let now = self.clock.elapsed();
+            let one_look = now.saturating_sub(look_started).max(SHORTEST_LOOK);
+            match self
+                .polling
+                .next_search(now, self.clock.deadline_offset(), one_look)
+            {
+                Some(at) => self.clock.sleep_until(at),
+                None => return,
+            }
+        }
+    }
+
+    /// Connects to the mailbox server, with implicit TLS when the mode says so (falling
+    /// back to plain text only where the plan allows it); failures go to `account`.
+    fn connect(&self, journal: &mut Journal, account: &mut Account) -> Option<Transport> {
+        let clock = self.clock;
+        let plan = self.plan;
+        let opened = open(
+            &plan.target,
+            self.ip_version,
+            plan.port,
+            clock,
+            journal,
+            MAILBOX,
+        );
+        let (connection, remote) = opened.map_err(|failure| account.fail(failure)).ok()?;
+        journal.note(
+            clock.elapsed(),
+            format!("connected to the mailbox server {remote}"),
+        );
+        account.connected(remote.to_string());
+        let (Mode::ImplicitTls { .. }, Some(tls)) = (plan.mode, plan.tls.as_ref()) else {
+            return Some(Transport::Plain(connection));
+        };
+        let started = clock.elapsed();
+        let secured = handshake(connection, tls, clock, account.tls());
+        journal.timing(Phase::MailboxTlsHandshake, started, clock.elapsed());
+        match secured {
+            Ok(stream) => {
+                journal.note(clock.elapsed(), account.tls().established_note());
+                Some(Transport::Tls(Box::new(stream)))
+            }
+            Err(kind) => {
+                let failure = Failure {
+                    phase: Phase::MailboxTlsHandshake,
+                    kind,
+                };
+                if !plan.falls_back_after(&account.tls().server_first_bytes) {
+                    account.fail(failure);
+                    return None;
+                }
+                journal.note(
+                    clock.elapsed(),
+                    "the mailbox server spoke no TLS; reconnecting in plain text",
+                );
+                account.fell_back(failure);
+                let reopened = open(
+                    &plan.target,
+                    self.ip_version,
+                    plan.port,
+                    clock,
+                    journal,
+                    MAILBOX,
+                );
+                let (connection, _) = reopened.map_err(|failure| account.fail(failure)).ok()?;
+                Some(Transport::Plain(connection))
+            }
+        }
+    }
+
+    /// Moves bytes between `dialogue` and the connection until it is done: upgrades the
+    /// connection when it asks (STARTTLS, STLS), and while it waits for the message,
+    /// searches again when the polling schedule says (or gives up before the deadline).
+    fn converse(
+        &mut self,
+        dialogue: &mut impl Dialogue,
+        mut transport: Transport,
+        account: &mut Account,
+    ) {
+        let clock = self.clock;
+        let mut look_started = clock.elapsed();
+        let mut next_look: Option<Duration> = None;
+        loop {
+            if let Some(bytes) = dialogue.poll_transmit()
+                && let Err(error) = transport.write_all(&bytes, clock.deadline)
+            {
+                fail_io(dialogue, account, clock, error);
+            }
+            if dialogue.is_done() {
+                return;
+            }
+            if dialogue.wants_tls() {
+                let (Transport::Plain(connection), Some(tls)) = (transport, self.plan.tls.as_ref())
+                else {
+                    dialogue.handle_close(clock.elapsed(), "STARTTLS over a TLS connection");
+                    return;
+                };
+                let started = clock.elapsed();
+                let secured = handshake(connection, tls, clock, account.tls());
+                account.timed(Phase::MailboxTlsHandshake, started, clock.elapsed());
+                match secured {
+                    Ok(stream) => {
+                        transport = Transport::Tls(Box::new(stream));
+                        dialogue.handle_tls_established(clock.elapsed());
+                    }
+                    Err(kind) => {
+                        account.fail(Failure {
+                            phase: Phase::MailboxTlsHandshake,
+                            kind,
+                        });
+                        dialogue.handle_close(clock.elapsed(), "the TLS handshake failed");
+                        return;
+                    }
+                }
+                continue;
+            }
+            let mut until = clock.deadline;
+            if dialogue.is_waiting() {
+                let now = clock.elapsed();
+                let at = match next_look {
+                    Some(at) => Some(at),
+                    None => {
+                        let one_look = now.saturating_sub(look_started).max(SHORTEST_LOOK);
+                        self.polling
+                            .next_search(now, clock.deadline_offset(), one_look)
+                    }
+                };
+                match at {
+                    Some(at) if at <= now => {
+                        next_look = None;
+                        look_started = now;
+                        account.searched();
+                        dialogue.search_again(now);
+                        continue;
+                    }
+                    Some(at) => {
+                        next_look = Some(at);
+                        until = clock.at(at);
+                    }
+                    None => {
+                        dialogue.give_up(now);
+                        continue;
+                    }
+                }
+            }
+            match transport.read(until) {
+                Ok(bytes) => dialogue.handle_input(clock.elapsed(), &bytes),
+                // The wait between looks is over: the next pass searches again.
+                Err(IoError::Timeout) if until < clock.deadline => {}
+                Err(error) => fail_io(dialogue, account, clock, error),
+            }
+        }
+    }
+}
+
+/// A read or write failed: the dialogue ends, and a timeout is reported as one (in the
+/// step it happened in), before the dialogue's own words.
+fn fail_io(dialogue: &mut impl Dialogue, account: &mut Account, clock: Clock, error: IoError) {
+    let why = match error {
+        IoError::Timeout => {
+            account.fail(Failure {
+                phase: dialogue.step().phase(),
+                kind: ErrorKind::Timeout,
+            });
+            "the deadline passed".to_string()
+        }
+        IoError::Closed => "the mailbox server closed the connection".to_string(),
+        IoError::Failed(why) => why,
+    };
+    dialogue.handle_close(clock.elapsed(), &why);
+}

@@ -1,0 +1,45 @@
+//! The TLS handshake over a connection, for the SMTP connection and the mailbox's alike:
+//! what it showed goes into the given facts, its failure into the contract's words.
+
+use super::net::{Clock, Connection, IoError};
+use super::tls_stream::{HandshakeError, TlsStream};
+use crate::plan::TlsPlan;
+use crate::tls::errors;
+use crate::tls::facts::TlsFacts;
+use crate::wit::ErrorKind;
+
+/// Runs a TLS handshake over `connection`, recording what it showed in `facts`.
+pub(super) fn handshake(
+    connection: Connection,
+    plan: &TlsPlan,
+    clock: Clock,
+    facts: &mut TlsFacts,
+) -> Result<TlsStream, ErrorKind> {
+    facts.attempted = true;
+    let started = clock.elapsed();
+    let mut stream = TlsStream::new(connection, plan.config.clone(), plan.name.clone())
+        .map_err(|e| ErrorKind::TlsFailed(e.to_string()))?;
+    let result = stream.handshake(clock.deadline);
+    facts.handshake = Some(clock.elapsed().saturating_sub(started));
+    facts.version = stream.version();
+    facts.cipher_suite = stream.cipher_suite();
+    facts.record(&plan.record);
+    facts.server_first_bytes = stream.first_bytes().to_vec();
+    match result {
+        Ok(()) => {
+            facts.established = true;
+            Ok(stream)
+        }
+        Err(HandshakeError::Io(IoError::Timeout)) => Err(ErrorKind::Timeout),
+        Err(HandshakeError::Io(IoError::Closed)) => Err(ErrorKind::TlsFailed(
+            "the server closed the connection during the handshake".into(),
+        )),
+        Err(HandshakeError::Io(IoError::Failed(why))) => Err(ErrorKind::TlsFailed(why)),
+        Err(HandshakeError::Tls(error)) => Err(errors::classify(
+            &error,
+            facts.leaf.as_ref(),
+            stream.first_bytes(),
+            plan.min_version,
+        )),
+    }
+}

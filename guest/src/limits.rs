@@ -15,6 +15,19 @@ pub const DEFAULT_PORT_PLAIN: u16 = 25;
 /// The default port for implicit TLS (submissions, RFC 8314).
 pub const DEFAULT_PORT_IMPLICIT_TLS: u16 = 465;
 
+/// The default mailbox ports of a round trip: IMAP (RFC 3501) and IMAP over implicit TLS
+/// (RFC 8314).
+pub const DEFAULT_PORT_IMAP: u16 = 143;
+/// IMAP over implicit TLS.
+pub const DEFAULT_PORT_IMAPS: u16 = 993;
+/// POP3 (RFC 1939).
+pub const DEFAULT_PORT_POP3: u16 = 110;
+/// POP3 over implicit TLS (RFC 8314).
+pub const DEFAULT_PORT_POP3S: u16 = 995;
+
+/// What every round trip's token starts with when none is given.
+pub const DEFAULT_TOKEN_PREFIX: &str = "smtp-sensor-roundtrip";
+
 /// Report `warning` when the certificate expires within this many days.
 pub const DEFAULT_CERT_WARNING_DAYS: u32 = 14;
 /// Report `down` when the certificate expires within this many days (0: once expired).

@@ -2,7 +2,10 @@
 //! when available), or implicit TLS (with or without a plain-text fallback). Everything
 //! that depends on the mode asks this, instead of matching the contract's enum again.
 
-use crate::limits::{DEFAULT_PORT_IMPLICIT_TLS, DEFAULT_PORT_PLAIN};
+use crate::limits::{
+    DEFAULT_PORT_IMAP, DEFAULT_PORT_IMAPS, DEFAULT_PORT_IMPLICIT_TLS, DEFAULT_PORT_PLAIN,
+    DEFAULT_PORT_POP3, DEFAULT_PORT_POP3S,
+};
 use crate::session::StartTls;
 use crate::wit::TransportSecurity;
 
@@ -92,6 +95,17 @@ impl Mode {
         match self {
             Self::ImplicitTls { .. } => DEFAULT_PORT_IMPLICIT_TLS,
             Self::Plain | Self::StartTls(_) => DEFAULT_PORT_PLAIN,
+        }
+    }
+
+    /// A round trip's default mailbox port: 993 or 995 for implicit TLS, else 143 or 110
+    /// (IMAP, or POP3 when `imap` is false).
+    pub fn default_mailbox_port(self, imap: bool) -> u16 {
+        match (self, imap) {
+            (Self::ImplicitTls { .. }, true) => DEFAULT_PORT_IMAPS,
+            (Self::ImplicitTls { .. }, false) => DEFAULT_PORT_POP3S,
+            (Self::Plain | Self::StartTls(_), true) => DEFAULT_PORT_IMAP,
+            (Self::Plain | Self::StartTls(_), false) => DEFAULT_PORT_POP3,
         }
     }
 }

@@ -31,6 +31,7 @@ pub fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> 
             kind: ErrorKind::ComponentFailed(why),
         }),
         transcript: Vec::new(),
+        mailbox: None,
     }
 }
 

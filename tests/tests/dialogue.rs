@@ -269,11 +269,11 @@ async fn sandbox_keeps_the_component_to_the_allowed_port() {
     // A healthy server listens on `server.port()`, but the sandbox only allows another
     // port: the connection must be denied by the host, not merely not attempted.
     let server = ScriptedServer::start(normal()).await;
-    let policy = smtp_sensor_host::engine::sandbox::NetworkPolicy {
-        port: server.port().wrapping_add(1).max(1),
-        address: Some([127, 0, 0, 1].into()),
-        name: None,
-    };
+    use smtp_sensor_host::engine::sandbox::{Endpoint, NetworkPolicy};
+    let policy = NetworkPolicy::single(Endpoint::of(
+        "127.0.0.1",
+        server.port().wrapping_add(1).max(1),
+    ));
     let result = RUNNER
         .check_with_policy(&settings("127.0.0.1", server.port(), 5), policy)
         .await;

@@ -65,7 +65,9 @@ impl Host for GuardedLookup<'_> {
         if !self.guard.may_look_up(&name) {
             return Err(ErrorCode::NameUnresolvable.into());
         }
-        self.sockets.resolve_addresses(network, name)
+        let stream = self.sockets.resolve_addresses(network, name.clone())?;
+        self.guard.looking_up(stream.rep(), &name);
+        Ok(stream)
     }
 }
 
@@ -74,9 +76,10 @@ impl HostResolveAddressStream for GuardedLookup<'_> {
         &mut self,
         stream: Resource<ResolveAddressStream>,
     ) -> Result<Option<IpAddress>, SocketError> {
+        let rep = stream.rep();
         let next = self.sockets.resolve_next_address(stream)?;
         if let Some(address) = next {
-            self.guard.resolved(ip(address));
+            self.guard.resolved(rep, ip(address));
         }
         Ok(next)
     }
@@ -89,6 +92,7 @@ impl HostResolveAddressStream for GuardedLookup<'_> {
     }
 
     fn drop(&mut self, stream: Resource<ResolveAddressStream>) -> wasmtime::Result<()> {
+        self.guard.looked_up(stream.rep());
         HostResolveAddressStream::drop(&mut self.sockets, stream)
     }
 }

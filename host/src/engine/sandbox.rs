@@ -1,13 +1,14 @@
 //! What the component may do. Deny by default: no files, no environment, no arguments, no
 //! inherited stdio, no UDP (not even linked: see [`crate::engine::linker`]). The network is the
-//! configured target and nothing else: for an IP literal, TCP to that address and port and no
-//! name lookups; for a host name, lookups of that name only (see [`crate::engine::name_lookup`]) and
-//! TCP only to the addresses they returned, on the configured port. Memory and wall time are
+//! configured targets and nothing else (the SMTP server, and a round trip's mailbox server):
+//! for an IP literal, TCP to that address on its port and no name lookups; for a host name,
+//! lookups of that name only (see [`crate::engine::name_lookup`]) and TCP only to the addresses
+//! a lookup of that name returned, on that target's port. Memory and wall time are
 //! capped (see [`super::limits`]). What the sandbox refuses is kept, and the host adds it to the result's message.
 
 use crate::wit::{CheckResult, Settings};
 use smtp_sensor_guest::validate::{self, Target};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -21,60 +22,100 @@ const STDERR_CAPACITY: usize = 4096;
 /// component could ask thousands of times: the host's memory must not follow.
 const REFUSALS_DESCRIBED: usize = 4;
 
-/// Where the component may look up and connect.
+/// One place the component may reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NetworkPolicy {
-    /// The only TCP port it may connect to.
+pub struct Endpoint {
+    /// The only TCP port it may connect to there.
     pub port: u16,
     /// The target, when it is an IP literal: the only address it may connect to.
     pub address: Option<IpAddr>,
-    /// The target, when it is a host name: the only name it may look up. It may then connect
-    /// only to the addresses that lookup returned. `None` with no `address`: no connects.
+    /// The target, when it is a host name: a name it may look up. It may then connect only
+    /// to the addresses a lookup of it returned, on `port`. `None` with no `address`: no
+    /// connects.
     pub name: Option<String>,
 }
 
-impl NetworkPolicy {
-    /// The policy a check's settings call for: the configured host and port, nothing else.
-    pub fn for_settings(settings: &Settings) -> Self {
-        let (address, name) = match validate::host(&settings.host) {
+impl Endpoint {
+    /// The endpoint of a configured `host` and `port`.
+    pub fn of(host: &str, port: u16) -> Self {
+        let (address, name) = match validate::host(host) {
             Ok(Target::Address(address)) => (Some(address), None),
-            Ok(Target::Name(_)) => (None, Some(settings.host.clone())),
+            Ok(Target::Name(_)) => (None, Some(host.to_string())),
             Err(_) => (None, None),
         };
         Self {
-            port: settings.port,
+            port,
             address,
             name,
         }
     }
 
-    /// Whether the component may look up `name`: only the configured host name (in any
-    /// case, with or without the root's dot).
-    pub fn may_look_up(&self, name: &str) -> bool {
+    /// Whether this is the endpoint of `name` (in any case, with or without the root's dot).
+    fn is_named(&self, name: &str) -> bool {
         let bare = |n: &str| n.strip_suffix('.').unwrap_or(n).to_ascii_lowercase();
         self.name
             .as_deref()
             .is_some_and(|allowed| bare(allowed) == bare(name))
     }
+}
 
-    /// Whether the component may use `addr` this way, given the addresses its lookups of the
-    /// configured name returned.
+/// Where the component may look up and connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkPolicy {
+    /// The configured targets: the SMTP server, and a round trip's mailbox server.
+    pub targets: Vec<Endpoint>,
+}
+
+impl NetworkPolicy {
+    /// The policy a check's settings call for: the configured hosts and ports, nothing else.
+    pub fn for_settings(settings: &Settings) -> Self {
+        let mut targets = vec![Endpoint::of(&settings.host, settings.port)];
+        if let Some(mailbox) = &settings.mailbox {
+            targets.push(Endpoint::of(&mailbox.host, mailbox.port));
+        }
+        Self { targets }
+    }
+
+    /// The policy of one target.
+    pub fn single(endpoint: Endpoint) -> Self {
+        Self {
+            targets: vec![endpoint],
+        }
+    }
+
+    /// Whether the component may look up `name`: only a configured host name.
+    pub fn may_look_up(&self, name: &str) -> bool {
+        self.targets.iter().any(|t| t.is_named(name))
+    }
+
+    /// Where the component may connect once a lookup of `name` returned `address`: that
+    /// address on the port of each target of that name.
+    pub fn reachable_after(&self, name: &str, address: IpAddr) -> Vec<SocketAddr> {
+        self.targets
+            .iter()
+            .filter(|t| t.is_named(name))
+            .map(|t| SocketAddr::new(address.to_canonical(), t.port))
+            .collect()
+    }
+
+    /// Whether the component may use `addr` this way, given where its lookups of the
+    /// configured names made reachable (each address on its own name's port).
     pub fn allows(
         &self,
         addr: SocketAddr,
         usage: SocketAddrUse,
-        resolved: &HashSet<IpAddr>,
+        resolved: &HashSet<SocketAddr>,
     ) -> bool {
         match usage {
             // A connect on an unbound socket first checks a bind to the wildcard address.
             SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
             SocketAddrUse::TcpConnect => {
-                let ip = addr.ip().to_canonical();
-                addr.port() == self.port
-                    && match self.address {
-                        Some(allowed) => allowed == ip,
-                        None => resolved.contains(&ip),
-                    }
+                let canonical = SocketAddr::new(addr.ip().to_canonical(), addr.port());
+                resolved.contains(&canonical)
+                    || self
+                        .targets
+                        .iter()
+                        .any(|t| t.port == canonical.port() && t.address == Some(canonical.ip()))
             }
             // Listening, accepting and all of UDP: a check needs none of them.
             _ => false,
@@ -92,7 +133,9 @@ pub struct Guard {
 
 #[derive(Debug, Default)]
 struct GuardState {
-    resolved: HashSet<IpAddr>,
+    resolved: HashSet<SocketAddr>,
+    /// The name each lookup under way is of, by its stream's handle.
+    lookups: HashMap<u32, String>,
     refused: Vec<String>,
     refused_more: usize,
 }
@@ -122,9 +165,25 @@ impl Guard {
         allowed
     }
 
-    /// Notes an address a lookup of the configured name returned: it may be connected to.
-    pub fn resolved(&self, address: IpAddr) {
-        self.state().resolved.insert(address.to_canonical());
+    /// Notes that the lookup whose stream is `stream` is of `name` (one it may look up).
+    pub fn looking_up(&self, stream: u32, name: &str) {
+        self.state().lookups.insert(stream, name.to_string());
+    }
+
+    /// The lookup whose stream is `stream` is over.
+    pub fn looked_up(&self, stream: u32) {
+        self.state().lookups.remove(&stream);
+    }
+
+    /// Notes an address the lookup whose stream is `stream` returned: it may be connected to
+    /// on the port of the target of that name.
+    pub fn resolved(&self, stream: u32, address: IpAddr) {
+        let mut state = self.state();
+        let Some(name) = state.lookups.get(&stream).cloned() else {
+            return;
+        };
+        let reachable = self.policy.reachable_after(&name, address);
+        state.resolved.extend(reachable);
     }
 
     /// Whether the component may use `addr` this way; a refused connect is kept.
@@ -200,25 +259,20 @@ mod tests {
     }
 
     fn exact() -> NetworkPolicy {
-        NetworkPolicy {
-            port: 2525,
-            address: Some([127, 0, 0, 1].into()),
-            name: None,
-        }
+        NetworkPolicy::single(Endpoint::of("127.0.0.1", 2525))
     }
 
     fn named() -> NetworkPolicy {
-        NetworkPolicy {
-            port: 2525,
-            address: None,
-            name: Some("mx.example".into()),
-        }
+        NetworkPolicy::single(Endpoint::of("mx.example", 2525))
     }
 
     #[test]
     fn grants() {
         let (exact, named) = (exact(), named());
-        let resolved: HashSet<IpAddr> = [[127, 0, 0, 3].into()].into();
+        let resolved: HashSet<SocketAddr> = named
+            .reachable_after("mx.example", [127, 0, 0, 3].into())
+            .into_iter()
+            .collect();
         let cases = [
             // (policy, address, use, allowed)
             (&exact, "127.0.0.1:2525", SocketAddrUse::TcpConnect, true),
@@ -278,13 +332,46 @@ mod tests {
             "before the lookup"
         );
         assert!(guard.may_look_up("mx.example"));
-        guard.resolved([127, 0, 0, 3].into());
+        guard.looking_up(7, "mx.example");
+        guard.resolved(7, [127, 0, 0, 3].into());
+        guard.resolved(8, [127, 0, 0, 4].into()); // a stream of no allowed lookup
         assert!(guard.may_use(target, SocketAddrUse::TcpConnect));
         assert!(!guard.may_use(addr("127.0.0.4:2525"), SocketAddrUse::TcpConnect));
         assert_eq!(
             guard.refusals().as_deref(),
             Some("a connection to 127.0.0.3:2525; a connection to 127.0.0.4:2525")
         );
+    }
+
+    #[test]
+    fn two_targets_each_reach_only_their_own_port() {
+        let policy = NetworkPolicy {
+            targets: vec![
+                Endpoint::of("mx.example", 25),
+                Endpoint::of("127.0.0.5", 993),
+            ],
+        };
+        let guard = Guard::new(policy);
+        assert!(guard.may_look_up("mx.example"));
+        assert!(!guard.may_look_up("imap.example"));
+        guard.looking_up(1, "mx.example");
+        guard.resolved(1, [127, 0, 0, 3].into());
+        assert!(guard.may_use(addr("127.0.0.3:25"), SocketAddrUse::TcpConnect));
+        assert!(guard.may_use(addr("127.0.0.5:993"), SocketAddrUse::TcpConnect));
+        // Each address only on its own target's port.
+        assert!(!guard.may_use(addr("127.0.0.3:993"), SocketAddrUse::TcpConnect));
+        assert!(!guard.may_use(addr("127.0.0.5:25"), SocketAddrUse::TcpConnect));
+        let named_mailbox = NetworkPolicy {
+            targets: vec![
+                Endpoint::of("mx.example", 25),
+                Endpoint::of("imap.example", 993),
+            ],
+        };
+        let guard = Guard::new(named_mailbox);
+        guard.looking_up(1, "imap.example");
+        guard.resolved(1, [127, 0, 0, 9].into());
+        assert!(guard.may_use(addr("127.0.0.9:993"), SocketAddrUse::TcpConnect));
+        assert!(!guard.may_use(addr("127.0.0.9:25"), SocketAddrUse::TcpConnect));
     }
 
     #[test]

@@ -5,8 +5,8 @@
 
 use super::Sensor;
 use crate::wit::{
-    Capability, Channel, ChannelUnit, CheckResult, EnhancedCode, ErrorKind, Failure, Phase,
-    PhaseTiming, RecipientReply, Reply, Status, TlsInfo,
+    Capability, Channel, ChannelUnit, CheckResult, EnhancedCode, ErrorKind, Failure, MailboxResult,
+    Phase, PhaseTiming, RecipientReply, Reply, Status, TlsInfo,
 };
 use smtp_sensor_guest::verdict::Thresholds;
 use std::path::PathBuf;
@@ -16,6 +16,8 @@ const THRESHOLDS: Thresholds = Thresholds {
     critical_days: 0,
     response_warning_ms: Some(500),
     response_critical_ms: Some(2000),
+    latency_warning_ms: Some(5000),
+    latency_critical_ms: Some(30000),
 };
 
 /// Every fixture, by name.
@@ -27,6 +29,8 @@ pub fn all() -> Vec<(&'static str, Sensor)> {
         ("down-before-connect", down_before_connect()),
         ("down-after-tls", down_after_tls()),
         ("up-with-mail", up_with_mail()),
+        ("up-round-trip", up_round_trip()),
+        ("down-not-delivered", down_not_delivered()),
         ("component-failed", component_failed()),
         ("hostile", hostile()),
     ]
@@ -150,6 +154,7 @@ fn empty(status: Status, message: &str, response_ms: f64) -> CheckResult {
         recipients: Vec::new(),
         failure: None,
         transcript: Vec::new(),
+        mailbox: None,
     }
 }
 
@@ -317,6 +322,94 @@ pub fn up_with_mail() -> Sensor {
             reply: reply(250, &["2.1.5 Ok"]),
         },
     ];
+    sensor(result)
+}
+
+/// A round trip over IMAP: the test email arrived 840 ms after it was accepted, and was
+/// deleted; up.
+pub fn up_round_trip() -> Sensor {
+    let mut result = empty(
+        Status::Up,
+        "mail.example.com:25 answered in 912.5 ms: 220 mail.example.com ESMTP; the test email \
+         arrived in imap.example.com:993 (IMAP) 840.0 ms after it was accepted",
+        912.5,
+    );
+    result.channels.extend([
+        channel("SMTP Time", 20.5, ChannelUnit::Milliseconds),
+        channel("IMAP Time", 892.0, ChannelUnit::Milliseconds),
+        channel("Delivery Latency", 840.0, ChannelUnit::Milliseconds),
+        channel("Send Time", 9.0, ChannelUnit::Milliseconds),
+    ]);
+    result.timings = timings(&[
+        (Phase::Connect, 0.5),
+        (Phase::Banner, 2.0),
+        (Phase::Ehlo, 1.0),
+        (Phase::MailFrom, 1.0),
+        (Phase::RcptTo, 1.0),
+        (Phase::Data, 7.0),
+        (Phase::Quit, 0.5),
+        (Phase::MailboxConnect, 0.5),
+        (Phase::MailboxTlsHandshake, 6.0),
+        (Phase::MailboxGreeting, 1.0),
+        (Phase::MailboxLogin, 4.5),
+        (Phase::MailboxSearch, 870.0),
+        (Phase::MailboxFetch, 1.0),
+        (Phase::MailboxDelete, 1.5),
+        (Phase::MailboxLogout, 0.5),
+    ]);
+    result.remote_address = Some("192.0.2.25:25".into());
+    result.banner = Some(reply(220, &["mail.example.com ESMTP"]));
+    result.last_reply = Some(reply(221, &["2.0.0 Bye"]));
+    result.recipients = vec![RecipientReply {
+        address: "roundtrip@example.com".into(),
+        reply: reply(250, &["2.1.5 Ok"]),
+    }];
+    result.mailbox = Some(MailboxResult {
+        remote_address: Some("192.0.2.143:993".into()),
+        found: true,
+        searches: 4,
+        deleted: 1,
+        tls: Some(tls(true, 1_812_240_000)),
+    });
+    sensor(result)
+}
+
+/// A round trip over POP3 whose test email never arrived: down, with the wait.
+pub fn down_not_delivered() -> Sensor {
+    let mut result = empty(
+        Status::Down,
+        "pop.example.com:995: the test email did not arrive in the mailbox: waited 29.9 s \
+         after the SMTP server accepted it",
+        29_950.0,
+    );
+    result.channels.extend([
+        channel("SMTP Time", 25.0, ChannelUnit::Milliseconds),
+        channel("POP3 Time", 29_925.0, ChannelUnit::Milliseconds),
+        channel("Send Time", 11.0, ChannelUnit::Milliseconds),
+    ]);
+    result.timings = timings(&[
+        (Phase::Connect, 0.5),
+        (Phase::Banner, 2.0),
+        (Phase::Data, 11.0),
+        (Phase::MailboxConnect, 3.5),
+        (Phase::MailboxTlsHandshake, 48.0),
+        (Phase::MailboxGreeting, 8.0),
+        (Phase::MailboxLogin, 30.0),
+        (Phase::MailboxSearch, 16.0),
+        (Phase::MailboxFetch, 12.0),
+        (Phase::MailboxLogout, 8.0),
+    ]);
+    result.failure = Some(Failure {
+        phase: Phase::MailboxSearch,
+        kind: ErrorKind::MessageNotDelivered(29_900),
+    });
+    result.mailbox = Some(MailboxResult {
+        remote_address: Some("192.0.2.110:995".into()),
+        found: false,
+        searches: 8,
+        deleted: 0,
+        tls: None,
+    });
     sensor(result)
 }
 

@@ -7,8 +7,9 @@
 //! `{name, value, unit}`, the primary channel "Response Time" in "ms" first), `timings`
 //! (`{phase, ms}` in the order the phases ran), `remote_address`, `banner` and `last_reply`
 //! (`{code, enhanced_code, lines}`), `capabilities` (`{keyword, params}`), `tls`,
-//! `recipients`, `failure` (`{phase, kind, detail}`, or null) and `transcript`
-//! (`{at_ms, direction, text}`, empty unless asked for).
+//! `recipients`, `failure` (`{phase, kind, detail}`, or null), `transcript`
+//! (`{at_ms, direction, text}`, empty unless asked for) and `mailbox` (a round trip's
+//! `{remote_address, found, searches, deleted, tls}`, or null).
 
 use super::Sensor;
 use super::names;
@@ -61,6 +62,13 @@ pub fn to_json(result: &CheckResult) -> Value {
             "direction": names::direction(l.direction),
             "text": l.text,
         })).collect::<Vec<_>>(),
+        "mailbox": result.mailbox.as_ref().map(|m| json!({
+            "remote_address": m.remote_address,
+            "found": m.found,
+            "searches": m.searches,
+            "deleted": m.deleted,
+            "tls": m.tls.as_ref().map(tls),
+        })),
     })
 }
 
@@ -110,12 +118,15 @@ fn detail(kind: &ErrorKind) -> Value {
         | ErrorKind::AuthUnavailable(s)
         | ErrorKind::ExpectationMissed(s)
         | ErrorKind::NotSupported(s)
+        | ErrorKind::MailboxFailed(s)
         | ErrorKind::ComponentFailed(s) => json!(s),
         ErrorKind::UnexpectedReply(r) | ErrorKind::AuthFailed(r) | ErrorKind::OpenRelay(r) => {
             reply(r)
         }
         ErrorKind::CertificateExpiring(days) => json!(days),
-        ErrorKind::ResponseTimeExceeded(ms) => json!(ms),
+        ErrorKind::ResponseTimeExceeded(ms)
+        | ErrorKind::MessageNotDelivered(ms)
+        | ErrorKind::DeliveryLatencyExceeded(ms) => json!(ms),
         ErrorKind::ConnectionRefused
         | ErrorKind::Timeout
         | ErrorKind::ConnectionClosed

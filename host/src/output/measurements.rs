@@ -110,6 +110,10 @@ fn limits_of(name: &str, thresholds: &Thresholds) -> Limits {
             warning: thresholds.response_warning_ms.map(f64::from),
             critical: thresholds.response_critical_ms.map(f64::from),
         },
+        channel::DELIVERY_LATENCY => Limits::Above {
+            warning: thresholds.latency_warning_ms.map(f64::from),
+            critical: thresholds.latency_critical_ms.map(f64::from),
+        },
         channel::CERTIFICATE_EXPIRY => Limits::Below {
             warning: f64::from(thresholds.warning_days),
             critical: f64::from(thresholds.critical_days),

@@ -3,7 +3,8 @@
 //! each phase when they report it as a channel.
 
 use crate::wit::{
-    ChannelUnit, Direction, ErrorKind, IpVersion, Phase, Status, TlsVersion, TransportSecurity,
+    ChannelUnit, Direction, ErrorKind, IpVersion, MailboxProtocol, Phase, Status, TlsVersion,
+    TransportSecurity,
 };
 
 /// A status as the contract spells it.
@@ -45,6 +46,14 @@ pub fn tls_version(version: TlsVersion) -> &'static str {
     }
 }
 
+/// A round trip's protocol as the contract spells it.
+pub fn mailbox_protocol(protocol: MailboxProtocol) -> &'static str {
+    match protocol {
+        MailboxProtocol::Imap => "imap",
+        MailboxProtocol::Pop3 => "pop3",
+    }
+}
+
 /// A unit's short name, as the text and JSON outputs show it.
 pub fn unit(unit: ChannelUnit) -> &'static str {
     match unit {
@@ -70,11 +79,20 @@ pub fn phase(phase: Phase) -> &'static str {
         Phase::RcptTo => "rcpt-to",
         Phase::Data => "data",
         Phase::Quit => "quit",
+        Phase::MailboxConnect => "mailbox-connect",
+        Phase::MailboxTlsHandshake => "mailbox-tls-handshake",
+        Phase::MailboxGreeting => "mailbox-greeting",
+        Phase::MailboxStarttls => "mailbox-starttls",
+        Phase::MailboxLogin => "mailbox-login",
+        Phase::MailboxSearch => "mailbox-search",
+        Phase::MailboxFetch => "mailbox-fetch",
+        Phase::MailboxDelete => "mailbox-delete",
+        Phase::MailboxLogout => "mailbox-logout",
     }
 }
 
 /// Every phase, in the order a check runs them.
-pub const PHASES: [Phase; 13] = [
+pub const PHASES: [Phase; 22] = [
     Phase::Settings,
     Phase::NameLookup,
     Phase::Connect,
@@ -88,6 +106,15 @@ pub const PHASES: [Phase; 13] = [
     Phase::RcptTo,
     Phase::Data,
     Phase::Quit,
+    Phase::MailboxConnect,
+    Phase::MailboxTlsHandshake,
+    Phase::MailboxGreeting,
+    Phase::MailboxStarttls,
+    Phase::MailboxLogin,
+    Phase::MailboxSearch,
+    Phase::MailboxFetch,
+    Phase::MailboxDelete,
+    Phase::MailboxLogout,
 ];
 
 /// A phase's duration as a channel: its name and its stable PRTG Script v2 id. The TLS
@@ -107,6 +134,15 @@ pub fn phase_channel(phase: Phase) -> (&'static str, u32) {
         Phase::RcptTo => ("RCPT TO", 29),
         Phase::Data => ("DATA", 30),
         Phase::Quit => ("QUIT", 31),
+        Phase::MailboxConnect => ("Mailbox Connect", 32),
+        Phase::MailboxTlsHandshake => ("Mailbox TLS Handshake", 33),
+        Phase::MailboxGreeting => ("Mailbox Greeting", 34),
+        Phase::MailboxStarttls => ("Mailbox STARTTLS", 35),
+        Phase::MailboxLogin => ("Mailbox Login", 36),
+        Phase::MailboxSearch => ("Mailbox Search", 37),
+        Phase::MailboxFetch => ("Mailbox Fetch", 38),
+        Phase::MailboxDelete => ("Mailbox Delete", 39),
+        Phase::MailboxLogout => ("Mailbox Logout", 40),
     }
 }
 
@@ -119,6 +155,10 @@ pub fn channel_id(name: &str) -> Option<u32> {
         channel::TLS_HANDSHAKE => Some(12),
         channel::CERTIFICATE_EXPIRY => Some(13),
         channel::SEND_TIME => Some(14),
+        channel::SMTP_TIME => Some(15),
+        channel::IMAP_TIME => Some(16),
+        channel::POP3_TIME => Some(17),
+        channel::DELIVERY_LATENCY => Some(18),
         _ => None,
     }
 }
@@ -164,6 +204,9 @@ pub fn error_kind(kind: &ErrorKind) -> &'static str {
         ErrorKind::PlaintextAuthRefused => "plaintext-auth-refused",
         ErrorKind::AuthFailed(_) => "auth-failed",
         ErrorKind::NotSupported(_) => "not-supported",
+        ErrorKind::MailboxFailed(_) => "mailbox-failed",
+        ErrorKind::MessageNotDelivered(_) => "message-not-delivered",
+        ErrorKind::DeliveryLatencyExceeded(_) => "delivery-latency-exceeded",
         ErrorKind::ComponentFailed(_) => "component-failed",
     }
 }

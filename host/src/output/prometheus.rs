@@ -23,7 +23,7 @@ struct Family {
 }
 
 /// The families, in the order they are written.
-const FAMILIES: [(&str, &str); 16] = [
+const FAMILIES: [(&str, &str); 22] = [
     (
         "probe_success",
         "Whether the check succeeded: 1 when up or warning, 0 when down.",
@@ -91,6 +91,33 @@ const FAMILIES: [(&str, &str); 16] = [
     (
         "smtp_failure_info",
         "Why the check is down or degraded: the phase and the kind of failure.",
+    ),
+    (
+        "smtp_roundtrip_delivered",
+        "Round trip: whether the test email arrived in the mailbox before the deadline \
+         (as mail exporters' mail_deliver_success).",
+    ),
+    (
+        "smtp_roundtrip_delivery_latency_seconds",
+        "Round trip: from the SMTP server's acceptance of the test email until it was seen \
+         in the mailbox (the Delivery Latency channel).",
+    ),
+    (
+        "smtp_roundtrip_smtp_duration_seconds",
+        "Round trip: the SMTP dialogue until its verdict (the SMTP Time channel).",
+    ),
+    (
+        "smtp_roundtrip_mailbox_duration_seconds",
+        "Round trip: the mailbox side, from its first connection until the test email was \
+         seen or the search given up, waits included (the IMAP Time or POP3 Time channel).",
+    ),
+    (
+        "smtp_roundtrip_searches",
+        "Round trip: how many times the mailbox was searched.",
+    ),
+    (
+        "smtp_roundtrip_deleted_messages",
+        "Round trip: test messages deleted, this run's and those earlier runs left behind.",
     ),
 ];
 
@@ -208,6 +235,46 @@ pub fn render(sensors: &[Sensor]) -> String {
         }
         if let Some(reply) = &result.last_reply {
             add("smtp_last_reply_code", vec![], f64::from(reply.code));
+        }
+        if let Some(mailbox) = &result.mailbox {
+            add(
+                "smtp_roundtrip_delivered",
+                vec![],
+                bool_value(mailbox.found),
+            );
+            if let Some(ms) = channel_value(channel::DELIVERY_LATENCY) {
+                add(
+                    "smtp_roundtrip_delivery_latency_seconds",
+                    vec![],
+                    ms_to_seconds(ms),
+                );
+            }
+            if let Some(ms) = channel_value(channel::SMTP_TIME) {
+                add(
+                    "smtp_roundtrip_smtp_duration_seconds",
+                    vec![],
+                    ms_to_seconds(ms),
+                );
+            }
+            for (name, protocol) in [(channel::IMAP_TIME, "imap"), (channel::POP3_TIME, "pop3")] {
+                if let Some(ms) = channel_value(name) {
+                    add(
+                        "smtp_roundtrip_mailbox_duration_seconds",
+                        vec![("protocol", protocol.to_string())],
+                        ms_to_seconds(ms),
+                    );
+                }
+            }
+            add(
+                "smtp_roundtrip_searches",
+                vec![],
+                f64::from(mailbox.searches),
+            );
+            add(
+                "smtp_roundtrip_deleted_messages",
+                vec![],
+                f64::from(mailbox.deleted),
+            );
         }
         for capability in &result.capabilities {
             add(

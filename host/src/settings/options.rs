@@ -5,12 +5,15 @@
 use super::prtg_probe;
 use super::request::mode;
 use super::request::{
-    AuthRequest, CheckRequest, EmailRequest, ExpectRequest, PASSWORD_VARIABLE, PasswordSources,
-    RelayProbeRequest, TlsRequest, TlsRoots, split_recipients,
+    AuthRequest, CheckRequest, EmailRequest, ExpectRequest, MAILBOX_PASSWORD_VARIABLE,
+    MailboxRequest, PASSWORD_VARIABLE, PasswordSources, RelayProbeRequest, TlsRequest, TlsRoots,
+    split_recipients,
 };
 use super::targets::TargetPattern;
 use crate::output::names;
-use crate::wit::{AuthMechanism, IpVersion, Settings, TlsVersion, TransportSecurity};
+use crate::wit::{
+    AuthMechanism, IpVersion, MailboxProtocol, Settings, TlsVersion, TransportSecurity,
+};
 use serde::{Deserialize, Deserializer};
 use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
 use smtp_sensor_guest::secret::Secret;
@@ -156,6 +159,55 @@ pub struct SensorOptions {
     /// The sensor's ID, for the stored files' names [default: $prtg_sensorid].
     #[arg(long, value_name = "N")]
     pub sensor_id: Option<u32>,
+    /// Make the round trip (PRTG's SMTP&IMAP and SMTP&POP3 Round Trip sensors): after the
+    /// test email is accepted, look for it in this kind of mailbox until it arrives, then
+    /// delete it. Needs --mail-from, --mail-to and --mailbox-user.
+    #[arg(long, value_enum, value_name = "PROTOCOL", ignore_case = true)]
+    #[serde(default, deserialize_with = "value_enum")]
+    pub mailbox: Option<MailboxProtocolArg>,
+    /// The mailbox server [default: --host].
+    #[arg(long, value_name = "HOST")]
+    pub mailbox_host: Option<String>,
+    /// The mailbox server's port [default: 993 (IMAP) or 995 (POP3) for tls and
+    /// tls-if-available, else 143 or 110].
+    #[arg(long, value_name = "PORT", allow_negative_numbers = true)]
+    pub mailbox_port: Option<u16>,
+    /// How to secure the mailbox connection, as --security [default: tls].
+    #[arg(long, value_enum, value_name = "SECURITY", ignore_case = true)]
+    #[serde(default, deserialize_with = "value_enum")]
+    pub mailbox_security: Option<Security>,
+    /// Verify the mailbox server's certificate against this name instead of its host (the
+    /// other TLS options are the SMTP connection's).
+    #[arg(long, value_name = "NAME")]
+    pub mailbox_tls_server_name: Option<String>,
+    /// The mailbox's user: a dedicated account, whose test messages the check deletes.
+    #[arg(long, value_name = "USER")]
+    pub mailbox_user: Option<String>,
+    /// Read the mailbox's password from the first line of this file [default: the
+    /// SMTP_SENSOR_MAILBOX_PASSWORD environment variable].
+    #[arg(long, value_name = "FILE")]
+    pub mailbox_password_file: Option<PathBuf>,
+    /// Read the mailbox's password from this environment variable.
+    #[arg(long, value_name = "VARIABLE")]
+    pub mailbox_password_env: Option<String>,
+    /// Send the mailbox password even over an unencrypted connection.
+    #[arg(long)]
+    #[serde(default)]
+    pub mailbox_allow_plaintext: bool,
+    /// What every test message's token starts with (in its subject and Message-ID); test
+    /// messages with it that an earlier, timed-out run left are deleted too [default:
+    /// smtp-sensor-roundtrip].
+    #[arg(long, value_name = "PREFIX")]
+    pub mailbox_token_prefix: Option<String>,
+    /// Warn when the Delivery Latency (acceptance to arrival) exceeds this: 5s, 500ms, or
+    /// seconds.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "duration")]
+    pub latency_warning: Option<Duration>,
+    /// Report down when the Delivery Latency exceeds this.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "duration")]
+    pub latency_critical: Option<Duration>,
     /// `serve` only: the targets a `/probe` with this module may name (see
     /// [`crate::settings::targets`]); none by default. `check` ignores it.
     #[arg(skip)]
@@ -279,6 +331,24 @@ impl clap::ValueEnum for TlsVersionArg {
     }
 }
 
+/// `--mailbox`: the protocol a round trip reads the mailbox with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MailboxProtocolArg(pub MailboxProtocol);
+
+impl clap::ValueEnum for MailboxProtocolArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Self(MailboxProtocol::Imap), Self(MailboxProtocol::Pop3)]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(names::mailbox_protocol(self.0));
+        Some(match self.0 {
+            MailboxProtocol::Imap => value.help("IMAP: stays logged in and searches again"),
+            MailboxProtocol::Pop3 => value.help("POP3: a session for each look"),
+        })
+    }
+}
+
 /// The SASL mechanisms.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mechanism {
@@ -351,6 +421,16 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::ExpectBanner => "--expect-banner",
         Setting::ExpectExtensions => "--expect-extensions",
         Setting::RelayProbe => "--relay-probe-to",
+        Setting::Mailbox => "--mailbox",
+        Setting::MailboxHost => "--mailbox-host",
+        Setting::MailboxPort => "--mailbox-port",
+        Setting::MailboxTlsServerName => "--mailbox-tls-server-name",
+        Setting::MailboxSecurity => "--mailbox-security",
+        Setting::MailboxUser => "--mailbox-user",
+        Setting::MailboxPassword => "--mailbox-password-file",
+        Setting::MailboxTokenPrefix => "--mailbox-token-prefix",
+        Setting::LatencyWarning => "--latency-warning",
+        Setting::LatencyCritical => "--latency-critical",
     }
 }
 
@@ -432,7 +512,10 @@ impl SensorOptions {
             tls_server_name, tls_no_verify, cert_warning, cert_critical, auth_user,
             auth_password_file, auth_password_env, auth_password, auth_mechanism,
             allow_plaintext_auth, mail_from, mail_to, envelope_only, relay_probe_from,
-            relay_probe_to, subject, body, store_result, sensor_id,
+            relay_probe_to, subject, body, store_result, sensor_id, mailbox, mailbox_host,
+            mailbox_port, mailbox_security, mailbox_tls_server_name, mailbox_user,
+            mailbox_password_file, mailbox_password_env, mailbox_allow_plaintext,
+            mailbox_token_prefix, latency_warning, latency_critical,
             targets,
         );
         (options, from_file)
@@ -486,6 +569,7 @@ impl SensorOptions {
                     file: self.auth_password_file,
                     value: self.auth_password.or(named),
                     environment: env(PASSWORD_VARIABLE).map(Secret::new),
+                    ..PasswordSources::smtp()
                 };
                 Some(AuthRequest {
                     user,
@@ -534,6 +618,56 @@ impl SensorOptions {
                 ));
             }
         };
+        let mailbox = match (self.mailbox, self.mailbox_user) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "--mailbox",
+                    "a mailbox user without a protocol; give --mailbox imap or pop3",
+                ));
+            }
+            (Some(_), None) => {
+                return Err(invalid(
+                    "--mailbox-user",
+                    "give the mailbox's user for the round trip",
+                ));
+            }
+            (Some(protocol), Some(user)) => {
+                let named = match self.mailbox_password_env {
+                    None => None,
+                    Some(variable) => {
+                        Some(env(&variable).map(Secret::new).ok_or_else(|| Invalid {
+                            flag: "--mailbox-password-env",
+                            problem: format!(
+                                "the environment variable {variable} is not set; set it to \
+                                 the mailbox password or name another"
+                            ),
+                        })?)
+                    }
+                };
+                let sources = PasswordSources {
+                    file: self.mailbox_password_file,
+                    value: named,
+                    environment: env(MAILBOX_PASSWORD_VARIABLE).map(Secret::new),
+                    ..PasswordSources::mailbox()
+                };
+                Some(MailboxRequest {
+                    protocol: protocol.0,
+                    host: self.mailbox_host,
+                    port: self.mailbox_port,
+                    security: self
+                        .mailbox_security
+                        .map_or(TransportSecurity::Tls, |s| s.0),
+                    tls_server_name: self.mailbox_tls_server_name,
+                    user,
+                    password: sources.resolve()?,
+                    allow_plaintext: self.mailbox_allow_plaintext,
+                    token_prefix: self.mailbox_token_prefix,
+                    latency_warning: self.latency_warning,
+                    latency_critical: self.latency_critical,
+                })
+            }
+        };
         let store = store_target(self.store_result, self.sensor_id, &env)?;
         let request = CheckRequest {
             host,
@@ -562,6 +696,7 @@ impl SensorOptions {
             auth,
             email,
             relay_probe,
+            mailbox,
         };
         Ok((request, store))
     }
@@ -863,6 +998,16 @@ mod tests {
             Setting::ExpectBanner,
             Setting::ExpectExtensions,
             Setting::RelayProbe,
+            Setting::Mailbox,
+            Setting::MailboxHost,
+            Setting::MailboxPort,
+            Setting::MailboxTlsServerName,
+            Setting::MailboxSecurity,
+            Setting::MailboxUser,
+            Setting::MailboxPassword,
+            Setting::MailboxTokenPrefix,
+            Setting::LatencyWarning,
+            Setting::LatencyCritical,
         ];
         for setting in settings {
             let long = flag(setting).trim_start_matches("--");

@@ -2,13 +2,14 @@
 //! validated before anything runs, so bad input is an error naming the setting, not a check.
 
 use crate::wit::{
-    AuthMechanism, Authentication, Email, Expectations, IpVersion, RelayProbe, Settings,
-    TlsSettings, TlsVersion, TransportSecurity,
+    AuthMechanism, Authentication, Email, Expectations, IpVersion, Mailbox, MailboxProtocol,
+    RelayProbe, Settings, TlsSettings, TlsVersion, TransportSecurity,
 };
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use smtp_sensor_guest::limits::{
     DEFAULT_CERT_CRITICAL_DAYS, DEFAULT_CERT_WARNING_DAYS, DEFAULT_TIMEOUT_SECONDS,
+    DEFAULT_TOKEN_PREFIX,
 };
 use smtp_sensor_guest::mode::Mode;
 use smtp_sensor_guest::secret::Secret;
@@ -47,6 +48,35 @@ pub struct CheckRequest {
     pub email: Option<EmailRequest>,
     /// Run the open-relay probe, when present.
     pub relay_probe: Option<RelayProbeRequest>,
+    /// Make the round trip through this mailbox, when present.
+    pub mailbox: Option<MailboxRequest>,
+}
+
+/// A round trip's mailbox, as a user describes it.
+#[derive(Debug, Clone)]
+pub struct MailboxRequest {
+    /// IMAP or POP3.
+    pub protocol: MailboxProtocol,
+    /// The mailbox server; by default the SMTP server's host.
+    pub host: Option<String>,
+    /// Its port; by default the protocol's for the security.
+    pub port: Option<u16>,
+    /// How its connection is secured.
+    pub security: TransportSecurity,
+    /// The name for SNI and verification instead of the mailbox host.
+    pub tls_server_name: Option<String>,
+    /// The user name.
+    pub user: String,
+    /// The password; `Debug` prints `[redacted]`.
+    pub password: Secret,
+    /// Send the password over an unencrypted connection anyway.
+    pub allow_plaintext: bool,
+    /// What every test message's token starts with.
+    pub token_prefix: Option<String>,
+    /// Warn when "Delivery Latency" exceeds this.
+    pub latency_warning: Option<Duration>,
+    /// Down when "Delivery Latency" exceeds this.
+    pub latency_critical: Option<Duration>,
 }
 
 /// The open-relay probe, as a user describes it.
@@ -84,8 +114,12 @@ pub struct AuthRequest {
 
 /// Where the password comes from, in the order the CLI looks: a file, the flag, the
 /// environment. Files and the environment are preferred: process lists show arguments.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PasswordSources {
+    /// Whose password it is: the SMTP log-in's or the mailbox's.
+    pub setting: Setting,
+    /// The environment variable read last.
+    pub variable: &'static str,
     /// A file whose first line is the password.
     pub file: Option<PathBuf>,
     /// The password given directly: `--auth-password` (visible in process lists) or the
@@ -96,25 +130,44 @@ pub struct PasswordSources {
 }
 
 impl PasswordSources {
+    /// No source yet, for the SMTP log-in's password.
+    pub fn smtp() -> Self {
+        Self {
+            setting: Setting::AuthPassword,
+            variable: PASSWORD_VARIABLE,
+            file: None,
+            value: None,
+            environment: None,
+        }
+    }
+
+    /// No source yet, for a round trip's mailbox password.
+    pub fn mailbox() -> Self {
+        Self {
+            setting: Setting::MailboxPassword,
+            variable: MAILBOX_PASSWORD_VARIABLE,
+            ..Self::smtp()
+        }
+    }
+
     /// The password from the first source that has one.
     pub fn resolve(self) -> Result<Secret, SettingError> {
         if let Some(path) = &self.file {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 SettingError::new(
-                    Setting::AuthPassword,
+                    self.setting,
                     format!("cannot read {}: {e}; give a readable file", path.display()),
                 )
             })?;
             let first = text.lines().next().unwrap_or("");
             return Ok(Secret::new(first));
         }
+        let (setting, variable) = (self.setting, self.variable);
         self.value.or(self.environment).ok_or_else(|| {
             SettingError::new(
-                Setting::AuthPassword,
+                setting,
                 format!(
-                    "no password; give it in a file with --auth-password-file or in the {} \
-                     environment variable",
-                    PASSWORD_VARIABLE
+                    "no password; give it in a file, or in the {variable} environment variable"
                 ),
             )
         })
@@ -123,6 +176,9 @@ impl PasswordSources {
 
 /// The environment variable the CLI reads the password from.
 pub const PASSWORD_VARIABLE: &str = "SMTP_SENSOR_PASSWORD";
+
+/// The environment variable the CLI reads a round trip's mailbox password from.
+pub const MAILBOX_PASSWORD_VARIABLE: &str = "SMTP_SENSOR_MAILBOX_PASSWORD";
 
 /// A test email, as a user describes it.
 #[derive(Debug, Clone)]
@@ -280,6 +336,7 @@ impl CheckRequest {
             auth: None,
             email: None,
             relay_probe: None,
+            mailbox: None,
         }
     }
 
@@ -287,8 +344,19 @@ impl CheckRequest {
     /// read, then every rule checked by the core's [`validate::settings`], the same function
     /// the component runs.
     pub fn into_settings(self) -> Result<Settings, SettingError> {
+        let mailbox = match self.mailbox {
+            None => None,
+            Some(mailbox) => {
+                let tls = TlsRequest {
+                    server_name: mailbox.tls_server_name.clone(),
+                    ..self.tls.clone()
+                };
+                Some(mailbox.into_settings(&self.host, tls)?)
+            }
+        };
         let tls = self.tls.into_settings()?;
         let settings = Settings {
+            mailbox,
             port: self.port.unwrap_or(default_port(self.security)),
             timeout_seconds: self.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS),
             helo: self.helo.unwrap_or_else(machine_name),
@@ -324,6 +392,31 @@ impl CheckRequest {
         };
         validate::settings(&crate::settings_view(&settings))?;
         Ok(settings)
+    }
+}
+
+impl MailboxRequest {
+    /// The contract's mailbox: defaults filled in (the SMTP server's `smtp_host`, the
+    /// protocol's port), verified with `tls` (the SMTP connection's CAs and rules).
+    fn into_settings(self, smtp_host: &str, tls: TlsRequest) -> Result<Mailbox, SettingError> {
+        let imap = self.protocol == MailboxProtocol::Imap;
+        Ok(Mailbox {
+            protocol: self.protocol,
+            host: self.host.unwrap_or_else(|| smtp_host.to_string()),
+            port: self
+                .port
+                .unwrap_or_else(|| mode(self.security).default_mailbox_port(imap)),
+            security: self.security,
+            tls: tls.into_settings()?,
+            user: self.user,
+            password: self.password.expose().to_string(),
+            allow_plaintext: self.allow_plaintext,
+            token_prefix: self
+                .token_prefix
+                .unwrap_or_else(|| DEFAULT_TOKEN_PREFIX.to_string()),
+            latency_warning_ms: self.latency_warning.map(whole_milliseconds),
+            latency_critical_ms: self.latency_critical.map(whole_milliseconds),
+        })
     }
 }
 
@@ -367,18 +460,22 @@ mod tests {
         let sources = PasswordSources {
             file: Some(file.clone()),
             environment: Some(Secret::new("env")),
-            ..Default::default()
+            ..PasswordSources::smtp()
         };
         assert_eq!(sources.resolve().unwrap().expose(), "s3cret");
         std::fs::remove_file(&file).unwrap();
         let env_only = PasswordSources {
             environment: Some(Secret::new("env")),
-            ..Default::default()
+            ..PasswordSources::smtp()
         };
         assert_eq!(env_only.clone().resolve().unwrap().expose(), "env");
         assert_eq!(
-            PasswordSources::default().resolve().unwrap_err().setting,
+            PasswordSources::smtp().resolve().unwrap_err().setting,
             Setting::AuthPassword
+        );
+        assert_eq!(
+            PasswordSources::mailbox().resolve().unwrap_err().setting,
+            Setting::MailboxPassword
         );
         assert!(
             format!("{env_only:?}").contains("[redacted]")

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod cli;
 pub mod dovecot;
+pub mod maildir;
 pub mod nagios;
 pub mod postfix;
 pub mod prober;

@@ -2,7 +2,7 @@
 //! Maildir the test Postfix delivers into: the core's IMAP and POP3 dialogues (sans-IO,
 //! driven here over a plain loopback socket) find this run's test message among thousands
 //! of others without reading those, delete it and an earlier run's leftover, and leave
-//! every other message where it was. The component does not use them yet (issue 14).
+//! every other message where it was. (`round_trip.rs` runs them in the component.)
 
 use smtp_sensor_guest::journal::Journal;
 use smtp_sensor_guest::mailbox::imap_dialogue::{ImapDialogue, ImapPlan};
@@ -10,99 +10,44 @@ use smtp_sensor_guest::mailbox::pop3_dialogue::{MAX_TOPS_PER_SESSION, Pop3Dialog
 use smtp_sensor_guest::mailbox::steps::MailboxOutcome;
 use smtp_sensor_guest::secret::Secret;
 use smtp_sensor_tests::cli;
-use smtp_sensor_tests::dovecot::Dovecot;
-use smtp_sensor_tests::postfix::{Config, Postfix};
+use smtp_sensor_tests::maildir::{ADDRESS, MailStack, OTHERS, PASSWORD, PREFIX, USER};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
-const PREFIX: &str = "smtp-sensor-rt-";
-const PASSWORD: &str = "rcpt-Pa55";
-/// Other people's mail in the mailbox, which the dialogues must neither read nor touch.
-const OTHERS: usize = 2000;
 
-/// A Postfix delivering to the Maildir of `rcpt@sensor.test`, a Dovecot serving it, the
-/// Maildir holding `OTHERS` messages and an earlier run's leftover, and this run's test
-/// message delivered through Postfix by the CLI. Returns them and this run's token.
-async fn mailbox_with_a_test_message(name: &str) -> (Postfix, Dovecot, String) {
-    let config = Config {
-        mailboxes: vec!["rcpt".into()],
-        ..Config::default()
-    };
-    let postfix = tokio::task::spawn_blocking(move || Postfix::start_with(config))
-        .await
-        .unwrap()
-        .expect("start Postfix");
-    let token = format!("{PREFIX}{name}{}", std::process::id());
+/// The mailbox stack, and this run's test message delivered into it by the CLI, with the
+/// token `PREFIX-NAME-PID` in its subject. Returns them and this run's token.
+async fn mailbox_with_a_test_message(name: &str) -> (MailStack, String) {
+    let stack = MailStack::start(SMTP_SENSOR, "").await;
+    let token = format!("{PREFIX}-{name}{}", std::process::id());
     let subject = format!("{token} round trip");
     let send = [
         "--mail-from",
         "probe@sensor.test",
         "--mail-to",
-        "rcpt@sensor.test",
+        ADDRESS,
         "--subject",
         &subject,
     ];
-    let run = cli::check_loopback(SMTP_SENSOR, postfix.port(), "none", &send).await;
-    assert_eq!(run.code, 0, "{run:?}\n{}", postfix.log());
+    let run = cli::check_loopback(SMTP_SENSOR, stack.postfix.port(), "none", &send).await;
+    assert_eq!(run.code, 0, "{run:?}\n{}", stack.postfix.log());
     let arrived = Instant::now();
-    while !postfix.mailbox("rcpt").iter().any(|m| m.contains(&token)) {
+    while !stack
+        .postfix
+        .mailbox(USER)
+        .iter()
+        .any(|m| m.contains(&token))
+    {
         assert!(
             arrived.elapsed() < Duration::from_secs(10),
             "not delivered:\n{}",
-            postfix.log()
+            stack.postfix.log()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let maildir = postfix.dir().join("mail").join("rcpt");
-    fill(&maildir);
-    let dovecot = Dovecot::start(
-        &postfix.dir().join("mail"),
-        "postfix",
-        &[("rcpt", PASSWORD)],
-    )
-    .expect("start Dovecot");
-    (postfix, dovecot, token)
-}
-
-/// Puts `OTHERS` messages of other people and one test message of an earlier run into
-/// the Maildir, owned as Postfix's deliveries are.
-fn fill(maildir: &Path) {
-    let new = maildir.join("new");
-    let owner = std::fs::metadata(&new).expect("the Maildir");
-    use std::os::unix::fs::MetadataExt as _;
-    let (uid, gid) = (owner.uid(), owner.gid());
-    let write = |name: String, subject: &str| {
-        let path = new.join(name);
-        let text = format!(
-            "From: someone@sensor.test\r\nTo: rcpt@sensor.test\r\nSubject: {subject}\r\n\
-             Message-ID: <{}@sensor.test>\r\n\r\nhello\r\n",
-            path.file_name().unwrap().to_string_lossy()
-        );
-        std::fs::write(&path, text).unwrap();
-        std::os::unix::fs::chown(&path, Some(uid), Some(gid)).unwrap();
-    };
-    for n in 0..OTHERS {
-        write(
-            format!("1700000000.M{n}P1.other"),
-            &format!("weekly report {n}"),
-        );
-    }
-    write(
-        "1700000001.M1P1.leftover".into(),
-        &format!("{PREFIX}0000 left behind by a timed-out run"),
-    );
-}
-
-/// The messages in the Maildir (`new/` and `cur/`).
-fn messages(maildir: &Path) -> Vec<String> {
-    ["new", "cur"]
-        .iter()
-        .flat_map(|sub| std::fs::read_dir(maildir.join(sub)).into_iter().flatten())
-        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-        .collect()
+    (stack, token)
 }
 
 /// Connects to `port` with a read timeout for the dialogue's reads.
@@ -182,15 +127,15 @@ fn lines(journal: Journal) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn imap_finds_deletes_and_leaves_the_rest() {
-    let (postfix, dovecot, token) = mailbox_with_a_test_message("imap").await;
-    let maildir = postfix.dir().join("mail").join("rcpt");
+    let (stack, token) = mailbox_with_a_test_message("imap").await;
+    let dovecot = &stack.dovecot;
     let plan = ImapPlan {
-        user: "rcpt".into(),
+        user: USER.into(),
         password: Secret::new(PASSWORD),
         starttls: false,
         tls_optional: false,
         token: token.clone(),
-        prefix: PREFIX.into(),
+        prefix: format!("{PREFIX}-"),
     };
     let (outcome, transcript) = run_imap(dovecot.imap_port(), plan);
     assert_eq!(
@@ -214,22 +159,22 @@ async fn imap_finds_deletes_and_leaves_the_rest() {
         "only the two test messages' headers are read, not {OTHERS} others': {fetches:?}"
     );
     assert!(transcript.iter().all(|l| !l.contains(PASSWORD)));
-    let left = messages(&maildir);
-    assert_eq!(left.len(), OTHERS, "every other message stays");
+    let left = stack.messages();
+    assert_eq!(left.len(), OTHERS + 1, "every other message stays");
     assert!(left.iter().all(|m| !m.contains(PREFIX)));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pop3_finds_deletes_and_leaves_the_rest() {
-    let (postfix, dovecot, token) = mailbox_with_a_test_message("pop").await;
-    let maildir = postfix.dir().join("mail").join("rcpt");
+    let (stack, token) = mailbox_with_a_test_message("pop").await;
+    let dovecot = &stack.dovecot;
     let plan = Pop3Plan {
-        user: "rcpt".into(),
+        user: USER.into(),
         password: Secret::new(PASSWORD),
         stls: false,
         tls_optional: false,
         token,
-        prefix: PREFIX.into(),
+        prefix: format!("{PREFIX}-"),
         checked: Vec::new(),
     };
     let (outcome, transcript) = run_pop3(dovecot.pop3_port(), plan, 5);
@@ -247,7 +192,7 @@ async fn pop3_finds_deletes_and_leaves_the_rest() {
         "{tops} headers read of {OTHERS}"
     );
     assert!(transcript.iter().all(|l| !l.contains(PASSWORD)));
-    let left = messages(&maildir);
+    let left = stack.messages();
     assert!(
         left.iter().all(|m| !m.contains("round trip")),
         "this run's is gone"
@@ -261,14 +206,15 @@ async fn pop3_finds_deletes_and_leaves_the_rest() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_mailbox_credentials_fail_saying_so() {
-    let (_postfix, dovecot, token) = mailbox_with_a_test_message("creds").await;
+    let (stack, token) = mailbox_with_a_test_message("creds").await;
+    let dovecot = &stack.dovecot;
     let plan = ImapPlan {
-        user: "rcpt".into(),
+        user: USER.into(),
         password: Secret::new("wrong-password"),
         starttls: false,
         tls_optional: false,
         token: token.clone(),
-        prefix: PREFIX.into(),
+        prefix: format!("{PREFIX}-"),
     };
     let (outcome, transcript) = run_imap(dovecot.imap_port(), plan);
     let failure = outcome.failure.expect("refused");
@@ -279,12 +225,12 @@ async fn wrong_mailbox_credentials_fail_saying_so() {
     );
     assert!(transcript.iter().all(|l| !l.contains("wrong-password")));
     let plan = Pop3Plan {
-        user: "rcpt".into(),
+        user: USER.into(),
         password: Secret::new("wrong-password"),
         stls: false,
         tls_optional: false,
         token,
-        prefix: PREFIX.into(),
+        prefix: format!("{PREFIX}-"),
         checked: Vec::new(),
     };
     let (outcome, _) = run_pop3(dovecot.pop3_port(), plan, 1);

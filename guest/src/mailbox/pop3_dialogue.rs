@@ -2,9 +2,9 @@
 //! as it was at login, so each poll is a session of its own: greet, secure (STLS) if
 //! asked, USER and PASS, UIDL, then the headers (`TOP n 0`) of messages not read in an
 //! earlier poll, newest first and at most [`MAX_TOPS_PER_SESSION`] a session, so a
-//! mailbox of thousands is never read whole; `DELE` for this run's test message and any
-//! an earlier run left behind (by the token's prefix, never other mail), and QUIT, which
-//! commits the deletions.
+//! mailbox of thousands is never read whole; once this run's test message is there, `DELE`
+//! for it and any an earlier run left behind (by the token's prefix, never other mail),
+//! and QUIT, which commits the deletions.
 
 use super::pop3::{Pop3Parser, Pop3Response};
 use super::steps::{MailboxOutcome, Progress, Step};
@@ -221,9 +221,11 @@ impl Pop3Dialogue {
                         if headers.contains(&self.plan.token) {
                             self.found_at.get_or_insert(now);
                         }
+                        // Read again in later sessions: deleted only with this run's.
                         self.doomed.push(number);
+                    } else {
+                        self.plan.checked.push(uid);
                     }
-                    self.plan.checked.push(uid);
                 }
                 self.read_next(now);
             }
@@ -247,7 +249,9 @@ impl Pop3Dialogue {
                 self.reading = Some((number, uid));
                 self.send(now, State::Top, &format!("TOP {number} 0"), true);
             }
-            None => self.delete_next(now),
+            // Test messages are deleted once this run's is there, as IMAP does.
+            None if self.found_at.is_some() => self.delete_next(now),
+            None => self.quit(now),
         }
     }
 
@@ -371,9 +375,25 @@ mod tests {
         let (outcome, journal, checked) = h.dialogue.into_outcome();
         assert_eq!(outcome.failure, None);
         assert_eq!(outcome.deleted, 2);
-        assert_eq!(checked, ["u1", "u4", "u3", "u2"]);
+        // Test messages are read again by later sessions; other mail is not.
+        assert_eq!(checked, ["u1", "u2"]);
         let (_, transcript) = journal.into_parts();
         assert!(transcript.iter().all(|l| !l.text.contains("s3cret")));
+    }
+
+    #[test]
+    fn a_leftover_stays_until_this_runs_message_is_there() {
+        let mut h = Harness::new(plan(&[]));
+        login(&mut h);
+        assert_eq!(h.server("+OK\r\n1 u1\r\n.\r\n"), "TOP 1 0\r\n");
+        assert_eq!(
+            h.server("+OK\r\nSubject: smtp-sensor-rt-0001 left behind\r\n.\r\n"),
+            "QUIT\r\n"
+        );
+        h.server("+OK bye\r\n");
+        let (outcome, _, checked) = h.dialogue.into_outcome();
+        assert_eq!((outcome.deleted, outcome.found_at), (0, None));
+        assert!(checked.is_empty(), "read again next time: {checked:?}");
     }
 
     #[test]

@@ -19,12 +19,25 @@ pub struct Dovecot {
     child: Child,
     imap_port: u16,
     pop3_port: u16,
+    tls_ports: Option<(u16, u16)>,
 }
 
 impl Dovecot {
     /// Starts Dovecot for `users` (name, password), each with the Maildir `mail_root/NAME`,
     /// read and written as `owner` (the user that delivers into them: Postfix's).
     pub fn start(mail_root: &Path, owner: &str, users: &[(&str, &str)]) -> Result<Self, String> {
+        Self::start_with(mail_root, owner, users, None)
+    }
+
+    /// Like [`Dovecot::start`], with TLS when `tls` (a certificate and key, PEM) is given:
+    /// STARTTLS (IMAP) and STLS (POP3) on the plain ports, and implicit-TLS ports (as 993
+    /// and 995) besides.
+    pub fn start_with(
+        mail_root: &Path,
+        owner: &str,
+        users: &[(&str, &str)],
+        tls: Option<(&str, &str)>,
+    ) -> Result<Self, String> {
         for binary in ["imap", "pop3"] {
             if !Path::new("/usr/lib/dovecot").join(binary).exists() {
                 return Err(format!(
@@ -44,13 +57,27 @@ impl Dovecot {
             .collect();
         dir.write("users", &passwd);
         let (imap_port, pop3_port) = (free_port([127, 0, 0, 1]), free_port([127, 0, 0, 1]));
+        let tls_ports = tls.map(|_| (free_port([127, 0, 0, 1]), free_port([127, 0, 0, 1])));
+        let ssl = match tls {
+            None => "ssl = no".to_string(),
+            Some((certificate, key)) => {
+                let certificate = dir.write("cert.pem", certificate);
+                let key = dir.write("key.pem", key);
+                format!(
+                    "ssl = yes\nssl_cert = <{}\nssl_key = <{}",
+                    certificate.display(),
+                    key.display()
+                )
+            }
+        };
+        let (imaps_port, pop3s_port) = tls_ports.unwrap_or((0, 0));
         let conf = format!(
             "base_dir = {d}/run
 state_dir = {d}/state
 log_path = {d}/dovecot.log
 protocols = imap pop3
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
@@ -71,7 +98,8 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service pop3-login {{
@@ -80,7 +108,8 @@ service pop3-login {{
     port = {pop3_port}
   }}
   inet_listener pop3s {{
-    port = 0
+    address = 127.0.0.1
+    port = {pop3s_port}
   }}
 }}
 ",
@@ -102,9 +131,14 @@ service pop3-login {{
             child,
             imap_port,
             pop3_port,
+            tls_ports,
         };
         let started = Instant::now();
-        for port in [imap_port, pop3_port] {
+        let tls_listeners = tls_ports.map(|(a, b)| [a, b]).unwrap_or_default();
+        for port in [imap_port, pop3_port]
+            .into_iter()
+            .chain(tls_listeners.into_iter().filter(|&p| p != 0))
+        {
             while TcpStream::connect(("127.0.0.1", port)).is_err() {
                 if started.elapsed() > START_TIMEOUT {
                     return Err(format!(
@@ -126,6 +160,16 @@ service pop3-login {{
     /// Its POP3 port on 127.0.0.1.
     pub fn pop3_port(&self) -> u16 {
         self.pop3_port
+    }
+
+    /// Its IMAP-over-TLS port (as 993), when started with TLS.
+    pub fn imaps_port(&self) -> Option<u16> {
+        self.tls_ports.map(|(imaps, _)| imaps)
+    }
+
+    /// Its POP3-over-TLS port (as 995), when started with TLS.
+    pub fn pop3s_port(&self) -> Option<u16> {
+        self.tls_ports.map(|(_, pop3s)| pop3s)
     }
 
     /// Its log so far.

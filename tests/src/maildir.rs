@@ -6,6 +6,7 @@
 use crate::cli;
 use crate::dovecot::Dovecot;
 use crate::postfix::{Config, Postfix};
+use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,19 @@ impl MailStack {
     /// with the CLI `program` (which makes the Maildir), fills the Maildir with [`OTHERS`]
     /// messages and a leftover test message, and starts Dovecot over it.
     pub async fn start(program: &str, main_cf: &str) -> Self {
+        Self::start_with(program, main_cf, None).await
+    }
+
+    /// Like [`MailStack::start`], with Dovecot speaking TLS with a certificate for
+    /// `localhost` and `127.0.0.1` from a new throwaway CA; returns the CA's PEM too.
+    pub async fn start_with_tls(program: &str) -> (Self, String) {
+        let ca = Ca::new("smtp-sensor Dovecot test CA");
+        let leaf = ca.issue(&LeafSpec::valid_for(&["localhost", "127.0.0.1"]));
+        let tls = (leaf.certificate_pem, leaf.key_pem);
+        (Self::start_with(program, "", Some(tls)).await, ca.pem())
+    }
+
+    async fn start_with(program: &str, main_cf: &str, tls: Option<(String, String)>) -> Self {
         let config = Config {
             mailboxes: vec![USER.into()],
             main_cf: main_cf.to_string(),
@@ -61,10 +75,15 @@ impl MailStack {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        let stack_maildir = postfix.dir().join("mail").join(USER);
-        fill(&stack_maildir);
-        let dovecot = Dovecot::start(&postfix.dir().join("mail"), "postfix", &[(USER, PASSWORD)])
-            .expect("start Dovecot");
+        let maildir = postfix.dir().join("mail").join(USER);
+        fill(&maildir);
+        let dovecot = Dovecot::start_with(
+            &postfix.dir().join("mail"),
+            "postfix",
+            &[(USER, PASSWORD)],
+            tls.as_ref().map(|(c, k)| (c.as_str(), k.as_str())),
+        )
+        .expect("start Dovecot");
         Self { postfix, dovecot }
     }
 

@@ -14,14 +14,28 @@ use std::time::Duration;
 
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
 
-/// `check` of the stack's Postfix with a round trip through its Dovecot over `protocol`,
-/// the mailbox password in the environment, and `extra` flags; JSON with the transcript.
+/// `check` of the stack's Postfix with a round trip through its Dovecot over `protocol`
+/// in plain text, the mailbox password in the environment, and `extra` flags; JSON with
+/// the transcript.
 async fn round_trip(stack: &MailStack, protocol: &str, password: &str, extra: &[&str]) -> Run {
     let port = match protocol {
         "imap" => stack.dovecot.imap_port(),
         _ => stack.dovecot.pop3_port(),
     }
     .to_string();
+    let plain = [
+        "--mailbox-port",
+        &port,
+        "--mailbox-security",
+        "none",
+        "--mailbox-allow-plaintext",
+    ];
+    round_trip_with(stack, protocol, password, &[&plain[..], extra].concat()).await
+}
+
+/// `check` of the stack's Postfix with a round trip through its Dovecot over `protocol`,
+/// secured as `extra` says.
+async fn round_trip_with(stack: &MailStack, protocol: &str, password: &str, extra: &[&str]) -> Run {
     let smtp_port = stack.postfix.port().to_string();
     let args = [
         &cli::loopback_check(&smtp_port, "none")[..],
@@ -34,11 +48,6 @@ async fn round_trip(stack: &MailStack, protocol: &str, password: &str, extra: &[
             protocol,
             "--mailbox-host",
             "127.0.0.1",
-            "--mailbox-port",
-            &port,
-            "--mailbox-security",
-            "none",
-            "--mailbox-allow-plaintext",
             "--mailbox-user",
             USER,
             "--mailbox-token-prefix",
@@ -151,6 +160,75 @@ async fn imap_round_trip_reports_the_delivery_latency() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pop3_round_trip_reports_the_delivery_latency() {
     arrives_and_is_deleted("pop3", "POP3 Time").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mailbox_connection_is_secured_and_its_certificate_checked() {
+    let (stack, ca_pem) = MailStack::start_with_tls(SMTP_SENSOR).await;
+    let scratch = Scratch::new("mailbox-ca");
+    let ca_file = scratch.write("ca.pem", &ca_pem);
+    let ca = ca_file.to_str().unwrap();
+    let imaps = stack.dovecot.imaps_port().unwrap().to_string();
+    let pop3 = stack.dovecot.pop3_port().to_string();
+    let cases = [
+        // (protocol, port, security, the command that upgrades, if any)
+        ("imap", imaps.as_str(), "tls", None),
+        ("pop3", pop3.as_str(), "starttls", Some("STLS")),
+    ];
+    for (protocol, port, security, upgrade) in cases {
+        let secured = [
+            "--mailbox-port",
+            port,
+            "--mailbox-security",
+            security,
+            "--tls-ca",
+            ca,
+            "--timeout",
+            "30",
+        ];
+        let run = round_trip_with(&stack, protocol, PASSWORD, &secured).await;
+        let result = run.json();
+        assert_eq!(
+            result["status"],
+            "up",
+            "{run:?}
+{}",
+            stack.dovecot.log()
+        );
+        let tls = &result["mailbox"]["tls"];
+        assert_eq!(tls["verified"], true, "{tls}");
+        assert!(
+            tls["version"].as_str().unwrap().starts_with("TLSv1"),
+            "{tls}"
+        );
+        assert!(
+            phases(&result)
+                .iter()
+                .any(|p| p.starts_with("mailbox-tls-handshake")),
+            "{:?}",
+            phases(&result)
+        );
+        if let Some(command) = upgrade {
+            assert!(run.stdout.contains(command), "{command} in the transcript");
+        }
+        assert!(!run.stdout.contains(PASSWORD));
+    }
+    // Without the test CA the certificate is rejected, before any password is sent.
+    let untrusted = ["--mailbox-port", &imaps, "--mailbox-security", "tls"];
+    let run = round_trip_with(&stack, "imap", PASSWORD, &untrusted).await;
+    let result = run.json();
+    assert_eq!(result["status"], "down", "{run:?}");
+    assert_eq!(result["failure"]["phase"], "mailbox-tls-handshake");
+    assert_eq!(result["failure"]["kind"], "certificate-rejected", "{run:?}");
+    assert!(
+        !run.stdout.contains("LOGIN"),
+        "no log-in over an untrusted connection"
+    );
+    // A plain-text mailbox log-in must be asked for: refused before anything runs.
+    let plain = ["--mailbox-port", &pop3, "--mailbox-security", "none"];
+    let run = round_trip_with(&stack, "pop3", PASSWORD, &plain).await;
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains("--mailbox-security"), "{run:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,6 +1,7 @@
 //! The host's sandbox against components that misbehave on purpose: one that traps, one
 //! that computes forever, one that grabs memory, ones that import files or UDP, look up
-//! another name, or connect somewhere other than their target. Each must end as a `down`
+//! another name, or connect somewhere other than their targets (the SMTP server, and a
+//! round trip's mailbox server, each on its own port). Each must end as a `down`
 //! result (or a refusal at load) that says what happened, within the check's time, and
 //! never take the host down with it.
 //!
@@ -466,6 +467,92 @@ async fn a_component_may_connect_only_to_its_target() {
     let (why, message) = run_networked("", &body, &checked_against("127.0.0.1", port)).await;
     assert!(why.contains("divide by zero"), "{why}");
     assert!(!message.contains("sandbox refused"), "{message}");
+}
+
+/// Settings of a round trip: the SMTP server `smtp`, the mailbox server `mailbox`.
+fn round_trip_against(smtp: (&str, u16), mailbox: (&str, u16)) -> Settings {
+    use smtp_sensor_host::settings::request::{EmailRequest, MailboxRequest};
+    use smtp_sensor_host::wit::MailboxProtocol;
+    let mut request = CheckRequest::new(smtp.0);
+    request.port = Some(smtp.1);
+    request.timeout_seconds = Some(5);
+    request.security = TransportSecurity::None;
+    request.email = Some(EmailRequest {
+        from: "probe@sensor.test".into(),
+        to: vec!["rcpt@sensor.test".into()],
+        subject: "s".into(),
+        body: "b".into(),
+        send_data: true,
+    });
+    request.mailbox = Some(MailboxRequest {
+        protocol: MailboxProtocol::Imap,
+        host: Some(mailbox.0.into()),
+        port: Some(mailbox.1),
+        security: TransportSecurity::Tls,
+        tls_server_name: None,
+        user: "rcpt".into(),
+        password: smtp_sensor_guest::secret::Secret::new("pw-secret"),
+        allow_plaintext: false,
+        token_prefix: None,
+        latency_warning: None,
+        latency_critical: None,
+    });
+    request.into_settings().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_round_trip_component_reaches_each_target_only_on_its_own_port() {
+    // Listeners that must see no connection from a refused connect.
+    let smtp = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mailbox = TcpListener::bind("127.0.0.3:0").unwrap();
+    let (smtp_port, mailbox_port) = (
+        smtp.local_addr().unwrap().port(),
+        mailbox.local_addr().unwrap().port(),
+    );
+    let settings = round_trip_against(("127.0.0.1", smtp_port), ("127.0.0.3", mailbox_port));
+    let refused = [
+        (
+            [127, 0, 0, 1],
+            mailbox_port,
+            "the SMTP server on the mailbox's port",
+        ),
+        (
+            [127, 0, 0, 3],
+            smtp_port,
+            "the mailbox server on the SMTP port",
+        ),
+        (
+            [127, 0, 0, 4],
+            mailbox_port,
+            "a third address on the mailbox's port",
+        ),
+    ];
+    for (address, port, what) in refused {
+        let (why, message) = run_networked("", &connect_body(address, port), &settings).await;
+        assert!(why.contains("unreachable"), "{what}: not refused: {why}");
+        assert!(
+            message.contains("sandbox refused a connection"),
+            "{what}: {message}"
+        );
+    }
+    for (address, port) in [([127, 0, 0, 1], smtp_port), ([127, 0, 0, 3], mailbox_port)] {
+        let (why, message) = run_networked("", &connect_body(address, port), &settings).await;
+        assert!(why.contains("divide by zero"), "{address:?}:{port}: {why}");
+        assert!(!message.contains("sandbox refused"), "{message}");
+    }
+    // A mailbox named by its host name may be looked up; any other name may not.
+    let named = round_trip_against(("127.0.0.1", smtp_port), ("localhost", mailbox_port));
+    let lookup = format!(
+        "(call $resolve (call $network) (i32.const 2048) (i32.const 9) (i32.const 4096)) {}",
+        trap_if_error(4, NAME_UNRESOLVABLE)
+    );
+    let (why, _) = run_networked("localhost", &lookup, &named).await;
+    assert!(why.contains("divide by zero"), "the mailbox's name: {why}");
+    let (why, message) = run_networked("evil.test", &lookup, &named).await;
+    assert!(why.contains("unreachable"), "another name: {why}");
+    assert!(message.contains("a lookup of \"evil.test\""), "{message}");
+    // The password never reaches the result, whatever the component does.
+    assert!(!message.contains("pw-secret"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,0 +1,103 @@
+//! The IMAP and POP3 dialogues of the round trip fed an arbitrary server, in arbitrary
+//! chunks: they must never panic, never put the password in the transcript or in a
+//! failure (whatever the server echoes), and never delete before this run's test message
+//! was seen. The first input byte picks the protocol; the rest is as `split::chunks` reads.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "split.rs"]
+#[allow(dead_code)] // the parser targets' `events` is not needed here
+mod split;
+use smtp_sensor_guest::journal::Journal;
+use smtp_sensor_guest::mailbox::dialogue::Dialogue;
+use smtp_sensor_guest::mailbox::imap_dialogue::{ImapDialogue, ImapPlan};
+use smtp_sensor_guest::mailbox::pop3_dialogue::{Pop3Dialogue, Pop3Plan};
+use smtp_sensor_guest::mailbox::steps::MailboxOutcome;
+use smtp_sensor_guest::secret::Secret;
+use std::time::Duration;
+
+const PASSWORD: &str = "Fuzz-pa55word";
+const TOKEN: &str = "smtp-sensor-rt-5f2c";
+const PREFIX: &str = "smtp-sensor-rt";
+
+/// Drives `dialogue` through `chunks` (upgrading, searching again when it waits), then
+/// closes it; returns every command it sent.
+fn drive(dialogue: &mut impl Dialogue, chunks: &[&[u8]]) -> Vec<String> {
+    let mut sent = Vec::new();
+    let mut now = Duration::ZERO;
+    let take = |bytes: Option<Vec<u8>>, sent: &mut Vec<String>| {
+        sent.extend(bytes.map(|b| String::from_utf8_lossy(&b).into_owned()));
+    };
+    for chunk in chunks {
+        now += Duration::from_millis(1);
+        dialogue.handle_input(now, chunk);
+        take(dialogue.poll_transmit(), &mut sent);
+        if dialogue.wants_tls() {
+            dialogue.handle_tls_established(now);
+            take(dialogue.poll_transmit(), &mut sent);
+        }
+        if dialogue.is_waiting() {
+            dialogue.search_again(now);
+            take(dialogue.poll_transmit(), &mut sent);
+        }
+    }
+    dialogue.handle_close(now, "end of input");
+    sent
+}
+
+fn check(outcome: &MailboxOutcome, journal: Journal, sent: &[String]) {
+    let (_, transcript) = journal.into_parts();
+    for line in &transcript {
+        assert!(!line.text.contains(PASSWORD), "transcript: {:?}", line.text);
+    }
+    if let Some(failure) = &outcome.failure {
+        assert!(!failure.why.contains(PASSWORD), "failure: {:?}", failure.why);
+    }
+    let deleting = sent
+        .iter()
+        .any(|c| c.contains("UID STORE") || c.starts_with("DELE"));
+    assert!(
+        !deleting || outcome.found_at.is_some(),
+        "deleted before this run's message was seen: {sent:?}"
+    );
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((_, chunks)) = split::chunks(rest) else {
+        return;
+    };
+    let password = Secret::new(PASSWORD);
+    if which % 2 == 0 {
+        let plan = ImapPlan {
+            user: "probe".into(),
+            password,
+            starttls: which & 2 != 0,
+            tls_optional: which & 4 != 0,
+            token: TOKEN.into(),
+            prefix: PREFIX.into(),
+        };
+        let mut dialogue = ImapDialogue::new(plan, Journal::new(true), Duration::ZERO);
+        let sent = drive(&mut dialogue, &chunks);
+        let (outcome, journal) = dialogue.into_outcome();
+        check(&outcome, journal, &sent);
+    } else {
+        let plan = Pop3Plan {
+            user: "probe".into(),
+            password,
+            stls: which & 2 != 0,
+            tls_optional: which & 4 != 0,
+            token: TOKEN.into(),
+            prefix: PREFIX.into(),
+            checked: Vec::new(),
+        };
+        let mut dialogue = Pop3Dialogue::new(plan, Journal::new(true), Duration::ZERO);
+        let sent = drive(&mut dialogue, &chunks);
+        let (outcome, journal, _) = dialogue.into_outcome();
+        check(&outcome, journal, &sent);
+    }
+});

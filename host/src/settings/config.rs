@@ -303,11 +303,33 @@ mod tests {
         let file = ConfigFile::read(&path).unwrap();
         assert_eq!(
             file.names().collect::<Vec<_>>(),
-            ["mx1", "submission", "relay", "mx1-relay", "mx1-envelope"]
+            [
+                "mx1",
+                "submission",
+                "relay",
+                "mx1-relay",
+                "mx1-envelope",
+                "mx1-roundtrip"
+            ]
         );
         let submission = file.sensor("submission").unwrap();
         assert_eq!(submission.mail_to, ["postmaster@example.com"]);
         assert_eq!(submission.sensor_id, Some(2001));
+        // The round trip's settings, its password from the environment instead of the file.
+        let round_trip = file.sensor("mx1-roundtrip").unwrap();
+        let round_trip = SensorOptions {
+            mailbox_password_file: None,
+            ..round_trip.clone()
+        };
+        let env = |name: &str| (name == "SMTP_SENSOR_MAILBOX_PASSWORD").then(|| "pw".to_string());
+        let (settings, _) = round_trip.into_settings(env).unwrap();
+        let mailbox = settings.mailbox.unwrap();
+        assert_eq!(
+            (mailbox.host.as_str(), mailbox.port),
+            ("imap.example.com", 993)
+        );
+        assert_eq!(mailbox.token_prefix, "smtp-sensor-roundtrip");
+        assert_eq!(mailbox.latency_warning_ms, Some(30_000));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! account. IMAP stays logged in and searches again; POP3 opens a session per look.
 
 use super::connect::{MAILBOX, open};
-use super::net::{Clock, IoError};
+use super::net::{Clock, Connection, IoError};
 use super::secure::handshake;
 use super::tls_stream::Transport;
 use crate::journal::Journal;
@@ -16,6 +16,7 @@ use crate::mailbox::trip::{Account, Trip};
 use crate::mode::Mode;
 use crate::plan::MailboxPlan;
 use crate::wit::{ErrorKind, Failure, IpVersion, MailboxProtocol, Phase};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// The shortest time one more look is assumed to take, when deciding whether it fits
@@ -108,15 +109,7 @@ impl Looking<'_> {
     fn connect(&self, journal: &mut Journal, account: &mut Account) -> Option<Transport> {
         let clock = self.clock;
         let plan = self.plan;
-        let opened = open(
-            &plan.target,
-            self.ip_version,
-            plan.port,
-            clock,
-            journal,
-            MAILBOX,
-        );
-        let (connection, remote) = opened.map_err(|failure| account.fail(failure)).ok()?;
+        let (connection, remote) = self.open(journal, account)?;
         journal.note(
             clock.elapsed(),
             format!("connected to the mailbox server {remote}"),
@@ -147,18 +140,29 @@ impl Looking<'_> {
                     "the mailbox server spoke no TLS; reconnecting in plain text",
                 );
                 account.fell_back(failure);
-                let reopened = open(
-                    &plan.target,
-                    self.ip_version,
-                    plan.port,
-                    clock,
-                    journal,
-                    MAILBOX,
-                );
-                let (connection, _) = reopened.map_err(|failure| account.fail(failure)).ok()?;
+                let (connection, _) = self.open(journal, account)?;
                 Some(Transport::Plain(connection))
             }
         }
+    }
+
+    /// Looks up and connects to the mailbox server; a failure goes to `account`.
+    fn open(
+        &self,
+        journal: &mut Journal,
+        account: &mut Account,
+    ) -> Option<(Connection, SocketAddr)> {
+        let plan = self.plan;
+        open(
+            &plan.target,
+            self.ip_version,
+            plan.port,
+            self.clock,
+            journal,
+            MAILBOX,
+        )
+        .map_err(|failure| account.fail(failure))
+        .ok()
     }
 
     /// Moves bytes between `dialogue` and the connection until it is done: upgrades the

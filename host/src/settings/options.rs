@@ -553,18 +553,7 @@ impl SensorOptions {
         let auth = match self.auth_user {
             None => None,
             Some(user) => {
-                let named = match self.auth_password_env {
-                    None => None,
-                    Some(variable) => {
-                        Some(env(&variable).map(Secret::new).ok_or_else(|| Invalid {
-                            flag: "--auth-password-env",
-                            problem: format!(
-                                "the environment variable {variable} is not set; set it to \
-                                 the password or name another"
-                            ),
-                        })?)
-                    }
-                };
+                let named = named_password(&env, self.auth_password_env, "--auth-password-env")?;
                 let sources = PasswordSources {
                     file: self.auth_password_file,
                     value: self.auth_password.or(named),
@@ -633,18 +622,8 @@ impl SensorOptions {
                 ));
             }
             (Some(protocol), Some(user)) => {
-                let named = match self.mailbox_password_env {
-                    None => None,
-                    Some(variable) => {
-                        Some(env(&variable).map(Secret::new).ok_or_else(|| Invalid {
-                            flag: "--mailbox-password-env",
-                            problem: format!(
-                                "the environment variable {variable} is not set; set it to \
-                                 the mailbox password or name another"
-                            ),
-                        })?)
-                    }
-                };
+                let named =
+                    named_password(&env, self.mailbox_password_env, "--mailbox-password-env")?;
                 let sources = PasswordSources {
                     file: self.mailbox_password_file,
                     value: named,
@@ -700,6 +679,28 @@ impl SensorOptions {
         };
         Ok((request, store))
     }
+}
+
+/// The password in the environment variable `variable` names, when one is named (`flag`
+/// names it); an unset variable is an error naming the flag.
+fn named_password(
+    env: &impl Fn(&str) -> Option<String>,
+    variable: Option<String>,
+    flag: &'static str,
+) -> Result<Option<Secret>, Invalid> {
+    let Some(variable) = variable else {
+        return Ok(None);
+    };
+    env(&variable)
+        .map(Secret::new)
+        .map(Some)
+        .ok_or_else(|| Invalid {
+            flag,
+            problem: format!(
+                "the environment variable {variable} is not set; set it to the password or name \
+             another"
+            ),
+        })
 }
 
 /// A duration as people write it: `500ms`, `2s`, `1m 30s`; or a bare number of seconds, as

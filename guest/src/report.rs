@@ -83,26 +83,41 @@ pub fn report(
         latency_ms,
     };
     let (status, failure) = verdict::decide(findings, thresholds);
-    // A failure of the mailbox side names the mailbox server.
-    let context = match &failure {
-        Some(failure) if is_mailbox_phase(failure.phase) => Context {
-            server: &mailbox_server,
-            ..context
-        },
-        _ => context,
+    // What the mailbox side did wrong names the mailbox server; the SMTP side's success
+    // is told as always, in its own time.
+    let mailbox_context = Context {
+        server: &mailbox_server,
+        ..context
+    };
+    let arrival = match (&trip, latency_ms) {
+        (Some(trip), Some(latency)) => format!(
+            "; the test email arrived in {} ({}) {} ms after it was accepted",
+            mailbox_server,
+            protocol_name(trip.protocol),
+            message::one_decimal(latency)
+        ),
+        _ => String::new(),
     };
     let banner = outcome.banner.as_ref();
     let mut message = match (&status, &failure) {
+        (Status::Down, Some(failure)) if is_mailbox_phase(failure.phase) => {
+            message::for_failure(mailbox_context, failure)
+        }
         (Status::Down, Some(failure)) => match failure.kind {
             ErrorKind::ResponseTimeExceeded(limit) => {
                 message::for_slow(context, banner, response_ms, limit)
             }
             _ => message::for_failure(context, failure),
         },
+        (Status::Warning, Some(degraded)) if is_mailbox_phase(degraded.phase) => format!(
+            "{}{arrival}; but {}",
+            message::for_success(context, banner, smtp_ms),
+            message::for_failure(mailbox_context, degraded)
+        ),
         (Status::Warning, Some(degraded)) => {
-            message::for_warning(context, banner, response_ms, degraded)
+            message::for_warning(context, banner, response_ms, degraded) + &arrival
         }
-        _ => message::for_success(context, banner, response_ms),
+        _ => message::for_success(context, banner, smtp_ms) + &arrival,
     };
     // A certificate judged for its days that is not the leaf: say which it is.
     if let (Some(failure), Some(first), Some(leaf)) = (&failure, earliest, leaf)
@@ -144,14 +159,6 @@ pub fn report(
     }
     if tls.established && !tls.verify {
         message.push_str(" (certificate not verified: verification is off)");
-    }
-    if let (Some(trip), Some(latency), false) = (&trip, latency_ms, status == Status::Down) {
-        message.push_str(&format!(
-            "; the test email arrived in {} ({}) {} ms after it was accepted",
-            mailbox_server,
-            protocol_name(trip.protocol),
-            message::one_decimal(latency)
-        ));
     }
     let mut channels =
         crate::headline_channels!(Channel, ChannelUnit, response_ms, status == Status::Down);

@@ -137,6 +137,24 @@ async fn arrives_and_is_deleted(protocol: &str, mailbox_channel: &str) {
             "{phase}: {timed:?}"
         );
     }
+    // Thousands of other messages, and only the test messages' headers read.
+    let sent: Vec<&str> = result["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["direction"] == "client")
+        .filter_map(|l| l["text"].as_str())
+        .collect();
+    let fetched: usize = sent
+        .iter()
+        .filter(|c| c.contains("UID FETCH"))
+        .map(|c| c.split_whitespace().nth(3).unwrap_or("").split(',').count())
+        .sum();
+    let tops = sent.iter().filter(|c| c.starts_with("TOP ")).count();
+    assert!(
+        fetched <= 2 && tops <= 20,
+        "headers read: {fetched} by UID FETCH, {tops} by TOP, of {OTHERS} messages"
+    );
     let text = run.stdout.clone();
     assert!(!text.contains(PASSWORD), "no password in the result");
     assert!(
@@ -212,6 +230,7 @@ async fn the_mailbox_connection_is_secured_and_its_certificate_checked() {
             assert!(run.stdout.contains(command), "{command} in the transcript");
         }
         assert!(!run.stdout.contains(PASSWORD));
+        left_as_found(&stack);
     }
     // Without the test CA the certificate is rejected, before any password is sent.
     let untrusted = ["--mailbox-port", &imaps, "--mailbox-security", "tls"];

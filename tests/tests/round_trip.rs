@@ -278,6 +278,11 @@ async fn a_held_delivery_is_down_with_the_wait() {
             "{message}"
         );
         assert_eq!(result["mailbox"]["found"], false);
+        eprintln!(
+            "{protocol} held: {message} ({} searches; phases: {})",
+            result["mailbox"]["searches"],
+            phases(&result).join(", ")
+        );
         assert!(
             result["mailbox"]["searches"].as_u64().unwrap() >= 2,
             "it looked again"

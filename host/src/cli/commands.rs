@@ -231,8 +231,14 @@ async fn check(args: CheckArgs) -> i32 {
         if let Some(target) = &job.store
             && let Err(error) = store_result::write(&target.dir, target.sensor_id, &result)
         {
+            let fix = if target.dir.is_dir() {
+                "free space or make it writable"
+            } else {
+                "create the folder"
+            };
             eprintln!(
-                "smtp-sensor: could not store the result in {}: {error}",
+                "smtp-sensor: could not store the result in {}: {error}; {fix} (the result \
+                 is printed all the same)",
                 target.dir.display()
             );
         }
@@ -367,9 +373,14 @@ fn emit(text: &str) {
         .and_then(|()| stdout.flush());
 }
 
-/// The embedded component, or the one named with `--component`.
+/// The embedded component, or the one named with `--component`; what the compiled-component
+/// cache could not do is said once, on stderr (the check runs all the same).
 fn load(arg: &ComponentArg) -> Result<Runner, String> {
-    Runner::for_component(arg.component.as_deref())
+    let runner = Runner::for_component(arg.component.as_deref())?;
+    if let Some(trouble) = runner.cache_trouble() {
+        eprintln!("smtp-sensor: {trouble}");
+    }
+    Ok(runner)
 }
 
 #[cfg(test)]

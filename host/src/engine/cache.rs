@@ -66,30 +66,66 @@ pub fn identity(bytes: &[u8]) -> String {
     hex(digest::digest(&SHA256, bytes).as_ref())
 }
 
+/// A component from the cache or compiled anew, and what went wrong with the cache on the
+/// way, in words (the check works without it, only each start compiles again).
+pub struct Loaded {
+    /// The compiled component.
+    pub component: Component,
+    /// What the cache could not do, if anything: say it once.
+    pub trouble: Option<String>,
+}
+
 /// The component compiled from `bytes`, whose [`identity`] is `id`: from the cache in `dir`
-/// when it holds it, else compiled and (best effort) stored there.
+/// when it holds a usable entry, else compiled and (best effort) stored there.
 pub fn load(
     engine: &Engine,
     bytes: &[u8],
     id: &str,
     dir: Option<&Path>,
-) -> wasmtime::Result<Component> {
+) -> wasmtime::Result<Loaded> {
     let Some(dir) = dir else {
-        return Component::new(engine, bytes);
+        let component = Component::new(engine, bytes)?;
+        return Ok(Loaded {
+            component,
+            trouble: None,
+        });
     };
     let path = entry(engine, id, dir);
-    if is_usable(&path, dir)
-        && let Ok(component) = deserialize(engine, &path)
-    {
-        return Ok(component);
+    let mut trouble = None;
+    if is_usable(&path, dir) {
+        match deserialize(engine, &path) {
+            Ok(component) => {
+                return Ok(Loaded {
+                    component,
+                    trouble: None,
+                });
+            }
+            Err(error) => {
+                trouble = Some(format!(
+                    "the compiled component cached in {} could not be used ({error}); \
+                     compiled it again",
+                    path.display()
+                ))
+            }
+        }
     }
     let component = Component::new(engine, bytes)?;
-    if let Ok(compiled) = component.serialize()
-        && store(dir, &path, &compiled).is_ok()
-    {
-        retire_old_entries(dir, &path);
+    let stored = component
+        .serialize()
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .and_then(|compiled| store(dir, &path, &compiled));
+    match stored {
+        Ok(()) => retire_old_entries(dir, &path),
+        Err(error) => {
+            trouble = Some(format!(
+                "cannot keep the compiled component in the cache folder {} ({error}); every \
+                 start compiles it again (about half a second). Set SMTP_SENSOR_CACHE_DIR to \
+                 a writable folder, or to off",
+                dir.display()
+            ))
+        }
     }
-    Ok(component)
+    Ok(Loaded { component, trouble })
 }
 
 /// Loads a compiled entry: on Unix mapped from the file (its pages shared between processes

@@ -141,6 +141,8 @@ pub struct Runner {
     exiting: bool,
     instantiations: AtomicU64,
     instantiation_ns: AtomicU64,
+    /// What the compiled-component cache could not do when this runner was made.
+    cache_trouble: Option<String>,
 }
 
 impl Runner {
@@ -194,9 +196,9 @@ impl Runner {
 
     /// Like [`Runner::load`], for a component whose [`cache::identity`] is known.
     fn load_identified(bytes: &[u8], id: &str, cache_dir: Option<&Path>) -> wasmtime::Result<Self> {
-        let component =
+        let loaded =
             cache::load(engine(), bytes, id, cache_dir).context("cannot compile the component")?;
-        let pre = prepare(&component)?;
+        let pre = prepare(&loaded.component)?;
         Ok(Self {
             pre,
             identity: id.to_string(),
@@ -205,7 +207,14 @@ impl Runner {
             exiting: false,
             instantiations: AtomicU64::new(0),
             instantiation_ns: AtomicU64::new(0),
+            cache_trouble: loaded.trouble,
         })
+    }
+
+    /// What the compiled-component cache could not do when this runner was made, in words:
+    /// checks run all the same, and the caller says it once.
+    pub fn cache_trouble(&self) -> Option<&str> {
+        self.cache_trouble.as_deref()
     }
 
     /// The SHA-256 of the component this runner runs, in hex: which build is in use.

@@ -148,6 +148,12 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         );
     }
     let runner = Runner::for_component(args.component.as_deref())?;
+    if let (Some(trouble), false) = (
+        runner.cache_trouble(),
+        matches!(ahead, precompile::Ahead::Failed(_)),
+    ) {
+        log.write("warn", trouble, &[]);
+    }
     let (runner, instances) = runner
         .pooled(args.max_concurrent_probes)
         .map_err(|e| format!("{e:#}"))?;

@@ -256,12 +256,8 @@ fn store_target(
     } else {
         folder
     };
-    if !dir.is_dir() {
-        return Err(invalid(
-            "--store-result",
-            format!("{} is not a folder; create it first", dir.display()),
-        ));
-    }
+    // A folder that is missing (or full, or read-only) when the check ends is said then,
+    // after the check: its result is printed all the same.
     Ok(Some(StoreTarget { dir, sensor_id }))
 }
 

@@ -17,4 +17,5 @@ pub mod prtg;
 pub mod release;
 pub mod scratch;
 pub mod server;
+pub mod soak;
 pub mod wine;

@@ -172,16 +172,7 @@ alias_database =
             true => None,
             false => Some(start_dovecot(&dir, &config.sasl_users)?),
         };
-        let log = std::fs::File::create(dir.join("maillog")).map_err(|e| e.to_string())?;
-        let master = Command::new("postfix")
-            .arg("-c")
-            .arg(&etc)
-            .arg("start-fg")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(|e| e.to_string())?)
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("start postfix: {e}"))?;
+        let master = start_master(&dir)?;
         let postfix = Postfix {
             dir,
             master,
@@ -253,6 +244,34 @@ alias_database =
         true
     }
 
+    /// Stops this Postfix (its master and every service), as an outage would; its queue and
+    /// mail stay. [`Postfix::start_again`] brings it back on the same ports.
+    pub fn stop(&mut self) {
+        let _ = Command::new("postfix")
+            .arg("-c")
+            .arg(self.dir.join("etc"))
+            .arg("stop")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.master.kill();
+        let _ = self.master.wait();
+        let started = Instant::now();
+        let listening = |port| TcpStream::connect(("127.0.0.1", port)).is_ok();
+        while (listening(self.port) || self.tls_port.is_some_and(listening))
+            && started.elapsed() < START_TIMEOUT
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts a stopped Postfix again, with the same configuration, and waits until it
+    /// listens.
+    pub fn start_again(&mut self) -> Result<(), String> {
+        self.master = start_master(&self.dir)?;
+        self.wait_until_listening()
+    }
+
     fn wait_until_listening(&self) -> Result<(), String> {
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
@@ -286,6 +305,24 @@ impl Drop for Postfix {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Starts the master of the instance in `dir` in the foreground, appending to its log.
+fn start_master(dir: &Path) -> Result<Child, String> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("maillog"))
+        .map_err(|e| e.to_string())?;
+    Command::new("postfix")
+        .arg("-c")
+        .arg(dir.join("etc"))
+        .arg("start-fg")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("start postfix: {e}"))
 }
 
 /// Starts Dovecot as the SASL service only (no IMAP/POP3), its socket where Postfix looks.

@@ -178,6 +178,11 @@ impl Client {
         Self { addr, tls: None }
     }
 
+    /// The address it talks to.
+    pub fn address(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// The same client speaking HTTPS, trusting only `ca_pem`.
     pub fn with_tls(mut self, ca_pem: &str) -> Self {
         let mut roots = rustls::RootCertStore::empty();
@@ -207,6 +212,19 @@ impl Client {
 
     /// One request on a new connection.
     pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        self.try_request(method, path, headers)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// One request on a new connection; what went wrong (no connection, no HTTP answer)
+    /// as an error instead of a panic.
+    pub async fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Response, String> {
         let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.addr);
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
@@ -214,12 +232,15 @@ impl Client {
         request.push_str("Connection: close\r\nContent-Length: 0\r\n\r\n");
         let stream = TcpStream::connect(self.addr)
             .await
-            .unwrap_or_else(|e| panic!("cannot connect to the prober: {e}"));
+            .map_err(|e| format!("cannot connect to the prober: {e}"))?;
         let raw = match &self.tls {
             None => exchange(stream, &request).await,
             Some(tls) => {
                 let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-                let stream = tls.connect(name, stream).await.expect("TLS handshake");
+                let stream = tls
+                    .connect(name, stream)
+                    .await
+                    .map_err(|e| format!("TLS handshake: {e}"))?;
                 exchange(stream, &request).await
             }
         };
@@ -247,23 +268,25 @@ async fn exchange<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     mut stream: S,
     request: &str,
 ) -> Vec<u8> {
-    stream.write_all(request.as_bytes()).await.unwrap();
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return Vec::new();
+    }
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw).await;
     raw
 }
 
 /// Reads a `Connection: close` response (plain or chunked body).
-fn parse(raw: &[u8]) -> Response {
+fn parse(raw: &[u8]) -> Result<Response, String> {
     let text = String::from_utf8_lossy(raw).into_owned();
     let (head, body) = text
         .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("not an HTTP response: {text:?}"));
+        .ok_or_else(|| format!("not an HTTP response: {text:?}"))?;
     let status = head
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status: {head:?}"));
+        .ok_or_else(|| format!("no status: {head:?}"))?;
     let body = if head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
@@ -272,11 +295,11 @@ fn parse(raw: &[u8]) -> Response {
     } else {
         body.to_string()
     };
-    Response {
+    Ok(Response {
         status,
         headers: head.to_string(),
         body,
-    }
+    })
 }
 
 fn dechunk(mut body: &str) -> String {

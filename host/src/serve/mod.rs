@@ -227,11 +227,9 @@ async fn bind(listen: &str) -> Result<TcpListener, String> {
         let port: u16 = port.parse().map_err(|_| {
             format!("invalid --listen {listen}: {port:?} is not a port; give {DEFAULT_LISTEN}")
         })?;
-        return match TcpListener::bind(SocketAddr::from(([0u16; 8], port))).await {
+        return match listen_on(SocketAddr::from(([0u16; 8], port))) {
             Ok(listener) => Ok(listener),
-            Err(_) => TcpListener::bind(SocketAddr::from(([0u8; 4], port)))
-                .await
-                .map_err(fail),
+            Err(_) => listen_on(SocketAddr::from(([0u8; 4], port))).map_err(fail),
         };
     }
     let address: SocketAddr = listen.parse().map_err(|_| {
@@ -241,7 +239,26 @@ async fn bind(listen: &str) -> Result<TcpListener, String> {
              interface (the default)"
         )
     })?;
-    TcpListener::bind(address).await.map_err(fail)
+    listen_on(address).map_err(fail)
+}
+
+/// How many connections the kernel may hold for the prober before it accepts them (capped
+/// by `net.core.somaxconn`, 4096 on current Linux). tokio's default, 1024, overflows under
+/// a burst of a thousand connections: the kernel then drops the handshakes it has no room
+/// for, and their clients wait on connections the prober never saw.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `address` with [`LISTEN_BACKLOG`] (and, as `TcpListener::bind` does on
+/// Unix, `SO_REUSEADDR`, so a restarted prober can listen at once).
+fn listen_on(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Serves connections until `stop` completes, then waits for the open ones to finish

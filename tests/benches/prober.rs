@@ -22,18 +22,16 @@
 //! this bench runs first, and the glibc one cargo builds, as `cargo install` would).
 
 use smtp_sensor_host::serve::{HEAP_RELEASE_PERIOD, Process};
+use smtp_sensor_tests::blackbox::{self, BLACKBOX};
 use smtp_sensor_tests::postfix::{Config, Postfix};
 use smtp_sensor_tests::prober::{Client, Prober, starttls_module};
 use smtp_sensor_tests::scratch::Scratch;
-use smtp_sensor_tests::server::{ScriptedServer, Step, free_port};
-use std::net::SocketAddr;
+use smtp_sensor_tests::server::{ScriptedServer, Step};
 use std::process::Command as StdCommand;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::process::Command;
 
-const BLACKBOX: &str = "/usr/bin/prometheus-blackbox-exporter";
 const ROUNDS: usize = 3;
 const WINDOW: Duration = Duration::from_secs(4);
 const CONCURRENCY: [usize; 3] = [1, 32, 256];
@@ -226,58 +224,19 @@ async fn run(release: &str) {
 
 /// Starts blackbox_exporter on core 1 with an SMTP STARTTLS module like ours.
 async fn blackbox(scratch: &Scratch, ca_file: &str) -> Option<Subject> {
-    if !std::path::Path::new(BLACKBOX).exists() {
-        return None;
-    }
     let config = scratch.write(
         "blackbox.yml",
-        &format!(
-            r#"modules:
-  smtp_starttls:
-    prober: tcp
-    timeout: 5s
-    tcp:
-      query_response:
-        - expect: "^220 "
-        - send: "EHLO prober.example\r"
-        - expect: "^250-STARTTLS"
-        - send: "STARTTLS\r"
-        - expect: "^220 "
-        - starttls: true
-        - send: "EHLO prober.example\r"
-        - expect: "^250 "
-        - send: "QUIT\r"
-      tls_config:
-        ca_file: {ca_file}
-"#
-        ),
+        &format!("modules:\n{}", blackbox::starttls_module(ca_file)),
     );
-    let port = free_port([127, 0, 0, 1]);
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new("taskset")
-        .args(["-c", "1", BLACKBOX])
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--web.listen-address={addr}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .ok()?;
-    let pid = child.id()?;
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            return Some(Subject {
-                name: "blackbox_exporter",
-                pid,
-                client: Client::new(addr),
-                path: "/probe?module=smtp_starttls&target=".into(),
-                _process: None,
-                _child: Some(child),
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    None
+    let (child, addr, pid) = blackbox::start(&config, &["taskset", "-c", "1"]).await?;
+    Some(Subject {
+        name: "blackbox_exporter",
+        pid,
+        client: Client::new(addr),
+        path: "/probe?module=smtp_starttls&target=".into(),
+        _process: None,
+        _child: Some(child),
+    })
 }
 
 /// What one prober did in one [`WINDOW`] at one concurrency.

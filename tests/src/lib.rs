@@ -5,6 +5,7 @@
 //! Windows build.
 //! Every server stops when its handle is dropped.
 
+pub mod blackbox;
 pub mod check;
 pub mod cli;
 pub mod dovecot;

@@ -247,6 +247,18 @@ alias_database =
     /// Stops this Postfix (its master and every service), as an outage would; its queue and
     /// mail stay. [`Postfix::start_again`] brings it back on the same ports.
     pub fn stop(&mut self) {
+        self.stop_master();
+        let started = Instant::now();
+        let listening = |port| TcpStream::connect(("127.0.0.1", port)).is_ok();
+        while (listening(self.port) || self.tls_port.is_some_and(listening))
+            && started.elapsed() < START_TIMEOUT
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops the master and its services (`postfix stop`, then the master process).
+    fn stop_master(&mut self) {
         let _ = Command::new("postfix")
             .arg("-c")
             .arg(self.dir.join("etc"))
@@ -256,13 +268,6 @@ alias_database =
             .status();
         let _ = self.master.kill();
         let _ = self.master.wait();
-        let started = Instant::now();
-        let listening = |port| TcpStream::connect(("127.0.0.1", port)).is_ok();
-        while (listening(self.port) || self.tls_port.is_some_and(listening))
-            && started.elapsed() < START_TIMEOUT
-        {
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 
     /// Starts a stopped Postfix again, with the same configuration, and waits until it
@@ -290,15 +295,7 @@ alias_database =
 
 impl Drop for Postfix {
     fn drop(&mut self) {
-        let _ = Command::new("postfix")
-            .arg("-c")
-            .arg(self.dir.join("etc"))
-            .arg("stop")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = self.master.kill();
-        let _ = self.master.wait();
+        self.stop_master();
         if let Some(dovecot) = &mut self.dovecot {
             let _ = dovecot.kill();
             let _ = dovecot.wait();

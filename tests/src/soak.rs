@@ -11,6 +11,7 @@
 //! the verdicts, which the caller asserts (the short form in `tests/tests/soak.rs`) or
 //! prints (the bench, `tests/benches/soak.rs`). Loopback only.
 
+use crate::blackbox;
 use crate::postfix::{Config, MAIL_DOMAIN, Postfix};
 use crate::prober::{Client, Prober, Response};
 use crate::scratch::Scratch;
@@ -24,9 +25,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-/// Debian's blackbox_exporter, for the comparison (`apt-get install
-/// prometheus-blackbox-exporter`); the soak runs without it, saying so.
-pub const BLACKBOX: &str = "/usr/bin/prometheus-blackbox-exporter";
+pub use crate::blackbox::BLACKBOX;
 
 /// How often the probers are sampled.
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(10);
@@ -605,31 +604,12 @@ async fn start_blackbox(
     scratch: &Scratch,
     ca_file: &str,
 ) -> Option<(tokio::process::Child, SocketAddr, u32)> {
-    if !Path::new(BLACKBOX).exists() {
-        return None;
-    }
     let dialogue = "        - expect: \"^220 \"\n        - send: \"EHLO prober.example\\r\"\n        - expect: \"^250 \"\n        - send: \"QUIT\\r\"\n";
     let config = scratch.write(
         "blackbox.yml",
         &format!(
             r#"modules:
-  smtp_starttls:
-    prober: tcp
-    timeout: 5s
-    tcp:
-      query_response:
-        - expect: "^220 "
-        - send: "EHLO prober.example\r"
-        - expect: "^250-STARTTLS"
-        - send: "STARTTLS\r"
-        - expect: "^220 "
-        - starttls: true
-        - send: "EHLO prober.example\r"
-        - expect: "^250 "
-        - send: "QUIT\r"
-      tls_config:
-        ca_file: {ca_file}
-  smtp_tls:
+{starttls}  smtp_tls:
     prober: tcp
     timeout: 5s
     tcp:
@@ -648,27 +628,11 @@ async fn start_blackbox(
     timeout: 5s
     tcp:
       query_response:
-{dialogue}"#
+{dialogue}"#,
+            starttls = blackbox::starttls_module(ca_file)
         ),
     );
-    let port = free_port([127, 0, 0, 1]);
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = tokio::process::Command::new(BLACKBOX)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--web.listen-address={addr}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .ok()?;
-    let pid = child.id()?;
-    for _ in 0..100 {
-        if TcpStream::connect(addr).await.is_ok() {
-            return Some((child, addr, pid));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    None
+    blackbox::start(&config, &[]).await
 }
 
 fn probe_path(subject: &Subject, kind: Kind, target: &str) -> String {

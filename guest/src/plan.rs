@@ -134,10 +134,24 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
         to: vec![probe.to.clone()],
         transaction: Transaction::RelayProbe,
     });
+    let mailbox = match (&settings.mailbox, valid.mailbox) {
+        (Some(mailbox), Some(target)) => Some(mailbox_plan(mailbox, target, random)?),
+        _ => None,
+    };
     let mail = settings
         .email
         .as_ref()
-        .map(|email| compose(email, &hex(&random), &settings.helo, now))
+        .map(|email| match &mailbox {
+            // The token goes in the subject and the Message-ID, where the mailbox search looks.
+            Some(mailbox) => {
+                let with_token = Email {
+                    subject: tokened_subject(&email.subject, &mailbox.token),
+                    ..email.clone()
+                };
+                compose(&with_token, &mailbox.token, &settings.helo, now)
+            }
+            None => compose(email, &hex(&random), &settings.helo, now),
+        })
         .or(relay_probe);
     let agenda = Agenda {
         helo: settings.helo.clone(),
@@ -147,19 +161,6 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
         mail,
     };
     let tls = tls_plan(mode, &settings.host, &settings.tls)?;
-    let mailbox = match (&settings.mailbox, valid.mailbox) {
-        (Some(mailbox), Some(target)) => Some(mailbox_plan(mailbox, target, random)?),
-        _ => None,
-    };
-    let mut agenda = agenda;
-    if let (Some(mailbox), Some(email)) = (&mailbox, &settings.email) {
-        // The token goes in the subject and the Message-ID, where the mailbox search looks.
-        let with_token = Email {
-            subject: tokened_subject(&email.subject, &mailbox.token),
-            ..email.clone()
-        };
-        agenda.mail = Some(compose(&with_token, &mailbox.token, &settings.helo, now));
-    }
     Ok(Plan {
         target: valid.target,
         expect: Expect::checked(valid.banner, &settings.expect),

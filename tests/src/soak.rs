@@ -445,11 +445,10 @@ pub async fn run(plan: &Plan) -> Report {
         }
     }
     report.promtool = (checked.len(), first_bad);
-    let outage = plan.postfix_outage;
     for fault in std::mem::take(&mut *faults.lock().unwrap()) {
         report
             .faults
-            .push(fault.judge(&report.scrapes, outage, &serve.log()));
+            .push(fault.judge(&report.scrapes, &serve.log()));
     }
     for s in &mut report.scrapes {
         s.body = None;
@@ -475,12 +474,7 @@ enum Fault {
 }
 
 impl Fault {
-    fn judge(
-        self,
-        scrapes: &[Scrape],
-        outage: Option<(Duration, Duration)>,
-        log: &str,
-    ) -> (String, bool, String) {
+    fn judge(self, scrapes: &[Scrape], log: &str) -> (String, bool, String) {
         match self {
             Fault::PostfixOutage {
                 stopped,
@@ -508,7 +502,6 @@ impl Fault {
                     .filter(|s| s.started > back + Duration::from_secs(2))
                     .collect();
                 let up = after.iter().filter(|s| s.success == Some(1.0)).count();
-                let _ = outage;
                 let held = restarted.is_none()
                     && !away.is_empty()
                     && refused == away.len()

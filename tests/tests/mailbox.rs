@@ -5,6 +5,7 @@
 //! every other message where it was. (`round_trip.rs` runs them in the component.)
 
 use smtp_sensor_guest::journal::Journal;
+use smtp_sensor_guest::mailbox::dialogue::Dialogue;
 use smtp_sensor_guest::mailbox::imap_dialogue::{ImapDialogue, ImapPlan};
 use smtp_sensor_guest::mailbox::pop3_dialogue::{MAX_TOPS_PER_SESSION, Pop3Dialogue, Pop3Plan};
 use smtp_sensor_guest::mailbox::steps::MailboxOutcome;

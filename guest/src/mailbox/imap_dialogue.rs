@@ -6,6 +6,7 @@
 //! UIDs alone; without UIDPLUS they stay flagged, never expunged with others' mail). Until
 //! it is there the dialogue waits; the caller searches again after a back-off.
 
+use super::dialogue::Dialogue;
 use super::imap::{ImapParser, ImapResponse, ImapStatus};
 use super::steps::{MailboxOutcome, Progress, Step};
 use crate::journal::Journal;
@@ -96,83 +97,9 @@ impl ImapDialogue {
         }
     }
 
-    /// The bytes to send now, if any.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.progress.take_outgoing()
-    }
-
-    /// The caller is to run the TLS handshake now (after the server agreed to STARTTLS).
-    pub fn wants_tls(&self) -> bool {
-        self.state == State::AwaitTls
-    }
-
-    /// The handshake succeeded: log in over TLS.
-    pub fn handle_tls_established(&mut self, now: Duration) {
-        if self.state == State::AwaitTls {
-            self.login(now);
-        }
-    }
-
-    /// The test message is not there yet: the caller waits, then calls [`search_again`].
-    ///
-    /// [`search_again`]: ImapDialogue::search_again
-    pub fn is_waiting(&self) -> bool {
-        self.state == State::Waiting
-    }
-
-    /// Looks again for the test message, after a wait.
-    pub fn search_again(&mut self, now: Duration) {
-        if self.state == State::Waiting {
-            self.search(now);
-        }
-    }
-
-    /// The step the dialogue is in.
-    pub fn step(&self) -> Step {
-        self.state.step()
-    }
-
-    /// Nothing more to send or read.
-    pub fn is_done(&self) -> bool {
-        self.state == State::Done
-    }
-
-    /// The dialogue ends now without the message (the deadline passed): logs out politely.
-    pub fn give_up(&mut self, now: Duration) {
-        if !matches!(self.state, State::Logout | State::Done) {
-            self.logout(now);
-        }
-    }
-
-    /// The connection failed (closed, timed out) at `now`, in whatever step it was.
-    pub fn handle_close(&mut self, now: Duration, why: &str) {
-        if self.state != State::Done && self.state != State::Logout {
-            self.fail(why.to_string());
-        }
-        self.finish(now);
-    }
-
     /// How it ended.
     pub fn into_outcome(self) -> (MailboxOutcome, Journal) {
         self.progress.into_outcome(self.found_at, self.deleted)
-    }
-
-    /// Bytes from the server.
-    pub fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
-        self.parser.push(bytes);
-        loop {
-            match self.parser.next_response() {
-                Ok(Some(response)) => self.handle_response(now, response),
-                Ok(None) => return,
-                Err(error) => {
-                    self.fail(error.to_string());
-                    return self.finish(now);
-                }
-            }
-            if self.state == State::Done || self.state == State::AwaitTls {
-                return;
-            }
-        }
     }
 
     fn handle_response(&mut self, now: Duration, response: ImapResponse) {
@@ -390,6 +317,82 @@ impl ImapDialogue {
                 .any(|w| w.trim_end_matches(']') == "UIDPLUS")
         {
             self.uidplus = true;
+        }
+    }
+}
+
+impl Dialogue for ImapDialogue {
+    /// The bytes to send now, if any.
+    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.progress.take_outgoing()
+    }
+
+    /// The caller is to run the TLS handshake now (after the server agreed to STARTTLS).
+    fn wants_tls(&self) -> bool {
+        self.state == State::AwaitTls
+    }
+
+    /// The handshake succeeded: log in over TLS.
+    fn handle_tls_established(&mut self, now: Duration) {
+        if self.state == State::AwaitTls {
+            self.login(now);
+        }
+    }
+
+    /// The test message is not there yet: the caller waits, then calls [`search_again`].
+    ///
+    /// [`search_again`]: ImapDialogue::search_again
+    fn is_waiting(&self) -> bool {
+        self.state == State::Waiting
+    }
+
+    /// Looks again for the test message, after a wait.
+    fn search_again(&mut self, now: Duration) {
+        if self.state == State::Waiting {
+            self.search(now);
+        }
+    }
+
+    /// The step the dialogue is in.
+    fn step(&self) -> Step {
+        self.state.step()
+    }
+
+    /// Nothing more to send or read.
+    fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// The dialogue ends now without the message (the deadline passed): logs out politely.
+    fn give_up(&mut self, now: Duration) {
+        if !matches!(self.state, State::Logout | State::Done) {
+            self.logout(now);
+        }
+    }
+
+    /// The connection failed (closed, timed out) at `now`, in whatever step it was.
+    fn handle_close(&mut self, now: Duration, why: &str) {
+        if self.state != State::Done && self.state != State::Logout {
+            self.fail(why.to_string());
+        }
+        self.finish(now);
+    }
+
+    /// Bytes from the server.
+    fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
+        self.parser.push(bytes);
+        loop {
+            match self.parser.next_response() {
+                Ok(Some(response)) => self.handle_response(now, response),
+                Ok(None) => return,
+                Err(error) => {
+                    self.fail(error.to_string());
+                    return self.finish(now);
+                }
+            }
+            if self.state == State::Done || self.state == State::AwaitTls {
+                return;
+            }
         }
     }
 }

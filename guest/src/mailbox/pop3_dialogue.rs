@@ -6,6 +6,7 @@
 //! for it and any an earlier run left behind (by the token's prefix, never other mail),
 //! and QUIT, which commits the deletions.
 
+use super::dialogue::Dialogue;
 use super::pop3::{Pop3Parser, Pop3Response};
 use super::steps::{MailboxOutcome, Progress, Step};
 use crate::journal::Journal;
@@ -94,33 +95,6 @@ impl Pop3Dialogue {
         }
     }
 
-    /// The bytes to send now, if any.
-    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.progress.take_outgoing()
-    }
-
-    /// The caller is to run the TLS handshake now (after the server agreed to STLS).
-    pub fn wants_tls(&self) -> bool {
-        self.state == State::AwaitTls
-    }
-
-    /// The handshake succeeded: log in over TLS.
-    pub fn handle_tls_established(&mut self, now: Duration) {
-        if self.state == State::AwaitTls {
-            self.user(now);
-        }
-    }
-
-    /// The step the dialogue is in.
-    pub fn step(&self) -> Step {
-        self.state.step()
-    }
-
-    /// Nothing more to send or read.
-    pub fn is_done(&self) -> bool {
-        self.state == State::Done
-    }
-
     /// Whether this session found this run's test message.
     pub fn found(&self) -> bool {
         self.found_at.is_some()
@@ -131,36 +105,10 @@ impl Pop3Dialogue {
         &self.plan.checked
     }
 
-    /// The connection failed (closed, timed out) at `now`.
-    pub fn handle_close(&mut self, now: Duration, why: &str) {
-        if self.state != State::Done && self.state != State::Quit {
-            self.fail(why.to_string());
-        }
-        self.finish(now);
-    }
-
     /// How it ended.
     pub fn into_outcome(self) -> (MailboxOutcome, Journal, Vec<String>) {
         let (outcome, journal) = self.progress.into_outcome(self.found_at, self.deleted);
         (outcome, journal, self.plan.checked)
-    }
-
-    /// Bytes from the server.
-    pub fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
-        self.parser.push(bytes);
-        loop {
-            match self.parser.next_response() {
-                Ok(Some(response)) => self.handle_response(now, response),
-                Ok(None) => return,
-                Err(error) => {
-                    self.fail(error.to_string());
-                    return self.finish(now);
-                }
-            }
-            if self.state == State::Done || self.state == State::AwaitTls {
-                return;
-            }
-        }
     }
 
     fn handle_response(&mut self, now: Duration, response: Pop3Response) {
@@ -287,6 +235,61 @@ impl Pop3Dialogue {
     /// Records a failure of the current step; the first one stands.
     fn fail(&mut self, why: String) {
         self.progress.fail(self.state.step(), &why);
+    }
+}
+
+impl Dialogue for Pop3Dialogue {
+    /// The bytes to send now, if any.
+    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.progress.take_outgoing()
+    }
+
+    /// The caller is to run the TLS handshake now (after the server agreed to STLS).
+    fn wants_tls(&self) -> bool {
+        self.state == State::AwaitTls
+    }
+
+    /// The handshake succeeded: log in over TLS.
+    fn handle_tls_established(&mut self, now: Duration) {
+        if self.state == State::AwaitTls {
+            self.user(now);
+        }
+    }
+
+    /// The step the dialogue is in.
+    fn step(&self) -> Step {
+        self.state.step()
+    }
+
+    /// Nothing more to send or read.
+    fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// The connection failed (closed, timed out) at `now`.
+    fn handle_close(&mut self, now: Duration, why: &str) {
+        if self.state != State::Done && self.state != State::Quit {
+            self.fail(why.to_string());
+        }
+        self.finish(now);
+    }
+
+    /// Bytes from the server.
+    fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
+        self.parser.push(bytes);
+        loop {
+            match self.parser.next_response() {
+                Ok(Some(response)) => self.handle_response(now, response),
+                Ok(None) => return,
+                Err(error) => {
+                    self.fail(error.to_string());
+                    return self.finish(now);
+                }
+            }
+            if self.state == State::Done || self.state == State::AwaitTls {
+                return;
+            }
+        }
     }
 }
 

@@ -76,6 +76,10 @@ pub const READ_CHUNK: u64 = 16 * 1024;
 /// a server that never answers it must not turn an `up` into a timeout.
 pub const QUIT_GRACE_MS: u64 = 2_000;
 
+/// How long deleting the round trip's test messages and logging out may take once its
+/// verdict is known (found, or given up), in milliseconds: a courtesy, like QUIT.
+pub const MAILBOX_CLEANUP_GRACE_MS: u64 = 5_000;
+
 /// The longest line of a composed message, CRLF excluded (RFC 5322 allows 998; quoted-
 /// printable keeps body lines to 76).
 pub const MAX_MESSAGE_LINE_LEN: usize = 76;
@@ -98,6 +102,8 @@ pub mod channel {
     pub const TLS_HANDSHAKE: &str = "TLS Handshake";
     /// Whole days until the server's certificate expires; negative once expired.
     pub const CERTIFICATE_EXPIRY: &str = "Certificate Expiry";
+    /// Whole days until the round trip's mailbox server's certificate expires.
+    pub const MAILBOX_CERTIFICATE_EXPIRY: &str = "Mailbox Certificate Expiry";
     /// From MAIL FROM until the server accepted the test email, in milliseconds.
     pub const SEND_TIME: &str = "Send Time";
     /// A round trip's SMTP side: the SMTP dialogue until its verdict (PRTG's round-trip

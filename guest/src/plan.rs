@@ -5,7 +5,8 @@
 use crate::email::{self, Draft};
 use crate::expect::Expect;
 use crate::mailbox::imap_dialogue::ImapPlan;
-use crate::mailbox::pop3_dialogue::Pop3Plan;
+use crate::mailbox::pop3_dialogue::{Pop3Memory, Pop3Plan};
+use crate::mailbox::token::{self, Tokens};
 use crate::mode::Mode;
 use crate::secret::Secret;
 use crate::session::StartTls;
@@ -59,10 +60,9 @@ pub struct MailboxPlan {
     pub password: Secret,
     /// Plain text is allowed where TLS is only "if available".
     pub allow_plaintext: bool,
-    /// This run's token, in the test email's subject and Message-ID.
-    pub token: String,
-    /// What every run's token starts with.
-    pub prefix: String,
+    /// This run's token (in the test email's subject and Message-ID), and what tells
+    /// test messages, and whose, from other mail.
+    pub tokens: Tokens,
 }
 
 impl MailboxPlan {
@@ -73,21 +73,20 @@ impl MailboxPlan {
             password: self.password.clone(),
             starttls: self.mode.starttls() != StartTls::Never,
             tls_optional: self.tls_optional(),
-            token: self.token.clone(),
-            prefix: self.prefix.clone(),
+            plain_allowed: self.mode == Mode::StartTls(StartTls::IfAvailable),
+            tokens: self.tokens.clone(),
         }
     }
 
-    /// What one POP3 session is to do, skipping the messages `checked` by earlier ones.
-    pub fn pop3(&self, checked: Vec<String>) -> Pop3Plan {
+    /// What one POP3 session is to do, with what earlier ones learned (`memory`).
+    pub fn pop3(&self, memory: Pop3Memory) -> Pop3Plan {
         Pop3Plan {
             user: self.user.clone(),
             password: self.password.clone(),
             stls: self.mode.starttls() != StartTls::Never,
             tls_optional: self.tls_optional(),
-            token: self.token.clone(),
-            prefix: self.prefix.clone(),
-            checked,
+            tokens: self.tokens.clone(),
+            memory,
         }
     }
 
@@ -135,7 +134,12 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
         transaction: Transaction::RelayProbe,
     });
     let mailbox = match (&settings.mailbox, valid.mailbox) {
-        (Some(mailbox), Some(target)) => Some(mailbox_plan(mailbox, target, random)?),
+        (Some(mailbox), Some(target)) => {
+            // The run has certainly ended by its timeout plus the clean-up's grace.
+            let longest = u64::from(settings.timeout_seconds)
+                + crate::limits::MAILBOX_CLEANUP_GRACE_MS.div_ceil(1000);
+            Some(mailbox_plan(mailbox, target, now, longest, random)?)
+        }
         _ => None,
     };
     let mail = settings
@@ -145,10 +149,10 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
             // The token goes in the subject and the Message-ID, where the mailbox search looks.
             Some(mailbox) => {
                 let with_token = Email {
-                    subject: tokened_subject(&email.subject, &mailbox.token),
+                    subject: tokened_subject(&email.subject, &mailbox.tokens.own),
                     ..email.clone()
                 };
-                compose(&with_token, &mailbox.token, &settings.helo, now)
+                compose(&with_token, &mailbox.tokens.own, &settings.helo, now)
             }
             None => compose(email, &hex(&random), &settings.helo, now),
         })
@@ -188,10 +192,13 @@ fn tls_plan(mode: Mode, host: &str, settings: &TlsSettings) -> Result<Option<Tls
     }))
 }
 
-/// The round trip's mailbox plan; `random` makes the token.
+/// The round trip's mailbox plan for a run that starts at `now` (Unix seconds) and ends
+/// within `longest` seconds; `random` makes the token.
 fn mailbox_plan(
     mailbox: &Mailbox,
     target: Target,
+    now: i64,
+    longest: u64,
     random: [u8; 16],
 ) -> Result<MailboxPlan, ErrorKind> {
     let mode = Mode::of(mailbox.security);
@@ -204,8 +211,11 @@ fn mailbox_plan(
         user: mailbox.user.clone(),
         password: Secret::new(mailbox.password.clone()),
         allow_plaintext: mailbox.allow_plaintext,
-        token: format!("{}-{}", mailbox.token_prefix, hex(&random[..8])),
-        prefix: mailbox.token_prefix.clone(),
+        tokens: Tokens {
+            prefix: mailbox.token_prefix.clone(),
+            own: token::make(&mailbox.token_prefix, now, longest, &random),
+            now,
+        },
     })
 }
 

@@ -54,6 +54,11 @@ pub fn report(
     let earliest = tls.earliest();
     let days_left = earliest.map(|first| first.days_left(now));
     let thresholds = Thresholds::of(&settings.into());
+    // The mailbox server's certificate, when a round trip secured a connection with it.
+    let mailbox_days_left = trip
+        .as_ref()
+        .and_then(|trip| trip.tls.earliest().map(|first| first.days_left(now)));
+    let mailbox_secured = trip.as_ref().is_some_and(|trip| trip.tls.established);
     let (timings, transcript) = outcome.journal.into_parts();
     let last_phase = timings
         .iter()
@@ -81,6 +86,7 @@ pub fn report(
         response_ms,
         last_phase,
         latency_ms,
+        mailbox_certificate_days_left: mailbox_days_left.filter(|_| mailbox_secured),
     };
     let (status, failure) = verdict::decide(findings, thresholds);
     // What the mailbox side did wrong names the mailbox server; the SMTP side's success
@@ -91,10 +97,25 @@ pub fn report(
     };
     let arrival = match (&trip, latency_ms) {
         (Some(trip), Some(latency)) => format!(
-            "; the test email arrived in {} ({}) {} ms after it was accepted",
+            "; the test email arrived in {} ({}) {} ms after it was accepted{}{}",
             mailbox_server,
             protocol_name(trip.protocol),
-            message::one_decimal(latency)
+            message::one_decimal(latency),
+            trip.latency_precision()
+                .map(|p| format!(
+                    " (± {} ms, as the looks tell)",
+                    message::one_decimal(millis(p))
+                ))
+                .unwrap_or_default(),
+            match trip.left_flagged {
+                0 => String::new(),
+                n => format!(
+                    "; {n} test message{} flagged \\Deleted wait{} for the mailbox's own \
+                     expunge (the server lacks UIDPLUS)",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "s" } else { "" }
+                ),
+            }
         ),
         _ => String::new(),
     };
@@ -206,12 +227,21 @@ pub fn report(
             ChannelUnit::Days,
         ));
     }
+    if let Some(days) = mailbox_days_left {
+        channels.push(channel_of(
+            channel::MAILBOX_CERTIFICATE_EXPIRY,
+            days as f64,
+            ChannelUnit::Days,
+        ));
+    }
     let smtp_tls = tls_info(tls);
     let mailbox = trip.map(|trip| MailboxResult {
         remote_address: trip.remote.clone(),
         found: trip.found_at.is_some(),
         searches: trip.searches,
         deleted: trip.deleted,
+        left_flagged: trip.left_flagged,
+        latency_precision_ms: trip.latency_precision().map(millis),
         tls: tls_info(&trip.tls),
     });
     CheckResult {
@@ -340,7 +370,12 @@ mod tests {
         account.dialogue(
             crate::mailbox::steps::MailboxOutcome {
                 found_at: found_ms.map(ms),
+                // Missed just before: the latency is exact.
+                missed_at: found_ms.map(ms),
                 deleted: 1,
+                left_flagged: 0,
+                removed: Vec::new(),
+                busy: false,
                 failure: None,
                 timings: Vec::new(),
                 downgraded: false,

@@ -32,6 +32,10 @@ pub enum Setting {
     CertWarning,
     /// Days before certificate expiry that make the check down.
     CertCritical,
+    /// Days before the mailbox server's certificate expires that make a warning.
+    MailboxCertWarning,
+    /// Days before the mailbox server's certificate expires that make the check down.
+    MailboxCertCritical,
     /// The user name for SMTP AUTH.
     AuthUser,
     /// The password (or token) for SMTP AUTH.
@@ -89,6 +93,8 @@ impl Setting {
             Self::TlsServerName => "tls.server-name",
             Self::CertWarning => "tls.certificate-warning-days",
             Self::CertCritical => "tls.certificate-critical-days",
+            Self::MailboxCertWarning => "mailbox.tls.certificate-warning-days",
+            Self::MailboxCertCritical => "mailbox.tls.certificate-critical-days",
             Self::AuthUser => "authentication.user",
             Self::AuthPassword => "authentication.password",
             Self::MailFrom => "email.from",
@@ -519,6 +525,14 @@ pub fn mailbox(view: &MailboxView, sends_message: bool) -> Result<Target, Settin
         ));
     }
     token_prefix(view.token_prefix)?;
+    certificate_days(
+        view.certificate_warning_days,
+        view.certificate_critical_days,
+    )
+    .map_err(|e| match e.setting {
+        Setting::CertCritical => SettingError::new(Setting::MailboxCertCritical, e.problem),
+        _ => SettingError::new(Setting::MailboxCertWarning, e.problem),
+    })?;
     delivery_latency(view.latency_warning_ms, view.latency_critical_ms)?;
     Ok(target)
 }
@@ -639,6 +653,10 @@ pub struct MailboxView<'a> {
     pub password: &'a str,
     /// `mailbox.token-prefix`.
     pub token_prefix: &'a str,
+    /// `mailbox.tls.certificate-warning-days`.
+    pub certificate_warning_days: u32,
+    /// `mailbox.tls.certificate-critical-days`.
+    pub certificate_critical_days: u32,
     /// `mailbox.latency-warning-ms`.
     pub latency_warning_ms: Option<u32>,
     /// `mailbox.latency-critical-ms`.
@@ -693,6 +711,8 @@ macro_rules! settings_view {
                     user: &m.user,
                     password: &m.password,
                     token_prefix: &m.token_prefix,
+                    certificate_warning_days: m.tls.certificate_warning_days,
+                    certificate_critical_days: m.tls.certificate_critical_days,
                     latency_warning_ms: m.latency_warning_ms,
                     latency_critical_ms: m.latency_critical_ms,
                     password_in_clear: matches!(m.security, $security_type::None)
@@ -800,6 +820,8 @@ mod tests {
             user: "probe",
             password: "secret",
             token_prefix: "smtp-sensor-roundtrip",
+            certificate_warning_days: 14,
+            certificate_critical_days: 0,
             latency_warning_ms: Some(5_000),
             latency_critical_ms: Some(30_000),
             password_in_clear: false,

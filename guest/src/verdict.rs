@@ -21,6 +21,10 @@ pub struct Thresholds {
     pub latency_warning_ms: Option<u32>,
     /// `down` when "Delivery Latency" exceeds this many milliseconds.
     pub latency_critical_ms: Option<u32>,
+    /// `warning` when fewer days than this are left on the mailbox server's certificate.
+    pub mailbox_warning_days: u32,
+    /// `down` when fewer days than this are left on the mailbox server's certificate.
+    pub mailbox_critical_days: u32,
 }
 
 impl Thresholds {
@@ -35,6 +39,16 @@ impl Thresholds {
             response_critical_ms: settings.response_time_critical_ms,
             latency_warning_ms: settings.mailbox.and_then(|(m, _)| m.latency_warning_ms),
             latency_critical_ms: settings.mailbox.and_then(|(m, _)| m.latency_critical_ms),
+            mailbox_warning_days: settings
+                .mailbox
+                .map_or(settings.certificate_warning_days, |(m, _)| {
+                    m.certificate_warning_days
+                }),
+            mailbox_critical_days: settings
+                .mailbox
+                .map_or(settings.certificate_critical_days, |(m, _)| {
+                    m.certificate_critical_days
+                }),
         }
     }
 }
@@ -58,6 +72,9 @@ pub struct Findings {
     pub miss_is_warning: bool,
     /// "Delivery Latency", in milliseconds, when a round trip saw its message.
     pub latency_ms: Option<f64>,
+    /// Whole days left on the mailbox server's certificate, when a round trip secured
+    /// its connection with it.
+    pub mailbox_certificate_days_left: Option<i64>,
 }
 
 /// The status and the failure (for `down`) or degradation (for `warning`) to report.
@@ -75,6 +92,7 @@ pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Fai
         missed,
         miss_is_warning,
         latency_ms,
+        mailbox_certificate_days_left: mailbox_days,
     } = findings;
     if let Err(failure) = verdict {
         return (Status::Down, Some(failure));
@@ -91,6 +109,10 @@ pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Fai
         phase: Phase::TlsHandshake,
         kind: ErrorKind::CertificateExpiring(days),
     };
+    let mailbox_expiring = |days| Failure {
+        phase: Phase::MailboxTlsHandshake,
+        kind: ErrorKind::CertificateExpiring(days),
+    };
     let slow = |limit: Option<u32>| {
         limit
             .filter(|&limit| response_ms > f64::from(limit))
@@ -103,6 +125,11 @@ pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Fai
         && days < i64::from(thresholds.critical_days)
     {
         return (Status::Down, Some(expiring(days)));
+    }
+    if let Some(days) = mailbox_days
+        && days < i64::from(thresholds.mailbox_critical_days)
+    {
+        return (Status::Down, Some(mailbox_expiring(days)));
     }
     let late = |limit: Option<u32>| {
         limit
@@ -127,6 +154,11 @@ pub fn decide(findings: Findings, thresholds: Thresholds) -> (Status, Option<Fai
     {
         return (Status::Warning, Some(expiring(days)));
     }
+    if let Some(days) = mailbox_days
+        && days < i64::from(thresholds.mailbox_warning_days)
+    {
+        return (Status::Warning, Some(mailbox_expiring(days)));
+    }
     match slow(thresholds.response_warning_ms).or_else(|| late(thresholds.latency_warning_ms)) {
         Some(failure) => (Status::Warning, Some(failure)),
         None => (Status::Up, None),
@@ -144,6 +176,8 @@ mod tests {
         response_critical_ms: None,
         latency_warning_ms: None,
         latency_critical_ms: None,
+        mailbox_warning_days: 14,
+        mailbox_critical_days: 0,
     };
 
     fn not_offered() -> Failure {
@@ -163,7 +197,25 @@ mod tests {
             missed: None,
             miss_is_warning: false,
             latency_ms: None,
+            mailbox_certificate_days_left: None,
         }
+    }
+
+    #[test]
+    fn the_mailbox_servers_certificate_is_judged_like_the_smtp_servers() {
+        let with = |days| Findings {
+            mailbox_certificate_days_left: Some(days),
+            ..found(Ok(()), None, Some(90))
+        };
+        assert_eq!(decide(with(60), DEFAULTS).0, Status::Up);
+        let (status, failure) = decide(with(10), DEFAULTS);
+        assert_eq!(status, Status::Warning);
+        let failure = failure.unwrap();
+        assert_eq!(failure.phase, Phase::MailboxTlsHandshake);
+        assert_eq!(failure.kind, ErrorKind::CertificateExpiring(10));
+        let (status, failure) = decide(with(-2), DEFAULTS);
+        assert_eq!(status, Status::Down);
+        assert_eq!(failure.unwrap().phase, Phase::MailboxTlsHandshake);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::journal::Journal;
 use crate::mailbox::dialogue::Dialogue;
 use crate::mailbox::imap_dialogue::ImapDialogue;
 use crate::mailbox::polling::Polling;
-use crate::mailbox::pop3_dialogue::Pop3Dialogue;
+use crate::mailbox::pop3_dialogue::{Pop3Dialogue, Pop3Memory};
 use crate::mailbox::trip::{Account, Trip};
 use crate::mode::Mode;
 use crate::plan::MailboxPlan;
@@ -70,9 +70,10 @@ impl Looking<'_> {
         account.dialogue(outcome, journal);
     }
 
-    /// POP3: a session per look, each reading only messages earlier ones did not.
+    /// POP3: a session per look, each reading only messages earlier ones did not; a look
+    /// that found the maildrop locked (`[IN-USE]`) is tried again at the next.
     fn pop3(&mut self, journal: &mut Journal, account: &mut Account) {
-        let mut checked = Vec::new();
+        let mut memory = Pop3Memory::default();
         loop {
             let look_started = self.clock.elapsed();
             account.searched();
@@ -80,14 +81,14 @@ impl Looking<'_> {
                 return;
             };
             let mut dialogue = Pop3Dialogue::new(
-                self.plan.pop3(checked),
+                self.plan.pop3(memory),
                 std::mem::take(journal),
                 self.clock.elapsed(),
             );
             self.converse(&mut dialogue, transport, account);
-            let (outcome, returned, read) = dialogue.into_outcome();
+            let (outcome, returned, learned) = dialogue.into_outcome();
             *journal = returned;
-            checked = read;
+            memory = learned;
             account.dialogue(outcome, journal);
             if account.found() || account.failed() {
                 return;
@@ -211,7 +212,12 @@ impl Looking<'_> {
                 }
                 continue;
             }
-            let mut until = clock.deadline;
+            // The clean-up after the verdict has a grace of its own, as QUIT has.
+            let own = dialogue
+                .timeout_at()
+                .map(|at| clock.at(at).min(clock.deadline));
+            let mut until = own.unwrap_or(clock.deadline);
+            let mut wake = None;
             if dialogue.is_waiting() {
                 let now = clock.elapsed();
                 let at = match next_look {
@@ -232,7 +238,8 @@ impl Looking<'_> {
                     }
                     Some(at) => {
                         next_look = Some(at);
-                        until = clock.at(at);
+                        wake = Some(clock.at(at));
+                        until = until.min(clock.at(at));
                     }
                     None => {
                         dialogue.give_up(now);
@@ -243,7 +250,7 @@ impl Looking<'_> {
             match transport.read(until) {
                 Ok(bytes) => dialogue.handle_input(clock.elapsed(), &bytes),
                 // The wait between looks is over: the next pass searches again.
-                Err(IoError::Timeout) if until < clock.deadline => {}
+                Err(IoError::Timeout) if wake == Some(until) => {}
                 Err(error) => fail_io(dialogue, account, clock, error),
             }
         }

@@ -23,6 +23,9 @@ pub trait Dialogue {
     fn give_up(&mut self, _now: Duration) {}
     /// Nothing more to send or read.
     fn is_done(&self) -> bool;
+    /// The dialogue's own deadline, earlier than the check's: once the verdict is known,
+    /// the clean-up (deleting, logging out) only gets a grace.
+    fn timeout_at(&self) -> Option<Duration>;
     /// The step the dialogue is in, where a timeout is reported.
     fn step(&self) -> Step;
     /// Bytes from the server.

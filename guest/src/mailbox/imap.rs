@@ -4,7 +4,7 @@
 //! hold any bytes, line ends included, so lines are read around them: the parser counts
 //! the literal's bytes instead of looking for a line end inside it.
 
-use super::{MailboxError, shortened, take_line};
+use super::{MailboxError, take_line, whole};
 use crate::limits::MAX_MAILBOX_RESPONSE_BYTES;
 
 /// The status of a tagged response (or of an untagged OK, NO, BAD, PREAUTH or BYE).
@@ -64,6 +64,12 @@ impl ImapParser {
     /// Adds bytes received from the server.
     pub fn push(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
+    }
+
+    /// Whether bytes are waiting that no complete response took yet: after STARTTLS's
+    /// `OK` there must be none, since they came before the handshake.
+    pub fn has_buffered(&self) -> bool {
+        !self.buf.is_empty() || self.partial.is_some()
     }
 
     /// The next complete response; `Ok(None)` while more bytes are needed.
@@ -133,7 +139,7 @@ enum Start {
 
 /// Reads a response's first line: tagged, untagged or a continuation.
 fn start(line: &[u8], text: &str) -> Result<Start, MailboxError> {
-    let malformed = || MailboxError::Malformed(shortened(line));
+    let malformed = || MailboxError::Malformed(whole(line));
     if let Some(rest) = text.strip_prefix('+') {
         let rest = rest.strip_prefix(' ').unwrap_or(rest);
         return Ok(Start::Done(ImapResponse::Continuation {
@@ -163,6 +169,93 @@ fn start(line: &[u8], text: &str) -> Result<Start, MailboxError> {
         status,
         text: text.to_string(),
     }))
+}
+
+/// An IMAP quoted string (RFC 3501 4.3): `"` and `\` escaped. Only for text that a
+/// quoted string can carry; see [`needs_literal`].
+pub fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Whether `text` cannot travel as a quoted string and must be sent as a literal: 8-bit
+/// characters, NUL, CR and LF (RFC 3501's QUOTED-CHAR is 7-bit text without them).
+pub fn needs_literal(text: &str) -> bool {
+    text.bytes()
+        .any(|b| !b.is_ascii() || b == 0 || b == b'\r' || b == b'\n')
+}
+
+/// The capabilities in a `CAPABILITY` response or response code (`CAPABILITY IMAP4rev1
+/// UIDPLUS ...`, with or without the brackets around it), upper-cased; none when `text`
+/// holds no capability list.
+pub fn capabilities(text: &str) -> Option<Vec<String>> {
+    let upper = text.to_ascii_uppercase();
+    let list = match upper.strip_prefix("CAPABILITY ") {
+        Some(list) => list,
+        None => {
+            let start = upper.find("[CAPABILITY ")? + "[CAPABILITY ".len();
+            let end = upper[start..].find(']').map_or(upper.len(), |e| start + e);
+            &upper[start..end]
+        }
+    };
+    Some(list.split_ascii_whitespace().map(str::to_string).collect())
+}
+
+/// The UIDs of a search's answer: `SEARCH 4 7` (RFC 3501) or `ESEARCH (TAG "a3") UID ALL
+/// 4:7,9` (RFC 4731, RFC 9051), at most `most` of them (the highest, newest, first kept).
+/// None when `text` is neither.
+pub fn searched_uids(text: &str, most: usize) -> Option<Vec<u32>> {
+    let upper = text.to_ascii_uppercase();
+    let mut uids: Vec<u32> = if let Some(rest) = upper.strip_prefix("SEARCH") {
+        if !(rest.is_empty() || rest.starts_with(' ')) {
+            return None;
+        }
+        rest.split_ascii_whitespace()
+            .filter_map(|uid| uid.parse().ok())
+            .collect()
+    } else if let Some(rest) = upper.strip_prefix("ESEARCH") {
+        let mut words = rest.split_ascii_whitespace().peekable();
+        let mut set = None;
+        while let Some(word) = words.next() {
+            if word == "ALL" {
+                set = words.next();
+            }
+        }
+        set.map(|set| sequence_set(set, most)).unwrap_or_default()
+    } else {
+        return None;
+    };
+    uids.sort_unstable_by(|a, b| b.cmp(a));
+    uids.dedup();
+    uids.truncate(most);
+    Some(uids)
+}
+
+/// The numbers of a sequence set (`4:7,9`), the highest first, at most `most`: a hostile
+/// `1:4294967295` costs no more than `most` numbers.
+fn sequence_set(set: &str, most: usize) -> Vec<u32> {
+    let mut ranges: Vec<(u32, u32)> = set
+        .split(',')
+        .filter_map(|part| match part.split_once(':') {
+            Some((a, b)) => {
+                let (a, b) = (a.parse::<u32>().ok()?, b.parse::<u32>().ok()?);
+                Some((a.min(b), a.max(b)))
+            }
+            None => part.parse().ok().map(|n| (n, n)),
+        })
+        .collect();
+    ranges.sort_unstable_by(|a, b| b.1.cmp(&a.1));
+    let mut out = Vec::new();
+    for (low, high) in ranges {
+        let mut n = high;
+        while out.len() < most {
+            out.push(n);
+            if n == low {
+                break;
+            }
+            n -= 1;
+        }
+    }
+    out
 }
 
 /// The length of the literal a line announces at its end (`{42}` or `{42+}`), if any.
@@ -284,6 +377,32 @@ mod tests {
         let mut parser = ImapParser::new();
         parser.push(&vec![b'*'; crate::limits::MAX_MAILBOX_LINE_LEN + 1]);
         assert_eq!(parser.next_response(), Err(MailboxError::LineTooLong));
+    }
+
+    #[test]
+    fn wire_pieces() {
+        assert_eq!(quoted("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert!(needs_literal("pässword") && !needs_literal("pass\"word"));
+        assert_eq!(
+            capabilities("OK [CAPABILITY IMAP4rev1 uidplus] ready").unwrap(),
+            ["IMAP4REV1", "UIDPLUS"]
+        );
+        assert_eq!(capabilities("CAPABILITY IMAP4rev1 IDLE").unwrap().len(), 2);
+        assert_eq!(capabilities("OK ready"), None);
+        assert_eq!(searched_uids("SEARCH 4 9 7", 10), Some(vec![9, 7, 4]));
+        assert_eq!(searched_uids("SEARCH", 10), Some(vec![]));
+        assert_eq!(
+            searched_uids("ESEARCH (TAG \"a3\") UID ALL 4:6,9", 10),
+            Some(vec![9, 6, 5, 4])
+        );
+        assert_eq!(searched_uids("ESEARCH (TAG \"a3\") UID", 10), Some(vec![]));
+        assert_eq!(
+            searched_uids("ESEARCH UID ALL 1:4294967295", 3),
+            Some(vec![4294967295, 4294967294, 4294967293]),
+            "bounded"
+        );
+        assert_eq!(searched_uids("SEARCHING 4", 10), None);
+        assert_eq!(searched_uids("3 EXISTS", 10), None);
     }
 
     #[test]

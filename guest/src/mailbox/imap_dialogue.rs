@@ -1,17 +1,33 @@
-//! The mailbox side of the round trip over IMAP, sans-IO: greet, secure (STARTTLS) if
-//! asked, LOGIN, SELECT INBOX, then look for test messages by the token's prefix
-//! (`UID SEARCH HEADER Subject`), read only their headers (`BODY.PEEK[HEADER.FIELDS]`),
-//! and once this run's message is there delete it and any an earlier run left behind,
-//! by UID (`UID STORE +FLAGS.SILENT (\Deleted)`, then `UID EXPUNGE`, which touches those
-//! UIDs alone; without UIDPLUS they stay flagged, never expunged with others' mail). Until
-//! it is there the dialogue waits; the caller searches again after a back-off.
+//! The mailbox side of the round trip over IMAP (RFC 3501, RFC 9051), sans-IO: greet,
+//! secure (STARTTLS) if asked, learn the capabilities (again after TLS and after the
+//! log-in: those seen before are forgotten), LOGIN, SELECT INBOX, then look for test
+//! messages by the Message-ID the check writes (`UID SEARCH UNDELETED HEADER Message-ID`,
+//! answered as SEARCH or ESEARCH), read only the Message-ID of those not read before
+//! (`BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]`), and once this run's message is there
+//! delete it and those of runs that have ended, by UID (`UID STORE +FLAGS.SILENT
+//! (\Deleted)`, then `UID EXPUNGE`, which touches those UIDs alone). Without UIDPLUS they
+//! stay flagged, never expunged with others' mail, and `UNDELETED` keeps later looks from
+//! finding them again. Until the message is there the dialogue waits; the caller searches
+//! again after a back-off.
+//!
+//! The STARTTLS rules are the SMTP side's: a `PREAUTH` greeting where TLS is required
+//! ends the dialogue (STARTTLS is impossible once authenticated), and bytes the server
+//! sends after STARTTLS's `OK`, before the handshake, end it too (CVE-2011-0411's class).
 
 use super::dialogue::Dialogue;
-use super::imap::{ImapParser, ImapResponse, ImapStatus};
-use super::steps::{MailboxOutcome, Progress, Step};
+use super::imap::{ImapParser, ImapResponse, ImapStatus, capabilities, needs_literal, quoted};
+use super::steps::{MailboxOutcome, Progress, Step, Tally};
+use super::token::{Kind, Tokens};
 use crate::journal::Journal;
 use crate::secret::Secret;
+use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// The most UIDs one search answer may put forward (the newest are kept): test messages
+/// only, since the search names the token's prefix, so far more than a mailbox holds.
+pub const MAX_CANDIDATES: usize = 1000;
+/// The most messages whose Message-ID one FETCH reads.
+const MAX_FETCH: usize = 100;
 
 /// What the dialogue is to do.
 #[derive(Debug, Clone)]
@@ -24,10 +40,11 @@ pub struct ImapPlan {
     pub starttls: bool,
     /// A refused STARTTLS goes on in plain text (a downgrade, reported); otherwise it fails.
     pub tls_optional: bool,
-    /// This run's token, in the test message's subject and Message-ID.
-    pub token: String,
-    /// The prefix every test message's token starts with: earlier runs' are deleted too.
-    pub prefix: String,
+    /// The mode allows going on without TLS (`starttls-if-available`): a `PREAUTH`
+    /// greeting, which sends no password, is then a downgrade, not a failure.
+    pub plain_allowed: bool,
+    /// Which messages are test messages, and whose.
+    pub tokens: Tokens,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +52,13 @@ enum State {
     Greeting,
     StartTls,
     AwaitTls,
+    /// CAPABILITY before the log-in (none came with the greeting, or TLS began).
+    Capability,
     Login,
+    /// LOGIN's password literal announced; waiting for the server's `+`.
+    LoginLiteral,
+    /// CAPABILITY after the log-in, when its `OK` did not carry them.
+    Capabilities,
     Select,
     Search,
     Waiting,
@@ -51,7 +74,7 @@ impl State {
         match self {
             Self::Greeting => Step::Greeting,
             Self::StartTls | Self::AwaitTls => Step::StartTls,
-            Self::Login => Step::Login,
+            Self::Capability | Self::Login | Self::LoginLiteral | Self::Capabilities => Step::Login,
             Self::Select => Step::Select,
             Self::Search | Self::Waiting => Step::Search,
             Self::Fetch => Step::Fetch,
@@ -70,12 +93,23 @@ pub struct ImapDialogue {
     progress: Progress,
     next_tag: u32,
     tag: String,
-    uidplus: bool,
+    /// The server's capabilities as last learned; none once they must be asked again.
+    capabilities: Option<Vec<String>>,
+    /// The UIDs the search under way put forward.
     candidates: Vec<u32>,
-    ours: Option<u32>,
+    /// What each message read so far is, with its Message-ID.
+    known: BTreeMap<u32, (Kind, String)>,
+    /// Candidates not read yet.
+    unread: Vec<u32>,
+    /// The UIDs being deleted.
     doomed: Vec<u32>,
-    found_at: Option<Duration>,
-    deleted: usize,
+    search_sent: Duration,
+    search_answered: Duration,
+    tally: Tally,
+    /// What is left of LOGIN, each piece sent once the server says `+`.
+    pending_literal: Vec<Vec<u8>>,
+    /// The UIDs whose Message-ID is being read.
+    fetching: Vec<u32>,
 }
 
 impl ImapDialogue {
@@ -84,22 +118,26 @@ impl ImapDialogue {
         Self {
             state: State::Greeting,
             parser: ImapParser::new(),
-            progress: Progress::new(journal, plan.password.clone(), now),
+            progress: Progress::new(journal, &plan.password, now),
             next_tag: 1,
             tag: String::new(),
-            uidplus: false,
+            capabilities: None,
             candidates: Vec::new(),
-            ours: None,
+            known: BTreeMap::new(),
+            unread: Vec::new(),
             doomed: Vec::new(),
-            found_at: None,
-            deleted: 0,
+            search_sent: now,
+            search_answered: now,
+            tally: Tally::default(),
+            pending_literal: Vec::new(),
+            fetching: Vec::new(),
             plan,
         }
     }
 
     /// How it ended.
     pub fn into_outcome(self) -> (MailboxOutcome, Journal) {
-        self.progress.into_outcome(self.found_at, self.deleted)
+        self.progress.into_outcome(self.tally)
     }
 
     fn handle_response(&mut self, now: Duration, response: ImapResponse) {
@@ -114,8 +152,16 @@ impl ImapDialogue {
                 self.handle_untagged(now, &text, &literals)
             }
             ImapResponse::Tagged { tag, status, text } if tag == self.tag => {
-                self.note_capabilities(&text);
                 self.handle_tagged(now, status, &text);
+            }
+            ImapResponse::Continuation { .. } if self.state == State::LoginLiteral => {
+                if !self.pending_literal.is_empty() {
+                    let piece = self.pending_literal.remove(0);
+                    self.progress.send_raw(&piece);
+                }
+                if self.pending_literal.is_empty() {
+                    self.enter(now, State::Login);
+                }
             }
             ImapResponse::Tagged { .. } | ImapResponse::Continuation { .. } => {
                 self.fail(format!("the server answered out of turn: {shown}"));
@@ -125,25 +171,27 @@ impl ImapDialogue {
     }
 
     fn handle_untagged(&mut self, now: Duration, text: &str, literals: &[Vec<u8>]) {
-        self.note_capabilities(text);
         let upper = text.to_ascii_uppercase();
+        if let Some(list) = capabilities(text)
+            && (upper.starts_with("CAPABILITY") || upper.starts_with("OK"))
+        {
+            self.capabilities = Some(list);
+        }
         match self.state {
             State::Greeting => {
                 if upper.starts_with("OK") {
                     self.after_greeting(now);
                 } else if upper.starts_with("PREAUTH") {
-                    self.select(now);
+                    self.preauthenticated(now);
                 } else {
                     self.fail(format!("the server refused the connection: * {text}"));
                     self.finish(now);
                 }
             }
-            State::Search if upper.starts_with("SEARCH") => {
-                self.candidates.extend(
-                    text["SEARCH".len()..]
-                        .split_ascii_whitespace()
-                        .filter_map(|uid| uid.parse::<u32>().ok()),
-                );
+            State::Search => {
+                if let Some(uids) = super::imap::searched_uids(text, MAX_CANDIDATES) {
+                    self.candidates.extend(uids);
+                }
             }
             State::Fetch if upper.contains("FETCH") => {
                 let Some(uid) = fetched_uid(text) else {
@@ -154,13 +202,9 @@ impl ImapDialogue {
                     .map(|l| String::from_utf8_lossy(l))
                     .collect::<Vec<_>>()
                     .join("\n");
-                if !headers.contains(&self.plan.prefix) {
-                    return; // not a test message of ours: never touched
-                }
-                if headers.contains(&self.plan.token) {
-                    self.ours = Some(uid);
-                }
-                self.doomed.push(uid);
+                let message_id = super::token::header(&headers, "Message-ID").unwrap_or_default();
+                let kind = self.plan.tokens.kind(&message_id);
+                self.known.insert(uid, (kind, message_id));
             }
             _ if upper.starts_with("BYE") && self.state != State::Logout => {
                 self.fail(format!("the server closed the session: * {text}"));
@@ -173,39 +217,50 @@ impl ImapDialogue {
     fn handle_tagged(&mut self, now: Duration, status: ImapStatus, text: &str) {
         if status != ImapStatus::Ok && self.state == State::StartTls && self.plan.tls_optional {
             self.progress.downgrade(now, &format!("{status:?} {text}"));
-            return self.login(now);
+            return self.before_login(now);
         }
         if status != ImapStatus::Ok && self.state != State::Logout {
-            let step = self.state.step();
             self.fail(format!(
                 "{} was refused: {status:?} {text}",
-                command_of(step)
+                command_of(self.state)
             ));
             return self.logout(now);
         }
         match self.state {
             State::StartTls => self.enter(now, State::AwaitTls),
-            State::Login => self.select(now),
-            State::Select => self.search(now),
-            State::Search => {
-                let candidates = std::mem::take(&mut self.candidates);
-                if candidates.is_empty() {
-                    self.enter(now, State::Waiting);
+            State::Capability => self.login(now),
+            State::Login => {
+                // What the server could do before the log-in is not what it can after.
+                self.capabilities = capabilities(text);
+                if self.capabilities.is_some() {
+                    self.select(now);
                 } else {
-                    self.fetch(now, &candidates);
+                    self.send(now, State::Capabilities, "CAPABILITY");
                 }
             }
-            State::Fetch => match self.ours {
-                Some(_) => {
-                    self.found_at.get_or_insert(now);
-                    self.store(now);
+            State::Capabilities => self.select(now),
+            State::Select => self.search(now),
+            State::Search => {
+                self.search_answered = now;
+                let candidates = std::mem::take(&mut self.candidates);
+                self.unread = candidates
+                    .iter()
+                    .copied()
+                    .filter(|uid| !self.known.contains_key(uid))
+                    .collect();
+                self.candidates = candidates;
+                self.read_or_decide(now);
+            }
+            State::Fetch => {
+                // A UID the server did not answer for (expunged meanwhile) is not read again.
+                for uid in std::mem::take(&mut self.fetching) {
+                    self.known
+                        .entry(uid)
+                        .or_insert((Kind::Other, String::new()));
                 }
-                None => {
-                    self.doomed.clear();
-                    self.enter(now, State::Waiting);
-                }
-            },
-            State::Store if self.uidplus => {
+                self.read_or_decide(now);
+            }
+            State::Store if self.has("UIDPLUS") => {
                 let set = uid_set(&self.doomed);
                 self.send(now, State::Expunge, &format!("UID EXPUNGE {set}"));
             }
@@ -213,60 +268,54 @@ impl ImapDialogue {
                 self.progress.note(
                     now,
                     "the server lacks UIDPLUS: the test messages stay flagged \\Deleted, \
-                     not expunged (a plain EXPUNGE would remove others' deleted mail too)",
+                     not expunged (a plain EXPUNGE would remove others' deleted mail too); \
+                     they wait for the mailbox's own expunge",
                 );
-                self.deleted = self.doomed.len();
+                self.tally.left_flagged = self.doomed.len();
                 self.logout(now);
             }
             State::Expunge => {
-                self.deleted = self.doomed.len();
+                self.tally.deleted = self.doomed.len();
                 self.logout(now);
             }
             State::Logout => self.finish(now),
-            State::Greeting | State::AwaitTls | State::Waiting | State::Done => {}
+            State::Greeting
+            | State::AwaitTls
+            | State::LoginLiteral
+            | State::Waiting
+            | State::Done => {}
         }
     }
 
-    fn after_greeting(&mut self, now: Duration) {
-        if self.plan.starttls {
-            self.send(now, State::StartTls, "STARTTLS");
-        } else {
-            self.login(now);
+    /// Reads the Message-ID of the next unread candidates, or, all read, decides: this
+    /// run's message there (delete it and the ended runs'), or wait.
+    fn read_or_decide(&mut self, now: Duration) {
+        if !self.unread.is_empty() {
+            let take = self.unread.len().min(MAX_FETCH);
+            let batch: Vec<u32> = self.unread.drain(..take).collect();
+            self.fetch(now, &batch);
+            self.fetching = batch;
+            return;
         }
-    }
-
-    fn login(&mut self, now: Duration) {
-        let tag = self.new_tag();
-        let user = quoted(&self.plan.user);
-        let wire = format!("{tag} LOGIN {user} {}", quoted(self.plan.password.expose()));
-        let shown = format!("{tag} LOGIN {user} [redacted]");
-        self.progress.send(now, &shown, &wire);
-        self.enter(now, State::Login);
-    }
-
-    fn select(&mut self, now: Duration) {
-        self.send(now, State::Select, "SELECT INBOX");
-    }
-
-    fn search(&mut self, now: Duration) {
-        let prefix = quoted(&self.plan.prefix);
-        self.send(
-            now,
-            State::Search,
-            &format!("UID SEARCH HEADER Subject {prefix}"),
-        );
-    }
-
-    fn fetch(&mut self, now: Duration, uids: &[u32]) {
-        let set = uid_set(uids);
-        self.send(
-            now,
-            State::Fetch,
-            &format!("UID FETCH {set} (UID BODY.PEEK[HEADER.FIELDS (SUBJECT MESSAGE-ID)])"),
-        );
-    }
-
-    fn store(&mut self, now: Duration) {
+        let candidates = std::mem::take(&mut self.candidates);
+        let ours = candidates
+            .iter()
+            .any(|uid| matches!(self.known.get(uid), Some((Kind::Ours, _))));
+        if !ours {
+            self.tally.missed_at = Some(self.search_sent);
+            return self.enter(now, State::Waiting);
+        }
+        self.tally.found_at.get_or_insert(self.search_answered);
+        self.progress.cleanup_from(now);
+        self.doomed = candidates
+            .into_iter()
+            .filter(|uid| matches!(self.known.get(uid), Some((Kind::Ours | Kind::Leftover, _))))
+            .collect();
+        self.tally.removed = self
+            .doomed
+            .iter()
+            .filter_map(|uid| self.known.get(uid).map(|(_, id)| id.clone()))
+            .collect();
         let set = uid_set(&self.doomed);
         self.send(
             now,
@@ -275,7 +324,130 @@ impl ImapDialogue {
         );
     }
 
+    fn after_greeting(&mut self, now: Duration) {
+        if self.plan.starttls {
+            self.send(now, State::StartTls, "STARTTLS");
+        } else {
+            self.before_login(now);
+        }
+    }
+
+    /// The greeting says the session is already authenticated (`PREAUTH`): STARTTLS is
+    /// no longer possible, so where TLS is required this is the end.
+    fn preauthenticated(&mut self, now: Duration) {
+        if self.plan.starttls && !self.plan.plain_allowed {
+            self.fail(
+                "the server greeted with PREAUTH (already logged in, in plain text), so \
+                 STARTTLS is impossible (RFC 3501 6.2.1) and TLS is required"
+                    .into(),
+            );
+            return self.logout(now);
+        }
+        if self.plan.starttls {
+            self.progress
+                .downgrade(now, "PREAUTH: already logged in, in plain text");
+        }
+        self.capabilities = None;
+        self.send(now, State::Capabilities, "CAPABILITY");
+    }
+
+    /// Logs in once the capabilities are known, asking for them first when they are not.
+    fn before_login(&mut self, now: Duration) {
+        if self.capabilities.is_some() {
+            self.login(now);
+        } else {
+            self.send(now, State::Capability, "CAPABILITY");
+        }
+    }
+
+    fn login(&mut self, now: Duration) {
+        if self.has("LOGINDISABLED") {
+            self.fail(
+                "the server refuses LOGIN on this connection (LOGINDISABLED): it wants TLS \
+                 first; use STARTTLS or implicit TLS"
+                    .into(),
+            );
+            return self.logout(now);
+        }
+        let tag = self.new_tag();
+        // 8-bit text cannot be quoted: it goes as a literal, inline with LITERAL+
+        // (RFC 7888), otherwise each after the server's `+`.
+        let plus = self.has("LITERAL+");
+        let user = self.plan.user.clone();
+        let password = self.plan.password.expose().to_string();
+        let mut pieces: Vec<Vec<u8>> = vec![format!("{tag} LOGIN").into_bytes()];
+        let mut shown = format!("{tag} LOGIN");
+        for (i, arg) in [user.as_str(), password.as_str()].into_iter().enumerate() {
+            let secret = i == 1;
+            let last = pieces.last_mut().expect("the command's start");
+            if needs_literal(arg) {
+                let marker = if plus {
+                    format!(" {{{}+}}", arg.len())
+                } else {
+                    format!(" {{{}}}", arg.len())
+                };
+                last.extend_from_slice(marker.as_bytes());
+                last.extend_from_slice(b"\r\n");
+                pieces.push(arg.as_bytes().to_vec());
+                shown.push_str(&marker);
+                shown.push_str(if secret { " [redacted]" } else { " " });
+                if !secret {
+                    shown.push_str(arg);
+                }
+            } else {
+                let text = quoted(arg);
+                last.push(b' ');
+                last.extend_from_slice(text.as_bytes());
+                shown.push(' ');
+                shown.push_str(if secret { "[redacted]" } else { &text });
+            }
+        }
+        if let Some(last) = pieces.last_mut() {
+            last.extend_from_slice(b"\r\n");
+        }
+        self.progress.client_line(now, &shown);
+        if plus {
+            self.progress.send_raw(&pieces.concat());
+            return self.enter(now, State::Login);
+        }
+        let mut pieces = pieces.into_iter();
+        if let Some(first) = pieces.next() {
+            self.progress.send_raw(&first);
+        }
+        self.pending_literal = pieces.collect();
+        let next = if self.pending_literal.is_empty() {
+            State::Login
+        } else {
+            State::LoginLiteral
+        };
+        self.enter(now, next);
+    }
+
+    fn select(&mut self, now: Duration) {
+        self.send(now, State::Select, "SELECT INBOX");
+    }
+
+    fn search(&mut self, now: Duration) {
+        let prefix = quoted(&format!("{}-", self.plan.tokens.prefix));
+        self.search_sent = now;
+        self.send(
+            now,
+            State::Search,
+            &format!("UID SEARCH UNDELETED HEADER Message-ID {prefix}"),
+        );
+    }
+
+    fn fetch(&mut self, now: Duration, uids: &[u32]) {
+        let set = uid_set(uids);
+        self.send(
+            now,
+            State::Fetch,
+            &format!("UID FETCH {set} (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"),
+        );
+    }
+
     fn logout(&mut self, now: Duration) {
+        self.progress.cleanup_from(now);
         self.send(now, State::Logout, "LOGOUT");
     }
 
@@ -309,15 +481,11 @@ impl ImapDialogue {
         self.progress.fail(self.state.step(), &why);
     }
 
-    fn note_capabilities(&mut self, text: &str) {
-        let upper = text.to_ascii_uppercase();
-        if upper.contains("CAPABILITY")
-            && upper
-                .split_ascii_whitespace()
-                .any(|w| w.trim_end_matches(']') == "UIDPLUS")
-        {
-            self.uidplus = true;
-        }
+    /// Whether the server has the capability `name` (as last learned).
+    fn has(&self, name: &str) -> bool {
+        self.capabilities
+            .as_ref()
+            .is_some_and(|list| list.iter().any(|c| c == name))
     }
 }
 
@@ -332,10 +500,12 @@ impl Dialogue for ImapDialogue {
         self.state == State::AwaitTls
     }
 
-    /// The handshake succeeded: log in over TLS.
+    /// The handshake succeeded: what was learned in plain text is forgotten, and the
+    /// capabilities are asked again over TLS before logging in.
     fn handle_tls_established(&mut self, now: Duration) {
         if self.state == State::AwaitTls {
-            self.login(now);
+            self.capabilities = None;
+            self.before_login(now);
         }
     }
 
@@ -363,6 +533,11 @@ impl Dialogue for ImapDialogue {
         self.state == State::Done
     }
 
+    /// The clean-up's own deadline, once the verdict is known.
+    fn timeout_at(&self) -> Option<Duration> {
+        self.progress.timeout_at()
+    }
+
     /// The dialogue ends now without the message (the deadline passed): logs out politely.
     fn give_up(&mut self, now: Duration) {
         if !matches!(self.state, State::Logout | State::Done) {
@@ -380,15 +555,27 @@ impl Dialogue for ImapDialogue {
 
     /// Bytes from the server.
     fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
+        if self.state == State::Done {
+            return;
+        }
         self.parser.push(bytes);
         loop {
             match self.parser.next_response() {
                 Ok(Some(response)) => self.handle_response(now, response),
                 Ok(None) => return,
                 Err(error) => {
-                    self.fail(error.to_string());
+                    self.progress.fail_with(self.state.step(), error);
                     return self.finish(now);
                 }
+            }
+            if self.state == State::AwaitTls && self.parser.has_buffered() {
+                self.fail(
+                    "the server sent more after STARTTLS's OK, before the TLS handshake: \
+                     bytes that would be taken as sent over TLS (a command injection, \
+                     CVE-2011-0411's class)"
+                        .into(),
+                );
+                return self.finish(now);
             }
             if self.state == State::Done || self.state == State::AwaitTls {
                 return;
@@ -397,23 +584,20 @@ impl Dialogue for ImapDialogue {
     }
 }
 
-/// The command a step sends, for messages.
-fn command_of(step: Step) -> &'static str {
-    match step {
-        Step::Greeting => "the connection",
-        Step::StartTls => "STARTTLS",
-        Step::Login => "LOGIN",
-        Step::Select => "SELECT INBOX",
-        Step::Search => "UID SEARCH",
-        Step::Fetch => "UID FETCH",
-        Step::Delete => "deleting the test message",
-        Step::Logout => "LOGOUT",
+/// The command a state sent, for messages.
+fn command_of(state: State) -> &'static str {
+    match state {
+        State::Greeting => "the connection",
+        State::StartTls | State::AwaitTls => "STARTTLS",
+        State::Capability | State::Capabilities => "CAPABILITY",
+        State::Login | State::LoginLiteral => "LOGIN",
+        State::Select => "SELECT INBOX",
+        State::Search | State::Waiting => "UID SEARCH",
+        State::Fetch => "UID FETCH",
+        State::Store => "UID STORE",
+        State::Expunge => "UID EXPUNGE",
+        State::Logout | State::Done => "LOGOUT",
     }
-}
-
-/// An IMAP quoted string: `"` and `\` escaped (the settings allow no line breaks).
-fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// UIDs as an IMAP sequence set: `4,7,9`.
@@ -436,199 +620,4 @@ fn fetched_uid(text: &str) -> Option<u32> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MS: Duration = Duration::from_millis(1);
-    const TOKEN: &str = "smtp-sensor-rt-5f2c";
-    const PREFIX: &str = "smtp-sensor-rt-";
-
-    struct Harness {
-        dialogue: ImapDialogue,
-        now: Duration,
-    }
-
-    impl Harness {
-        fn new(starttls: bool) -> Self {
-            let plan = ImapPlan {
-                user: "probe".into(),
-                password: Secret::new("s3cret\"pw"),
-                starttls,
-                tls_optional: false,
-                token: TOKEN.into(),
-                prefix: PREFIX.into(),
-            };
-            Self {
-                dialogue: ImapDialogue::new(plan, Journal::new(true), Duration::ZERO),
-                now: Duration::ZERO,
-            }
-        }
-
-        fn server(&mut self, text: &str) -> String {
-            self.now += MS;
-            self.dialogue.handle_input(self.now, text.as_bytes());
-            String::from_utf8(self.dialogue.poll_transmit().unwrap_or_default()).unwrap()
-        }
-    }
-
-    fn fetched(uid: u32, subject: &str) -> String {
-        let header = format!("Subject: {subject}\r\nMessage-ID: <x@y>\r\n\r\n");
-        format!(
-            "* {uid} FETCH (UID {uid} BODY[HEADER.FIELDS (SUBJECT MESSAGE-ID)] {{{}}}\r\n{header})\r\n",
-            header.len()
-        )
-    }
-
-    #[test]
-    fn finds_deletes_and_leaves_others_alone() {
-        let mut h = Harness::new(false);
-        assert_eq!(
-            h.server("* OK [CAPABILITY IMAP4rev1 UIDPLUS] Dovecot ready.\r\n"),
-            "a1 LOGIN \"probe\" \"s3cret\\\"pw\"\r\n"
-        );
-        assert_eq!(h.server("a1 OK Logged in\r\n"), "a2 SELECT INBOX\r\n");
-        assert_eq!(
-            h.server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n"),
-            "a3 UID SEARCH HEADER Subject \"smtp-sensor-rt-\"\r\n"
-        );
-        // Not there yet: the caller waits and searches again.
-        assert_eq!(h.server("* SEARCH\r\na3 OK done\r\n"), "");
-        assert!(h.dialogue.is_waiting());
-        h.now += MS;
-        h.dialogue.search_again(h.now);
-        assert_eq!(
-            String::from_utf8(h.dialogue.poll_transmit().unwrap()).unwrap(),
-            "a4 UID SEARCH HEADER Subject \"smtp-sensor-rt-\"\r\n"
-        );
-        // Three candidates: this run's, an earlier run's, and someone else's that merely
-        // matched the search loosely: only the first two are deleted.
-        assert_eq!(
-            h.server("* SEARCH 7 9 11\r\na4 OK done\r\n"),
-            "a5 UID FETCH 7,9,11 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT MESSAGE-ID)])\r\n"
-        );
-        let fetches = format!(
-            "{}{}{}a5 OK done\r\n",
-            fetched(7, "smtp-sensor-rt-0001 stale"),
-            fetched(9, &format!("{TOKEN} round trip")),
-            fetched(11, "Re: what is smtp-sensor?")
-        );
-        assert_eq!(
-            h.server(&fetches),
-            "a6 UID STORE 7,9 +FLAGS.SILENT (\\Deleted)\r\n"
-        );
-        assert_eq!(h.server("a6 OK done\r\n"), "a7 UID EXPUNGE 7,9\r\n");
-        assert_eq!(
-            h.server("* 1 EXPUNGE\r\n* 1 EXPUNGE\r\na7 OK done\r\n"),
-            "a8 LOGOUT\r\n"
-        );
-        assert_eq!(h.server("* BYE Logging out\r\na8 OK done\r\n"), "");
-        assert!(h.dialogue.is_done());
-        let (outcome, journal) = h.dialogue.into_outcome();
-        assert_eq!(outcome.failure, None);
-        assert_eq!(outcome.deleted, 2);
-        assert!(outcome.found_at.is_some());
-        let (_, transcript) = journal.into_parts();
-        let text: Vec<String> = transcript.iter().map(|l| l.text.clone()).collect();
-        assert!(text.iter().all(|l| !l.contains("s3cret")), "{text:?}");
-        assert!(
-            text.contains(&"a1 LOGIN \"probe\" [redacted]".to_string()),
-            "{text:?}"
-        );
-        let steps: Vec<Step> = outcome.timings.iter().map(|t| t.0).collect();
-        assert_eq!(
-            steps,
-            [
-                Step::Greeting,
-                Step::Login,
-                Step::Select,
-                Step::Search,
-                Step::Fetch,
-                Step::Delete,
-                Step::Logout
-            ]
-        );
-    }
-
-    #[test]
-    fn starttls_comes_before_the_login() {
-        let mut h = Harness::new(true);
-        assert_eq!(h.server("* OK ready\r\n"), "a1 STARTTLS\r\n");
-        assert_eq!(h.server("a1 OK Begin TLS negotiation now.\r\n"), "");
-        assert!(h.dialogue.wants_tls());
-        h.dialogue.handle_tls_established(h.now);
-        assert!(
-            String::from_utf8(h.dialogue.poll_transmit().unwrap())
-                .unwrap()
-                .starts_with("a2 LOGIN")
-        );
-    }
-
-    #[test]
-    fn a_refused_starttls_fails_unless_plain_text_is_allowed() {
-        let mut required = Harness::new(true);
-        required.server("* OK ready\r\n");
-        assert_eq!(required.server("a1 BAD no TLS here\r\n"), "a2 LOGOUT\r\n");
-        let mut optional = Harness::new(true);
-        optional.dialogue.plan.tls_optional = true;
-        optional.server("* OK ready\r\n");
-        let sent = optional.server("a1 BAD no TLS here\r\n");
-        assert!(sent.starts_with("a2 LOGIN"), "{sent}");
-        optional.dialogue.handle_close(optional.now, "closed");
-        let (outcome, _) = optional.dialogue.into_outcome();
-        assert!(outcome.downgraded);
-    }
-
-    #[test]
-    fn a_refused_login_says_why_without_the_password() {
-        let mut h = Harness::new(false);
-        h.server("* OK ready\r\n");
-        assert_eq!(
-            h.server("a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"),
-            "a2 LOGOUT\r\n"
-        );
-        let (outcome, _) = h.dialogue.into_outcome();
-        let failure = outcome.failure.unwrap();
-        assert_eq!(failure.step, Step::Login);
-        assert!(
-            failure.why.contains("AUTHENTICATIONFAILED"),
-            "{}",
-            failure.why
-        );
-    }
-
-    #[test]
-    fn without_uidplus_nothing_is_expunged() {
-        let mut h = Harness::new(false);
-        h.server("* OK ready\r\n");
-        h.server("a1 OK in\r\n");
-        h.server("a2 OK selected\r\n");
-        h.server("* SEARCH 5\r\na3 OK\r\n");
-        let answer = format!("{}a4 OK\r\n", fetched(5, TOKEN));
-        assert_eq!(
-            h.server(&answer),
-            "a5 UID STORE 5 +FLAGS.SILENT (\\Deleted)\r\n"
-        );
-        assert_eq!(h.server("a5 OK\r\n"), "a6 LOGOUT\r\n", "no plain EXPUNGE");
-    }
-
-    #[test]
-    fn hostile_servers_end_the_dialogue_with_a_failure() {
-        let mut h = Harness::new(false);
-        h.server("* BYE too busy\r\n");
-        assert!(h.dialogue.is_done());
-        let (outcome, _) = h.dialogue.into_outcome();
-        assert!(outcome.failure.unwrap().why.contains("too busy"));
-        let mut h = Harness::new(false);
-        h.server("220 this is SMTP\r\n");
-        assert!(h.dialogue.is_done());
-        assert!(h.dialogue.into_outcome().0.failure.is_some());
-    }
-
-    #[test]
-    fn helpers() {
-        assert_eq!(quoted("a\"b\\c"), "\"a\\\"b\\\\c\"");
-        assert_eq!(uid_set(&[1, 5]), "1,5");
-        assert_eq!(fetched_uid("3 FETCH (UID 9 BODY[] {1}"), Some(9));
-        assert_eq!(fetched_uid("3 FETCH (FLAGS ())"), None);
-    }
-}
+mod tests;

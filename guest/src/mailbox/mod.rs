@@ -5,6 +5,7 @@
 //! - [`imap_dialogue`] and [`pop3_dialogue`] find the test message by its token, read only
 //!   headers, and delete this run's and earlier runs' test messages, never other mail;
 //! - [`dialogue`] is what the component needs of either dialogue;
+//! - [`token`] says which mail is a test message, and whose;
 //! - [`polling`] says when to look again while the message has not arrived;
 //! - [`steps`] names the steps a round trip times and how a dialogue ends;
 //! - [`trip`] keeps a round trip's account and decides what it means in the contract's
@@ -19,6 +20,7 @@ pub mod polling;
 pub mod pop3;
 pub mod pop3_dialogue;
 pub mod steps;
+pub mod token;
 pub mod trip;
 
 use std::fmt;
@@ -30,7 +32,8 @@ pub enum MailboxError {
     LineTooLong,
     /// One response grew past [`crate::limits::MAX_MAILBOX_RESPONSE_BYTES`].
     ResponseTooLong,
-    /// A line is not what the protocol allows here; carries the line (shortened).
+    /// A line is not what the protocol allows here; carries the whole line, which is
+    /// shortened only when shown (after the password is redacted from it).
     Malformed(String),
 }
 
@@ -49,9 +52,10 @@ impl fmt::Display for MailboxError {
                  bytes"
             ),
             Self::Malformed(line) => {
+                let shown: String = line.chars().take(SHOWN_CHARS).collect();
                 write!(
                     f,
-                    "the mailbox server sent a line it should not have: {line:?}"
+                    "the mailbox server sent a line it should not have: {shown:?}"
                 )
             }
         }
@@ -78,7 +82,21 @@ fn take_line(buf: &mut Vec<u8>) -> Result<Option<Vec<u8>>, MailboxError> {
     Ok(Some(line))
 }
 
-/// A line as text for an error message: lossy, at most 80 characters.
-fn shortened(line: &[u8]) -> String {
-    String::from_utf8_lossy(line).chars().take(80).collect()
+/// How many characters of a malformed line an error message shows.
+const SHOWN_CHARS: usize = 80;
+
+impl MailboxError {
+    /// The same error with every secret in `secrets` taken out of the line it carries:
+    /// before the line is shortened or escaped for showing, so no form of it survives.
+    pub fn redacted(self, secrets: &[crate::secret::Secret]) -> Self {
+        match self {
+            Self::Malformed(line) => Self::Malformed(crate::secret::redact_all(&line, secrets)),
+            other => other,
+        }
+    }
+}
+
+/// A line as text for an error: lossy, whole (shortened only when shown).
+fn whole(line: &[u8]) -> String {
+    String::from_utf8_lossy(line).into_owned()
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 /// The first wait after a search that did not find the message.
 pub const FIRST_WAIT: Duration = Duration::from_millis(250);
 /// The longest wait between two searches.
-pub const LONGEST_WAIT: Duration = Duration::from_secs(10);
+pub const LONGEST_WAIT: Duration = Duration::from_secs(5);
 
 /// The schedule of one round trip's searches.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 //! a line holding only `.`, each line dot-unstuffed. Whether a body follows depends on the
 //! command, so the caller says what it expects before the response arrives.
 
-use super::{MailboxError, shortened, take_line};
+use super::{MailboxError, take_line, whole};
 use crate::limits::MAX_MAILBOX_RESPONSE_BYTES;
 
 /// A complete POP3 response.
@@ -44,6 +44,12 @@ impl Pop3Parser {
     /// Adds bytes received from the server.
     pub fn push(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
+    }
+
+    /// Whether bytes are waiting that no complete response took yet: after STLS's `+OK`
+    /// there must be none, since they came before the handshake.
+    pub fn has_buffered(&self) -> bool {
+        !self.buf.is_empty() || self.status.is_some()
     }
 
     /// The next complete response; `Ok(None)` while more bytes are needed.
@@ -90,10 +96,10 @@ fn status(line: &[u8]) -> Result<(bool, String), MailboxError> {
     } else if let Some(rest) = line.strip_prefix(b"-ERR") {
         (false, rest)
     } else {
-        return Err(MailboxError::Malformed(shortened(line)));
+        return Err(MailboxError::Malformed(whole(line)));
     };
     if !(rest.is_empty() || rest[0] == b' ') {
-        return Err(MailboxError::Malformed(shortened(line)));
+        return Err(MailboxError::Malformed(whole(line)));
     }
     let text = String::from_utf8_lossy(rest.strip_prefix(b" ").unwrap_or(rest)).into_owned();
     Ok((ok, text))

@@ -1,20 +1,48 @@
-//! The mailbox side of the round trip over POP3, sans-IO. A POP3 session sees the maildrop
-//! as it was at login, so each poll is a session of its own: greet, secure (STLS) if
-//! asked, USER and PASS, UIDL, then the headers (`TOP n 0`) of messages not read in an
-//! earlier poll, newest first and at most [`MAX_TOPS_PER_SESSION`] a session, so a
-//! mailbox of thousands is never read whole; once this run's test message is there, `DELE`
-//! for it and any an earlier run left behind (by the token's prefix, never other mail),
-//! and QUIT, which commits the deletions.
+//! The mailbox side of the round trip over POP3 (RFC 1939, RFC 2449, RFC 2595), sans-IO.
+//! A POP3 session sees the maildrop as it was at login, so each look is a session of its
+//! own: greet, secure (STLS) if asked, USER and PASS, UIDL, then the headers (`TOP n 0`)
+//! of messages no earlier session of this run read. Each session reads at most
+//! [`FRESH_PER_SESSION`] of the messages new to it, newest first, and at most
+//! [`BACKLOG_PER_SESSION`] of those earlier sessions listed but had no time for (half from
+//! the latest listings, half from the earliest): a busy mailbox is never read whole in one
+//! session, and no message is skipped for good. Once this run's test message is there, `DELE` for it and those of
+//! runs that have ended (by the Message-ID the check writes, never other mail), and QUIT,
+//! whose `+OK` commits the deletions (they are counted only then). A maildrop locked by
+//! another session (`-ERR [IN-USE]`, RFC 2449) is no failure: the next look tries again.
 
 use super::dialogue::Dialogue;
 use super::pop3::{Pop3Parser, Pop3Response};
-use super::steps::{MailboxOutcome, Progress, Step};
+use super::steps::{MailboxOutcome, Progress, Step, Tally};
+use super::token::{Kind, Tokens};
 use crate::journal::Journal;
 use crate::secret::Secret;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// The most messages whose headers one session reads.
-pub const MAX_TOPS_PER_SESSION: usize = 20;
+/// The most messages new to a session whose headers it reads.
+pub const FRESH_PER_SESSION: usize = 200;
+/// The most messages listed by earlier sessions, not read yet, whose headers one session
+/// reads.
+pub const BACKLOG_PER_SESSION: usize = 100;
+
+/// What one run's POP3 sessions remember from one to the next: what each message read is,
+/// and in which session each unread one was first listed.
+#[derive(Debug, Clone, Default)]
+pub struct Pop3Memory {
+    /// Each message read, by UID: what it is, and its Message-ID.
+    known: BTreeMap<String, (Kind, String)>,
+    /// Each message listed but not read yet, by UID: the session that first listed it.
+    listed: BTreeMap<String, u32>,
+    /// Sessions so far.
+    sessions: u32,
+}
+
+impl Pop3Memory {
+    /// How many messages the run has read the headers of.
+    pub fn read(&self) -> usize {
+        self.known.len()
+    }
+}
 
 /// What the session is to do.
 #[derive(Debug, Clone)]
@@ -27,12 +55,10 @@ pub struct Pop3Plan {
     pub stls: bool,
     /// A refused STLS goes on in plain text (a downgrade, reported); otherwise it fails.
     pub tls_optional: bool,
-    /// This run's token, in the test message's subject and Message-ID.
-    pub token: String,
-    /// The prefix every test message's token starts with.
-    pub prefix: String,
-    /// UIDs whose headers an earlier session of this run read (and that were not ours).
-    pub checked: Vec<String>,
+    /// Which messages are test messages, and whose.
+    pub tokens: Tokens,
+    /// What earlier sessions of this run learned.
+    pub memory: Pop3Memory,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,45 +96,52 @@ pub struct Pop3Dialogue {
     state: State,
     parser: Pop3Parser,
     progress: Progress,
-    /// Messages to read the headers of: (number, UID), in the order to read them.
+    /// Messages to read the headers of: (number, UID), the next last.
     to_read: Vec<(u32, String)>,
     reading: Option<(u32, String)>,
-    /// Message numbers to delete.
+    /// This session's listing, UID to message number.
+    numbers: BTreeMap<String, u32>,
+    /// Whether this session reads every message it has not read before.
+    reads_all: bool,
+    pass_sent: Duration,
+    logged_in: Duration,
+    /// Message numbers to delete, and those marked so far.
     doomed: Vec<u32>,
-    found_at: Option<Duration>,
-    deleted: usize,
+    marked: usize,
+    tally: Tally,
 }
 
 impl Pop3Dialogue {
     /// A session that begins at `now`, waiting for the greeting.
     pub fn new(plan: Pop3Plan, journal: Journal, now: Duration) -> Self {
+        let mut plan = plan;
+        plan.memory.sessions += 1;
         Self {
             state: State::Greeting,
             parser: Pop3Parser::new(),
-            progress: Progress::new(journal, plan.password.clone(), now),
+            progress: Progress::new(journal, &plan.password, now),
             to_read: Vec::new(),
             reading: None,
+            numbers: BTreeMap::new(),
+            reads_all: false,
+            pass_sent: now,
+            logged_in: now,
             doomed: Vec::new(),
-            found_at: None,
-            deleted: 0,
+            marked: 0,
+            tally: Tally::default(),
             plan,
         }
     }
 
     /// Whether this session found this run's test message.
     pub fn found(&self) -> bool {
-        self.found_at.is_some()
+        self.tally.found_at.is_some()
     }
 
-    /// The UIDs read in this session and earlier ones: the next session's `checked`.
-    pub fn checked(&self) -> &[String] {
-        &self.plan.checked
-    }
-
-    /// How it ended.
-    pub fn into_outcome(self) -> (MailboxOutcome, Journal, Vec<String>) {
-        let (outcome, journal) = self.progress.into_outcome(self.found_at, self.deleted);
-        (outcome, journal, self.plan.checked)
+    /// How it ended, and what the next session is to remember.
+    pub fn into_outcome(self) -> (MailboxOutcome, Journal, Pop3Memory) {
+        let (outcome, journal) = self.progress.into_outcome(self.tally);
+        (outcome, journal, self.plan.memory)
     }
 
     fn handle_response(&mut self, now: Duration, response: Pop3Response) {
@@ -116,24 +149,7 @@ impl Pop3Dialogue {
         self.progress
             .server(now, &format!("{status} {}", response.text));
         if !response.ok {
-            if self.state == State::Quit {
-                return self.finish(now);
-            }
-            if self.state == State::Stls && self.plan.tls_optional {
-                self.progress
-                    .downgrade(now, &format!("-ERR {}", response.text));
-                return self.user(now);
-            }
-            self.fail(format!(
-                "{} was refused: -ERR {}",
-                command_of(self.state),
-                response.text
-            ));
-            return if self.state == State::Greeting {
-                self.finish(now)
-            } else {
-                self.quit(now)
-            };
+            return self.refused(now, &response.text);
         }
         match self.state {
             State::Greeting if self.plan.stls => self.send(now, State::Stls, "STLS", false),
@@ -143,47 +159,133 @@ impl Pop3Dialogue {
                 let wire = format!("PASS {}", self.plan.password.expose());
                 self.progress.send(now, "PASS [redacted]", &wire);
                 self.parser.expect(false);
+                self.pass_sent = now;
                 self.enter(now, State::Pass);
             }
-            State::Pass => self.send(now, State::Uidl, "UIDL", true),
+            State::Pass => {
+                // The maildrop as it is now is what this session sees.
+                self.logged_in = now;
+                self.send(now, State::Uidl, "UIDL", true);
+            }
             State::Uidl => {
-                let mut listed: Vec<(u32, String)> = response
-                    .lines
-                    .iter()
-                    .filter_map(|line| {
-                        let (number, uid) = line.split_once(' ')?;
-                        Some((number.parse().ok()?, uid.trim().to_string()))
-                    })
-                    .filter(|(_, uid)| !self.plan.checked.contains(uid))
-                    .collect();
-                listed.sort_by_key(|entry| std::cmp::Reverse(entry.0));
-                listed.truncate(MAX_TOPS_PER_SESSION);
-                listed.reverse();
-                self.to_read = listed;
+                self.plan_reading(&response.lines);
                 self.read_next(now);
             }
             State::Top => {
-                if let Some((number, uid)) = self.reading.take() {
+                if let Some((_, uid)) = self.reading.take() {
                     let headers = response.lines.join("\n");
-                    if headers.contains(&self.plan.prefix) {
-                        if headers.contains(&self.plan.token) {
-                            self.found_at.get_or_insert(now);
-                        }
-                        // Read again in later sessions: deleted only with this run's.
-                        self.doomed.push(number);
-                    } else {
-                        self.plan.checked.push(uid);
+                    let message_id =
+                        super::token::header(&headers, "Message-ID").unwrap_or_default();
+                    let kind = self.plan.tokens.kind(&message_id);
+                    self.plan.memory.listed.remove(&uid);
+                    self.plan.memory.known.insert(uid, (kind, message_id));
+                    if kind == Kind::Ours {
+                        self.tally.found_at.get_or_insert(self.logged_in);
                     }
                 }
                 self.read_next(now);
             }
             State::Dele => {
-                self.deleted += 1;
+                self.marked += 1;
                 self.delete_next(now);
             }
-            State::Quit => self.finish(now),
+            State::Quit => {
+                // Deletions take effect only now (the UPDATE state, RFC 1939 6).
+                self.tally.deleted = self.marked;
+                self.finish(now);
+            }
             State::AwaitTls | State::Done => {}
         }
+    }
+
+    /// The server said `-ERR` in the current state.
+    fn refused(&mut self, now: Duration, text: &str) {
+        match self.state {
+            State::Quit if self.marked > 0 => {
+                self.fail(format!(
+                    "QUIT was refused, so the deletions were not committed: -ERR {text}"
+                ));
+                return self.finish(now);
+            }
+            State::Quit => return self.finish(now),
+            State::Stls if self.plan.tls_optional => {
+                self.progress.downgrade(now, &format!("-ERR {text}"));
+                return self.user(now);
+            }
+            State::User | State::Pass if text.to_ascii_uppercase().starts_with("[IN-USE]") => {
+                // Another session holds the maildrop's lock (RFC 2449 8.1.1): look later.
+                self.progress.busy();
+                self.progress.note(
+                    now,
+                    "the maildrop is locked by another session ([IN-USE]): trying again at \
+                     the next look",
+                );
+                return self.quit(now);
+            }
+            _ => {}
+        }
+        self.fail(format!(
+            "{} was refused: -ERR {text}",
+            command_of(self.state)
+        ));
+        if self.state == State::Greeting {
+            self.finish(now)
+        } else {
+            self.quit(now)
+        }
+    }
+
+    /// Chooses which headers this session reads, from its UIDL listing: at most
+    /// [`FRESH_PER_SESSION`] of the messages first listed now, newest first, and at most
+    /// [`BACKLOG_PER_SESSION`] of those earlier sessions listed and left: half from the
+    /// latest listings, half from the earliest (newest first within one listing).
+    fn plan_reading(&mut self, lines: &[String]) {
+        let session = self.plan.memory.sessions;
+        let memory = &mut self.plan.memory;
+        let mut fresh = Vec::new();
+        let mut backlog = Vec::new();
+        for line in lines {
+            let Some((number, uid)) = line.split_once(' ') else {
+                continue;
+            };
+            let (Ok(number), uid) = (number.parse::<u32>(), uid.trim().to_string()) else {
+                continue;
+            };
+            self.numbers.insert(uid.clone(), number);
+            if memory.known.contains_key(&uid) {
+                continue;
+            }
+            let first = *memory.listed.entry(uid.clone()).or_insert(session);
+            if first == session {
+                fresh.push((number, uid));
+            } else {
+                backlog.push((first, number, uid));
+            }
+        }
+        // Forget what is no longer listed (deleted by someone else).
+        memory
+            .listed
+            .retain(|uid, _| self.numbers.contains_key(uid));
+        fresh.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+        // Half the backlog's share goes to the earliest listings (so nothing waits for
+        // good), half to the latest (where an overflow of recent arrivals is).
+        backlog.sort_by_key(|&(first, number, _)| (first, std::cmp::Reverse(number)));
+        let half = BACKLOG_PER_SESSION / 2;
+        let earliest: Vec<_> = backlog.drain(..backlog.len().min(half)).collect();
+        backlog.sort_by_key(|&(first, number, _)| {
+            (std::cmp::Reverse(first), std::cmp::Reverse(number))
+        });
+        self.reads_all = fresh.len() <= FRESH_PER_SESSION && backlog.len() <= half;
+        let mut order: Vec<(u32, String)> = fresh.into_iter().take(FRESH_PER_SESSION).collect();
+        order.extend(
+            backlog
+                .into_iter()
+                .take(half)
+                .chain(earliest)
+                .map(|(_, number, uid)| (number, uid)),
+        );
+        order.reverse();
+        self.to_read = order;
     }
 
     fn user(&mut self, now: Duration) {
@@ -197,9 +299,29 @@ impl Pop3Dialogue {
                 self.reading = Some((number, uid));
                 self.send(now, State::Top, &format!("TOP {number} 0"), true);
             }
-            // Test messages are deleted once this run's is there, as IMAP does.
-            None if self.found_at.is_some() => self.delete_next(now),
-            None => self.quit(now),
+            None if self.found() => {
+                self.progress.cleanup_from(now);
+                let known = &self.plan.memory.known;
+                let mut doomed: Vec<(u32, String)> = self
+                    .numbers
+                    .iter()
+                    .filter_map(|(uid, &number)| match known.get(uid) {
+                        Some((Kind::Ours | Kind::Leftover, id)) => Some((number, id.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                doomed.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+                self.tally.removed = doomed.iter().map(|(_, id)| id.clone()).collect();
+                self.doomed = doomed.into_iter().map(|(number, _)| number).collect();
+                self.delete_next(now);
+            }
+            None => {
+                if self.reads_all {
+                    // Every message of this session's maildrop was read: it was not there.
+                    self.tally.missed_at = Some(self.pass_sent);
+                }
+                self.quit(now)
+            }
         }
     }
 
@@ -211,6 +333,7 @@ impl Pop3Dialogue {
     }
 
     fn quit(&mut self, now: Duration) {
+        self.progress.cleanup_from(now);
         self.send(now, State::Quit, "QUIT", false);
     }
 
@@ -266,9 +389,14 @@ impl Dialogue for Pop3Dialogue {
         self.state == State::Done
     }
 
+    /// The clean-up's own deadline, once the verdict is known.
+    fn timeout_at(&self) -> Option<Duration> {
+        self.progress.timeout_at()
+    }
+
     /// The connection failed (closed, timed out) at `now`.
     fn handle_close(&mut self, now: Duration, why: &str) {
-        if self.state != State::Done && self.state != State::Quit {
+        if self.state != State::Done && (self.state != State::Quit || self.marked > 0) {
             self.fail(why.to_string());
         }
         self.finish(now);
@@ -276,15 +404,27 @@ impl Dialogue for Pop3Dialogue {
 
     /// Bytes from the server.
     fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
+        if self.state == State::Done {
+            return;
+        }
         self.parser.push(bytes);
         loop {
             match self.parser.next_response() {
                 Ok(Some(response)) => self.handle_response(now, response),
                 Ok(None) => return,
                 Err(error) => {
-                    self.fail(error.to_string());
+                    self.progress.fail_with(self.state.step(), error);
                     return self.finish(now);
                 }
+            }
+            if self.state == State::AwaitTls && self.parser.has_buffered() {
+                self.fail(
+                    "the server sent more after STLS's +OK, before the TLS handshake: bytes \
+                     that would be taken as sent over TLS (a command injection, \
+                     CVE-2011-0411's class)"
+                        .into(),
+                );
+                return self.finish(now);
             }
             if self.state == State::Done || self.state == State::AwaitTls {
                 return;
@@ -308,161 +448,4 @@ fn command_of(state: State) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MS: Duration = Duration::from_millis(1);
-    const TOKEN: &str = "smtp-sensor-rt-5f2c";
-
-    fn plan(checked: &[&str]) -> Pop3Plan {
-        Pop3Plan {
-            user: "probe".into(),
-            password: Secret::new("s3cret-pw"),
-            stls: false,
-            tls_optional: false,
-            token: TOKEN.into(),
-            prefix: "smtp-sensor-rt-".into(),
-            checked: checked.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    struct Harness {
-        dialogue: Pop3Dialogue,
-        now: Duration,
-    }
-
-    impl Harness {
-        fn new(plan: Pop3Plan) -> Self {
-            Self {
-                dialogue: Pop3Dialogue::new(plan, Journal::new(true), Duration::ZERO),
-                now: Duration::ZERO,
-            }
-        }
-
-        fn server(&mut self, text: &str) -> String {
-            self.now += MS;
-            self.dialogue.handle_input(self.now, text.as_bytes());
-            String::from_utf8(self.dialogue.poll_transmit().unwrap_or_default()).unwrap()
-        }
-    }
-
-    fn login(h: &mut Harness) {
-        assert_eq!(h.server("+OK Dovecot ready.\r\n"), "USER probe\r\n");
-        assert_eq!(h.server("+OK\r\n"), "PASS s3cret-pw\r\n");
-        assert_eq!(h.server("+OK Logged in.\r\n"), "UIDL\r\n");
-    }
-
-    #[test]
-    fn reads_new_headers_only_and_deletes_test_messages_alone() {
-        let mut h = Harness::new(plan(&["u1"]));
-        login(&mut h);
-        // u1 was read in an earlier poll: skipped; the rest newest first.
-        assert_eq!(
-            h.server("+OK\r\n1 u1\r\n2 u2\r\n3 u3\r\n4 u4\r\n.\r\n"),
-            "TOP 4 0\r\n"
-        );
-        let ours = format!("+OK\r\nSubject: {TOKEN} round trip\r\n\r\n.\r\n");
-        assert_eq!(h.server(&ours), "TOP 3 0\r\n");
-        assert_eq!(
-            h.server("+OK\r\nSubject: smtp-sensor-rt-0001 left behind\r\n.\r\n"),
-            "TOP 2 0\r\n"
-        );
-        assert_eq!(
-            h.server("+OK\r\nSubject: lunch?\r\n..dotted body line\r\n.\r\n"),
-            "DELE 3\r\n"
-        );
-        assert_eq!(h.server("+OK Marked to be deleted.\r\n"), "DELE 4\r\n");
-        assert_eq!(h.server("+OK Marked to be deleted.\r\n"), "QUIT\r\n");
-        assert_eq!(h.server("+OK Logging out, messages deleted.\r\n"), "");
-        assert!(h.dialogue.is_done() && h.dialogue.found());
-        let (outcome, journal, checked) = h.dialogue.into_outcome();
-        assert_eq!(outcome.failure, None);
-        assert_eq!(outcome.deleted, 2);
-        // Test messages are read again by later sessions; other mail is not.
-        assert_eq!(checked, ["u1", "u2"]);
-        let (_, transcript) = journal.into_parts();
-        assert!(transcript.iter().all(|l| !l.text.contains("s3cret")));
-    }
-
-    #[test]
-    fn a_leftover_stays_until_this_runs_message_is_there() {
-        let mut h = Harness::new(plan(&[]));
-        login(&mut h);
-        assert_eq!(h.server("+OK\r\n1 u1\r\n.\r\n"), "TOP 1 0\r\n");
-        assert_eq!(
-            h.server("+OK\r\nSubject: smtp-sensor-rt-0001 left behind\r\n.\r\n"),
-            "QUIT\r\n"
-        );
-        h.server("+OK bye\r\n");
-        let (outcome, _, checked) = h.dialogue.into_outcome();
-        assert_eq!((outcome.deleted, outcome.found_at), (0, None));
-        assert!(checked.is_empty(), "read again next time: {checked:?}");
-    }
-
-    #[test]
-    fn a_large_mailbox_is_read_only_at_its_newest() {
-        let mut h = Harness::new(plan(&[]));
-        login(&mut h);
-        let mut listing = String::from("+OK\r\n");
-        for n in 1..=5000 {
-            listing.push_str(&format!("{n} uid{n}\r\n"));
-        }
-        listing.push_str(".\r\n");
-        assert_eq!(h.server(&listing), "TOP 5000 0\r\n");
-        let mut tops = 1;
-        loop {
-            let sent = h.server("+OK\r\nSubject: other mail\r\n.\r\n");
-            if !sent.starts_with("TOP") {
-                assert_eq!(sent, "QUIT\r\n");
-                break;
-            }
-            tops += 1;
-        }
-        assert_eq!(tops, MAX_TOPS_PER_SESSION);
-        assert!(!h.dialogue.found());
-    }
-
-    #[test]
-    fn wrong_credentials_say_why_without_the_password() {
-        let mut h = Harness::new(plan(&[]));
-        h.server("+OK ready\r\n");
-        h.server("+OK\r\n");
-        assert_eq!(
-            h.server("-ERR [AUTH] Authentication failed.\r\n"),
-            "QUIT\r\n"
-        );
-        let (outcome, _, _) = h.dialogue.into_outcome();
-        let failure = outcome.failure.unwrap();
-        assert_eq!(failure.step, Step::Login);
-        assert!(
-            failure.why.contains("PASS was refused: -ERR [AUTH]"),
-            "{}",
-            failure.why
-        );
-    }
-
-    #[test]
-    fn stls_comes_before_the_user() {
-        let mut h = Harness::new(Pop3Plan {
-            stls: true,
-            tls_optional: false,
-            ..plan(&[])
-        });
-        assert_eq!(h.server("+OK ready\r\n"), "STLS\r\n");
-        assert_eq!(h.server("+OK Begin TLS negotiation\r\n"), "");
-        assert!(h.dialogue.wants_tls());
-        h.dialogue.handle_tls_established(h.now);
-        assert_eq!(
-            String::from_utf8(h.dialogue.poll_transmit().unwrap()).unwrap(),
-            "USER probe\r\n"
-        );
-    }
-
-    #[test]
-    fn a_server_that_is_not_pop3_fails_the_session() {
-        let mut h = Harness::new(plan(&[]));
-        h.server("* OK IMAP4rev1 ready\r\n");
-        assert!(h.dialogue.is_done());
-        assert!(h.dialogue.into_outcome().0.failure.is_some());
-    }
-}
+mod tests;

@@ -1,9 +1,14 @@
 //! What a mailbox dialogue (IMAP or POP3) is doing, and how it ends: the steps the round
 //! trip times and reports, and a failure in the server's own words.
 
+use super::MailboxError;
+use super::imap::quoted;
 use crate::journal::Journal;
+use crate::limits::MAILBOX_CLEANUP_GRACE_MS;
 use crate::secret::{Secret, redact_all};
 use crate::wit::Phase;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use std::time::Duration;
 
 /// A step of a mailbox dialogue.
@@ -51,13 +56,39 @@ pub struct MailboxFailure {
     pub why: String,
 }
 
+/// What a dialogue's looks found and its deletions did, as it goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// When the answer that showed this run's test message came (the search's, or the
+    /// header's that proved it ours); none if never.
+    pub found_at: Option<Duration>,
+    /// When the last look that did not find it was sent: the message arrived after it.
+    pub missed_at: Option<Duration>,
+    /// Test messages deleted for good: this run's and those whose runs have ended.
+    pub deleted: usize,
+    /// Test messages flagged `\Deleted` but not expunged (an IMAP server without
+    /// UIDPLUS): they wait for the mailbox's own expunge.
+    pub left_flagged: usize,
+    /// The Message-IDs of the test messages deleted or flagged, as their headers said.
+    pub removed: Vec<String>,
+}
+
 /// How a mailbox dialogue ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailboxOutcome {
-    /// When the test message was first seen, since the dialogue began; none if never.
+    /// When the test message was first seen, since the check began; none if never.
     pub found_at: Option<Duration>,
-    /// Test messages deleted: this run's and any an earlier run left behind.
+    /// When the last look that did not find it was sent.
+    pub missed_at: Option<Duration>,
+    /// Test messages deleted: this run's and those whose runs have ended.
     pub deleted: usize,
+    /// Test messages flagged `\Deleted` that wait for the mailbox's own expunge.
+    pub left_flagged: usize,
+    /// The Message-IDs of the test messages deleted or flagged.
+    pub removed: Vec<String>,
+    /// The maildrop was locked by another session (POP3 `[IN-USE]`, RFC 2449): not a
+    /// failure, the next look tries again.
+    pub busy: bool,
     /// The failure, if the dialogue failed.
     pub failure: Option<MailboxFailure>,
     /// Each step's start and end, in the order they ran.
@@ -66,31 +97,70 @@ pub struct MailboxOutcome {
     pub downgraded: bool,
 }
 
+/// Every form the password takes on the wire, or in a server's echo of it: as given (a
+/// POP3 `PASS`, an IMAP literal), inside an IMAP quoted string (`\"` and `\\` escaped),
+/// in base64 (a SASL exchange), and as Rust's debug escaping would show it.
+pub fn wire_forms(password: &Secret) -> Vec<Secret> {
+    let raw = password.expose();
+    let quoted = quoted(raw);
+    let debug = format!("{raw:?}");
+    let mut forms = vec![
+        password.clone(),
+        Secret::new(&quoted[1..quoted.len() - 1]),
+        Secret::new(BASE64.encode(raw)),
+        Secret::new(&debug[1..debug.len() - 1]),
+    ];
+    forms.dedup();
+    forms
+}
+
 /// What a mailbox dialogue keeps whatever its protocol: the bytes to send, the transcript
-/// (the password redacted from everything in it), each step's time and the first failure.
+/// (every form of the password redacted from everything in it), each step's time, the
+/// first failure, and when the verdict was known (the clean-up after it has a grace).
 #[derive(Debug)]
 pub(super) struct Progress {
     outgoing: Vec<u8>,
     journal: Journal,
-    password: Secret,
+    secrets: Vec<Secret>,
     step_started: Duration,
     timings: Vec<(Step, Duration, Duration)>,
     failure: Option<MailboxFailure>,
     downgraded: bool,
+    cleanup_since: Option<Duration>,
+    busy: bool,
 }
 
 impl Progress {
     /// A dialogue's progress from `now`, logging in with `password`.
-    pub(super) fn new(journal: Journal, password: Secret, now: Duration) -> Self {
+    pub(super) fn new(journal: Journal, password: &Secret, now: Duration) -> Self {
         Self {
             outgoing: Vec::new(),
             journal,
-            password,
+            secrets: wire_forms(password),
             step_started: now,
             timings: Vec::new(),
             failure: None,
             downgraded: false,
+            cleanup_since: None,
+            busy: false,
         }
+    }
+
+    /// The verdict is known at `now` (found, or given up): what follows is clean-up.
+    pub(super) fn cleanup_from(&mut self, now: Duration) {
+        self.cleanup_since.get_or_insert(now);
+    }
+
+    /// The dialogue's own deadline, earlier than the check's: clean-up after the verdict
+    /// (deleting, logging out) only gets a grace, as SMTP's QUIT does.
+    pub(super) fn timeout_at(&self) -> Option<Duration> {
+        self.cleanup_since
+            .map(|since| since + Duration::from_millis(MAILBOX_CLEANUP_GRACE_MS))
+    }
+
+    /// The maildrop is locked by another session: the look is to be tried again.
+    pub(super) fn busy(&mut self) {
+        self.busy = true;
     }
 
     /// The server refused STARTTLS (STLS) at `now` and the plan allows plain text: noted,
@@ -115,9 +185,20 @@ impl Progress {
         self.outgoing.extend_from_slice(b"\r\n");
     }
 
+    /// Records the command line `shown` (secrets already redacted) in the transcript;
+    /// its bytes go by [`Progress::send_raw`].
+    pub(super) fn client_line(&mut self, now: Duration, shown: &str) {
+        self.journal.client(now, shown);
+    }
+
+    /// Queues `bytes` as they are (a command in pieces, a literal).
+    pub(super) fn send_raw(&mut self, bytes: &[u8]) {
+        self.outgoing.extend_from_slice(bytes);
+    }
+
     /// What the server said, for the transcript.
     pub(super) fn server(&mut self, now: Duration, text: &str) {
-        let text = redact_all(text, std::slice::from_ref(&self.password));
+        let text = redact_all(text, &self.secrets);
         self.journal.server(now, text);
     }
 
@@ -143,23 +224,58 @@ impl Progress {
 
     /// Records a failure in `step`; the first one stands.
     pub(super) fn fail(&mut self, step: Step, why: &str) {
-        let why = redact_all(why, std::slice::from_ref(&self.password));
+        let why = redact_all(why, &self.secrets);
         self.failure.get_or_insert(MailboxFailure { step, why });
     }
 
+    /// Records a broken response in `step`: the password is taken out of the line it
+    /// carries before the line is shortened and escaped for the message.
+    pub(super) fn fail_with(&mut self, step: Step, error: MailboxError) {
+        let error = error.redacted(&self.secrets);
+        self.fail(step, &error.to_string());
+    }
+
     /// How the dialogue ended, and its transcript.
-    pub(super) fn into_outcome(
-        self,
-        found_at: Option<Duration>,
-        deleted: usize,
-    ) -> (MailboxOutcome, Journal) {
+    pub(super) fn into_outcome(self, tally: Tally) -> (MailboxOutcome, Journal) {
         let outcome = MailboxOutcome {
-            found_at,
-            deleted,
+            found_at: tally.found_at,
+            missed_at: tally.missed_at,
+            deleted: tally.deleted,
+            left_flagged: tally.left_flagged,
+            removed: tally.removed,
+            busy: self.busy,
             failure: self.failure,
             timings: self.timings,
             downgraded: self.downgraded,
         };
         (outcome, self.journal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_wire_form_of_the_password_is_redacted_before_it_is_cut_or_escaped() {
+        let password = Secret::new("pa\"ss\\word");
+        let mut progress = Progress::new(Journal::new(true), &password, Duration::ZERO);
+        // An echo of the quoted LOGIN line, of a base64 exchange, and of the raw form.
+        progress.server(
+            Duration::ZERO,
+            "* a1 LOGIN \"probe\" \"pa\\\"ss\\\\word\" cGEic3Ncd29yZA== pa\"ss\\word",
+        );
+        // A malformed line longer than is shown, the password past the cut.
+        let line = format!("{} LOGIN \"pa\\\"ss\\\\word\"", "x".repeat(70));
+        progress.fail_with(Step::Login, MailboxError::Malformed(line));
+        let (outcome, journal) = progress.into_outcome(Tally::default());
+        let why = outcome.failure.unwrap().why;
+        let (_, transcript) = journal.into_parts();
+        for text in transcript.iter().map(|l| &l.text).chain([&why]) {
+            for leak in ["pa\"ss", "ss\\\\word", "pa\\\"ss", "cGEic3Nc", "ss\\word"] {
+                assert!(!text.contains(leak), "{leak} in {text}");
+            }
+        }
+        assert!(why.contains("xxxx"), "{why}");
     }
 }

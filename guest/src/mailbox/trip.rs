@@ -21,12 +21,17 @@ pub struct Trip {
     pub started: Duration,
     /// When its verdict was known: the message seen, or the search given up or failed.
     pub verdict_at: Duration,
-    /// When the test message was first seen in the mailbox.
+    /// When the test message was first seen in the mailbox: it had arrived by then.
     pub found_at: Option<Duration>,
+    /// When the last look that did not find it began: it arrived after that.
+    pub missed_at: Option<Duration>,
     /// How many times the mailbox was searched.
     pub searches: u32,
     /// How many test messages were deleted.
     pub deleted: u32,
+    /// How many test messages were flagged `\Deleted` but not expunged (no UIDPLUS):
+    /// they wait for the mailbox's own expunge.
+    pub left_flagged: u32,
     /// The mailbox server's address, as last connected to.
     pub remote: Option<String>,
     /// Why the round trip failed (the check is `down`).
@@ -38,10 +43,29 @@ pub struct Trip {
 }
 
 impl Trip {
-    /// "Delivery Latency": from the acceptance until the message was seen.
+    /// When the message arrived, as closely as the looks tell: after the acceptance and
+    /// the last look that missed it, by the look that found it.
+    fn arrival_window(&self) -> Option<(Duration, Duration)> {
+        let found = self.found_at?;
+        let after = self
+            .missed_at
+            .map_or(self.accepted_at, |missed| missed.max(self.accepted_at))
+            .min(found);
+        Some((after, found))
+    }
+
+    /// "Delivery Latency": from the acceptance until the message arrived, taken as the
+    /// middle of the window the looks leave (see [`Trip::latency_precision`]).
     pub fn latency(&self) -> Option<Duration> {
-        self.found_at
-            .map(|found| found.saturating_sub(self.accepted_at))
+        let (after, by) = self.arrival_window()?;
+        Some((after + (by - after) / 2).saturating_sub(self.accepted_at))
+    }
+
+    /// How far the true delivery latency may be from [`Trip::latency`] either way: half
+    /// the time between the last look that missed the message and the one that found it.
+    pub fn latency_precision(&self) -> Option<Duration> {
+        let (after, by) = self.arrival_window()?;
+        Some((by - after) / 2)
     }
 
     /// The mailbox side's time ("IMAP Time", "POP3 Time"): from its first connection until
@@ -57,6 +81,8 @@ pub struct Account {
     trip: Trip,
     downgraded: bool,
     fallback: Option<Failure>,
+    /// The last look found the maildrop locked by another session (POP3 `[IN-USE]`).
+    locked: bool,
     /// Timings the component measured itself (a STARTTLS handshake), until the dialogue
     /// they happened in is handed in.
     timed: Vec<(Phase, Duration, Duration)>,
@@ -73,8 +99,10 @@ impl Account {
                 started,
                 verdict_at: started,
                 found_at: None,
+                missed_at: None,
                 searches: 0,
                 deleted: 0,
+                left_flagged: 0,
                 remote: None,
                 failure: None,
                 warning: None,
@@ -82,6 +110,7 @@ impl Account {
             },
             downgraded: false,
             fallback: None,
+            locked: false,
             timed: Vec::new(),
         }
     }
@@ -139,7 +168,18 @@ impl Account {
             self.trip.found_at.get_or_insert(found);
             self.trip.verdict_at = found;
         }
-        self.trip.deleted += u32::try_from(outcome.deleted).unwrap_or(u32::MAX);
+        if let Some(missed) = outcome.missed_at
+            && self.trip.found_at.is_none_or(|found| missed <= found)
+        {
+            self.trip.missed_at = Some(missed);
+        }
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.trip.deleted = self.trip.deleted.saturating_add(count(outcome.deleted));
+        self.trip.left_flagged = self
+            .trip
+            .left_flagged
+            .saturating_add(count(outcome.left_flagged));
+        self.locked = outcome.busy;
         self.downgraded |= outcome.downgraded;
         if let Some(failure) = outcome.failure {
             self.fail(Failure {
@@ -161,17 +201,36 @@ impl Account {
         }
     }
 
-    /// The round trip ends at `now`: a message never seen, without another failure, is
-    /// `message-not-delivered`, counted from the acceptance.
+    /// The round trip ends at `now`. A message never seen is `message-not-delivered`,
+    /// counted from the acceptance, only when the mailbox answered: without another
+    /// failure, or with the deadline passing while it was searched. A refusal or the
+    /// deadline while connecting, securing, greeting or logging in is the mailbox
+    /// server's failure in that phase, in words that name what it did not do.
     pub fn finish(mut self, now: Duration) -> Trip {
-        let timed_out = matches!(
+        let protocol = protocol_name(self.trip.protocol);
+        if !self.found() && self.trip.failure.is_none() && self.locked {
+            self.trip.failure = Some(Failure {
+                phase: Phase::MailboxLogin,
+                kind: ErrorKind::MailboxFailed(format!(
+                    "the maildrop stayed locked by another session ([IN-USE]) until the \
+                     deadline: the {protocol} server let no look in"
+                )),
+            });
+        }
+        if let Some(failure) = self.trip.failure.as_mut() {
+            *failure = in_the_servers_terms(failure.clone(), protocol);
+        }
+        let searching = matches!(
             self.trip.failure,
             Some(Failure {
                 kind: ErrorKind::Timeout,
-                ..
+                phase: Phase::MailboxSearch
+                    | Phase::MailboxFetch
+                    | Phase::MailboxDelete
+                    | Phase::MailboxLogout,
             })
         );
-        if !self.found() && (self.trip.failure.is_none() || timed_out) {
+        if !self.found() && (self.trip.failure.is_none() || searching) {
             let waited = now.saturating_sub(self.trip.accepted_at).as_millis();
             self.trip.failure = Some(Failure {
                 phase: Phase::MailboxSearch,
@@ -192,6 +251,48 @@ impl Account {
     }
 }
 
+/// "IMAP" or "POP3", for messages.
+fn protocol_name(protocol: MailboxProtocol) -> &'static str {
+    match protocol {
+        MailboxProtocol::Imap => "IMAP",
+        MailboxProtocol::Pop3 => "POP3",
+    }
+}
+
+/// A connection's failure before the mailbox answered, as the mailbox server's: a refusal
+/// or the deadline while connecting, securing, greeting or logging in is `mailbox-failed`
+/// in its phase, saying what the server did not do. Everything else is kept as it is.
+fn in_the_servers_terms(failure: Failure, protocol: &str) -> Failure {
+    let server = format!("the {protocol} server");
+    let why = match (&failure.kind, failure.phase) {
+        (ErrorKind::ConnectionRefused, _) => {
+            format!("{server} refused the connection: nothing listens on its port")
+        }
+        (ErrorKind::ConnectFailed(why), _) => format!("could not connect to {server}: {why}"),
+        (ErrorKind::Timeout, Phase::MailboxConnect) => format!(
+            "{server} did not accept the connection before the deadline (no answer to the \
+             connection attempt: a firewall that drops it, or a server that is down)"
+        ),
+        (ErrorKind::Timeout, Phase::MailboxTlsHandshake) => {
+            format!("{server} did not complete the TLS handshake before the deadline")
+        }
+        (ErrorKind::Timeout, Phase::MailboxGreeting) => {
+            format!("{server} accepted the connection but sent no greeting before the deadline")
+        }
+        (ErrorKind::Timeout, Phase::MailboxStarttls) => {
+            format!("{server} did not answer STARTTLS before the deadline")
+        }
+        (ErrorKind::Timeout, Phase::MailboxLogin) => {
+            format!("{server} did not answer the log-in before the deadline")
+        }
+        _ => return failure,
+    };
+    Failure {
+        phase: failure.phase,
+        kind: ErrorKind::MailboxFailed(why),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,11 +303,79 @@ mod tests {
     fn outcome(found_at: Option<Duration>, failure: Option<MailboxFailure>) -> MailboxOutcome {
         MailboxOutcome {
             found_at,
+            missed_at: None,
             deleted: usize::from(found_at.is_some()),
+            left_flagged: 0,
+            removed: Vec::new(),
+            busy: false,
             failure,
             timings: vec![(Step::Login, S, 2 * S), (Step::Search, 2 * S, 3 * S)],
             downgraded: false,
         }
+    }
+
+    #[test]
+    fn the_latency_is_the_middle_of_the_window_the_looks_leave() {
+        let mut account = Account::new(MailboxProtocol::Imap, S, 2 * S);
+        account.dialogue(
+            MailboxOutcome {
+                missed_at: Some(3 * S),
+                ..outcome(None, None)
+            },
+            &mut Journal::new(false),
+        );
+        account.dialogue(outcome(Some(5 * S), None), &mut Journal::new(false));
+        let trip = account.finish(6 * S);
+        // Arrived after 3 s (missed) and by 5 s (found): 4 s ± 1 s, 3 s after acceptance.
+        assert_eq!(trip.latency(), Some(3 * S));
+        assert_eq!(trip.latency_precision(), Some(S));
+    }
+
+    #[test]
+    fn an_unreachable_mailbox_is_its_failure_in_its_phase_not_a_lost_message() {
+        for (phase, words) in [
+            (Phase::MailboxConnect, "did not accept the connection"),
+            (Phase::MailboxGreeting, "sent no greeting"),
+            (Phase::MailboxLogin, "did not answer the log-in"),
+        ] {
+            let mut account = Account::new(MailboxProtocol::Imap, S, S);
+            account.fail(Failure {
+                phase,
+                kind: ErrorKind::Timeout,
+            });
+            let failure = account.finish(9 * S).failure.unwrap();
+            assert_eq!(failure.phase, phase);
+            assert!(
+                matches!(&failure.kind, ErrorKind::MailboxFailed(why) if why.contains(words)
+                    && why.contains("IMAP server")),
+                "{failure:?}"
+            );
+        }
+        let mut refused = Account::new(MailboxProtocol::Pop3, S, S);
+        refused.fail(Failure {
+            phase: Phase::MailboxConnect,
+            kind: ErrorKind::ConnectionRefused,
+        });
+        let failure = refused.finish(2 * S).failure.unwrap();
+        assert!(
+            matches!(&failure.kind, ErrorKind::MailboxFailed(why) if why.contains("POP3 server refused")),
+            "{failure:?}"
+        );
+    }
+
+    #[test]
+    fn a_maildrop_locked_to_the_end_is_said_so() {
+        let mut account = Account::new(MailboxProtocol::Pop3, S, S);
+        account.dialogue(
+            MailboxOutcome {
+                busy: true,
+                ..outcome(None, None)
+            },
+            &mut Journal::new(false),
+        );
+        let failure = account.finish(9 * S).failure.unwrap();
+        assert_eq!(failure.phase, Phase::MailboxLogin);
+        assert!(matches!(&failure.kind, ErrorKind::MailboxFailed(why) if why.contains("IN-USE")));
     }
 
     #[test]
@@ -216,7 +385,9 @@ mod tests {
         account.searched();
         account.dialogue(outcome(Some(5 * S), None), &mut journal);
         let trip = account.finish(7 * S);
-        assert_eq!(trip.latency(), Some(4 * S));
+        // No look missed it: it arrived between the acceptance (1 s) and 5 s.
+        assert_eq!(trip.latency(), Some(2 * S));
+        assert_eq!(trip.latency_precision(), Some(2 * S));
         assert_eq!(trip.mailbox_time(), 3 * S);
         assert_eq!((trip.failure, trip.warning, trip.deleted), (None, None, 1));
         let (timings, _) = journal.into_parts();

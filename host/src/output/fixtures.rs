@@ -18,6 +18,8 @@ const THRESHOLDS: Thresholds = Thresholds {
     response_critical_ms: Some(2000),
     latency_warning_ms: Some(5000),
     latency_critical_ms: Some(30000),
+    mailbox_warning_days: 14,
+    mailbox_critical_days: 0,
 };
 
 /// Every fixture, by name.
@@ -331,7 +333,8 @@ pub fn up_round_trip() -> Sensor {
     let mut result = empty(
         Status::Up,
         "mail.example.com:25 answered in 20.5 ms: 220 mail.example.com ESMTP; the test email \
-         arrived in imap.example.com:993 (IMAP) 840.0 ms after it was accepted",
+         arrived in imap.example.com:993 (IMAP) 840.0 ms after it was accepted (± 60.0 ms, \
+         as the looks tell)",
         912.5,
     );
     result.channels.extend([
@@ -339,6 +342,7 @@ pub fn up_round_trip() -> Sensor {
         channel("IMAP Time", 892.0, ChannelUnit::Milliseconds),
         channel("Delivery Latency", 840.0, ChannelUnit::Milliseconds),
         channel("Send Time", 9.0, ChannelUnit::Milliseconds),
+        channel("Mailbox Certificate Expiry", 200.0, ChannelUnit::Days),
     ]);
     result.timings = timings(&[
         (Phase::Connect, 0.5),
@@ -369,6 +373,8 @@ pub fn up_round_trip() -> Sensor {
         found: true,
         searches: 4,
         deleted: 1,
+        left_flagged: 0,
+        latency_precision_ms: Some(60.0),
         tls: Some(tls(true, 1_812_240_000)),
     });
     sensor(result)
@@ -408,6 +414,8 @@ pub fn down_not_delivered() -> Sensor {
         found: false,
         searches: 8,
         deleted: 0,
+        left_flagged: 0,
+        latency_precision_ms: None,
         tls: None,
     });
     sensor(result)

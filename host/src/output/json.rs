@@ -67,6 +67,8 @@ pub fn to_json(result: &CheckResult) -> Value {
             "found": m.found,
             "searches": m.searches,
             "deleted": m.deleted,
+            "left_flagged": m.left_flagged,
+            "latency_precision_ms": m.latency_precision_ms,
             "tls": m.tls.as_ref().map(tls),
         })),
     })

@@ -118,6 +118,10 @@ fn limits_of(name: &str, thresholds: &Thresholds) -> Limits {
             warning: f64::from(thresholds.warning_days),
             critical: f64::from(thresholds.critical_days),
         },
+        channel::MAILBOX_CERTIFICATE_EXPIRY => Limits::Below {
+            warning: f64::from(thresholds.mailbox_warning_days),
+            critical: f64::from(thresholds.mailbox_critical_days),
+        },
         _ => Limits::None,
     }
 }

@@ -159,6 +159,7 @@ pub fn channel_id(name: &str) -> Option<u32> {
         channel::IMAP_TIME => Some(16),
         channel::POP3_TIME => Some(17),
         channel::DELIVERY_LATENCY => Some(18),
+        channel::MAILBOX_CERTIFICATE_EXPIRY => Some(19),
         _ => None,
     }
 }

@@ -23,7 +23,7 @@ struct Family {
 }
 
 /// The families, in the order they are written.
-const FAMILIES: [(&str, &str); 22] = [
+const FAMILIES: [(&str, &str); 25] = [
     (
         "probe_success",
         "Whether the check succeeded: 1 when up or warning, 0 when down.",
@@ -118,6 +118,22 @@ const FAMILIES: [(&str, &str); 22] = [
     (
         "smtp_roundtrip_deleted_messages",
         "Round trip: test messages deleted, this run's and those earlier runs left behind.",
+    ),
+    (
+        "smtp_roundtrip_left_flagged_messages",
+        "Round trip: test messages flagged as deleted but not expunged, because the IMAP \
+         server lacks UIDPLUS; they wait for the mailbox's own expunge.",
+    ),
+    (
+        "smtp_roundtrip_delivery_latency_precision_seconds",
+        "Round trip: how far the true delivery latency may be from \
+         smtp_roundtrip_delivery_latency_seconds either way (half the time between the last \
+         look that missed the test email and the one that found it).",
+    ),
+    (
+        "smtp_roundtrip_mailbox_ssl_earliest_cert_expiry",
+        "Round trip: when the first of the certificates the mailbox server presented \
+         expires, in seconds since the Unix epoch (the Mailbox Certificate Expiry channel).",
     ),
 ];
 
@@ -275,6 +291,25 @@ pub fn render(sensors: &[Sensor]) -> String {
                 vec![],
                 f64::from(mailbox.deleted),
             );
+            add(
+                "smtp_roundtrip_left_flagged_messages",
+                vec![],
+                f64::from(mailbox.left_flagged),
+            );
+            if let Some(ms) = mailbox.latency_precision_ms {
+                add(
+                    "smtp_roundtrip_delivery_latency_precision_seconds",
+                    vec![],
+                    ms_to_seconds(ms),
+                );
+            }
+            if let Some(tls) = mailbox.tls.as_ref().filter(|t| !t.subject.is_empty()) {
+                add(
+                    "smtp_roundtrip_mailbox_ssl_earliest_cert_expiry",
+                    vec![],
+                    tls.earliest_not_after as f64,
+                );
+            }
         }
         for capability in &result.capabilities {
             add(

@@ -11,7 +11,7 @@ use super::Sensor;
 use super::escape::printable;
 use super::measurements::{Limits, Measurement};
 use super::prtg_rules::{MAX_CHANNELS, channels, text};
-use crate::wit::{ChannelUnit, ErrorKind, Status};
+use crate::wit::{ChannelUnit, ErrorKind, Phase, Status};
 use serde_json::{Map, Value, json};
 use smtp_sensor_guest::limits::channel;
 
@@ -23,6 +23,9 @@ pub fn render(sensor: &Sensor) -> String {
         .as_ref()
         .filter(|_| result.status == Status::Warning)
         .map(|f| match f.kind {
+            ErrorKind::CertificateExpiring(_) if f.phase == Phase::MailboxTlsHandshake => {
+                channel::MAILBOX_CERTIFICATE_EXPIRY
+            }
             ErrorKind::CertificateExpiring(_) => channel::CERTIFICATE_EXPIRY,
             _ => channel::RESPONSE_TIME,
         });

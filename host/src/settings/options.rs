@@ -406,6 +406,9 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::TlsServerName => "--tls-server-name",
         Setting::CertWarning => "--cert-warning",
         Setting::CertCritical => "--cert-critical",
+        // The mailbox server's certificate is judged by the same thresholds.
+        Setting::MailboxCertWarning => "--cert-warning",
+        Setting::MailboxCertCritical => "--cert-critical",
         Setting::AuthUser => "--auth-user",
         Setting::AuthPassword => "--auth-password-file",
         Setting::MailFrom => "--mail-from",
@@ -984,6 +987,8 @@ mod tests {
             Setting::TlsServerName,
             Setting::CertWarning,
             Setting::CertCritical,
+            Setting::MailboxCertWarning,
+            Setting::MailboxCertCritical,
             Setting::AuthUser,
             Setting::AuthPassword,
             Setting::MailFrom,

@@ -1,0 +1,386 @@
+use super::*;
+use crate::mailbox::token::{self, CLOCK_MARGIN_SECONDS};
+
+const MS: Duration = Duration::from_millis(1);
+const PREFIX: &str = "smtp-sensor-rt";
+const NOW: i64 = 1_800_000_000;
+const SEARCH: &str = "UID SEARCH UNDELETED HEADER Message-ID \"smtp-sensor-rt-\"";
+const FETCH: &str = "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])";
+
+fn own() -> String {
+    token::make(PREFIX, NOW, 60, &[0x5f; 8])
+}
+
+/// A test message of another run: one that ended long ago, or one still under way.
+fn other(ended: bool) -> String {
+    let start = if ended {
+        NOW - 60 - CLOCK_MARGIN_SECONDS - 10
+    } else {
+        NOW - 5
+    };
+    token::make(PREFIX, start, 60, &[0x11; 8])
+}
+
+struct Harness {
+    dialogue: ImapDialogue,
+    now: Duration,
+}
+
+impl Harness {
+    fn new(starttls: bool) -> Self {
+        Self::with_password(starttls, "s3cret\"pw")
+    }
+
+    fn with_password(starttls: bool, password: &str) -> Self {
+        let plan = ImapPlan {
+            user: "probe".into(),
+            password: Secret::new(password),
+            starttls,
+            tls_optional: false,
+            plain_allowed: false,
+            tokens: Tokens {
+                prefix: PREFIX.into(),
+                own: own(),
+                now: NOW,
+            },
+        };
+        Self {
+            dialogue: ImapDialogue::new(plan, Journal::new(true), Duration::ZERO),
+            now: Duration::ZERO,
+        }
+    }
+
+    fn server(&mut self, text: &str) -> String {
+        self.now += MS;
+        self.dialogue.handle_input(self.now, text.as_bytes());
+        self.sent()
+    }
+
+    fn sent(&mut self) -> String {
+        String::from_utf8(self.dialogue.poll_transmit().unwrap_or_default()).unwrap()
+    }
+
+    /// Greeting (with UIDPLUS after the log-in when `uidplus`), LOGIN and SELECT: the
+    /// first search is what comes back.
+    fn logged_in(&mut self, uidplus: bool) -> String {
+        self.server("* OK [CAPABILITY IMAP4rev1 LITERAL+] Dovecot ready.\r\n");
+        let caps = if uidplus { " UIDPLUS" } else { "" };
+        self.server(&format!("a1 OK [CAPABILITY IMAP4rev1{caps}] Logged in\r\n"));
+        self.server("* 3 EXISTS\r\na2 OK [READ-WRITE] done\r\n")
+    }
+}
+
+fn fetched(uid: u32, message_id: &str) -> String {
+    let header = format!("Message-ID: <{message_id}@probe.test>\r\n\r\n");
+    format!(
+        "* {uid} FETCH (UID {uid} BODY[HEADER.FIELDS (MESSAGE-ID)] {{{}}}\r\n{header})\r\n",
+        header.len()
+    )
+}
+
+#[test]
+fn finds_its_own_deletes_the_ended_runs_and_leaves_the_rest() {
+    let mut h = Harness::new(false);
+    assert_eq!(
+        h.server("* OK [CAPABILITY IMAP4rev1 LITERAL+ AUTH=PLAIN] Dovecot ready.\r\n"),
+        "a1 LOGIN \"probe\" \"s3cret\\\"pw\"\r\n"
+    );
+    // The log-in's OK carries no capabilities: they are asked for.
+    assert_eq!(h.server("a1 OK Logged in\r\n"), "a2 CAPABILITY\r\n");
+    assert_eq!(
+        h.server("* CAPABILITY IMAP4rev1 UIDPLUS\r\na2 OK done\r\n"),
+        "a3 SELECT INBOX\r\n"
+    );
+    assert_eq!(
+        h.server("* 3 EXISTS\r\na3 OK [READ-WRITE] done\r\n"),
+        format!("a4 {SEARCH}\r\n")
+    );
+    // Not there yet: the caller waits and searches again.
+    assert_eq!(h.server("* SEARCH\r\na4 OK done\r\n"), "");
+    assert!(h.dialogue.is_waiting());
+    h.now += MS;
+    h.dialogue.search_again(h.now);
+    assert_eq!(h.sent(), format!("a5 {SEARCH}\r\n"));
+    // Four candidates: this run's, an ended run's, a run still under way, and someone's
+    // message that only looks like one: only the first two are deleted.
+    assert_eq!(
+        h.server("* SEARCH 7 9 11 12\r\na5 OK done\r\n"),
+        format!("a6 UID FETCH 12,11,9,7 {FETCH}\r\n")
+    );
+    let fetches = format!(
+        "{}{}{}{}a6 OK done\r\n",
+        fetched(7, &other(true)),
+        fetched(9, &own()),
+        fetched(11, &other(false)),
+        fetched(12, &format!("re-{}", own()))
+    );
+    assert_eq!(
+        h.server(&fetches),
+        "a7 UID STORE 9,7 +FLAGS.SILENT (\\Deleted)\r\n"
+    );
+    assert!(
+        h.dialogue.timeout_at().is_some(),
+        "the clean-up has a grace"
+    );
+    assert_eq!(h.server("a7 OK done\r\n"), "a8 UID EXPUNGE 9,7\r\n");
+    assert_eq!(
+        h.server("* 1 EXPUNGE\r\n* 1 EXPUNGE\r\na8 OK done\r\n"),
+        "a9 LOGOUT\r\n"
+    );
+    assert_eq!(h.server("* BYE Logging out\r\na9 OK done\r\n"), "");
+    assert!(h.dialogue.is_done());
+    let (outcome, journal) = h.dialogue.into_outcome();
+    assert_eq!(outcome.failure, None);
+    assert_eq!((outcome.deleted, outcome.left_flagged), (2, 0));
+    assert_eq!(
+        outcome.removed,
+        [
+            format!("<{}@probe.test>", own()),
+            format!("<{}@probe.test>", other(true))
+        ]
+    );
+    // Seen by the search answered at 7 ms; missed by the one sent at 4 ms.
+    assert_eq!(outcome.found_at, Some(7 * MS));
+    assert_eq!(outcome.missed_at, Some(4 * MS));
+    let (_, transcript) = journal.into_parts();
+    let text: Vec<String> = transcript.iter().map(|l| l.text.clone()).collect();
+    assert!(text.iter().all(|l| !l.contains("s3cret")), "{text:?}");
+    assert!(
+        text.contains(&"a1 LOGIN \"probe\" [redacted]".to_string()),
+        "{text:?}"
+    );
+    let steps: Vec<Step> = outcome.timings.iter().map(|t| t.0).collect();
+    assert_eq!(
+        steps,
+        [
+            Step::Greeting,
+            Step::Login,
+            Step::Select,
+            Step::Search,
+            Step::Fetch,
+            Step::Delete,
+            Step::Logout
+        ]
+    );
+}
+
+#[test]
+fn a_message_read_once_is_not_read_again() {
+    let mut h = Harness::new(false);
+    assert_eq!(h.logged_in(true), format!("a3 {SEARCH}\r\n"));
+    h.server("* SEARCH 4\r\na3 OK\r\n");
+    let sent = h.server(&format!("{}a4 OK\r\n", fetched(4, &other(false))));
+    assert_eq!(sent, "", "another run's message: wait");
+    h.dialogue.search_again(h.now);
+    h.sent();
+    // The same message and a new one: only the new one is read.
+    assert_eq!(
+        h.server("* SEARCH 4 5\r\na5 OK\r\n"),
+        format!("a6 UID FETCH 5 {FETCH}\r\n")
+    );
+}
+
+#[test]
+fn esearch_answers_are_understood() {
+    let mut h = Harness::new(false);
+    h.logged_in(true);
+    assert_eq!(
+        h.server("* ESEARCH (TAG \"a3\") UID ALL 4:5,9\r\na3 OK\r\n"),
+        format!("a4 UID FETCH 9,5,4 {FETCH}\r\n")
+    );
+}
+
+#[test]
+fn starttls_comes_first_and_what_was_said_before_it_is_forgotten() {
+    let mut h = Harness::new(true);
+    // Before TLS the server claims LOGINDISABLED; over TLS it does not.
+    assert_eq!(
+        h.server("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n"),
+        "a1 STARTTLS\r\n"
+    );
+    assert_eq!(h.server("a1 OK Begin TLS negotiation now.\r\n"), "");
+    assert!(h.dialogue.wants_tls());
+    h.dialogue.handle_tls_established(h.now);
+    assert_eq!(h.sent(), "a2 CAPABILITY\r\n");
+    assert!(
+        h.server("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na2 OK\r\n")
+            .starts_with("a3 LOGIN")
+    );
+}
+
+#[test]
+fn bytes_after_starttlss_ok_end_the_dialogue() {
+    let mut h = Harness::new(true);
+    h.server("* OK ready\r\n");
+    // An attacker's command, queued in plain text to be read as if sent over TLS.
+    let sent = h.server("a1 OK Begin TLS\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n");
+    assert_eq!(sent, "");
+    assert!(!h.dialogue.wants_tls() && h.dialogue.is_done());
+    let failure = h.dialogue.into_outcome().0.failure.unwrap();
+    assert_eq!(failure.step, Step::StartTls);
+    assert!(
+        failure.why.contains("before the TLS handshake"),
+        "{}",
+        failure.why
+    );
+}
+
+#[test]
+fn preauth_where_tls_is_required_is_a_failure() {
+    let mut h = Harness::new(true);
+    assert_eq!(
+        h.server("* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n"),
+        "a1 LOGOUT\r\n"
+    );
+    let failure = h.dialogue.into_outcome().0.failure.unwrap();
+    assert_eq!(failure.step, Step::Greeting);
+    assert!(failure.why.contains("PREAUTH"), "{}", failure.why);
+    // Where TLS is only "if available", it is a downgrade, and no password is sent.
+    let mut h = Harness::new(true);
+    h.dialogue.plan.plain_allowed = true;
+    assert_eq!(h.server("* PREAUTH hi\r\n"), "a1 CAPABILITY\r\n");
+    assert_eq!(
+        h.server("* CAPABILITY IMAP4rev1\r\na1 OK\r\n"),
+        "a2 SELECT INBOX\r\n"
+    );
+    assert!(h.dialogue.into_outcome().0.downgraded);
+    // Without TLS asked for, PREAUTH simply skips the log-in.
+    let mut h = Harness::new(false);
+    assert_eq!(h.server("* PREAUTH hi\r\n"), "a1 CAPABILITY\r\n");
+}
+
+#[test]
+fn a_refused_starttls_fails_unless_plain_text_is_allowed() {
+    let mut required = Harness::new(true);
+    required.server("* OK ready\r\n");
+    assert_eq!(required.server("a1 BAD no TLS here\r\n"), "a2 LOGOUT\r\n");
+    let mut optional = Harness::new(true);
+    optional.dialogue.plan.tls_optional = true;
+    optional.server("* OK ready\r\n");
+    let sent = optional.server("a1 BAD no TLS here\r\n");
+    assert_eq!(sent, "a2 CAPABILITY\r\n", "{sent}");
+    optional.dialogue.handle_close(optional.now, "closed");
+    let (outcome, _) = optional.dialogue.into_outcome();
+    assert!(outcome.downgraded);
+}
+
+#[test]
+fn a_refused_login_says_why_without_the_password() {
+    let mut h = Harness::new(false);
+    h.server("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    assert_eq!(
+        h.server("a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"),
+        "a2 LOGOUT\r\n"
+    );
+    let (outcome, _) = h.dialogue.into_outcome();
+    let failure = outcome.failure.unwrap();
+    assert_eq!(failure.step, Step::Login);
+    assert!(
+        failure.why.contains("AUTHENTICATIONFAILED"),
+        "{}",
+        failure.why
+    );
+}
+
+#[test]
+fn an_echoing_server_never_shows_the_password_in_any_form() {
+    for password in ["s3cret\"pw", "back\\slash\"quote", "pässwörd-8bit"] {
+        let mut h = Harness::with_password(false, password);
+        let login = h.server("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+        // The server echoes the whole LOGIN line back, as an untagged line and then as
+        // a malformed one (a long prefix, so the password would sit past any cut).
+        let echo = login.trim_end().to_string();
+        h.server(&format!("* BAD you said: {echo}\r\n"));
+        h.server(&format!("{} {echo}\r\n", "x".repeat(70)));
+        let (outcome, journal) = h.dialogue.into_outcome();
+        let why = outcome.failure.map(|f| f.why).unwrap_or_default();
+        let (_, transcript) = journal.into_parts();
+        let quoted_form = quoted(password);
+        for text in transcript
+            .iter()
+            .map(|l| l.text.as_str())
+            .chain([why.as_str()])
+        {
+            assert!(!text.contains(password), "{password}: {text}");
+            assert!(
+                !text.contains(&quoted_form[1..quoted_form.len() - 1]),
+                "{password}: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_8bit_password_goes_as_a_literal() {
+    // With LITERAL+ in one go.
+    let mut h = Harness::with_password(false, "pässwort");
+    let sent = h.server("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n");
+    assert_eq!(sent, "a1 LOGIN \"probe\" {9+}\r\npässwort\r\n");
+    // Without, after the server's go-ahead.
+    let mut h = Harness::with_password(false, "pässwort");
+    let sent = h.server("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    assert_eq!(sent, "a1 LOGIN \"probe\" {9}\r\n");
+    assert_eq!(h.server("+ OK\r\n"), "pässwort\r\n");
+    assert_eq!(
+        h.server("a1 OK [CAPABILITY IMAP4rev1] in\r\n"),
+        "a2 SELECT INBOX\r\n"
+    );
+}
+
+#[test]
+fn without_uidplus_nothing_is_expunged_and_the_flagged_are_counted() {
+    let mut h = Harness::new(false);
+    h.logged_in(false);
+    h.server("* SEARCH 5\r\na3 OK\r\n");
+    let answer = format!("{}a4 OK\r\n", fetched(5, &own()));
+    assert_eq!(
+        h.server(&answer),
+        "a5 UID STORE 5 +FLAGS.SILENT (\\Deleted)\r\n"
+    );
+    assert_eq!(h.server("a5 OK\r\n"), "a6 LOGOUT\r\n", "no plain EXPUNGE");
+    let (outcome, _) = h.dialogue.into_outcome();
+    assert_eq!((outcome.deleted, outcome.left_flagged), (0, 1));
+}
+
+#[test]
+fn logindisabled_says_what_to_do() {
+    let mut h = Harness::new(false);
+    assert_eq!(
+        h.server("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n"),
+        "a1 LOGOUT\r\n"
+    );
+    let why = h.dialogue.into_outcome().0.failure.unwrap().why;
+    assert!(
+        why.contains("LOGINDISABLED") && why.contains("STARTTLS"),
+        "{why}"
+    );
+}
+
+#[test]
+fn hostile_servers_end_the_dialogue_with_a_failure() {
+    let mut h = Harness::new(false);
+    h.server("* BYE too busy\r\n");
+    assert!(h.dialogue.is_done());
+    let (outcome, _) = h.dialogue.into_outcome();
+    assert!(outcome.failure.unwrap().why.contains("too busy"));
+    let mut h = Harness::new(false);
+    h.server("220 this is SMTP\r\n");
+    assert!(h.dialogue.is_done());
+    assert!(h.dialogue.into_outcome().0.failure.is_some());
+    // A search answer of four billion UIDs costs no more than the bound.
+    let mut h = Harness::new(false);
+    h.logged_in(true);
+    let sent = h.server("* ESEARCH (TAG \"a3\") UID ALL 1:4294967295\r\na3 OK\r\n");
+    assert_eq!(
+        sent.matches(',').count(),
+        MAX_FETCH - 1,
+        "one batch of {MAX_FETCH}"
+    );
+}
+
+#[test]
+fn helpers() {
+    assert_eq!(uid_set(&[1, 5]), "1,5");
+    assert_eq!(fetched_uid("3 FETCH (UID 9 BODY[] {1}"), Some(9));
+    assert_eq!(fetched_uid("3 FETCH (FLAGS ())"), None);
+}

@@ -1,7 +1,9 @@
 //! A mailbox for the round trip's tests: a Postfix delivering to the Maildir of
 //! `rcpt@sensor.test`, a Dovecot serving it over IMAP and POP3, and in it thousands of
-//! other people's messages and a test message an earlier, timed-out run left behind, which
-//! a round trip must find among them without reading the others, and delete.
+//! other people's messages, a test message an earlier, timed-out run left behind (which a
+//! round trip must find among them without reading the others, and delete), and two it
+//! must leave: someone's message that only mentions a token, and the test message of a run
+//! that may still be looking for it.
 
 use crate::cli;
 use crate::dovecot::Dovecot;
@@ -20,6 +22,19 @@ pub const PASSWORD: &str = "rcpt-Pa55";
 pub const PREFIX: &str = "smtp-sensor-rt";
 /// Other people's mail in the mailbox, which a round trip must neither read nor touch.
 pub const OTHERS: usize = 2000;
+/// The Message-ID of the test message a run that ended in 2023 left behind: a whole
+/// token whose end is long past, so a round trip deletes it with its own.
+pub const LEFTOVER_ID: &str = "smtp-sensor-rt-1700000000-00000000000000aa@sensor.test";
+/// The Message-ID of another run's test message, a run that may still be looking for it
+/// (its end is in 2100): a round trip leaves it alone.
+pub const IN_FLIGHT_ID: &str = "smtp-sensor-rt-4102444800-00000000000000bb@sensor.test";
+/// The subject of someone's message that only mentions a token (a forwarded question):
+/// a round trip leaves it alone.
+pub const LOOK_ALIKE_SUBJECT: &str =
+    "Fwd: what is smtp-sensor-rt-1700000000-00000000000000aa in my inbox?";
+/// Messages besides the `OTHERS` that every round trip must leave: the colleague's, the
+/// look-alike and the other run's.
+pub const KEPT: usize = 3;
 
 /// A Postfix, a Dovecot, and the filled Maildir.
 pub struct MailStack {
@@ -96,35 +111,71 @@ impl MailStack {
     pub fn messages(&self) -> Vec<String> {
         messages(&self.maildir())
     }
+
+    /// Asserts the mailbox holds what a round trip must leave and no other test message:
+    /// the `OTHERS`, the colleague's, the look-alike and the other run's, and neither the
+    /// ended run's nor this run's.
+    pub fn assert_left_as_found(&self) {
+        let left = self.messages();
+        assert_eq!(left.len(), OTHERS + KEPT, "every other message stays");
+        assert!(
+            left.iter().any(|m| m.contains(LOOK_ALIKE_SUBJECT)),
+            "the look-alike stays"
+        );
+        assert!(
+            left.iter().any(|m| m.contains(IN_FLIGHT_ID)),
+            "the other run's test message stays"
+        );
+        let test_messages: Vec<&String> = left
+            .iter()
+            .filter(|m| m.contains(&format!("Message-ID: <{PREFIX}-")))
+            .collect();
+        assert_eq!(test_messages.len(), 1, "only the other run's: {test_messages:?}");
+    }
 }
 
-/// Puts [`OTHERS`] messages of other people and one test message of an earlier run into
-/// the Maildir, owned as Postfix's deliveries are.
+/// Puts [`OTHERS`] messages of other people, a look-alike, another run's test message
+/// and one test message of an ended run into the Maildir, owned as Postfix's deliveries
+/// are.
 fn fill(maildir: &Path) {
+    for n in 0..OTHERS {
+        let name = format!("1700000000.M{n}P1.other");
+        let id = format!("{name}@sensor.test");
+        put(maildir, &name, &format!("weekly report {n}"), &id);
+    }
+    put(
+        maildir,
+        "1700000001.M1P1.lookalike",
+        LOOK_ALIKE_SUBJECT,
+        "CAF00lookalike@mail.sensor.test",
+    );
+    put(
+        maildir,
+        "1700000001.M2P1.inflight",
+        "smtp-sensor test message smtp-sensor-rt-4102444800-00000000000000bb",
+        IN_FLIGHT_ID,
+    );
+    put(
+        maildir,
+        "1700000001.M3P1.leftover",
+        "left behind by a timed-out run smtp-sensor-rt-1700000000-00000000000000aa",
+        LEFTOVER_ID,
+    );
+}
+
+/// Puts a message with `subject` and the Message-ID `<message_id>` into the Maildir's
+/// `new/` as the file `name`, owned as Postfix's deliveries are.
+pub fn put(maildir: &Path, name: &str, subject: &str, message_id: &str) {
     let new = maildir.join("new");
     let owner = std::fs::metadata(&new).expect("the Maildir");
     use std::os::unix::fs::MetadataExt as _;
-    let (uid, gid) = (owner.uid(), owner.gid());
-    let write = |name: String, subject: &str| {
-        let path = new.join(name);
-        let text = format!(
-            "From: someone@sensor.test\r\nTo: {ADDRESS}\r\nSubject: {subject}\r\n\
-             Message-ID: <{}@sensor.test>\r\n\r\nhello\r\n",
-            path.file_name().unwrap().to_string_lossy()
-        );
-        std::fs::write(&path, text).unwrap();
-        std::os::unix::fs::chown(&path, Some(uid), Some(gid)).unwrap();
-    };
-    for n in 0..OTHERS {
-        write(
-            format!("1700000000.M{n}P1.other"),
-            &format!("weekly report {n}"),
-        );
-    }
-    write(
-        "1700000001.M1P1.leftover".into(),
-        &format!("left behind by a timed-out run {PREFIX}-00000000"),
+    let path = new.join(name);
+    let text = format!(
+        "From: someone@sensor.test\r\nTo: {ADDRESS}\r\nSubject: {subject}\r\n\
+         Message-ID: <{message_id}>\r\n\r\nhello\r\n"
     );
+    std::fs::write(&path, text).unwrap();
+    std::os::unix::fs::chown(&path, Some(owner.uid()), Some(owner.gid())).unwrap();
 }
 
 /// The messages in a Maildir (`new/` and `cur/`), as text.

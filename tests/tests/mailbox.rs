@@ -1,54 +1,49 @@
 //! The round trip's mailbox side against a real Dovecot, serving IMAP and POP3 over the
 //! Maildir the test Postfix delivers into: the core's IMAP and POP3 dialogues (sans-IO,
 //! driven here over a plain loopback socket) find this run's test message among thousands
-//! of others without reading those, delete it and an earlier run's leftover, and leave
-//! every other message where it was. (`round_trip.rs` runs them in the component.)
+//! of others without reading those, delete it and an ended run's leftover, and leave
+//! every other message where it was, a look-alike and a run's under way included.
+//! (`round_trip.rs` runs them in the component.)
 
 use smtp_sensor_guest::journal::Journal;
 use smtp_sensor_guest::mailbox::dialogue::Dialogue;
 use smtp_sensor_guest::mailbox::imap_dialogue::{ImapDialogue, ImapPlan};
-use smtp_sensor_guest::mailbox::pop3_dialogue::{MAX_TOPS_PER_SESSION, Pop3Dialogue, Pop3Plan};
+use smtp_sensor_guest::mailbox::pop3_dialogue::{
+    Pop3Dialogue, Pop3Memory, Pop3Plan, READ_AFTER_FOUND,
+};
 use smtp_sensor_guest::mailbox::steps::MailboxOutcome;
+use smtp_sensor_guest::mailbox::token::{self, Tokens};
 use smtp_sensor_guest::secret::Secret;
-use smtp_sensor_tests::cli;
-use smtp_sensor_tests::maildir::{ADDRESS, MailStack, OTHERS, PASSWORD, PREFIX, USER};
+use smtp_sensor_tests::maildir::{MailStack, OTHERS, PASSWORD, PREFIX, USER};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
 
-/// The mailbox stack, and this run's test message delivered into it by the CLI, with the
-/// token `PREFIX-NAME-PID` in its subject. Returns them and this run's token.
-async fn mailbox_with_a_test_message(name: &str) -> (MailStack, String) {
+/// The mailbox stack, and this run's test message in it (put into the Maildir as a
+/// delivery would, its Message-ID a token of a run that started now). Returns them and
+/// what tells this run's test messages from the rest.
+async fn mailbox_with_a_test_message(name: &str) -> (MailStack, Tokens) {
     let stack = MailStack::start(SMTP_SENSOR, "").await;
-    let token = format!("{PREFIX}-{name}{}", std::process::id());
-    let subject = format!("{token} round trip");
-    let send = [
-        "--mail-from",
-        "probe@sensor.test",
-        "--mail-to",
-        ADDRESS,
-        "--subject",
-        &subject,
-    ];
-    let run = cli::check_loopback(SMTP_SENSOR, stack.postfix.port(), "none", &send).await;
-    assert_eq!(run.code, 0, "{run:?}\n{}", stack.postfix.log());
-    let arrived = Instant::now();
-    while !stack
-        .postfix
-        .mailbox(USER)
-        .iter()
-        .any(|m| m.contains(&token))
-    {
-        assert!(
-            arrived.elapsed() < Duration::from_secs(10),
-            "not delivered:\n{}",
-            stack.postfix.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (stack, token)
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let random: Vec<u8> = format!("{name:8.8}").bytes().collect();
+    let own = token::make(PREFIX, now, 60, &random);
+    smtp_sensor_tests::maildir::put(
+        &stack.maildir(),
+        &format!("{now}.M1P1.{name}"),
+        &format!("smtp-sensor test message {own}"),
+        &format!("{own}@sensor.test"),
+    );
+    let tokens = Tokens {
+        prefix: PREFIX.into(),
+        own,
+        now,
+    };
+    (stack, tokens)
 }
 
 /// Connects to `port` with a read timeout for the dialogue's reads.
@@ -101,6 +96,7 @@ fn run_pop3(port: u16, plan: Pop3Plan, polls: usize) -> (MailboxOutcome, Vec<Str
     for _ in 0..polls {
         let mut stream = connect(port);
         let mut dialogue = Pop3Dialogue::new(plan.clone(), Journal::new(true), started.elapsed());
+        plan.memory = Pop3Memory::default();
         while !dialogue.is_done() {
             if let Some(bytes) = dialogue.poll_transmit() {
                 stream.write_all(&bytes).unwrap();
@@ -112,12 +108,12 @@ fn run_pop3(port: u16, plan: Pop3Plan, polls: usize) -> (MailboxOutcome, Vec<Str
             }
         }
         let found = dialogue.found();
-        let (outcome, journal, checked) = dialogue.into_outcome();
+        let (outcome, journal, memory) = dialogue.into_outcome();
         transcript.extend(lines(journal));
         if found || outcome.failure.is_some() {
             return (outcome, transcript);
         }
-        plan.checked = checked;
+        plan.memory = memory;
     }
     panic!("not found in {polls} polls:\n{}", transcript.join("\n"));
 }
@@ -128,15 +124,15 @@ fn lines(journal: Journal) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn imap_finds_deletes_and_leaves_the_rest() {
-    let (stack, token) = mailbox_with_a_test_message("imap").await;
+    let (stack, tokens) = mailbox_with_a_test_message("imap").await;
     let dovecot = &stack.dovecot;
     let plan = ImapPlan {
         user: USER.into(),
         password: Secret::new(PASSWORD),
         starttls: false,
         tls_optional: false,
-        token: token.clone(),
-        prefix: format!("{PREFIX}-"),
+        plain_allowed: false,
+        tokens,
     };
     let (outcome, transcript) = run_imap(dovecot.imap_port(), plan);
     assert_eq!(
@@ -156,27 +152,24 @@ async fn imap_finds_deletes_and_leaves_the_rest() {
     let set = fetches[0].split_whitespace().nth(3).unwrap_or_default();
     assert_eq!(
         set.split(',').count(),
-        2,
-        "only the two test messages' headers are read, not {OTHERS} others': {fetches:?}"
+        3,
+        "only the three test messages' headers are read, not {OTHERS} others': {fetches:?}"
     );
     assert!(transcript.iter().all(|l| !l.contains(PASSWORD)));
-    let left = stack.messages();
-    assert_eq!(left.len(), OTHERS + 1, "every other message stays");
-    assert!(left.iter().all(|m| !m.contains(PREFIX)));
+    stack.assert_left_as_found();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pop3_finds_deletes_and_leaves_the_rest() {
-    let (stack, token) = mailbox_with_a_test_message("pop").await;
+    let (stack, tokens) = mailbox_with_a_test_message("pop").await;
     let dovecot = &stack.dovecot;
     let plan = Pop3Plan {
         user: USER.into(),
         password: Secret::new(PASSWORD),
         stls: false,
         tls_optional: false,
-        token,
-        prefix: format!("{PREFIX}-"),
-        checked: Vec::new(),
+        tokens,
+        memory: Pop3Memory::default(),
     };
     let (outcome, transcript) = run_pop3(dovecot.pop3_port(), plan, 5);
     assert_eq!(
@@ -187,35 +180,29 @@ async fn pop3_finds_deletes_and_leaves_the_rest() {
         dovecot.log()
     );
     assert!(outcome.found_at.is_some());
+    assert_eq!(outcome.deleted, 2, "this run's and the leftover");
+    // This run's is among the newest: it is read among the first, then a few more for
+    // ended runs'.
     let tops = transcript.iter().filter(|l| l.starts_with("TOP ")).count();
     assert!(
-        tops <= MAX_TOPS_PER_SESSION,
+        tops <= 3 + READ_AFTER_FOUND,
         "{tops} headers read of {OTHERS}"
     );
     assert!(transcript.iter().all(|l| !l.contains(PASSWORD)));
-    let left = stack.messages();
-    assert!(
-        left.iter().all(|m| !m.contains("round trip")),
-        "this run's is gone"
-    );
-    assert!(
-        left.len() >= OTHERS,
-        "every other message stays: {}",
-        left.len()
-    );
+    stack.assert_left_as_found();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_mailbox_credentials_fail_saying_so() {
-    let (stack, token) = mailbox_with_a_test_message("creds").await;
+    let (stack, tokens) = mailbox_with_a_test_message("creds").await;
     let dovecot = &stack.dovecot;
     let plan = ImapPlan {
         user: USER.into(),
         password: Secret::new("wrong-password"),
         starttls: false,
         tls_optional: false,
-        token: token.clone(),
-        prefix: format!("{PREFIX}-"),
+        plain_allowed: false,
+        tokens: tokens.clone(),
     };
     let (outcome, transcript) = run_imap(dovecot.imap_port(), plan);
     let failure = outcome.failure.expect("refused");
@@ -230,9 +217,8 @@ async fn wrong_mailbox_credentials_fail_saying_so() {
         password: Secret::new("wrong-password"),
         stls: false,
         tls_optional: false,
-        token,
-        prefix: format!("{PREFIX}-"),
-        checked: Vec::new(),
+        tokens,
+        memory: Pop3Memory::default(),
     };
     let (outcome, _) = run_pop3(dovecot.pop3_port(), plan, 1);
     assert!(outcome.failure.expect("refused").why.contains("-ERR"));

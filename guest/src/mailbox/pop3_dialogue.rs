@@ -5,10 +5,12 @@
 //! [`FRESH_PER_SESSION`] of the messages new to it, newest first, and at most
 //! [`BACKLOG_PER_SESSION`] of those earlier sessions listed but had no time for (half from
 //! the latest listings, half from the earliest): a busy mailbox is never read whole in one
-//! session, and no message is skipped for good. Once this run's test message is there, `DELE` for it and those of
-//! runs that have ended (by the Message-ID the check writes, never other mail), and QUIT,
-//! whose `+OK` commits the deletions (they are counted only then). A maildrop locked by
-//! another session (`-ERR [IN-USE]`, RFC 2449) is no failure: the next look tries again.
+//! session, and no message is skipped for good. Once this run's test message is there (and
+//! [`READ_AFTER_FOUND`] more headers read, where ended runs' test messages most likely
+//! are), `DELE` for it and those of runs that have ended (by the Message-ID the check
+//! writes, never other mail), and QUIT, whose `+OK` commits the deletions (they are
+//! counted only then). A maildrop locked by another session (`-ERR [IN-USE]`, RFC 2449)
+//! is no failure: the next look tries again.
 
 use super::dialogue::Dialogue;
 use super::pop3::{Pop3Parser, Pop3Response};
@@ -24,6 +26,9 @@ pub const FRESH_PER_SESSION: usize = 200;
 /// The most messages listed by earlier sessions, not read yet, whose headers one session
 /// reads.
 pub const BACKLOG_PER_SESSION: usize = 100;
+/// How many more headers a session reads once it found this run's message: the test
+/// messages of ended runs are most likely just before it, and are deleted with it.
+pub const READ_AFTER_FOUND: usize = 19;
 
 /// What one run's POP3 sessions remember from one to the next: what each message read is,
 /// and in which session each unread one was first listed.
@@ -108,6 +113,8 @@ pub struct Pop3Dialogue {
     /// Message numbers to delete, and those marked so far.
     doomed: Vec<u32>,
     marked: usize,
+    /// How many more headers to read once this run's message is found.
+    after_found: usize,
     tally: Tally,
 }
 
@@ -128,6 +135,7 @@ impl Pop3Dialogue {
             logged_in: now,
             doomed: Vec::new(),
             marked: 0,
+            after_found: READ_AFTER_FOUND,
             tally: Tally::default(),
             plan,
         }
@@ -294,6 +302,11 @@ impl Pop3Dialogue {
     }
 
     fn read_next(&mut self, now: Duration) {
+        if self.found() {
+            let keep = self.to_read.len().min(self.after_found);
+            self.to_read.drain(..self.to_read.len() - keep);
+            self.after_found = self.after_found.saturating_sub(1);
+        }
         match self.to_read.pop() {
             Some((number, uid)) => {
                 self.reading = Some((number, uid));

@@ -38,6 +38,18 @@ impl Dovecot {
         users: &[(&str, &str)],
         tls: Option<(&str, &str)>,
     ) -> Result<Self, String> {
+        Self::start_configured(mail_root, owner, users, tls, "")
+    }
+
+    /// Like [`Dovecot::start_with`], with `extra` lines at the end of its configuration
+    /// (e.g. `imap_capability = ...` to play a server without UIDPLUS).
+    pub fn start_configured(
+        mail_root: &Path,
+        owner: &str,
+        users: &[(&str, &str)],
+        tls: Option<(&str, &str)>,
+        extra: &str,
+    ) -> Result<Self, String> {
         for binary in ["imap", "pop3"] {
             if !Path::new("/usr/lib/dovecot").join(binary).exists() {
                 return Err(format!(
@@ -112,6 +124,7 @@ service pop3-login {{
     port = {pop3s_port}
   }}
 }}
+{extra}
 ",
             d = dir.path().display(),
             mail = mail_root.display(),

@@ -61,7 +61,22 @@ impl MailStack {
         (Self::start_with(program, "", Some(tls)).await, ca.pem())
     }
 
+    /// Like [`MailStack::start`], with `dovecot_conf` lines added to Dovecot's
+    /// configuration.
+    pub async fn start_with_dovecot(program: &str, dovecot_conf: &str) -> Self {
+        Self::start_full(program, "", None, dovecot_conf).await
+    }
+
     async fn start_with(program: &str, main_cf: &str, tls: Option<(String, String)>) -> Self {
+        Self::start_full(program, main_cf, tls, "").await
+    }
+
+    async fn start_full(
+        program: &str,
+        main_cf: &str,
+        tls: Option<(String, String)>,
+        dovecot_conf: &str,
+    ) -> Self {
         let config = Config {
             mailboxes: vec![USER.into()],
             main_cf: main_cf.to_string(),
@@ -92,11 +107,12 @@ impl MailStack {
         }
         let maildir = postfix.dir().join("mail").join(USER);
         fill(&maildir);
-        let dovecot = Dovecot::start_with(
+        let dovecot = Dovecot::start_configured(
             &postfix.dir().join("mail"),
             "postfix",
             &[(USER, PASSWORD)],
             tls.as_ref().map(|(c, k)| (c.as_str(), k.as_str())),
+            dovecot_conf,
         )
         .expect("start Dovecot");
         Self { postfix, dovecot }
@@ -130,8 +146,66 @@ impl MailStack {
             .iter()
             .filter(|m| m.contains(&format!("Message-ID: <{PREFIX}-")))
             .collect();
-        assert_eq!(test_messages.len(), 1, "only the other run's: {test_messages:?}");
+        assert_eq!(
+            test_messages.len(),
+            1,
+            "only the other run's: {test_messages:?}"
+        );
     }
+}
+
+/// The flags of a plain-text mailbox connection to `port` (the password allowed to travel
+/// in plain text: loopback).
+pub fn plain_mailbox(port: &str) -> [&str; 5] {
+    [
+        "--mailbox-port",
+        port,
+        "--mailbox-security",
+        "none",
+        "--mailbox-allow-plaintext",
+    ]
+}
+
+/// `check` of the SMTP server on 127.0.0.1:`smtp_port` (plain text) sending the test
+/// email to [`ADDRESS`], with a round trip over `protocol` to the mailbox server on
+/// 127.0.0.1 as `extra` says (its port and security), logging in as [`USER`] with
+/// `password` from the environment; JSON with the transcript.
+pub async fn round_trip(
+    program: &str,
+    smtp_port: u16,
+    protocol: &str,
+    password: &str,
+    extra: &[&str],
+) -> cli::Run {
+    let smtp_port = smtp_port.to_string();
+    let args = [
+        &cli::loopback_check(&smtp_port, "none")[..],
+        &[
+            "--mail-from",
+            "probe@sensor.test",
+            "--mail-to",
+            ADDRESS,
+            "--mailbox",
+            protocol,
+            "--mailbox-host",
+            "127.0.0.1",
+            "--mailbox-user",
+            USER,
+            "--mailbox-token-prefix",
+            PREFIX,
+            "--format",
+            "json",
+            "--transcript",
+        ],
+        extra,
+    ]
+    .concat();
+    cli::run_with_env(
+        program,
+        &args,
+        &[("SMTP_SENSOR_MAILBOX_PASSWORD", password)],
+    )
+    .await
 }
 
 /// Puts [`OTHERS`] messages of other people, a look-alike, another run's test message

@@ -45,6 +45,39 @@ pub fn free_port(ip: [u8; 4]) -> u16 {
         .port()
 }
 
+/// A listener that answers no new connection: its accept queue is filled and never
+/// drained, so the kernel leaves further SYNs unanswered and a connect never completes.
+/// It lasts as long as the value.
+pub struct BlackHole {
+    _listener: tokio::net::TcpListener,
+    _queued: Vec<std::net::TcpStream>,
+}
+
+/// A black hole on `address` (a loopback address and a free port).
+pub fn black_hole(address: SocketAddr) -> BlackHole {
+    assert!(address.ip().is_loopback(), "tests only listen on loopback");
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+    }
+    .expect("a socket (is the loopback address up?)");
+    socket.bind(address).expect("bind the black hole's port");
+    let listener = socket.listen(1).expect("listen");
+    let mut queued = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&address, Duration::from_millis(300)) {
+            Ok(stream) => queued.push(stream),
+            Err(_) => {
+                return BlackHole {
+                    _listener: listener,
+                    _queued: queued,
+                };
+            }
+        }
+    }
+    panic!("the accept queue of {address} never filled: SYNs are still answered");
+}
+
 /// Shorthand for `Step::Say` of a string.
 pub fn say(text: &str) -> Step {
     Step::Say(text.as_bytes().to_vec())

@@ -6,8 +6,8 @@
 //! accept queue is full, so the kernel leaves further SYNs unanswered.
 
 use smtp_sensor_tests::cli::{self, Run};
-use smtp_sensor_tests::server::{ScriptedServer, Step, say};
-use std::net::{Ipv6Addr, SocketAddr, TcpStream};
+use smtp_sensor_tests::server::{BlackHole, ScriptedServer, Step, black_hole, say};
+use std::net::{Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
@@ -25,23 +25,9 @@ fn plain_server() -> Vec<Step> {
     ]
 }
 
-/// A listener on `[::1]:port` that answers no new connection: its accept queue is filled
-/// and never drained. Keep both for the test's length.
-fn black_hole(port: u16) -> (tokio::net::TcpListener, Vec<TcpStream>) {
-    let socket = tokio::net::TcpSocket::new_v6().expect("an IPv6 socket (is ::1 up?)");
-    socket
-        .bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port)))
-        .expect("bind [::1] on the server's port");
-    let listener = socket.listen(1).expect("listen");
-    let address = SocketAddr::from((Ipv6Addr::LOCALHOST, port));
-    let mut queued = Vec::new();
-    for _ in 0..8 {
-        match TcpStream::connect_timeout(&address, Duration::from_millis(300)) {
-            Ok(stream) => queued.push(stream),
-            Err(_) => return (listener, queued),
-        }
-    }
-    panic!("the accept queue of [::1]:{port} never filled: SYNs are still answered");
+/// A black hole on `[::1]:port`: see [`black_hole`].
+fn black_hole_v6(port: u16) -> BlackHole {
+    black_hole(SocketAddr::from((Ipv6Addr::LOCALHOST, port)))
 }
 
 /// `smtp-sensor check --host dual.test` plus `extra`, in a mount namespace whose
@@ -88,7 +74,7 @@ async fn check_dual(port: u16, extra: &[&str]) -> (Run, Duration) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_black_holed_first_address_costs_a_quarter_second_not_the_check() {
     let server = ScriptedServer::start(plain_server()).await;
-    let _hole = black_hole(server.port());
+    let _hole = black_hole_v6(server.port());
     let (run, took) = check_dual(server.port(), &["--timeout", "10"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     let json = run.json();
@@ -110,7 +96,7 @@ async fn a_black_holed_first_address_costs_a_quarter_second_not_the_check() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ip_version_6_tries_only_the_ipv6_address() {
     let server = ScriptedServer::start(plain_server()).await;
-    let _hole = black_hole(server.port());
+    let _hole = black_hole_v6(server.port());
     let (run, _) = check_dual(server.port(), &["--timeout", "2", "--ip-version", "6"]).await;
     assert_eq!(run.code, 2, "{run:?}");
     let json = run.json();
@@ -122,7 +108,7 @@ async fn ip_version_6_tries_only_the_ipv6_address() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ip_version_4_never_tries_ipv6() {
     let server = ScriptedServer::start(plain_server()).await;
-    let _hole = black_hole(server.port());
+    let _hole = black_hole_v6(server.port());
     let (run, took) = check_dual(server.port(), &["--timeout", "10", "--ip-version", "4"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(!run.stdout.contains("[::1]"), "{}", run.stdout);

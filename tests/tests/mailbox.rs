@@ -26,24 +26,28 @@ const SMTP_SENSOR: &str = env!("CARGO_BIN_EXE_smtp-sensor-under-test");
 /// what tells this run's test messages from the rest.
 async fn mailbox_with_a_test_message(name: &str) -> (MailStack, Tokens) {
     let stack = MailStack::start(SMTP_SENSOR, "").await;
+    let tokens = test_tokens(name);
+    smtp_sensor_tests::maildir::put(
+        &stack.maildir(),
+        &format!("{}.M1P1.{name}", tokens.now),
+        &format!("smtp-sensor test message {}", tokens.own),
+        &format!("{}@sensor.test", tokens.own),
+    );
+    (stack, tokens)
+}
+
+/// The tokens of a run that starts now, its randomness made of `name`.
+fn test_tokens(name: &str) -> Tokens {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
     let random: Vec<u8> = format!("{name:8.8}").bytes().collect();
-    let own = token::make(PREFIX, now, 60, &random);
-    smtp_sensor_tests::maildir::put(
-        &stack.maildir(),
-        &format!("{now}.M1P1.{name}"),
-        &format!("smtp-sensor test message {own}"),
-        &format!("{own}@sensor.test"),
-    );
-    let tokens = Tokens {
+    Tokens {
         prefix: PREFIX.into(),
-        own,
+        own: token::make(PREFIX, now, 60, &random),
         now,
-    };
-    (stack, tokens)
+    }
 }
 
 /// Connects to `port` with a read timeout for the dialogue's reads.
@@ -222,4 +226,66 @@ async fn wrong_mailbox_credentials_fail_saying_so() {
     };
     let (outcome, _) = run_pop3(dovecot.pop3_port(), plan, 1);
     assert!(outcome.failure.expect("refused").why.contains("-ERR"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_busy_pop3_mailbox_never_hides_the_message() {
+    // 100 arrivals between looks, this run's message the 50th of the second batch: a
+    // session that read only the newest few would never reach it.
+    let stack = MailStack::start(SMTP_SENSOR, "").await;
+    let tokens = test_tokens("busy");
+    let mut plan = Pop3Plan {
+        user: USER.into(),
+        password: Secret::new(PASSWORD),
+        stls: false,
+        tls_optional: false,
+        tokens: tokens.clone(),
+        memory: Pop3Memory::default(),
+    };
+    let started = Instant::now();
+    let mut tops = Vec::new();
+    for look in 0..6 {
+        for n in 0..100 {
+            let name = format!("1800000{look:03}.M{n:03}P3.busy");
+            if look == 1 && n == 50 {
+                let own = &tokens.own;
+                let id = format!("{own}@sensor.test");
+                smtp_sensor_tests::maildir::put(&stack.maildir(), &name, own, &id);
+            } else {
+                let id = format!("{name}@sensor.test");
+                smtp_sensor_tests::maildir::put(&stack.maildir(), &name, "busy", &id);
+            }
+        }
+        let mut stream = connect(stack.dovecot.pop3_port());
+        let mut dialogue = Pop3Dialogue::new(plan.clone(), Journal::new(true), started.elapsed());
+        while !dialogue.is_done() {
+            if let Some(bytes) = dialogue.poll_transmit() {
+                stream.write_all(&bytes).unwrap();
+                continue;
+            }
+            match read(&mut stream) {
+                Some(bytes) => dialogue.handle_input(started.elapsed(), &bytes),
+                None => dialogue.handle_close(started.elapsed(), "closed"),
+            }
+        }
+        let found = dialogue.found();
+        let (outcome, journal, memory) = dialogue.into_outcome();
+        assert_eq!(outcome.failure, None, "{}", lines(journal).join("\n"));
+        tops.push(
+            lines(journal)
+                .iter()
+                .filter(|l| l.starts_with("TOP "))
+                .count(),
+        );
+        if found {
+            assert_eq!(
+                look, 1,
+                "found at the look after it arrived; headers read: {tops:?}"
+            );
+            assert!(!stack.messages().iter().any(|m| m.contains(&tokens.own)));
+            return;
+        }
+        plan.memory = memory;
+    }
+    panic!("never found; headers read per look: {tops:?}");
 }

@@ -6,8 +6,8 @@
 //! apart from the test messages.
 
 use serde_json::Value;
-use smtp_sensor_tests::cli::{self, Run};
-use smtp_sensor_tests::maildir::{ADDRESS, KEPT, MailStack, OTHERS, PASSWORD, PREFIX, USER};
+use smtp_sensor_tests::cli::Run;
+use smtp_sensor_tests::maildir::{self, ADDRESS, KEPT, MailStack, OTHERS, PASSWORD, PREFIX, USER};
 use smtp_sensor_tests::prober::Prober;
 use smtp_sensor_tests::scratch::Scratch;
 use std::time::Duration;
@@ -23,48 +23,14 @@ async fn round_trip(stack: &MailStack, protocol: &str, password: &str, extra: &[
         _ => stack.dovecot.pop3_port(),
     }
     .to_string();
-    let plain = [
-        "--mailbox-port",
-        &port,
-        "--mailbox-security",
-        "none",
-        "--mailbox-allow-plaintext",
-    ];
+    let plain = maildir::plain_mailbox(&port);
     round_trip_with(stack, protocol, password, &[&plain[..], extra].concat()).await
 }
 
 /// `check` of the stack's Postfix with a round trip through its Dovecot over `protocol`,
 /// secured as `extra` says.
 async fn round_trip_with(stack: &MailStack, protocol: &str, password: &str, extra: &[&str]) -> Run {
-    let smtp_port = stack.postfix.port().to_string();
-    let args = [
-        &cli::loopback_check(&smtp_port, "none")[..],
-        &[
-            "--mail-from",
-            "probe@sensor.test",
-            "--mail-to",
-            ADDRESS,
-            "--mailbox",
-            protocol,
-            "--mailbox-host",
-            "127.0.0.1",
-            "--mailbox-user",
-            USER,
-            "--mailbox-token-prefix",
-            PREFIX,
-            "--format",
-            "json",
-            "--transcript",
-        ],
-        extra,
-    ]
-    .concat();
-    cli::run_with_env(
-        SMTP_SENSOR,
-        &args,
-        &[("SMTP_SENSOR_MAILBOX_PASSWORD", password)],
-    )
-    .await
+    maildir::round_trip(SMTP_SENSOR, stack.postfix.port(), protocol, password, extra).await
 }
 
 fn channel(result: &Value, name: &str) -> Option<f64> {

@@ -220,6 +220,27 @@ impl Pop3Dialogue {
                 self.progress.downgrade(now, &format!("-ERR {text}"));
                 return self.user(now);
             }
+            State::Top => {
+                // Deleted since the listing (another run's session): gone, not a failure.
+                if let Some((_, uid)) = self.reading.take() {
+                    self.progress.note(
+                        now,
+                        "the message is gone since the listing (another session deleted it)",
+                    );
+                    self.plan.memory.listed.remove(&uid);
+                    self.plan
+                        .memory
+                        .known
+                        .insert(uid, (Kind::Other, String::new()));
+                }
+                return self.read_next(now);
+            }
+            State::Dele => {
+                // Most likely deleted by an overlapping run already: not counted.
+                self.progress
+                    .note(now, "the test message could not be marked: left as it is");
+                return self.delete_next(now);
+            }
             State::User | State::Pass if text.to_ascii_uppercase().starts_with("[IN-USE]") => {
                 // Another session holds the maildrop's lock (RFC 2449 8.1.1): look later.
                 self.progress.busy();

@@ -287,3 +287,19 @@ fn a_server_that_is_not_pop3_fails_the_session() {
     assert!(h.dialogue.is_done());
     assert!(h.dialogue.into_outcome().0.failure.is_some());
 }
+
+#[test]
+fn a_message_gone_since_the_listing_is_no_failure() {
+    let mut h = Harness::new(plan(Pop3Memory::default()));
+    login(&mut h);
+    h.server("+OK\r\n1 a\r\n2 b\r\n.\r\n");
+    // Another run's session deleted message 2 meanwhile.
+    assert_eq!(h.server("-ERR Message 2 expunged.\r\n"), "TOP 1 0\r\n");
+    assert_eq!(h.server(&top(&own(), "ours")), "DELE 1\r\n");
+    // And a DELE that finds it gone is not counted, nor a failure.
+    assert_eq!(h.server("-ERR Message 1 expunged.\r\n"), "QUIT\r\n");
+    h.server("+OK\r\n");
+    let (outcome, _, _) = h.dialogue.into_outcome();
+    assert_eq!((outcome.failure, outcome.deleted), (None, 0));
+    assert!(outcome.found_at.is_some());
+}

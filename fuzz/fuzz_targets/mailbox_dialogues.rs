@@ -1,7 +1,11 @@
 //! The IMAP and POP3 dialogues of the round trip fed an arbitrary server, in arbitrary
 //! chunks: they must never panic, never put the password in the transcript or in a
-//! failure (whatever the server echoes), and never delete before this run's test message
-//! was seen. The first input byte picks the protocol; the rest is as `split::chunks` reads.
+//! failure (whatever the server echoes), never delete before this run's test message was
+//! seen, and delete only test messages of this run or of runs that have ended: each
+//! Message-ID they removed is checked here, independently of the dialogues' own rule, to be
+//! `<TOKEN@domain>` with this run's token or one whose run ended (its end plus the margin
+//! before `NOW`). The first input byte picks the protocol; the rest is as `split::chunks`
+//! reads.
 
 #![no_main]
 
@@ -13,14 +17,53 @@ mod split;
 use smtp_sensor_guest::journal::Journal;
 use smtp_sensor_guest::mailbox::dialogue::Dialogue;
 use smtp_sensor_guest::mailbox::imap_dialogue::{ImapDialogue, ImapPlan};
-use smtp_sensor_guest::mailbox::pop3_dialogue::{Pop3Dialogue, Pop3Plan};
+use smtp_sensor_guest::mailbox::pop3_dialogue::{Pop3Dialogue, Pop3Memory, Pop3Plan};
 use smtp_sensor_guest::mailbox::steps::MailboxOutcome;
+use smtp_sensor_guest::mailbox::token::{CLOCK_MARGIN_SECONDS, Tokens};
 use smtp_sensor_guest::secret::Secret;
 use std::time::Duration;
 
-const PASSWORD: &str = "Fuzz-pa55word";
-const TOKEN: &str = "smtp-sensor-rt-5f2c";
+const PASSWORD: &str = "Fuzz\"pa55\\word";
+const TOKEN: &str = "smtp-sensor-rt-1800000060-5f2c5f2c5f2c5f2c";
 const PREFIX: &str = "smtp-sensor-rt";
+const NOW: i64 = 1_800_000_000;
+
+fn tokens() -> Tokens {
+    Tokens {
+        prefix: PREFIX.into(),
+        own: TOKEN.into(),
+        now: NOW,
+    }
+}
+
+/// Whether a removed message's Message-ID may be removed: this run's, or a whole token of
+/// a run that ended (the oracle's own reading of the rule).
+fn removable(message_id: &str) -> bool {
+    let Some(inner) = message_id
+        .trim()
+        .strip_prefix('<')
+        .and_then(|rest| rest.split('>').next())
+    else {
+        return false;
+    };
+    let Some((local, _domain)) = inner.split_once('@') else {
+        return false;
+    };
+    if local == TOKEN {
+        return true;
+    }
+    let Some(rest) = local.strip_prefix(&format!("{PREFIX}-")) else {
+        return false;
+    };
+    let Some((ends, random)) = rest.split_once('-') else {
+        return false;
+    };
+    let hex = random.len() == 16 && random.bytes().all(|b| b.is_ascii_hexdigit());
+    let ended = ends
+        .parse::<i64>()
+        .is_ok_and(|ends| ends + CLOCK_MARGIN_SECONDS < NOW);
+    hex && ended
+}
 
 /// Drives `dialogue` through `chunks` (upgrading, searching again when it waits), then
 /// closes it; returns every command it sent.
@@ -62,6 +105,21 @@ fn check(outcome: &MailboxOutcome, journal: Journal, sent: &[String]) {
         !deleting || outcome.found_at.is_some(),
         "deleted before this run's message was seen: {sent:?}"
     );
+    for removed in &outcome.removed {
+        assert!(removable(removed), "removed {removed:?}, not a test message to remove");
+    }
+    let marked: usize = sent
+        .iter()
+        .map(|c| match c.split_once("UID STORE ") {
+            Some((_, rest)) => rest.split(' ').next().unwrap_or("").split(',').count(),
+            None => usize::from(c.starts_with("DELE")),
+        })
+        .sum();
+    assert!(
+        marked <= outcome.removed.len(),
+        "{marked} marked for deletion, {} known to be test messages: {sent:?}",
+        outcome.removed.len()
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -78,8 +136,8 @@ fuzz_target!(|data: &[u8]| {
             password,
             starttls: which & 2 != 0,
             tls_optional: which & 4 != 0,
-            token: TOKEN.into(),
-            prefix: PREFIX.into(),
+            plain_allowed: which & 8 != 0,
+            tokens: tokens(),
         };
         let mut dialogue = ImapDialogue::new(plan, Journal::new(true), Duration::ZERO);
         let sent = drive(&mut dialogue, &chunks);
@@ -91,9 +149,8 @@ fuzz_target!(|data: &[u8]| {
             password,
             stls: which & 2 != 0,
             tls_optional: which & 4 != 0,
-            token: TOKEN.into(),
-            prefix: PREFIX.into(),
-            checked: Vec::new(),
+            tokens: tokens(),
+            memory: Pop3Memory::default(),
         };
         let mut dialogue = Pop3Dialogue::new(plan, Journal::new(true), Duration::ZERO);
         let sent = drive(&mut dialogue, &chunks);

@@ -193,9 +193,32 @@ async fn the_mailbox_connection_is_secured_and_its_certificate_checked() {
         if let Some(command) = upgrade {
             assert!(run.stdout.contains(command), "{command} in the transcript");
         }
+        // The mailbox server's certificate (a year) has its channel.
+        let days = channel(&result, "Mailbox Certificate Expiry").expect("the channel");
+        assert!((360.0..=366.0).contains(&days), "{days}");
         assert!(!run.stdout.contains(PASSWORD));
         left_as_found(&stack);
     }
+    // Judged by the same thresholds as the SMTP server's: a year is within 400 days.
+    let imaps_flags = [
+        "--mailbox-port",
+        imaps.as_str(),
+        "--mailbox-security",
+        "tls",
+        "--tls-ca",
+        ca,
+        "--cert-warning",
+        "400",
+    ];
+    let run = round_trip_with(&stack, "imap", PASSWORD, &imaps_flags).await;
+    let result = run.json();
+    assert_eq!(result["status"], "warning", "{run:?}");
+    assert_eq!(
+        result["failure"]["phase"], "mailbox-tls-handshake",
+        "{run:?}"
+    );
+    assert_eq!(result["failure"]["kind"], "certificate-expiring", "{run:?}");
+    left_as_found(&stack);
     // Without the test CA the certificate is rejected, before any password is sent.
     let untrusted = ["--mailbox-port", &imaps, "--mailbox-security", "tls"];
     let run = round_trip_with(&stack, "imap", PASSWORD, &untrusted).await;

@@ -15,7 +15,7 @@ use crate::mailbox::pop3_dialogue::{Pop3Dialogue, Pop3Memory};
 use crate::mailbox::trip::{Account, Trip};
 use crate::mode::Mode;
 use crate::plan::MailboxPlan;
-use crate::wit::{ErrorKind, Failure, IpVersion, MailboxProtocol, Phase};
+use crate::wit::{Failure, IpVersion, MailboxProtocol, Phase};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -262,10 +262,7 @@ impl Looking<'_> {
 fn fail_io(dialogue: &mut impl Dialogue, account: &mut Account, clock: Clock, error: IoError) {
     let why = match error {
         IoError::Timeout => {
-            account.fail(Failure {
-                phase: dialogue.step().phase(),
-                kind: ErrorKind::Timeout,
-            });
+            account.timed_out(dialogue.step());
             "the deadline passed".to_string()
         }
         IoError::Closed => "the mailbox server closed the connection".to_string(),

@@ -4,7 +4,7 @@
 //! which phase, and what only needs attention (the message arrived, but could not be
 //! deleted; STARTTLS was refused and the plan allowed plain text).
 
-use super::steps::MailboxOutcome;
+use super::steps::{MailboxOutcome, Step};
 use crate::journal::Journal;
 use crate::tls::facts::TlsFacts;
 use crate::wit::{ErrorKind, Failure, MailboxProtocol, Phase};
@@ -83,6 +83,8 @@ pub struct Account {
     fallback: Option<Failure>,
     /// The last look found the maildrop locked by another session (POP3 `[IN-USE]`).
     locked: bool,
+    /// The step of a dialogue the deadline passed in, for the words of its failure.
+    timed_out: Option<Step>,
     /// Timings the component measured itself (a STARTTLS handshake), until the dialogue
     /// they happened in is handed in.
     timed: Vec<(Phase, Duration, Duration)>,
@@ -111,6 +113,7 @@ impl Account {
             downgraded: false,
             fallback: None,
             locked: false,
+            timed_out: None,
             timed: Vec::new(),
         }
     }
@@ -189,6 +192,17 @@ impl Account {
         }
     }
 
+    /// The deadline (or the clean-up's grace) passed while a dialogue was in `step`.
+    pub fn timed_out(&mut self, step: Step) {
+        if self.trip.failure.is_none() {
+            self.timed_out = Some(step);
+        }
+        self.fail(Failure {
+            phase: step.phase(),
+            kind: ErrorKind::Timeout,
+        });
+    }
+
     /// A connection or its TLS failed (`failure`), or the deadline passed in its phase.
     pub fn fail(&mut self, failure: Failure) {
         if self.trip.failure.is_none() && self.trip.warning.is_none() {
@@ -218,7 +232,7 @@ impl Account {
             });
         }
         if let Some(failure) = self.trip.failure.as_mut() {
-            *failure = in_the_servers_terms(failure.clone(), protocol);
+            *failure = in_the_servers_terms(failure.clone(), protocol, self.timed_out);
         }
         let searching = matches!(
             self.trip.failure,
@@ -262,7 +276,7 @@ fn protocol_name(protocol: MailboxProtocol) -> &'static str {
 /// A connection's failure before the mailbox answered, as the mailbox server's: a refusal
 /// or the deadline while connecting, securing, greeting or logging in is `mailbox-failed`
 /// in its phase, saying what the server did not do. Everything else is kept as it is.
-fn in_the_servers_terms(failure: Failure, protocol: &str) -> Failure {
+fn in_the_servers_terms(failure: Failure, protocol: &str, step: Option<Step>) -> Failure {
     let server = format!("the {protocol} server");
     let why = match (&failure.kind, failure.phase) {
         (ErrorKind::ConnectionRefused, _) => {
@@ -282,6 +296,9 @@ fn in_the_servers_terms(failure: Failure, protocol: &str) -> Failure {
         (ErrorKind::Timeout, Phase::MailboxStarttls) => {
             format!("{server} did not answer STARTTLS before the deadline")
         }
+        (ErrorKind::Timeout, Phase::MailboxLogin) if step == Some(Step::Select) => {
+            format!("{server} did not open the mailbox (SELECT INBOX) before the deadline")
+        }
         (ErrorKind::Timeout, Phase::MailboxLogin) => {
             format!("{server} did not answer the log-in before the deadline")
         }
@@ -296,7 +313,7 @@ fn in_the_servers_terms(failure: Failure, protocol: &str) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mailbox::steps::{MailboxFailure, Step};
+    use crate::mailbox::steps::MailboxFailure;
 
     const S: Duration = Duration::from_secs(1);
 
@@ -351,6 +368,14 @@ mod tests {
                 "{failure:?}"
             );
         }
+        let mut select = Account::new(MailboxProtocol::Imap, S, S);
+        select.timed_out(Step::Select);
+        let failure = select.finish(9 * S).failure.unwrap();
+        assert_eq!(failure.phase, Phase::MailboxLogin);
+        assert!(
+            matches!(&failure.kind, ErrorKind::MailboxFailed(why) if why.contains("SELECT")),
+            "{failure:?}"
+        );
         let mut refused = Account::new(MailboxProtocol::Pop3, S, S);
         refused.fail(Failure {
             phase: Phase::MailboxConnect,

@@ -64,6 +64,10 @@ pub const MAX_REPLY_LINES: usize = 128;
 /// The longest line a mailbox server (POP3, IMAP) may send, CRLF included: message lines
 /// may reach RFC 5322's 998 octets and servers send longer ones; bounded all the same.
 pub const MAX_MAILBOX_LINE_LEN: usize = 16 * 1024;
+/// The longest line an IMAP server may send, CRLF included: a SEARCH answer is one line,
+/// and a mailbox holding thousands of test messages (an outage's backlog) makes it long;
+/// still bounded, within [`MAX_MAILBOX_RESPONSE_BYTES`].
+pub const MAX_IMAP_LINE_LEN: usize = 1 << 20;
 /// The most bytes one mailbox response may hold (a UIDL or SEARCH of a large mailbox, a
 /// fetched header): enough for tens of thousands of messages, bounded against a hostile
 /// server.

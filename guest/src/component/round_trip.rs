@@ -179,10 +179,14 @@ impl Looking<'_> {
         let mut look_started = clock.elapsed();
         let mut next_look: Option<Duration> = None;
         loop {
+            // The clean-up after the verdict has a grace of its own, as QUIT has.
+            let own = dialogue
+                .timeout_at()
+                .map(|at| clock.at(at).min(clock.deadline));
             if let Some(bytes) = dialogue.poll_transmit()
-                && let Err(error) = transport.write_all(&bytes, clock.deadline)
+                && let Err(error) = transport.write_all(&bytes, own.unwrap_or(clock.deadline))
             {
-                fail_io(dialogue, account, clock, error);
+                fail_io(dialogue, clock, error);
             }
             if dialogue.is_done() {
                 return;
@@ -212,7 +216,6 @@ impl Looking<'_> {
                 }
                 continue;
             }
-            // The clean-up after the verdict has a grace of its own, as QUIT has.
             let own = dialogue
                 .timeout_at()
                 .map(|at| clock.at(at).min(clock.deadline));
@@ -251,22 +254,21 @@ impl Looking<'_> {
                 Ok(bytes) => dialogue.handle_input(clock.elapsed(), &bytes),
                 // The wait between looks is over: the next pass searches again.
                 Err(IoError::Timeout) if wake == Some(until) => {}
-                Err(error) => fail_io(dialogue, account, clock, error),
+                Err(error) => fail_io(dialogue, clock, error),
             }
         }
     }
 }
 
-/// A read or write failed: the dialogue ends, and a timeout is reported as one (in the
-/// step it happened in), before the dialogue's own words.
-fn fail_io(dialogue: &mut impl Dialogue, account: &mut Account, clock: Clock, error: IoError) {
-    let why = match error {
-        IoError::Timeout => {
-            account.timed_out(dialogue.step());
-            "the deadline passed".to_string()
+/// A read or write failed: the dialogue ends, a timeout recorded in the step it happened
+/// in (unless the dialogue failed before), where the account judges it with what the
+/// dialogue found.
+fn fail_io(dialogue: &mut impl Dialogue, clock: Clock, error: IoError) {
+    match error {
+        IoError::Timeout => dialogue.handle_timeout(clock.elapsed()),
+        IoError::Closed => {
+            dialogue.handle_close(clock.elapsed(), "the mailbox server closed the connection")
         }
-        IoError::Closed => "the mailbox server closed the connection".to_string(),
-        IoError::Failed(why) => why,
-    };
-    dialogue.handle_close(clock.elapsed(), &why);
+        IoError::Failed(why) => dialogue.handle_close(clock.elapsed(), &why),
+    }
 }

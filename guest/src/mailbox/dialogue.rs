@@ -30,6 +30,9 @@ pub trait Dialogue {
     fn step(&self) -> Step;
     /// Bytes from the server.
     fn handle_input(&mut self, now: Duration, bytes: &[u8]);
-    /// The connection failed (closed, timed out, TLS failed) at `now`.
+    /// The connection failed (closed, TLS failed) at `now`.
     fn handle_close(&mut self, now: Duration, why: &str);
+    /// The deadline (or the clean-up's grace) passed at `now` with the server silent:
+    /// recorded in the step it happened in, unless a failure came first.
+    fn handle_timeout(&mut self, now: Duration);
 }

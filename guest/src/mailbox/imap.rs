@@ -5,7 +5,7 @@
 //! the literal's bytes instead of looking for a line end inside it.
 
 use super::{MailboxError, take_line, whole};
-use crate::limits::MAX_MAILBOX_RESPONSE_BYTES;
+use crate::limits::{MAX_IMAP_LINE_LEN, MAX_MAILBOX_RESPONSE_BYTES};
 
 /// The status of a tagged response (or of an untagged OK, NO, BAD, PREAUTH or BYE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub enum ImapResponse {
 }
 
 /// Incremental IMAP response parser: push bytes, take responses.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ImapParser {
     buf: Vec<u8>,
     /// An untagged response under way: its text so far and its literals.
@@ -53,6 +53,15 @@ pub struct ImapParser {
     /// The length of the literal being read, once its `{N}` line is in.
     literal: Option<usize>,
     size: usize,
+}
+
+/// Written by hand: the buffered bytes are the server's, and may echo the password.
+impl std::fmt::Debug for ImapParser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapParser")
+            .field("buffered", &self.buf.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ImapParser {
@@ -86,7 +95,7 @@ impl ImapParser {
                 }
                 continue;
             }
-            let Some(line) = take_line(&mut self.buf)? else {
+            let Some(line) = take_line(&mut self.buf, MAX_IMAP_LINE_LEN)? else {
                 return Ok(None);
             };
             self.size += line.len() + 2;
@@ -184,26 +193,29 @@ pub fn needs_literal(text: &str) -> bool {
         .any(|b| !b.is_ascii() || b == 0 || b == b'\r' || b == b'\n')
 }
 
-/// The capabilities in a `CAPABILITY` response or response code (`CAPABILITY IMAP4rev1
-/// UIDPLUS ...`, with or without the brackets around it), upper-cased; none when `text`
-/// holds no capability list.
+/// The capabilities in a `CAPABILITY` response (`CAPABILITY IMAP4rev1 UIDPLUS ...`) or
+/// response code (`[CAPABILITY ...]` at the start of a status's text, after `OK` or
+/// `PREAUTH` where the status word is still there), upper-cased; none when `text` holds no
+/// capability list there.
 pub fn capabilities(text: &str) -> Option<Vec<String>> {
     let upper = text.to_ascii_uppercase();
     let list = match upper.strip_prefix("CAPABILITY ") {
         Some(list) => list,
         None => {
-            let start = upper.find("[CAPABILITY ")? + "[CAPABILITY ".len();
-            let end = upper[start..].find(']').map_or(upper.len(), |e| start + e);
-            &upper[start..end]
+            let code = ["OK ", "PREAUTH ", ""]
+                .iter()
+                .find_map(|status| upper.strip_prefix(status)?.strip_prefix("[CAPABILITY "))?;
+            code.split(']').next().unwrap_or(code)
         }
     };
     Some(list.split_ascii_whitespace().map(str::to_string).collect())
 }
 
-/// The UIDs of a search's answer: `SEARCH 4 7` (RFC 3501) or `ESEARCH (TAG "a3") UID ALL
-/// 4:7,9` (RFC 4731, RFC 9051), at most `most` of them (the highest, newest, first kept).
-/// None when `text` is neither.
-pub fn searched_uids(text: &str, most: usize) -> Option<Vec<u32>> {
+/// The UIDs of the answer to `UID SEARCH` tagged `tag`: `SEARCH 4 7` (RFC 3501) or
+/// `ESEARCH (TAG "a3") UID ALL 4:7,9` (RFC 4731, RFC 9051; only with the `UID` marker, or
+/// the numbers are sequence numbers, and only for this tag when one is named), at most
+/// `most` of them (the highest, newest, first kept). None when `text` is neither.
+pub fn searched_uids(text: &str, tag: &str, most: usize) -> Option<Vec<u32>> {
     let upper = text.to_ascii_uppercase();
     let mut uids: Vec<u32> = if let Some(rest) = upper.strip_prefix("SEARCH") {
         if !(rest.is_empty() || rest.starts_with(' ')) {
@@ -213,7 +225,21 @@ pub fn searched_uids(text: &str, most: usize) -> Option<Vec<u32>> {
             .filter_map(|uid| uid.parse().ok())
             .collect()
     } else if let Some(rest) = upper.strip_prefix("ESEARCH") {
-        let mut words = rest.split_ascii_whitespace().peekable();
+        let rest = rest.trim_start();
+        let rest = match rest.strip_prefix("(TAG ") {
+            Some(tagged) => {
+                let (named, after) = tagged.split_once(')')?;
+                if named.trim().trim_matches('"') != tag.to_ascii_uppercase() {
+                    return None;
+                }
+                after
+            }
+            None => rest,
+        };
+        let mut words = rest.split_ascii_whitespace();
+        if words.next() != Some("UID") {
+            return None;
+        }
         let mut set = None;
         while let Some(word) = words.next() {
             if word == "ALL" {
@@ -375,8 +401,19 @@ mod tests {
             Err(MailboxError::ResponseTooLong)
         );
         let mut parser = ImapParser::new();
-        parser.push(&vec![b'*'; crate::limits::MAX_MAILBOX_LINE_LEN + 1]);
-        assert_eq!(parser.next_response(), Err(MailboxError::LineTooLong));
+        parser.push(&vec![b'*'; MAX_IMAP_LINE_LEN + 1]);
+        assert_eq!(
+            parser.next_response(),
+            Err(MailboxError::LineTooLong(MAX_IMAP_LINE_LEN))
+        );
+        // A SEARCH answer of thousands of UIDs is one long line, and is read.
+        let long: String = (100_000..104_000).map(|n| format!(" {n}")).collect();
+        assert_eq!(
+            parse_all(format!("* SEARCH{long}\r\n").as_bytes())
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -389,20 +426,40 @@ mod tests {
         );
         assert_eq!(capabilities("CAPABILITY IMAP4rev1 IDLE").unwrap().len(), 2);
         assert_eq!(capabilities("OK ready"), None);
-        assert_eq!(searched_uids("SEARCH 4 9 7", 10), Some(vec![9, 7, 4]));
-        assert_eq!(searched_uids("SEARCH", 10), Some(vec![]));
         assert_eq!(
-            searched_uids("ESEARCH (TAG \"a3\") UID ALL 4:6,9", 10),
+            capabilities("OK ready [CAPABILITY UIDPLUS]"),
+            None,
+            "only at the start"
+        );
+        assert_eq!(
+            capabilities("[CAPABILITY IMAP4rev1] Logged in")
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(searched_uids("SEARCH 4 9 7", "a3", 10), Some(vec![9, 7, 4]));
+        assert_eq!(searched_uids("SEARCH", "a3", 10), Some(vec![]));
+        assert_eq!(
+            searched_uids("ESEARCH (TAG \"a3\") UID ALL 4:6,9", "a3", 10),
             Some(vec![9, 6, 5, 4])
         );
-        assert_eq!(searched_uids("ESEARCH (TAG \"a3\") UID", 10), Some(vec![]));
         assert_eq!(
-            searched_uids("ESEARCH UID ALL 1:4294967295", 3),
+            searched_uids("ESEARCH (TAG \"a3\") UID", "a3", 10),
+            Some(vec![])
+        );
+        assert_eq!(
+            searched_uids("ESEARCH UID ALL 1:4294967295", "a3", 3),
             Some(vec![4294967295, 4294967294, 4294967293]),
             "bounded"
         );
-        assert_eq!(searched_uids("SEARCHING 4", 10), None);
-        assert_eq!(searched_uids("3 EXISTS", 10), None);
+        // Another command's answer, or sequence numbers, are not this search's UIDs.
+        assert_eq!(
+            searched_uids("ESEARCH (TAG \"a2\") UID ALL 4", "a3", 10),
+            None
+        );
+        assert_eq!(searched_uids("ESEARCH (TAG \"a3\") ALL 4", "a3", 10), None);
+        assert_eq!(searched_uids("SEARCHING 4", "a3", 10), None);
+        assert_eq!(searched_uids("3 EXISTS", "a3", 10), None);
     }
 
     #[test]

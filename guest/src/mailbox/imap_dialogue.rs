@@ -15,9 +15,11 @@
 //! sends after STARTTLS's `OK`, before the handshake, end it too (CVE-2011-0411's class).
 
 use super::dialogue::Dialogue;
-use super::imap::{ImapParser, ImapResponse, ImapStatus, capabilities, needs_literal, quoted};
+use super::imap::{
+    ImapParser, ImapResponse, ImapStatus, capabilities, needs_literal, quoted, searched_uids,
+};
 use super::steps::{MailboxOutcome, Progress, Step, Tally};
-use super::token::{Kind, Tokens};
+use super::token::{Kind, Tokens, header};
 use crate::journal::Journal;
 use crate::secret::Secret;
 use std::collections::BTreeMap;
@@ -28,6 +30,10 @@ use std::time::Duration;
 pub const MAX_CANDIDATES: usize = 1000;
 /// The most messages whose Message-ID one FETCH reads.
 const MAX_FETCH: usize = 100;
+/// Looks in a row whose FETCH was refused with nothing answered before the dialogue fails.
+const MAX_FETCH_REFUSALS: u32 = 3;
+/// The longest Message-ID kept (RFC 5322's line limit): a hostile header costs no more.
+const MAX_MESSAGE_ID_LEN: usize = 998;
 
 /// What the dialogue is to do.
 #[derive(Debug, Clone)]
@@ -85,7 +91,6 @@ impl State {
 }
 
 /// One IMAP dialogue over one connection.
-#[derive(Debug)]
 pub struct ImapDialogue {
     plan: ImapPlan,
     state: State,
@@ -110,6 +115,20 @@ pub struct ImapDialogue {
     pending_literal: Vec<Vec<u8>>,
     /// The UIDs whose Message-ID is being read.
     fetching: Vec<u32>,
+    /// Looks in a row whose FETCH was refused with nothing answered.
+    fetch_refusals: u32,
+}
+
+/// Written by hand: what is left of LOGIN, and the parser's bytes, may hold the password.
+impl std::fmt::Debug for ImapDialogue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapDialogue")
+            .field("state", &self.state)
+            .field("progress", &self.progress)
+            .field("candidates", &self.candidates.len())
+            .field("known", &self.known.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ImapDialogue {
@@ -131,6 +150,7 @@ impl ImapDialogue {
             tally: Tally::default(),
             pending_literal: Vec::new(),
             fetching: Vec::new(),
+            fetch_refusals: 0,
             plan,
         }
     }
@@ -172,6 +192,10 @@ impl ImapDialogue {
 
     fn handle_untagged(&mut self, now: Duration, text: &str, literals: &[Vec<u8>]) {
         let upper = text.to_ascii_uppercase();
+        if upper.starts_with("BYE") && !matches!(self.state, State::Logout | State::Greeting) {
+            self.fail(format!("the server closed the session: * {text}"));
+            return self.finish(now);
+        }
         if let Some(list) = capabilities(text)
             && (upper.starts_with("CAPABILITY") || upper.starts_with("OK"))
         {
@@ -189,37 +213,59 @@ impl ImapDialogue {
                 }
             }
             State::Search => {
-                if let Some(uids) = super::imap::searched_uids(text, MAX_CANDIDATES) {
+                if let Some(uids) = searched_uids(text, &self.tag, MAX_CANDIDATES) {
+                    // However many answers come, the newest MAX_CANDIDATES are kept.
                     self.candidates.extend(uids);
+                    self.candidates
+                        .sort_unstable_by_key(|&uid| std::cmp::Reverse(uid));
+                    self.candidates.dedup();
+                    self.candidates.truncate(MAX_CANDIDATES);
                 }
             }
             State::Fetch if upper.contains("FETCH") => {
+                // Only an answer for a UID asked for and not read yet, and only its
+                // Message-ID header: a server cannot relabel or overwrite what is known.
                 let Some(uid) = fetched_uid(text) else {
                     return;
                 };
-                let headers = literals
-                    .iter()
-                    .map(|l| String::from_utf8_lossy(l))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                let message_id = super::token::header(&headers, "Message-ID").unwrap_or_default();
+                if !self.fetching.contains(&uid) || self.known.contains_key(&uid) {
+                    return;
+                }
+                let Some(headers) = header_literal(text, literals) else {
+                    return;
+                };
+                let headers = String::from_utf8_lossy(headers);
+                let mut message_id = header(&headers, "Message-ID").unwrap_or_default();
+                message_id.truncate(MAX_MESSAGE_ID_LEN);
                 let kind = self.plan.tokens.kind(&message_id);
                 self.known.insert(uid, (kind, message_id));
-            }
-            _ if upper.starts_with("BYE") && self.state != State::Logout => {
-                self.fail(format!("the server closed the session: * {text}"));
-                self.finish(now);
             }
             _ => {}
         }
     }
 
     fn handle_tagged(&mut self, now: Duration, status: ImapStatus, text: &str) {
-        if status != ImapStatus::Ok && self.state == State::StartTls && self.plan.tls_optional {
+        let refused = status != ImapStatus::Ok;
+        if refused && self.state == State::StartTls && self.plan.tls_optional {
             self.progress.downgrade(now, &format!("{status:?} {text}"));
             return self.before_login(now);
         }
-        if status != ImapStatus::Ok && self.state != State::Logout {
+        // Overlapping runs expunge messages another session is reading or flagging: a
+        // server may answer such a FETCH or STORE with NO (RFC 2180 4.1.2, 4.2).
+        if status == ImapStatus::No && self.state == State::Fetch {
+            return self.fetch_refused(now, text);
+        }
+        if status == ImapStatus::No && self.state == State::Store {
+            self.progress.note(
+                now,
+                &format!("UID STORE was refused (NO {text}): some test messages may be gone"),
+            );
+            return self.after_store(now);
+        }
+        if refused && self.state == State::Expunge {
+            self.tally.left_flagged = self.doomed.len();
+        }
+        if refused && self.state != State::Logout {
             self.fail(format!(
                 "{} was refused: {status:?} {text}",
                 command_of(self.state)
@@ -242,16 +288,16 @@ impl ImapDialogue {
             State::Select => self.search(now),
             State::Search => {
                 self.search_answered = now;
-                let candidates = std::mem::take(&mut self.candidates);
-                self.unread = candidates
+                self.unread = self
+                    .candidates
                     .iter()
                     .copied()
                     .filter(|uid| !self.known.contains_key(uid))
                     .collect();
-                self.candidates = candidates;
                 self.read_or_decide(now);
             }
             State::Fetch => {
+                self.fetch_refusals = 0;
                 // A UID the server did not answer for (expunged meanwhile) is not read again.
                 for uid in std::mem::take(&mut self.fetching) {
                     self.known
@@ -260,20 +306,7 @@ impl ImapDialogue {
                 }
                 self.read_or_decide(now);
             }
-            State::Store if self.has("UIDPLUS") => {
-                let set = uid_set(&self.doomed);
-                self.send(now, State::Expunge, &format!("UID EXPUNGE {set}"));
-            }
-            State::Store => {
-                self.progress.note(
-                    now,
-                    "the server lacks UIDPLUS: the test messages stay flagged \\Deleted, \
-                     not expunged (a plain EXPUNGE would remove others' deleted mail too); \
-                     they wait for the mailbox's own expunge",
-                );
-                self.tally.left_flagged = self.doomed.len();
-                self.logout(now);
-            }
+            State::Store => self.after_store(now),
             State::Expunge => {
                 self.tally.deleted = self.doomed.len();
                 self.logout(now);
@@ -285,6 +318,43 @@ impl ImapDialogue {
             | State::Waiting
             | State::Done => {}
         }
+    }
+
+    /// UID FETCH was refused: what was answered counts, the rest is read at the next look;
+    /// a server that refuses every FETCH, look after look, fails.
+    fn fetch_refused(&mut self, now: Duration, text: &str) {
+        let answered = self.fetching.iter().any(|uid| self.known.contains_key(uid));
+        self.fetching.clear();
+        if !answered {
+            self.fetch_refusals += 1;
+        }
+        if self.fetch_refusals >= MAX_FETCH_REFUSALS {
+            self.fail(format!("UID FETCH was refused, look after look: NO {text}"));
+            return self.logout(now);
+        }
+        self.progress.note(
+            now,
+            &format!("UID FETCH was refused (NO {text}): the rest is read at the next look"),
+        );
+        self.unread.clear();
+        self.read_or_decide(now);
+    }
+
+    /// The test messages are flagged: expunged by UID with UIDPLUS (only the flagged of
+    /// those UIDs go), left flagged without it.
+    fn after_store(&mut self, now: Duration) {
+        if self.has("UIDPLUS") {
+            let set = uid_set(&self.doomed);
+            return self.send(now, State::Expunge, &format!("UID EXPUNGE {set}"));
+        }
+        self.progress.note(
+            now,
+            "the server lacks UIDPLUS: the test messages stay flagged \\Deleted, not \
+             expunged (a plain EXPUNGE would remove others' deleted mail too); they wait for \
+             the mailbox's own expunge",
+        );
+        self.tally.left_flagged = self.doomed.len();
+        self.logout(now);
     }
 
     /// Reads the Message-ID of the next unread candidates, or, all read, decides: this
@@ -553,6 +623,14 @@ impl Dialogue for ImapDialogue {
         self.finish(now);
     }
 
+    /// The server fell silent past the deadline (or the clean-up's grace).
+    fn handle_timeout(&mut self, now: Duration) {
+        if self.state != State::Done {
+            self.progress.fail_timeout(self.state.step());
+        }
+        self.finish(now);
+    }
+
     /// Bytes from the server.
     fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
         if self.state == State::Done {
@@ -608,15 +686,34 @@ fn uid_set(uids: &[u32]) -> String {
         .join(",")
 }
 
-/// The UID in a FETCH response's text: `3 FETCH (UID 9 ...`.
+/// The UID in a FETCH response's text: `3 FETCH (UID 9 ...` (the `UID` item, after `(`
+/// or a space).
 fn fetched_uid(text: &str) -> Option<u32> {
     let upper = text.to_ascii_uppercase();
-    let at = upper.find("UID ")?;
-    text[at + 4..]
+    let items = &upper[upper.find("FETCH (")? + "FETCH ".len()..];
+    let at = [" UID ", "(UID "]
+        .iter()
+        .filter_map(|item| items.find(item))
+        .min()?;
+    items[at + 5..]
         .split(|c: char| !c.is_ascii_digit())
         .next()?
         .parse()
         .ok()
+}
+
+/// The literal holding `BODY[HEADER.FIELDS ...]`'s value in a FETCH response: the one whose
+/// `{N}` follows that item in the text (literals are in the order their markers stand).
+fn header_literal<'a>(text: &str, literals: &'a [Vec<u8>]) -> Option<&'a [u8]> {
+    let upper = text.to_ascii_uppercase();
+    let item = upper.find("BODY[HEADER.FIELDS")?;
+    let before = upper[..item].matches('{').count();
+    let marker = upper[item..].find(']')? + item;
+    let next = upper[marker..].trim_start_matches([']', ' ']);
+    if !next.starts_with('{') {
+        return None;
+    }
+    literals.get(before).map(Vec::as_slice)
 }
 
 #[cfg(test)]

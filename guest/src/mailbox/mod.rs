@@ -28,8 +28,8 @@ use std::fmt;
 /// Why a mailbox server's bytes are not a valid response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailboxError {
-    /// A line grew past [`crate::limits::MAX_MAILBOX_LINE_LEN`] without a line end.
-    LineTooLong,
+    /// A line grew past this many bytes (the protocol's limit) without a line end.
+    LineTooLong(usize),
     /// One response grew past [`crate::limits::MAX_MAILBOX_RESPONSE_BYTES`].
     ResponseTooLong,
     /// A line is not what the protocol allows here; carries the whole line, which is
@@ -39,12 +39,11 @@ pub enum MailboxError {
 
 impl fmt::Display for MailboxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::limits::{MAX_MAILBOX_LINE_LEN, MAX_MAILBOX_RESPONSE_BYTES};
+        use crate::limits::MAX_MAILBOX_RESPONSE_BYTES;
         match self {
-            Self::LineTooLong => write!(
+            Self::LineTooLong(longest) => write!(
                 f,
-                "the mailbox server sent a line longer than {MAX_MAILBOX_LINE_LEN} bytes \
-                 without a line end"
+                "the mailbox server sent a line longer than {longest} bytes without a line end"
             ),
             Self::ResponseTooLong => write!(
                 f,
@@ -62,17 +61,17 @@ impl fmt::Display for MailboxError {
     }
 }
 
-/// The next line of `buf` (through its LF), taken out of it; `None` while it is incomplete.
-fn take_line(buf: &mut Vec<u8>) -> Result<Option<Vec<u8>>, MailboxError> {
-    use crate::limits::MAX_MAILBOX_LINE_LEN;
+/// The next line of `buf` (through its LF), taken out of it, at most `longest` bytes;
+/// `None` while it is incomplete.
+fn take_line(buf: &mut Vec<u8>, longest: usize) -> Result<Option<Vec<u8>>, MailboxError> {
     let Some(end) = buf.iter().position(|&b| b == b'\n') else {
-        if buf.len() > MAX_MAILBOX_LINE_LEN {
-            return Err(MailboxError::LineTooLong);
+        if buf.len() > longest {
+            return Err(MailboxError::LineTooLong(longest));
         }
         return Ok(None);
     };
-    if end + 1 > MAX_MAILBOX_LINE_LEN {
-        return Err(MailboxError::LineTooLong);
+    if end + 1 > longest {
+        return Err(MailboxError::LineTooLong(longest));
     }
     let mut line: Vec<u8> = buf.drain(..=end).collect();
     line.pop();

@@ -4,7 +4,7 @@
 //! command, so the caller says what it expects before the response arrives.
 
 use super::{MailboxError, take_line, whole};
-use crate::limits::MAX_MAILBOX_RESPONSE_BYTES;
+use crate::limits::{MAX_MAILBOX_LINE_LEN, MAX_MAILBOX_RESPONSE_BYTES};
 
 /// A complete POP3 response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,13 +21,22 @@ pub struct Pop3Response {
 /// bytes, take responses.
 ///
 /// [`expect`]: Pop3Parser::expect
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Pop3Parser {
     buf: Vec<u8>,
     multi_line: bool,
     status: Option<(bool, String)>,
     lines: Vec<String>,
     size: usize,
+}
+
+/// Written by hand: the buffered bytes are the server's, and may echo the password.
+impl std::fmt::Debug for Pop3Parser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pop3Parser")
+            .field("buffered", &self.buf.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pop3Parser {
@@ -54,7 +63,7 @@ impl Pop3Parser {
 
     /// The next complete response; `Ok(None)` while more bytes are needed.
     pub fn next_response(&mut self) -> Result<Option<Pop3Response>, MailboxError> {
-        while let Some(line) = take_line(&mut self.buf)? {
+        while let Some(line) = take_line(&mut self.buf, MAX_MAILBOX_LINE_LEN)? {
             self.size += line.len() + 2;
             if self.size > MAX_MAILBOX_RESPONSE_BYTES {
                 return Err(MailboxError::ResponseTooLong);
@@ -168,8 +177,11 @@ mod tests {
         parser.push(b"+OKAY\r\n");
         assert!(parser.next_response().is_err());
         let mut parser = Pop3Parser::new();
-        parser.push(&vec![b'a'; crate::limits::MAX_MAILBOX_LINE_LEN + 1]);
-        assert_eq!(parser.next_response(), Err(MailboxError::LineTooLong));
+        parser.push(&vec![b'a'; MAX_MAILBOX_LINE_LEN + 1]);
+        assert_eq!(
+            parser.next_response(),
+            Err(MailboxError::LineTooLong(MAX_MAILBOX_LINE_LEN))
+        );
         let mut parser = Pop3Parser::new();
         parser.expect(true);
         parser.push(b"+OK\r\n");

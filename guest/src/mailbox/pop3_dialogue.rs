@@ -18,7 +18,7 @@ use super::steps::{MailboxOutcome, Progress, Step, Tally};
 use super::token::{Kind, Tokens};
 use crate::journal::Journal;
 use crate::secret::Secret;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// The most messages new to a session whose headers it reads.
@@ -26,6 +26,11 @@ pub const FRESH_PER_SESSION: usize = 200;
 /// The most messages listed by earlier sessions, not read yet, whose headers one session
 /// reads.
 pub const BACKLOG_PER_SESSION: usize = 100;
+/// TOPs refused in a session that read no header before the dialogue fails (a server
+/// without TOP, RFC 1939 7 makes it optional).
+const MAX_TOP_REFUSALS: usize = 3;
+/// The longest Message-ID kept (RFC 5322's line limit).
+const MAX_MESSAGE_ID_LEN: usize = 998;
 /// How many more headers a session reads once it found this run's message: the test
 /// messages of ended runs are most likely just before it, and are deleted with it.
 pub const READ_AFTER_FOUND: usize = 19;
@@ -95,7 +100,6 @@ impl State {
 }
 
 /// One POP3 session over one connection.
-#[derive(Debug)]
 pub struct Pop3Dialogue {
     plan: Pop3Plan,
     state: State,
@@ -106,6 +110,11 @@ pub struct Pop3Dialogue {
     reading: Option<(u32, String)>,
     /// This session's listing, UID to message number.
     numbers: BTreeMap<String, u32>,
+    /// UIDs listed more than once in this session (a broken server): never touched.
+    duplicates: BTreeSet<String>,
+    /// Headers read, and TOPs refused, in this session.
+    tops_read: usize,
+    top_refusals: usize,
     /// Whether this session reads every message it has not read before.
     reads_all: bool,
     pass_sent: Duration,
@@ -116,6 +125,17 @@ pub struct Pop3Dialogue {
     /// How many more headers to read once this run's message is found.
     after_found: usize,
     tally: Tally,
+}
+
+/// Written by hand: the parser's bytes may hold an echo of the password.
+impl std::fmt::Debug for Pop3Dialogue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pop3Dialogue")
+            .field("state", &self.state)
+            .field("progress", &self.progress)
+            .field("to_read", &self.to_read.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pop3Dialogue {
@@ -130,6 +150,9 @@ impl Pop3Dialogue {
             to_read: Vec::new(),
             reading: None,
             numbers: BTreeMap::new(),
+            duplicates: BTreeSet::new(),
+            tops_read: 0,
+            top_refusals: 0,
             reads_all: false,
             pass_sent: now,
             logged_in: now,
@@ -181,14 +204,17 @@ impl Pop3Dialogue {
             }
             State::Top => {
                 if let Some((_, uid)) = self.reading.take() {
+                    self.tops_read += 1;
                     let headers = response.lines.join("\n");
-                    let message_id =
+                    let mut message_id =
                         super::token::header(&headers, "Message-ID").unwrap_or_default();
+                    message_id.truncate(MAX_MESSAGE_ID_LEN);
                     let kind = self.plan.tokens.kind(&message_id);
                     self.plan.memory.listed.remove(&uid);
                     self.plan.memory.known.insert(uid, (kind, message_id));
-                    if kind == Kind::Ours {
-                        self.tally.found_at.get_or_insert(self.logged_in);
+                    if kind == Kind::Ours && self.tally.found_at.is_none() {
+                        self.tally.found_at = Some(self.logged_in);
+                        self.progress.cleanup_from(now);
                     }
                 }
                 self.read_next(now);
@@ -221,18 +247,22 @@ impl Pop3Dialogue {
                 return self.user(now);
             }
             State::Top => {
-                // Deleted since the listing (another run's session): gone, not a failure.
-                if let Some((_, uid)) = self.reading.take() {
-                    self.progress.note(
-                        now,
-                        "the message is gone since the listing (another session deleted it)",
-                    );
-                    self.plan.memory.listed.remove(&uid);
-                    self.plan
-                        .memory
-                        .known
-                        .insert(uid, (Kind::Other, String::new()));
+                // Gone since the listing (another run's session deleted it), or refused for
+                // now: not recorded, so a later look reads it if it is still there.
+                self.reading = None;
+                self.reads_all = false;
+                self.top_refusals += 1;
+                if self.top_refusals >= MAX_TOP_REFUSALS && self.tops_read == 0 {
+                    self.fail(format!(
+                        "TOP was refused for every message tried (is TOP supported?): -ERR {text}"
+                    ));
+                    return self.quit(now);
                 }
+                self.progress.note(
+                    now,
+                    "the message could not be read (gone since the listing, or refused for \
+                     now): a later look tries again",
+                );
                 return self.read_next(now);
             }
             State::Dele => {
@@ -280,7 +310,11 @@ impl Pop3Dialogue {
             let (Ok(number), uid) = (number.parse::<u32>(), uid.trim().to_string()) else {
                 continue;
             };
-            self.numbers.insert(uid.clone(), number);
+            if self.numbers.insert(uid.clone(), number).is_some() {
+                // RFC 1939 7 wants unique ids; a server that repeats one cannot be trusted
+                // to say which message a deletion hits.
+                self.duplicates.insert(uid.clone());
+            }
             if memory.known.contains_key(&uid) {
                 continue;
             }
@@ -291,10 +325,13 @@ impl Pop3Dialogue {
                 backlog.push((first, number, uid));
             }
         }
-        // Forget what is no longer listed (deleted by someone else).
+        // Forget what is no longer listed (deleted by someone else), and never read a
+        // repeated id.
         memory
             .listed
             .retain(|uid, _| self.numbers.contains_key(uid));
+        fresh.retain(|(_, uid)| !self.duplicates.contains(uid));
+        backlog.retain(|(_, _, uid)| !self.duplicates.contains(uid));
         fresh.sort_by_key(|entry| std::cmp::Reverse(entry.0));
         // Half the backlog's share goes to the earliest listings (so nothing waits for
         // good), half to the latest (where an overflow of recent arrivals is).
@@ -335,10 +372,13 @@ impl Pop3Dialogue {
             }
             None if self.found() => {
                 self.progress.cleanup_from(now);
+                // By this session's listing (ids are for good, RFC 1939 7), and never a
+                // repeated id: a deletion hits the message that was read.
                 let known = &self.plan.memory.known;
                 let mut doomed: Vec<(u32, String)> = self
                     .numbers
                     .iter()
+                    .filter(|(uid, _)| !self.duplicates.contains(*uid))
                     .filter_map(|(uid, &number)| match known.get(uid) {
                         Some((Kind::Ours | Kind::Leftover, id)) => Some((number, id.clone())),
                         _ => None,
@@ -432,6 +472,14 @@ impl Dialogue for Pop3Dialogue {
     fn handle_close(&mut self, now: Duration, why: &str) {
         if self.state != State::Done && (self.state != State::Quit || self.marked > 0) {
             self.fail(why.to_string());
+        }
+        self.finish(now);
+    }
+
+    /// The server fell silent past the deadline (or the clean-up's grace).
+    fn handle_timeout(&mut self, now: Duration) {
+        if self.state != State::Done {
+            self.progress.fail_timeout(self.state.step());
         }
         self.finish(now);
     }

@@ -54,6 +54,8 @@ pub struct MailboxFailure {
     pub step: Step,
     /// What happened, with the server's words where it said any (secrets redacted).
     pub why: String,
+    /// The deadline (or the clean-up's grace) passed: the server said nothing more.
+    pub timed_out: bool,
 }
 
 /// What a dialogue's looks found and its deletions did, as it goes.
@@ -114,10 +116,13 @@ pub fn wire_forms(password: &Secret) -> Vec<Secret> {
     forms
 }
 
+/// The most server lines one mailbox dialogue writes into the transcript: a server that
+/// floods untagged lines while the check waits cannot grow it without bound.
+const MAX_TRANSCRIBED_LINES: usize = 2000;
+
 /// What a mailbox dialogue keeps whatever its protocol: the bytes to send, the transcript
 /// (every form of the password redacted from everything in it), each step's time, the
 /// first failure, and when the verdict was known (the clean-up after it has a grace).
-#[derive(Debug)]
 pub(super) struct Progress {
     outgoing: Vec<u8>,
     journal: Journal,
@@ -128,6 +133,19 @@ pub(super) struct Progress {
     downgraded: bool,
     cleanup_since: Option<Duration>,
     busy: bool,
+    transcribed: usize,
+}
+
+/// Written by hand: the bytes waiting to be sent may hold the password.
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Progress")
+            .field("outgoing", &format_args!("{} bytes", self.outgoing.len()))
+            .field("failure", &self.failure)
+            .field("downgraded", &self.downgraded)
+            .field("cleanup_since", &self.cleanup_since)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Progress {
@@ -143,6 +161,7 @@ impl Progress {
             downgraded: false,
             cleanup_since: None,
             busy: false,
+            transcribed: 0,
         }
     }
 
@@ -198,6 +217,16 @@ impl Progress {
 
     /// What the server said, for the transcript.
     pub(super) fn server(&mut self, now: Duration, text: &str) {
+        self.transcribed += 1;
+        if self.transcribed > MAX_TRANSCRIBED_LINES {
+            if self.transcribed == MAX_TRANSCRIBED_LINES + 1 {
+                self.journal.note(
+                    now,
+                    format!("the server said more than {MAX_TRANSCRIBED_LINES} lines: the rest is not kept"),
+                );
+            }
+            return;
+        }
         let text = redact_all(text, &self.secrets);
         self.journal.server(now, text);
     }
@@ -225,7 +254,20 @@ impl Progress {
     /// Records a failure in `step`; the first one stands.
     pub(super) fn fail(&mut self, step: Step, why: &str) {
         let why = redact_all(why, &self.secrets);
-        self.failure.get_or_insert(MailboxFailure { step, why });
+        self.failure.get_or_insert(MailboxFailure {
+            step,
+            why,
+            timed_out: false,
+        });
+    }
+
+    /// The deadline (or the clean-up's grace) passed in `step`; an earlier failure stands.
+    pub(super) fn fail_timeout(&mut self, step: Step) {
+        self.failure.get_or_insert(MailboxFailure {
+            step,
+            why: "the deadline passed".into(),
+            timed_out: true,
+        });
     }
 
     /// Records a broken response in `step`: the password is taken out of the line it

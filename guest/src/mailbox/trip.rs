@@ -85,6 +85,8 @@ pub struct Account {
     locked: bool,
     /// The step of a dialogue the deadline passed in, for the words of its failure.
     timed_out: Option<Step>,
+    /// A look got as far as searching: the mailbox answered.
+    looked: bool,
     /// Timings the component measured itself (a STARTTLS handshake), until the dialogue
     /// they happened in is handed in.
     timed: Vec<(Phase, Duration, Duration)>,
@@ -114,6 +116,7 @@ impl Account {
             fallback: None,
             locked: false,
             timed_out: None,
+            looked: false,
             timed: Vec::new(),
         }
     }
@@ -184,11 +187,20 @@ impl Account {
             .saturating_add(count(outcome.left_flagged));
         self.locked = outcome.busy;
         self.downgraded |= outcome.downgraded;
-        if let Some(failure) = outcome.failure {
-            self.fail(Failure {
+        if outcome
+            .timings
+            .iter()
+            .any(|&(step, ..)| step == Step::Search)
+        {
+            self.looked = true;
+        }
+        match outcome.failure {
+            Some(failure) if failure.timed_out => self.timed_out(failure.step),
+            Some(failure) => self.fail(Failure {
                 phase: failure.step.phase(),
                 kind: ErrorKind::MailboxFailed(failure.why),
-            });
+            }),
+            None => {}
         }
     }
 
@@ -223,33 +235,48 @@ impl Account {
     pub fn finish(mut self, now: Duration) -> Trip {
         let protocol = protocol_name(self.trip.protocol);
         if !self.found() && self.trip.failure.is_none() && self.locked {
-            self.trip.failure = Some(Failure {
-                phase: Phase::MailboxLogin,
-                kind: ErrorKind::MailboxFailed(format!(
+            let why = if self.looked {
+                "the maildrop was locked by another session ([IN-USE]) at the last look \
+                 before the deadline"
+                    .to_string()
+            } else {
+                format!(
                     "the maildrop stayed locked by another session ([IN-USE]) until the \
                      deadline: the {protocol} server let no look in"
-                )),
+                )
+            };
+            self.trip.failure = Some(Failure {
+                phase: Phase::MailboxLogin,
+                kind: ErrorKind::MailboxFailed(why),
             });
         }
-        if let Some(failure) = self.trip.failure.as_mut() {
-            *failure = in_the_servers_terms(failure.clone(), protocol, self.timed_out);
-        }
-        let searching = matches!(
-            self.trip.failure,
+        // The deadline while searching, or in a later look after an earlier one answered
+        // (POP3's last look may start just before it), means the message was not there.
+        let searching = match &self.trip.failure {
             Some(Failure {
                 kind: ErrorKind::Timeout,
-                phase: Phase::MailboxSearch
-                    | Phase::MailboxFetch
-                    | Phase::MailboxDelete
-                    | Phase::MailboxLogout,
-            })
-        );
+                phase,
+            }) => {
+                self.looked
+                    || matches!(
+                        phase,
+                        Phase::MailboxSearch
+                            | Phase::MailboxFetch
+                            | Phase::MailboxDelete
+                            | Phase::MailboxLogout
+                    )
+            }
+            _ => false,
+        };
         if !self.found() && (self.trip.failure.is_none() || searching) {
             let waited = now.saturating_sub(self.trip.accepted_at).as_millis();
             self.trip.failure = Some(Failure {
                 phase: Phase::MailboxSearch,
                 kind: ErrorKind::MessageNotDelivered(u32::try_from(waited).unwrap_or(u32::MAX)),
             });
+        }
+        if let Some(failure) = self.trip.failure.as_mut() {
+            *failure = in_the_servers_terms(failure.clone(), protocol, self.timed_out);
         }
         if !self.found() {
             self.trip.verdict_at = now;
@@ -389,6 +416,53 @@ mod tests {
     }
 
     #[test]
+    fn a_timeout_after_the_verdict_is_a_warning_and_never_hides_a_refusal() {
+        // Found, then LOGOUT unanswered within the grace: up, with a warning.
+        let mut account = Account::new(MailboxProtocol::Imap, S, S);
+        let silent_logout = MailboxFailure {
+            step: Step::Logout,
+            why: "the deadline passed".into(),
+            timed_out: true,
+        };
+        account.dialogue(
+            outcome(Some(2 * S), Some(silent_logout.clone())),
+            &mut Journal::new(false),
+        );
+        let trip = account.finish(9 * S);
+        assert_eq!(trip.failure, None);
+        assert_eq!(trip.warning.unwrap().phase, Phase::MailboxLogout);
+        // A refused log-in whose LOGOUT then went unanswered: the refusal is reported (the
+        // dialogue's first failure stands), not a lost message.
+        let mut account = Account::new(MailboxProtocol::Imap, S, S);
+        let refused = MailboxFailure {
+            step: Step::Login,
+            why: "LOGIN was refused: NO [AUTHENTICATIONFAILED]".into(),
+            timed_out: false,
+        };
+        let mut login = outcome(None, Some(refused));
+        login.timings = vec![(Step::Login, S, 2 * S)];
+        account.dialogue(login, &mut Journal::new(false));
+        let failure = account.finish(9 * S).failure.unwrap();
+        assert_eq!(failure.phase, Phase::MailboxLogin);
+        assert!(matches!(failure.kind, ErrorKind::MailboxFailed(ref why) if why.contains("LOGIN")));
+    }
+
+    #[test]
+    fn a_later_looks_deadline_after_an_earlier_answer_is_a_message_not_there() {
+        let mut account = Account::new(MailboxProtocol::Pop3, S, S);
+        account.dialogue(outcome(None, None), &mut Journal::new(false));
+        account.fail(Failure {
+            phase: Phase::MailboxConnect,
+            kind: ErrorKind::Timeout,
+        });
+        let failure = account.finish(9 * S).failure.unwrap();
+        assert!(
+            matches!(failure.kind, ErrorKind::MessageNotDelivered(_)),
+            "{failure:?}"
+        );
+    }
+
+    #[test]
     fn a_maildrop_locked_to_the_end_is_said_so() {
         let mut account = Account::new(MailboxProtocol::Pop3, S, S);
         account.dialogue(
@@ -443,6 +517,7 @@ mod tests {
         let refused = MailboxFailure {
             step: Step::Login,
             why: "LOGIN was refused: NO [AUTHENTICATIONFAILED]".into(),
+            timed_out: false,
         };
         let mut account = Account::new(MailboxProtocol::Imap, S, S);
         account.dialogue(
@@ -455,6 +530,7 @@ mod tests {
         let cleanup = MailboxFailure {
             step: Step::Delete,
             why: "UID STORE was refused".into(),
+            timed_out: false,
         };
         let mut account = Account::new(MailboxProtocol::Imap, S, S);
         account.dialogue(

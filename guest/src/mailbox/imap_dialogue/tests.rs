@@ -382,5 +382,100 @@ fn hostile_servers_end_the_dialogue_with_a_failure() {
 fn helpers() {
     assert_eq!(uid_set(&[1, 5]), "1,5");
     assert_eq!(fetched_uid("3 FETCH (UID 9 BODY[] {1}"), Some(9));
+    assert_eq!(fetched_uid("3 FETCH (FLAGS (\\Seen) UID 12)"), Some(12));
     assert_eq!(fetched_uid("3 FETCH (FLAGS ())"), None);
+    assert_eq!(fetched_uid("3 FETCH (XUID 4)"), None);
+    let literals = [b"x".to_vec(), b"Message-ID: <a@b>".to_vec()];
+    assert_eq!(
+        header_literal(
+            "1 FETCH (X {1} UID 2 BODY[HEADER.FIELDS (MESSAGE-ID)] {17})",
+            &literals
+        ),
+        Some(&b"Message-ID: <a@b>"[..])
+    );
+    assert_eq!(
+        header_literal("1 FETCH (UID 2 BODY[TEXT] {1})", &literals),
+        None
+    );
+}
+
+#[test]
+fn a_server_cannot_relabel_or_overwrite_what_was_read() {
+    let mut h = Harness::new(false);
+    h.logged_in(true);
+    assert_eq!(
+        h.server("* SEARCH 7 9\r\na3 OK\r\n"),
+        format!("a4 UID FETCH 9,7 {FETCH}\r\n")
+    );
+    // UID 9 is another run's under way; the answer for 7 comes labelled 9 as well (a
+    // second answer for 9), and a flags-only FETCH follows: nothing is overwritten, and 7
+    // is never proven ours.
+    let answer = format!(
+        "{}{}* 1 FETCH (UID 9 FLAGS (\\Seen))\r\n* 2 FETCH (UID 7 FLAGS (\\Seen))\r\na4 OK\r\n",
+        fetched(9, &other(false)),
+        fetched(9, &own())
+    );
+    assert_eq!(h.server(&answer), "", "nothing of ours: wait");
+    assert!(h.dialogue.is_waiting());
+}
+
+#[test]
+fn overlapping_runs_expunging_meanwhile_are_no_failure() {
+    // FETCH answered in part, then NO for the message another run expunged.
+    let mut h = Harness::new(false);
+    h.logged_in(true);
+    h.server("* SEARCH 7 9\r\na3 OK\r\n");
+    let answer = format!(
+        "{}a4 NO Some of the requested messages no longer exist\r\n",
+        fetched(9, &own())
+    );
+    assert_eq!(
+        h.server(&answer),
+        "a5 UID STORE 9 +FLAGS.SILENT (\\Deleted)\r\n"
+    );
+    // STORE refused for the same reason: the flagged are still expunged by UID.
+    assert_eq!(
+        h.server("a5 NO Some of the requested messages no longer exist\r\n"),
+        "a6 UID EXPUNGE 9\r\n"
+    );
+    assert_eq!(h.server("a6 OK\r\n"), "a7 LOGOUT\r\n");
+    let (outcome, _) = h.dialogue.into_outcome();
+    assert_eq!(outcome.failure, None);
+    assert_eq!(outcome.deleted, 1);
+}
+
+#[test]
+fn a_refused_expunge_says_the_messages_stay_flagged() {
+    let mut h = Harness::new(false);
+    h.logged_in(true);
+    h.server("* SEARCH 9\r\na3 OK\r\n");
+    h.server(&format!("{}a4 OK\r\n", fetched(9, &own())));
+    h.server("a5 OK\r\n");
+    assert_eq!(h.server("a6 NO expunge failed\r\n"), "a7 LOGOUT\r\n");
+    let (outcome, _) = h.dialogue.into_outcome();
+    assert_eq!((outcome.deleted, outcome.left_flagged), (0, 1));
+    assert_eq!(outcome.failure.unwrap().step, Step::Delete);
+}
+
+#[test]
+fn bye_while_searching_is_said_in_the_servers_words() {
+    let mut h = Harness::new(false);
+    h.logged_in(true);
+    h.server("* BYE shutting down for maintenance\r\n");
+    let why = h.dialogue.into_outcome().0.failure.unwrap().why;
+    assert!(why.contains("maintenance"), "{why}");
+}
+
+#[test]
+fn many_search_answers_keep_only_the_newest() {
+    let mut h = Harness::new(false);
+    h.logged_in(true);
+    let mut flood = String::new();
+    for n in 0..50u32 {
+        let uids: String = (0..2000).map(|i| format!(" {}", n * 2000 + i)).collect();
+        flood.push_str(&format!("* SEARCH{uids}\r\n"));
+    }
+    h.server(&flood);
+    assert!(h.dialogue.candidates.len() <= MAX_CANDIDATES);
+    assert_eq!(h.dialogue.candidates[0], 99_999);
 }

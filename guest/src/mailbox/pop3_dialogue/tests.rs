@@ -299,7 +299,50 @@ fn a_message_gone_since_the_listing_is_no_failure() {
     // And a DELE that finds it gone is not counted, nor a failure.
     assert_eq!(h.server("-ERR Message 1 expunged.\r\n"), "QUIT\r\n");
     h.server("+OK\r\n");
-    let (outcome, _, _) = h.dialogue.into_outcome();
+    let (outcome, _, memory) = h.dialogue.into_outcome();
     assert_eq!((outcome.failure, outcome.deleted), (None, 0));
     assert!(outcome.found_at.is_some());
+    assert_eq!(memory.read(), 1, "b is not recorded: a later look reads it");
+}
+
+#[test]
+fn a_refused_top_is_tried_again_and_a_server_without_top_fails() {
+    // Refused for now on this run's message: not written off, so the next look finds it.
+    let mut h = Harness::new(plan(Pop3Memory::default()));
+    login(&mut h);
+    h.server("+OK\r\n1 a\r\n.\r\n");
+    assert_eq!(h.server("-ERR [SYS/TEMP] try later\r\n"), "QUIT\r\n");
+    h.server("+OK\r\n");
+    let (outcome, _, memory) = h.dialogue.into_outcome();
+    assert_eq!(
+        (outcome.failure, outcome.missed_at),
+        (None, None),
+        "not a certain miss"
+    );
+    let mut h = Harness::new(plan(memory));
+    login(&mut h);
+    assert_eq!(h.server("+OK\r\n1 a\r\n.\r\n"), "TOP 1 0\r\n");
+    assert_eq!(h.server(&top(&own(), "ours")), "DELE 1\r\n");
+    // A server that refuses every TOP fails, saying so.
+    let mut h = Harness::new(plan(Pop3Memory::default()));
+    login(&mut h);
+    h.server("+OK\r\n1 a\r\n2 b\r\n3 c\r\n4 d\r\n.\r\n");
+    h.server("-ERR unknown command\r\n");
+    h.server("-ERR unknown command\r\n");
+    assert_eq!(h.server("-ERR unknown command\r\n"), "QUIT\r\n");
+    let failure = h.dialogue.into_outcome().0.failure.unwrap();
+    assert!(failure.why.contains("TOP"), "{}", failure.why);
+}
+
+#[test]
+fn a_repeated_uid_is_never_deleted() {
+    let mut h = Harness::new(plan(Pop3Memory::default()));
+    login(&mut h);
+    // "dup" is listed twice: this run's message would be 1, someone's 2.
+    assert_eq!(
+        h.server("+OK\r\n1 dup\r\n2 dup\r\n3 ours\r\n.\r\n"),
+        "TOP 3 0\r\n"
+    );
+    assert_eq!(h.server(&top(&own(), "ours")), "DELE 3\r\n");
+    assert_eq!(h.server("+OK\r\n"), "QUIT\r\n");
 }

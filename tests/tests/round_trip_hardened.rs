@@ -293,6 +293,41 @@ async fn hostile_mailbox_servers_are_down_in_their_own_words() {
     }
     assert!(run.stdout.contains("[redacted]"), "{}", run.stdout);
 
+    // A refused log-in, then a LOGOUT never answered: the refusal is the verdict, and the
+    // courtesy after it has a grace of 5 s, not the check's 30.
+    let silent = ScriptedServer::start(vec![
+        say("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] scripted\r\n"),
+        Step::Read,
+        say("a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"),
+        Step::Read,
+        Step::Stall,
+    ])
+    .await;
+    let started = std::time::Instant::now();
+    let run = round_trip(
+        &stack,
+        "imap",
+        silent.port(),
+        PASSWORD,
+        &["--timeout", "30"],
+    )
+    .await;
+    let took = started.elapsed();
+    let result = run.json();
+    assert_eq!(result["failure"]["phase"], "mailbox-login", "{run:?}");
+    assert_eq!(result["failure"]["kind"], "mailbox-failed", "{run:?}");
+    assert!(
+        result["message"]
+            .as_str()
+            .unwrap()
+            .contains("AUTHENTICATIONFAILED"),
+        "{run:?}"
+    );
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "held {took:?} by a silent LOGOUT"
+    );
+
     // POP3's echo of PASS in an -ERR.
     let pop3 = ScriptedServer::start(vec![
         say("+OK scripted\r\n"),

@@ -98,21 +98,7 @@ fn run_pop3(port: u16, plan: Pop3Plan, polls: usize) -> (MailboxOutcome, Vec<Str
     let mut plan = plan;
     let mut transcript = Vec::new();
     for _ in 0..polls {
-        let mut stream = connect(port);
-        let mut dialogue = Pop3Dialogue::new(plan.clone(), Journal::new(true), started.elapsed());
-        plan.memory = Pop3Memory::default();
-        while !dialogue.is_done() {
-            if let Some(bytes) = dialogue.poll_transmit() {
-                stream.write_all(&bytes).unwrap();
-                continue;
-            }
-            match read(&mut stream) {
-                Some(bytes) => dialogue.handle_input(started.elapsed(), &bytes),
-                None => dialogue.handle_close(started.elapsed(), "closed"),
-            }
-        }
-        let found = dialogue.found();
-        let (outcome, journal, memory) = dialogue.into_outcome();
+        let (found, outcome, journal, memory) = pop3_session(port, plan.clone(), started);
         transcript.extend(lines(journal));
         if found || outcome.failure.is_some() {
             return (outcome, transcript);
@@ -120,6 +106,30 @@ fn run_pop3(port: u16, plan: Pop3Plan, polls: usize) -> (MailboxOutcome, Vec<Str
         plan.memory = memory;
     }
     panic!("not found in {polls} polls:\n{}", transcript.join("\n"));
+}
+
+/// One POP3 session (one look) to its end over a plain connection: whether it found the
+/// message, how it ended, and what the next look is to remember.
+fn pop3_session(
+    port: u16,
+    plan: Pop3Plan,
+    started: Instant,
+) -> (bool, MailboxOutcome, Journal, Pop3Memory) {
+    let mut stream = connect(port);
+    let mut dialogue = Pop3Dialogue::new(plan, Journal::new(true), started.elapsed());
+    while !dialogue.is_done() {
+        if let Some(bytes) = dialogue.poll_transmit() {
+            stream.write_all(&bytes).unwrap();
+            continue;
+        }
+        match read(&mut stream) {
+            Some(bytes) => dialogue.handle_input(started.elapsed(), &bytes),
+            None => dialogue.handle_close(started.elapsed(), "closed"),
+        }
+    }
+    let found = dialogue.found();
+    let (outcome, journal, memory) = dialogue.into_outcome();
+    (found, outcome, journal, memory)
 }
 
 fn lines(journal: Journal) -> Vec<String> {
@@ -256,20 +266,8 @@ async fn a_busy_pop3_mailbox_never_hides_the_message() {
                 smtp_sensor_tests::maildir::put(&stack.maildir(), &name, "busy", &id);
             }
         }
-        let mut stream = connect(stack.dovecot.pop3_port());
-        let mut dialogue = Pop3Dialogue::new(plan.clone(), Journal::new(true), started.elapsed());
-        while !dialogue.is_done() {
-            if let Some(bytes) = dialogue.poll_transmit() {
-                stream.write_all(&bytes).unwrap();
-                continue;
-            }
-            match read(&mut stream) {
-                Some(bytes) => dialogue.handle_input(started.elapsed(), &bytes),
-                None => dialogue.handle_close(started.elapsed(), "closed"),
-            }
-        }
-        let found = dialogue.found();
-        let (outcome, journal, memory) = dialogue.into_outcome();
+        let (found, outcome, journal, memory) =
+            pop3_session(stack.dovecot.pop3_port(), plan.clone(), started);
         assert_eq!(outcome.failure, None, "{}", lines(journal).join("\n"));
         tops.push(
             lines(journal)

@@ -236,7 +236,7 @@ impl ImapDialogue {
                 };
                 let headers = String::from_utf8_lossy(headers);
                 let mut message_id = header(&headers, "Message-ID").unwrap_or_default();
-                message_id.truncate(MAX_MESSAGE_ID_LEN);
+                message_id.truncate(message_id.floor_char_boundary(MAX_MESSAGE_ID_LEN));
                 let kind = self.plan.tokens.kind(&message_id);
                 self.known.insert(uid, (kind, message_id));
             }

@@ -208,7 +208,7 @@ impl Pop3Dialogue {
                     let headers = response.lines.join("\n");
                     let mut message_id =
                         super::token::header(&headers, "Message-ID").unwrap_or_default();
-                    message_id.truncate(MAX_MESSAGE_ID_LEN);
+                    message_id.truncate(message_id.floor_char_boundary(MAX_MESSAGE_ID_LEN));
                     let kind = self.plan.tokens.kind(&message_id);
                     self.plan.memory.listed.remove(&uid);
                     self.plan.memory.known.insert(uid, (kind, message_id));

@@ -186,9 +186,10 @@ impl Progress {
     /// and reported as a downgrade.
     pub(super) fn downgrade(&mut self, now: Duration, refusal: &str) {
         self.downgraded = true;
-        self.journal.note(
+        // The refusal is the server's words, which may echo the password.
+        self.note(
             now,
-            format!("the mailbox server refused STARTTLS ({refusal}): going on in plain text"),
+            &format!("the mailbox server refused STARTTLS ({refusal}): going on in plain text"),
         );
     }
 
@@ -231,9 +232,9 @@ impl Progress {
         self.journal.server(now, text);
     }
 
-    /// A note in the transcript.
+    /// A note in the transcript; it may quote the server, so it is redacted too.
     pub(super) fn note(&mut self, now: Duration, text: &str) {
-        self.journal.note(now, text);
+        self.journal.note(now, redact_all(text, &self.secrets));
     }
 
     /// The dialogue moves from step `from` to step `to` at `now`: `from` is timed when
@@ -307,6 +308,8 @@ mod tests {
             Duration::ZERO,
             "* a1 LOGIN \"probe\" \"pa\\\"ss\\\\word\" cGEic3Ncd29yZA== pa\"ss\\word",
         );
+        // A refusal of STARTTLS that echoes it, noted as a downgrade.
+        progress.downgrade(Duration::ZERO, "-ERR what is pa\"ss\\word?");
         // A malformed line longer than is shown, the password past the cut.
         let line = format!("{} LOGIN \"pa\\\"ss\\\\word\"", "x".repeat(70));
         progress.fail_with(Step::Login, MailboxError::Malformed(line));

@@ -145,6 +145,24 @@ async fn memory_hungry_component_hits_the_cap() {
     assert!(why.contains("memory"), "{why}");
 }
 
+/// A table grown to 2^28 elements (2 GiB of references, written in one host operation) is
+/// refused by the store's cap on table elements, and the component traps.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_table_grown_past_the_cap_traps() {
+    let fields = "(table $t 1 funcref)";
+    let body = "(drop (table.grow $t (ref.null func) (i32.const 268435456))) unreachable";
+    let runner = Runner::from_bytes(&component_of("smtp-sensor", fields, body)).unwrap();
+    let started = Instant::now();
+    let result = runner.check(&settings(5)).await;
+    let why = component_failure(&result);
+    assert!(why.contains("table"), "{why}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "refused before any element is written: {:?}",
+        started.elapsed()
+    );
+}
+
 /// A prober's runner takes its instances from a pool, one slot reused over and over: each
 /// probe must still start from the component's initial memory and hit the same cap. The
 /// component traps with a division by zero if it finds what an earlier probe wrote (in the

@@ -18,6 +18,19 @@ pub const WALL_TIME_MARGIN: Duration = Duration::from_secs(1);
 /// million), and one that reaches it traps.
 pub const MAX_HOST_RESOURCES: usize = 1_024;
 
+/// The most core instances one check's store may make. The real component makes a few
+/// (the check, the signature verifier, the adapters' shims); a component that instantiates
+/// more is not ours to run.
+pub const MAX_INSTANCES: usize = 32;
+/// The most linear memories one check's store may make (the real component: one).
+pub const MAX_MEMORIES: usize = 8;
+/// The most tables one check's store may make (the real component: two).
+pub const MAX_TABLES: usize = 32;
+/// The most elements any one table may hold. The real component's largest table holds 508
+/// function references; without a cap, `table.grow` on a table made on demand may ask
+/// for 2^32 elements (32 GiB) in one host operation.
+pub const MAX_TABLE_ELEMENTS: usize = 1 << 16;
+
 /// How many sensors of a configuration file run at once with `check --all`.
 pub const MAX_CONCURRENT_SENSORS: usize = 8;
 

@@ -7,7 +7,9 @@
 //! `down` result that says so; the host itself never fails because of the guest.
 
 use super::cache;
-use super::limits::{Limits, MAX_HOST_RESOURCES};
+use super::limits::{
+    Limits, MAX_HOST_RESOURCES, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES,
+};
 use super::name_lookup::{GuardedLookup, GuardedLookupView};
 use super::pool::Instances;
 use super::sandbox::{self, Guard, NetworkPolicy};
@@ -349,6 +351,10 @@ impl Runner {
         let (ctx, stderr) = sandbox::wasi_context(&guard);
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.memory_bytes)
+            .instances(MAX_INSTANCES)
+            .memories(MAX_MEMORIES)
+            .tables(MAX_TABLES)
+            .table_elements(MAX_TABLE_ELEMENTS)
             .trap_on_grow_failure(true)
             .build();
         let mut table = ResourceTable::new();
@@ -444,4 +450,29 @@ fn overstayed(wall_time: Duration) -> String {
          or the caller's limit when lower) and was stopped",
         wall_time.as_secs_f64()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The store's caps leave the real component at least four times what it needs, so
+    /// they stop only a component that is not ours.
+    #[test]
+    fn the_store_caps_fit_the_real_component_with_headroom() {
+        let runner = Runner::embedded().expect("the embedded component");
+        let needs = runner
+            .pre
+            .instance_pre()
+            .component()
+            .resources_required()
+            .expect("a component wasmtime can size");
+        let (memories, tables) = (needs.num_memories as usize, needs.num_tables as usize);
+        let elements = needs.max_initial_table_size.unwrap_or(0) as usize;
+        let said = format!("{memories} memories, {tables} tables, {elements} elements at most");
+        eprintln!("the real component needs {said}");
+        assert!(memories * 4 <= MAX_MEMORIES, "{said}");
+        assert!(tables * 4 <= MAX_TABLES, "{said}");
+        assert!(elements * 4 <= MAX_TABLE_ELEMENTS, "{said}");
+    }
 }

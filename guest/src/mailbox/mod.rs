@@ -3,7 +3,8 @@
 //! - [`pop3`] and [`imap`] parse what a mailbox server sends, byte by byte, with bounded
 //!   memory;
 //! - [`imap_dialogue`] and [`pop3_dialogue`] find the test message by its token, read only
-//!   headers, and delete this run's and earlier runs' test messages, never other mail;
+//!   headers, and delete this run's test message and those of runs that have ended, never
+//!   another run's under way, never other mail;
 //! - [`dialogue`] is what the component needs of either dialogue;
 //! - [`token`] says which mail is a test message, and whose;
 //! - [`polling`] says when to look again while the message has not arrived;

@@ -145,6 +145,40 @@ async fn memory_hungry_component_hits_the_cap() {
     assert!(why.contains("memory"), "{why}");
 }
 
+/// A component that echoes the password into its message (a third-party component need
+/// not redact it): the host scrubs every form of it before any output sees it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_that_echoes_the_password_has_it_scrubbed() {
+    // The result record at 16384, all zeros but for a message at 2048 (its length at
+    // 16392): "the password is <password> and in base64 <base64 of it>".
+    let password = "Echo-Pa55w0rd";
+    let base64 = "RWNoby1QYTU1dzByZA==";
+    let message = format!("the password is {password} and in base64 {base64}");
+    let fields = format!(r#"(data (i32.const 2048) "{message}")"#);
+    let body = format!(
+        "(i32.store (i32.const 16388) (i32.const 2048))          (i32.store (i32.const 16392) (i32.const {})) (i32.const 16384)",
+        message.len()
+    );
+    let runner = Runner::from_bytes(&component_of("smtp-sensor", &fields, &body)).unwrap();
+    let mut request = CheckRequest::new("127.0.0.1");
+    request.port = Some(25);
+    request.timeout_seconds = Some(5);
+    request.security = TransportSecurity::None;
+    request.auth = Some(smtp_sensor_host::settings::request::AuthRequest {
+        user: "probe".into(),
+        password: smtp_sensor_guest::secret::Secret::new(password),
+        mechanism: None,
+        allow_plaintext: true,
+    });
+    let result = runner.check(&request.into_settings().unwrap()).await;
+    assert!(!result.message.contains(password), "{}", result.message);
+    assert!(!result.message.contains(base64), "{}", result.message);
+    assert_eq!(
+        result.message,
+        "the password is [redacted] and in base64 [redacted]"
+    );
+}
+
 /// A table grown to 2^28 elements (2 GiB of references, written in one host operation) is
 /// refused by the store's cap on table elements, and the component traps.
 #[tokio::test(flavor = "multi_thread")]

@@ -8,6 +8,7 @@
 //! - [`sandbox`] decides what a check may reach: only the configured port, no files, no
 //!   environment; [`name_lookup`] answers lookups of the configured host name only.
 //! - [`limits`] holds what the host allows a component: memory, wall time, resources.
+//! - [`scrub`] takes the passwords the host handed in out of every string of a result.
 
 pub mod cache;
 mod key_agreement;
@@ -17,6 +18,7 @@ pub mod name_lookup;
 pub mod pool;
 pub mod runner;
 pub mod sandbox;
+pub mod scrub;
 mod signatures;
 
 pub use limits::Limits;

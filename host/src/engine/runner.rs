@@ -400,6 +400,7 @@ impl Runner {
                     std::mem::forget(store);
                 }
                 guard.annotate(&mut result);
+                super::scrub::passwords(&mut result, settings);
                 return result;
             }
             Ok(Err(error)) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
@@ -420,6 +421,7 @@ impl Runner {
         };
         let mut result = component_failed(settings, why, started.elapsed());
         guard.annotate(&mut result);
+        super::scrub::passwords(&mut result, settings);
         result
     }
 }

@@ -179,6 +179,39 @@ async fn a_component_that_echoes_the_password_has_it_scrubbed() {
     );
 }
 
+/// A result of a thousand channels whose names all point at one 32 MiB region: a few
+/// kilobytes describe 32 GB for the host to copy. The host copies no more than its budget
+/// for one call, and says so, quickly.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_result_of_aliased_strings_is_refused_naming_the_budget() {
+    // The result record at 16384: channels (at +12, +16) are 1000 records of 24 bytes at
+    // 20480, each a name (pointer, length) at 65536 for 32 MiB, a value and a unit of 0.
+    let body = "(local $i i32) (local $at i32)
+        (drop (memory.grow (i32.const 513)))
+        (i32.store (i32.const 16396) (i32.const 20480))
+        (i32.store (i32.const 16400) (i32.const 1000))
+        (loop
+            (local.set $at (i32.add (i32.const 20480) (i32.mul (local.get $i) (i32.const 24))))
+            (i32.store (local.get $at) (i32.const 65536))
+            (i32.store (i32.add (local.get $at) (i32.const 4)) (i32.const 33554432))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if 0 (i32.lt_u (local.get $i) (i32.const 1000))))
+        (i32.const 16384)";
+    let runner = Runner::from_bytes(&component(body)).unwrap();
+    let started = Instant::now();
+    let result = runner.check(&settings(5)).await;
+    let why = component_failure(&result);
+    assert!(
+        why.contains("MAX_COPY_BYTES") && why.contains("2 MiB"),
+        "{why}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 /// A table grown to 2^28 elements (2 GiB of references, written in one host operation) is
 /// refused by the store's cap on table elements, and the component traps.
 #[tokio::test(flavor = "multi_thread")]
@@ -241,10 +274,10 @@ async fn pooled_instances_start_clean_and_keep_their_cap() {
     }
 }
 
-/// The host verifies signatures for the check, reading the inputs in place: a component
-/// that hands it a 32 MiB message to verify as Ed25519 ten thousand times gets `false` at
-/// once each time (no handshake message is that long), where copying or hashing them
-/// would take minutes. It then traps, as it spins if the host ever said yes.
+/// The host verifies signatures for the check: a component that hands it a 32 MiB message
+/// to verify as Ed25519 ten thousand times, where copying or hashing them would take
+/// minutes, is refused at the first, the argument being past the host's copy budget for one
+/// call (no handshake message comes near it). It spins if the host ever said yes.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_component_cannot_make_the_host_copy_or_hash_megabytes() {
     // At 32: Ed25519's AlgorithmIdentifier contents (OID 1.3.101.112), the key's and the
@@ -268,7 +301,9 @@ async fn a_component_cannot_make_the_host_copy_or_hash_megabytes() {
         Runner::from_bytes(&component_of("smtp-sensor-core", fields, body)).expect("loads");
     let result = runner.check(&settings(5)).await;
     let why = component_failure(&result);
-    assert!(why.contains("trapped"), "{why}");
+    // A 32 MiB argument is past the host's copy budget for one call: refused at once, in
+    // those words (without the budget it would get `false` and trap at the end).
+    assert!(why.contains("MAX_COPY_BYTES"), "{why}");
 }
 
 /// A component that makes the handshake's keys and never drops them traps once it holds

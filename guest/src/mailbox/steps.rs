@@ -119,6 +119,8 @@ pub fn wire_forms(password: &Secret) -> Vec<Secret> {
 /// The most server lines one mailbox dialogue writes into the transcript: a server that
 /// floods untagged lines while the check waits cannot grow it without bound.
 const MAX_TRANSCRIBED_LINES: usize = 2000;
+/// The longest server line a transcript keeps whole (a SEARCH answer may reach a megabyte).
+const MAX_TRANSCRIBED_LINE_LEN: usize = 2000;
 
 /// What a mailbox dialogue keeps whatever its protocol: the bytes to send, the transcript
 /// (every form of the password redacted from everything in it), each step's time, the
@@ -228,7 +230,13 @@ impl Progress {
             }
             return;
         }
-        let text = redact_all(text, &self.secrets);
+        let mut text = redact_all(text, &self.secrets);
+        if text.len() > MAX_TRANSCRIBED_LINE_LEN {
+            let cut = text.floor_char_boundary(MAX_TRANSCRIBED_LINE_LEN);
+            let length = text.len();
+            text.truncate(cut);
+            text.push_str(&format!(" ... ({length} bytes in all)"));
+        }
         self.journal.server(now, text);
     }
 

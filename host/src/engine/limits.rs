@@ -31,6 +31,14 @@ pub const MAX_TABLES: usize = 32;
 /// for 2^32 elements (32 GiB) in one host operation.
 pub const MAX_TABLE_ELEMENTS: usize = 1 << 16;
 
+/// The most bytes one call across the component's boundary may make the host copy out of
+/// the component's memory: the check's result above all (wasmtime's "hostcall fuel", whose
+/// own default is 128 MiB). A real result is a few kilobytes, a round trip's with its
+/// transcript some tens; strings that all point at one large region cost their full
+/// length each. At this budget a prober's default 256 probes in flight make the host copy
+/// at most 512 MiB together, where wasmtime's default would allow 32 GiB.
+pub const MAX_COPY_BYTES: usize = 2 << 20;
+
 /// How many sensors of a configuration file run at once with `check --all`.
 pub const MAX_CONCURRENT_SENSORS: usize = 8;
 

@@ -8,7 +8,8 @@
 
 use super::cache;
 use super::limits::{
-    Limits, MAX_HOST_RESOURCES, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES,
+    Limits, MAX_COPY_BYTES, MAX_HOST_RESOURCES, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS,
+    MAX_TABLES,
 };
 use super::name_lookup::{GuardedLookup, GuardedLookupView};
 use super::pool::Instances;
@@ -369,6 +370,7 @@ impl Runner {
             },
         );
         store.limiter(|state| &mut state.limits);
+        store.set_hostcall_fuel(MAX_COPY_BYTES);
         let own_time = self.limits.wall_time(settings.timeout_seconds);
         let wall_time = cap.map_or(own_time, |cap| cap.min(own_time));
         // At every epoch tick spent computing, the guest yields to the other tasks on its
@@ -406,6 +408,12 @@ impl Runner {
             Ok(Err(error)) if error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
                 overstayed(wall_time)
             }
+            Ok(Err(error)) if format!("{error:#}").contains(FUEL_EXHAUSTED) => format!(
+                "the component's result (or a call's data) was larger than the host copies \
+                 for one call ({} MiB, engine::limits::MAX_COPY_BYTES): a real result is a few \
+                 kilobytes",
+                MAX_COPY_BYTES >> 20
+            ),
             Ok(Err(error)) => {
                 let stderr = String::from_utf8_lossy(&stderr.contents())
                     .trim()
@@ -444,6 +452,9 @@ fn prepare(component: &Component) -> wasmtime::Result<SmtpSensorPre<HostState>> 
     )?;
     SmtpSensorPre::new(pre).context("the component does not export the smtp-sensor world")
 }
+
+/// Wasmtime's words when a call would copy more than the hostcall fuel allows.
+const FUEL_EXHAUSTED: &str = "fuel allocated for hostcalls has been exhausted";
 
 /// Why a component that ran out of time was stopped.
 fn overstayed(wall_time: Duration) -> String {

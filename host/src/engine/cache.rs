@@ -6,8 +6,10 @@
 //! embedded component computed at build time, for another file when it is read) and the
 //! engine's compatibility hash, so a new component or a new wasmtime never loads a stale
 //! entry. The folder is created private to the user (0700 on Unix; on Windows under the
-//! user's `%LOCALAPPDATA%`): loading a compiled artifact trusts it as code, so only this
-//! user may write there. Any problem with the cache means compiling as if it were not there.
+//! user's `%LOCALAPPDATA%`): loading a compiled artifact trusts it as code, so an entry is
+//! loaded only from a folder that only this user (or root) could have written, inside
+//! folders no one else can replace it in, and only when it is a plain file of theirs
+//! (`is_private`); otherwise the check compiles in memory and says so once. Any problem with the cache means compiling as if it were not there.
 //! Each new entry (a new component or wasmtime) retires the oldest beyond the newest
 //! [`KEPT_ENTRIES`], so upgrades do not fill the folder (about 2 MiB an entry).
 
@@ -92,6 +94,17 @@ pub fn load(
     };
     let path = entry(engine, id, dir);
     let mut trouble = None;
+    if path.exists() && !is_private(dir) {
+        // Said once, and the check compiles in memory: another user could have put it there.
+        let component = Component::new(engine, bytes)?;
+        let trouble = Some(format!(
+            "the compiled-component cache {} is not used: {NOT_PRIVATE}; compiled the \
+             component in memory (set SMTP_SENSOR_CACHE_DIR to a folder of your own, or to \
+             off)",
+            dir.display()
+        ));
+        return Ok(Loaded { component, trouble });
+    }
     if is_usable(&path, dir) {
         match deserialize(engine, &path) {
             Ok(component) => {
@@ -174,9 +187,10 @@ pub fn holds(engine: &Engine, id: &str, dir: &Path) -> bool {
     is_usable(&entry(engine, id, dir), dir)
 }
 
-/// Whether the entry at `path` is there, in a folder only this user can write.
+/// Whether the entry at `path` is there, a file only this user could have written, in a
+/// folder only this user could have written.
 fn is_usable(path: &Path, dir: &Path) -> bool {
-    path.exists() && is_private(dir)
+    is_private_file(path) && is_private(dir)
 }
 
 /// The entry's path.
@@ -211,32 +225,83 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .mode(0o700)
         .create(dir)?;
     if !is_private(dir) {
-        return Err(std::io::Error::other(
-            "the cache folder is writable by others; not using it",
-        ));
+        return Err(std::io::Error::other(NOT_PRIVATE));
     }
     Ok(())
 }
 
-/// True when no one but its owner can write to `dir`.
+/// Why a cache folder is not used, in words.
+const NOT_PRIVATE: &str = "the folder is not private to this user (owned by another user, \
+     writable by others, or inside a folder others can write): its entries are native code, \
+     so it is not used";
+
+/// True when only this user (or root) could have put anything in `dir`: a folder owned by
+/// one of them that no one else can write, inside folders that no one else can replace it
+/// in, each owned by this user or root and writable by others only with the sticky bit
+/// (as `/tmp`: others cannot rename or remove there what is not theirs). This is OpenSSH's
+/// StrictModes check, with that exception. The folder is checked where it really is, after
+/// every symbolic link.
 #[cfg(unix)]
 fn is_private(dir: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(dir).is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o022 == 0)
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid().as_raw();
+    let trusted_owner = |m: &std::fs::Metadata| m.uid() == me || m.uid() == 0;
+    let Ok(real) = std::fs::canonicalize(dir) else {
+        return false;
+    };
+    let folder_ok = std::fs::metadata(&real)
+        .is_ok_and(|m| m.is_dir() && trusted_owner(&m) && m.mode() & 0o022 == 0);
+    folder_ok
+        && real.ancestors().skip(1).all(|parent| {
+            std::fs::metadata(parent).is_ok_and(|m| {
+                trusted_owner(&m) && (m.mode() & 0o022 == 0 || m.mode() & 0o1000 != 0)
+            })
+        })
+}
+
+/// True when the entry at `path` is a plain file (not a link) that only this user (or
+/// root) can have written.
+#[cfg(unix)]
+fn is_private_file(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid().as_raw();
+    std::fs::symlink_metadata(path).is_ok_and(|m| {
+        m.file_type().is_file() && (m.uid() == me || m.uid() == 0) && m.mode() & 0o022 == 0
+    })
 }
 
 /// Windows: the folder inherits its parent's access list. Under `%LOCALAPPDATA%` (the
 /// default) that is the user profile's, which only the user, SYSTEM and administrators may
-/// write; a folder named with `SMTP_SENSOR_CACHE_DIR` must be kept as private by its owner.
+/// write; a folder elsewhere cannot be vouched for, so it is not used (see [`is_private`]).
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
+    std::fs::create_dir_all(dir)?;
+    if !is_private(dir) {
+        return Err(std::io::Error::other(NOT_PRIVATE));
+    }
+    Ok(())
 }
 
-/// Windows: a folder (its access list is the administrator's to keep; see above).
+/// Windows: a folder inside the user's profile (`%LOCALAPPDATA%` or `%USERPROFILE%`),
+/// whose access list only the user, SYSTEM and administrators may write; a folder
+/// elsewhere (a shared drive, `C:\Temp`) is not trusted with native code.
 #[cfg(not(unix))]
 fn is_private(dir: &Path) -> bool {
-    dir.is_dir()
+    let Ok(real) = std::fs::canonicalize(dir) else {
+        return false;
+    };
+    real.is_dir()
+        && ["LOCALAPPDATA", "USERPROFILE"]
+            .iter()
+            .filter_map(std::env::var_os)
+            .filter_map(|profile| std::fs::canonicalize(profile).ok())
+            .any(|profile| real.starts_with(profile))
+}
+
+/// Windows: a plain file in a trusted folder.
+#[cfg(not(unix))]
+fn is_private_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
 }
 
 #[cfg(test)]
@@ -373,6 +438,68 @@ mod tests {
         assert!(!is_private(&dir));
         assert!(create_private_dir(&dir).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A folder another user owns, holding an entry under the expected name: another user
+    /// could have written that native code, so it is not loaded, and the load says so.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_of_another_user_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("SKIPPED: giving a folder to another user needs root (CI runs as root)");
+            return;
+        }
+        let engine = Engine::default();
+        let dir = temp_dir("nobody");
+        let component = wat_component();
+        let id = identity(&component);
+        load(&engine, &component, &id, Some(&dir)).unwrap();
+        assert!(holds(&engine, &id, &dir), "this user's own folder is used");
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(!holds(&engine, &id, &dir), "nobody's folder is not");
+        let loaded = load(&engine, &component, &id, Some(&dir)).unwrap();
+        let trouble = loaded.trouble.expect("said once");
+        assert!(trouble.contains("not used"), "{trouble}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A folder of this user's, but inside one that anyone may write (and not sticky): the
+    /// folder could be swapped for another's, so it is not trusted. Inside a sticky one
+    /// (as `/tmp`) it is.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_inside_a_world_writable_one_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = temp_dir("open-parent");
+        let dir = parent.join("cache");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(!is_private(&dir));
+        assert!(create_private_dir(&dir).is_err());
+        std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(is_private(&dir), "a sticky parent is like /tmp");
+        std::fs::remove_dir_all(&parent).unwrap();
+    }
+
+    /// An entry that is a link (to a file anyone could have written) is not loaded.
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_that_is_a_link_is_not_used() {
+        let engine = Engine::default();
+        let dir = temp_dir("link");
+        let component = wat_component();
+        let id = identity(&component);
+        load(&engine, &component, &id, Some(&dir)).unwrap();
+        let path = entry(&engine, &id, &dir);
+        let elsewhere = dir.with_extension("elsewhere");
+        std::fs::rename(&path, &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        assert!(!holds(&engine, &id, &dir));
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_file(&elsewhere).unwrap();
     }
 
     #[test]

@@ -109,6 +109,11 @@ impl NetworkPolicy {
         match usage {
             // A connect on an unbound socket first checks a bind to the wildcard address.
             SocketAddrUse::TcpBind => addr.ip().is_unspecified() && addr.port() == 0,
+            // A scope id names an interface, and no target has one (the contract takes no
+            // zones): a link-local target's address on another interface is another host.
+            SocketAddrUse::TcpConnect if matches!(addr, SocketAddr::V6(v6) if v6.scope_id() != 0) => {
+                false
+            }
             SocketAddrUse::TcpConnect => {
                 let canonical = SocketAddr::new(addr.ip().to_canonical(), addr.port());
                 resolved.contains(&canonical)
@@ -264,6 +269,25 @@ mod tests {
 
     fn named() -> NetworkPolicy {
         NetworkPolicy::single(Endpoint::of("mx.example", 2525))
+    }
+
+    #[test]
+    fn a_link_local_targets_address_on_another_interface_is_not_the_target() {
+        let policy = NetworkPolicy::single(Endpoint::of("fe80::1", 25));
+        let none = HashSet::new();
+        assert!(policy.allows(addr("[fe80::1]:25"), SocketAddrUse::TcpConnect, &none));
+        assert!(!policy.allows(addr("[fe80::1%2]:25"), SocketAddrUse::TcpConnect, &none));
+        let named = named();
+        let resolved: HashSet<SocketAddr> = named
+            .reachable_after("mx.example", "fe80::5".parse().unwrap())
+            .into_iter()
+            .collect();
+        assert!(named.allows(addr("[fe80::5]:2525"), SocketAddrUse::TcpConnect, &resolved));
+        assert!(!named.allows(
+            addr("[fe80::5%3]:2525"),
+            SocketAddrUse::TcpConnect,
+            &resolved
+        ));
     }
 
     #[test]

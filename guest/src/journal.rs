@@ -1,6 +1,7 @@
 //! What a check writes down as it goes: phase timings, and the transcript when asked for.
 //! The I/O layer and the session both write to it, so it is one value passed between them.
 
+use crate::limits::MAX_TRANSCRIPT_BYTES;
 use crate::wit::{Direction, Phase, PhaseTiming, TranscriptLine};
 use std::time::Duration;
 
@@ -10,6 +11,10 @@ pub struct Journal {
     keep_transcript: bool,
     timings: Vec<PhaseTiming>,
     transcript: Vec<TranscriptLine>,
+    /// Bytes of text in the transcript so far.
+    kept_bytes: usize,
+    /// The transcript reached [`MAX_TRANSCRIPT_BYTES`]: later lines are left out.
+    full: bool,
 }
 
 impl Journal {
@@ -46,14 +51,28 @@ impl Journal {
     }
 
     fn line(&mut self, at: Duration, direction: Direction, text: impl Into<String>) {
-        if self.keep_transcript {
-            let text = text.into();
+        if !self.keep_transcript || self.full {
+            return;
+        }
+        let text = text.into();
+        self.kept_bytes += text.len();
+        if self.kept_bytes > MAX_TRANSCRIPT_BYTES {
+            self.full = true;
             self.transcript.push(TranscriptLine {
                 at_milliseconds: millis(at),
-                direction,
-                text,
+                direction: Direction::Note,
+                text: format!(
+                    "the transcript reached {} KiB: the rest is left out",
+                    MAX_TRANSCRIPT_BYTES >> 10
+                ),
             });
+            return;
         }
+        self.transcript.push(TranscriptLine {
+            at_milliseconds: millis(at),
+            direction,
+            text,
+        });
     }
 
     /// The timings in the order the phases ran, and the transcript.
@@ -90,5 +109,20 @@ mod tests {
         assert_eq!(transcript[0].text, "220 hi");
         assert_eq!(transcript[0].direction, Direction::Server);
         assert_eq!(transcript[0].at_milliseconds, 2.0);
+    }
+
+    #[test]
+    fn the_transcript_stops_at_its_budget_and_says_so() {
+        let mut journal = Journal::new(true);
+        let line = "x".repeat(1000);
+        for _ in 0..2000 {
+            journal.server(Duration::ZERO, line.clone());
+        }
+        let (_, transcript) = journal.into_parts();
+        let bytes: usize = transcript.iter().map(|l| l.text.len()).sum();
+        assert!(bytes <= MAX_TRANSCRIPT_BYTES + 100, "{bytes}");
+        let last = transcript.last().unwrap();
+        assert_eq!(last.direction, Direction::Note);
+        assert!(last.text.contains("left out"), "{}", last.text);
     }
 }

@@ -88,6 +88,11 @@ pub const MAILBOX_CLEANUP_GRACE_MS: u64 = 5_000;
 /// printable keeps body lines to 76).
 pub const MAX_MESSAGE_LINE_LEN: usize = 76;
 
+/// The most bytes of text a check's transcript keeps (both dialogues together): past it,
+/// later lines are left out, and a note says so. Keeps every result well within what a
+/// host copies out of the component for one call (this crate's host: 4 MiB).
+pub const MAX_TRANSCRIPT_BYTES: usize = 1 << 20;
+
 /// What every redacted secret is replaced by in transcripts and messages.
 pub const REDACTED: &str = "[redacted]";
 

@@ -92,9 +92,11 @@ pub fn load(
             trouble: None,
         });
     };
-    let path = entry(engine, id, dir);
+    // Everything below works in the folder where it really is, checked once: no link in
+    // the path as given can be swapped between the check and the use.
+    let real = trusted(dir);
     let mut trouble = None;
-    if path.exists() && !is_private(dir) {
+    if real.is_none() && entry(engine, id, dir).exists() {
         // Said once, and the check compiles in memory: another user could have put it there.
         let component = Component::new(engine, bytes)?;
         let trouble = Some(format!(
@@ -105,7 +107,10 @@ pub fn load(
         ));
         return Ok(Loaded { component, trouble });
     }
-    if is_usable(&path, dir) {
+    if let Some(real) = &real
+        && let path = entry(engine, id, real)
+        && is_private_file(&path)
+    {
         match deserialize(engine, &path) {
             Ok(component) => {
                 return Ok(Loaded {
@@ -126,9 +131,9 @@ pub fn load(
     let stored = component
         .serialize()
         .map_err(|e| std::io::Error::other(e.to_string()))
-        .and_then(|compiled| store(dir, &path, &compiled));
+        .and_then(|compiled| store(engine, id, dir, &compiled));
     match stored {
-        Ok(()) => retire_old_entries(dir, &path),
+        Ok((real, path)) => retire_old_entries(&real, &path),
         Err(error) => {
             trouble = Some(format!(
                 "cannot keep the compiled component in the cache folder {} ({error}); every \
@@ -184,13 +189,7 @@ fn retire_old_entries(dir: &Path, kept: &Path) {
 /// Whether the cache in `dir` holds the component whose identity is `id`, compiled for
 /// `engine`: loading it will not compile.
 pub fn holds(engine: &Engine, id: &str, dir: &Path) -> bool {
-    is_usable(&entry(engine, id, dir), dir)
-}
-
-/// Whether the entry at `path` is there, a file only this user could have written, in a
-/// folder only this user could have written.
-fn is_usable(path: &Path, dir: &Path) -> bool {
-    is_private_file(path) && is_private(dir)
+    trusted(dir).is_some_and(|real| is_private_file(&entry(engine, id, &real)))
 }
 
 /// The entry's path.
@@ -211,10 +210,24 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Writes an entry atomically, creating the folder private to the user.
-fn store(dir: &Path, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
+/// Writes an entry atomically, creating the folder private to the user; returns where the
+/// folder really is, and the entry's path there.
+fn store(
+    engine: &Engine,
+    id: &str,
+    dir: &Path,
+    compiled: &[u8],
+) -> std::io::Result<(PathBuf, PathBuf)> {
     create_private_dir(dir)?;
-    write_atomically(path, compiled)
+    let real = trusted(dir).ok_or_else(|| std::io::Error::other(NOT_PRIVATE))?;
+    let path = entry(engine, id, &real);
+    write_atomically(&path, compiled)?;
+    Ok((real, path))
+}
+
+/// Whether only this user (or root) could have put anything in `dir` (see [`trusted`]).
+fn is_private(dir: &Path) -> bool {
+    trusted(dir).is_some()
 }
 
 #[cfg(unix)]
@@ -235,28 +248,25 @@ const NOT_PRIVATE: &str = "the folder is not private to this user (owned by anot
      writable by others, or inside a folder others can write): its entries are native code, \
      so it is not used";
 
-/// True when only this user (or root) could have put anything in `dir`: a folder owned by
-/// one of them that no one else can write, inside folders that no one else can replace it
-/// in, each owned by this user or root and writable by others only with the sticky bit
-/// (as `/tmp`: others cannot rename or remove there what is not theirs). This is OpenSSH's
-/// StrictModes check, with that exception. The folder is checked where it really is, after
-/// every symbolic link.
+/// Where `dir` really is (after every symbolic link), when only this user (or root) could
+/// have put anything there: a folder owned by one of them that no one else can write,
+/// inside folders that no one else can replace it in, each owned by this user or root and
+/// writable by others only with the sticky bit (as `/tmp`: others cannot rename or remove
+/// there what is not theirs). This is OpenSSH's StrictModes check, with that exception. All
+/// later use goes through the path returned, in which no one else can swap anything.
 #[cfg(unix)]
-fn is_private(dir: &Path) -> bool {
+fn trusted(dir: &Path) -> Option<PathBuf> {
     use std::os::unix::fs::MetadataExt;
     let me = rustix::process::geteuid().as_raw();
     let trusted_owner = |m: &std::fs::Metadata| m.uid() == me || m.uid() == 0;
-    let Ok(real) = std::fs::canonicalize(dir) else {
-        return false;
-    };
+    let real = std::fs::canonicalize(dir).ok()?;
     let folder_ok = std::fs::metadata(&real)
         .is_ok_and(|m| m.is_dir() && trusted_owner(&m) && m.mode() & 0o022 == 0);
-    folder_ok
-        && real.ancestors().skip(1).all(|parent| {
-            std::fs::metadata(parent).is_ok_and(|m| {
-                trusted_owner(&m) && (m.mode() & 0o022 == 0 || m.mode() & 0o1000 != 0)
-            })
-        })
+    let parents_ok = real.ancestors().skip(1).all(|parent| {
+        std::fs::metadata(parent)
+            .is_ok_and(|m| trusted_owner(&m) && (m.mode() & 0o022 == 0 || m.mode() & 0o1000 != 0))
+    });
+    (folder_ok && parents_ok).then_some(real)
 }
 
 /// True when the entry at `path` is a plain file (not a link) that only this user (or
@@ -282,20 +292,20 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Windows: a folder inside the user's profile (`%LOCALAPPDATA%` or `%USERPROFILE%`),
-/// whose access list only the user, SYSTEM and administrators may write; a folder
-/// elsewhere (a shared drive, `C:\Temp`) is not trusted with native code.
+/// Windows: where `dir` really is, when it is inside the user's profile (`%LOCALAPPDATA%`
+/// or `%USERPROFILE%`), whose access list only the user, SYSTEM and administrators may
+/// write; a folder elsewhere (a shared drive, `C:\Temp`) is not trusted with native code.
+/// Later use goes through the path returned, so a junction retargeted meanwhile is not
+/// followed again.
 #[cfg(not(unix))]
-fn is_private(dir: &Path) -> bool {
-    let Ok(real) = std::fs::canonicalize(dir) else {
-        return false;
-    };
-    real.is_dir()
-        && ["LOCALAPPDATA", "USERPROFILE"]
-            .iter()
-            .filter_map(std::env::var_os)
-            .filter_map(|profile| std::fs::canonicalize(profile).ok())
-            .any(|profile| real.starts_with(profile))
+fn trusted(dir: &Path) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(dir).ok()?;
+    let in_profile = ["LOCALAPPDATA", "USERPROFILE"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .filter_map(|profile| std::fs::canonicalize(profile).ok())
+        .any(|profile| real.starts_with(profile));
+    (real.is_dir() && in_profile).then_some(real)
 }
 
 /// Windows: a plain file in a trusted folder.

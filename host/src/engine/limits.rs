@@ -22,22 +22,27 @@ pub const MAX_HOST_RESOURCES: usize = 1_024;
 /// (the check, the signature verifier, the adapters' shims); a component that instantiates
 /// more is not ours to run.
 pub const MAX_INSTANCES: usize = 32;
-/// The most linear memories one check's store may make (the real component: one).
-pub const MAX_MEMORIES: usize = 8;
-/// The most tables one check's store may make (the real component: two).
-pub const MAX_TABLES: usize = 32;
+/// The most linear memories one check's store may make: exactly what the portable
+/// component needs (the check's and the signature verifier's), with no headroom, since
+/// the memory cap applies to each memory: every one more would add a whole cap.
+pub const MAX_MEMORIES: usize = 2;
+/// The most tables one check's store may make (the real components: two to four).
+pub const MAX_TABLES: usize = 16;
 /// The most elements any one table may hold. The real component's largest table holds 508
 /// function references; without a cap, `table.grow` on a table made on demand may ask
-/// for 2^32 elements (32 GiB) in one host operation.
-pub const MAX_TABLE_ELEMENTS: usize = 1 << 16;
+/// for 2^32 elements (32 GiB) in one host operation. At this cap, the tables of one check
+/// pin at most 512 KiB of the host's memory.
+pub const MAX_TABLE_ELEMENTS: usize = 4096;
 
 /// The most bytes one call across the component's boundary may make the host copy out of
 /// the component's memory: the check's result above all (wasmtime's "hostcall fuel", whose
 /// own default is 128 MiB). A real result is a few kilobytes, a round trip's with its
-/// transcript some tens; strings that all point at one large region cost their full
-/// length each. At this budget a prober's default 256 probes in flight make the host copy
-/// at most 512 MiB together, where wasmtime's default would allow 32 GiB.
-pub const MAX_COPY_BYTES: usize = 2 << 20;
+/// transcript some tens; the component keeps its transcript within 1 MiB
+/// (`smtp_sensor_guest::limits::MAX_TRANSCRIPT_BYTES`) and a reply within 512 KiB, so its
+/// worst case fits. Strings that all point at one large region cost their full length
+/// each. At this budget a prober's default 256 probes in flight make the host copy at most
+/// 1 GiB together, where wasmtime's default would allow 32 GiB.
+pub const MAX_COPY_BYTES: usize = 4 << 20;
 
 /// How many sensors of a configuration file run at once with `check --all`.
 pub const MAX_CONCURRENT_SENSORS: usize = 8;

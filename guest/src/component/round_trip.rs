@@ -216,9 +216,6 @@ impl Looking<'_> {
                 }
                 continue;
             }
-            let own = dialogue
-                .timeout_at()
-                .map(|at| clock.at(at).min(clock.deadline));
             let mut until = own.unwrap_or(clock.deadline);
             let mut wake = None;
             if dialogue.is_waiting() {

@@ -19,7 +19,7 @@ use super::imap::{
     ImapParser, ImapResponse, ImapStatus, capabilities, needs_literal, quoted, searched_uids,
 };
 use super::steps::{MailboxOutcome, Progress, Step, Tally};
-use super::token::{Kind, Tokens, header};
+use super::token::{Kind, Tokens};
 use crate::journal::Journal;
 use crate::secret::Secret;
 use std::collections::BTreeMap;
@@ -32,8 +32,6 @@ pub const MAX_CANDIDATES: usize = 1000;
 const MAX_FETCH: usize = 100;
 /// Looks in a row whose FETCH was refused with nothing answered before the dialogue fails.
 const MAX_FETCH_REFUSALS: u32 = 3;
-/// The longest Message-ID kept (RFC 5322's line limit): a hostile header costs no more.
-const MAX_MESSAGE_ID_LEN: usize = 998;
 
 /// What the dialogue is to do.
 #[derive(Debug, Clone)]
@@ -234,11 +232,8 @@ impl ImapDialogue {
                 let Some(headers) = header_literal(text, literals) else {
                     return;
                 };
-                let headers = String::from_utf8_lossy(headers);
-                let mut message_id = header(&headers, "Message-ID").unwrap_or_default();
-                message_id.truncate(message_id.floor_char_boundary(MAX_MESSAGE_ID_LEN));
-                let kind = self.plan.tokens.kind(&message_id);
-                self.known.insert(uid, (kind, message_id));
+                let read = self.plan.tokens.read(&String::from_utf8_lossy(headers));
+                self.known.insert(uid, read);
             }
             _ => {}
         }

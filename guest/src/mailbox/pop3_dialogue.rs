@@ -29,8 +29,6 @@ pub const BACKLOG_PER_SESSION: usize = 100;
 /// TOPs refused in a session that read no header before the dialogue fails (a server
 /// without TOP, RFC 1939 7 makes it optional).
 const MAX_TOP_REFUSALS: usize = 3;
-/// The longest Message-ID kept (RFC 5322's line limit).
-const MAX_MESSAGE_ID_LEN: usize = 998;
 /// How many more headers a session reads once it found this run's message: the test
 /// messages of ended runs are most likely just before it, and are deleted with it.
 pub const READ_AFTER_FOUND: usize = 19;
@@ -122,8 +120,6 @@ pub struct Pop3Dialogue {
     /// Message numbers to delete, and those marked so far.
     doomed: Vec<u32>,
     marked: usize,
-    /// How many more headers to read once this run's message is found.
-    after_found: usize,
     tally: Tally,
 }
 
@@ -158,7 +154,6 @@ impl Pop3Dialogue {
             logged_in: now,
             doomed: Vec::new(),
             marked: 0,
-            after_found: READ_AFTER_FOUND,
             tally: Tally::default(),
             plan,
         }
@@ -205,16 +200,15 @@ impl Pop3Dialogue {
             State::Top => {
                 if let Some((_, uid)) = self.reading.take() {
                     self.tops_read += 1;
-                    let headers = response.lines.join("\n");
-                    let mut message_id =
-                        super::token::header(&headers, "Message-ID").unwrap_or_default();
-                    message_id.truncate(message_id.floor_char_boundary(MAX_MESSAGE_ID_LEN));
-                    let kind = self.plan.tokens.kind(&message_id);
+                    let (kind, message_id) = self.plan.tokens.read(&response.lines.join("\n"));
                     self.plan.memory.listed.remove(&uid);
                     self.plan.memory.known.insert(uid, (kind, message_id));
                     if kind == Kind::Ours && self.tally.found_at.is_none() {
                         self.tally.found_at = Some(self.logged_in);
                         self.progress.cleanup_from(now);
+                        // Only a few more: where ended runs' test messages most likely are.
+                        let beyond = self.to_read.len().saturating_sub(READ_AFTER_FOUND);
+                        self.to_read.drain(..beyond);
                     }
                 }
                 self.read_next(now);
@@ -360,11 +354,6 @@ impl Pop3Dialogue {
     }
 
     fn read_next(&mut self, now: Duration) {
-        if self.found() {
-            let keep = self.to_read.len().min(self.after_found);
-            self.to_read.drain(..self.to_read.len() - keep);
-            self.after_found = self.after_found.saturating_sub(1);
-        }
         match self.to_read.pop() {
             Some((number, uid)) => {
                 self.reading = Some((number, uid));

@@ -15,6 +15,9 @@
 /// run's test message is left alone until this long after its run must have ended.
 pub const CLOCK_MARGIN_SECONDS: i64 = 120;
 
+/// The longest Message-ID kept (RFC 5322's line limit).
+pub const MAX_MESSAGE_ID_LEN: usize = 998;
+
 /// The number of hex digits of a token's random part.
 const RANDOM_DIGITS: usize = 16;
 
@@ -75,9 +78,12 @@ impl Tokens {
     }
 
     /// What a message is, by its header section (`headers`, as a server sends it: lines
-    /// ending in CRLF or LF, continuation lines folded).
-    pub fn kind_of_headers(&self, headers: &str) -> Kind {
-        header(headers, "Message-ID").map_or(Kind::Other, |value| self.kind(&value))
+    /// ending in CRLF or LF, continuation lines folded), and its Message-ID (at most
+    /// [`MAX_MESSAGE_ID_LEN`] bytes kept: a hostile header costs no more).
+    pub fn read(&self, headers: &str) -> (Kind, String) {
+        let mut message_id = header(headers, "Message-ID").unwrap_or_default();
+        message_id.truncate(message_id.floor_char_boundary(MAX_MESSAGE_ID_LEN));
+        (self.kind(&message_id), message_id)
     }
 }
 
@@ -200,13 +206,13 @@ mod tests {
             "Subject: smtp-sensor test message\r\nMessage-ID:\r\n <{}@probe.test>\r\n\r\n",
             t.own
         );
-        assert_eq!(t.kind_of_headers(&ours), Kind::Ours);
+        assert_eq!(t.read(&ours).0, Kind::Ours);
         // A forward that quotes the token in its subject and body is someone's mail.
         let forward = format!(
             "Subject: Fwd: what is {}?\nmessage-id: <CAF00@mail.test>\n\nMessage-ID: <{}@x>\n",
             t.own, t.own
         );
-        assert_eq!(t.kind_of_headers(&forward), Kind::Other);
+        assert_eq!(t.read(&forward).0, Kind::Other);
         assert_eq!(header("X-Message-ID: <a@b>\r\n", "Message-ID"), None);
         assert_eq!(
             header("Message-Id: <a@b>\r\nMessage-ID: <c@d>\r\n", "Message-ID").as_deref(),

@@ -10,6 +10,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// How many times Dovecot is started when another process took one of its ports.
+const PORT_TRIES: usize = 3;
 /// How long Dovecot may take to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -44,6 +46,26 @@ impl Dovecot {
     /// Like [`Dovecot::start_with`], with `extra` lines at the end of its configuration
     /// (e.g. `imap_capability = ...` to play a server without UIDPLUS).
     pub fn start_configured(
+        mail_root: &Path,
+        owner: &str,
+        users: &[(&str, &str)],
+        tls: Option<(&str, &str)>,
+        extra: &str,
+    ) -> Result<Self, String> {
+        // Its ports are picked free, then bound by Dovecot: a test starting beside it may
+        // take one in between. Then new ports are picked and it starts again.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match Self::start_once(mail_root, owner, users, tls, extra) {
+                Err(why) if why.contains("Address already in use") && tries < PORT_TRIES => {}
+                started => return started,
+            }
+        }
+    }
+
+    /// One start of Dovecot on ports picked free now.
+    fn start_once(
         mail_root: &Path,
         owner: &str,
         users: &[(&str, &str)],
@@ -139,7 +161,7 @@ service pop3-login {{
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("start dovecot: {e}"))?;
-        let dovecot = Self {
+        let mut dovecot = Self {
             dir,
             child,
             imap_port,
@@ -153,6 +175,12 @@ service pop3-login {{
             .chain(tls_listeners.into_iter().filter(|&p| p != 0))
         {
             while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                if let Ok(Some(status)) = dovecot.child.try_wait() {
+                    return Err(format!(
+                        "Dovecot exited ({status}); its log:\n{}",
+                        dovecot.log()
+                    ));
+                }
                 if started.elapsed() > START_TIMEOUT {
                     return Err(format!(
                         "Dovecot did not listen within {START_TIMEOUT:?}; its log:\n{}",
@@ -161,6 +189,14 @@ service pop3-login {{
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
+        }
+        // Something else may answer on a port Dovecot could not take: it must still run.
+        std::thread::sleep(Duration::from_millis(100));
+        if let Ok(Some(status)) = dovecot.child.try_wait() {
+            return Err(format!(
+                "Dovecot exited ({status}); its log:\n{}",
+                dovecot.log()
+            ));
         }
         Ok(dovecot)
     }

@@ -2,9 +2,10 @@
 //! I/O. The addresses are kept to the allowed IP versions and interleaved by family, the
 //! resolver's first choice first (§4); attempts start one [`CONNECTION_ATTEMPT_DELAY`] apart
 //! while earlier ones are still pending, or at once when every attempt under way has failed
-//! (§5). The first to connect wins; the component's I/O layer closes the rest. Time is
+//! (§5), at most [`MAX_CONNECTION_ATTEMPTS`] at once (the host caps a check's sockets). The first to connect wins; the component's I/O layer closes the rest. Time is
 //! passed in, so the race is tested natively.
 
+use crate::limits::MAX_CONNECTION_ATTEMPTS;
 use crate::wit::IpVersion;
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -79,7 +80,7 @@ impl Race {
     /// The next address to try, if one is due at `now` (time since the race began): the
     /// first at once, each next one `delay` after the one before.
     pub fn due(&mut self, now: Duration) -> Option<IpAddr> {
-        if self.next_start? > now {
+        if self.next_start? > now || self.under_way >= MAX_CONNECTION_ATTEMPTS {
             return None;
         }
         let address = self.waiting.pop_front()?;
@@ -96,9 +97,11 @@ impl Race {
         }
     }
 
-    /// When the next address is due, if any is left.
+    /// When the next address is due, if any is left and there is room for it (when
+    /// there is not, an attempt's failure makes room).
     pub fn wake_at(&self) -> Option<Duration> {
         self.next_start
+            .filter(|_| self.under_way < MAX_CONNECTION_ATTEMPTS)
     }
 
     /// Every address was tried and every attempt failed.
@@ -181,6 +184,34 @@ mod tests {
         );
         assert_eq!(race.due(Duration::from_millis(11)), None);
         assert_eq!(race.due(Duration::from_millis(260)), Some(ip("192.0.2.3")));
+    }
+
+    #[test]
+    fn attempts_under_way_stay_within_the_cap() {
+        let addresses: Vec<IpAddr> = (1..=10).map(|i| IpAddr::from([192, 0, 2, i])).collect();
+        let delay = Duration::from_millis(250);
+        let mut race = Race::new(addresses.clone(), delay);
+        let mut started = Vec::new();
+        for step in 0..20 {
+            started.extend(race.due(delay * step));
+        }
+        assert_eq!(
+            started,
+            addresses[..MAX_CONNECTION_ATTEMPTS],
+            "the rest wait"
+        );
+        assert_eq!(race.wake_at(), None, "nothing to wake for but a failure");
+        race.failed(delay * 20);
+        assert!(
+            race.wake_at().is_some_and(|at| at <= delay * 20),
+            "due at once"
+        );
+        assert_eq!(
+            race.due(delay * 20),
+            Some(addresses[MAX_CONNECTION_ATTEMPTS])
+        );
+        assert_eq!(race.due(delay * 30), None, "full again");
+        assert!(!race.lost());
     }
 
     #[test]

@@ -93,6 +93,24 @@ pub const MAX_MESSAGE_LINE_LEN: usize = 76;
 /// host copies out of the component for one call (this crate's host: 4 MiB).
 pub const MAX_TRANSCRIPT_BYTES: usize = 1 << 20;
 
+/// The most name lookups a check may make: the host refuses more (a hostile component
+/// could otherwise flood the resolver). The component looks up each target once however
+/// often it connects: the SMTP server, and a round trip's mailbox server.
+pub const MAX_LOOKUPS_PER_CHECK: usize = 8;
+
+/// The most name lookups a check may have under way at once: the host starts another only
+/// when one ends. The component waits for each before it goes on.
+pub const MAX_LOOKUPS_IN_FLIGHT: usize = 2;
+
+/// The most TCP sockets a check may hold open at once: the host refuses to create more
+/// (`new-socket-limit`). The component holds one connection, and while connecting at most
+/// [`MAX_CONNECTION_ATTEMPTS`] attempts, besides one it may keep from before.
+pub const MAX_OPEN_SOCKETS: usize = 8;
+
+/// The most connection attempts the component's Happy Eyeballs race has under way at
+/// once; later addresses wait for one to fail. Within [`MAX_OPEN_SOCKETS`].
+pub const MAX_CONNECTION_ATTEMPTS: usize = 4;
+
 /// What every redacted secret is replaced by in transcripts and messages.
 pub const REDACTED: &str = "[redacted]";
 

@@ -416,6 +416,10 @@ fn networked_component(data: &str, body: &str) -> Vec<u8> {
                 (func $start_bind (param {connect})))
             (import "wasi:sockets/tcp@0.2.12" "[method]tcp-socket.finish-bind"
                 (func $finish_bind (param i32 i32)))
+            (import "wasi:sockets/ip-name-lookup@0.2.12" "[resource-drop]resolve-address-stream"
+                (func $drop_lookup (param i32)))
+            (import "wasi:sockets/tcp@0.2.12" "[resource-drop]tcp-socket"
+                (func $drop_socket (param i32)))
             (memory (export "memory") 1)
             (data (i32.const 2048) "{data}")
             (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 8192)
@@ -435,7 +439,9 @@ fn networked_component(data: &str, body: &str) -> Vec<u8> {
 
 /// `wasi:sockets/network`'s error codes the tests look for.
 const ACCESS_DENIED: u32 = 1;
+const NEW_SOCKET_LIMIT: u32 = 10;
 const NAME_UNRESOLVABLE: u32 = 18;
+const PERMANENT_RESOLVER_FAILURE: u32 = 20;
 
 /// WebAssembly that traps with `unreachable` when the error code at 4096 (a result's case
 /// byte, then its error byte at `offset`) is `code`, and divides by zero otherwise: the trap
@@ -694,4 +700,129 @@ async fn a_component_may_not_listen() {
         message.contains("(the sandbox refused listening on 0.0.0.0:"),
         "{message}"
     );
+}
+
+/// WebAssembly that runs `setup`, then `step` (which writes a result at 4096) up to `times` times and
+/// counts in `$ok` the steps that succeeded, running `on_ok` after each (the handle is at
+/// 4100). The first failure after `expected_ok` successes with error `code` traps with
+/// `unreachable`; any other outcome divides by zero.
+fn count_until_refused(
+    setup: &str,
+    step: &str,
+    on_ok: &str,
+    times: u32,
+    expected_ok: usize,
+    code: u32,
+) -> String {
+    format!(
+        "(local $i i32) (local $ok i32) (local $refused i32)
+         {setup}
+         (block $done
+           (loop $more
+             {step}
+             (if (i32.load8_u (i32.const 4096))
+                 (then
+                   (if (i32.and (i32.eqz (local.get $refused))
+                                (i32.eq (i32.load8_u (i32.const 4100)) (i32.const {code})))
+                       (then (local.set $refused (i32.add (local.get $ok) (i32.const 1))))))
+                 (else
+                   (local.set $ok (i32.add (local.get $ok) (i32.const 1)))
+                   {on_ok}))
+             (local.set $i (i32.add (local.get $i) (i32.const 1)))
+             (br_if $more (i32.lt_u (local.get $i) (i32.const {times})))))
+         ;; $refused is one more than the successes before the first refusal.
+         (if (i32.and (i32.eq (local.get $refused) (i32.const {first_refused}))
+                      (i32.eq (local.get $ok) (i32.const {expected_ok})))
+             (then unreachable))
+         (i32.div_u (i32.const 1) (i32.const 0))",
+        first_refused = expected_ok + 1,
+    )
+}
+
+/// A component that looks up its own target 100,000 times, dropping each lookup at once,
+/// gets the check's eight and then `permanent-resolver-failure`, said once in the
+/// message; the loop ends at once, and a neighbouring check's lookup still answers in time.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lookup_loop_is_bounded_and_the_neighbours_still_resolve() {
+    use smtp_sensor_guest::limits::MAX_LOOKUPS_PER_CHECK;
+    use smtp_sensor_tests::server::{ScriptedServer, normal};
+    // One network handle for all the lookups, kept at 3072.
+    let network = "(i32.store (i32.const 3072) (call $network))";
+    let lookup = "(call $resolve (i32.load (i32.const 3072)) (i32.const 2048) (i32.const 9) (i32.const 4096))";
+    let body = count_until_refused(
+        network,
+        lookup,
+        "(call $drop_lookup (i32.load (i32.const 4100)))",
+        100_000,
+        MAX_LOOKUPS_PER_CHECK,
+        PERMANENT_RESOLVER_FAILURE,
+    );
+    let hostile = Runner::from_bytes(&networked_component("localhost", &body)).unwrap();
+    let neighbour = Runner::embedded().unwrap();
+    let server = ScriptedServer::start(normal()).await;
+    let mut settings = checked_against("localhost", server.port());
+    settings.ip_version = smtp_sensor_host::wit::IpVersion::Ipv4;
+    let own = checked_against("localhost", 25);
+    let started = Instant::now();
+    let (looped, neighbour) = tokio::join!(hostile.check(&own), async {
+        // Once the loop is under way.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        neighbour.check(&settings).await
+    });
+    let why = component_failure(&looped);
+    assert!(
+        why.contains("unreachable"),
+        "not refused after the budget: {why}"
+    );
+    assert!(
+        looped.message.ends_with(&format!(
+            "(the sandbox refused a lookup beyond the {MAX_LOOKUPS_PER_CHECK} a check may \
+             make; and {} more)",
+            100_000 - MAX_LOOKUPS_PER_CHECK - 1
+        )),
+        "{}",
+        looped.message
+    );
+    assert_eq!(neighbour.status, Status::Up, "{}", neighbour.message);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// A component that creates sockets and keeps them gets `new-socket-limit` past the
+/// check's eight open at once (wasmtime-wasi alone would let it hold a descriptor for each
+/// of its 1,024 resources); one that closes each socket it made may go on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_that_opens_sockets_until_refused_gets_eight() {
+    use smtp_sensor_guest::limits::MAX_OPEN_SOCKETS;
+    let create = "(call $tcp_socket (i32.const 0) (i32.const 4096))";
+    let hoard = count_until_refused("", create, "", 10_000, MAX_OPEN_SOCKETS, NEW_SOCKET_LIMIT);
+    let (why, message) = run_networked("", &hoard, &checked_against("127.0.0.1", 25)).await;
+    assert!(why.contains("unreachable"), "not refused at the cap: {why}");
+    assert!(
+        message.contains(&format!(
+            "(the sandbox refused a socket beyond the {MAX_OPEN_SOCKETS} a check may hold \
+             open at once; and "
+        )),
+        "{message}"
+    );
+    // Closing each socket: a thousand in turn, none refused (the cap counts open ones).
+    let churn = format!(
+        "(local $i i32)
+         (loop $more
+           {create}
+           (if (i32.load8_u (i32.const 4096)) (then (i32.div_u (i32.const 1) (i32.const 0)) drop))
+           (call $drop_socket (i32.load (i32.const 4100)))
+           (local.set $i (i32.add (local.get $i) (i32.const 1)))
+           (br_if $more (i32.lt_u (local.get $i) (i32.const 1000))))
+         unreachable"
+    );
+    let (why, message) = run_networked("", &churn, &checked_against("127.0.0.1", 25)).await;
+    assert!(
+        why.contains("unreachable"),
+        "a closed socket still counted: {why}"
+    );
+    assert!(!message.contains("sandbox refused"), "{message}");
 }

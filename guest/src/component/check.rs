@@ -3,7 +3,7 @@
 //! The protocol decisions are the session's; this file moves bytes and time, and runs the
 //! TLS handshakes when the mode or the session calls for one.
 
-use super::connect::{SMTP, open};
+use super::connect::{SMTP, connect, open};
 use super::net::{Clock, IoError, now, since, unix_now};
 use super::round_trip;
 use super::secure::handshake;
@@ -102,14 +102,8 @@ fn execute(
                         clock.elapsed(),
                         "implicit TLS failed: the server spoke no TLS; reconnecting in plain text",
                     );
-                    match open(
-                        &plan.target,
-                        plan.ip_version,
-                        settings.port,
-                        clock,
-                        &mut journal,
-                        SMTP,
-                    ) {
+                    // The server that spoke, again: no second lookup, no other address.
+                    match connect(vec![remote.ip()], remote.port(), clock, &mut journal, SMTP) {
                         Ok((connection, _)) => (Transport::Plain(connection), Some(failure)),
                         Err(failure) => {
                             let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);

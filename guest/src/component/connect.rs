@@ -30,9 +30,7 @@ pub(super) const MAILBOX: Phases = Phases {
     connect: Phase::MailboxConnect,
 };
 
-/// Looks up the target if it is a name, then races connections to its addresses of the
-/// allowed IP versions (Happy Eyeballs: the core's [`eyeballs::Race`] says when each
-/// starts); the first to connect wins and the others are closed.
+/// Looks up the target if it is a name, then connects to it (see [`connect`]).
 pub(super) fn open(
     target: &Target,
     ip_version: IpVersion,
@@ -41,34 +39,59 @@ pub(super) fn open(
     journal: &mut Journal,
     phases: Phases,
 ) -> Result<(Connection, SocketAddr), Failure> {
-    let addresses = match target {
-        Target::Address(address) => vec![*address],
-        Target::Name(name) => {
-            let started = clock.elapsed();
-            let found = net::resolve(name, clock.deadline);
-            journal.timing(phases.lookup, started, clock.elapsed());
-            let found = lookup_result(name, found).map_err(|failure| Failure {
-                phase: phases.lookup,
-                ..failure
-            })?;
-            let usable = eyeballs::order(&found, ip_version);
-            if usable.is_empty() {
-                return Err(Failure {
-                    phase: phases.lookup,
-                    kind: ErrorKind::NameLookupFailed(format!(
-                        "{name} has no {} address (it has {}); allow another IP version",
-                        eyeballs::describe(ip_version),
-                        found
-                            .iter()
-                            .map(IpAddr::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                });
-            }
-            usable
-        }
+    let addresses = look_up(target, ip_version, clock, journal, phases)?;
+    connect(addresses, port, clock, journal, phases)
+}
+
+/// The target's addresses of the allowed IP versions, in the order to try them: an IP
+/// literal's own, a name's from one lookup. A check looks each name up once however often
+/// it connects (the host allows a check a few lookups, `limits::MAX_LOOKUPS_PER_CHECK`).
+pub(super) fn look_up(
+    target: &Target,
+    ip_version: IpVersion,
+    clock: Clock,
+    journal: &mut Journal,
+    phases: Phases,
+) -> Result<Vec<IpAddr>, Failure> {
+    let name = match target {
+        Target::Address(address) => return Ok(vec![*address]),
+        Target::Name(name) => name,
     };
+    let started = clock.elapsed();
+    let found = net::resolve(name, clock.deadline);
+    journal.timing(phases.lookup, started, clock.elapsed());
+    let found = lookup_result(name, found).map_err(|failure| Failure {
+        phase: phases.lookup,
+        ..failure
+    })?;
+    let usable = eyeballs::order(&found, ip_version);
+    if usable.is_empty() {
+        return Err(Failure {
+            phase: phases.lookup,
+            kind: ErrorKind::NameLookupFailed(format!(
+                "{name} has no {} address (it has {}); allow another IP version",
+                eyeballs::describe(ip_version),
+                found
+                    .iter()
+                    .map(IpAddr::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        });
+    }
+    Ok(usable)
+}
+
+/// Races connections to `addresses` on `port` (Happy Eyeballs: the core's
+/// [`eyeballs::Race`] says when each starts); the first to connect wins and the others are
+/// closed.
+pub(super) fn connect(
+    addresses: Vec<IpAddr>,
+    port: u16,
+    clock: Clock,
+    journal: &mut Journal,
+    phases: Phases,
+) -> Result<(Connection, SocketAddr), Failure> {
     let started = clock.elapsed();
     let result = race(addresses, port, clock, journal);
     journal.timing(phases.connect, started, clock.elapsed());

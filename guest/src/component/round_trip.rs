@@ -3,7 +3,7 @@
 //! between looks as the core's polling schedule says, and hand everything to the core's
 //! account. IMAP stays logged in and searches again; POP3 opens a session per look.
 
-use super::connect::{MAILBOX, open};
+use super::connect::{MAILBOX, connect, look_up};
 use super::net::{Clock, Connection, IoError};
 use super::secure::handshake;
 use super::tls_stream::Transport;
@@ -16,7 +16,7 @@ use crate::mailbox::trip::{Account, Trip};
 use crate::mode::Mode;
 use crate::plan::MailboxPlan;
 use crate::wit::{Failure, IpVersion, MailboxProtocol, Phase};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// The shortest time one more look is assumed to take, when deciding whether it fits
@@ -39,6 +39,7 @@ pub(super) fn run(
         ip_version,
         clock,
         polling: Polling::new(),
+        addresses: None,
     };
     match plan.protocol {
         MailboxProtocol::Imap => looking.imap(journal, &mut account),
@@ -53,6 +54,9 @@ struct Looking<'a> {
     ip_version: IpVersion,
     clock: Clock,
     polling: Polling,
+    /// The mailbox server's addresses, looked up at the first connect: POP3 connects once
+    /// a look, and a check may make only a few lookups.
+    addresses: Option<Vec<IpAddr>>,
 }
 
 impl Looking<'_> {
@@ -107,7 +111,7 @@ impl Looking<'_> {
 
     /// Connects to the mailbox server, with implicit TLS when the mode says so (falling
     /// back to plain text only where the plan allows it); failures go to `account`.
-    fn connect(&self, journal: &mut Journal, account: &mut Account) -> Option<Transport> {
+    fn connect(&mut self, journal: &mut Journal, account: &mut Account) -> Option<Transport> {
         let clock = self.clock;
         let plan = self.plan;
         let (connection, remote) = self.open(journal, account)?;
@@ -141,29 +145,36 @@ impl Looking<'_> {
                     "the mailbox server spoke no TLS; reconnecting in plain text",
                 );
                 account.fell_back(failure);
-                let (connection, _) = self.open(journal, account)?;
+                // The server that spoke, again.
+                let connection = connect(vec![remote.ip()], remote.port(), clock, journal, MAILBOX)
+                    .map_err(|failure| account.fail(failure))
+                    .ok()?
+                    .0;
                 Some(Transport::Plain(connection))
             }
         }
     }
 
-    /// Looks up and connects to the mailbox server; a failure goes to `account`.
+    /// Connects to the mailbox server, looking it up at the first connect; a failure goes
+    /// to `account`.
     fn open(
-        &self,
+        &mut self,
         journal: &mut Journal,
         account: &mut Account,
     ) -> Option<(Connection, SocketAddr)> {
         let plan = self.plan;
-        open(
-            &plan.target,
-            self.ip_version,
-            plan.port,
-            self.clock,
-            journal,
-            MAILBOX,
-        )
-        .map_err(|failure| account.fail(failure))
-        .ok()
+        let addresses = match &self.addresses {
+            Some(known) => known.clone(),
+            None => {
+                let found = look_up(&plan.target, self.ip_version, self.clock, journal, MAILBOX)
+                    .map_err(|failure| account.fail(failure))
+                    .ok()?;
+                self.addresses.insert(found).clone()
+            }
+        };
+        connect(addresses, plan.port, self.clock, journal, MAILBOX)
+            .map_err(|failure| account.fail(failure))
+            .ok()
     }
 
     /// Moves bytes between `dialogue` and the connection until it is done: upgrades the

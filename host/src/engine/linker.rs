@@ -5,7 +5,7 @@
 //! naming it, so the component cannot even ask for what a check never needs; and each run
 //! builds a smaller linker, which is part of a one-shot check's start-up.
 
-use crate::engine::name_lookup::{GuardedLookupView, GuardedLookups};
+use crate::engine::guarded::{GuardedSockets, GuardedView};
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime_wasi::WasiView;
 use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
@@ -23,8 +23,8 @@ impl HasData for HasIo {
 
 /// Adds what a check uses: `wasi:io`, clocks, random, the CLI's stdio, environment and exit
 /// (the standard library's start-up asks for them; the sandbox gives none), TCP and name
-/// lookups (of the configured name only). Not linked: `wasi:filesystem` and UDP.
-pub fn add_check_interfaces<T: WasiView + GuardedLookupView>(
+/// lookups (of the configured names only), both within the check's budget. Not linked: `wasi:filesystem` and UDP.
+pub fn add_check_interfaces<T: WasiView + GuardedView>(
     linker: &mut Linker<T>,
 ) -> wasmtime::Result<()> {
     let l = linker;
@@ -46,11 +46,12 @@ pub fn add_check_interfaces<T: WasiView + GuardedLookupView>(
     cli::terminal_stdin::add_to_linker::<T, WasiCli>(l, T::cli)?;
     cli::terminal_stdout::add_to_linker::<T, WasiCli>(l, T::cli)?;
     cli::terminal_stderr::add_to_linker::<T, WasiCli>(l, T::cli)?;
-    sockets::tcp_create_socket::add_to_linker::<T, WasiSockets>(l, T::sockets)?;
+    // Sockets within the check's budget (see `socket_create`).
+    sockets::tcp_create_socket::add_to_linker::<T, GuardedSockets>(l, T::guarded)?;
     sockets::tcp::add_to_linker::<T, WasiSockets>(l, T::sockets)?;
     sockets::instance_network::add_to_linker::<T, WasiSockets>(l, T::sockets)?;
     sockets::network::add_to_linker::<T, WasiSockets>(l, &Default::default(), T::sockets)?;
-    // Lookups only of the configured name (see `name_lookup`).
-    sockets::ip_name_lookup::add_to_linker::<T, GuardedLookups>(l, T::guarded_lookup)?;
+    // Lookups only of the configured names, within the budget (see `name_lookup`).
+    sockets::ip_name_lookup::add_to_linker::<T, GuardedSockets>(l, T::guarded)?;
     Ok(())
 }

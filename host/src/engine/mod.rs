@@ -6,11 +6,15 @@
 //! - [`linker`] offers the component the WASI interfaces a check uses, and no others;
 //!   [`signatures`] and [`key_agreement`] answer the contract's two crypto imports natively.
 //! - [`sandbox`] decides what a check may reach: only the configured port, no files, no
-//!   environment; [`name_lookup`] answers lookups of the configured host name only.
+//!   environment; [`name_lookup`] answers lookups of the configured host names only and
+//!   [`socket_create`] makes sockets, both through the [`guarded`] view and within the
+//!   check's [`budget`] of lookups and sockets.
 //! - [`limits`] holds what the host allows a component: memory, wall time, resources.
 //! - [`scrub`] takes the passwords the host handed in out of every string of a result.
 
+pub mod budget;
 pub mod cache;
+pub mod guarded;
 mod key_agreement;
 pub mod limits;
 pub mod linker;
@@ -20,6 +24,7 @@ pub mod runner;
 pub mod sandbox;
 pub mod scrub;
 mod signatures;
+mod socket_create;
 
 pub use limits::Limits;
 pub use runner::Runner;

@@ -1,107 +1,209 @@
-//! `wasi:sockets/ip-name-lookup` as the sandbox allows it: wasmtime-wasi's lookup, asked
-//! only for the configured host name. Another name gets `name-unresolvable`, as a name that
-//! does not exist would (a component cannot use lookups to probe or signal through DNS), and
-//! the refusal is kept for the result's message. Every address a lookup returns is noted in
-//! the [`Guard`], which then allows connects to it (on the configured port only).
+//! `wasi:sockets/ip-name-lookup` as the sandbox allows it: only the configured host names,
+//! within the check's budget. Another name gets `name-unresolvable`, as a name that does not
+//! exist would (a component cannot use lookups to probe or signal through DNS); a lookup
+//! past the budget gets `permanent-resolver-failure`; both refusals are kept for the
+//! result's message. Every address a lookup returns is noted in the [`Guard`], which then
+//! allows connects to it (on the configured port only).
+//!
+//! The lookup itself is the host's, not wasmtime-wasi's: that one queues a `getaddrinfo` on
+//! the shared blocking pool that runs even after the component dropped the lookup, so a
+//! loop of dropped lookups floods the pool and every other check's lookups wait behind
+//! it. Here a lookup holds one of the check's in-flight permits until its `getaddrinfo`
+//! returns, and one that was dropped, or is due only after the check's deadline, never
+//! starts.
+//!
+//! [`Guard`]: crate::engine::sandbox::Guard
 
-use crate::engine::sandbox::Guard;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use wasmtime::component::{HasData, Resource};
-use wasmtime_wasi::p2::DynPollable;
-use wasmtime_wasi::p2::SocketError;
+use crate::engine::budget;
+use crate::engine::guarded::Guarded;
+use std::net::{IpAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+use tokio::sync::Semaphore;
+use wasmtime::component::Resource;
 use wasmtime_wasi::p2::bindings::sockets::ip_name_lookup::{
     Host, HostResolveAddressStream, ResolveAddressStream,
 };
-use wasmtime_wasi::p2::bindings::sockets::network::{self, ErrorCode, IpAddress, Network};
-use wasmtime_wasi::sockets::WasiSocketsCtxView;
+use wasmtime_wasi::p2::bindings::sockets::network::{ErrorCode, IpAddress, Network};
+use wasmtime_wasi::p2::{DynPollable, Pollable, SocketError, subscribe};
+use wasmtime_wasi::runtime::{AbortOnDropJoinHandle, spawn};
 
-/// What a store offers the lookup interface: WASI's sockets and the run's guard.
-pub struct GuardedLookup<'a> {
-    /// wasmtime-wasi's sockets, which do the lookup.
-    pub sockets: WasiSocketsCtxView<'a>,
-    /// The run's sandbox.
-    pub guard: &'a Guard,
+/// What a lookup gives: the addresses, or the resolver's error.
+type Found = Result<Vec<IpAddr>, ErrorCode>;
+
+/// One lookup under way or done: the host's stand-in for wasmtime-wasi's stream, held in
+/// the store's table under the handle the component has.
+pub struct Lookup {
+    state: State,
+    /// Cleared when the component drops the lookup: a `getaddrinfo` not yet begun is then
+    /// never begun.
+    wanted: Arc<AtomicBool>,
 }
 
-/// A store's state that can lend a [`GuardedLookup`].
-pub trait GuardedLookupView: Send {
-    /// The sockets and the guard of this store.
-    fn guarded_lookup(&mut self) -> GuardedLookup<'_>;
+enum State {
+    Waiting(AbortOnDropJoinHandle<Found>),
+    Done(Result<std::vec::IntoIter<IpAddr>, ErrorCode>),
 }
 
-/// The [`HasData`] marker for linking the interface.
-pub struct GuardedLookups;
-
-impl HasData for GuardedLookups {
-    type Data<'a> = GuardedLookup<'a>;
-}
-
-/// The lookup interface shares `wasi:sockets/network`'s error conversion: wasmtime-wasi's.
-impl network::Host for GuardedLookup<'_> {
-    fn convert_error_code(&mut self, error: SocketError) -> wasmtime::Result<ErrorCode> {
-        self.sockets.convert_error_code(error)
+impl Lookup {
+    /// Starts looking up `name` once one of `in_flight`'s permits is free, unless the
+    /// lookup is dropped first or `deadline` passes.
+    fn start(name: String, in_flight: Arc<Semaphore>, deadline: Instant) -> Self {
+        let wanted = Arc::new(AtomicBool::new(true));
+        let still_wanted = wanted.clone();
+        let task = spawn(async move {
+            // Dropping the lookup aborts this task while it waits for a permit.
+            let Ok(permit) = in_flight.acquire_owned().await else {
+                return Err(ErrorCode::PermanentResolverFailure);
+            };
+            let blocking = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                if !still_wanted.load(Ordering::Acquire) || Instant::now() >= deadline {
+                    return Err(ErrorCode::TemporaryResolverFailure);
+                }
+                resolve(&name)
+            });
+            // Aborting a blocking task that has not begun keeps it from beginning.
+            let mut blocking = AbortBlockingOnDrop(blocking);
+            match (&mut blocking.0).await {
+                Ok(found) => found,
+                Err(_) => Err(ErrorCode::PermanentResolverFailure),
+            }
+        });
+        Self {
+            state: State::Waiting(task),
+            wanted,
+        }
     }
 
-    fn network_error_code(
-        &mut self,
-        error: Resource<wasmtime_wasi::p2::bindings::io::error::Error>,
-    ) -> wasmtime::Result<Option<ErrorCode>> {
-        self.sockets.network_error_code(error)
+    /// The addresses, if the lookup is done (without waiting).
+    fn poll_now(&mut self) -> Poll<&mut Result<std::vec::IntoIter<IpAddr>, ErrorCode>> {
+        if let State::Waiting(task) = &mut self.state {
+            let mut cx = Context::from_waker(Waker::noop());
+            let Poll::Ready(found) = Pin::new(task).poll(&mut cx) else {
+                return Poll::Pending;
+            };
+            self.state = State::Done(found.map(Vec::into_iter));
+        }
+        match &mut self.state {
+            State::Done(found) => Poll::Ready(found),
+            State::Waiting(_) => Poll::Pending,
+        }
     }
 }
 
-impl network::HostNetwork for GuardedLookup<'_> {
-    fn drop(&mut self, network: Resource<Network>) -> wasmtime::Result<()> {
-        network::HostNetwork::drop(&mut self.sockets, network)
+impl Drop for Lookup {
+    fn drop(&mut self) {
+        self.wanted.store(false, Ordering::Release);
     }
 }
 
-impl Host for GuardedLookup<'_> {
+#[wasmtime_wasi::async_trait]
+impl Pollable for Lookup {
+    async fn ready(&mut self) {
+        if let State::Waiting(task) = &mut self.state {
+            let found = task.await;
+            self.state = State::Done(found.map(Vec::into_iter));
+        }
+    }
+}
+
+/// Aborts a blocking task when dropped (tokio's handle only detaches it).
+struct AbortBlockingOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortBlockingOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The system resolver's addresses of `name` (`getaddrinfo`, as the standard library asks
+/// it), each once, IPv4-mapped IPv6 addresses as IPv4.
+fn resolve(name: &str) -> Found {
+    match (name, 0).to_socket_addrs() {
+        Ok(found) => {
+            let mut addresses: Vec<IpAddr> = Vec::new();
+            for address in found.map(|a| a.ip().to_canonical()) {
+                if !addresses.contains(&address) {
+                    addresses.push(address);
+                }
+            }
+            Ok(addresses)
+        }
+        // The standard library gives `getaddrinfo`'s error only in words.
+        Err(error) if error.to_string().contains("Temporary failure") => {
+            Err(ErrorCode::TemporaryResolverFailure)
+        }
+        Err(_) => Err(ErrorCode::NameUnresolvable),
+    }
+}
+
+/// The component's handle of a lookup, as the host's table holds it.
+fn held(stream: &Resource<ResolveAddressStream>) -> Resource<Lookup> {
+    Resource::new_borrow(stream.rep())
+}
+
+impl Host for Guarded<'_> {
     fn resolve_addresses(
         &mut self,
         network: Resource<Network>,
         name: String,
     ) -> Result<Resource<ResolveAddressStream>, SocketError> {
+        // The network handle is the capability to look up: it must be a real one.
+        self.sockets.table.get(&network)?;
         if !self.guard.may_look_up(&name) {
             return Err(ErrorCode::NameUnresolvable.into());
         }
-        let stream = self.sockets.resolve_addresses(network, name.clone())?;
+        if !self.budget.take_lookup() {
+            self.guard.over_budget(budget::lookups_spent());
+            return Err(ErrorCode::PermanentResolverFailure.into());
+        }
+        let lookup = Lookup::start(
+            name.clone(),
+            self.budget.lookups_in_flight(),
+            self.budget.deadline(),
+        );
+        let stream = self.sockets.table.push(lookup)?;
         self.guard.looking_up(stream.rep(), &name);
-        Ok(stream)
+        Ok(Resource::new_own(stream.rep()))
     }
 }
 
-impl HostResolveAddressStream for GuardedLookup<'_> {
+impl HostResolveAddressStream for Guarded<'_> {
     fn resolve_next_address(
         &mut self,
         stream: Resource<ResolveAddressStream>,
     ) -> Result<Option<IpAddress>, SocketError> {
-        let rep = stream.rep();
-        let next = self.sockets.resolve_next_address(stream)?;
+        let lookup = self.sockets.table.get_mut(&held(&stream))?;
+        let Poll::Ready(found) = lookup.poll_now() else {
+            return Err(ErrorCode::WouldBlock.into());
+        };
+        let next = match found {
+            Ok(addresses) => addresses.next(),
+            Err(code) => return Err((*code).into()),
+        };
         if let Some(address) = next {
-            self.guard.resolved(rep, ip(address));
+            self.guard.resolved(stream.rep(), address);
         }
-        Ok(next)
+        Ok(next.map(IpAddress::from))
     }
 
     fn subscribe(
         &mut self,
         stream: Resource<ResolveAddressStream>,
     ) -> wasmtime::Result<Resource<DynPollable>> {
-        self.sockets.subscribe(stream)
+        subscribe(self.sockets.table, held(&stream))
     }
 
     fn drop(&mut self, stream: Resource<ResolveAddressStream>) -> wasmtime::Result<()> {
         self.guard.looked_up(stream.rep());
-        HostResolveAddressStream::drop(&mut self.sockets, stream)
-    }
-}
-
-/// WASI's address as the standard library's.
-fn ip(address: IpAddress) -> IpAddr {
-    match address {
-        IpAddress::Ipv4((a, b, c, d)) => Ipv4Addr::new(a, b, c, d).into(),
-        IpAddress::Ipv6((a, b, c, d, e, f, g, h)) => Ipv6Addr::new(a, b, c, d, e, f, g, h).into(),
+        self.sockets
+            .table
+            .delete(Resource::<Lookup>::new_own(stream.rep()))?;
+        Ok(())
     }
 }
 
@@ -110,10 +212,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn addresses_convert_both_ways() {
-        for text in ["127.0.0.1", "::1", "2001:db8::25", "::ffff:127.0.0.1"] {
-            let address: IpAddr = text.parse().unwrap();
-            assert_eq!(ip(IpAddress::from(address)), address, "{text}");
-        }
+    fn the_resolver_answers_for_localhost_and_not_for_a_reserved_name() {
+        let found = resolve("localhost").expect("localhost resolves");
+        assert!(found.iter().all(IpAddr::is_loopback), "{found:?}");
+        // RFC 6761: `.invalid` never resolves, and resolvers answer it without asking.
+        assert!(resolve("no-such-host.invalid").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_dropped_lookup_never_begins() {
+        // No permit is free: the lookup waits; dropped, it is aborted and never resolves.
+        let in_flight = Arc::new(Semaphore::new(0));
+        let far = Instant::now() + std::time::Duration::from_secs(60);
+        let lookup = Lookup::start("localhost".into(), in_flight.clone(), far);
+        drop(lookup);
+        in_flight.add_permits(1);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(in_flight.available_permits(), 1, "the permit was not taken");
+    }
+
+    #[tokio::test]
+    async fn a_lookup_due_after_the_deadline_does_not_resolve() {
+        let in_flight = Arc::new(Semaphore::new(1));
+        let mut lookup = Lookup::start("localhost".into(), in_flight, Instant::now());
+        lookup.ready().await;
+        assert!(matches!(
+            lookup.poll_now(),
+            Poll::Ready(Err(ErrorCode::TemporaryResolverFailure))
+        ));
     }
 }

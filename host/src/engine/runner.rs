@@ -6,12 +6,13 @@
 //! deadlines. A guest that traps, runs out of memory, or overstays its time becomes a
 //! `down` result that says so; the host itself never fails because of the guest.
 
+use super::budget::Budget;
 use super::cache;
+use super::guarded::{Guarded, GuardedView};
 use super::limits::{
     Limits, MAX_COPY_BYTES, MAX_HOST_RESOURCES, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS,
     MAX_TABLES,
 };
-use super::name_lookup::{GuardedLookup, GuardedLookupView};
 use super::pool::Instances;
 use super::sandbox::{self, Guard, NetworkPolicy};
 use crate::bindings::{SmtpSensor, SmtpSensorPre};
@@ -110,6 +111,7 @@ struct HostState {
     table: ResourceTable,
     limits: StoreLimits,
     guard: Guard,
+    budget: Budget,
 }
 
 impl WasiView for HostState {
@@ -121,14 +123,15 @@ impl WasiView for HostState {
     }
 }
 
-impl GuardedLookupView for HostState {
-    fn guarded_lookup(&mut self) -> GuardedLookup<'_> {
-        GuardedLookup {
+impl GuardedView for HostState {
+    fn guarded(&mut self) -> Guarded<'_> {
+        Guarded {
             sockets: WasiSocketsCtxView {
                 ctx: self.ctx.sockets(),
                 table: &mut self.table,
             },
             guard: &self.guard,
+            budget: &mut self.budget,
         }
     }
 }
@@ -358,6 +361,9 @@ impl Runner {
             .table_elements(MAX_TABLE_ELEMENTS)
             .trap_on_grow_failure(true)
             .build();
+        let own_time = self.limits.wall_time(settings.timeout_seconds);
+        let wall_time = cap.map_or(own_time, |cap| cap.min(own_time));
+        let deadline = started + wall_time;
         let mut table = ResourceTable::new();
         table.set_max_capacity(MAX_HOST_RESOURCES);
         let mut store = Store::new(
@@ -367,17 +373,15 @@ impl Runner {
                 table,
                 limits,
                 guard: guard.clone(),
+                budget: Budget::new(deadline),
             },
         );
         store.limiter(|state| &mut state.limits);
         store.set_hostcall_fuel(MAX_COPY_BYTES);
-        let own_time = self.limits.wall_time(settings.timeout_seconds);
-        let wall_time = cap.map_or(own_time, |cap| cap.min(own_time));
         // At every epoch tick spent computing, the guest yields to the other tasks on its
         // thread (a prober runs hundreds of checks on two threads: one guest that computes
         // must not hold up the others), and is stopped once past its time. The timeout below
         // stops one that waits forever in a host call, where epochs cannot reach it.
-        let deadline = started + wall_time;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
             Ok(if Instant::now() >= deadline {

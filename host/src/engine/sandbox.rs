@@ -206,9 +206,15 @@ impl Guard {
         allowed
     }
 
+    /// Notes a refusal of what the check's budget (see `budget`) has no room for.
+    pub fn over_budget(&self, what: String) {
+        self.refuse(what);
+    }
+
     fn refuse(&self, what: String) {
         let mut state = self.state();
-        if state.refused.len() < REFUSALS_DESCRIBED {
+        // A component that asks again and again is described once, then counted.
+        if state.refused.len() < REFUSALS_DESCRIBED && !state.refused.contains(&what) {
             state.refused.push(what);
         } else {
             state.refused_more += 1;

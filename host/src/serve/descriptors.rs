@@ -7,12 +7,16 @@
 #[cfg(unix)]
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 
+use smtp_sensor_guest::limits::{MAX_LOOKUPS_IN_FLIGHT, MAX_OPEN_SOCKETS};
+
 /// Whether this system has an open-file limit to raise and descriptors to count.
 pub const COUNTED: bool = cfg!(unix);
 
-/// Descriptors a probe in flight may hold: its target's socket, the scrape's connection,
-/// and room for scrapes waiting for a slot.
-const PER_PROBE: u64 = 4;
+/// Descriptors a probe in flight may hold at most: the sockets the sandbox lets a check
+/// hold open, one per lookup under way (`getaddrinfo` asks DNS over a socket of its own),
+/// the scrape's connection, and room for a scrape waiting for a slot. A real check holds
+/// one or two.
+const PER_PROBE: u64 = (MAX_OPEN_SOCKETS + MAX_LOOKUPS_IN_FLIGHT + 2) as u64;
 
 /// Raises the soft limit on open files to the hard limit. Returns the soft limit now in
 /// force (`None`: unlimited) and a warning when it is too low for `slots` probes at once.
@@ -80,6 +84,8 @@ mod tests {
         let short = warning(Some(1024), 256).unwrap();
         assert!(short.contains("1024") && short.contains("--max-concurrent-probes 256"));
         assert!(warning(Some(1024), 64).is_none());
+        // The unit's limit holds the default slots at their worst.
+        assert!(warning(Some(65536), 4096).is_none());
     }
 
     #[cfg(unix)]

@@ -7,11 +7,21 @@
 //! fails, the prober compiles it itself, as before.
 
 use crate::engine::runner::Runner;
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// The hidden subcommand the child runs.
 pub const SUBCOMMAND: &str = "precompile";
+
+/// How long the child may take: compiling takes seconds (about 4 s on two cores, slower
+/// under emulation); a child that hangs past this is stopped, and the prober compiles the
+/// component itself rather than never starting.
+pub const HELPER_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How often the prober looks whether the child has ended.
+const HELPER_POLL: Duration = Duration::from_millis(20);
 
 /// How the prober came by its compiled component, for the start-up log line.
 #[derive(Debug, PartialEq, Eq)]
@@ -56,23 +66,52 @@ pub fn compile_ahead(component: Option<&Path>) -> Ahead {
     if let Some(path) = component {
         command.arg("--component").arg(path);
     }
-    let output = command
+    match run_helper(command, HELPER_TIMEOUT) {
+        Err(why) => Ahead::Failed(why),
+        Ok(_) if Runner::is_cached(component) == Some(true) => Ahead::Compiled,
+        Ok((status, said)) => Ahead::Failed(format!(
+            "the helper {status}: {}",
+            said.trim().lines().last().unwrap_or("it said nothing")
+        )),
+    }
+}
+
+/// Runs `command` with no input or output but its stderr, for `timeout` at most: its exit
+/// status and what it said, or why it could not be run or was stopped.
+fn run_helper(mut command: Command, timeout: Duration) -> Result<(ExitStatus, String), String> {
+    let started = Instant::now();
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .output();
-    match output {
-        Err(error) => Ahead::Failed(format!("cannot start the helper: {error}")),
-        Ok(_) if Runner::is_cached(component) == Some(true) => Ahead::Compiled,
-        Ok(output) => {
-            let said = String::from_utf8_lossy(&output.stderr);
-            Ahead::Failed(format!(
-                "the helper {}: {}",
-                output.status,
-                said.trim().lines().last().unwrap_or("it said nothing")
-            ))
+        .spawn()
+        .map_err(|error| format!("cannot start the helper: {error}"))?;
+    // Its words are read beside the wait, so that a talkative child never blocks on a
+    // full pipe; the reading ends when the child (and its pipe) does.
+    let mut stderr = child.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut said = Vec::new();
+        if let Some(stderr) = stderr.as_mut() {
+            let _ = stderr.take(64 << 10).read_to_end(&mut said);
         }
-    }
+        String::from_utf8_lossy(&said).into_owned()
+    });
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < timeout => std::thread::sleep(HELPER_POLL),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "the helper did not finish within {} s and was stopped",
+                    timeout.as_secs_f64()
+                ));
+            }
+            Err(error) => return Err(format!("cannot wait for the helper: {error}")),
+        }
+    };
+    Ok((status, reader.join().unwrap_or_default()))
 }
 
 /// The child: compiles the component into the cache; 0 when the cache then has it.
@@ -91,5 +130,33 @@ pub fn child_main(component: Option<&Path>) -> i32 {
             dir.display()
         );
         1
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_helper_that_hangs_is_stopped_at_its_timeout() {
+        let mut hangs = Command::new("sleep");
+        hangs.arg("60");
+        let started = Instant::now();
+        let why = run_helper(hangs, Duration::from_millis(300)).unwrap_err();
+        assert!(why.contains("did not finish within 0.3 s"), "{why}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_helper_that_ends_is_heard() {
+        let mut says = Command::new("sh");
+        says.args(["-c", "echo first >&2; echo 'the last word' >&2; exit 3"]);
+        let (status, said) = run_helper(says, Duration::from_secs(30)).unwrap();
+        assert_eq!(status.code(), Some(3));
+        assert_eq!(said, "first\nthe last word\n");
     }
 }

@@ -8,7 +8,7 @@ use crate::limits::{
 };
 use regex_lite::Regex;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// A setting, with the name the contract gives it (a host names it its own way: the CLI
 /// by its flag).
@@ -162,7 +162,10 @@ pub enum Target {
     Name(String),
 }
 
-/// Checks the host: an IP literal (IPv6 with or without brackets) or a DNS name.
+/// Checks the host: an IP literal (IPv6 with or without brackets) or a DNS name. A name
+/// whose last label is a number (`127.1`, `2130706433`, `0x7f.1`, `0177.0.0.1`) is the IPv4
+/// address `inet_aton` and resolvers read it as (the WHATWG URL rule): it is that address to
+/// the allow-list and the sandbox, never a name that a `*` rule would match.
 pub fn host(host: &str) -> Result<Target, SettingError> {
     let err = |problem: String| Err(SettingError::new(Setting::Host, problem));
     if host.is_empty() {
@@ -174,6 +177,16 @@ pub fn host(host: &str) -> Result<Target, SettingError> {
         .unwrap_or(host);
     if let Ok(address) = unbracketed.parse::<IpAddr>() {
         return Ok(Target::Address(address));
+    }
+    match numeric_ipv4(host) {
+        Some(Some(address)) => return Ok(Target::Address(address.into())),
+        Some(None) => {
+            return err(format!(
+                "{host:?} ends in a number, so resolvers read it as an IPv4 address, but it is \
+                 not a valid one; write the address as four numbers (127.0.0.1) or give a name"
+            ));
+        }
+        None => {}
     }
     if host.len() > MAX_HOST_LEN {
         return err(format!(
@@ -196,6 +209,66 @@ pub fn host(host: &str) -> Result<Target, SettingError> {
         ));
     }
     Ok(Target::Name(host.to_string()))
+}
+
+/// The host as the outputs show it: an IPv4 address written in a numeric form (see
+/// [`host`]) as the four numbers it means, anything else as given.
+pub fn canonical_host(host: &str) -> String {
+    match numeric_ipv4(host) {
+        Some(Some(address)) if host.parse::<IpAddr>().is_err() => address.to_string(),
+        _ => host.to_string(),
+    }
+}
+
+/// The IPv4 address a host in a numeric form means, as `inet_aton` reads it: one to four
+/// parts, each decimal, octal (a leading 0) or hexadecimal (0x), the last filling the bytes
+/// left. `None`: not a numeric form (its last label is not a number); `Some(None)`: a
+/// numeric form that is no valid address (`1.2.3.4.5`, `256.1`, `08`).
+fn numeric_ipv4(host: &str) -> Option<Option<Ipv4Addr>> {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let last = host.rsplit('.').next()?;
+    let is_number = |label: &str| match label.strip_prefix("0x").or(label.strip_prefix("0X")) {
+        Some(hex) => hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => !label.is_empty() && label.bytes().all(|b| b.is_ascii_digit()),
+    };
+    if !is_number(last) {
+        return None;
+    }
+    let parts: Vec<u64> = match host.split('.').map(number_part).collect() {
+        Some(parts) => parts,
+        None => return Some(None),
+    };
+    if parts.is_empty() || parts.len() > 4 {
+        return Some(None);
+    }
+    let (last, leading) = parts.split_last()?;
+    if leading.iter().any(|&part| part > 255) || *last >= 1 << (8 * (5 - parts.len())) {
+        return Some(None);
+    }
+    let value = leading
+        .iter()
+        .enumerate()
+        .fold(*last, |value, (i, &part)| value | part << (8 * (3 - i)));
+    Some(u32::try_from(value).ok().map(Ipv4Addr::from))
+}
+
+/// One part of a numeric IPv4 form: decimal, octal (leading 0) or hexadecimal (0x; `0x`
+/// alone is 0, as URL parsers read it). `None`: not a number, or too large to matter.
+fn number_part(part: &str) -> Option<u64> {
+    let (digits, radix) = if let Some(hex) = part.strip_prefix("0x").or(part.strip_prefix("0X")) {
+        (hex, 16)
+    } else if part.len() > 1 && part.starts_with('0') {
+        (&part[1..], 8)
+    } else {
+        (part, 10)
+    };
+    if digits.is_empty() {
+        return (radix == 16).then_some(0);
+    }
+    if digits.len() > 12 {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
 }
 
 /// Checks the port: 0 is not a port anything listens on.
@@ -1009,6 +1082,55 @@ mod tests {
             assert_eq!(e.setting, Setting::Host, "{bad:?}");
         }
         assert!(host(&"a".repeat(300)).is_err());
+    }
+
+    #[test]
+    fn numeric_forms_are_the_addresses_resolvers_read() {
+        let loopback = Ok(Target::Address([127, 0, 0, 1].into()));
+        for form in [
+            "127.1",
+            "127.0.1",
+            "2130706433",
+            "0x7f.1",
+            "0x7F000001",
+            "0177.0.0.1",
+            "0177.0.0.01",
+            "127.000.000.001",
+            "127.0.0.1.",
+            "0x7f.0.0x0.1",
+        ] {
+            assert_eq!(host(form), loopback, "{form}");
+            assert_eq!(canonical_host(form), "127.0.0.1", "{form}");
+        }
+        for bad in [
+            "1.2.3.4.5",
+            "256.1",
+            "08",
+            "127.0.0.256",
+            "4294967296",
+            "mail.0x",
+            "a..1",
+        ] {
+            let error = host(bad).unwrap_err();
+            assert_eq!(error.setting, Setting::Host, "{bad}");
+            assert!(
+                error
+                    .problem
+                    .contains("resolvers read it as an IPv4 address"),
+                "{bad}: {error}"
+            );
+        }
+        // Names whose last label is not a number stay names, whatever the others are.
+        for name in ["127.0.0.1.example", "0x7f.example", "1e100.net", "0x1.0xg"] {
+            assert_eq!(host(name), Ok(Target::Name(name.into())), "{name}");
+            assert_eq!(canonical_host(name), name);
+        }
+        assert_eq!(
+            canonical_host("[::1]"),
+            "[::1]",
+            "a literal stays as written"
+        );
+        assert_eq!(canonical_host("10.0.0.1"), "10.0.0.1");
     }
 
     #[test]

@@ -348,6 +348,34 @@ mod tests {
         assert!(why.contains("starttls, closed"), "{why}");
     }
 
+    /// The numeric forms resolvers read as 127.0.0.1 are that address: a `*` name rule does
+    /// not let them through, and an address rule sees the address they mean.
+    #[test]
+    fn numeric_names_are_addresses_to_the_allow_list() {
+        let text = "[sensors.names]\nsecurity = \"none\"\n\
+                    targets = [\"*.example.com:2525\", \"*:2525\"]\n\n\
+                    [sensors.loopback]\nsecurity = \"none\"\ntargets = [\"127.0.0.1:2525\"]\n";
+        let path = Path::new("sensors.toml");
+        let modules =
+            Modules::from_file(path, &ConfigFile::parse(path, text.into()).unwrap()).unwrap();
+        let q = |module: &str, target: &str| Query {
+            module: module.into(),
+            target: target.into(),
+            debug: false,
+        };
+        for form in ["2130706433", "127.1", "0x7f.1", "0177.0.0.1", "127.0.0.1."] {
+            let target = format!("{form}:2525");
+            match settings(&modules, &q("names", &target)) {
+                Err(Refusal::Forbidden(_)) => {}
+                other => panic!("{target} passed a name rule: {other:?}"),
+            }
+            let (_, s) = settings(&modules, &q("loopback", &target)).unwrap();
+            assert_eq!(s.host, "127.0.0.1", "{target}: the log shows the address");
+        }
+        let (_, s) = settings(&modules, &q("names", "mail.example.com:2525")).unwrap();
+        assert_eq!(s.host, "mail.example.com");
+    }
+
     #[test]
     fn the_scrape_timeout_lowers_the_budget() {
         let limits = Limits::default();

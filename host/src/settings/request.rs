@@ -360,7 +360,8 @@ impl CheckRequest {
             port: self.port.unwrap_or(default_port(self.security)),
             timeout_seconds: self.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS),
             helo: self.helo.unwrap_or_else(machine_name),
-            host: self.host,
+            // `127.1` is shown as the 127.0.0.1 it means (see `validate::host`).
+            host: validate::canonical_host(&self.host),
             security: self.security,
             ip_version: self.ip_version,
             authentication: self.auth.map(|auth| Authentication {
@@ -402,7 +403,7 @@ impl MailboxRequest {
         let imap = self.protocol == MailboxProtocol::Imap;
         Ok(Mailbox {
             protocol: self.protocol,
-            host: self.host.unwrap_or_else(|| smtp_host.to_string()),
+            host: validate::canonical_host(self.host.as_deref().unwrap_or(smtp_host)),
             port: self
                 .port
                 .unwrap_or_else(|| mode(self.security).default_mailbox_port(imap)),
@@ -481,6 +482,16 @@ mod tests {
             format!("{env_only:?}").contains("[redacted]")
                 && !format!("{env_only:?}").contains("env\"")
         );
+    }
+
+    #[test]
+    fn a_numeric_host_is_shown_as_the_address_it_means() {
+        let mut request = CheckRequest::new("0x7f.1");
+        request.security = TransportSecurity::None;
+        let settings = request.into_settings().unwrap();
+        assert_eq!(settings.host, "127.0.0.1");
+        let settings = CheckRequest::new("[::1]").into_settings().unwrap();
+        assert_eq!(settings.host, "[::1]", "a literal stays as written");
     }
 
     #[test]

@@ -416,6 +416,48 @@ fn millisecond_thresholds(
     Ok((warning, critical))
 }
 
+/// Checks that thresholds in milliseconds can be crossed: a check stops at its timeout, so a
+/// threshold beyond it could never fire (`--warning 500` meant as milliseconds is 500 s).
+fn within_timeout(
+    timeout_seconds: u32,
+    thresholds: [(Setting, Option<u32>); 2],
+) -> Result<(), SettingError> {
+    let timeout_ms = u64::from(timeout_seconds) * 1000;
+    for (setting, value) in thresholds {
+        if let Some(ms) = value
+            && u64::from(ms) >= timeout_ms
+        {
+            return Err(SettingError::new(
+                setting,
+                format!(
+                    "{ms} ms is not below the timeout ({timeout_seconds} s), so it could never \
+                     be crossed: the check stops at its timeout; give less, such as 500ms or \
+                     2s (a bare number is seconds), or a longer timeout"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that STARTTLS is not among the expected extensions when the check upgrades with
+/// STARTTLS: expectations are judged on the EHLO after TLS, where RFC 3207 (4.2) forbids
+/// announcing it, so the check could never pass.
+fn after_starttls(extensions: &[String]) -> Result<(), SettingError> {
+    if extensions
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case("STARTTLS"))
+    {
+        return Err(SettingError::new(
+            Setting::ExpectExtensions,
+            "STARTTLS cannot be expected when the check upgrades with it: extensions are \
+             judged on the EHLO after TLS, where a server must no longer announce it (RFC \
+             3207); leave it out (--security starttls already requires it)",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a value that goes into one protocol line or header: a CR or LF in it would inject
 /// commands or headers, other control characters break it.
 pub fn single_line(setting: Setting, value: &str) -> Result<(), SettingError> {
@@ -477,6 +519,13 @@ pub fn address(setting: Setting, value: &str) -> Result<(), SettingError> {
 /// Checks a banner pattern: a regular expression of bounded length that compiles.
 fn banner_pattern(pattern: &str) -> Result<Regex, SettingError> {
     let invalid = |problem: String| SettingError::new(Setting::ExpectBanner, problem);
+    if pattern.is_empty() {
+        return Err(invalid(
+            "the pattern is empty, which matches every banner; give one such as \
+             \"^220 .*ESMTP\", or leave it out"
+                .into(),
+        ));
+    }
     if pattern.len() > MAX_PATTERN_LEN {
         return Err(invalid(format!(
             "the pattern is longer than {MAX_PATTERN_LEN} characters; give a shorter one"
@@ -705,6 +754,9 @@ pub struct SettingsView<'a> {
     pub expect_banner: Option<&'a str>,
     /// `expect.extensions`.
     pub expect_extensions: &'a [String],
+    /// `security` upgrades with STARTTLS (`starttls`, `starttls-if-available`): the EHLO
+    /// that expectations are judged on comes after TLS.
+    pub upgrades_with_starttls: bool,
     /// `relay-probe`: sender and outside recipient.
     pub relay_probe: Option<(&'a str, &'a str)>,
     /// `mailbox`, and whether `email` sends a message it can look for.
@@ -772,6 +824,10 @@ macro_rules! settings_view {
                 .map(|e| (e.from.as_str(), e.to.as_slice(), e.subject.as_str())),
             expect_banner: settings.expect.banner.as_deref(),
             expect_extensions: settings.expect.extensions.as_slice(),
+            upgrades_with_starttls: matches!(
+                settings.security,
+                $security_type::Starttls | $security_type::StarttlsIfAvailable
+            ),
             relay_probe: settings
                 .relay_probe
                 .as_ref()
@@ -843,6 +899,16 @@ pub fn settings(view: &SettingsView) -> Result<Valid, SettingError> {
         email(from, to, subject)?;
     }
     let banner = expectations(view.expect_banner, view.expect_extensions)?;
+    if view.upgrades_with_starttls {
+        after_starttls(view.expect_extensions)?;
+    }
+    within_timeout(
+        view.timeout_seconds,
+        [
+            (Setting::Warning, view.response_time_warning_ms),
+            (Setting::Critical, view.response_time_critical_ms),
+        ],
+    )?;
     if let Some((from, to)) = view.relay_probe {
         relay_probe(from, to, view.credentials.is_some(), view.email.is_some())?;
     }
@@ -852,6 +918,15 @@ pub fn settings(view: &SettingsView) -> Result<Valid, SettingError> {
         .transpose()?;
     if let Some(mailbox_target) = &mailbox {
         ip_version(mailbox_target, view.ip_version)?;
+    }
+    if let Some((mailbox_view, _)) = &view.mailbox {
+        within_timeout(
+            view.timeout_seconds,
+            [
+                (Setting::LatencyWarning, mailbox_view.latency_warning_ms),
+                (Setting::LatencyCritical, mailbox_view.latency_critical_ms),
+            ],
+        )?;
     }
     Ok(Valid {
         target,
@@ -880,9 +955,81 @@ mod tests {
             email: None,
             expect_banner: None,
             expect_extensions: &[],
+            upgrades_with_starttls: false,
             relay_probe: None,
             mailbox: None,
         }
+    }
+
+    #[test]
+    fn settings_that_could_never_pass_are_refused() {
+        let starttls = ["STARTTLS".to_string()];
+        let lower = ["SIZE".to_string(), "starttls".to_string()];
+        for extensions in [&starttls[..], &lower[..]] {
+            let error = settings(&SettingsView {
+                expect_extensions: extensions,
+                upgrades_with_starttls: true,
+                ..valid()
+            })
+            .unwrap_err();
+            assert_eq!(error.setting, Setting::ExpectExtensions);
+            assert!(error.problem.contains("RFC 3207"), "{error}");
+        }
+        // Without an upgrade, the plain-text EHLO is judged: expecting STARTTLS is sound.
+        let plain = SettingsView {
+            expect_extensions: &starttls,
+            ..valid()
+        };
+        assert!(settings(&plain).is_ok());
+        // A threshold the check can never reach: 500 "seconds" against a 60 s timeout.
+        for (view, setting) in [
+            (
+                SettingsView {
+                    response_time_warning_ms: Some(500_000),
+                    ..valid()
+                },
+                Setting::Warning,
+            ),
+            (
+                SettingsView {
+                    response_time_critical_ms: Some(60_000),
+                    ..valid()
+                },
+                Setting::Critical,
+            ),
+            (
+                SettingsView {
+                    mailbox: Some((
+                        MailboxView {
+                            latency_critical_ms: Some(90_000),
+                            ..mailbox_view()
+                        },
+                        true,
+                    )),
+                    ..valid()
+                },
+                Setting::LatencyCritical,
+            ),
+        ] {
+            let error = settings(&view).unwrap_err();
+            assert_eq!(error.setting, setting);
+            assert!(
+                error.problem.contains("not below the timeout (60 s)"),
+                "{error}"
+            );
+        }
+        let within = SettingsView {
+            response_time_warning_ms: Some(59_999),
+            ..valid()
+        };
+        assert!(settings(&within).is_ok());
+        let error = settings(&SettingsView {
+            expect_banner: Some(""),
+            ..valid()
+        })
+        .unwrap_err();
+        assert_eq!(error.setting, Setting::ExpectBanner);
+        assert!(error.problem.contains("matches every banner"), "{error}");
     }
 
     fn mailbox_view() -> MailboxView<'static> {

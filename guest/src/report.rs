@@ -150,25 +150,30 @@ pub fn report(
             first.subject
         ));
     }
-    // The open-relay probe's success is a refusal: say which; a temporary one proves
-    // neither, and the warning says so in the probe's terms.
-    if let (Some(probe), Some(answer), false) = (
+    // The open-relay probe's success is a refusal: say which, and where; a temporary one
+    // proves neither, and the warning says so in the probe's terms.
+    if let (Some(probe), Some((phase, answer)), false) = (
         &settings.relay_probe,
-        outcome.recipients.first(),
+        &outcome.relay_answer,
         status == Status::Down,
     ) {
-        let said = message::reply_text(&answer.reply);
-        match answer.reply.code {
-            500..=599 => {
+        let said = message::reply_text(answer);
+        let whom = match phase {
+            Phase::MailFrom => format!("the outside sender {}", probe.from),
+            _ => format!("the outside recipient {}", probe.to),
+        };
+        match (answer.code, phase) {
+            (500..=599, Phase::MailFrom) => message.push_str(&format!(
+                "; it refused {whom} at MAIL FROM, so it does not relay for strangers: {said}"
+            )),
+            (500..=599, _) => {
                 message.push_str(&format!("; it refused to relay to {}: {said}", probe.to))
             }
-            400..=499 => {
+            (400..=499, _) => {
                 let success = message::for_success(context, banner, response_ms);
                 message = format!(
-                    "{success}; but the relay probe is inconclusive: the outside recipient {} \
-                     was refused only for now ({said}), which proves neither a refusal to \
-                     relay nor relaying",
-                    probe.to
+                    "{success}; but the relay probe is inconclusive: {whom} was refused only \
+                     for now ({said}), which proves neither a refusal to relay nor relaying"
                 )
             }
             _ => {}
@@ -355,6 +360,7 @@ mod tests {
             last_reply: Some(make_reply(221, vec!["bye".into()])),
             capabilities: Vec::new(),
             recipients: Vec::new(),
+            relay_answer: None,
             send_time: None,
             accepted_at: None,
             journal,
@@ -739,6 +745,7 @@ mod tests {
             phase: Phase::RcptTo,
             kind: ErrorKind::UnexpectedReply(deferred.clone()),
         });
+        outcome.relay_answer = Some((Phase::RcptTo, deferred.clone()));
         outcome.recipients = vec![RecipientReply {
             address: "b@elsewhere.example".into(),
             reply: deferred,

@@ -429,6 +429,58 @@ async fn an_envelope_probe_leaves_no_mail_behind() {
     );
 }
 
+/// Postfix refusing the outside sender at MAIL FROM (a sender access check, as Exim's
+/// `verify = sender` or an SPF check there would): 550 is the server refusing a stranger
+/// (`up`, quoting it), 451 proves neither (`warning`), never `down`.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_relay_probe_refused_at_mail_from_by_postfix() {
+    let probe = [
+        "--relay-probe-from",
+        "stranger@outside.example",
+        "--relay-probe-to",
+        "someone@elsewhere.example",
+        "--format",
+        "json",
+    ];
+    for (action, code, words) in [
+        (
+            "550 5.7.1 sender verify failed",
+            0,
+            "at MAIL FROM, so it does not relay",
+        ),
+        (
+            "451 4.7.1 sender check failed for now",
+            1,
+            "the relay probe is inconclusive",
+        ),
+    ] {
+        let config = format!(
+            "mynetworks =\nsmtpd_delay_reject = no\n\
+             smtpd_sender_restrictions = check_sender_access \
+             inline:{{{{ outside.example = {action} }}}}\n"
+        );
+        let postfix = tokio::task::spawn_blocking(move || Postfix::start(&config))
+            .await
+            .unwrap()
+            .expect("start Postfix");
+        let run = cli::check_loopback(SMTP_SENSOR, postfix.port(), "none", &probe).await;
+        assert_eq!(
+            run.code,
+            code,
+            "{action}: {run:?}\nPostfix log:\n{}",
+            postfix.log()
+        );
+        let message = run.json()["message"].as_str().unwrap().to_string();
+        let said = &action[..9];
+        assert!(
+            message.contains(words)
+                && message.contains(said)
+                && message.contains("stranger@outside.example"),
+            "{action}: {message}"
+        );
+    }
+}
+
 /// The open-relay probe against Postfix twice: with loopback in `mynetworks` and outside
 /// mail going to Postfix's `discard` transport (nothing leaves the machine), Postfix relays
 /// for the probe (`down`, "the server relays"); with `mynetworks` empty and

@@ -96,6 +96,9 @@ pub struct Outcome {
     pub capabilities: Vec<Capability>,
     /// The server's reply to each recipient, when mail was sent.
     pub recipients: Vec<RecipientReply>,
+    /// The open-relay probe's deciding reply and where it came: the refusal of the outside
+    /// sender at MAIL FROM, or the outside recipient's reply.
+    pub relay_answer: Option<(Phase, Reply)>,
     /// From MAIL FROM to the server's acceptance of the message, when it was accepted.
     pub send_time: Option<Duration>,
     /// When the server accepted the test message, since the check started.
@@ -118,6 +121,7 @@ impl Outcome {
             last_reply: None,
             capabilities: Vec::new(),
             recipients: Vec::new(),
+            relay_answer: None,
             send_time: None,
             accepted_at: None,
             journal,
@@ -201,6 +205,7 @@ pub struct Session {
     exchange: Option<Exchange>,
     mail: Option<MailPlan>,
     recipients: Vec<RecipientReply>,
+    relay_answer: Option<(Phase, Reply)>,
     send_started: Option<Duration>,
     send_time: Option<Duration>,
     accepted_at: Option<Duration>,
@@ -237,6 +242,7 @@ impl Session {
             exchange: None,
             mail: plan.mail,
             recipients: Vec::new(),
+            relay_answer: None,
             send_started: None,
             send_time: None,
             accepted_at: None,
@@ -379,6 +385,7 @@ impl Session {
             last_reply: self.last_reply,
             capabilities: self.capabilities,
             recipients: self.recipients,
+            relay_answer: self.relay_answer,
             send_time: self.send_time,
             accepted_at: self.accepted_at,
             journal: self.journal,
@@ -456,6 +463,7 @@ impl Session {
             State::Auth => self.handle_auth_reply(now, reply),
             State::MailFrom => match reply.code {
                 250 => self.send_rcpt(now, 0),
+                _ if self.probes_relay() => self.judge_relay(now, Phase::MailFrom, reply),
                 _ => self.fail_and_quit(now, reply),
             },
             State::RcptTo(index) => self.handle_rcpt_reply(now, index, reply),
@@ -635,10 +643,11 @@ impl Session {
         if index + 1 < count {
             return self.send_rcpt(now, index + 1);
         }
-        let transaction = self.mail.as_ref().map(|m| m.transaction.clone());
-        if transaction == Some(Transaction::RelayProbe) {
-            return self.judge_relay(now);
+        if self.probes_relay() {
+            let answer = self.recipients[0].reply.clone();
+            return self.judge_relay(now, Phase::RcptTo, answer);
         }
+        let transaction = self.mail.as_ref().map(|m| m.transaction.clone());
         let refused = self
             .recipients
             .iter()
@@ -659,30 +668,46 @@ impl Session {
         }
     }
 
-    /// The open-relay probe's verdict from the outside recipient's reply: refused (5xx) is
-    /// the success; accepted means the server relays; a temporary refusal (4xx) proves
-    /// neither, and is a warning.
-    fn judge_relay(&mut self, now: Duration) {
-        let Some(answer) = self.recipients.first().map(|r| r.reply.clone()) else {
-            return self.succeed_and_quit(now);
-        };
-        match answer.code {
-            500..=599 => {
+    /// Whether this transaction is the open-relay probe.
+    fn probes_relay(&self) -> bool {
+        self.mail
+            .as_ref()
+            .is_some_and(|m| m.transaction == Transaction::RelayProbe)
+    }
+
+    /// The open-relay probe's verdict from the server's `answer` in `phase`: a refusal
+    /// (5xx) of the outside sender at MAIL FROM (sender verification, SPF) or of the
+    /// outside recipient is the success; a recipient accepted (250, 251, or 252: "cannot
+    /// verify, but will accept") means the server relays; a temporary refusal (4xx) at
+    /// either proves neither, and is a warning.
+    fn judge_relay(&mut self, now: Duration, phase: Phase, answer: Reply) {
+        self.relay_answer = Some((phase, answer.clone()));
+        match (answer.code, phase) {
+            (500..=599, Phase::MailFrom) => {
+                self.journal.note(
+                    now,
+                    "the outside sender was refused: the server does not relay for strangers",
+                );
+                self.succeed_and_quit(now);
+            }
+            (500..=599, _) => {
                 self.journal.note(
                     now,
                     "the outside recipient was refused: the server does not relay",
                 );
                 self.succeed_and_quit(now);
             }
-            250 | 251 => self.fail_in_and_quit(now, Phase::RcptTo, ErrorKind::OpenRelay(answer)),
-            400..=499 => {
+            (250..=252, Phase::RcptTo) => {
+                self.fail_in_and_quit(now, phase, ErrorKind::OpenRelay(answer))
+            }
+            (400..=499, _) => {
                 self.warning.get_or_insert(Failure {
-                    phase: Phase::RcptTo,
+                    phase,
                     kind: ErrorKind::UnexpectedReply(answer),
                 });
                 self.succeed_and_quit(now);
             }
-            _ => self.fail_in_and_quit(now, Phase::RcptTo, ErrorKind::UnexpectedReply(answer)),
+            _ => self.fail_in_and_quit(now, phase, ErrorKind::UnexpectedReply(answer)),
         }
     }
 

@@ -757,3 +757,47 @@ fn a_relay_probe_succeeds_when_refused_and_fails_when_accepted() {
         Some(Failure { phase: Phase::RcptTo, kind: ErrorKind::UnexpectedReply(ref r) }) if r.code == 450
     ));
 }
+
+/// Sender verification, SPF at MAIL FROM, sendmail's check_mail: the outside sender is
+/// refused before any recipient, which is the server refusing a stranger.
+#[test]
+fn a_relay_probe_refused_at_mail_from_is_a_refusal() {
+    let run = |answer: &str| {
+        let mut h = Harness::plan(transaction_plan(
+            "x@outside.example",
+            Transaction::RelayProbe,
+        ));
+        h.server("220 mail.example\r\n");
+        assert!(h.server(EHLO_AUTH).starts_with("MAIL FROM:"));
+        assert_eq!(
+            h.server(answer),
+            "QUIT\r\n",
+            "no RCPT after a refused sender"
+        );
+        h.outcome()
+    };
+    let refused = run("550 5.7.1 sender verify failed\r\n");
+    assert!(refused.verdict.is_ok(), "{:?}", refused.verdict);
+    assert_eq!(refused.warning, None);
+    assert!(matches!(refused.relay_answer, Some((Phase::MailFrom, ref r)) if r.code == 550));
+    let deferred = run("451 4.7.1 sender verification temporarily failed\r\n");
+    assert!(deferred.verdict.is_ok());
+    assert!(matches!(
+        deferred.warning,
+        Some(Failure { phase: Phase::MailFrom, kind: ErrorKind::UnexpectedReply(ref r) }) if r.code == 451
+    ));
+    // A 252 to the outside recipient is an acceptance ("cannot verify, will accept").
+    let mut h = Harness::plan(transaction_plan(
+        "x@outside.example",
+        Transaction::RelayProbe,
+    ));
+    h.server("220 mail.example\r\n");
+    h.server(EHLO_AUTH);
+    h.server("250 ok\r\n");
+    assert_eq!(
+        h.server("252 2.1.5 Cannot VRFY user, but will accept\r\n"),
+        "QUIT\r\n"
+    );
+    let failure = h.outcome().verdict.unwrap_err();
+    assert!(matches!(failure.kind, ErrorKind::OpenRelay(ref r) if r.code == 252));
+}

@@ -449,6 +449,79 @@ async fn tls_roots_system_trusts_what_the_system_trusts() {
     assert_eq!(mozilla.json()["failure"]["kind"], "certificate-rejected");
 }
 
+/// One certificate the system store holds that webpki cannot parse costs that certificate,
+/// not every check: it is skipped and said once with the count. A check that verifies no
+/// certificate (`--security none`) reads no store, so a machine without a CA bundle runs
+/// it; one that does gets an error naming `--tls-roots` when the store has no usable CA.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_odd_system_certificate_breaks_nothing() {
+    use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
+    use smtp_sensor_tests::scratch::Scratch;
+    let ca = Ca::new("smtp-sensor odd system store test CA");
+    let leaf = ca.issue(&LeafSpec::valid_for(&["127.0.0.1"]));
+    let dialogue = vec![
+        say("220 mail.test ESMTP\r\n"),
+        Step::Read,
+        say("250 mail.test\r\n"),
+        Step::Read,
+        say("221 bye\r\n"),
+    ];
+    let server = ScriptedServer::start_tls(leaf.server_config(&[]), dialogue).await;
+    let store = Scratch::new("odd-system-store");
+    store.write("test-ca.pem", &ca.pem());
+    // A well-formed PEM block whose DER is no certificate webpki reads.
+    store.write(
+        "odd.pem",
+        "-----BEGIN CERTIFICATE-----\nMAMCAQU=\n-----END CERTIFICATE-----\n",
+    );
+    let dir = store.path().to_str().unwrap().to_string();
+    let missing = store.path().join("missing").to_str().unwrap().to_string();
+    let port = server.port().to_string();
+    let args = [
+        &cli::loopback_check(&port, "tls")[..],
+        &["--tls-roots", "system", "--format", "json"],
+    ]
+    .concat();
+    let env = [
+        ("SSL_CERT_DIR", dir.as_str()),
+        ("SSL_CERT_FILE", missing.as_str()),
+    ];
+    let run = cli::run_with_env(SMTP_SENSOR, &args, &env).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stderr
+            .matches("skipped 1 of this system's 2 trusted CA certificates")
+            .count(),
+        1,
+        "said once: {run:?}"
+    );
+
+    // No store at all: a plain-text check runs; a verifying one names the setting.
+    let plain = ScriptedServer::start(normal()).await;
+    let plain_port = plain.port().to_string();
+    let args = [
+        &cli::loopback_check(&plain_port, "none")[..],
+        &["--tls-roots", "system"],
+    ]
+    .concat();
+    let env = [
+        ("SSL_CERT_DIR", missing.as_str()),
+        ("SSL_CERT_FILE", missing.as_str()),
+    ];
+    let run = cli::run_with_env(SMTP_SENSOR, &args, &env).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let args = [
+        &cli::loopback_check(&port, "tls")[..],
+        &["--tls-roots", "system"],
+    ]
+    .concat();
+    let run = cli::run_with_env(SMTP_SENSOR, &args, &env).await;
+    assert!(
+        run.code != 0 && run.stderr.contains("--tls-roots"),
+        "{run:?}"
+    );
+}
+
 /// PRTG keeps a Downtime channel for every sensor and fills it from the status the script
 /// sets, so neither PRTG format sends one of its own; Nagios perfdata keeps it.
 #[tokio::test(flavor = "multi_thread")]

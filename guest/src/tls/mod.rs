@@ -2,6 +2,7 @@
 //! and key agreement it hands to the host, what a certificate says, what the handshakes
 //! showed, and rustls errors in plain words. The component's `tls_stream` moves the bytes.
 
+pub mod anchors;
 pub mod certificate;
 pub mod errors;
 pub mod facts;

@@ -174,6 +174,8 @@ pub fn client_config(settings: &TlsSettings) -> Result<(Arc<ClientConfig>, Recor
             Vec::new()
         },
     };
+    // The host hands in only certificates that pass `anchors::check` (it skips a system
+    // store's unparsable ones and refuses a --tls-ca file's); another host's are judged here.
     for (i, der) in settings.trusted_certificates.iter().enumerate() {
         roots.add(CertificateDer::from(der.clone())).map_err(|e| {
             ErrorKind::InvalidSettings(format!(

@@ -13,6 +13,7 @@ use smtp_sensor_guest::limits::{
 };
 use smtp_sensor_guest::mode::Mode;
 use smtp_sensor_guest::secret::Secret;
+use smtp_sensor_guest::tls::anchors;
 use smtp_sensor_guest::validate::{self, Setting, SettingError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -240,12 +241,15 @@ impl Default for TlsRequest {
 impl TlsRequest {
     /// The contract's TLS settings, CA files read (the component reads no files); the rules
     /// are checked with the rest, in [`CheckRequest::into_settings`].
-    pub fn into_settings(self) -> Result<TlsSettings, SettingError> {
+    /// The contract's TLS settings; the system's CAs are read only when `secured` (the
+    /// connection may use TLS) and the certificate is verified: a check that verifies none
+    /// needs no CA bundle on the machine.
+    pub fn into_settings(self, secured: bool) -> Result<TlsSettings, SettingError> {
         let mut trusted_certificates = Vec::new();
         for path in &self.ca_files {
             trusted_certificates.extend(read_certificates(path)?);
         }
-        if self.roots != TlsRoots::Mozilla {
+        if self.roots != TlsRoots::Mozilla && secured && self.verify {
             trusted_certificates.extend(system_roots()?);
         }
         Ok(TlsSettings {
@@ -274,23 +278,45 @@ pub enum TlsRoots {
 }
 
 /// The operating system's trusted CAs, as DER certificates: read by the host (the
-/// component reads no files) and handed in as extra CAs.
+/// component reads no files) and handed in as extra CAs. Certificates that cannot be trust
+/// anchors (`anchors::check`) are skipped, and said once per process with their count; a
+/// store with none usable is an error naming `--tls-roots`.
 pub fn system_roots() -> Result<Vec<Vec<u8>>, SettingError> {
     let found = rustls_native_certs::load_native_certs();
-    if found.certs.is_empty() {
-        let why = found
-            .errors
-            .first()
-            .map_or("none found".to_string(), |e| e.to_string());
+    let read_error = found.errors.first().map(|e| e.to_string());
+    let total = found.certs.len();
+    let (usable, skipped, parse_error) =
+        anchors::usable(found.certs.into_iter().map(|c| c.to_vec()).collect());
+    if usable.is_empty() {
+        let why = match (total, read_error, parse_error) {
+            (0, Some(error), _) => error,
+            (0, None, _) => "none found".to_string(),
+            (_, _, error) => format!(
+                "none of its {total} certificates can be used: {}",
+                error.unwrap_or_default()
+            ),
+        };
         return Err(SettingError::new(
             Setting::TlsRoots,
             format!(
                 "cannot read this system's trusted CAs ({why}); install them (Debian: \
-                 ca-certificates), give --tls-ca files, or use the built-in roots (mozilla)"
+                 ca-certificates), give --tls-ca files, or use the built-in roots (--tls-roots \
+                 mozilla)"
             ),
         ));
     }
-    Ok(found.certs.into_iter().map(|c| c.to_vec()).collect())
+    if skipped > 0 {
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            eprintln!(
+                "smtp-sensor: skipped {skipped} of this system's {total} trusted CA \
+                 certificates that cannot be used ({}); the other {} are trusted",
+                parse_error.unwrap_or_default(),
+                usable.len()
+            )
+        });
+    }
+    Ok(usable)
 }
 
 /// The certificates in a file: every one in a PEM file, or the file itself if it is DER.
@@ -303,7 +329,14 @@ pub fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, SettingError> {
         ))
     })?;
     if bytes.starts_with(&[0x30]) {
-        return Ok(vec![bytes]); // DER: an ASN.1 SEQUENCE
+        // DER: an ASN.1 SEQUENCE
+        anchors::check(&bytes).map_err(|e| {
+            invalid(format!(
+                "{} cannot be a trusted CA ({e}); give an X.509 CA certificate",
+                path.display()
+            ))
+        })?;
+        return Ok(vec![bytes]);
     }
     let certificates = CertificateDer::pem_slice_iter(&bytes)
         .map(|c| c.map(|c| c.to_vec()))
@@ -314,6 +347,15 @@ pub fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, SettingError> {
             "{} holds no certificate; give a PEM file with BEGIN CERTIFICATE blocks",
             path.display()
         )));
+    }
+    for (i, der) in certificates.iter().enumerate() {
+        anchors::check(der).map_err(|e| {
+            invalid(format!(
+                "certificate {} of {} cannot be a trusted CA ({e}); give X.509 CA certificates",
+                i + 1,
+                path.display()
+            ))
+        })?;
     }
     Ok(certificates)
 }
@@ -354,7 +396,9 @@ impl CheckRequest {
                 Some(mailbox.into_settings(&self.host, tls)?)
             }
         };
-        let tls = self.tls.into_settings()?;
+        let tls = self
+            .tls
+            .into_settings(self.security != TransportSecurity::None)?;
         let settings = Settings {
             mailbox,
             port: self.port.unwrap_or(default_port(self.security)),
@@ -408,7 +452,7 @@ impl MailboxRequest {
                 .port
                 .unwrap_or_else(|| mode(self.security).default_mailbox_port(imap)),
             security: self.security,
-            tls: tls.into_settings()?,
+            tls: tls.into_settings(self.security != TransportSecurity::None)?,
             user: self.user,
             password: self.password.expose().to_string(),
             allow_plaintext: self.allow_plaintext,

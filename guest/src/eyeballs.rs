@@ -2,13 +2,15 @@
 //! I/O. The addresses are kept to the allowed IP versions and interleaved by family, the
 //! resolver's first choice first (§4); attempts start one [`CONNECTION_ATTEMPT_DELAY`] apart
 //! while earlier ones are still pending, or at once when every attempt under way has failed
-//! (§5), at most [`MAX_CONNECTION_ATTEMPTS`] at once (the host caps a check's sockets). The first to connect wins; the component's I/O layer closes the rest. Time is
+//! (§5), at most [`MAX_CONNECTION_ATTEMPTS`] at once (the host caps a check's sockets): when
+//! the next address is due and that many are pending, the oldest is given up for it, so a
+//! list of black-holed addresses is still walked a quarter second apart. The first to connect wins; the component's I/O layer closes the rest. Time is
 //! passed in, so the race is tested natively.
 
 use crate::limits::MAX_CONNECTION_ATTEMPTS;
 use crate::wit::IpVersion;
 use std::collections::VecDeque;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// How long an attempt runs alone before the next address is tried beside it: RFC 8305's
@@ -56,6 +58,23 @@ pub fn order(addresses: &[IpAddr], version: IpVersion) -> Vec<IpAddr> {
     ordered
 }
 
+/// How many failed addresses a message lists; the rest are counted.
+const FAILURES_LISTED: usize = 4;
+
+/// Every address's failure in words, when all failed: each address with its error, the
+/// first [`FAILURES_LISTED`] of them, and how many more.
+pub fn failed_everywhere(failures: &[(SocketAddr, String)]) -> String {
+    let mut words: Vec<String> = failures
+        .iter()
+        .take(FAILURES_LISTED)
+        .map(|(remote, error)| format!("{remote}: {error}"))
+        .collect();
+    if failures.len() > FAILURES_LISTED {
+        words.push(format!("and {} more", failures.len() - FAILURES_LISTED));
+    }
+    format!("every address failed: {}", words.join("; "))
+}
+
 /// The race of connection attempts, as time passes and attempts fail.
 #[derive(Debug, Clone)]
 pub struct Race {
@@ -97,11 +116,15 @@ impl Race {
         }
     }
 
-    /// When the next address is due, if any is left and there is room for it (when
-    /// there is not, an attempt's failure makes room).
+    /// When the next address is due, if any is left.
     pub fn wake_at(&self) -> Option<Duration> {
         self.next_start
-            .filter(|_| self.under_way < MAX_CONNECTION_ATTEMPTS)
+    }
+
+    /// Whether the next address is due at `now` but as many attempts as may be are
+    /// pending: the caller gives up the oldest ([`Race::failed`]) to make room.
+    pub fn is_full(&self, now: Duration) -> bool {
+        self.under_way >= MAX_CONNECTION_ATTEMPTS && self.next_start.is_some_and(|at| at <= now)
     }
 
     /// Every address was tried and every attempt failed.
@@ -192,26 +215,40 @@ mod tests {
         let delay = Duration::from_millis(250);
         let mut race = Race::new(addresses.clone(), delay);
         let mut started = Vec::new();
-        for step in 0..20 {
+        for step in 0..4 {
+            assert!(!race.is_full(delay * step));
             started.extend(race.due(delay * step));
         }
+        assert_eq!(started, addresses[..MAX_CONNECTION_ATTEMPTS]);
+        // The fifth is due a delay later: the race is full, the oldest is given up.
+        assert_eq!(race.due(delay * 4), None, "no room");
+        assert!(race.is_full(delay * 4));
+        race.failed(delay * 4);
+        assert!(!race.is_full(delay * 4));
         assert_eq!(
-            started,
-            addresses[..MAX_CONNECTION_ATTEMPTS],
-            "the rest wait"
-        );
-        assert_eq!(race.wake_at(), None, "nothing to wake for but a failure");
-        race.failed(delay * 20);
-        assert!(
-            race.wake_at().is_some_and(|at| at <= delay * 20),
-            "due at once"
-        );
-        assert_eq!(
-            race.due(delay * 20),
+            race.due(delay * 4),
             Some(addresses[MAX_CONNECTION_ATTEMPTS])
         );
-        assert_eq!(race.due(delay * 30), None, "full again");
+        assert!(
+            !race.is_full(delay * 4 + delay / 2),
+            "the next is not due yet"
+        );
+        assert!(race.is_full(delay * 5));
         assert!(!race.lost());
+    }
+
+    #[test]
+    fn every_failed_address_is_listed_up_to_a_bound() {
+        let failures: Vec<(SocketAddr, String)> = (1..=6)
+            .map(|i| (SocketAddr::from(([192, 0, 2, i], 25)), format!("error {i}")))
+            .collect();
+        assert_eq!(
+            failed_everywhere(&failures[..2]),
+            "every address failed: 192.0.2.1:25: error 1; 192.0.2.2:25: error 2"
+        );
+        let all = failed_everywhere(&failures);
+        assert!(all.contains("192.0.2.4:25: error 4; and 2 more"), "{all}");
+        assert!(!all.contains("192.0.2.5"), "{all}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use super::net::{self, Attempt, Clock, Connection, LookupError};
 use crate::eyeballs::{self, CONNECTION_ATTEMPT_DELAY, Race};
 use crate::journal::Journal;
+use crate::limits::MAX_CONNECTION_ATTEMPTS;
 use crate::validate::Target;
 use crate::wit::{ErrorKind, Failure, IpVersion, Phase};
 use std::net::{IpAddr, SocketAddr};
@@ -112,8 +113,22 @@ fn race(
     let since_begun = || clock.elapsed().saturating_sub(begun);
     let mut race = Race::new(addresses, CONNECTION_ATTEMPT_DELAY);
     let mut attempts: Vec<(SocketAddr, Attempt)> = Vec::new();
-    let mut last = ErrorKind::ConnectFailed("no address to connect to".into());
+    // Each address's failure, for the verdict when all fail.
+    let mut failures: Vec<(SocketAddr, ErrorCode)> = Vec::new();
     loop {
+        // Room for the next address: give up the oldest attempt still pending.
+        while race.is_full(since_begun()) && !attempts.is_empty() {
+            let (remote, _oldest) = attempts.remove(0);
+            journal.note(
+                clock.elapsed(),
+                format!(
+                    "giving up on {remote} (no answer yet) to try the next address; at most \
+                     {MAX_CONNECTION_ATTEMPTS} attempts are kept open"
+                ),
+            );
+            failures.push((remote, ErrorCode::Timeout));
+            race.failed(since_begun());
+        }
         while let Some(address) = race.due(since_begun()) {
             let remote = SocketAddr::new(address, port);
             match Attempt::start(address, port) {
@@ -127,13 +142,14 @@ fn race(
                     attempts.push((remote, attempt));
                 }
                 Err(code) => {
-                    last = failed(journal, clock, remote, code);
+                    failed(journal, clock, remote, code);
+                    failures.push((remote, code));
                     race.failed(since_begun());
                 }
             }
         }
         if race.lost() {
-            return Err(last);
+            return Err(every_address_failed(&failures));
         }
         if net::now() >= clock.deadline {
             return Err(ErrorKind::Timeout);
@@ -155,7 +171,8 @@ fn race(
                 Ok(Ok(connection)) => return Ok((connection, remote)),
                 Ok(Err(attempt)) => still.push((remote, attempt)),
                 Err(code) => {
-                    last = failed(journal, clock, remote, code);
+                    failed(journal, clock, remote, code);
+                    failures.push((remote, code));
                     race.failed(since_begun());
                 }
             }
@@ -188,13 +205,44 @@ fn lookup_result(
     }
 }
 
-/// Notes a failed attempt in the transcript; what it means for the check.
-fn failed(journal: &mut Journal, clock: Clock, remote: SocketAddr, code: ErrorCode) -> ErrorKind {
+/// Notes a failed attempt in the transcript.
+fn failed(journal: &mut Journal, clock: Clock, remote: SocketAddr, code: ErrorCode) {
     journal.note(
         clock.elapsed(),
         format!("connecting to {remote} failed: {}", code.name()),
     );
-    connect_error(code)
+}
+
+/// What it means for the check when every attempt failed: one address's error as it is;
+/// every address refused, refused; otherwise each address with its error (the core's
+/// [`eyeballs::failed_everywhere`] words them).
+fn every_address_failed(failures: &[(SocketAddr, ErrorCode)]) -> ErrorKind {
+    match failures {
+        [] => ErrorKind::ConnectFailed("no address to connect to".into()),
+        [(_, code)] => connect_error(*code),
+        _ if failures
+            .iter()
+            .all(|(_, code)| *code == ErrorCode::ConnectionRefused) =>
+        {
+            ErrorKind::ConnectionRefused
+        }
+        _ => {
+            let worded: Vec<(SocketAddr, String)> = failures
+                .iter()
+                .map(|(remote, code)| (*remote, attempt_error(*code)))
+                .collect();
+            ErrorKind::ConnectFailed(eyeballs::failed_everywhere(&worded))
+        }
+    }
+}
+
+/// One attempt's failure in a few words.
+fn attempt_error(code: ErrorCode) -> String {
+    match code {
+        ErrorCode::ConnectionRefused => "connection refused".into(),
+        ErrorCode::Timeout => "no answer (given up for the next address)".into(),
+        code => describe(code),
+    }
 }
 
 fn connect_error(code: ErrorCode) -> ErrorKind {

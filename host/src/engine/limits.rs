@@ -44,6 +44,13 @@ pub const MAX_TABLE_ELEMENTS: usize = 4096;
 /// 1 GiB together, where wasmtime's default would allow 32 GiB.
 pub const MAX_COPY_BYTES: usize = 4 << 20;
 
+/// The most name lookups under way in the whole process. A check may have two under way
+/// (`smtp_sensor_guest::limits::MAX_LOOKUPS_IN_FLIGHT`), but one that ended may leave a
+/// `getaddrinfo` running until the resolver gives up; this keeps lookups to half of tokio's
+/// 512 blocking threads, whatever the checks do, so the prober's other blocking work
+/// (password checks, reloads) always finds a thread.
+pub const MAX_LOOKUPS_IN_PROCESS: usize = 256;
+
 /// How many sensors of a configuration file run at once with `check --all`.
 pub const MAX_CONCURRENT_SENSORS: usize = 8;
 

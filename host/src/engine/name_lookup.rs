@@ -16,6 +16,7 @@
 
 use crate::engine::budget;
 use crate::engine::guarded::Guarded;
+use crate::engine::limits::MAX_LOOKUPS_IN_PROCESS;
 use std::net::{IpAddr, ToSocketAddrs};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -55,12 +56,16 @@ impl Lookup {
         let wanted = Arc::new(AtomicBool::new(true));
         let still_wanted = wanted.clone();
         let task = spawn(async move {
-            // Dropping the lookup aborts this task while it waits for a permit.
+            // Dropping the lookup aborts this task while it waits for its permits: the
+            // check's, then the process's.
             let Ok(permit) = in_flight.acquire_owned().await else {
                 return Err(ErrorCode::PermanentResolverFailure);
             };
+            let Ok(shared) = process_permits().clone().acquire_owned().await else {
+                return Err(ErrorCode::PermanentResolverFailure);
+            };
             let blocking = tokio::task::spawn_blocking(move || {
-                let _permit = permit;
+                let _permits = (permit, shared);
                 if !still_wanted.load(Ordering::Acquire) || Instant::now() >= deadline {
                     return Err(ErrorCode::TemporaryResolverFailure);
                 }
@@ -111,6 +116,16 @@ impl Pollable for Lookup {
     }
 }
 
+/// The process's lookups under way: each holds a permit until its `getaddrinfo` returns,
+/// even past its check's end (a call under way cannot be stopped; the resolver's own
+/// timeouts end it, about 30 s at most with glibc's defaults), so that lookups never take
+/// more than [`MAX_LOOKUPS_IN_PROCESS`] of the shared blocking threads, and the rest (the
+/// prober's password checks and reloads) never queue behind a slow DNS server.
+fn process_permits() -> &'static Arc<Semaphore> {
+    static PERMITS: std::sync::OnceLock<Arc<Semaphore>> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| Arc::new(Semaphore::new(MAX_LOOKUPS_IN_PROCESS)))
+}
+
 /// Aborts a blocking task when dropped (tokio's handle only detaches it).
 struct AbortBlockingOnDrop<T>(tokio::task::JoinHandle<T>);
 
@@ -133,12 +148,18 @@ fn resolve(name: &str) -> Found {
             }
             Ok(addresses)
         }
-        // The standard library gives `getaddrinfo`'s error only in words.
-        Err(error) if error.to_string().contains("Temporary failure") => {
-            Err(ErrorCode::TemporaryResolverFailure)
-        }
+        // The standard library gives `getaddrinfo`'s error only in words: EAI_AGAIN is
+        // "Temporary failure in name resolution" (glibc), "Try again" (musl, the static
+        // build's), WSATRY_AGAIN "... a temporary error ..." (Windows).
+        Err(error) if is_temporary(&error.to_string()) => Err(ErrorCode::TemporaryResolverFailure),
         Err(_) => Err(ErrorCode::NameUnresolvable),
     }
+}
+
+/// Whether a lookup's error, in the C library's words, is a temporary failure.
+fn is_temporary(words: &str) -> bool {
+    let words = words.to_ascii_lowercase();
+    words.contains("temporary") || words.contains("try again")
 }
 
 /// The component's handle of a lookup, as the host's table holds it.
@@ -217,6 +238,20 @@ mod tests {
         assert!(found.iter().all(IpAddr::is_loopback), "{found:?}");
         // RFC 6761: `.invalid` never resolves, and resolvers answer it without asking.
         assert!(resolve("no-such-host.invalid").is_err());
+    }
+
+    #[test]
+    fn temporary_failures_are_told_apart_in_every_c_librarys_words() {
+        for temporary in [
+            "failed to lookup address information: Temporary failure in name resolution",
+            "failed to lookup address information: Try again",
+            "This is usually a temporary error during hostname resolution",
+        ] {
+            assert!(is_temporary(temporary), "{temporary}");
+        }
+        assert!(!is_temporary(
+            "failed to lookup address information: Name or service not known"
+        ));
     }
 
     #[tokio::test]

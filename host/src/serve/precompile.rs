@@ -90,11 +90,19 @@ fn run_helper(mut command: Command, timeout: Duration) -> Result<(ExitStatus, St
     // full pipe; the reading ends when the child (and its pipe) does.
     let mut stderr = child.stderr.take();
     let reader = std::thread::spawn(move || {
+        // Read to the end (a pipe closed early would fail the child's next write), keeping
+        // the last 64 KiB: the last line is the one that says why.
+        const KEPT: usize = 64 << 10;
         let mut said = Vec::new();
-        if let Some(stderr) = stderr.as_mut() {
-            let _ = stderr.take(64 << 10).read_to_end(&mut said);
+        let mut chunk = [0u8; 8192];
+        while let Some(Ok(n @ 1..)) = stderr.as_mut().map(|s| s.read(&mut chunk)) {
+            said.extend_from_slice(&chunk[..n]);
+            if said.len() > 2 * KEPT {
+                said.drain(..said.len() - KEPT);
+            }
         }
-        String::from_utf8_lossy(&said).into_owned()
+        let start = said.len().saturating_sub(KEPT);
+        String::from_utf8_lossy(&said[start..]).into_owned()
     });
     let status = loop {
         match child.try_wait() {
@@ -108,7 +116,11 @@ fn run_helper(mut command: Command, timeout: Duration) -> Result<(ExitStatus, St
                     timeout.as_secs_f64()
                 ));
             }
-            Err(error) => return Err(format!("cannot wait for the helper: {error}")),
+            Err(error) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("cannot wait for the helper: {error}"));
+            }
         }
     };
     Ok((status, reader.join().unwrap_or_default()))
@@ -158,5 +170,18 @@ mod tests {
         let (status, said) = run_helper(says, Duration::from_secs(30)).unwrap();
         assert_eq!(status.code(), Some(3));
         assert_eq!(said, "first\nthe last word\n");
+    }
+
+    #[test]
+    fn a_talkative_helper_is_read_to_its_last_word() {
+        let mut floods = Command::new("sh");
+        floods.args([
+            "-c",
+            "head -c 300000 /dev/zero | tr '\\0' x >&2; echo >&2; echo done >&2",
+        ]);
+        let (status, said) = run_helper(floods, Duration::from_secs(30)).unwrap();
+        assert!(status.success(), "the pipe stayed open to the end");
+        assert_eq!(said.trim().lines().last(), Some("done"));
+        assert!(said.len() <= 64 << 10);
     }
 }

@@ -193,6 +193,81 @@ async fn textfile_collector_script() {
     assert_eq!(leftovers, 2, "no temporary file left behind");
 }
 
+/// `check --all` exits 3 when one sensor's check itself failed (its component trapped or
+/// overstayed), with every sensor's metrics on stdout: the good sensors' must still reach
+/// the file, or they would all freeze at their last values. The embedded component cannot
+/// be made to fail for one sensor, so a stand-in runs the real check and exits 3 as it then
+/// does; one that prints nothing (a bad configuration) or crashes still keeps the old file.
+#[tokio::test(flavor = "multi_thread")]
+async fn textfile_collector_script_writes_the_good_sensors_when_one_check_failed() {
+    let (mx1, mx2) = (
+        ScriptedServer::start(normal()).await,
+        ScriptedServer::start(normal()).await,
+    );
+    let dir = std::env::temp_dir().join(format!(
+        "smtp-sensor-textfile-failed-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("sensors.toml");
+    let mut sensors = String::new();
+    for (name, server) in [("mx1", &mx1), ("mx2", &mx2)] {
+        sensors.push_str(&format!(
+            "[sensors.{name}]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n",
+            server.port()
+        ));
+    }
+    std::fs::write(&config, sensors).unwrap();
+    let out = dir.join("smtp-sensor.prom");
+    std::fs::write(&out, "probe_success{sensor=\"mx1\"} 0\n").unwrap();
+    let stand_in = |name: &str, body: &str| {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let run_script = |smtp_sensor: std::path::PathBuf| {
+        tokio::process::Command::new(example("prometheus/smtp-sensor-textfile"))
+            .env("SMTP_SENSOR", smtp_sensor)
+            .env("CONFIG", &config)
+            .env("OUT", &out)
+            .status()
+    };
+    let one_failed = stand_in(
+        "one-failed",
+        &format!("\"{SMTP_SENSOR}\" \"$@\" || true\nexit 3"),
+    );
+    let status = run_script(one_failed).await.unwrap();
+    assert!(status.success(), "{status:?}");
+    let metrics = std::fs::read_to_string(&out).unwrap();
+    promtool::check_metrics(&metrics).unwrap();
+    for sensor in ["mx1", "mx2"] {
+        let line = format!("probe_success{{sensor=\"{sensor}\"}} 1");
+        assert!(metrics.contains(&line), "{line} in\n{metrics}");
+    }
+    // Nothing printed, or a crash half-way: the file stays as it was, and the script fails.
+    for (name, body, code) in [
+        ("silent", "exit 3", 3),
+        (
+            "crashed",
+            "echo 'probe_success{sensor=\"mx1\"} 0'\nkill -KILL $$",
+            137,
+        ),
+    ] {
+        let status = run_script(stand_in(name, body)).await.unwrap();
+        assert_eq!(status.code(), Some(code), "{name}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), metrics, "{name}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with("smtp-sensor.prom."))
+        .collect();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn prtg_script_v2_wrapper() {
     let server = ScriptedServer::start(normal()).await;

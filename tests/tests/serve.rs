@@ -540,6 +540,59 @@ async fn the_web_configuration_brings_tls_and_basic_auth_and_reloads() {
     assert!(!log.contains("scrape-s3cret") && !log.contains("renewed-s3cret"));
 }
 
+/// Every answer carries `http_server_config.headers`, refusals too: exporter-toolkit sets
+/// them before it checks the login, so its 401 has them (the prober's had none).
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_carry_the_configured_headers_as_exporter_toolkit_s_do() {
+    let scratch = Scratch::new("serve-headers");
+    let hash = bcrypt::hash("s3cret", 4).unwrap();
+    let web = scratch.write(
+        "web.yml",
+        &format!(
+            "basic_auth_users:\n  prometheus: {hash}\n\
+             http_server_config:\n  headers:\n    X-Frame-Options: deny\n    \
+             X-Content-Type-Options: nosniff\n"
+        ),
+    );
+    let config = scratch.write("sensors.toml", PLAIN_MODULE);
+    let web = web.display().to_string();
+    let prober = Prober::start(SMTP_SENSOR, &config, &["--web.config.file", &web]).await;
+    let login = |password: &str| {
+        use base64::Engine as _;
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("prometheus:{password}"));
+        format!("Basic {token}")
+    };
+    let (right, wrong) = (login("s3cret"), login("guess"));
+    for (method, path, authorization, status) in [
+        ("GET", "/metrics", None, 401),
+        ("GET", "/metrics", Some(&wrong), 401),
+        ("POST", "/-/reload", None, 401),
+        ("GET", "/probe?module=plain", Some(&right), 400),
+        ("GET", "/nowhere", Some(&right), 404),
+        ("GET", "/metrics", Some(&right), 200),
+    ] {
+        let headers: Vec<(&str, &str)> = authorization
+            .map(|a| ("Authorization", a.as_str()))
+            .into_iter()
+            .collect();
+        let response = prober.request(method, path, &headers).await;
+        assert_eq!(response.status, status, "{method} {path}: {response:?}");
+        let head = response.headers.to_ascii_lowercase();
+        for header in ["x-frame-options: deny", "x-content-type-options: nosniff"] {
+            assert!(
+                head.contains(header),
+                "{method} {path}: {header} in\n{head}"
+            );
+        }
+        assert_eq!(
+            head.contains("www-authenticate: basic"),
+            status == 401,
+            "{method} {path}: {head}"
+        );
+    }
+}
+
 /// Writes `web.yml` for TLS with a certificate for localhost from `ca` (`prober.crt`,
 /// `prober.key`), basic auth of user prometheus with `password`, and one `header` line;
 /// returns its path.

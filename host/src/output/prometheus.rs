@@ -11,7 +11,7 @@ use super::Sensor;
 use super::exposition;
 use super::measurements::phase_totals;
 use super::names;
-use crate::wit::{ErrorKind, Phase, Status};
+use crate::wit::{Capability, ErrorKind, Phase, Status};
 use smtp_sensor_guest::limits::channel;
 use std::net::{IpAddr, SocketAddr};
 
@@ -311,12 +311,8 @@ pub fn render(sensors: &[Sensor]) -> String {
                 );
             }
         }
-        for capability in &result.capabilities {
-            add(
-                "smtp_capability_info",
-                vec![("keyword", capability.keyword.clone())],
-                1.0,
-            );
+        for keyword in announced_keywords(&result.capabilities) {
+            add("smtp_capability_info", vec![("keyword", keyword)], 1.0);
         }
         if let Some(failure) = &result.failure {
             add(
@@ -338,6 +334,21 @@ pub fn render(sensors: &[Sensor]) -> String {
         }
     }
     out
+}
+
+/// The keywords of an EHLO reply, each once, in the order first announced. A server may
+/// repeat a keyword (two `AUTH` lines, say, each with some of the methods); two series with
+/// the same labels in one scrape are duplicates, which Prometheus drops. The parameters are no label (unbounded, and a change would start a new series), so
+/// a repeated keyword's announcements merge into its one series whatever their parameters;
+/// the text and JSON outputs keep every line as sent.
+fn announced_keywords(capabilities: &[Capability]) -> Vec<String> {
+    let mut keywords: Vec<String> = Vec::with_capacity(capabilities.len());
+    for capability in capabilities {
+        if !keywords.contains(&capability.keyword) {
+            keywords.push(capability.keyword.clone());
+        }
+    }
+    keywords
 }
 
 /// Milliseconds as seconds, rounded to the nanosecond so that no binary-fraction noise
@@ -459,6 +470,34 @@ mod tests {
             let help = out.contains(&format!("# HELP {name} "));
             assert_eq!(samples > 0, help, "{name}");
         }
+    }
+
+    #[test]
+    fn a_keyword_announced_twice_is_one_series() {
+        let mut sensor = fixtures::up_with_tls();
+        sensor.result.capabilities = ["AUTH PLAIN", "SIZE 1000", "AUTH LOGIN", "SIZE 1000"]
+            .iter()
+            .map(|line| {
+                let mut words = line.split(' ');
+                Capability {
+                    keyword: words.next().unwrap().into(),
+                    params: words.map(str::to_string).collect(),
+                }
+            })
+            .collect();
+        let out = render(&[sensor]);
+        let series: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with("smtp_capability_info{"))
+            .collect();
+        assert_eq!(
+            series,
+            [
+                "smtp_capability_info{keyword=\"AUTH\"} 1",
+                "smtp_capability_info{keyword=\"SIZE\"} 1",
+            ],
+            "{out}"
+        );
     }
 
     #[test]

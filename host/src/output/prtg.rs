@@ -11,27 +11,29 @@ use super::Sensor;
 use super::escape::printable;
 use super::measurements::{Limits, Measurement};
 use super::prtg_rules::{MAX_CHANNELS, channels, text};
-use crate::wit::{ChannelUnit, ErrorKind, Phase, Status};
+use crate::wit::{ChannelUnit, ErrorKind, Failure, Phase, Status};
 use serde_json::{Map, Value, json};
 use smtp_sensor_guest::limits::channel;
 
 /// The sensor's result as PRTG reads it.
 pub fn render(sensor: &Sensor) -> String {
     let result = &sensor.result;
+    let measurements: Vec<Measurement> = channels(sensor).into_iter().take(MAX_CHANNELS).collect();
     let warned = result
         .failure
         .as_ref()
         .filter(|_| result.status == Status::Warning)
-        .map(|f| match f.kind {
-            ErrorKind::CertificateExpiring(_) if f.phase == Phase::MailboxTlsHandshake => {
-                channel::MAILBOX_CERTIFICATE_EXPIRY
-            }
-            ErrorKind::CertificateExpiring(_) => channel::CERTIFICATE_EXPIRY,
-            _ => channel::RESPONSE_TIME,
+        .map(|failure| {
+            // PRTG has no warning for the sensor as such: a channel in warning puts the
+            // sensor in warning. So a cause that is no channel's value (a missed
+            // expectation, a TLS fallback), or whose channel is not sent, warns on the
+            // primary channel, and the text says why.
+            cause(failure)
+                .filter(|name| measurements.iter().any(|m| m.name == *name))
+                .unwrap_or(channel::RESPONSE_TIME)
         });
-    let channels: Vec<Value> = channels(sensor)
+    let channels: Vec<Value> = measurements
         .iter()
-        .take(MAX_CHANNELS)
         .map(|m| channel(m, warned == Some(m.name.as_str())))
         .collect();
     let mut prtg = Map::new();
@@ -50,6 +52,20 @@ pub fn error(message: &str) -> String {
         "{}\n",
         json!({ "prtg": { "error": 1, "text": text(message) } })
     )
+}
+
+/// The channel whose value is beyond its warning threshold, when that is what the warning
+/// is about: each threshold judges one channel.
+fn cause(failure: &Failure) -> Option<&'static str> {
+    match failure.kind {
+        ErrorKind::CertificateExpiring(_) if failure.phase == Phase::MailboxTlsHandshake => {
+            Some(channel::MAILBOX_CERTIFICATE_EXPIRY)
+        }
+        ErrorKind::CertificateExpiring(_) => Some(channel::CERTIFICATE_EXPIRY),
+        ErrorKind::ResponseTimeExceeded(_) => Some(channel::RESPONSE_TIME),
+        ErrorKind::DeliveryLatencyExceeded(_) => Some(channel::DELIVERY_LATENCY),
+        _ => None,
+    }
 }
 
 fn channel(m: &Measurement, warning: bool) -> Value {
@@ -164,11 +180,54 @@ mod tests {
         }
     }
 
+    /// The names of the channels that carry `"warning":1`.
+    fn warned(sensor: &Sensor) -> Vec<String> {
+        let value = parse(&render(sensor));
+        assert!(value["prtg"].get("error").is_none());
+        value["prtg"]["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c.get("warning").is_some())
+            .map(|c| c["channel"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     #[test]
     fn warning_marks_the_channel_that_caused_it() {
-        let value = parse(&render(&fixtures::warning_slow()));
-        assert_eq!(value["prtg"]["result"][0]["warning"], 1);
-        assert!(value["prtg"].get("error").is_none());
+        assert_eq!(warned(&fixtures::warning_slow()), ["Response Time"]);
+        assert!(warned(&fixtures::up_with_tls()).is_empty());
+    }
+
+    #[test]
+    fn a_late_delivery_warns_on_delivery_latency_not_response_time() {
+        let mut sensor = fixtures::up_round_trip();
+        sensor.thresholds.latency_warning_ms = Some(500);
+        sensor.result.status = Status::Warning;
+        sensor.result.failure = Some(Failure {
+            phase: Phase::MailboxSearch,
+            kind: ErrorKind::DeliveryLatencyExceeded(500),
+        });
+        assert_eq!(warned(&sensor), ["Delivery Latency"]);
+    }
+
+    #[test]
+    fn a_warning_no_channel_measures_still_warns_on_the_primary_channel() {
+        // PRTG puts a sensor in warning only through a channel; the text says why.
+        let mut sensor = fixtures::up_with_tls();
+        sensor.result.status = Status::Warning;
+        sensor.result.failure = Some(Failure {
+            phase: Phase::Ehlo,
+            kind: ErrorKind::ExpectationMissed("the server does not announce SMTPUTF8".into()),
+        });
+        assert_eq!(warned(&sensor), ["Response Time"]);
+        // A threshold's channel that is not sent: the primary channel carries the warning.
+        let mut sensor = fixtures::warning_slow();
+        sensor.result.failure = Some(Failure {
+            phase: Phase::MailboxSearch,
+            kind: ErrorKind::DeliveryLatencyExceeded(500),
+        });
+        assert_eq!(warned(&sensor), ["Response Time"]);
     }
 
     #[test]

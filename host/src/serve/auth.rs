@@ -3,6 +3,14 @@
 //! successful check is remembered (by a SHA-256 of user, password and hash) so that
 //! Prometheus' scrapes every few seconds do not pay for it again. An unknown user costs a
 //! bcrypt run as well, so timing does not tell which users exist.
+//!
+//! Passwords are compared as Go's `bcrypt.CompareHashAndPassword` compares them in
+//! golang.org/x/crypto v0.53.0 and v0.54.0 (which exporter-toolkit v0.17.1 and its main
+//! branch use; unchanged since v0.5.0): bcrypt keys on a password's first 72 bytes, so a
+//! password of 72 bytes passes (Go's `GenerateFromPassword` hashes one), and a longer one
+//! passes when those 72 bytes are right. Since v0.5.0 Go refuses a password over 72 bytes
+//! when making a hash, never when comparing ("since we cannot break hashes that have
+//! already been stored"), so the prober does not refuse one either.
 
 use base64::Engine as _;
 use indexmap::IndexMap;
@@ -54,7 +62,7 @@ impl Users {
         let users = std::sync::Arc::clone(self);
         let checked = tokio::task::spawn_blocking(move || {
             let hash = hash.as_deref().unwrap_or(DECOY_HASH);
-            let matches = bcrypt::non_truncating_verify(&password, hash).unwrap_or(false);
+            let matches = bcrypt::verify(&password, hash).unwrap_or(false);
             matches && users.hashes.contains_key(&user)
         })
         .await
@@ -120,6 +128,22 @@ mod tests {
         assert!(!users.allow(Some(b"Bearer abc")).await);
         assert!(!users.allow(Some(b"Basic !!!")).await);
         assert!(!users.allow(None).await);
+    }
+
+    #[tokio::test]
+    async fn long_passwords_pass_as_go_s_bcrypt_compares_them() {
+        let long: String = ('a'..='z').cycle().take(100).collect();
+        let (first_72, first_71) = (&long[..72], &long[..71]);
+        // Go hashes a password of 72 bytes; htpasswd hashes a longer one's first 72.
+        let hash = bcrypt::hash(first_72, 4).unwrap();
+        let users = Arc::new(Users::new(IndexMap::from([("p".to_string(), hash)])).unwrap());
+        assert!(users.allow(Some(&header("p", first_72))).await);
+        assert!(users.allow(Some(&header("p", &long))).await);
+        assert!(!users.allow(Some(&header("p", first_71))).await);
+        let mut wrong = long.clone().into_bytes();
+        wrong[71] = b'!';
+        let wrong = String::from_utf8(wrong).unwrap();
+        assert!(!users.allow(Some(&header("p", &wrong))).await);
     }
 
     #[test]

@@ -44,26 +44,36 @@ pub fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
-/// Basic authentication (when configured) and the configured headers.
+/// Basic authentication (when configured), and the configured headers on every response,
+/// a refusal included: exporter-toolkit sets them before it checks the login, so its 401
+/// carries them too. As there, a header the response sets itself wins over the configured
+/// one (a Go handler's `Set` comes after them).
 async fn authenticate(Shared(state): Shared<Arc<State>>, request: Request, next: Next) -> Response {
     let web = state.web();
-    if let Some(users) = &web.users {
-        let given = request
-            .headers()
-            .get(AUTHORIZATION)
-            .map(HeaderValue::as_bytes);
-        if !users.allow(given).await {
-            let mut response = (StatusCode::UNAUTHORIZED, "Unauthorized\n").into_response();
-            response.headers_mut().insert(
-                WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"smtp-sensor\""),
-            );
-            return response;
+    let allowed = match &web.users {
+        None => true,
+        Some(users) => {
+            let given = request
+                .headers()
+                .get(AUTHORIZATION)
+                .map(HeaderValue::as_bytes);
+            users.allow(given).await
         }
-    }
-    let mut response = next.run(request).await;
+    };
+    let mut response = if allowed {
+        next.run(request).await
+    } else {
+        let mut refused = (StatusCode::UNAUTHORIZED, "Unauthorized\n").into_response();
+        refused.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"smtp-sensor\""),
+        );
+        refused
+    };
     for (name, value) in &web.headers {
-        response.headers_mut().insert(name.clone(), value.clone());
+        if !response.headers().contains_key(name) {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
     }
     response
 }

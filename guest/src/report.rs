@@ -50,14 +50,14 @@ pub fn report(
     let response_ms = smtp_ms + trip.as_ref().map_or(0.0, |t| millis(t.mailbox_time()));
     let latency_ms = trip.as_ref().and_then(Trip::latency).map(millis);
     let leaf = tls.leaf.as_ref();
-    // The thresholds judge the presented certificate that expires first.
-    let earliest = tls.earliest();
-    let days_left = earliest.map(|first| first.days_left(now));
+    // The thresholds judge the verified path's certificate that expires first.
+    let judged = tls.judged();
+    let days_left = judged.map(|first| first.days_left(now));
     let thresholds = Thresholds::of(&settings.into());
     // The mailbox server's certificate, when a round trip secured a connection with it.
     let mailbox_days_left = trip
         .as_ref()
-        .and_then(|trip| trip.tls.earliest().map(|first| first.days_left(now)));
+        .and_then(|trip| trip.tls.judged().map(|first| first.days_left(now)));
     let mailbox_secured = trip.as_ref().is_some_and(|trip| trip.tls.established);
     let (timings, transcript) = outcome.journal.into_parts();
     let last_phase = timings
@@ -141,13 +141,27 @@ pub fn report(
         _ => message::for_success(context, banner, smtp_ms) + &arrival,
     };
     // A certificate judged for its days that is not the leaf: say which it is.
-    if let (Some(failure), Some(first), Some(leaf)) = (&failure, earliest, leaf)
+    if let (Some(failure), Some(first), Some(leaf)) = (&failure, judged, leaf)
         && matches!(failure.kind, ErrorKind::CertificateExpiring(_))
         && first != leaf
     {
         message.push_str(&format!(
-            " (the chain's first certificate to expire is {}, not the server's own)",
+            " (the verified chain's first certificate to expire is {}, not the server's own)",
             first.subject
+        ));
+    }
+    // Expired certificates the server still sends but clients never use: a note.
+    let unused = tls.expired_off_path(now);
+    if let Some(first) = unused.first() {
+        message.push_str(&format!(
+            " (note: the server also sends {}, expired on {}, which the verified chain does \
+             not use{})",
+            first.subject,
+            crate::dates::format_utc(first.not_after),
+            match unused.len() {
+                1 => String::new(),
+                n => format!(", and {} more like it", n - 1),
+            }
         ));
     }
     // The open-relay probe's success is a refusal: say which, and where; a temporary one
@@ -270,6 +284,7 @@ pub fn report(
 fn tls_info(tls: &TlsFacts) -> Option<TlsInfo> {
     let leaf = tls.leaf.as_ref();
     let earliest = tls.earliest();
+    let judged = tls.judged();
     (tls.attempted && (tls.version.is_some() || leaf.is_some())).then(|| TlsInfo {
         version: tls.version.clone().unwrap_or_default(),
         cipher_suite: tls.cipher_suite.clone().unwrap_or_default(),
@@ -278,6 +293,8 @@ fn tls_info(tls: &TlsFacts) -> Option<TlsInfo> {
         not_after: leaf.map_or(0, |l| l.not_after),
         earliest_subject: earliest.map(|e| e.subject.clone()).unwrap_or_default(),
         earliest_not_after: earliest.map_or(0, |e| e.not_after),
+        chain_subject: judged.map(|e| e.subject.clone()).unwrap_or_default(),
+        chain_not_after: judged.map_or(0, |e| e.not_after),
         verified: tls.verified,
     })
 }
@@ -506,19 +523,21 @@ mod tests {
     }
 
     fn secured(days: i64) -> TlsFacts {
+        let leaf = Leaf {
+            subject: "CN=mx.example".into(),
+            issuer: "CN=CA".into(),
+            not_before: 0,
+            not_after: NOW + days * DAY,
+        };
         TlsFacts {
             attempted: true,
             established: true,
             version: Some("TLSv1.3".into()),
             cipher_suite: Some("TLS13_CHACHA20_POLY1305_SHA256".into()),
             handshake: Some(Duration::from_millis(3)),
-            leaf: Some(Leaf {
-                subject: "CN=mx.example".into(),
-                issuer: "CN=CA".into(),
-                not_before: 0,
-                not_after: NOW + days * DAY,
-            }),
+            leaf: Some(leaf.clone()),
             chain: Vec::new(),
+            path: vec![leaf],
             verified: true,
             verify: true,
             server_first_bytes: Vec::new(),
@@ -702,12 +721,14 @@ mod tests {
     #[test]
     fn an_intermediate_that_expires_first_is_judged_and_named() {
         let mut facts = secured(300);
-        facts.chain = vec![Leaf {
+        let intermediate = Leaf {
             subject: "CN=Example Intermediate".into(),
             issuer: "CN=CA".into(),
             not_before: 0,
             not_after: NOW + 5 * DAY,
-        }];
+        };
+        facts.chain = vec![intermediate.clone()];
+        facts.path.push(intermediate);
         let s = settings("mail.example.com", TransportSecurity::Tls);
         let result = report(&s, &Expect::default(), up(5), None, &facts, NOW);
         assert_eq!(result.status, Status::Warning, "{}", result.message);
@@ -726,6 +747,60 @@ mod tests {
         assert_eq!(tls.earliest_subject, "CN=Example Intermediate");
         assert_eq!(tls.earliest_not_after, NOW + 5 * DAY);
         assert_eq!(tls.not_after, NOW + 300 * DAY, "the leaf's own stays");
+        assert_eq!(tls.chain_subject, "CN=Example Intermediate");
+    }
+
+    /// A server that still sends an expired cross-signed root beside the intermediate its
+    /// verified chain uses (ISRG Root X1 cross-signed by DST Root CA X3, after 2021): up,
+    /// the channel counts the verified chain's days, and the expired one is a note.
+    #[test]
+    fn an_expired_certificate_off_the_verified_chain_is_a_note() {
+        let mut facts = secured(60);
+        let intermediate = Leaf {
+            subject: "CN=R3".into(),
+            issuer: "CN=ISRG Root X1".into(),
+            not_before: 0,
+            not_after: NOW + 200 * DAY,
+        };
+        let cross_sign = Leaf {
+            subject: "CN=ISRG Root X1".into(),
+            issuer: "CN=DST Root CA X3".into(),
+            not_before: 0,
+            not_after: NOW - 400 * DAY,
+        };
+        facts.chain = vec![intermediate.clone(), cross_sign];
+        facts.path.push(intermediate);
+        let s = settings("mail.example.com", TransportSecurity::Tls);
+        let result = report(&s, &Expect::default(), up(5), None, &facts, NOW);
+        assert_eq!(result.status, Status::Up, "{}", result.message);
+        assert!(
+            result
+                .message
+                .contains("(note: the server also sends CN=ISRG Root X1, expired on")
+                && result
+                    .message
+                    .contains("which the verified chain does not use)"),
+            "{}",
+            result.message
+        );
+        let expiry = result
+            .channels
+            .iter()
+            .find(|c| c.name == channel::CERTIFICATE_EXPIRY)
+            .unwrap();
+        assert_eq!(expiry.value, 60.0, "the verified chain's days");
+        let tls = result.tls.unwrap();
+        assert_eq!(
+            tls.earliest_subject, "CN=ISRG Root X1",
+            "blackbox's rule stays"
+        );
+        assert_eq!(tls.chain_subject, "CN=mx.example");
+        // Unverified (--tls-no-verify): no path, the leaf alone is judged, no note.
+        facts.verified = false;
+        facts.path.clear();
+        let result = report(&s, &Expect::default(), up(5), None, &facts, NOW);
+        assert_eq!(result.status, Status::Up, "{}", result.message);
+        assert!(!result.message.contains("note:"), "{}", result.message);
     }
 
     #[test]

@@ -522,6 +522,48 @@ async fn an_odd_system_certificate_breaks_nothing() {
     );
 }
 
+/// A `tls-if-available` fallback whose plain-text reconnect fails still says why TLS was
+/// given up, beside why the reconnect failed, and names the address that answered.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_fallback_keeps_why_tls_was_given_up() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // One connection that speaks plain text where TLS belongs; then the port is closed, so
+    // the reconnect in plain text is refused.
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        drop(listener);
+        stream
+            .write_all(b"220 mail.test ESMTP plain only\r\n")
+            .unwrap();
+        let mut hello = [0u8; 512];
+        let _ = stream.read(&mut hello);
+    });
+    let port = port.to_string();
+    let args = [
+        &cli::loopback_check(&port, "tls-if-available")[..],
+        &["--format", "json"],
+    ]
+    .concat();
+    let run = cli::run(SMTP_SENSOR, &args).await;
+    server.join().unwrap();
+    assert_eq!(run.code, 2, "{run:?}");
+    let json = run.json();
+    let message = json["message"].as_str().unwrap();
+    assert_eq!(json["failure"]["kind"], "connection-refused", "{message}");
+    assert!(
+        message.contains("connection refused")
+            && message.contains("after implicit TLS failed: the server answered in plain text"),
+        "{message}"
+    );
+    assert_eq!(
+        json["remote_address"],
+        format!("127.0.0.1:{port}"),
+        "{json}"
+    );
+}
+
 /// PRTG keeps a Downtime channel for every sensor and fills it from the status the script
 /// sets, so neither PRTG format sends one of its own; Nagios perfdata keeps it.
 #[tokio::test(flavor = "multi_thread")]

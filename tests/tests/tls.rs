@@ -657,10 +657,10 @@ async fn a_server_that_speaks_only_tls_1_0_is_named_as_such() {
     }
 }
 
-/// The certificate thresholds judge the presented certificate that expires first: an
+/// The certificate thresholds judge the verified chain's certificate that expires first: an
 /// intermediate with five days left makes the check `warning` although the server's own
-/// certificate has a year, and the result names it (blackbox_exporter's
-/// `probe_ssl_earliest_cert_expiry`; the leaf's own expiry is kept beside it).
+/// certificate has a year, and the result names it (the leaf's own expiry is kept beside
+/// it).
 #[tokio::test(flavor = "multi_thread")]
 async fn an_intermediate_that_expires_first_is_named_and_judged() {
     let intermediate = CA.intermediate("smtp-sensor test intermediate", 5);
@@ -679,4 +679,67 @@ async fn an_intermediate_that_expires_first_is_named_and_judged() {
     assert!(tls.verified);
     assert_eq!(tls.earliest_subject, "CN=smtp-sensor test intermediate");
     assert!(tls.earliest_not_after < tls.not_after - 300 * 86_400);
+}
+
+/// A server that still sends an expired cross-sign of the root (as servers sent ISRG Root
+/// X1 cross-signed by DST Root CA X3 after September 2021) beside the intermediate the
+/// verified chain uses: every client builds its path to the trusted root and ignores the
+/// cross-sign, so the check is `up`, the Certificate Expiry channel counts the verified
+/// chain's days, the expired certificate is a note, and `earliest` keeps blackbox's rule.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_cross_sign_the_chain_does_not_use_is_no_alarm() {
+    let old_root = Ca::new("smtp-sensor test old root");
+    let intermediate = CA.intermediate("smtp-sensor test intermediate R3", 200);
+    let mut leaf = intermediate.issue(&LeafSpec::valid_for(&["127.0.0.1"]));
+    // leaf, intermediate, then the root as the old root cross-signed it, expired.
+    leaf.chain.truncate(2);
+    leaf.chain.push(CA.cross_signed_by(&old_root, -30));
+    let server = ScriptedServer::start_tls(leaf.server_config(&[]), dialogue()).await;
+    let result = check(&server, TransportSecurity::Tls).await;
+    assert_eq!(result.status, Status::Up, "{}", result.message);
+    assert!(
+        result
+            .message
+            .contains("(note: the server also sends CN=smtp-sensor test CA, expired on")
+            && result
+                .message
+                .contains("which the verified chain does not use)"),
+        "{}",
+        result.message
+    );
+    let days = channel(&result, "Certificate Expiry").unwrap();
+    assert!(
+        (198.0..=200.0).contains(&days),
+        "the intermediate's days: {days}"
+    );
+    let tls = result.tls.unwrap();
+    assert!(tls.verified);
+    assert_eq!(tls.chain_subject, "CN=smtp-sensor test intermediate R3");
+    assert_eq!(tls.earliest_subject, "CN=smtp-sensor test CA");
+    assert!(tls.earliest_not_after < tls.chain_not_after);
+}
+
+/// An expired intermediate is named, with its own date: the message no longer gives the
+/// leaf's date (a year ahead) as the day "the certificate expired".
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_intermediate_is_named_with_its_own_date() {
+    let intermediate = CA.intermediate("smtp-sensor test expired intermediate", -3);
+    let leaf = intermediate.issue(&LeafSpec::valid_for(&["127.0.0.1"]));
+    let server = ScriptedServer::start_tls(leaf.server_config(&[]), dialogue()).await;
+    let result = check(&server, TransportSecurity::Tls).await;
+    assert_eq!(result.status, Status::Down, "{}", result.message);
+    let (phase, kind) = failure(&result);
+    assert_eq!(phase, Phase::TlsHandshake);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let three_days_ago = smtp_sensor_guest::dates::format_utc(now - 3 * 86_400);
+    let expected_day = &three_days_ago[..10];
+    assert!(
+        matches!(&kind, ErrorKind::CertificateRejected(why)
+            if why.starts_with("the chain's certificate CN=smtp-sensor test expired intermediate expired on")
+            && why.contains(expected_day)),
+        "{kind:?} (expected {expected_day})"
+    );
 }

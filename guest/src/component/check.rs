@@ -105,8 +105,11 @@ fn execute(
                     // The server that spoke, again: no second lookup, no other address.
                     match connect(vec![remote.ip()], remote.port(), clock, &mut journal, SMTP) {
                         Ok((connection, _)) => (Transport::Plain(connection), Some(failure)),
-                        Err(failure) => {
-                            let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
+                        Err(reconnect) => {
+                            // The result still says why TLS was given up.
+                            let mut outcome =
+                                Outcome::failed_early(reconnect, clock.elapsed(), journal);
+                            outcome.warning = Some(failure);
                             return (outcome, remote_label);
                         }
                     }

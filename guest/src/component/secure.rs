@@ -38,6 +38,7 @@ pub(super) fn handshake(
         Err(HandshakeError::Tls(error)) => Err(errors::classify(
             &error,
             facts.leaf.as_ref(),
+            &facts.chain,
             stream.first_bytes(),
             plan.min_version,
         )),

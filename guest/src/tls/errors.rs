@@ -7,12 +7,13 @@ use crate::dates::format_utc;
 use crate::wit::{ErrorKind, TlsVersion};
 use rustls::{AlertDescription, CertificateError, Error};
 
-/// The error kind of a failed handshake. `leaf` is what the server presented, if anything;
-/// `first_bytes` are the first bytes it sent, to recognise a plain-text server or a
+/// The error kind of a failed handshake. `leaf` is what the server presented, if anything,
+/// and `chain` the other certificates it sent; `first_bytes` are the first bytes it sent, to recognise a plain-text server or a
 /// ServerHello of an old TLS version; `min_version` is the oldest version the check offered.
 pub fn classify(
     error: &Error,
     leaf: Option<&Leaf>,
+    chain: &[Leaf],
     first_bytes: &[u8],
     min_version: TlsVersion,
 ) -> ErrorKind {
@@ -36,7 +37,7 @@ pub fn classify(
             }
         )),
         Error::InvalidCertificate(certificate) => {
-            ErrorKind::CertificateRejected(certificate_reason(certificate, leaf))
+            ErrorKind::CertificateRejected(certificate_reason(certificate, leaf, chain))
         }
         Error::AlertReceived(alert) => {
             ErrorKind::TlsFailed(format!("the server sent the TLS alert {alert:?}"))
@@ -53,17 +54,41 @@ pub fn classify(
     }
 }
 
-/// Why a certificate was rejected, with the facts that prove it.
-pub fn certificate_reason(error: &CertificateError, leaf: Option<&Leaf>) -> String {
+/// Why a certificate was rejected, with the facts that prove it. An expired or not yet
+/// valid certificate is named by its own dates: webpki says which date failed, and the
+/// presented certificate (`leaf`, or one of `chain`) with that date is the one.
+pub fn certificate_reason(error: &CertificateError, leaf: Option<&Leaf>, chain: &[Leaf]) -> String {
     let subject = leaf
         .map(|l| l.subject.as_str())
         .unwrap_or("the certificate");
+    // The presented certificate with this date, and how to call it.
+    let named = |date: i64, of: fn(&Leaf) -> i64| -> Option<String> {
+        if leaf.is_some_and(|l| of(l) == date) {
+            return Some("the certificate".into());
+        }
+        chain
+            .iter()
+            .find(|c| of(c) == date)
+            .map(|c| format!("the chain's certificate {}", c.subject))
+    };
     match error {
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => match leaf {
+        CertificateError::ExpiredContext { not_after, .. } => {
+            let date = not_after.as_secs() as i64;
+            let which =
+                named(date, |c| c.not_after).unwrap_or_else(|| "a certificate of the chain".into());
+            format!("{which} expired on {}", format_utc(date))
+        }
+        CertificateError::Expired => match leaf {
             Some(leaf) => format!("the certificate expired on {}", format_utc(leaf.not_after)),
             None => "the certificate has expired".into(),
         },
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => match leaf {
+        CertificateError::NotValidYetContext { not_before, .. } => {
+            let date = not_before.as_secs() as i64;
+            let which = named(date, |c| c.not_before)
+                .unwrap_or_else(|| "a certificate of the chain".into());
+            format!("{which} is not valid yet: not before {}", format_utc(date))
+        }
+        CertificateError::NotValidYet => match leaf {
             Some(leaf) => {
                 format!(
                     "the certificate is not valid yet: not before {}",
@@ -211,25 +236,66 @@ mod tests {
     #[test]
     fn certificate_reasons_name_the_problem() {
         let ca_issued = leaf("CN=mail.test", "CN=Test CA");
-        let expired = certificate_reason(&CertificateError::Expired, Some(&ca_issued));
+        let expired = certificate_reason(&CertificateError::Expired, Some(&ca_issued), &[]);
         assert_eq!(
             expired,
             "the certificate expired on 1970-01-02 00:00:00 UTC"
         );
-        let unknown = certificate_reason(&CertificateError::UnknownIssuer, Some(&ca_issued));
+        let unknown = certificate_reason(&CertificateError::UnknownIssuer, Some(&ca_issued), &[]);
         assert!(
             unknown.contains("unknown authority (CN=Test CA)"),
             "{unknown}"
         );
         let own = leaf("CN=mail.test", "CN=mail.test");
-        let selfsigned = certificate_reason(&CertificateError::UnknownIssuer, Some(&own));
+        let selfsigned = certificate_reason(&CertificateError::UnknownIssuer, Some(&own), &[]);
         assert!(selfsigned.contains("self-signed"), "{selfsigned}");
-        let name = certificate_reason(&CertificateError::NotValidForName, Some(&ca_issued));
+        let name = certificate_reason(&CertificateError::NotValidForName, Some(&ca_issued), &[]);
         assert!(name.contains("name mismatch"), "{name}");
-        let early = certificate_reason(&CertificateError::NotValidYet, Some(&ca_issued));
+        let early = certificate_reason(&CertificateError::NotValidYet, Some(&ca_issued), &[]);
         assert!(
             early.contains("not valid yet: not before 1970-01-01"),
             "{early}"
+        );
+    }
+
+    /// webpki's error says which date failed: an expired intermediate is named, with its
+    /// own date, not the leaf's.
+    #[test]
+    fn an_expired_or_early_intermediate_is_named_by_its_own_date() {
+        use rustls::pki_types::UnixTime;
+        let ca_issued = leaf("CN=mail.test", "CN=Test CA"); // valid 0 .. 86,400
+        let intermediate = Leaf {
+            subject: "CN=Test Intermediate".into(),
+            issuer: "CN=Test CA".into(),
+            not_before: 3_600,
+            not_after: 43_200,
+        };
+        let chain = [intermediate];
+        let at = |secs| UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
+        let expired = CertificateError::ExpiredContext {
+            time: at(50_000),
+            not_after: at(43_200),
+        };
+        assert_eq!(
+            certificate_reason(&expired, Some(&ca_issued), &chain),
+            "the chain's certificate CN=Test Intermediate expired on 1970-01-01 12:00:00 UTC"
+        );
+        let leaf_expired = CertificateError::ExpiredContext {
+            time: at(90_000),
+            not_after: at(86_400),
+        };
+        assert_eq!(
+            certificate_reason(&leaf_expired, Some(&ca_issued), &chain),
+            "the certificate expired on 1970-01-02 00:00:00 UTC"
+        );
+        let early = CertificateError::NotValidYetContext {
+            time: at(100),
+            not_before: at(3_600),
+        };
+        assert_eq!(
+            certificate_reason(&early, Some(&ca_issued), &chain),
+            "the chain's certificate CN=Test Intermediate is not valid yet: not before \
+             1970-01-01 01:00:00 UTC"
         );
     }
 
@@ -238,7 +304,7 @@ mod tests {
         let from_webpki = |error: webpki::Error| {
             let other = rustls::OtherError(std::sync::Arc::new(error));
             let leaf = leaf("CN=mail.test", "CN=mail.test");
-            certificate_reason(&CertificateError::Other(other), Some(&leaf))
+            certificate_reason(&CertificateError::Other(other), Some(&leaf), &[])
         };
         let ca = from_webpki(webpki::Error::CaUsedAsEndEntity);
         assert!(
@@ -255,14 +321,20 @@ mod tests {
             signature_algorithm_id: Vec::new(),
             supported_algorithms: Vec::new(),
         };
-        let sha1 = certificate_reason(&sha1, None);
+        let sha1 = certificate_reason(&sha1, None, &[]);
         assert!(sha1.contains("SHA-1"), "{sha1}");
     }
 
     #[test]
     fn plain_text_server_is_recognised() {
         let error = Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
-        let kind = classify(&error, None, b"220 mail.test ESMTP\r\n", TlsVersion::Tls12);
+        let kind = classify(
+            &error,
+            None,
+            &[],
+            b"220 mail.test ESMTP\r\n",
+            TlsVersion::Tls12,
+        );
         let ErrorKind::TlsFailed(why) = kind else {
             panic!("{kind:?}")
         };
@@ -271,7 +343,7 @@ mod tests {
             "{why}"
         );
         assert!(matches!(
-            classify(&error, None, b"\x15\x03\x03", TlsVersion::Tls12),
+            classify(&error, None, &[], b"\x15\x03\x03", TlsVersion::Tls12),
             ErrorKind::TlsFailed(_)
         ));
     }
@@ -279,7 +351,7 @@ mod tests {
     #[test]
     fn alerts_are_named() {
         let error = Error::AlertReceived(rustls::AlertDescription::HandshakeFailure);
-        let ErrorKind::TlsFailed(why) = classify(&error, None, b"", TlsVersion::Tls12) else {
+        let ErrorKind::TlsFailed(why) = classify(&error, None, &[], b"", TlsVersion::Tls12) else {
             panic!()
         };
         assert!(why.contains("HandshakeFailure"), "{why}");
@@ -291,7 +363,8 @@ mod tests {
         let hello = [22, 3, 1, 0, 42, 2, 0, 0, 38, 3, 1, 0, 0];
         let error =
             Error::PeerIncompatible(rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13);
-        let ErrorKind::TlsFailed(why) = classify(&error, None, &hello, TlsVersion::Tls12) else {
+        let ErrorKind::TlsFailed(why) = classify(&error, None, &[], &hello, TlsVersion::Tls12)
+        else {
             panic!()
         };
         assert!(
@@ -300,12 +373,14 @@ mod tests {
         );
         let mut tls11 = hello;
         tls11[10] = 2;
-        let ErrorKind::TlsFailed(why) = classify(&error, None, &tls11, TlsVersion::Tls12) else {
+        let ErrorKind::TlsFailed(why) = classify(&error, None, &[], &tls11, TlsVersion::Tls12)
+        else {
             panic!()
         };
         assert!(why.contains("only TLS 1.1"), "{why}");
         let refused = Error::AlertReceived(AlertDescription::ProtocolVersion);
-        let ErrorKind::TlsFailed(why) = classify(&refused, None, b"", TlsVersion::Tls13) else {
+        let ErrorKind::TlsFailed(why) = classify(&refused, None, &[], b"", TlsVersion::Tls13)
+        else {
             panic!()
         };
         assert!(

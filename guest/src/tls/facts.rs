@@ -22,6 +22,9 @@ pub struct TlsFacts {
     pub leaf: Option<Leaf>,
     /// The other certificates it presented (intermediates, perhaps its root), read alike.
     pub chain: Vec<Leaf>,
+    /// The verified path clients use (leaf first, no root), read alike; empty when
+    /// verification was off or failed.
+    pub path: Vec<Leaf>,
     /// Whether the chain and name were verified and passed.
     pub verified: bool,
     /// Whether verification was on at all.
@@ -44,6 +47,11 @@ impl TlsFacts {
             .iter()
             .filter_map(|der| Leaf::parse(der))
             .collect();
+        self.path = presented
+            .path
+            .iter()
+            .filter_map(|der| Leaf::parse(der))
+            .collect();
         self.verified = presented.verified;
     }
 
@@ -59,6 +67,33 @@ impl TlsFacts {
                 .min_by_key(|c| c.not_after)
                 .unwrap_or(leaf),
         )
+    }
+
+    /// The certificate the Certificate Expiry channel and thresholds judge: the one that
+    /// expires first on the verified path clients use (the leaf on a tie; never the root,
+    /// and never a presented certificate the path goes around, such as an expired
+    /// cross-sign); with no verified path (verification off, or it failed), the leaf.
+    pub fn judged(&self) -> Option<&Leaf> {
+        let leaf = self.leaf.as_ref()?;
+        Some(
+            self.path
+                .iter()
+                .filter(|c| c.not_after < leaf.not_after)
+                .min_by_key(|c| c.not_after)
+                .unwrap_or(leaf),
+        )
+    }
+
+    /// Presented certificates that have expired by `now` but are not on the verified path:
+    /// clients never use them, so they are worth a note, not a verdict.
+    pub fn expired_off_path(&self, now: i64) -> Vec<&Leaf> {
+        if !self.verified {
+            return Vec::new();
+        }
+        self.chain
+            .iter()
+            .filter(|c| c.not_after < now && !self.path.contains(c))
+            .collect()
     }
 
     /// The transcript note for an established connection.
@@ -101,5 +136,31 @@ mod tests {
             "CN=leaf",
             "the leaf on a tie"
         );
+    }
+
+    /// An expired cross-sign the server still sends, beside the intermediate the verified
+    /// path uses: all presented certificates count for `earliest`, the path for `judged`.
+    #[test]
+    fn the_judged_certificate_is_on_the_verified_path() {
+        let leaf = certificate("CN=leaf", 300);
+        let intermediate = certificate("CN=intermediate", 200);
+        let cross_sign = certificate("CN=old cross-sign", 50);
+        let mut facts = TlsFacts {
+            leaf: Some(leaf.clone()),
+            chain: vec![intermediate.clone(), cross_sign.clone()],
+            ..TlsFacts::default()
+        };
+        assert_eq!(facts.judged(), Some(&leaf), "no verified path: the leaf");
+        assert_eq!(facts.earliest(), Some(&cross_sign));
+        assert!(
+            facts.expired_off_path(100).is_empty(),
+            "unverified: no note"
+        );
+        facts.verified = true;
+        facts.path = vec![leaf.clone(), intermediate.clone()];
+        assert_eq!(facts.judged(), Some(&intermediate));
+        assert_eq!(facts.earliest(), Some(&cross_sign), "blackbox's rule stays");
+        assert_eq!(facts.expired_off_path(100), vec![&cross_sign]);
+        assert!(facts.expired_off_path(10).is_empty(), "not expired yet");
     }
 }

@@ -16,6 +16,11 @@ pub struct Presented {
     pub leaf: Option<Vec<u8>>,
     /// The other certificates the server presented with it, DER-encoded, in its order.
     pub intermediates: Vec<Vec<u8>>,
+    /// The path clients use, when verification passed: the leaf, then the intermediates
+    /// that lead from it to a trusted root, DER-encoded; never the root itself (its own
+    /// dates are not checked: it is trusted as configured). Presented certificates that
+    /// are not on it (an expired cross-sign, say) are not here.
+    pub path: Vec<Vec<u8>>,
     /// Why verification rejected it; `None` when it passed or was not done.
     pub rejection: Option<Error>,
     /// True when the chain and name were verified and passed.
@@ -29,8 +34,40 @@ pub type Record = Arc<Mutex<Presented>>;
 #[derive(Debug)]
 struct RecordingVerifier {
     webpki: Option<Arc<WebPkiServerVerifier>>,
+    /// The roots webpki verifies against, to find the path it took.
+    roots: Arc<RootCertStore>,
     provider: Arc<CryptoProvider>,
     record: Record,
+}
+
+impl RecordingVerifier {
+    /// The path from `end_entity` to a trusted root that webpki builds, as the verifier
+    /// just did (rustls' verifier does not return it): the leaf and the intermediates used.
+    fn path(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Vec<Vec<u8>> {
+        let Ok(leaf) = webpki::EndEntityCert::try_from(end_entity) else {
+            return Vec::new();
+        };
+        let verified = leaf.verify_for_usage(
+            self.provider.signature_verification_algorithms.all,
+            &self.roots.roots,
+            intermediates,
+            now,
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        );
+        match verified {
+            Ok(path) => std::iter::once(end_entity.to_vec())
+                .chain(path.intermediate_certificates().map(|c| c.der().to_vec()))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -59,6 +96,11 @@ impl ServerCertVerifier for RecordingVerifier {
         record.leaf = Some(end_entity.to_vec());
         record.intermediates = intermediates.iter().map(|c| c.to_vec()).collect();
         record.verified = self.webpki.is_some() && outcome.is_ok();
+        record.path = if record.verified {
+            self.path(end_entity, intermediates, now)
+        } else {
+            Vec::new()
+        };
         record.rejection = outcome.as_ref().err().cloned();
         outcome
     }
@@ -192,13 +234,11 @@ pub fn client_config(settings: &TlsSettings) -> Result<(Arc<ClientConfig>, Recor
                 .into(),
         ));
     }
+    let roots = Arc::new(roots);
     let webpki = if settings.verify {
-        let verifier =
-            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                .build()
-                .map_err(|e| {
-                    ErrorKind::InvalidSettings(format!("cannot build the verifier: {e}"))
-                })?;
+        let verifier = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
+            .build()
+            .map_err(|e| ErrorKind::InvalidSettings(format!("cannot build the verifier: {e}")))?;
         Some(verifier)
     } else {
         None
@@ -206,6 +246,7 @@ pub fn client_config(settings: &TlsSettings) -> Result<(Arc<ClientConfig>, Recor
     let record = Record::default();
     let verifier = RecordingVerifier {
         webpki,
+        roots,
         provider: provider.clone(),
         record: record.clone(),
     };

@@ -13,6 +13,8 @@ use time::{Duration, OffsetDateTime};
 
 /// A certificate authority that exists for one process.
 pub struct Ca {
+    /// Its common name.
+    name: String,
     issuer: CertifiedIssuer<'static, KeyPair>,
     /// The certificates above this one in its chain (for an intermediate: its issuers').
     above: Vec<CertificateDer<'static>>,
@@ -55,35 +57,41 @@ impl LeafSpec {
 impl Ca {
     /// A new CA named `name`.
     pub fn new(name: &str) -> Self {
-        let mut params = CertificateParams::default();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        params.not_before = days_from_now(-1);
-        params.not_after = days_from_now(3650);
         let key = KeyPair::generate().expect("generate a CA key");
-        let issuer = CertifiedIssuer::self_signed(params, key).expect("self-sign the CA");
+        let issuer =
+            CertifiedIssuer::self_signed(ca_params(name, 3650), key).expect("self-sign the CA");
         Self {
+            name: name.to_string(),
             issuer,
             above: Vec::new(),
         }
     }
 
+    /// This CA's certificate issued by `other` instead of by itself (same name, same key),
+    /// valid until `valid_until_days` from now (negative: expired): a cross-sign, as ISRG
+    /// Root X1's by DST Root CA X3, which servers kept sending after it expired.
+    pub fn cross_signed_by(&self, other: &Ca, valid_until_days: i64) -> CertificateDer<'static> {
+        ca_params(&self.name, valid_until_days)
+            .signed_by(self.issuer.key(), &other.issuer)
+            .expect("cross-sign the CA")
+            .der()
+            .clone()
+    }
+
     /// An intermediate CA named `name`, issued by this one, valid for `valid_until_days`
     /// more days: what it issues is presented with it (and this CA) in the chain.
     pub fn intermediate(&self, name: &str, valid_until_days: i64) -> Self {
-        let mut params = CertificateParams::default();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        params.not_before = days_from_now(-1);
-        params.not_after = days_from_now(valid_until_days);
         let key = KeyPair::generate().expect("generate an intermediate CA key");
-        let issuer = CertifiedIssuer::signed_by(params, key, &self.issuer)
-            .expect("sign the intermediate CA");
+        let issuer =
+            CertifiedIssuer::signed_by(ca_params(name, valid_until_days), key, &self.issuer)
+                .expect("sign the intermediate CA");
         let mut above = vec![self.certificate()];
         above.extend(self.above.iter().cloned());
-        Self { issuer, above }
+        Self {
+            name: name.to_string(),
+            issuer,
+            above,
+        }
     }
 
     /// The CA certificate, DER-encoded: what a check trusts.
@@ -136,6 +144,18 @@ fn self_sign(params: CertificateParams) -> Leaf {
         certificate_pem: cert.pem(),
         key_pem: key.serialize_pem(),
     }
+}
+
+/// A CA certificate's contents: `name`, valid from a year before its end (or yesterday)
+/// until `valid_until_days` from now.
+fn ca_params(name: &str, valid_until_days: i64) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.not_before = days_from_now((valid_until_days - 365).min(-1));
+    params.not_after = days_from_now(valid_until_days);
+    params
 }
 
 fn leaf_params(spec: &LeafSpec) -> CertificateParams {

@@ -130,6 +130,8 @@ fn tls(verified: bool, not_after: i64) -> TlsInfo {
         not_after,
         earliest_subject: "CN=mail.example.com".into(),
         earliest_not_after: not_after,
+        chain_subject: "CN=mail.example.com".into(),
+        chain_not_after: not_after,
         verified,
     }
 }

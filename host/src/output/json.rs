@@ -95,6 +95,11 @@ fn tls(tls: &TlsInfo) -> Value {
             "not_after": tls.earliest_not_after,
             "not_after_utc": format_utc(tls.earliest_not_after),
         },
+        "chain_expiry": {
+            "subject": tls.chain_subject,
+            "not_after": tls.chain_not_after,
+            "not_after_utc": format_utc(tls.chain_not_after),
+        },
         "verified": tls.verified,
     })
 }

@@ -52,13 +52,15 @@ const FAMILIES: [(&str, &str); 25] = [
     ),
     (
         "probe_ssl_earliest_cert_expiry",
-        "When the first of the certificates the server presented expires (the leaf or an \
-         intermediate), in seconds since the Unix epoch.",
+        "When the first of all the certificates the server presented expires (the leaf, an \
+         intermediate, a cross-sign the verified path may not use), in seconds since the \
+         Unix epoch.",
     ),
     (
         "probe_ssl_last_chain_expiry_timestamp_seconds",
-        "When the verified chain stops being valid: the first expiry among the presented \
-         certificates it was built from, in seconds since the Unix epoch.",
+        "When the verified chain stops being valid: the first expiry among the leaf and the \
+         intermediates the verified path uses (not the root, not a presented certificate \
+         the path goes around), in seconds since the Unix epoch.",
     ),
     (
         "probe_tls_version_info",
@@ -215,7 +217,7 @@ pub fn render(sensors: &[Sensor]) -> String {
                     add(
                         "probe_ssl_last_chain_expiry_timestamp_seconds",
                         vec![],
-                        tls.earliest_not_after as f64,
+                        tls.chain_not_after as f64,
                     );
                 }
                 add(
@@ -423,6 +425,32 @@ mod tests {
         // Not connected: no address to report.
         let refused = render(&[fixtures::down_before_connect()]);
         assert!(!refused.contains("probe_ip_protocol"), "{refused}");
+    }
+
+    /// blackbox's two expiry metrics part where the server sends a certificate its
+    /// verified chain does not use: the earliest of all it sent, and the chain's.
+    #[test]
+    fn the_chain_expiry_is_the_verified_paths_own() {
+        let mut sensor = fixtures::up_with_tls();
+        let tls = sensor.result.tls.as_mut().unwrap();
+        tls.earliest_subject = "CN=expired cross-sign".into();
+        tls.earliest_not_after = 1_000;
+        tls.chain_not_after = 2_000_000_000;
+        let out = render(std::slice::from_ref(&sensor));
+        assert!(
+            out.contains("\nprobe_ssl_earliest_cert_expiry 1000\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("\nprobe_ssl_last_chain_expiry_timestamp_seconds 2000000000\n"),
+            "{out}"
+        );
+        sensor.result.tls.as_mut().unwrap().verified = false;
+        let out = render(std::slice::from_ref(&sensor));
+        assert!(
+            !out.contains("last_chain_expiry"),
+            "no verified chain: {out}"
+        );
     }
 
     #[test]

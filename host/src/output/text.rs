@@ -72,10 +72,18 @@ pub fn summary(result: &CheckResult) -> String {
                 printable(&tls.issuer),
                 format_utc(tls.not_after)
             );
-            if tls.earliest_subject != tls.subject || tls.earliest_not_after != tls.not_after {
+            if tls.chain_subject != tls.subject || tls.chain_not_after != tls.not_after {
                 let _ = writeln!(
                     out,
-                    "  first to expire in the chain: {}, {}",
+                    "  first to expire in the verified chain: {}, {}",
+                    printable(&tls.chain_subject),
+                    format_utc(tls.chain_not_after)
+                );
+            }
+            if tls.earliest_not_after < tls.chain_not_after {
+                let _ = writeln!(
+                    out,
+                    "  first to expire of all it sent: {}, {}",
                     printable(&tls.earliest_subject),
                     format_utc(tls.earliest_not_after)
                 );

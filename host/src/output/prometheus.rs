@@ -134,8 +134,8 @@ const FAMILIES: [(&str, &str); 25] = [
     ),
     (
         "smtp_roundtrip_mailbox_ssl_earliest_cert_expiry",
-        "Round trip: when the first of the certificates the mailbox server presented \
-         expires, in seconds since the Unix epoch (the Mailbox Certificate Expiry channel).",
+        "Round trip: when the first of all the certificates the mailbox server presented \
+         expires, in seconds since the Unix epoch (as probe_ssl_earliest_cert_expiry counts).",
     ),
 ];
 

@@ -408,6 +408,18 @@ async fn bare_numbers_are_seconds_as_in_check_smtp() {
     );
 }
 
+/// A server of implicit TLS presenting `leaf`: banner, EHLO, QUIT.
+async fn implicit_tls_server(leaf: &smtp_sensor_host::demo::pki::Leaf) -> ScriptedServer {
+    let dialogue = vec![
+        say("220 mail.test ESMTP\r\n"),
+        Step::Read,
+        say("250 mail.test\r\n"),
+        Step::Read,
+        say("221 bye\r\n"),
+    ];
+    ScriptedServer::start_tls(leaf.server_config(&[]), dialogue).await
+}
+
 /// `--tls-roots system` hands the operating system's CAs to the check (here the test CA,
 /// as `SSL_CERT_FILE` names it, which is where the system's roots are read from when
 /// set); the built-in Mozilla roots alone do not trust it.
@@ -416,14 +428,7 @@ async fn tls_roots_system_trusts_what_the_system_trusts() {
     use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
     let ca = Ca::new("smtp-sensor system roots test CA");
     let leaf = ca.issue(&LeafSpec::valid_for(&["127.0.0.1"]));
-    let dialogue = vec![
-        say("220 mail.test ESMTP\r\n"),
-        Step::Read,
-        say("250 mail.test\r\n"),
-        Step::Read,
-        say("221 bye\r\n"),
-    ];
-    let server = ScriptedServer::start_tls(leaf.server_config(&[]), dialogue).await;
+    let server = implicit_tls_server(&leaf).await;
     let bundle = std::env::temp_dir().join(format!("smtp-sensor-roots-{}.pem", server.port()));
     std::fs::write(&bundle, ca.pem()).unwrap();
     let port = server.port().to_string();
@@ -459,14 +464,7 @@ async fn an_odd_system_certificate_breaks_nothing() {
     use smtp_sensor_tests::scratch::Scratch;
     let ca = Ca::new("smtp-sensor odd system store test CA");
     let leaf = ca.issue(&LeafSpec::valid_for(&["127.0.0.1"]));
-    let dialogue = vec![
-        say("220 mail.test ESMTP\r\n"),
-        Step::Read,
-        say("250 mail.test\r\n"),
-        Step::Read,
-        say("221 bye\r\n"),
-    ];
-    let server = ScriptedServer::start_tls(leaf.server_config(&[]), dialogue).await;
+    let server = implicit_tls_server(&leaf).await;
     let store = Scratch::new("odd-system-store");
     store.write("test-ca.pem", &ca.pem());
     // A well-formed PEM block whose DER is no certificate webpki reads.

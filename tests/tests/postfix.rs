@@ -429,19 +429,22 @@ async fn an_envelope_probe_leaves_no_mail_behind() {
     );
 }
 
+/// The open-relay probe's flags, from a stranger to a stranger, with JSON output.
+const RELAY_PROBE: [&str; 6] = [
+    "--relay-probe-from",
+    "stranger@outside.example",
+    "--relay-probe-to",
+    "someone@elsewhere.example",
+    "--format",
+    "json",
+];
+
 /// Postfix refusing the outside sender at MAIL FROM (a sender access check, as Exim's
 /// `verify = sender` or an SPF check there would): 550 is the server refusing a stranger
 /// (`up`, quoting it), 451 proves neither (`warning`), never `down`.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_relay_probe_refused_at_mail_from_by_postfix() {
-    let probe = [
-        "--relay-probe-from",
-        "stranger@outside.example",
-        "--relay-probe-to",
-        "someone@elsewhere.example",
-        "--format",
-        "json",
-    ];
+    let probe = RELAY_PROBE;
     for (action, code, words) in [
         (
             "550 5.7.1 sender verify failed",
@@ -489,14 +492,7 @@ async fn the_relay_probe_refused_at_mail_from_by_postfix() {
 /// refusal that proves neither (`warning`).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_open_relay_probe_against_postfix() {
-    let probe = [
-        "--relay-probe-from",
-        "stranger@outside.example",
-        "--relay-probe-to",
-        "someone@elsewhere.example",
-        "--format",
-        "json",
-    ];
+    let probe = RELAY_PROBE;
     let relaying = tokio::task::spawn_blocking(|| {
         Postfix::start("default_transport = discard:\nrelay_transport = discard:\n")
     })

@@ -59,14 +59,7 @@ impl TlsFacts {
     /// blackbox_exporter's `probe_ssl_earliest_cert_expiry` counts: the certificate
     /// thresholds judge it.
     pub fn earliest(&self) -> Option<&Leaf> {
-        let leaf = self.leaf.as_ref()?;
-        Some(
-            self.chain
-                .iter()
-                .filter(|c| c.not_after < leaf.not_after)
-                .min_by_key(|c| c.not_after)
-                .unwrap_or(leaf),
-        )
+        first_to_expire(self.leaf.as_ref()?, &self.chain)
     }
 
     /// The certificate the Certificate Expiry channel and thresholds judge: the one that
@@ -74,14 +67,7 @@ impl TlsFacts {
     /// and never a presented certificate the path goes around, such as an expired
     /// cross-sign); with no verified path (verification off, or it failed), the leaf.
     pub fn judged(&self) -> Option<&Leaf> {
-        let leaf = self.leaf.as_ref()?;
-        Some(
-            self.path
-                .iter()
-                .filter(|c| c.not_after < leaf.not_after)
-                .min_by_key(|c| c.not_after)
-                .unwrap_or(leaf),
-        )
+        first_to_expire(self.leaf.as_ref()?, &self.path)
     }
 
     /// Presented certificates that have expired by `now` but are not on the verified path:
@@ -104,6 +90,17 @@ impl TlsFacts {
             self.cipher_suite.as_deref().unwrap_or("?")
         )
     }
+}
+
+/// Of `leaf` and `others`, the one that expires first; the leaf on a tie.
+fn first_to_expire<'a>(leaf: &'a Leaf, others: &'a [Leaf]) -> Option<&'a Leaf> {
+    Some(
+        others
+            .iter()
+            .filter(|c| c.not_after < leaf.not_after)
+            .min_by_key(|c| c.not_after)
+            .unwrap_or(leaf),
+    )
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! resolver's first choice first (§4); attempts start one [`CONNECTION_ATTEMPT_DELAY`] apart
 //! while earlier ones are still pending, or at once when every attempt under way has failed
 //! (§5), at most [`MAX_CONNECTION_ATTEMPTS`] at once (the host caps a check's sockets): when
-//! the next address is due and that many are pending, the oldest is given up for it, so a
-//! list of black-holed addresses is still walked a quarter second apart. The first to connect wins; the component's I/O layer closes the rest. Time is
+//! the next address is due and that many are pending, the oldest is given up for it once it
+//! has run [`ATTEMPT_PATIENCE`], so a list of black-holed addresses is still walked. The first to connect wins; the component's I/O layer closes the rest. Time is
 //! passed in, so the race is tested natively.
 
 use crate::limits::MAX_CONNECTION_ATTEMPTS;
@@ -16,6 +16,11 @@ use std::time::Duration;
 /// How long an attempt runs alone before the next address is tried beside it: RFC 8305's
 /// recommended Connection Attempt Delay.
 pub const CONNECTION_ATTEMPT_DELAY: Duration = Duration::from_millis(250);
+
+/// How long an attempt runs before it may be given up to make room for the next address:
+/// RFC 8305's longest Connection Attempt Delay, past the first SYN's resend (RFC 6298's one
+/// second), so a single lost SYN does not cost a working address.
+pub const ATTEMPT_PATIENCE: Duration = Duration::from_secs(2);
 
 /// Whether `address` may be used under `version`.
 pub fn allows(version: IpVersion, address: IpAddr) -> bool {

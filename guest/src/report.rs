@@ -145,8 +145,13 @@ pub fn report(
         && matches!(failure.kind, ErrorKind::CertificateExpiring(_))
         && first != leaf
     {
+        let chain = if tls.verified {
+            "verified chain"
+        } else {
+            "chain"
+        };
         message.push_str(&format!(
-            " (the verified chain's first certificate to expire is {}, not the server's own)",
+            " (the {chain}'s first certificate to expire is {}, not the server's own)",
             first.subject
         ));
     }
@@ -177,8 +182,17 @@ pub fn report(
             _ => format!("the outside recipient {}", probe.to),
         };
         match (answer.code, phase) {
+            (530, Phase::MailFrom) if status == Status::Warning => {
+                let success = message::for_success(context, banner, response_ms);
+                message = format!(
+                    "{success}; but the relay probe is inconclusive: the server wants TLS \
+                     before {whom} ({said}), so relaying after TLS was not tested; probe with \
+                     --security starttls"
+                )
+            }
             (500..=599, Phase::MailFrom) => message.push_str(&format!(
-                "; it refused {whom} at MAIL FROM, so it does not relay for strangers: {said}"
+                "; it refused {whom} at MAIL FROM, so it does not relay for strangers with \
+                 this sender: {said} (a sender in a domain that exists tests relaying itself)"
             )),
             (500..=599, _) => {
                 message.push_str(&format!("; it refused to relay to {}: {said}", probe.to))
@@ -797,6 +811,7 @@ mod tests {
         assert_eq!(tls.chain_subject, "CN=mx.example");
         // Unverified (--tls-no-verify): no path, the leaf alone is judged, no note.
         facts.verified = false;
+        facts.verify = false;
         facts.path.clear();
         let result = report(&s, &Expect::default(), up(5), None, &facts, NOW);
         assert_eq!(result.status, Status::Up, "{}", result.message);

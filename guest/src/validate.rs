@@ -265,10 +265,16 @@ fn number_part(part: &str) -> Option<u64> {
     if digits.is_empty() {
         return (radix == 16).then_some(0);
     }
-    if digits.len() > 12 {
+    // Digits of the radix only (`from_str_radix` would take a sign); leading zeros say
+    // nothing of the size.
+    if !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
-    u64::from_str_radix(digits, radix).ok()
+    let significant = digits.trim_start_matches('0');
+    if significant.len() > 12 {
+        return None;
+    }
+    Some(u64::from_str_radix(significant, radix).unwrap_or(0))
 }
 
 /// Checks the port: 0 is not a port anything listens on.
@@ -416,8 +422,33 @@ fn millisecond_thresholds(
     Ok((warning, critical))
 }
 
+/// Checks that the Response Time and Delivery Latency thresholds can be crossed within the
+/// timeout the user configured (`--warning 500` meant as milliseconds is 500 s). Not one of
+/// [`settings`]' rules: the host checks it where it reads the user's settings, since a
+/// prober then shortens a probe's timeout to fit the scraper's, which must not turn a
+/// sound threshold into invalid settings.
+pub fn reachable_thresholds(view: &SettingsView) -> Result<(), SettingError> {
+    within_timeout(
+        view.timeout_seconds,
+        [
+            (Setting::Warning, view.response_time_warning_ms),
+            (Setting::Critical, view.response_time_critical_ms),
+        ],
+    )?;
+    if let Some((mailbox_view, _)) = &view.mailbox {
+        within_timeout(
+            view.timeout_seconds,
+            [
+                (Setting::LatencyWarning, mailbox_view.latency_warning_ms),
+                (Setting::LatencyCritical, mailbox_view.latency_critical_ms),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
 /// Checks that thresholds in milliseconds can be crossed: a check stops at its timeout, so a
-/// threshold beyond it could never fire (`--warning 500` meant as milliseconds is 500 s).
+/// threshold above it could never fire.
 fn within_timeout(
     timeout_seconds: u32,
     thresholds: [(Setting, Option<u32>); 2],
@@ -425,14 +456,14 @@ fn within_timeout(
     let timeout_ms = u64::from(timeout_seconds) * 1000;
     for (setting, value) in thresholds {
         if let Some(ms) = value
-            && u64::from(ms) >= timeout_ms
+            && u64::from(ms) > timeout_ms
         {
             return Err(SettingError::new(
                 setting,
                 format!(
-                    "{ms} ms is not below the timeout ({timeout_seconds} s), so it could never \
-                     be crossed: the check stops at its timeout; give less, such as 500ms or \
-                     2s (a bare number is seconds), or a longer timeout"
+                    "{ms} ms is above the timeout ({timeout_seconds} s), so it could never be \
+                     crossed: the check stops at its timeout; give less, such as 500ms or 2s \
+                     (a bare number is seconds), or a longer timeout"
                 ),
             ));
         }
@@ -902,13 +933,6 @@ pub fn settings(view: &SettingsView) -> Result<Valid, SettingError> {
     if view.upgrades_with_starttls {
         after_starttls(view.expect_extensions)?;
     }
-    within_timeout(
-        view.timeout_seconds,
-        [
-            (Setting::Warning, view.response_time_warning_ms),
-            (Setting::Critical, view.response_time_critical_ms),
-        ],
-    )?;
     if let Some((from, to)) = view.relay_probe {
         relay_probe(from, to, view.credentials.is_some(), view.email.is_some())?;
     }
@@ -918,15 +942,6 @@ pub fn settings(view: &SettingsView) -> Result<Valid, SettingError> {
         .transpose()?;
     if let Some(mailbox_target) = &mailbox {
         ip_version(mailbox_target, view.ip_version)?;
-    }
-    if let Some((mailbox_view, _)) = &view.mailbox {
-        within_timeout(
-            view.timeout_seconds,
-            [
-                (Setting::LatencyWarning, mailbox_view.latency_warning_ms),
-                (Setting::LatencyCritical, mailbox_view.latency_critical_ms),
-            ],
-        )?;
     }
     Ok(Valid {
         target,
@@ -992,7 +1007,7 @@ mod tests {
             ),
             (
                 SettingsView {
-                    response_time_critical_ms: Some(60_000),
+                    response_time_critical_ms: Some(60_001),
                     ..valid()
                 },
                 Setting::Critical,
@@ -1011,18 +1026,19 @@ mod tests {
                 Setting::LatencyCritical,
             ),
         ] {
-            let error = settings(&view).unwrap_err();
+            assert!(settings(&view).is_ok(), "not a rule of the component's");
+            let error = reachable_thresholds(&view).unwrap_err();
             assert_eq!(error.setting, setting);
             assert!(
-                error.problem.contains("not below the timeout (60 s)"),
+                error.problem.contains("above the timeout (60 s)"),
                 "{error}"
             );
         }
         let within = SettingsView {
-            response_time_warning_ms: Some(59_999),
+            response_time_critical_ms: Some(60_000),
             ..valid()
         };
-        assert!(settings(&within).is_ok());
+        assert!(reachable_thresholds(&within).is_ok());
         let error = settings(&SettingsView {
             expect_banner: Some(""),
             ..valid()
@@ -1245,6 +1261,7 @@ mod tests {
             "127.000.000.001",
             "127.0.0.1.",
             "0x7f.0.0x0.1",
+            "0x00000000000000000007f.1",
         ] {
             assert_eq!(host(form), loopback, "{form}");
             assert_eq!(canonical_host(form), "127.0.0.1", "{form}");
@@ -1257,6 +1274,9 @@ mod tests {
             "4294967296",
             "mail.0x",
             "a..1",
+            "1.+2.3.4",
+            "0x+7f.1",
+            "1.2.3.09",
         ] {
             let error = host(bad).unwrap_err();
             assert_eq!(error.setting, Setting::Host, "{bad}");

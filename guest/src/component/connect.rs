@@ -2,12 +2,13 @@
 //! contract's error kinds.
 
 use super::net::{self, Attempt, Clock, Connection, LookupError};
-use crate::eyeballs::{self, CONNECTION_ATTEMPT_DELAY, Race};
+use crate::eyeballs::{self, ATTEMPT_PATIENCE, CONNECTION_ATTEMPT_DELAY, Race};
 use crate::journal::Journal;
 use crate::limits::MAX_CONNECTION_ATTEMPTS;
 use crate::validate::Target;
 use crate::wit::{ErrorKind, Failure, IpVersion, Phase};
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 use wasip2::sockets::network::ErrorCode;
 
 /// The phases a connection's lookup and connect are timed and reported in.
@@ -112,13 +113,19 @@ fn race(
     let begun = clock.elapsed();
     let since_begun = || clock.elapsed().saturating_sub(begun);
     let mut race = Race::new(addresses, CONNECTION_ATTEMPT_DELAY);
-    let mut attempts: Vec<(SocketAddr, Attempt)> = Vec::new();
+    // Each attempt under way, with when it started (since the race began).
+    let mut attempts: Vec<(SocketAddr, Attempt, Duration)> = Vec::new();
     // Each address's failure, for the verdict when all fail.
     let mut failures: Vec<(SocketAddr, ErrorCode)> = Vec::new();
     loop {
-        // Room for the next address: give up the oldest attempt still pending.
-        while race.is_full(since_begun()) && !attempts.is_empty() {
-            let (remote, _oldest) = attempts.remove(0);
+        // Room for the next address: give up the oldest attempt still pending, once it has
+        // had its patience (a lost SYN is resent after a second).
+        while race.is_full(since_begun())
+            && attempts
+                .first()
+                .is_some_and(|(_, _, at)| since_begun() >= *at + ATTEMPT_PATIENCE)
+        {
+            let (remote, _oldest, _) = attempts.remove(0);
             journal.note(
                 clock.elapsed(),
                 format!(
@@ -139,7 +146,7 @@ fn race(
                             format!("also trying {remote} (the earlier attempt is still pending)"),
                         );
                     }
-                    attempts.push((remote, attempt));
+                    attempts.push((remote, attempt, since_begun()));
                 }
                 Err(code) => {
                     failed(journal, clock, remote, code);
@@ -154,22 +161,29 @@ fn race(
         if net::now() >= clock.deadline {
             return Err(ErrorKind::Timeout);
         }
-        let wake = race.wake_at().map_or(clock.deadline, |at| {
+        // The next address is due, or (the race being full) the oldest attempt's patience
+        // ends.
+        let next = if race.is_full(since_begun()) {
+            attempts.first().map(|(_, _, at)| *at + ATTEMPT_PATIENCE)
+        } else {
+            race.wake_at()
+        };
+        let wake = next.map_or(clock.deadline, |at| {
             clock.at(begun + at).min(clock.deadline)
         });
-        let pollables: Vec<_> = attempts.iter().map(|(_, a)| a.pollable()).collect();
+        let pollables: Vec<_> = attempts.iter().map(|(_, a, _)| a.pollable()).collect();
         let ready = net::wait_any(&pollables, wake);
         drop(pollables);
         // Finish the attempts that are ready, in their order; keep the rest.
         let mut still = Vec::with_capacity(attempts.len());
-        for (index, (remote, attempt)) in attempts.into_iter().enumerate() {
+        for (index, (remote, attempt, at)) in attempts.into_iter().enumerate() {
             if !ready.contains(&index) {
-                still.push((remote, attempt));
+                still.push((remote, attempt, at));
                 continue;
             }
             match attempt.finish() {
                 Ok(Ok(connection)) => return Ok((connection, remote)),
-                Ok(Err(attempt)) => still.push((remote, attempt)),
+                Ok(Err(attempt)) => still.push((remote, attempt, at)),
                 Err(code) => {
                     failed(journal, clock, remote, code);
                     failures.push((remote, code));

@@ -643,8 +643,9 @@ impl Session {
         if index + 1 < count {
             return self.send_rcpt(now, index + 1);
         }
-        if self.probes_relay() {
-            let answer = self.recipients[0].reply.clone();
+        if self.probes_relay()
+            && let Some(answer) = self.recipients.first().map(|r| r.reply.clone())
+        {
             return self.judge_relay(now, Phase::RcptTo, answer);
         }
         let transaction = self.mail.as_ref().map(|m| m.transaction.clone());
@@ -676,13 +677,24 @@ impl Session {
     }
 
     /// The open-relay probe's verdict from the server's `answer` in `phase`: a refusal
-    /// (5xx) of the outside sender at MAIL FROM (sender verification, SPF) or of the
-    /// outside recipient is the success; a recipient accepted (250, 251, or 252: "cannot
-    /// verify, but will accept") means the server relays; a temporary refusal (4xx) at
-    /// either proves neither, and is a warning.
+    /// (5xx) of the outside sender at MAIL FROM (sender verification, SPF, "authentication
+    /// required") or of the outside recipient is the success; a recipient accepted (250,
+    /// 251, or 252: "cannot verify, but will accept") means the server relays; a temporary
+    /// refusal (4xx) at either proves neither, and is a warning. Not refusals of the
+    /// stranger: a syntax or sequence error (500 to 504, 555: the probe's own command was
+    /// not understood), 552, and 421 (the server is closing) are `down`; 530 in plain
+    /// text from a server that offers STARTTLS ("must issue a STARTTLS command first",
+    /// RFC 3207) leaves relaying after TLS untested: a warning.
     fn judge_relay(&mut self, now: Duration, phase: Phase, answer: Reply) {
         self.relay_answer = Some((phase, answer.clone()));
+        let wants_tls_first = answer.code == 530
+            && !self.encrypted
+            && capabilities::find(&self.capabilities, "STARTTLS").is_some();
         match (answer.code, phase) {
+            (421 | 500..=504 | 552 | 555, _) => {
+                self.fail_in_and_quit(now, phase, ErrorKind::UnexpectedReply(answer))
+            }
+            (530, Phase::MailFrom) if wants_tls_first => self.inconclusive(now, phase, answer),
             (500..=599, Phase::MailFrom) => {
                 self.journal.note(
                     now,
@@ -700,15 +712,18 @@ impl Session {
             (250..=252, Phase::RcptTo) => {
                 self.fail_in_and_quit(now, phase, ErrorKind::OpenRelay(answer))
             }
-            (400..=499, _) => {
-                self.warning.get_or_insert(Failure {
-                    phase,
-                    kind: ErrorKind::UnexpectedReply(answer),
-                });
-                self.succeed_and_quit(now);
-            }
+            (400..=499, _) => self.inconclusive(now, phase, answer),
             _ => self.fail_in_and_quit(now, phase, ErrorKind::UnexpectedReply(answer)),
         }
+    }
+
+    /// The relay probe proves neither refusal nor relaying: a warning quoting `answer`.
+    fn inconclusive(&mut self, now: Duration, phase: Phase, answer: Reply) {
+        self.warning.get_or_insert(Failure {
+            phase,
+            kind: ErrorKind::UnexpectedReply(answer),
+        });
+        self.succeed_and_quit(now);
     }
 
     fn send_message(&mut self, now: Duration) {

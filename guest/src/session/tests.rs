@@ -762,13 +762,14 @@ fn a_relay_probe_succeeds_when_refused_and_fails_when_accepted() {
 /// refused before any recipient, which is the server refusing a stranger.
 #[test]
 fn a_relay_probe_refused_at_mail_from_is_a_refusal() {
-    let run = |answer: &str| {
-        let mut h = Harness::plan(transaction_plan(
-            "x@outside.example",
-            Transaction::RelayProbe,
-        ));
+    // In plain text, as a relay probe of port 25 runs (the harness's plan is over TLS).
+    let run_after = |ehlo: &str, answer: &str| {
+        let mut h = Harness::plan(Agenda {
+            encrypted: false,
+            ..transaction_plan("x@outside.example", Transaction::RelayProbe)
+        });
         h.server("220 mail.example\r\n");
-        assert!(h.server(EHLO_AUTH).starts_with("MAIL FROM:"));
+        assert!(h.server(ehlo).starts_with("MAIL FROM:"));
         assert_eq!(
             h.server(answer),
             "QUIT\r\n",
@@ -776,6 +777,7 @@ fn a_relay_probe_refused_at_mail_from_is_a_refusal() {
         );
         h.outcome()
     };
+    let run = |answer: &str| run_after(EHLO_AUTH, answer);
     let refused = run("550 5.7.1 sender verify failed\r\n");
     assert!(refused.verdict.is_ok(), "{:?}", refused.verdict);
     assert_eq!(refused.warning, None);
@@ -786,6 +788,35 @@ fn a_relay_probe_refused_at_mail_from_is_a_refusal() {
         deferred.warning,
         Some(Failure { phase: Phase::MailFrom, kind: ErrorKind::UnexpectedReply(ref r) }) if r.code == 451
     ));
+    // Not refusals of the stranger: the probe's own command not understood, a closing
+    // server.
+    for broken in [
+        "500 5.5.2 syntax error\r\n",
+        "555 5.5.4 unsupported parameter\r\n",
+    ] {
+        let outcome = run(broken);
+        let failure = outcome.verdict.unwrap_err();
+        assert_eq!(failure.phase, Phase::MailFrom, "{broken}");
+        assert!(
+            matches!(failure.kind, ErrorKind::UnexpectedReply(_)),
+            "{broken}"
+        );
+    }
+    // "530 Must issue a STARTTLS command first" in plain text, STARTTLS offered: relaying
+    // after TLS is untested; from a server without STARTTLS it means "log in first".
+    let with_starttls = "250-mail.example\r\n250 STARTTLS\r\n";
+    let wants_tls = run_after(
+        with_starttls,
+        "530 5.7.0 Must issue a STARTTLS command first\r\n",
+    );
+    assert!(wants_tls.verdict.is_ok());
+    assert!(matches!(
+        wants_tls.warning,
+        Some(Failure { phase: Phase::MailFrom, kind: ErrorKind::UnexpectedReply(ref r) }) if r.code == 530
+    ));
+    let log_in_first = run("530 5.7.0 Authentication required\r\n");
+    assert!(log_in_first.verdict.is_ok());
+    assert_eq!(log_in_first.warning, None);
     // A 252 to the outside recipient is an acceptance ("cannot verify, will accept").
     let mut h = Harness::plan(transaction_plan(
         "x@outside.example",

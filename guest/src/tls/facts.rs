@@ -53,6 +53,9 @@ impl TlsFacts {
             .filter_map(|der| Leaf::parse(der))
             .collect();
         self.verified = presented.verified;
+        if presented.leaf.is_some() {
+            self.verify = presented.checked;
+        }
     }
 
     /// The presented certificate that expires first (the leaf on a tie), as
@@ -65,9 +68,16 @@ impl TlsFacts {
     /// The certificate the Certificate Expiry channel and thresholds judge: the one that
     /// expires first on the verified path clients use (the leaf on a tie; never the root,
     /// and never a presented certificate the path goes around, such as an expired
-    /// cross-sign); with no verified path (verification off, or it failed), the leaf.
+    /// cross-sign). With verification off there is no path: the leaf, the one certificate
+    /// the server claims as its own. When verification failed, the first to expire of all
+    /// it presented, so that an expired intermediate that failed it shows in the channel.
     pub fn judged(&self) -> Option<&Leaf> {
-        first_to_expire(self.leaf.as_ref()?, &self.path)
+        let leaf = self.leaf.as_ref()?;
+        match (self.verified, self.verify) {
+            (true, _) => first_to_expire(leaf, &self.path),
+            (false, true) => first_to_expire(leaf, &self.chain),
+            (false, false) => Some(leaf),
+        }
     }
 
     /// Presented certificates that have expired by `now` but are not on the verified path:
@@ -147,7 +157,13 @@ mod tests {
             chain: vec![intermediate.clone(), cross_sign.clone()],
             ..TlsFacts::default()
         };
-        assert_eq!(facts.judged(), Some(&leaf), "no verified path: the leaf");
+        assert_eq!(facts.judged(), Some(&leaf), "verification off: the leaf");
+        facts.verify = true;
+        assert_eq!(
+            facts.judged(),
+            Some(&cross_sign),
+            "it failed: all presented"
+        );
         assert_eq!(facts.earliest(), Some(&cross_sign));
         assert!(
             facts.expired_off_path(100).is_empty(),

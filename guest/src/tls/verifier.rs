@@ -25,6 +25,8 @@ pub struct Presented {
     pub rejection: Option<Error>,
     /// True when the chain and name were verified and passed.
     pub verified: bool,
+    /// True when verification was on (it ran, passed or not).
+    pub checked: bool,
 }
 
 /// Shared between the verifier (inside rustls) and the check that reads it afterwards.
@@ -95,7 +97,8 @@ impl ServerCertVerifier for RecordingVerifier {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         record.leaf = Some(end_entity.to_vec());
         record.intermediates = intermediates.iter().map(|c| c.to_vec()).collect();
-        record.verified = self.webpki.is_some() && outcome.is_ok();
+        record.checked = self.webpki.is_some();
+        record.verified = record.checked && outcome.is_ok();
         record.path = if record.verified {
             self.path(end_entity, intermediates, now)
         } else {
@@ -268,7 +271,9 @@ pub fn server_name(
     host: &str,
     name_override: Option<&str>,
 ) -> Result<ServerName<'static>, ErrorKind> {
-    let name = name_override.unwrap_or(host);
+    // A host in a numeric IPv4 form (`127.1`) is the address it means, here too.
+    let canonical = crate::validate::canonical_host(host);
+    let name = name_override.unwrap_or(&canonical);
     let unbracketed = name
         .strip_prefix('[')
         .and_then(|n| n.strip_suffix(']'))
@@ -365,6 +370,11 @@ mod tests {
             server_name("[::1]", None),
             Ok(ServerName::IpAddress(_))
         ));
+        assert_eq!(
+            server_name("127.1", None).unwrap().to_str(),
+            "127.0.0.1",
+            "a numeric form is the address it means"
+        );
         let overridden = server_name("127.0.0.1", Some("mail.example.com")).unwrap();
         assert_eq!(overridden.to_str(), "mail.example.com");
         assert!(server_name("x", Some("bad name")).is_err());

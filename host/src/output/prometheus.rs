@@ -59,8 +59,9 @@ const FAMILIES: [(&str, &str); 25] = [
     (
         "probe_ssl_last_chain_expiry_timestamp_seconds",
         "When the verified chain stops being valid: the first expiry among the leaf and the \
-         intermediates the verified path uses (not the root, not a presented certificate \
-         the path goes around), in seconds since the Unix epoch.",
+         intermediates of the path the verifier built (not the root, whose dates webpki does \
+         not check, nor a presented certificate the path goes around; blackbox_exporter \
+         counts its root too), in seconds since the Unix epoch.",
     ),
     (
         "probe_tls_version_info",
@@ -136,6 +137,11 @@ const FAMILIES: [(&str, &str); 25] = [
         "smtp_roundtrip_mailbox_ssl_earliest_cert_expiry",
         "Round trip: when the first of all the certificates the mailbox server presented \
          expires, in seconds since the Unix epoch (as probe_ssl_earliest_cert_expiry counts).",
+    ),
+    (
+        "smtp_roundtrip_mailbox_ssl_last_chain_expiry_timestamp_seconds",
+        "Round trip: when the mailbox server's verified chain stops being valid, in seconds \
+         since the Unix epoch (the Mailbox Certificate Expiry channel; only when verified).",
     ),
 ];
 
@@ -311,6 +317,13 @@ pub fn render(sensors: &[Sensor]) -> String {
                     vec![],
                     tls.earliest_not_after as f64,
                 );
+                if tls.verified {
+                    add(
+                        "smtp_roundtrip_mailbox_ssl_last_chain_expiry_timestamp_seconds",
+                        vec![],
+                        tls.chain_not_after as f64,
+                    );
+                }
             }
         }
         for keyword in announced_keywords(&result.capabilities) {

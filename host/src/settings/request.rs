@@ -435,7 +435,9 @@ impl CheckRequest {
                 miss_is_warning: self.expect.miss_is_warning,
             },
         };
-        validate::settings(&crate::settings_view(&settings))?;
+        let view = crate::settings_view(&settings);
+        validate::settings(&view)?;
+        validate::reachable_thresholds(&view)?;
         Ok(settings)
     }
 }

@@ -23,7 +23,7 @@ struct Family {
 }
 
 /// The families, in the order they are written.
-const FAMILIES: [(&str, &str); 25] = [
+const FAMILIES: [(&str, &str); 26] = [
     (
         "probe_success",
         "Whether the check succeeded: 1 when up or warning, 0 when down.",

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use smtp_sensor_guest::capabilities::{find, parse_ehlo};
-use smtp_sensor_guest::reply::make_reply;
+use smtp_sensor_guest::make_reply;
 use smtp_sensor_guest::sasl;
 use smtp_sensor_guest::wit::AuthMechanism;
 

@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 #[path = "split.rs"]
 mod split;
-use smtp_sensor_guest::mailbox::imap::ImapParser;
+use smtp_sensor_guest::ImapParser;
 
 /// Every response, then the first error if any, as text.
 fn parse(chunks: &[&[u8]]) -> Vec<String> {

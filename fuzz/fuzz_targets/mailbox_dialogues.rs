@@ -14,13 +14,13 @@ use libfuzzer_sys::fuzz_target;
 #[path = "split.rs"]
 #[allow(dead_code)] // the parser targets' `events` is not needed here
 mod split;
-use smtp_sensor_guest::journal::Journal;
-use smtp_sensor_guest::mailbox::dialogue::Dialogue;
-use smtp_sensor_guest::mailbox::imap_dialogue::{ImapDialogue, ImapPlan};
-use smtp_sensor_guest::mailbox::pop3_dialogue::{Pop3Dialogue, Pop3Memory, Pop3Plan};
-use smtp_sensor_guest::mailbox::steps::MailboxOutcome;
-use smtp_sensor_guest::mailbox::token::{CLOCK_MARGIN_SECONDS, Tokens};
-use smtp_sensor_guest::secret::Secret;
+use smtp_sensor_guest::Journal;
+use smtp_sensor_guest::Dialogue;
+use smtp_sensor_guest::{ImapDialogue, ImapPlan};
+use smtp_sensor_guest::{Pop3Dialogue, Pop3Memory, Pop3Plan};
+use smtp_sensor_guest::MailboxOutcome;
+use smtp_sensor_guest::{CLOCK_MARGIN_SECONDS, Tokens};
+use smtp_sensor_guest::Secret;
 use std::time::Duration;
 
 const PASSWORD: &str = "Fuzz\"pa55\\word";

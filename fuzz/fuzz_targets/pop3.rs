@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 #[path = "split.rs"]
 mod split;
-use smtp_sensor_guest::mailbox::pop3::Pop3Parser;
+use smtp_sensor_guest::Pop3Parser;
 
 /// Every response, then the first error if any, as text. Bit `i` of `multi` says whether
 /// the `i`th response (of each eight) is expected to have a multi-line body, as its

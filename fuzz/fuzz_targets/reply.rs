@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 
 #[path = "split.rs"]
 mod split;
-use smtp_sensor_guest::reply::ReplyParser;
+use smtp_sensor_guest::ReplyParser;
 
 /// Every reply, then the first error if any, as text.
 fn parse(chunks: &[&[u8]]) -> Vec<String> {

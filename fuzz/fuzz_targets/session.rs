@@ -6,10 +6,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smtp_sensor_guest::journal::Journal;
+use smtp_sensor_guest::Journal;
 use smtp_sensor_guest::sasl;
-use smtp_sensor_guest::secret::Secret;
-use smtp_sensor_guest::session::{Agenda, AuthPlan, MailPlan, Session, StartTls, Transaction};
+use smtp_sensor_guest::Secret;
+use smtp_sensor_guest::{Agenda, AuthPlan, MailPlan, Session, StartTls, Transaction};
 use smtp_sensor_guest::wit::{AuthMechanism, ErrorKind};
 use std::time::Duration;
 

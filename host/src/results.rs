@@ -4,7 +4,7 @@
 //! (the core's [`smtp_sensor_guest::headline_channels!`]).
 
 use crate::wit::{Channel, ChannelUnit, CheckResult, ErrorKind, Failure, Phase, Settings, Status};
-use smtp_sensor_guest::message::server_label;
+use smtp_sensor_guest::server_label;
 use std::time::Duration;
 
 /// The `down` result of a check of `settings` whose component failed or could not run,

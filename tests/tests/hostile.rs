@@ -5,7 +5,7 @@
 //! deadline. The TLS phases' misbehaviours (alerts, stalls mid-handshake, a certificate for
 //! another name, plain text after STARTTLS) are in `tls.rs`.
 
-use smtp_sensor_guest::secret::Secret;
+use smtp_sensor_guest::Secret;
 use smtp_sensor_host::settings::request::{AuthRequest, EmailRequest};
 use smtp_sensor_host::wit::{AuthMechanism, Phase, TransportSecurity};
 use smtp_sensor_tests::check::{RUNNER, request};

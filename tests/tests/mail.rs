@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use smtp_sensor_guest::secret::Secret;
+use smtp_sensor_guest::Secret;
 use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
 use smtp_sensor_host::settings::request::{AuthRequest, CheckRequest, EmailRequest};
 use smtp_sensor_host::wit::{AuthMechanism, ErrorKind, Phase, Settings, Status, TransportSecurity};

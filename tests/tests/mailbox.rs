@@ -5,15 +5,13 @@
 //! every other message where it was, a look-alike and a run's under way included.
 //! (`round_trip.rs` runs them in the component.)
 
-use smtp_sensor_guest::journal::Journal;
-use smtp_sensor_guest::mailbox::dialogue::Dialogue;
-use smtp_sensor_guest::mailbox::imap_dialogue::{ImapDialogue, ImapPlan};
-use smtp_sensor_guest::mailbox::pop3_dialogue::{
-    Pop3Dialogue, Pop3Memory, Pop3Plan, READ_AFTER_FOUND,
-};
-use smtp_sensor_guest::mailbox::steps::MailboxOutcome;
-use smtp_sensor_guest::mailbox::token::{self, Tokens};
-use smtp_sensor_guest::secret::Secret;
+use smtp_sensor_guest::Dialogue;
+use smtp_sensor_guest::Journal;
+use smtp_sensor_guest::MailboxOutcome;
+use smtp_sensor_guest::Secret;
+use smtp_sensor_guest::{ImapDialogue, ImapPlan};
+use smtp_sensor_guest::{Pop3Dialogue, Pop3Memory, Pop3Plan, READ_AFTER_FOUND};
+use smtp_sensor_guest::{Tokens, token};
 use smtp_sensor_tests::maildir::{MailStack, OTHERS, PASSWORD, PREFIX, USER};
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -282,7 +282,7 @@ async fn a_full_probe_fits_the_components_initial_memory() {
     request.tls.ca_files = vec![ca.into()];
     request.auth = Some(AuthRequest {
         user: "probe".into(),
-        password: smtp_sensor_guest::secret::Secret::new(PASSWORD),
+        password: smtp_sensor_guest::Secret::new(PASSWORD),
         mechanism: Some(AuthMechanism::Plain),
         allow_plaintext: false,
     });

@@ -166,7 +166,7 @@ async fn a_component_that_echoes_the_password_has_it_scrubbed() {
     request.security = TransportSecurity::None;
     request.auth = Some(smtp_sensor_host::settings::request::AuthRequest {
         user: "probe".into(),
-        password: smtp_sensor_guest::secret::Secret::new(password),
+        password: smtp_sensor_guest::Secret::new(password),
         mechanism: None,
         allow_plaintext: true,
     });
@@ -585,7 +585,7 @@ fn round_trip_against(smtp: (&str, u16), mailbox: (&str, u16)) -> Settings {
         security: TransportSecurity::Tls,
         tls_server_name: None,
         user: "rcpt".into(),
-        password: smtp_sensor_guest::secret::Secret::new("pw-secret"),
+        password: smtp_sensor_guest::Secret::new("pw-secret"),
         allow_plaintext: false,
         token_prefix: None,
         latency_warning: None,

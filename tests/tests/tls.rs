@@ -734,7 +734,7 @@ async fn an_expired_intermediate_is_named_with_its_own_date() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let three_days_ago = smtp_sensor_guest::dates::format_utc(now - 3 * 86_400);
+    let three_days_ago = smtp_sensor_guest::format_utc(now - 3 * 86_400);
     let expected_day = &three_days_ago[..10];
     assert!(
         matches!(&kind, ErrorKind::CertificateRejected(why)

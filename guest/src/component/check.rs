@@ -8,12 +8,12 @@ use super::net::{Clock, IoError, now, since, unix_now};
 use super::round_trip;
 use super::secure::handshake;
 use super::tls_stream::Transport;
-use crate::expect::Expect;
+use crate::check::expect::Expect;
+use crate::check::mode::Mode;
+use crate::check::plan::{self, Plan, TlsPlan};
+use crate::check::report::report;
 use crate::journal::Journal;
-use crate::mode::Mode;
-use crate::plan::{self, Plan, TlsPlan};
-use crate::report::report;
-use crate::session::{Agenda, Outcome, Session};
+use crate::smtp::session::{Agenda, Outcome, Session};
 use crate::tls::facts::TlsFacts;
 use crate::wit::{CheckResult, ErrorKind, Failure, Phase, Settings};
 

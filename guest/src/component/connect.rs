@@ -2,10 +2,10 @@
 //! contract's error kinds.
 
 use super::net::{self, Attempt, Clock, Connection, LookupError};
-use crate::eyeballs::{self, ATTEMPT_PATIENCE, CONNECTION_ATTEMPT_DELAY, Race};
+use crate::check::eyeballs::{self, ATTEMPT_PATIENCE, CONNECTION_ATTEMPT_DELAY, Race};
 use crate::journal::Journal;
 use crate::limits::MAX_CONNECTION_ATTEMPTS;
-use crate::validate::Target;
+use crate::settings::Target;
 use crate::wit::{ErrorKind, Failure, IpVersion, Phase};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -72,7 +72,7 @@ pub(super) fn look_up(
             phase: phases.lookup,
             kind: ErrorKind::NameLookupFailed(format!(
                 "{name} has no {} address (it has {}); allow another IP version",
-                eyeballs::describe(ip_version),
+                crate::settings::describe(ip_version),
                 found
                     .iter()
                     .map(IpAddr::to_string)

@@ -3,7 +3,7 @@
 
 use super::net::{Clock, Connection, IoError};
 use super::tls_stream::{HandshakeError, TlsStream};
-use crate::plan::TlsPlan;
+use crate::check::plan::TlsPlan;
 use crate::tls::errors;
 use crate::tls::facts::TlsFacts;
 use crate::wit::ErrorKind;

@@ -272,7 +272,7 @@ pub fn server_name(
     name_override: Option<&str>,
 ) -> Result<ServerName<'static>, ErrorKind> {
     // A host in a numeric IPv4 form (`127.1`) is the address it means, here too.
-    let canonical = crate::validate::canonical_host(host);
+    let canonical = crate::settings::canonical_host(host);
     let name = name_override.unwrap_or(&canonical);
     let unbracketed = name
         .strip_prefix('[')

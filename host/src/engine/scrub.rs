@@ -4,9 +4,9 @@
 //! third-party component need not, and must not be able to publish them.
 
 use crate::wit::{CheckResult, ErrorKind, Reply, Settings, TlsInfo};
-use smtp_sensor_guest::mailbox::steps::wire_forms as mailbox_forms;
+use smtp_sensor_guest::mailbox_wire_forms as mailbox_forms;
 use smtp_sensor_guest::sasl::wire_forms as smtp_forms;
-use smtp_sensor_guest::secret::{Secret, redact_all};
+use smtp_sensor_guest::{Secret, redact_all};
 
 /// Takes every form of the passwords in `settings` out of every string of `result`.
 pub fn passwords(result: &mut CheckResult, settings: &Settings) {

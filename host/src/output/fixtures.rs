@@ -8,7 +8,7 @@ use crate::wit::{
     Capability, Channel, ChannelUnit, CheckResult, EnhancedCode, ErrorKind, Failure, MailboxResult,
     Phase, PhaseTiming, RecipientReply, Reply, Status, TlsInfo,
 };
-use smtp_sensor_guest::verdict::Thresholds;
+use smtp_sensor_guest::Thresholds;
 use std::path::PathBuf;
 
 const THRESHOLDS: Thresholds = Thresholds {

@@ -15,7 +15,7 @@ use super::Sensor;
 use super::names;
 use crate::wit::{CheckResult, ErrorKind, Failure, Reply, TlsInfo};
 use serde_json::{Value, json};
-use smtp_sensor_guest::dates::format_utc;
+use smtp_sensor_guest::format_utc;
 
 /// One sensor as an object; with `many`, every sensor in an array.
 pub fn render(sensors: &[Sensor], many: bool) -> String {

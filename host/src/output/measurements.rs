@@ -4,8 +4,8 @@
 
 use super::names::{PHASES, channel_id, phase_channel};
 use crate::wit::{ChannelUnit, CheckResult, Phase};
+use smtp_sensor_guest::Thresholds;
 use smtp_sensor_guest::limits::channel;
-use smtp_sensor_guest::verdict::Thresholds;
 
 /// What a measurement measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,7 +27,7 @@ pub(crate) mod fixtures;
 
 use crate::exit_code;
 use crate::wit::{CheckResult, Settings};
-use smtp_sensor_guest::verdict::Thresholds;
+use smtp_sensor_guest::Thresholds;
 
 /// One sensor's result, with what the outputs need to know beside it.
 #[derive(Debug, Clone)]

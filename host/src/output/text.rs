@@ -5,8 +5,8 @@ use super::Sensor;
 use super::escape::printable;
 use super::names;
 use crate::wit::{CheckResult, Reply, TranscriptLine};
-use smtp_sensor_guest::dates::format_utc;
-use smtp_sensor_guest::message::reply_words;
+use smtp_sensor_guest::format_utc;
+use smtp_sensor_guest::reply_words;
 use std::fmt::Write as _;
 
 /// Every sensor's block; with more than one, each under its name and a blank line apart.

@@ -15,8 +15,8 @@ use crate::wit::{
     AuthMechanism, IpVersion, MailboxProtocol, Settings, TlsVersion, TransportSecurity,
 };
 use serde::{Deserialize, Deserializer};
+use smtp_sensor_guest::Secret;
 use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
-use smtp_sensor_guest::secret::Secret;
 use smtp_sensor_guest::validate::{Setting, SettingError};
 use std::fmt;
 use std::path::PathBuf;

@@ -7,13 +7,13 @@ use crate::wit::{
 };
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
+use smtp_sensor_guest::Mode;
+use smtp_sensor_guest::Secret;
+use smtp_sensor_guest::anchors;
 use smtp_sensor_guest::limits::{
     DEFAULT_CERT_CRITICAL_DAYS, DEFAULT_CERT_WARNING_DAYS, DEFAULT_TIMEOUT_SECONDS,
     DEFAULT_TOKEN_PREFIX,
 };
-use smtp_sensor_guest::mode::Mode;
-use smtp_sensor_guest::secret::Secret;
-use smtp_sensor_guest::tls::anchors;
 use smtp_sensor_guest::validate::{self, Setting, SettingError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

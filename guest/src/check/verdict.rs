@@ -2,8 +2,8 @@
 //! degraded, how long the certificate has left, and how long the check took, against the
 //! thresholds.
 
-use crate::session::Verdict;
-use crate::validate::SettingsView;
+use crate::settings::SettingsView;
+use crate::smtp::session::Verdict;
 use crate::wit::{ErrorKind, Failure, Phase, Status};
 
 /// The thresholds a check is judged by.

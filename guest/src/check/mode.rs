@@ -6,7 +6,7 @@ use crate::limits::{
     DEFAULT_PORT_IMAP, DEFAULT_PORT_IMAPS, DEFAULT_PORT_IMPLICIT_TLS, DEFAULT_PORT_PLAIN,
     DEFAULT_PORT_POP3, DEFAULT_PORT_POP3S,
 };
-use crate::session::StartTls;
+use crate::smtp::session::StartTls;
 use crate::wit::TransportSecurity;
 
 /// The [`Mode`] of a `transport-security` value, whichever side generated its type (the
@@ -16,15 +16,13 @@ use crate::wit::TransportSecurity;
 macro_rules! mode_of {
     ($security:expr, $security_type:ident) => {
         match $security {
-            $security_type::None => $crate::mode::Mode::Plain,
+            $security_type::None => $crate::Mode::Plain,
             $security_type::StarttlsIfAvailable => {
-                $crate::mode::Mode::StartTls($crate::session::StartTls::IfAvailable)
+                $crate::Mode::StartTls($crate::StartTls::IfAvailable)
             }
-            $security_type::Starttls => {
-                $crate::mode::Mode::StartTls($crate::session::StartTls::Required)
-            }
-            $security_type::TlsIfAvailable => $crate::mode::Mode::ImplicitTls { fallback: true },
-            $security_type::Tls => $crate::mode::Mode::ImplicitTls { fallback: false },
+            $security_type::Starttls => $crate::Mode::StartTls($crate::StartTls::Required),
+            $security_type::TlsIfAvailable => $crate::Mode::ImplicitTls { fallback: true },
+            $security_type::Tls => $crate::Mode::ImplicitTls { fallback: false },
         }
     };
 }

@@ -3,9 +3,9 @@
 //! (a bad pattern is invalid settings), judged once the dialogue has succeeded; a miss is
 //! `down`, or `warning` where the settings say so, with what the server actually said.
 
-use crate::capabilities;
-use crate::message::reply_text;
-use crate::validate::{self, SettingError};
+use crate::check::message::reply_text;
+use crate::settings::{self, SettingError};
+use crate::smtp::capabilities;
 use crate::wit::{Capability, ErrorKind, Expectations, Failure, Phase, Reply};
 use regex_lite::Regex;
 
@@ -21,11 +21,11 @@ impl Expect {
     /// The contract's expectations, checked: the first broken rule as a setting error.
     pub fn new(expectations: &Expectations) -> Result<Self, SettingError> {
         let banner =
-            validate::expectations(expectations.banner.as_deref(), &expectations.extensions)?;
+            settings::expectations(expectations.banner.as_deref(), &expectations.extensions)?;
         Ok(Self::checked(banner, expectations))
     }
 
-    /// The expectations of settings that passed [`validate::settings`], with the banner
+    /// The expectations of settings that passed [`settings::settings`], with the banner
     /// pattern it compiled.
     pub fn checked(banner: Option<Regex>, expectations: &Expectations) -> Self {
         Self {
@@ -83,10 +83,10 @@ impl Expect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capabilities::parse_ehlo;
     use crate::limits::MAX_PATTERN_LEN;
-    use crate::reply::make_reply;
-    use crate::validate::Setting;
+    use crate::settings::Setting;
+    use crate::smtp::capabilities::parse_ehlo;
+    use crate::smtp::reply::make_reply;
 
     fn expectations(banner: Option<&str>, extensions: &[&str]) -> Expectations {
         Expectations {

@@ -8,6 +8,7 @@
 //! passed in, so the race is tested natively.
 
 use crate::limits::MAX_CONNECTION_ATTEMPTS;
+use crate::settings::allows;
 use crate::wit::IpVersion;
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -21,24 +22,6 @@ pub const CONNECTION_ATTEMPT_DELAY: Duration = Duration::from_millis(250);
 /// RFC 8305's longest Connection Attempt Delay, past the first SYN's resend (RFC 6298's one
 /// second), so a single lost SYN does not cost a working address.
 pub const ATTEMPT_PATIENCE: Duration = Duration::from_secs(2);
-
-/// Whether `address` may be used under `version`.
-pub fn allows(version: IpVersion, address: IpAddr) -> bool {
-    match version {
-        IpVersion::Any => true,
-        IpVersion::Ipv4 => address.is_ipv4(),
-        IpVersion::Ipv6 => address.is_ipv6(),
-    }
-}
-
-/// The IP version's name in words, for messages ("IPv4").
-pub fn describe(version: IpVersion) -> &'static str {
-    match version {
-        IpVersion::Any => "IPv4 or IPv6",
-        IpVersion::Ipv4 => "IPv4",
-        IpVersion::Ipv6 => "IPv6",
-    }
-}
 
 /// The order in which to try `addresses` (the resolver's order): those `version` allows,
 /// each once, the two families interleaved starting with the family of the first.

@@ -257,7 +257,7 @@ fn command_of(phase: Phase) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reply::make_reply;
+    use crate::smtp::reply::make_reply;
 
     const CONTEXT: Context = Context {
         server: "mail.example:25",

@@ -2,14 +2,14 @@
 //! and the certificate; the message; the channels; and everything seen on the way. Pure:
 //! the time is passed in, so it is tested natively.
 
-use crate::expect::Expect;
+use crate::check::expect::Expect;
+use crate::check::message::{self, Context, server_label};
+use crate::check::verdict::{self, Findings, Thresholds};
 use crate::journal::millis;
 use crate::limits::channel;
 use crate::mailbox::trip::Trip;
-use crate::message::{self, Context, server_label};
-use crate::session::Outcome;
+use crate::smtp::session::Outcome;
 use crate::tls::facts::TlsFacts;
-use crate::verdict::{self, Findings, Thresholds};
 use crate::wit::{
     Channel, ChannelUnit, CheckResult, ErrorKind, MailboxProtocol, MailboxResult, Phase, Settings,
     Status, TlsInfo,
@@ -371,7 +371,7 @@ mod tests {
     use super::*;
     use crate::dates::DAY;
     use crate::journal::Journal;
-    use crate::reply::make_reply;
+    use crate::smtp::reply::make_reply;
     use crate::testing::settings;
     use crate::tls::certificate::Leaf;
     use crate::wit::{Failure, TransportSecurity};

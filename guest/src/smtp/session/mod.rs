@@ -6,14 +6,14 @@
 //! Replies are data: a refusal is recorded with the server's code and text and ends the
 //! check as a failure of the phase it happened in, never as a lost error.
 
-use crate::capabilities;
-use crate::command::Command;
-use crate::email;
 use crate::journal::Journal;
 use crate::limits::QUIT_GRACE_MS;
-use crate::reply::{ReplyError, ReplyParser};
-use crate::sasl::{self, Exchange};
 use crate::secret::{Secret, redact_all};
+use crate::smtp::capabilities;
+use crate::smtp::command::Command;
+use crate::smtp::email;
+use crate::smtp::reply::{ReplyError, ReplyParser};
+use crate::smtp::sasl::{self, Exchange};
 use crate::wit::{AuthMechanism, Capability, ErrorKind, Failure, Phase, RecipientReply, Reply};
 use std::time::Duration;
 

@@ -31,7 +31,7 @@ pub fn find<'a>(capabilities: &'a [Capability], keyword: &str) -> Option<&'a Cap
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reply::make_reply;
+    use crate::smtp::reply::make_reply;
 
     fn ehlo(lines: &[&str]) -> Vec<Capability> {
         parse_ehlo(&make_reply(

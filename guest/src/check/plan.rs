@@ -2,17 +2,17 @@
 //! security decoded, the TLS configuration built, the test email composed. Pure: the time
 //! and the randomness it needs are passed in, so it is tested natively.
 
-use crate::email::{self, Draft};
-use crate::expect::Expect;
+use crate::check::expect::Expect;
+use crate::check::mode::Mode;
 use crate::mailbox::imap_dialogue::ImapPlan;
 use crate::mailbox::pop3_dialogue::{Pop3Memory, Pop3Plan};
 use crate::mailbox::token::{self, Tokens};
-use crate::mode::Mode;
 use crate::secret::Secret;
-use crate::session::StartTls;
-use crate::session::{Agenda, AuthPlan, MailPlan, Transaction};
+use crate::settings::{self, Target};
+use crate::smtp::email::{self, Draft};
+use crate::smtp::session::StartTls;
+use crate::smtp::session::{Agenda, AuthPlan, MailPlan, Transaction};
 use crate::tls::verifier::{self, Record};
-use crate::validate::{self, Target};
 use crate::wit::{
     Email, ErrorKind, IpVersion, Mailbox, MailboxProtocol, Settings, TlsSettings, TlsVersion,
 };
@@ -119,8 +119,8 @@ pub struct TlsPlan {
 /// names the field). `now` (Unix seconds) dates the test email; `random` makes its
 /// Message-ID.
 pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, ErrorKind> {
-    let invalid = |e: validate::SettingError| ErrorKind::InvalidSettings(e.to_string());
-    let valid = validate::settings(&settings.into()).map_err(invalid)?;
+    let invalid = |e: settings::SettingError| ErrorKind::InvalidSettings(e.to_string());
+    let valid = settings::settings(&settings.into()).map_err(invalid)?;
     let mode = Mode::of(settings.security);
     let auth = settings.authentication.as_ref().map(|auth| AuthPlan {
         user: auth.user.clone(),
@@ -235,7 +235,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The test email: dated `now`, with the Message-ID `<id@domain>`, the domain the HELO's.
 fn compose(email: &Email, id: &str, helo: &str, now: i64) -> MailPlan {
-    let domain = match validate::host(helo) {
+    let domain = match settings::host(helo) {
         Ok(Target::Name(name)) => name,
         _ => "smtp-sensor.invalid".to_string(),
     };
@@ -262,7 +262,7 @@ fn compose(email: &Email, id: &str, helo: &str, now: i64) -> MailPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::StartTls;
+    use crate::smtp::session::StartTls;
     use crate::testing::settings;
     use crate::wit::TransportSecurity;
 

@@ -25,8 +25,8 @@ mod testing;
 mod tls;
 
 // The face.
-pub use check::message::{reply_words, server_label};
 pub use check::mode::Mode;
+pub use check::report::server_label;
 pub use check::verdict::Thresholds;
 pub use dates::format_utc;
 pub use journal::Journal;
@@ -39,7 +39,7 @@ pub use mailbox::steps::{MailboxOutcome, wire_forms as mailbox_wire_forms};
 pub use mailbox::token::{self, CLOCK_MARGIN_SECONDS, Tokens};
 pub use secret::{Secret, redact_all};
 pub use smtp::capabilities;
-pub use smtp::reply::{ReplyParser, make_reply};
+pub use smtp::reply::{ReplyParser, make_reply, reply_words};
 pub use smtp::sasl::{self, Exchange};
 pub use smtp::session::{Agenda, AuthPlan, MailPlan, Session, StartTls, Transaction};
 pub use tls::anchors;

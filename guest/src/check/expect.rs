@@ -3,9 +3,8 @@
 //! (a bad pattern is invalid settings), judged once the dialogue has succeeded; a miss is
 //! `down`, or `warning` where the settings say so, with what the server actually said.
 
-use crate::check::message::reply_text;
-use crate::settings::{self, SettingError};
 use crate::smtp::capabilities;
+use crate::smtp::reply::reply_text;
 use crate::wit::{Capability, ErrorKind, Expectations, Failure, Phase, Reply};
 use regex_lite::Regex;
 
@@ -18,14 +17,7 @@ pub struct Expect {
 }
 
 impl Expect {
-    /// The contract's expectations, checked: the first broken rule as a setting error.
-    pub fn new(expectations: &Expectations) -> Result<Self, SettingError> {
-        let banner =
-            settings::expectations(expectations.banner.as_deref(), &expectations.extensions)?;
-        Ok(Self::checked(banner, expectations))
-    }
-
-    /// The expectations of settings that passed [`settings::settings`], with the banner
+    /// The expectations of settings that passed [`crate::settings::settings`], with the banner
     /// pattern it compiled.
     pub fn checked(banner: Option<Regex>, expectations: &Expectations) -> Self {
         Self {
@@ -83,6 +75,15 @@ impl Expect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The contract's expectations, checked: the first broken rule as a setting error.
+    fn expect_of(expectations: &Expectations) -> Result<Expect, crate::settings::SettingError> {
+        let banner = crate::settings::expectations(
+            expectations.banner.as_deref(),
+            &expectations.extensions,
+        )?;
+        Ok(Expect::checked(banner, expectations))
+    }
     use crate::limits::MAX_PATTERN_LEN;
     use crate::settings::Setting;
     use crate::smtp::capabilities::parse_ehlo;
@@ -112,13 +113,13 @@ mod tests {
 
     #[test]
     fn nothing_expected_is_always_met() {
-        let expect = Expect::new(&expectations(None, &[])).unwrap();
+        let expect = expect_of(&expectations(None, &[])).unwrap();
         assert_eq!(expect.judge(Some(&banner()), &[]), None);
     }
 
     #[test]
     fn the_banner_must_match_its_pattern() {
-        let expect = Expect::new(&expectations(Some("^220 .* ESMTP Postfix$"), &[])).unwrap();
+        let expect = expect_of(&expectations(Some("^220 .* ESMTP Postfix$"), &[])).unwrap();
         assert_eq!(expect.judge(Some(&banner()), &ehlo()), None);
         let exim = make_reply(220, vec!["mx.example.com ESMTP Exim 4.96".into()]);
         let missed = expect.judge(Some(&exim), &ehlo()).unwrap();
@@ -134,10 +135,10 @@ mod tests {
 
     #[test]
     fn extensions_must_be_announced_in_any_case() {
-        let expect = Expect::new(&expectations(None, &["STARTTLS", "size"])).unwrap();
+        let expect = expect_of(&expectations(None, &["STARTTLS", "size"])).unwrap();
         assert_eq!(expect.judge(Some(&banner()), &ehlo()), None);
         let expect =
-            Expect::new(&expectations(None, &["SMTPUTF8", "STARTTLS", "REQUIRETLS"])).unwrap();
+            expect_of(&expectations(None, &["SMTPUTF8", "STARTTLS", "REQUIRETLS"])).unwrap();
         let missed = expect.judge(Some(&banner()), &ehlo()).unwrap();
         assert_eq!(missed.phase, Phase::Ehlo);
         let ErrorKind::ExpectationMissed(why) = missed.kind else {
@@ -152,7 +153,7 @@ mod tests {
 
     #[test]
     fn bad_patterns_and_keywords_are_settings_errors() {
-        let error = Expect::new(&expectations(Some("220 (unclosed"), &[])).unwrap_err();
+        let error = expect_of(&expectations(Some("220 (unclosed"), &[])).unwrap_err();
         assert_eq!(error.setting, Setting::ExpectBanner);
         assert!(
             error.problem.contains("not a valid regular expression"),
@@ -160,11 +161,11 @@ mod tests {
             error.problem
         );
         let long = "a".repeat(MAX_PATTERN_LEN + 1);
-        assert!(Expect::new(&expectations(Some(&long), &[])).is_err());
+        assert!(expect_of(&expectations(Some(&long), &[])).is_err());
         for bad in ["", "SIZE 100", "8BIT\r\nMAIL", "-X"] {
-            let error = Expect::new(&expectations(None, &[bad])).unwrap_err();
+            let error = expect_of(&expectations(None, &[bad])).unwrap_err();
             assert_eq!(error.setting, Setting::ExpectExtensions, "{bad:?}");
         }
-        assert!(Expect::new(&expectations(None, &["8BITMIME", "X-EXPS"])).is_ok());
+        assert!(expect_of(&expectations(None, &["8BITMIME", "X-EXPS"])).is_ok());
     }
 }

@@ -5,7 +5,6 @@
 
 pub mod expect;
 pub mod eyeballs;
-pub mod message;
 pub mod mode;
 pub mod plan;
 pub mod report;

@@ -13,9 +13,11 @@ use crate::check::mode::Mode;
 use crate::check::plan::{self, Plan, TlsPlan};
 use crate::check::report::report;
 use crate::journal::Journal;
+use crate::mailbox::trip::Trip;
 use crate::smtp::session::{Agenda, Outcome, Session};
 use crate::tls::facts::TlsFacts;
 use crate::wit::{CheckResult, ErrorKind, Failure, Phase, Settings};
+use std::net::SocketAddr;
 
 /// Runs one check. Never panics on anything the server or the settings do.
 pub fn run(settings: Settings) -> CheckResult {
@@ -27,34 +29,71 @@ pub fn run(settings: Settings) -> CheckResult {
     };
     let random = wasip2::random::random::get_random_bytes(16);
     let random: [u8; 16] = random.try_into().unwrap_or([0; 16]);
-    let (outcome, remote, expect) = match plan::prepare(&settings, unix_now(), random) {
+    let (ended, expect) = match plan::prepare(&settings, unix_now(), random) {
         Err(kind) => {
             let failure = Failure {
                 phase: Phase::Settings,
                 kind,
             };
             let outcome = Outcome::failed_early(failure, since(start), journal);
-            (outcome, None, Expect::default())
+            (Ended::early(outcome, None), Expect::default())
         }
         Ok(plan) => {
             // The deadline is set from the timeout only once the settings have passed.
             let clock = Clock::started_at(start, plan.timeout);
-            let (outcome, remote) = execute(&settings, &plan, clock, journal, &mut facts);
-            (outcome, remote, plan.expect)
+            let ended = execute(&settings, &plan, clock, journal, &mut facts);
+            (ended, plan.expect)
         }
     };
-    report(&settings, &expect, outcome, remote, &facts, unix_now())
+    let Ended {
+        outcome,
+        trip,
+        remote,
+    } = ended;
+    report(
+        &settings,
+        &expect,
+        outcome,
+        trip,
+        remote,
+        &facts,
+        unix_now(),
+    )
+}
+
+/// How a check ended: the dialogue's outcome, the round trip's, where it connected.
+struct Ended {
+    outcome: Outcome,
+    trip: Option<Trip>,
+    remote: Option<String>,
+}
+
+impl Ended {
+    /// A check that ended before the dialogue (or after implicit TLS failed).
+    fn early(outcome: Outcome, remote: Option<String>) -> Self {
+        Self {
+            outcome,
+            trip: None,
+            remote,
+        }
+    }
 }
 
 /// Connects, runs implicit TLS if asked (falling back to plain text if allowed), then the
-/// SMTP dialogue.
+/// SMTP dialogue, then the round trip when asked.
 fn execute(
     settings: &Settings,
     plan: &Plan,
     clock: Clock,
     mut journal: Journal,
     facts: &mut TlsFacts,
-) -> (Outcome, Option<String>) {
+) -> Ended {
+    // What failed before the dialogue, with the reason TLS was given up if it was.
+    let failed = |failure, warning: Option<Failure>, journal, remote: Option<SocketAddr>| {
+        let mut outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
+        outcome.warning = warning;
+        Ended::early(outcome, remote.map(|r| r.to_string()))
+    };
     let (connection, remote) = match open(
         &plan.target,
         plan.ip_version,
@@ -64,15 +103,9 @@ fn execute(
         SMTP,
     ) {
         Ok(opened) => opened,
-        Err(failure) => {
-            return (
-                Outcome::failed_early(failure, clock.elapsed(), journal),
-                None,
-            );
-        }
+        Err(failure) => return failed(failure, None, journal, None),
     };
     journal.note(clock.elapsed(), format!("connected to {remote}"));
-    let remote_label = Some(remote.to_string());
     let implicit_tls = match (plan.mode, plan.tls.as_ref()) {
         (Mode::ImplicitTls { .. }, Some(tls)) => Some(tls),
         _ => None,
@@ -95,8 +128,7 @@ fn execute(
                     };
                     // The core decides: only a server that spoke no TLS at all.
                     if !plan.mode.falls_back_after(&facts.server_first_bytes) {
-                        let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
-                        return (outcome, remote_label);
+                        return failed(failure, None, journal, Some(remote));
                     }
                     journal.note(
                         clock.elapsed(),
@@ -105,12 +137,9 @@ fn execute(
                     // The server that spoke, again: no second lookup, no other address.
                     match connect(vec![remote.ip()], remote.port(), clock, &mut journal, SMTP) {
                         Ok((connection, _)) => (Transport::Plain(connection), Some(failure)),
+                        // The result still says why TLS was given up.
                         Err(reconnect) => {
-                            // The result still says why TLS was given up.
-                            let mut outcome =
-                                Outcome::failed_early(reconnect, clock.elapsed(), journal);
-                            outcome.warning = Some(failure);
-                            return (outcome, remote_label);
+                            return failed(reconnect, Some(failure), journal, Some(remote));
                         }
                     }
                 }
@@ -128,19 +157,21 @@ fn execute(
     converse(&mut session, transport, clock, plan.tls.as_ref(), facts);
     let mut outcome = session.into_outcome();
     // The round trip follows a test email the server accepted, and only that.
-    if let (Some(mailbox), Ok(()), Some(accepted_at)) =
-        (&plan.mailbox, &outcome.verdict, outcome.accepted_at)
-    {
-        let trip = round_trip::run(
+    let trip = match (&plan.mailbox, &outcome.verdict, outcome.accepted_at) {
+        (Some(mailbox), Ok(()), Some(accepted_at)) => Some(round_trip::run(
             mailbox,
             plan.ip_version,
             accepted_at,
             clock,
             &mut outcome.journal,
-        );
-        outcome.trip = Some(trip);
+        )),
+        _ => None,
+    };
+    Ended {
+        outcome,
+        trip,
+        remote: Some(remote.to_string()),
     }
-    (outcome, remote_label)
 }
 
 /// Moves bytes between the session and the connection until the session is done,

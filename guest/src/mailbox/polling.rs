@@ -53,6 +53,7 @@ impl Polling {
     }
 
     /// How many searches found nothing so far.
+    #[cfg(test)]
     pub fn searches(&self) -> u32 {
         self.searches
     }

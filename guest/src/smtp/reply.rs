@@ -207,6 +207,27 @@ fn shorten(line: &str) -> String {
     }
 }
 
+/// A reply as one line: code, then every line's text joined, e.g.
+/// `554 5.3.2 no service | try later`.
+pub fn reply_text(reply: &Reply) -> String {
+    reply_words(reply.code, &reply.lines)
+}
+
+/// A reply's code and lines as one line, empty lines left out. The host formats replies with
+/// this too (its contract types are its own), so both say a reply the same way.
+pub fn reply_words(code: u16, lines: &[String]) -> String {
+    let text: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if text.is_empty() {
+        code.to_string()
+    } else {
+        format!("{code} {}", text.join(" | "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

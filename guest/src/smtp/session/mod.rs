@@ -106,8 +106,6 @@ pub struct Outcome {
     /// Timings and transcript, including what the caller recorded before the session
     /// and, with a round trip, after it.
     pub journal: Journal,
-    /// The round trip, when one was made (the test email was accepted first).
-    pub trip: Option<crate::mailbox::trip::Trip>,
 }
 
 impl Outcome {
@@ -125,7 +123,6 @@ impl Outcome {
             send_time: None,
             accepted_at: None,
             journal,
-            trip: None,
         }
     }
 }
@@ -389,7 +386,6 @@ impl Session {
             send_time: self.send_time,
             accepted_at: self.accepted_at,
             journal: self.journal,
-            trip: None,
         }
     }
 

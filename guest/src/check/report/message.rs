@@ -1,0 +1,206 @@
+//! The result's message, put together: what the verdict says in the words of [`words`]
+//! (about the mailbox server when the mailbox side failed), then what else a person reading
+//! it at night needs: the round trip's arrival, which certificate the thresholds judged,
+//! expired certificates clients never use, the relay probe's answer, why TLS was given up,
+//! and that the certificate was not verified.
+//!
+//! [`words`]: super::words
+
+use super::findings::Figures;
+use super::words::{self, Context, server_label};
+use crate::journal::millis;
+use crate::mailbox::trip::Trip;
+use crate::smtp::reply::reply_text;
+use crate::tls::facts::TlsFacts;
+use crate::wit::{ErrorKind, Failure, MailboxProtocol, Phase, Reply, Settings, Status};
+
+/// What the message tells of.
+pub(super) struct Told<'a> {
+    pub settings: &'a Settings,
+    pub status: Status,
+    pub failure: Option<&'a Failure>,
+    pub figures: &'a Figures,
+    pub banner: Option<&'a Reply>,
+    /// The relay probe's deciding reply and its phase.
+    pub relay_answer: Option<&'a (Phase, Reply)>,
+    /// Why implicit TLS was given up for plain text, if it was.
+    pub fallback: Option<&'a Failure>,
+    pub trip: Option<&'a Trip>,
+    pub tls: &'a TlsFacts,
+    /// Unix seconds, for the certificates' dates.
+    pub now: i64,
+}
+
+/// The one-line message.
+pub(super) fn compose(told: Told) -> String {
+    let Told {
+        settings,
+        status,
+        failure,
+        figures,
+        banner,
+        relay_answer,
+        fallback,
+        trip,
+        tls,
+        now,
+    } = told;
+    let server = server_label(&settings.host, settings.port);
+    let mailbox_server = settings
+        .mailbox
+        .as_ref()
+        .map(|m| server_label(&m.host, m.port))
+        .unwrap_or_default();
+    let context = Context {
+        server: &server,
+        timeout_seconds: settings.timeout_seconds,
+    };
+    // What the mailbox side did wrong names the mailbox server; the SMTP side's success
+    // is told as always, in its own time.
+    let mailbox_context = Context {
+        server: &mailbox_server,
+        ..context
+    };
+    let (smtp_ms, response_ms) = (figures.smtp_ms, figures.response_ms);
+    let arrival = match (trip, figures.latency_ms) {
+        (Some(trip), Some(latency)) => format!(
+            "; the test email arrived in {} ({}) {} ms after it was accepted{}{}",
+            mailbox_server,
+            protocol_name(trip.protocol),
+            words::one_decimal(latency),
+            trip.latency_precision()
+                .map(|p| format!(
+                    " (± {} ms, as the looks tell)",
+                    words::one_decimal(millis(p))
+                ))
+                .unwrap_or_default(),
+            match trip.left_flagged {
+                0 => String::new(),
+                n => format!(
+                    "; {n} test message{} flagged \\Deleted wait{} for the mailbox's own \
+                     expunge (the server lacks UIDPLUS)",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "s" } else { "" }
+                ),
+            }
+        ),
+        _ => String::new(),
+    };
+    let mut message = match (status, failure) {
+        (Status::Down, Some(failure)) if is_mailbox_phase(failure.phase) => {
+            words::for_failure(mailbox_context, failure)
+        }
+        (Status::Down, Some(failure)) => match failure.kind {
+            ErrorKind::ResponseTimeExceeded(limit) => {
+                words::for_slow(context, banner, response_ms, limit)
+            }
+            _ => words::for_failure(context, failure),
+        },
+        (Status::Warning, Some(degraded)) if is_mailbox_phase(degraded.phase) => format!(
+            "{}{arrival}; but {}",
+            words::for_success(context, banner, smtp_ms),
+            words::for_failure(mailbox_context, degraded)
+        ),
+        (Status::Warning, Some(degraded)) => {
+            words::for_warning(context, banner, response_ms, degraded) + &arrival
+        }
+        _ => words::for_success(context, banner, smtp_ms) + &arrival,
+    };
+    // A certificate judged for its days that is not the leaf: say which it is.
+    if let (Some(failure), Some(first), Some(leaf)) = (failure, tls.judged(), tls.leaf.as_ref())
+        && matches!(failure.kind, ErrorKind::CertificateExpiring(_))
+        && first != leaf
+    {
+        let chain = if tls.verified {
+            "verified chain"
+        } else {
+            "chain"
+        };
+        message.push_str(&format!(
+            " (the {chain}'s first certificate to expire is {}, not the server's own)",
+            first.subject
+        ));
+    }
+    // Expired certificates the server still sends but clients never use: a note.
+    let unused = tls.expired_off_path(now);
+    if let Some(first) = unused.first() {
+        message.push_str(&format!(
+            " (note: the server also sends {}, expired on {}, which the verified chain does \
+             not use{})",
+            first.subject,
+            crate::dates::format_utc(first.not_after),
+            match unused.len() {
+                1 => String::new(),
+                n => format!(", and {} more like it", n - 1),
+            }
+        ));
+    }
+    // The open-relay probe's success is a refusal: say which, and where; a temporary one
+    // proves neither, and the warning says so in the probe's terms.
+    if let (Some(probe), Some((phase, answer)), false) =
+        (&settings.relay_probe, relay_answer, status == Status::Down)
+    {
+        let said = reply_text(answer);
+        let whom = match phase {
+            Phase::MailFrom => format!("the outside sender {}", probe.from),
+            _ => format!("the outside recipient {}", probe.to),
+        };
+        match (answer.code, phase) {
+            (530, Phase::MailFrom) if status == Status::Warning => {
+                let success = words::for_success(context, banner, response_ms);
+                message = format!(
+                    "{success}; but the relay probe is inconclusive: the server wants TLS \
+                     before {whom} ({said}), so relaying after TLS was not tested; probe with \
+                     --security starttls"
+                )
+            }
+            (500..=599, Phase::MailFrom) => message.push_str(&format!(
+                "; it refused {whom} at MAIL FROM, so it does not relay for strangers with \
+                 this sender: {said} (a sender in a domain that exists tests relaying itself)"
+            )),
+            (500..=599, _) => {
+                message.push_str(&format!("; it refused to relay to {}: {said}", probe.to))
+            }
+            (400..=499, _) => {
+                let success = words::for_success(context, banner, response_ms);
+                message = format!(
+                    "{success}; but the relay probe is inconclusive: {whom} was refused only \
+                     for now ({said}), which proves neither a refusal to relay nor relaying"
+                )
+            }
+            _ => {}
+        }
+    }
+    // A fallback to plain text that then failed: the first reason still counts.
+    if let (Status::Down, Some(fallback)) = (status, fallback) {
+        message = words::after_fallback(message, fallback);
+    }
+    if tls.established && !tls.verify {
+        message.push_str(" (certificate not verified: verification is off)");
+    }
+    message
+}
+
+/// Whether a phase is the round trip's mailbox side.
+fn is_mailbox_phase(phase: Phase) -> bool {
+    matches!(
+        phase,
+        Phase::MailboxConnect
+            | Phase::MailboxTlsHandshake
+            | Phase::MailboxGreeting
+            | Phase::MailboxStarttls
+            | Phase::MailboxLogin
+            | Phase::MailboxSearch
+            | Phase::MailboxFetch
+            | Phase::MailboxDelete
+            | Phase::MailboxLogout
+    )
+}
+
+/// The protocol's name, as users write it.
+fn protocol_name(protocol: MailboxProtocol) -> &'static str {
+    match protocol {
+        MailboxProtocol::Imap => "IMAP",
+        MailboxProtocol::Pop3 => "POP3",
+    }
+}

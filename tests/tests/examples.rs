@@ -296,11 +296,10 @@ async fn prtg_script_v2_wrapper() {
     assert_eq!(value["status"], "error");
 }
 
-/// The README's PRTG parameter lines, with PRTG's `%host` and the port filled in.
-fn readme_lines(prefix: &str) -> Vec<String> {
-    let readme = std::fs::read_to_string(example("../README.md")).unwrap();
-    readme
-        .lines()
+/// The parameter lines of `docs/prtg.md`, with PRTG's `%host` and the port filled in.
+fn documented_lines(prefix: &str) -> Vec<String> {
+    let page = std::fs::read_to_string(example("../docs/prtg.md")).unwrap();
+    page.lines()
         .filter(|l| l.starts_with(prefix))
         .map(str::to_string)
         .collect()
@@ -316,11 +315,11 @@ fn fill(line: &str, port: &str) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn readme_prtg_parameters() {
+async fn documented_prtg_parameters() {
     let server = ScriptedServer::start(normal()).await;
     let port = server.port().to_string();
     // EXE/Script Advanced and SSH Script Advanced: the binary with these parameters.
-    let advanced = readme_lines("check --host %host");
+    let advanced = documented_lines("check --host %host");
     assert_eq!(advanced.len(), 1, "{advanced:?}");
     let words = fill(&advanced[0], &port);
     let args: Vec<&str> = words.iter().map(String::as_str).collect();
@@ -353,8 +352,8 @@ async fn readme_prtg_parameters() {
             .unwrap()
             .starts_with("127.0.0.1:")
     );
-    // Script v2 through the Python wrapper, with the README's parameters.
-    let v2 = readme_lines("--host %host");
+    // Script v2 through the Python wrapper, with the documented parameters.
+    let v2 = documented_lines("--host %host");
     assert_eq!(v2.len(), 1, "{v2:?}");
     let output = tokio::process::Command::new("python3")
         .arg(example("prtg/smtp_sensor.py"))

@@ -1,9 +1,9 @@
 //! The `.deb` and `.rpm` that `scripts/dist` put in `dist/`, checked as Debian and RHEL would
 //! and as an administrator uses them: lintian, systemd's verifier on the prober's unit, the
 //! man pages rendered with warnings on, bash completing `--security `, the configuration
-//! kept over upgrades, and the binary installed from the `.deb` (into a throwaway root)
-//! checking a Postfix on loopback. Ignored in a plain `cargo test` (they say so in its
-//! list): `.ci/run` runs them after `scripts/dist` with `--ignored`.
+//! kept over upgrades, the README and `docs/` in both, and the binary installed from the
+//! `.deb` (into a throwaway root) checking a Postfix on loopback. Ignored in a plain `cargo
+//! test` (they say so in its list): `.ci/run` runs them after `scripts/dist` with `--ignored`.
 
 use smtp_sensor_tests::cli;
 use smtp_sensor_tests::postfix::{Config, Postfix};
@@ -236,6 +236,31 @@ fn the_configuration_survives_upgrades_in_both_packages() {
         assert!(
             files.lines().any(|l| l.starts_with(path)),
             "{path} in\n{files}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs dist/*.deb and *.rpm: .ci/run runs it after scripts/dist"]
+fn both_packages_carry_the_readme_and_every_page_of_docs() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+    let mut wanted = vec!["/usr/share/doc/smtp-sensor/README.md".to_string()];
+    for entry in std::fs::read_dir(&docs).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") {
+            wanted.push(format!("/usr/share/doc/smtp-sensor/docs/{name}"));
+        }
+    }
+    assert!(wanted.len() > 2, "{wanted:?}");
+    let root = Unpacked::deb();
+    let (files, _) = run(Command::new("rpm")
+        .args(["--query", "--package", "--list"])
+        .arg(artefact(".rpm")));
+    for path in &wanted {
+        assert!(root.path(path).is_file(), "{path} in the .deb");
+        assert!(
+            files.lines().any(|l| l == path),
+            "{path} in the .rpm:\n{files}"
         );
     }
 }

@@ -1,6 +1,6 @@
 //! A sensor's options, as `check` flags and as a table of a configuration file: one struct
 //! for both, so every flag is a key (the long name with `_` for `-`) and one table in the
-//! README documents both. Flags given on the command line override the file's keys.
+//! docs/flags.md documents both. Flags given on the command line override the file's keys.
 
 use super::prtg_probe;
 use super::request::mode;

@@ -14,7 +14,7 @@
 //! ends the dialogue (STARTTLS is impossible once authenticated), and bytes the server
 //! sends after STARTTLS's `OK`, before the handshake, end it too (CVE-2011-0411's class).
 
-use super::dialogue::Dialogue;
+use super::dialogue::{Dialogue, Machine};
 use super::imap::{
     ImapParser, ImapResponse, ImapStatus, capabilities, needs_literal, quoted, searched_uids,
 };
@@ -534,13 +534,6 @@ impl ImapDialogue {
         self.state = next;
     }
 
-    fn finish(&mut self, now: Duration) {
-        if self.state != State::Done {
-            self.progress.ended(now, self.state.step());
-            self.state = State::Done;
-        }
-    }
-
     /// Records a failure of the current step; the first one stands.
     fn fail(&mut self, why: String) {
         self.progress.fail(self.state.step(), &why);
@@ -554,17 +547,36 @@ impl ImapDialogue {
     }
 }
 
-impl Dialogue for ImapDialogue {
-    /// The bytes to send now, if any.
-    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.progress.take_outgoing()
+impl Machine for ImapDialogue {
+    fn progress(&self) -> &Progress {
+        &self.progress
     }
 
-    /// The caller is to run the TLS handshake now (after the server agreed to STARTTLS).
-    fn wants_tls(&self) -> bool {
+    fn progress_mut(&mut self) -> &mut Progress {
+        &mut self.progress
+    }
+
+    fn current_step(&self) -> Step {
+        self.state.step()
+    }
+
+    fn awaits_tls(&self) -> bool {
         self.state == State::AwaitTls
     }
 
+    fn has_ended(&self) -> bool {
+        self.state == State::Done
+    }
+
+    fn finish(&mut self, now: Duration) {
+        if self.state != State::Done {
+            self.progress.ended(now, self.state.step());
+            self.state = State::Done;
+        }
+    }
+}
+
+impl Dialogue for ImapDialogue {
     /// The handshake succeeded: what was learned in plain text is forgotten, and the
     /// capabilities are asked again over TLS before logging in.
     fn handle_tls_established(&mut self, now: Duration) {
@@ -588,21 +600,6 @@ impl Dialogue for ImapDialogue {
         }
     }
 
-    /// The step the dialogue is in.
-    fn step(&self) -> Step {
-        self.state.step()
-    }
-
-    /// Nothing more to send or read.
-    fn is_done(&self) -> bool {
-        self.state == State::Done
-    }
-
-    /// The clean-up's own deadline, once the verdict is known.
-    fn timeout_at(&self) -> Option<Duration> {
-        self.progress.timeout_at()
-    }
-
     /// The dialogue ends now without the message (the deadline passed): logs out politely.
     fn give_up(&mut self, now: Duration) {
         if !matches!(self.state, State::Logout | State::Done) {
@@ -614,14 +611,6 @@ impl Dialogue for ImapDialogue {
     fn handle_close(&mut self, now: Duration, why: &str) {
         if self.state != State::Done && self.state != State::Logout {
             self.fail(why.to_string());
-        }
-        self.finish(now);
-    }
-
-    /// The server fell silent past the deadline (or the clean-up's grace).
-    fn handle_timeout(&mut self, now: Duration) {
-        if self.state != State::Done {
-            self.progress.fail_timeout(self.state.step());
         }
         self.finish(now);
     }

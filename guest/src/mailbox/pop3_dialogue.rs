@@ -12,7 +12,7 @@
 //! counted only then). A maildrop locked by another session (`-ERR [IN-USE]`, RFC 2449)
 //! is no failure: the next look tries again.
 
-use super::dialogue::Dialogue;
+use super::dialogue::{Dialogue, Machine};
 use super::pop3::{Pop3Parser, Pop3Response};
 use super::steps::{MailboxOutcome, Progress, Step, Tally};
 use super::token::{Kind, Tokens};
@@ -411,30 +411,42 @@ impl Pop3Dialogue {
         self.state = next;
     }
 
-    fn finish(&mut self, now: Duration) {
-        if self.state != State::Done {
-            self.progress.ended(now, self.state.step());
-            self.state = State::Done;
-        }
-    }
-
     /// Records a failure of the current step; the first one stands.
     fn fail(&mut self, why: String) {
         self.progress.fail(self.state.step(), &why);
     }
 }
 
-impl Dialogue for Pop3Dialogue {
-    /// The bytes to send now, if any.
-    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.progress.take_outgoing()
+impl Machine for Pop3Dialogue {
+    fn progress(&self) -> &Progress {
+        &self.progress
     }
 
-    /// The caller is to run the TLS handshake now (after the server agreed to STLS).
-    fn wants_tls(&self) -> bool {
+    fn progress_mut(&mut self) -> &mut Progress {
+        &mut self.progress
+    }
+
+    fn current_step(&self) -> Step {
+        self.state.step()
+    }
+
+    fn awaits_tls(&self) -> bool {
         self.state == State::AwaitTls
     }
 
+    fn has_ended(&self) -> bool {
+        self.state == State::Done
+    }
+
+    fn finish(&mut self, now: Duration) {
+        if self.state != State::Done {
+            self.progress.ended(now, self.state.step());
+            self.state = State::Done;
+        }
+    }
+}
+
+impl Dialogue for Pop3Dialogue {
     /// The handshake succeeded: log in over TLS.
     fn handle_tls_established(&mut self, now: Duration) {
         if self.state == State::AwaitTls {
@@ -442,33 +454,10 @@ impl Dialogue for Pop3Dialogue {
         }
     }
 
-    /// The step the dialogue is in.
-    fn step(&self) -> Step {
-        self.state.step()
-    }
-
-    /// Nothing more to send or read.
-    fn is_done(&self) -> bool {
-        self.state == State::Done
-    }
-
-    /// The clean-up's own deadline, once the verdict is known.
-    fn timeout_at(&self) -> Option<Duration> {
-        self.progress.timeout_at()
-    }
-
     /// The connection failed (closed, timed out) at `now`.
     fn handle_close(&mut self, now: Duration, why: &str) {
         if self.state != State::Done && (self.state != State::Quit || self.marked > 0) {
             self.fail(why.to_string());
-        }
-        self.finish(now);
-    }
-
-    /// The server fell silent past the deadline (or the clean-up's grace).
-    fn handle_timeout(&mut self, now: Duration) {
-        if self.state != State::Done {
-            self.progress.fail_timeout(self.state.step());
         }
         self.finish(now);
     }

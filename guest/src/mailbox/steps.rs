@@ -125,7 +125,7 @@ const MAX_TRANSCRIBED_LINE_LEN: usize = 2000;
 /// What a mailbox dialogue keeps whatever its protocol: the bytes to send, the transcript
 /// (every form of the password redacted from everything in it), each step's time, the
 /// first failure, and when the verdict was known (the clean-up after it has a grace).
-pub(super) struct Progress {
+pub struct Progress {
     outgoing: Vec<u8>,
     journal: Journal,
     secrets: Vec<Secret>,

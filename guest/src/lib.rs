@@ -11,14 +11,15 @@
 
 // The rooms, private: the host, the tests and the fuzz targets use the face below, so a
 // file can move without touching them. Ground floor first, then each room above the ones
-// it uses (settings; smtp and tls; mailbox; check; the component over all).
+// it uses (settings; smtp and tls; mailbox; check; the component over all). `limits`
+// and `settings` are namespaces of the face: the facts and the rules both sides share.
 mod check;
 mod dates;
 mod journal;
 pub mod limits;
 mod mailbox;
 mod secret;
-mod settings;
+pub mod settings;
 mod smtp;
 #[cfg(test)]
 mod testing;
@@ -43,11 +44,6 @@ pub use smtp::reply::{ReplyParser, make_reply, reply_words};
 pub use smtp::sasl::{self, Exchange};
 pub use smtp::session::{Agenda, AuthPlan, MailPlan, Session, StartTls, Transaction};
 pub use tls::anchors;
-
-/// The settings' rules, as the host and the component both call them (see `settings`).
-pub mod validate {
-    pub use crate::settings::*;
-}
 
 #[cfg(target_arch = "wasm32")]
 mod component;

@@ -52,7 +52,7 @@ pub use bindings::smtp_sensor::probe::types as wit;
 
 /// The host's `settings` record as the core reads it (its rules, its thresholds): the host
 /// and the core generate the contract's types apart, and the core's macro bridges them.
-pub fn settings_view(settings: &wit::Settings) -> smtp_sensor_guest::validate::SettingsView<'_> {
+pub fn settings_view(settings: &wit::Settings) -> smtp_sensor_guest::settings::SettingsView<'_> {
     use wit::{IpVersion, TransportSecurity};
     smtp_sensor_guest::settings_view!(settings, IpVersion, TransportSecurity)
 }

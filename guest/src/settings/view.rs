@@ -85,7 +85,7 @@ pub struct MailboxView<'a> {
 macro_rules! settings_view {
     ($settings:expr, $ip_version_type:ident, $security_type:ident) => {{
         let settings = $settings;
-        $crate::validate::SettingsView {
+        $crate::settings::SettingsView {
             host: &settings.host,
             port: settings.port,
             ip_version: match settings.ip_version {
@@ -119,7 +119,7 @@ macro_rules! settings_view {
                 .as_ref()
                 .map(|p| (p.from.as_str(), p.to.as_str())),
             mailbox: settings.mailbox.as_ref().map(|m| {
-                let view = $crate::validate::MailboxView {
+                let view = $crate::settings::MailboxView {
                     host: &m.host,
                     port: m.port,
                     tls_server_name: m.tls.server_name.as_deref(),

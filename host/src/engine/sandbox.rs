@@ -7,7 +7,7 @@
 //! capped (see [`super::limits`]). What the sandbox refuses is kept, and the host adds it to the result's message.
 
 use crate::wit::{CheckResult, Settings};
-use smtp_sensor_guest::validate::{self, Target};
+use smtp_sensor_guest::settings::{self as validate, Target};
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};

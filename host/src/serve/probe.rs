@@ -7,7 +7,7 @@ use super::modules::{Module, Modules};
 use crate::engine::Limits;
 use crate::settings::targets::{self, split_host_port};
 use crate::wit::Settings;
-use smtp_sensor_guest::validate::{self, Target};
+use smtp_sensor_guest::settings::{self as validate, Target};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -17,7 +17,7 @@ use crate::wit::{
 use serde::{Deserialize, Deserializer};
 use smtp_sensor_guest::Secret;
 use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
-use smtp_sensor_guest::validate::{Setting, SettingError};
+use smtp_sensor_guest::settings::{Setting, SettingError};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;

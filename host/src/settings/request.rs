@@ -14,7 +14,7 @@ use smtp_sensor_guest::limits::{
     DEFAULT_CERT_CRITICAL_DAYS, DEFAULT_CERT_WARNING_DAYS, DEFAULT_TIMEOUT_SECONDS,
     DEFAULT_TOKEN_PREFIX,
 };
-use smtp_sensor_guest::validate::{self, Setting, SettingError};
+use smtp_sensor_guest::settings::{self as validate, Setting, SettingError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

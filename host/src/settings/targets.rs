@@ -10,7 +10,7 @@
 //! resolves to).
 
 use serde::{Deserialize, Deserializer};
-use smtp_sensor_guest::validate::Target;
+use smtp_sensor_guest::settings::Target;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -185,7 +185,7 @@ fn in_block(address: IpAddr, network: IpAddr, prefix: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtp_sensor_guest::validate;
+    use smtp_sensor_guest::settings as validate;
 
     fn allows(pattern: &str, target: &str, port: u16) -> bool {
         let target = validate::host(target).unwrap();

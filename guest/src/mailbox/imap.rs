@@ -4,7 +4,7 @@
 //! hold any bytes, line ends included, so lines are read around them: the parser counts
 //! the literal's bytes instead of looking for a line end inside it.
 
-use super::{MailboxError, take_line, whole};
+use super::lines::{MailboxError, take_line, whole};
 use crate::limits::{MAX_IMAP_LINE_LEN, MAX_MAILBOX_RESPONSE_BYTES};
 
 /// The status of a tagged response (or of an untagged OK, NO, BAD, PREAUTH or BYE).

@@ -3,7 +3,7 @@
 //! a line holding only `.`, each line dot-unstuffed. Whether a body follows depends on the
 //! command, so the caller says what it expects before the response arrives.
 
-use super::{MailboxError, take_line, whole};
+use super::lines::{MailboxError, take_line, whole};
 use crate::limits::{MAX_MAILBOX_LINE_LEN, MAX_MAILBOX_RESPONSE_BYTES};
 
 /// A complete POP3 response.

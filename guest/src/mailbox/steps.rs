@@ -1,8 +1,8 @@
 //! What a mailbox dialogue (IMAP or POP3) is doing, and how it ends: the steps the round
 //! trip times and reports, and a failure in the server's own words.
 
-use super::MailboxError;
 use super::imap::quoted;
+use super::lines::MailboxError;
 use crate::journal::Journal;
 use crate::limits::MAILBOX_CLEANUP_GRACE_MS;
 use crate::secret::{Secret, redact_all};

@@ -162,16 +162,14 @@ pub fn port(port: u16) -> Result<u16, SettingError> {
 /// Checks that an address given as the host is of a version the check may use.
 pub fn ip_version(target: &Target, version: crate::wit::IpVersion) -> Result<(), SettingError> {
     match target {
-        Target::Address(address) if !crate::settings::allows(version, *address) => {
-            Err(SettingError::new(
-                Setting::IpVersion,
-                format!(
-                    "the host {address} is not an {} address; give a host of that version, \
+        Target::Address(address) if !allows(version, *address) => Err(SettingError::new(
+            Setting::IpVersion,
+            format!(
+                "the host {address} is not an {} address; give a host of that version, \
                      or another IP version",
-                    crate::settings::describe(version)
-                ),
-            ))
-        }
+                describe(version)
+            ),
+        )),
         _ => Ok(()),
     }
 }

@@ -44,7 +44,7 @@ pub enum Mode {
 impl Mode {
     /// The mode a contract setting names.
     pub fn of(security: TransportSecurity) -> Self {
-        crate::mode_of!(security, TransportSecurity)
+        mode_of!(security, TransportSecurity)
     }
 
     /// What the mode does, in a sentence (the CLI's help for each value).

@@ -40,7 +40,7 @@ pub(super) fn list(
     trip: Option<&Trip>,
     send_time: Option<Duration>,
 ) -> Vec<Channel> {
-    let mut channels = crate::headline_channels!(
+    let mut channels = headline_channels!(
         Channel,
         ChannelUnit,
         figures.response_ms,

@@ -3,7 +3,7 @@
 //! `UPDATE_SNAPSHOTS=1 cargo test -p smtp-sensor output::` writes them anew (then review
 //! the diff).
 
-use super::Sensor;
+use crate::sensor::Sensor;
 use crate::wit::{
     Capability, Channel, ChannelUnit, CheckResult, EnhancedCode, ErrorKind, Failure, MailboxResult,
     Phase, PhaseTiming, RecipientReply, Reply, Status, TlsInfo,

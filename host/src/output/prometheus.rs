@@ -7,10 +7,10 @@
 //! node_exporter's textfile collector. Label values from the server are made printable and
 //! escaped as the format says.
 
-use super::Sensor;
 use super::exposition;
 use super::measurements::phase_totals;
 use super::names;
+use crate::sensor::Sensor;
 use crate::wit::{Capability, ErrorKind, Phase, Status};
 use smtp_sensor_guest::limits::channel;
 use std::net::{IpAddr, SocketAddr};

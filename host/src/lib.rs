@@ -30,6 +30,8 @@ pub mod atomic_file;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+#[cfg(test)]
+mod fixtures;
 pub mod output;
 pub mod results;
 pub mod sensor;

@@ -145,7 +145,7 @@ fn detail(kind: &ErrorKind) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::fixtures;
+    use crate::fixtures;
 
     #[test]
     fn snapshots() {

@@ -22,9 +22,6 @@ pub mod prtg_v2;
 pub mod store_result;
 pub mod text;
 
-#[cfg(test)]
-pub(crate) mod fixtures;
-
 use crate::exit_code;
 use crate::sensor::Sensor;
 

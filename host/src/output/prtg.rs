@@ -126,7 +126,7 @@ fn channel(m: &Measurement, warning: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::fixtures;
+    use crate::fixtures;
 
     #[test]
     fn snapshots() {

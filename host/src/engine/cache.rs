@@ -512,14 +512,6 @@ mod tests {
         std::fs::remove_file(&elsewhere).unwrap();
     }
 
-    #[test]
-    fn the_build_time_identity_is_the_embedded_components() {
-        assert_eq!(
-            identity(crate::engine::runner::EMBEDDED_COMPONENT),
-            crate::engine::runner::EMBEDDED_COMPONENT_SHA256
-        );
-    }
-
     /// The smallest component: compiling it exercises the cache without the real one.
     fn wat_component() -> Vec<u8> {
         // `(component)` in binary form: magic, component version and layer.

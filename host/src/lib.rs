@@ -12,8 +12,9 @@
 //!   spec's "Store result" files.
 //! - [`serve`] is `smtp-sensor serve`, a Prometheus prober like blackbox_exporter's.
 //! - [`demo`] checks a small SMTP responder inside the process, for newcomers.
-//! - [`results`] are the results the host makes itself (a component that failed), and
-//!   [`atomic_file`] replaces files whole.
+//! - [`sensor`] is one sensor's result as every output takes it (with its name and
+//!   thresholds); [`results`] are the results the host makes itself (a component that
+//!   failed), and [`atomic_file`] replaces files whole.
 //!
 //! Monitoring systems embed this library or call the `smtp-sensor` binary; the contract
 //! types are those of `wit/smtp-sensor.wit`, in [`wit`].
@@ -29,8 +30,11 @@ pub mod atomic_file;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+#[cfg(test)]
+mod fixtures;
 pub mod output;
 pub mod results;
+pub mod sensor;
 pub mod serve;
 pub mod settings;
 

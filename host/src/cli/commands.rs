@@ -8,9 +8,12 @@ use crate::engine::Runner;
 use crate::engine::limits::MAX_CONCURRENT_SENSORS;
 use crate::exit_code;
 use crate::output::store_result;
-use crate::output::{self, Format, Sensor};
+use crate::output::{self, Format};
+use crate::sensor::Sensor;
 use crate::settings::config::ConfigFile;
-use crate::settings::options::{Invalid, SensorOptions, StoreTarget};
+use crate::settings::into_request::StoreTarget;
+use crate::settings::invalid::Invalid;
+use crate::settings::options::SensorOptions;
 use crate::wit::{Settings, TransportSecurity};
 use clap::{Parser, Subcommand};
 use futures::StreamExt as _;
@@ -399,5 +402,46 @@ mod tests {
         assert_eq!(find(&["x", "--format=prtg-v2"]), Some(Format::PrtgV2));
         assert_eq!(find(&["x", "--format"]), None);
         assert_eq!(find(&["x", "--format", "xml"]), None);
+    }
+
+    /// The man pages and completions [`crate::cli::docs`] writes for this command line.
+    #[test]
+    fn a_page_for_the_command_and_each_subcommand_and_three_completions() {
+        let dir = std::env::temp_dir().join(format!("smtp-sensor-docs-{}", std::process::id()));
+        crate::cli::docs::write(command(), &dir).unwrap();
+        let mut pages: Vec<String> = std::fs::read_dir(dir.join("man"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        pages.sort();
+        assert_eq!(
+            pages,
+            [
+                "smtp-sensor-check.1",
+                "smtp-sensor-component.1",
+                "smtp-sensor-demo.1",
+                "smtp-sensor-serve.1",
+                "smtp-sensor.1",
+            ],
+            "hidden subcommands have no page; every other one has"
+        );
+        let check = std::fs::read_to_string(dir.join("man/smtp-sensor-check.1")).unwrap();
+        assert!(check.contains("starttls\\-if\\-available"), "{check}");
+        let bash = std::fs::read_to_string(dir.join("completions/smtp-sensor")).unwrap();
+        assert!(bash.contains("--security") && bash.contains("starttls-if-available"));
+        // The subcommands' cases are named as `cmd` is set (see docs::bash_case_labels_fixed).
+        assert!(
+            bash.contains("cmd=\"smtp__sensor__subcmd__check\""),
+            "{bash}"
+        );
+        assert!(
+            bash.contains("\n        smtp__sensor__subcmd__check)"),
+            "{bash}"
+        );
+        assert!(!bash.contains("smtp__subcmd__sensor"), "{bash}");
+        for file in ["_smtp-sensor", "smtp-sensor.fish"] {
+            assert!(dir.join("completions").join(file).metadata().unwrap().len() > 0);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -1,6 +1,7 @@
 //! The man pages and shell completions, made from the command line's own definition
-//! (handed in by [`super::commands`], which runs this) so that they cannot drift from it. The packaging script runs
-//! `smtp-sensor generate-docs --output DIR` with the binary it packages.
+//! (handed in by [`super::commands`], which runs this and tests it on the real command line)
+//! so that they cannot drift from it. The packaging script runs `smtp-sensor generate-docs
+//! --output DIR` with the binary it packages.
 
 use crate::exit_code;
 use clap_complete::Shell;
@@ -63,49 +64,4 @@ fn bash_case_labels_fixed(script: &str) -> String {
         &format!("{wrong}__subcmd__"),
         &format!("{function}__subcmd__"),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_page_for_the_command_and_each_subcommand_and_three_completions() {
-        let dir = std::env::temp_dir().join(format!("smtp-sensor-docs-{}", std::process::id()));
-        write(crate::cli::commands::command(), &dir).unwrap();
-        let mut pages: Vec<String> = std::fs::read_dir(dir.join("man"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        pages.sort();
-        assert_eq!(
-            pages,
-            [
-                "smtp-sensor-check.1",
-                "smtp-sensor-component.1",
-                "smtp-sensor-demo.1",
-                "smtp-sensor-serve.1",
-                "smtp-sensor.1",
-            ],
-            "hidden subcommands have no page; every other one has"
-        );
-        let check = std::fs::read_to_string(dir.join("man/smtp-sensor-check.1")).unwrap();
-        assert!(check.contains("starttls\\-if\\-available"), "{check}");
-        let bash = std::fs::read_to_string(dir.join("completions/smtp-sensor")).unwrap();
-        assert!(bash.contains("--security") && bash.contains("starttls-if-available"));
-        // The subcommands' cases are named as `cmd` is set (see bash_case_labels_fixed).
-        assert!(
-            bash.contains("cmd=\"smtp__sensor__subcmd__check\""),
-            "{bash}"
-        );
-        assert!(
-            bash.contains("\n        smtp__sensor__subcmd__check)"),
-            "{bash}"
-        );
-        assert!(!bash.contains("smtp__subcmd__sensor"), "{bash}");
-        for file in ["_smtp-sensor", "smtp-sensor.fish"] {
-            assert!(dir.join("completions").join(file).metadata().unwrap().len() > 0);
-        }
-        std::fs::remove_dir_all(dir).unwrap();
-    }
 }

@@ -501,4 +501,13 @@ mod tests {
             assert!(elements * 4 <= MAX_TABLE_ELEMENTS, "{said}");
         }
     }
+
+    /// `build.rs` computes the embedded component's [`cache::identity`] once, at build time.
+    #[test]
+    fn the_build_time_identity_is_the_embedded_components() {
+        assert_eq!(
+            cache::identity(EMBEDDED_COMPONENT),
+            EMBEDDED_COMPONENT_SHA256
+        );
+    }
 }

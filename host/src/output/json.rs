@@ -11,8 +11,8 @@
 //! (`{at_ms, direction, text}`, empty unless asked for) and `mailbox` (a round trip's
 //! `{remote_address, found, searches, deleted, tls}`, or null).
 
-use super::Sensor;
 use super::names;
+use crate::sensor::Sensor;
 use crate::wit::{CheckResult, ErrorKind, Failure, Reply, TlsInfo};
 use serde_json::{Value, json};
 use smtp_sensor_guest::format_utc;
@@ -145,7 +145,7 @@ fn detail(kind: &ErrorKind) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::fixtures;
+    use crate::fixtures;
 
     #[test]
     fn snapshots() {

@@ -129,7 +129,7 @@ fn limits_of(name: &str, thresholds: &Thresholds) -> Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::fixtures;
+    use crate::fixtures;
 
     #[test]
     fn channels_first_then_phases_once_each() {

@@ -22,34 +22,8 @@ pub mod prtg_v2;
 pub mod store_result;
 pub mod text;
 
-#[cfg(test)]
-pub(crate) mod fixtures;
-
 use crate::exit_code;
-use crate::wit::{CheckResult, Settings};
-use smtp_sensor_guest::Thresholds;
-
-/// One sensor's result, with what the outputs need to know beside it.
-#[derive(Debug, Clone)]
-pub struct Sensor {
-    /// The sensor's name, from a configuration file; none for a check from flags alone.
-    pub name: Option<String>,
-    /// The thresholds the check was judged by (PRTG limits, Nagios perfdata).
-    pub thresholds: Thresholds,
-    /// The result.
-    pub result: CheckResult,
-}
-
-impl Sensor {
-    /// The result of a check run with `settings`.
-    pub fn new(name: Option<String>, settings: &Settings, result: CheckResult) -> Self {
-        Self {
-            name,
-            thresholds: Thresholds::of(&crate::settings_view(settings)),
-            result,
-        }
-    }
-}
+use crate::sensor::Sensor;
 
 /// An output format (`--format`).
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

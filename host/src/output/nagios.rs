@@ -8,10 +8,10 @@
 //! 14 days. The message is made printable and holds no `|`, so a server cannot forge
 //! perfdata or a second line.
 
-use super::Sensor;
 use super::escape::printable;
 use super::measurements::{Limits, Measurement, measurements};
 use crate::exit_code;
+use crate::sensor::Sensor;
 use crate::wit::ChannelUnit;
 
 /// The plugin's name at the start of the line.
@@ -88,7 +88,7 @@ fn number(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::fixtures;
+    use crate::fixtures;
 
     #[test]
     fn snapshots() {

@@ -7,10 +7,10 @@
 //! fixes a channel's settings when it first sees it, so every run describes each channel
 //! the same way. The command exits 0 whatever the status: PRTG reads the status from here.
 
-use super::Sensor;
 use super::escape::printable;
 use super::measurements::{Limits, Measurement};
 use super::prtg_rules::{MAX_CHANNELS, channels, text};
+use crate::sensor::Sensor;
 use crate::wit::{ChannelUnit, ErrorKind, Failure, Phase, Status};
 use serde_json::{Map, Value, json};
 use smtp_sensor_guest::limits::channel;
@@ -126,7 +126,7 @@ fn channel(m: &Measurement, warning: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::fixtures;
+    use crate::fixtures;
 
     #[test]
     fn snapshots() {

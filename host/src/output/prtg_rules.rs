@@ -2,9 +2,9 @@
 //! [`super::prtg_v2`]): how long a message may be, how many channels a sensor may have, and
 //! which channels PRTG keeps itself.
 
-use super::Sensor;
 use super::escape::{printable, truncate};
 use super::measurements::{Measurement, measurements};
+use crate::sensor::Sensor;
 use smtp_sensor_guest::limits::channel;
 
 /// PRTG's limit on the sensor message, in characters.

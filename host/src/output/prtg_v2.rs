@@ -5,9 +5,9 @@
 //! integer; Downtime is PRTG's own (see [`super::prtg_rules::channels`]). `tests/prtg-script-v2.schema.json` holds Paessler's rules; every
 //! snapshot is validated against it.
 
-use super::Sensor;
 use super::escape::printable;
 use super::prtg_rules::{MAX_CHANNELS, channels, text};
+use crate::sensor::Sensor;
 use crate::wit::{ChannelUnit, Status};
 use serde_json::{Value, json};
 
@@ -53,7 +53,7 @@ pub fn error(message_text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::fixtures;
+    use crate::fixtures;
 
     #[test]
     fn snapshots() {

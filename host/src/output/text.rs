@@ -1,9 +1,9 @@
 //! `text`: a few lines for a person at a terminal. Everything the server said is passed
 //! through [`printable`], so its escape sequences and line breaks are shown, never acted on.
 
-use super::Sensor;
 use super::escape::printable;
 use super::names;
+use crate::sensor::Sensor;
 use crate::wit::{CheckResult, Reply, TranscriptLine};
 use smtp_sensor_guest::format_utc;
 use smtp_sensor_guest::reply_words;
@@ -163,7 +163,7 @@ pub fn number(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::fixtures;
+    use crate::fixtures;
 
     #[test]
     fn snapshots() {

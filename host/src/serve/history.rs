@@ -86,7 +86,7 @@ mod tests {
             success: true,
             duration: Duration::ZERO,
             message: String::new(),
-            result: crate::output::fixtures::up_with_tls().result,
+            result: crate::fixtures::up_with_tls().result,
         }
     }
 

@@ -22,13 +22,14 @@ mod modules;
 mod page;
 pub mod precompile;
 mod probe;
+mod process;
 mod signals;
 mod state;
 mod web_config;
 
 pub use heap::PERIOD as HEAP_RELEASE_PERIOD;
 pub use log::LogFormat;
-pub use metrics::Process;
+pub use process::Process;
 
 use crate::engine::Runner;
 use crate::exit_code;

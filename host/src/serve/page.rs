@@ -130,7 +130,7 @@ mod tests {
             success: false,
             duration: Duration::from_millis(1500),
             message: "<script>alert(1)</script>\u{1b}[2J".into(),
-            result: crate::output::fixtures::hostile().result,
+            result: crate::fixtures::hostile().result,
         });
         let page = index(&modules, &[record]);
         assert!(

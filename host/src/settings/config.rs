@@ -11,7 +11,9 @@
 //! warning = "500ms"
 //! ```
 
-use crate::settings::options::{Invalid, SensorOptions, StoreTarget};
+use crate::settings::into_request::StoreTarget;
+use crate::settings::invalid::Invalid;
+use crate::settings::options::SensorOptions;
 use crate::wit::Settings;
 use indexmap::IndexMap;
 use serde::Deserialize;

@@ -1,9 +1,10 @@
-//! Fixed results for the formats' tests, and the snapshot check: each format's rendering
-//! of each fixture is kept in `snapshots/FORMAT/FIXTURE` and compared byte for byte.
+//! Fixed results for the tests of the outputs and of the prober, and the outputs' snapshot
+//! check: each format's rendering of each fixture is kept in
+//! `src/output/snapshots/FORMAT/FIXTURE` and compared byte for byte.
 //! `UPDATE_SNAPSHOTS=1 cargo test -p smtp-sensor output::` writes them anew (then review
-//! the diff).
+//! the diff). Test data only, kept outside output/ because serve/'s tests read it too.
 
-use super::Sensor;
+use crate::sensor::Sensor;
 use crate::wit::{
     Capability, Channel, ChannelUnit, CheckResult, EnhancedCode, ErrorKind, Failure, MailboxResult,
     Phase, PhaseTiming, RecipientReply, Reply, Status, TlsInfo,

@@ -1,0 +1,151 @@
+//! The Prometheus output's tests: the snapshots, blackbox_exporter's names and values, and escaping.
+
+use super::*;
+use crate::fixtures;
+
+#[test]
+fn snapshots() {
+    for (name, sensor) in fixtures::all() {
+        fixtures::snapshot("prometheus", name, &render(std::slice::from_ref(&sensor)));
+    }
+}
+
+#[test]
+fn the_address_connected_to_as_blackbox_reports_it() {
+    // FNV-1a of 127.0.0.1 and of ::1, as Go's hash/fnv New32a gives them.
+    assert_eq!(address_hash(address("127.0.0.1:25").unwrap()), 3668918509);
+    assert_eq!(address_hash(address("[::1]:25").unwrap()), 1751717746);
+    // An IPv4-mapped IPv6 address is the IPv4 address, as Go's To4() makes it.
+    assert_eq!(address("[::ffff:127.0.0.1]:25"), address("127.0.0.1:25"));
+    assert_eq!(address("mail.example.com:25"), None);
+    let v4 = render(&[fixtures::up_with_tls()]);
+    assert!(v4.contains("\nprobe_ip_protocol 4\n"), "{v4}");
+    let v6 = render(&[fixtures::warning_after_fallback()]);
+    assert!(v6.contains("\nprobe_ip_protocol 6\n"), "{v6}");
+    let hash = address_hash("2001:db8::25".parse().unwrap());
+    assert!(
+        v6.contains(&format!("\nprobe_ip_addr_hash {hash}\n")),
+        "{v6}"
+    );
+    // Not connected: no address to report.
+    let refused = render(&[fixtures::down_before_connect()]);
+    assert!(!refused.contains("probe_ip_protocol"), "{refused}");
+}
+
+/// blackbox's two expiry metrics part where the server sends a certificate its
+/// verified chain does not use: the earliest of all it sent, and the chain's.
+#[test]
+fn the_chain_expiry_is_the_verified_paths_own() {
+    let mut sensor = fixtures::up_with_tls();
+    let tls = sensor.result.tls.as_mut().unwrap();
+    tls.earliest_subject = "CN=expired cross-sign".into();
+    tls.earliest_not_after = 1_000;
+    tls.chain_not_after = 2_000_000_000;
+    let out = render(std::slice::from_ref(&sensor));
+    assert!(
+        out.contains("\nprobe_ssl_earliest_cert_expiry 1000\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nprobe_ssl_last_chain_expiry_timestamp_seconds 2000000000\n"),
+        "{out}"
+    );
+    sensor.result.tls.as_mut().unwrap().verified = false;
+    let out = render(std::slice::from_ref(&sensor));
+    assert!(
+        !out.contains("last_chain_expiry"),
+        "no verified chain: {out}"
+    );
+}
+
+#[test]
+fn seconds_without_noise() {
+    assert_eq!(exposition::float(ms_to_seconds(2.582)), "0.002582");
+    assert_eq!(exposition::float(ms_to_seconds(0.1 + 0.2)), "0.0003");
+}
+
+#[test]
+fn blackbox_names_and_values() {
+    let out = render(&[fixtures::up_with_tls()]);
+    for line in [
+        "probe_success 1",
+        "probe_duration_seconds 0.042125",
+        "probe_dns_lookup_time_seconds 0.0005",
+        "probe_tls_version_info{version=\"TLS 1.3\"} 1",
+        "smtp_status{status=\"up\"} 1",
+        "smtp_status{status=\"down\"} 0",
+        "smtp_phase_duration_seconds{phase=\"connect\"} 0.00075",
+        "smtp_capability_info{keyword=\"PIPELINING\"} 1",
+        "smtp_last_reply_code 221",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line} in\n{out}");
+    }
+    let down = render(&[fixtures::down_before_connect()]);
+    assert!(down.contains("probe_success 0\n"), "{down}");
+    assert!(
+        down.contains("smtp_failure_info{phase=\"connect\",kind=\"connection-refused\"} 1"),
+        "{down}"
+    );
+}
+
+#[test]
+fn every_family_has_help_and_type_once_across_sensors() {
+    let mut a = fixtures::up_with_tls();
+    a.name = Some("mx1".into());
+    let mut b = fixtures::down_before_connect();
+    b.name = Some("mx2".into());
+    let out = render(&[a, b]);
+    assert_eq!(out.matches("# TYPE probe_success gauge").count(), 1);
+    assert!(out.contains("probe_success{sensor=\"mx1\"} 1\n"), "{out}");
+    assert!(out.contains("probe_success{sensor=\"mx2\"} 0\n"), "{out}");
+    for (name, _) in FAMILIES {
+        let samples = out.lines().filter(|l| l.starts_with(name)).count();
+        let help = out.contains(&format!("# HELP {name} "));
+        assert_eq!(samples > 0, help, "{name}");
+    }
+}
+
+#[test]
+fn a_keyword_announced_twice_is_one_series() {
+    let mut sensor = fixtures::up_with_tls();
+    sensor.result.capabilities = ["AUTH PLAIN", "SIZE 1000", "AUTH LOGIN", "SIZE 1000"]
+        .iter()
+        .map(|line| {
+            let mut words = line.split(' ');
+            Capability {
+                keyword: words.next().unwrap().into(),
+                params: words.map(str::to_string).collect(),
+            }
+        })
+        .collect();
+    let out = render(&[sensor]);
+    let series: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("smtp_capability_info{"))
+        .collect();
+    assert_eq!(
+        series,
+        [
+            "smtp_capability_info{keyword=\"AUTH\"} 1",
+            "smtp_capability_info{keyword=\"SIZE\"} 1",
+        ],
+        "{out}"
+    );
+}
+
+#[test]
+fn hostile_label_values_are_escaped() {
+    let out = render(&[fixtures::hostile()]);
+    // No sample line is forged: every line is a comment or a listed family.
+    for line in out.lines() {
+        assert!(
+            line.starts_with('#') || FAMILIES.iter().any(|(n, _)| line.starts_with(n)),
+            "{line:?} in\n{out}"
+        );
+    }
+    assert!(
+        out.contains(r#"smtp_capability_info{keyword="X\"}\\nprobe_success"} 1"#),
+        "{out}"
+    );
+    assert!(!out.chars().any(|c| c.is_control() && c != '\n'));
+}

@@ -1,0 +1,351 @@
+//! From a sensor's options to the check they describe (a [`CheckRequest`]) and where to
+//! store its result: the defaults that come from the environment (the host from PRTG's
+//! `prtg_host`, passwords from variables, PRTG's folder and sensor ID), and the pairs of
+//! options that must come together, each refused naming its flag.
+
+use super::invalid::Invalid;
+use super::options::SensorOptions;
+use super::prtg_probe;
+use super::request::{
+    AuthRequest, CheckRequest, EmailRequest, ExpectRequest, MAILBOX_PASSWORD_VARIABLE,
+    MailboxRequest, PASSWORD_VARIABLE, PasswordSources, RelayProbeRequest, TlsRequest,
+    split_recipients,
+};
+use crate::wit::{IpVersion, Settings, TlsVersion, TransportSecurity};
+use smtp_sensor_guest::Secret;
+use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
+use std::path::PathBuf;
+
+/// Where to keep the spec's "Store result" files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreTarget {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The sensor's ID, in the files' names.
+    pub sensor_id: u32,
+}
+
+impl SensorOptions {
+    /// The validated settings these options describe (see [`SensorOptions::into_request`]).
+    pub fn into_settings(
+        self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Settings, Option<StoreTarget>), Invalid> {
+        let (request, store) = self.into_request(env)?;
+        Ok((request.into_settings()?, store))
+    }
+
+    /// The check these options describe, with the environment (`env`) for the defaults
+    /// that come from it: the host from `prtg_host`, the password from a variable.
+    pub fn into_request(
+        self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(CheckRequest, Option<StoreTarget>), Invalid> {
+        let invalid = |flag, problem: &str| Invalid {
+            flag,
+            problem: problem.to_string(),
+        };
+        let host = self
+            .host
+            .or_else(|| env(prtg_probe::HOST_VARIABLE))
+            .ok_or_else(|| {
+                invalid(
+                    "--host",
+                    "no mail server; give --host (or host in the sensor's table; PRTG sets \
+                 prtg_host when the script runs with placeholders as environment values)",
+                )
+            })?;
+        let auth = match self.auth_user {
+            None => None,
+            Some(user) => {
+                let named = named_password(&env, self.auth_password_env, "--auth-password-env")?;
+                let sources = PasswordSources {
+                    file: self.auth_password_file,
+                    value: self.auth_password.or(named),
+                    environment: env(PASSWORD_VARIABLE).map(Secret::new),
+                    ..PasswordSources::smtp()
+                };
+                Some(AuthRequest {
+                    user,
+                    password: sources.resolve()?,
+                    mechanism: self.auth_mechanism.map(Into::into),
+                    allow_plaintext: self.allow_plaintext_auth,
+                })
+            }
+        };
+        let mail_to: Vec<String> = self
+            .mail_to
+            .iter()
+            .flat_map(|to| split_recipients(to))
+            .collect();
+        // Either end given makes a test email; one without the other is the core's to refuse.
+        let email = match (self.mail_from, mail_to.is_empty()) {
+            (None, true) if self.envelope_only => {
+                return Err(invalid(
+                    "--envelope-only",
+                    "give the envelope with it: --mail-from and --mail-to",
+                ));
+            }
+            (None, true) => None,
+            (from, _) => Some(EmailRequest {
+                from: from.unwrap_or_default(),
+                to: mail_to,
+                subject: self.subject.unwrap_or_else(|| DEFAULT_SUBJECT.into()),
+                body: self.body.unwrap_or_else(|| DEFAULT_BODY.into()),
+                send_data: !self.envelope_only,
+            }),
+        };
+        // A file may give one key of the pair without the other; clap checks the flags.
+        let relay_probe = match (self.relay_probe_from, self.relay_probe_to) {
+            (None, None) => None,
+            (Some(from), Some(to)) => Some(RelayProbeRequest { from, to }),
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "--relay-probe-from",
+                    "give the probe's sender with it",
+                ));
+            }
+            (Some(_), None) => {
+                return Err(invalid(
+                    "--relay-probe-to",
+                    "give the probe's outside recipient with it",
+                ));
+            }
+        };
+        let mailbox = match (self.mailbox, self.mailbox_user) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "--mailbox",
+                    "a mailbox user without a protocol; give --mailbox imap or pop3",
+                ));
+            }
+            (Some(_), None) => {
+                return Err(invalid(
+                    "--mailbox-user",
+                    "give the mailbox's user for the round trip",
+                ));
+            }
+            (Some(protocol), Some(user)) => {
+                let named =
+                    named_password(&env, self.mailbox_password_env, "--mailbox-password-env")?;
+                let sources = PasswordSources {
+                    file: self.mailbox_password_file,
+                    value: named,
+                    environment: env(MAILBOX_PASSWORD_VARIABLE).map(Secret::new),
+                    ..PasswordSources::mailbox()
+                };
+                Some(MailboxRequest {
+                    protocol: protocol.0,
+                    host: self.mailbox_host,
+                    port: self.mailbox_port,
+                    security: self
+                        .mailbox_security
+                        .map_or(TransportSecurity::Tls, |s| s.0),
+                    tls_server_name: self.mailbox_tls_server_name,
+                    user,
+                    password: sources.resolve()?,
+                    allow_plaintext: self.mailbox_allow_plaintext,
+                    token_prefix: self.mailbox_token_prefix,
+                    latency_warning: self.latency_warning,
+                    latency_critical: self.latency_critical,
+                })
+            }
+        };
+        let store = store_target(self.store_result, self.sensor_id, &env)?;
+        let request = CheckRequest {
+            host,
+            port: self.port,
+            timeout_seconds: self.timeout,
+            helo: self.helo,
+            security: self.security.map_or(TransportSecurity::Tls, |s| s.0),
+            ip_version: self.ip_version.map_or(IpVersion::Any, |v| v.0),
+            keep_transcript: self.transcript || store.is_some(),
+            expect: ExpectRequest {
+                banner: self.expect_banner,
+                extensions: self.expect_extensions,
+                miss_is_warning: self.expect_warning,
+            },
+            response_warning: self.warning,
+            response_critical: self.critical,
+            tls: TlsRequest {
+                ca_files: self.tls_ca,
+                server_name: self.tls_server_name,
+                min_version: self.tls_min_version.map_or(TlsVersion::Tls12, |v| v.0),
+                roots: self.tls_roots.unwrap_or_default(),
+                verify: !self.tls_no_verify,
+                warning_days: self.cert_warning,
+                critical_days: self.cert_critical,
+            },
+            auth,
+            email,
+            relay_probe,
+            mailbox,
+        };
+        Ok((request, store))
+    }
+}
+
+/// Where "Store result" writes, from `--store-result` (an empty path: PRTG's folder) and
+/// `--sensor-id` (by default PRTG's `prtg_sensorid`, when storing).
+fn store_target(
+    folder: Option<PathBuf>,
+    sensor_id: Option<u32>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<StoreTarget>, Invalid> {
+    let invalid = |flag, problem: String| Invalid { flag, problem };
+    let Some(folder) = folder else {
+        return match sensor_id {
+            None => Ok(None),
+            Some(_) => Err(invalid(
+                "--store-result",
+                "give the folder with --sensor-id".into(),
+            )),
+        };
+    };
+    let sensor_id = match sensor_id {
+        Some(id) => id,
+        None => prtg_probe::sensor_id(env)
+            .map_err(|problem| invalid("--sensor-id", problem))?
+            .ok_or_else(|| {
+                invalid(
+                    "--sensor-id",
+                    "give the sensor's ID with --store-result (PRTG sets prtg_sensorid when \
+                     the script runs with placeholders as environment values)"
+                        .into(),
+                )
+            })?,
+    };
+    let dir = if folder.as_os_str().is_empty() {
+        prtg_probe::store_folder(env).map_err(|problem| invalid("--store-result", problem))?
+    } else {
+        folder
+    };
+    // A folder that is missing (or full, or read-only) when the check ends is said then,
+    // after the check: its result is printed all the same.
+    Ok(Some(StoreTarget { dir, sensor_id }))
+}
+
+/// The password in the environment variable `variable` names, when one is named (`flag`
+/// names it); an unset variable is an error naming the flag.
+fn named_password(
+    env: &impl Fn(&str) -> Option<String>,
+    variable: Option<String>,
+    flag: &'static str,
+) -> Result<Option<Secret>, Invalid> {
+    let Some(variable) = variable else {
+        return Ok(None);
+    };
+    env(&variable)
+        .map(Secret::new)
+        .map(Some)
+        .ok_or_else(|| Invalid {
+            flag,
+            problem: format!(
+                "the environment variable {variable} is not set; set it to the password or name \
+             another"
+            ),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn the_sensor_id_defaults_to_prtg_s_when_storing() {
+        let dir = std::env::temp_dir();
+        let prtg = |name: &str| (name == prtg_probe::SENSOR_ID_VARIABLE).then(|| "61".into());
+        let target = store_target(Some(dir.clone()), None, &prtg)
+            .unwrap()
+            .unwrap();
+        assert_eq!(target.sensor_id, 61);
+        // A flag wins over the environment; without storing, prtg_sensorid is not needed.
+        let target = store_target(Some(dir.clone()), Some(5), &prtg)
+            .unwrap()
+            .unwrap();
+        assert_eq!(target.sensor_id, 5);
+        assert_eq!(store_target(None, None, &prtg).unwrap(), None);
+        let missing = store_target(Some(dir), None, &no_env).unwrap_err();
+        assert_eq!(missing.flag, "--sensor-id");
+        assert!(missing.problem.contains("prtg_sensorid"), "{missing}");
+    }
+
+    #[cfg(not(windows))]
+    #[test]
+    fn a_bare_store_result_needs_prtg_s_folder_which_only_windows_has() {
+        let error = store_target(Some(PathBuf::new()), Some(1), &no_env).unwrap_err();
+        assert_eq!(error.flag, "--store-result");
+        assert!(error.problem.contains("give the folder"), "{error}");
+    }
+
+    #[test]
+    fn host_defaults_to_prtgs_placeholder() {
+        let env = |name: &str| (name == prtg_probe::HOST_VARIABLE).then(|| "192.0.2.7".to_string());
+        let (request, _) = SensorOptions::default().into_request(env).unwrap();
+        assert_eq!(request.host, "192.0.2.7");
+        let missing = SensorOptions::default().into_request(no_env).unwrap_err();
+        assert_eq!(missing.flag, "--host");
+    }
+
+    #[test]
+    fn password_from_a_named_variable() {
+        let options = SensorOptions {
+            host: Some("mail.example".into()),
+            auth_user: Some("probe".into()),
+            auth_password_env: Some("MX1_PASSWORD".into()),
+            ..Default::default()
+        };
+        let env = |name: &str| (name == "MX1_PASSWORD").then(|| "s3cret".to_string());
+        let (request, _) = options.clone().into_request(env).unwrap();
+        assert_eq!(request.auth.unwrap().password.expose(), "s3cret");
+        let unset = options.into_request(no_env).unwrap_err();
+        assert_eq!(unset.flag, "--auth-password-env");
+        assert!(unset.problem.contains("MX1_PASSWORD"));
+    }
+
+    #[test]
+    fn pairs_must_come_together() {
+        let with = |options: SensorOptions| {
+            SensorOptions {
+                host: Some("mail.example".into()),
+                ..options
+            }
+            .into_request(no_env)
+            .unwrap_err()
+            .flag
+        };
+        let id = SensorOptions {
+            sensor_id: Some(4),
+            ..Default::default()
+        };
+        assert_eq!(with(id), "--store-result");
+        // A test email's two ends: the core's rule, named by the flag that is missing.
+        let settings_error = |options: SensorOptions| {
+            SensorOptions {
+                host: Some("mail.example".into()),
+                ..options
+            }
+            .into_settings(no_env)
+            .unwrap_err()
+        };
+        let from = SensorOptions {
+            mail_from: Some("a@example.com".into()),
+            ..Default::default()
+        };
+        let error = settings_error(from);
+        assert_eq!(error.flag, "--mail-to");
+        assert!(error.problem.contains("no recipient"), "{error}");
+        let to = SensorOptions {
+            mail_to: vec!["a@example.com".into()],
+            ..Default::default()
+        };
+        let error = settings_error(to);
+        assert_eq!(error.flag, "--mail-from");
+        assert!(error.problem.contains("no sender"), "{error}");
+    }
+}

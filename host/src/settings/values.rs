@@ -1,0 +1,174 @@
+//! The values `check`'s flags take, each as the outputs spell it (see [`names`]): the
+//! contract's cases wrapped for clap (`--security`, `--ip-version`, `--tls-min-version`,
+//! `--mailbox`), the SASL mechanisms, and the durations and folders clap's own parsers do not
+//! read as users write them. A configuration file takes the same values (`file_values`).
+
+use super::request::mode;
+use crate::output::names;
+use crate::wit::{AuthMechanism, IpVersion, MailboxProtocol, TlsVersion, TransportSecurity};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A folder's path, the empty one included (`--store-result` given alone: PRTG's folder),
+/// which clap's own path parser refuses.
+pub(super) fn folder(value: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(value))
+}
+
+/// A duration as people write it: `500ms`, `2s`, `1m 30s`; or a bare number of seconds, as
+/// check_smtp's `-w 5` and `-c 0.5` take them.
+pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return Duration::try_from_secs_f64(seconds).map_err(|_| {
+            format!("{text} is not a number of seconds; give one such as 5 or 0.5, or 500ms")
+        });
+    }
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{e}; give a duration such as 500ms or 2s, or seconds such as 5"))
+}
+
+/// `--security`: the contract's transport-security cases, by the names every output gives
+/// them ([`names::security`]), each described as the core describes its mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Security(pub TransportSecurity);
+
+impl clap::ValueEnum for Security {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Self(TransportSecurity::None),
+            Self(TransportSecurity::StarttlsIfAvailable),
+            Self(TransportSecurity::TlsIfAvailable),
+            Self(TransportSecurity::Starttls),
+            Self(TransportSecurity::Tls),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = mode(self.0).describe();
+        Some(clap::builder::PossibleValue::new(names::security(self.0)).help(help))
+    }
+}
+
+/// `--ip-version`: `auto`, `4` or `6` (as [`names::ip_version`] spells them); also
+/// `ip4`/`ip6` (blackbox_exporter's words) and `ipv4`/`ipv6`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpVersionArg(pub IpVersion);
+
+impl clap::ValueEnum for IpVersionArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Self(IpVersion::Any),
+            Self(IpVersion::Ipv4),
+            Self(IpVersion::Ipv6),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(names::ip_version(self.0));
+        Some(match self.0 {
+            IpVersion::Any => value
+                .alias("any")
+                .help("IPv6 and IPv4, raced (Happy Eyeballs)"),
+            IpVersion::Ipv4 => value.aliases(["ip4", "ipv4"]).help("IPv4 only"),
+            IpVersion::Ipv6 => value.aliases(["ip6", "ipv6"]).help("IPv6 only"),
+        })
+    }
+}
+
+/// `--tls-min-version`: `1.2` or `1.3` (as [`names::tls_version`] spells them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlsVersionArg(pub TlsVersion);
+
+impl clap::ValueEnum for TlsVersionArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Self(TlsVersion::Tls12), Self(TlsVersion::Tls13)]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(names::tls_version(self.0));
+        Some(match self.0 {
+            TlsVersion::Tls12 => value.alias("tls1.2").help("TLS 1.2 or 1.3"),
+            TlsVersion::Tls13 => value.alias("tls1.3").help("TLS 1.3 only"),
+        })
+    }
+}
+
+/// `--mailbox`: the protocol a round trip reads the mailbox with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MailboxProtocolArg(pub MailboxProtocol);
+
+impl clap::ValueEnum for MailboxProtocolArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Self(MailboxProtocol::Imap), Self(MailboxProtocol::Pop3)]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(names::mailbox_protocol(self.0));
+        Some(match self.0 {
+            MailboxProtocol::Imap => value.help("IMAP: stays logged in and searches again"),
+            MailboxProtocol::Pop3 => value.help("POP3: a session for each look"),
+        })
+    }
+}
+
+/// The SASL mechanisms.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mechanism {
+    /// PLAIN (RFC 4616).
+    Plain,
+    /// LOGIN.
+    Login,
+    /// CRAM-MD5 (RFC 2195).
+    CramMd5,
+    /// XOAUTH2: the password is an OAuth 2.0 access token.
+    Xoauth2,
+}
+
+impl From<Mechanism> for AuthMechanism {
+    fn from(mechanism: Mechanism) -> Self {
+        match mechanism {
+            Mechanism::Plain => AuthMechanism::Plain,
+            Mechanism::Login => AuthMechanism::Login,
+            Mechanism::CramMd5 => AuthMechanism::CramMd5,
+            Mechanism::Xoauth2 => AuthMechanism::Xoauth2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_values_are_the_outputs_names_described_by_their_modes() {
+        use clap::ValueEnum as _;
+        let names: Vec<String> = Security::value_variants()
+            .iter()
+            .map(|v| v.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "none",
+                "starttls-if-available",
+                "tls-if-available",
+                "starttls",
+                "tls"
+            ]
+        );
+        for value in Security::value_variants() {
+            let name = names::security(value.0);
+            assert_eq!(Security::from_str(&name.to_uppercase(), true), Ok(*value));
+        }
+        let tls = Security(TransportSecurity::Tls)
+            .to_possible_value()
+            .unwrap();
+        assert!(
+            tls.get_help()
+                .unwrap()
+                .to_string()
+                .contains("spec's default")
+        );
+    }
+}

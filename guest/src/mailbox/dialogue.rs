@@ -21,6 +21,43 @@ pub trait Machine {
     fn finish(&mut self, now: Duration);
 }
 
+/// Implements [`Machine`] for a dialogue that keeps `progress: Progress` and
+/// `state: State`, where its own `State` has `AwaitTls`, `Done` and `step()`: as both
+/// dialogues keep them.
+macro_rules! machine_of {
+    ($dialogue:ty) => {
+        impl $crate::mailbox::dialogue::Machine for $dialogue {
+            fn progress(&self) -> &$crate::mailbox::steps::Progress {
+                &self.progress
+            }
+
+            fn progress_mut(&mut self) -> &mut $crate::mailbox::steps::Progress {
+                &mut self.progress
+            }
+
+            fn current_step(&self) -> $crate::mailbox::steps::Step {
+                self.state.step()
+            }
+
+            fn awaits_tls(&self) -> bool {
+                self.state == State::AwaitTls
+            }
+
+            fn has_ended(&self) -> bool {
+                self.state == State::Done
+            }
+
+            fn finish(&mut self, now: std::time::Duration) {
+                if self.state != State::Done {
+                    self.progress.ended(now, self.state.step());
+                    self.state = State::Done;
+                }
+            }
+        }
+    };
+}
+pub(super) use machine_of;
+
 /// A sans-IO mailbox dialogue over one connection.
 pub trait Dialogue: Machine {
     /// The bytes to send now, if any.

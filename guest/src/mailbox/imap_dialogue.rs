@@ -14,7 +14,7 @@
 //! ends the dialogue (STARTTLS is impossible once authenticated), and bytes the server
 //! sends after STARTTLS's `OK`, before the handshake, end it too (CVE-2011-0411's class).
 
-use super::dialogue::{Dialogue, Machine};
+use super::dialogue::{Dialogue, Machine, machine_of};
 use super::imap::{
     ImapParser, ImapResponse, ImapStatus, capabilities, needs_literal, quoted, searched_uids,
 };
@@ -547,34 +547,7 @@ impl ImapDialogue {
     }
 }
 
-impl Machine for ImapDialogue {
-    fn progress(&self) -> &Progress {
-        &self.progress
-    }
-
-    fn progress_mut(&mut self) -> &mut Progress {
-        &mut self.progress
-    }
-
-    fn current_step(&self) -> Step {
-        self.state.step()
-    }
-
-    fn awaits_tls(&self) -> bool {
-        self.state == State::AwaitTls
-    }
-
-    fn has_ended(&self) -> bool {
-        self.state == State::Done
-    }
-
-    fn finish(&mut self, now: Duration) {
-        if self.state != State::Done {
-            self.progress.ended(now, self.state.step());
-            self.state = State::Done;
-        }
-    }
-}
+machine_of!(ImapDialogue);
 
 impl Dialogue for ImapDialogue {
     /// The handshake succeeded: what was learned in plain text is forgotten, and the

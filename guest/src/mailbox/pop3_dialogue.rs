@@ -12,7 +12,7 @@
 //! counted only then). A maildrop locked by another session (`-ERR [IN-USE]`, RFC 2449)
 //! is no failure: the next look tries again.
 
-use super::dialogue::{Dialogue, Machine};
+use super::dialogue::{Dialogue, Machine, machine_of};
 use super::pop3::{Pop3Parser, Pop3Response};
 use super::steps::{MailboxOutcome, Progress, Step, Tally};
 use super::token::{Kind, Tokens};
@@ -417,34 +417,7 @@ impl Pop3Dialogue {
     }
 }
 
-impl Machine for Pop3Dialogue {
-    fn progress(&self) -> &Progress {
-        &self.progress
-    }
-
-    fn progress_mut(&mut self) -> &mut Progress {
-        &mut self.progress
-    }
-
-    fn current_step(&self) -> Step {
-        self.state.step()
-    }
-
-    fn awaits_tls(&self) -> bool {
-        self.state == State::AwaitTls
-    }
-
-    fn has_ended(&self) -> bool {
-        self.state == State::Done
-    }
-
-    fn finish(&mut self, now: Duration) {
-        if self.state != State::Done {
-            self.progress.ended(now, self.state.step());
-            self.state = State::Done;
-        }
-    }
-}
+machine_of!(Pop3Dialogue);
 
 impl Dialogue for Pop3Dialogue {
     /// The handshake succeeded: log in over TLS.

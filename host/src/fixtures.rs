@@ -157,6 +157,7 @@ fn empty(status: Status, message: &str, response_ms: f64) -> CheckResult {
         capabilities: Vec::new(),
         tls: None,
         recipients: Vec::new(),
+        message_reply: None,
         failure: None,
         transcript: Vec::new(),
         mailbox: None,
@@ -291,7 +292,8 @@ pub fn down_after_tls() -> Sensor {
 pub fn up_with_mail() -> Sensor {
     let mut result = empty(
         Status::Up,
-        "mail.example.com:587 answered in 30.5 ms: 220 mail.example.com ESMTP",
+        "mail.example.com:587 answered in 30.5 ms: 220 mail.example.com ESMTP; the test email \
+         was accepted: 250 2.0.0 Ok: queued as 912BCE803F",
         30.5,
     );
     result.channels.extend([
@@ -327,6 +329,7 @@ pub fn up_with_mail() -> Sensor {
             reply: reply(250, &["2.1.5 Ok"]),
         },
     ];
+    result.message_reply = Some(reply(250, &["2.0.0 Ok: queued as 912BCE803F"]));
     sensor(result)
 }
 

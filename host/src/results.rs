@@ -26,6 +26,7 @@ pub fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> 
         capabilities: Vec::new(),
         tls: None,
         recipients: Vec::new(),
+        message_reply: None,
         failure: Some(Failure {
             phase: Phase::Settings,
             kind: ErrorKind::ComponentFailed(why),

@@ -198,6 +198,14 @@ async fn log_in_over_starttls_and_deliver_to_a_local_mailbox() {
             !run.stdout.contains("s3cret"),
             "the password never reaches the output"
         );
+        // The proof of delivery: Postfix's queue ID, in the reply and in the message.
+        let queued = json["message_reply"]["lines"][0].as_str().unwrap_or_default();
+        assert!(queued.contains("queued as"), "{mechanism}: {json}");
+        let message = json["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("the test email was accepted: 250 {queued}")),
+            "{message}"
+        );
         let delivered = wait_for_mail(&postfix, &subject).await;
         assert!(delivered.contains("From: probe@sensor.test"), "{delivered}");
         assert!(

@@ -7,8 +7,9 @@
 //! `{name, value, unit}`, the primary channel "Response Time" in "ms" first), `timings`
 //! (`{phase, ms}` in the order the phases ran), `remote_address`, `banner` and `last_reply`
 //! (`{code, enhanced_code, lines}`), `capabilities` (`{keyword, params}`), `tls`,
-//! `recipients`, `failure` (`{phase, kind, detail}`, or null), `transcript`
-//! (`{at_ms, direction, text}`, empty unless asked for) and `mailbox` (a round trip's
+//! `recipients`, `message_reply` (the reply to the test email, with its queue ID, or
+//! null), `failure` (`{phase, kind, detail}`, or null), `transcript` (`{at_ms,
+//! direction, text}`, empty unless asked for) and `mailbox` (a round trip's
 //! `{remote_address, found, searches, deleted, tls}`, or null).
 
 use super::names;
@@ -56,6 +57,7 @@ pub fn to_json(result: &CheckResult) -> Value {
         "recipients": result.recipients.iter().map(|r| json!({
             "address": r.address, "reply": reply(&r.reply),
         })).collect::<Vec<_>>(),
+        "message_reply": result.message_reply.as_ref().map(reply),
         "failure": result.failure.as_ref().map(failure),
         "transcript": result.transcript.iter().map(|l| json!({
             "at_ms": l.at_milliseconds,

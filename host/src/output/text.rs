@@ -114,6 +114,9 @@ pub fn summary(result: &CheckResult) -> String {
             reply_line(&recipient.reply)
         );
     }
+    if let Some(reply) = &result.message_reply {
+        let _ = writeln!(out, "  test email: {}", reply_line(reply));
+    }
     if let Some(reply) = &result.last_reply {
         let _ = writeln!(out, "  last reply: {}", reply_line(reply));
     }

@@ -23,6 +23,8 @@ pub(super) struct Told<'a> {
     pub banner: Option<&'a Reply>,
     /// The relay probe's deciding reply and its phase.
     pub relay_answer: Option<&'a (Phase, Reply)>,
+    /// The reply to the test email's content, when it was sent.
+    pub message_reply: Option<&'a Reply>,
     /// Why implicit TLS was given up for plain text, if it was.
     pub fallback: Option<&'a Failure>,
     pub trip: Option<&'a Trip>,
@@ -40,6 +42,7 @@ pub(super) fn compose(told: Told) -> String {
         figures,
         banner,
         relay_answer,
+        message_reply,
         fallback,
         trip,
         tls,
@@ -62,6 +65,13 @@ pub(super) fn compose(told: Told) -> String {
         ..context
     };
     let (smtp_ms, response_ms) = (figures.smtp_ms, figures.response_ms);
+    // The proof of delivery: the server's acceptance of the test email, with its queue ID.
+    let accepted = match message_reply {
+        Some(reply) if reply.code == 250 => {
+            format!("; the test email was accepted: {}", reply_text(reply))
+        }
+        _ => String::new(),
+    };
     let arrival = match (trip, figures.latency_ms) {
         (Some(trip), Some(latency)) => format!(
             "; the test email arrived in {} ({}) {} ms after it was accepted{}{}",
@@ -86,6 +96,7 @@ pub(super) fn compose(told: Told) -> String {
         ),
         _ => String::new(),
     };
+    let arrival = accepted + &arrival;
     let mut message = match (status, failure) {
         (Status::Down, Some(failure)) if is_mailbox_phase(failure.phase) => {
             words::for_failure(mailbox_context, failure)

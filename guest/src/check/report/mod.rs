@@ -43,6 +43,7 @@ pub fn report(
         capabilities,
         recipients,
         relay_answer,
+        message_reply,
         send_time,
         journal,
         ..
@@ -68,6 +69,7 @@ pub fn report(
         figures: &figures,
         banner: banner.as_ref(),
         relay_answer: relay_answer.as_ref(),
+        message_reply: message_reply.as_ref(),
         fallback: fallback.as_ref(),
         trip: trip.as_ref(),
         tls,
@@ -94,6 +96,7 @@ pub fn report(
         capabilities,
         tls: tls_info(tls),
         recipients,
+        message_reply,
         failure,
         transcript,
         mailbox,

@@ -27,6 +27,7 @@ fn up(at_ms: u64) -> Outcome {
         capabilities: Vec::new(),
         recipients: Vec::new(),
         relay_answer: None,
+        message_reply: None,
         send_time: None,
         accepted_at: None,
         journal,
@@ -489,4 +490,32 @@ fn a_relay_probe_refused_for_now_is_inconclusive_in_words() {
         "{}",
         result.message
     );
+}
+
+/// The proof of delivery: the server's reply to the test email, with its queue ID, in the
+/// message and in the result.
+#[test]
+fn an_accepted_email_is_quoted_with_its_queue_id() {
+    let s = settings("mail.example.com", TransportSecurity::None);
+    let mut outcome = up(5);
+    let queued = make_reply(250, vec!["2.0.0 Ok: queued as 912BCE803F".into()]);
+    outcome.message_reply = Some(queued.clone());
+    let result = report(
+        &s,
+        &Expect::default(),
+        outcome,
+        None,
+        None,
+        &TlsFacts::default(),
+        NOW,
+    );
+    assert_eq!(result.status, Status::Up, "{}", result.message);
+    assert!(
+        result
+            .message
+            .ends_with("; the test email was accepted: 250 2.0.0 Ok: queued as 912BCE803F"),
+        "{}",
+        result.message
+    );
+    assert_eq!(result.message_reply, Some(queued));
 }

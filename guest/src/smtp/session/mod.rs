@@ -99,6 +99,8 @@ pub struct Outcome {
     /// The open-relay probe's deciding reply and where it came: the refusal of the outside
     /// sender at MAIL FROM, or the outside recipient's reply.
     pub relay_answer: Option<(Phase, Reply)>,
+    /// The reply to the test email's content, when it was sent: the proof of delivery.
+    pub message_reply: Option<Reply>,
     /// From MAIL FROM to the server's acceptance of the message, when it was accepted.
     pub send_time: Option<Duration>,
     /// When the server accepted the test message, since the check started.
@@ -120,6 +122,7 @@ impl Outcome {
             capabilities: Vec::new(),
             recipients: Vec::new(),
             relay_answer: None,
+            message_reply: None,
             send_time: None,
             accepted_at: None,
             journal,
@@ -203,6 +206,7 @@ pub struct Session {
     mail: Option<MailPlan>,
     recipients: Vec<RecipientReply>,
     relay_answer: Option<(Phase, Reply)>,
+    message_reply: Option<Reply>,
     send_started: Option<Duration>,
     send_time: Option<Duration>,
     accepted_at: Option<Duration>,
@@ -240,6 +244,7 @@ impl Session {
             mail: plan.mail,
             recipients: Vec::new(),
             relay_answer: None,
+            message_reply: None,
             send_started: None,
             send_time: None,
             accepted_at: None,
@@ -383,6 +388,7 @@ impl Session {
             capabilities: self.capabilities,
             recipients: self.recipients,
             relay_answer: self.relay_answer,
+            message_reply: self.message_reply,
             send_time: self.send_time,
             accepted_at: self.accepted_at,
             journal: self.journal,
@@ -467,14 +473,19 @@ impl Session {
                 354 => self.send_message(now),
                 _ => self.fail_and_quit(now, reply),
             },
-            State::Message => match reply.code {
-                250 => {
-                    self.send_time = self.send_started.map(|started| now.saturating_sub(started));
-                    self.accepted_at = Some(now);
-                    self.succeed_and_quit(now);
+            State::Message => {
+                // Kept as the proof of delivery (the queue ID), accepted or not.
+                self.message_reply = Some(reply.clone());
+                match reply.code {
+                    250 => {
+                        self.send_time =
+                            self.send_started.map(|started| now.saturating_sub(started));
+                        self.accepted_at = Some(now);
+                        self.succeed_and_quit(now);
+                    }
+                    _ => self.fail_and_quit(now, reply),
                 }
-                _ => self.fail_and_quit(now, reply),
-            },
+            }
             // No reply is due while the caller runs the handshake: one here is the server
             // speaking out of turn, never a silent success.
             State::AwaitTls => {

@@ -199,7 +199,9 @@ async fn log_in_over_starttls_and_deliver_to_a_local_mailbox() {
             "the password never reaches the output"
         );
         // The proof of delivery: Postfix's queue ID, in the reply and in the message.
-        let queued = json["message_reply"]["lines"][0].as_str().unwrap_or_default();
+        let queued = json["message_reply"]["lines"][0]
+            .as_str()
+            .unwrap_or_default();
         assert!(queued.contains("queued as"), "{mechanism}: {json}");
         let message = json["message"].as_str().unwrap();
         assert!(

@@ -74,6 +74,17 @@ pub fn host(host: &str) -> Result<Target, SettingError> {
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
     });
     if !valid {
+        // `name:port` or `[v6]:port`: the port goes in its own setting.
+        if let Some((name, port)) = host.rsplit_once(':')
+            && !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && (!name.contains(':') || name.starts_with('['))
+        {
+            return err(format!(
+                "{host:?} holds a port: give the host alone and the port in its own setting \
+                 (--host {name} --port {port})"
+            ));
+        }
         return err(format!(
             "{host:?} is neither an IP address nor a DNS name; use letters, digits, '-' and '.' \
              (internationalised names in their xn-- form)"

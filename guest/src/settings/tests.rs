@@ -512,3 +512,20 @@ fn error_names_the_setting() {
     let e = timeout(0).unwrap_err();
     assert!(e.to_string().contains("timeout-seconds"));
 }
+
+#[test]
+fn a_host_with_a_port_says_where_the_port_goes() {
+    for (given, fix) in [
+        ("localhost:2525", "--host localhost --port 2525"),
+        ("127.0.0.1:25", "--host 127.0.0.1 --port 25"),
+        ("[::1]:587", "--host [::1] --port 587"),
+    ] {
+        let error = host(given).unwrap_err();
+        assert_eq!(error.setting, Setting::Host);
+        assert!(error.problem.contains(fix), "{given}: {error}");
+    }
+    assert!(
+        host("::1").is_ok(),
+        "an IPv6 address is no host with a port"
+    );
+}

@@ -42,9 +42,10 @@ pub fn classify(
         Error::AlertReceived(alert) => {
             ErrorKind::TlsFailed(format!("the server sent the TLS alert {alert:?}"))
         }
-        Error::InvalidMessage(_) if looks_like_smtp(first_bytes) => ErrorKind::TlsFailed(format!(
-            "the server answered in plain text ({:?}): it does not speak implicit TLS on this \
-             port (try STARTTLS)",
+        Error::InvalidMessage(_) if looks_like_text(first_bytes) => ErrorKind::TlsFailed(format!(
+            "the server answered in plain text ({:?}): it does not speak implicit TLS on \
+                 this port; use STARTTLS here (security starttls) or its implicit-TLS port \
+                 (465 for SMTP, 993 for IMAP, 995 for POP3)",
             String::from_utf8_lossy(first_line(first_bytes))
         )),
         Error::PeerIncompatible(why) => {
@@ -102,7 +103,9 @@ pub fn certificate_reason(error: &CertificateError, leaf: Option<&Leaf>, chain: 
                 format!("the certificate is self-signed ({subject}) and not trusted")
             }
             Some(leaf) => format!(
-                "the certificate was issued by an unknown authority ({}); trust its CA to accept it",
+                "the certificate was issued by an unknown authority ({}); trust its CA to accept \
+                 it (--tls-ca FILE, or --tls-roots system when the system trusts it), or \
+                 accept any certificate (--tls-no-verify)",
                 leaf.issuer
             ),
             None => "the certificate was issued by an unknown authority".into(),
@@ -116,11 +119,17 @@ pub fn certificate_reason(error: &CertificateError, leaf: Option<&Leaf>, chain: 
             expected,
             presented,
         } => format!(
-            "the certificate is not valid for {expected:?} (name mismatch): it names {}",
+            "the certificate is not valid for {} (name mismatch): it names {}; check the host, \
+             or give the name it should match (--tls-server-name)",
+            expected.to_str(),
             if presented.is_empty() {
                 "nothing".to_string()
             } else {
-                presented.join(", ")
+                presented
+                    .iter()
+                    .map(|name| plain_name(name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         ),
         CertificateError::Revoked => "the certificate has been revoked".into(),
@@ -186,7 +195,17 @@ fn first_line(bytes: &[u8]) -> &[u8] {
     &bytes[..end.min(80)]
 }
 
-/// An SMTP greeting starts with three digits; a TLS record never does.
+/// A name the certificate holds as webpki writes it (`DnsName("mail.test")`,
+/// `IpAddress(127.0.0.1)`), as a person writes it.
+fn plain_name(name: &str) -> &str {
+    for (open, close) in [("DnsName(\"", "\")"), ("IpAddress(", ")")] {
+        if let Some(inner) = name.strip_prefix(open).and_then(|n| n.strip_suffix(close)) {
+            return inner;
+        }
+    }
+    name
+}
+
 /// The versions a check with this minimum accepts, in words.
 fn accepted(min_version: TlsVersion) -> &'static str {
     match min_version {
@@ -216,8 +235,11 @@ fn version_name(version: u16) -> String {
     }
 }
 
-fn looks_like_smtp(bytes: &[u8]) -> bool {
-    bytes.len() >= 3 && bytes[..3].iter().all(u8::is_ascii_digit)
+/// A plain-text greeting (SMTP's `220`, POP3's `+OK`, IMAP's `* OK`) starts with a line of
+/// printable text; a TLS record never does (its first byte is a content type, 20 to 24).
+fn looks_like_text(bytes: &[u8]) -> bool {
+    let line = first_line(bytes);
+    line.len() >= 3 && line.iter().all(|b| (0x20..0x7f).contains(b))
 }
 
 #[cfg(test)]

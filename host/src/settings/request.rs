@@ -165,10 +165,17 @@ impl PasswordSources {
         }
         let (setting, variable) = (self.setting, self.variable);
         self.value.or(self.environment).ok_or_else(|| {
+            // The user is what was given; the message names every way to give its password.
+            let (user, flags) = match setting {
+                Setting::MailboxPassword => (Setting::MailboxUser, "--mailbox-password"),
+                _ => (Setting::AuthUser, "--auth-password"),
+            };
             SettingError::new(
-                setting,
+                user,
                 format!(
-                    "no password; give it in a file, or in the {variable} environment variable"
+                    "a log-in needs its password: give it in a file ({flags}-file FILE), in \
+                     the {variable} environment variable, or in a variable you name \
+                     ({flags}-env NAME)"
                 ),
             )
         })
@@ -516,13 +523,20 @@ mod tests {
             ..PasswordSources::smtp()
         };
         assert_eq!(env_only.clone().resolve().unwrap().expose(), "env");
-        assert_eq!(
-            PasswordSources::smtp().resolve().unwrap_err().setting,
-            Setting::AuthPassword
+        // No password: the user given is named, with the three ways to give its password.
+        let missing = PasswordSources::smtp().resolve().unwrap_err();
+        assert_eq!(missing.setting, Setting::AuthUser);
+        assert!(
+            missing.problem.contains("--auth-password-file FILE")
+                && missing.problem.contains("SMTP_SENSOR_PASSWORD")
+                && missing.problem.contains("--auth-password-env NAME"),
+            "{missing}"
         );
-        assert_eq!(
-            PasswordSources::mailbox().resolve().unwrap_err().setting,
-            Setting::MailboxPassword
+        let missing = PasswordSources::mailbox().resolve().unwrap_err();
+        assert_eq!(missing.setting, Setting::MailboxUser);
+        assert!(
+            missing.problem.contains("--mailbox-password-env NAME"),
+            "{missing}"
         );
         assert!(
             format!("{env_only:?}").contains("[redacted]")

@@ -8,6 +8,7 @@
 
 use super::findings::Figures;
 use super::words::{self, Context, server_label};
+use crate::check::mode::Mode;
 use crate::journal::millis;
 use crate::mailbox::trip::Trip;
 use crate::smtp::reply::reply_text;
@@ -49,19 +50,39 @@ pub(super) fn compose(told: Told) -> String {
         now,
     } = told;
     let server = server_label(&settings.host, settings.port);
+    // The mailbox server with its protocol, so a failure says which side it was.
     let mailbox_server = settings
         .mailbox
         .as_ref()
-        .map(|m| server_label(&m.host, m.port))
+        .map(|m| {
+            format!(
+                "{} ({})",
+                server_label(&m.host, m.port),
+                protocol_name(m.protocol)
+            )
+        })
         .unwrap_or_default();
+    let plain_first = |security| !matches!(Mode::of(security), Mode::ImplicitTls { .. });
     let context = Context {
         server: &server,
         timeout_seconds: settings.timeout_seconds,
+        silent_greeting_hint: plain_first(settings.security).then_some(
+            "a server of implicit TLS (usual on port 465) says nothing to a client that \
+             speaks plain text first: try --security tls",
+        ),
     };
     // What the mailbox side did wrong names the mailbox server; the SMTP side's success
     // is told as always, in its own time.
     let mailbox_context = Context {
         server: &mailbox_server,
+        silent_greeting_hint: settings
+            .mailbox
+            .as_ref()
+            .filter(|m| plain_first(m.security))
+            .map(|_| {
+                "a server of implicit TLS (usual on ports 993 and 995) says nothing to a \
+                 client that speaks plain text first: try --mailbox-security tls"
+            }),
         ..context
     };
     let (smtp_ms, response_ms) = (figures.smtp_ms, figures.response_ms);
@@ -74,9 +95,8 @@ pub(super) fn compose(told: Told) -> String {
     };
     let arrival = match (trip, figures.latency_ms) {
         (Some(trip), Some(latency)) => format!(
-            "; the test email arrived in {} ({}) {} ms after it was accepted{}{}",
+            "; the test email arrived in {} {} ms after it was accepted{}{}",
             mailbox_server,
-            protocol_name(trip.protocol),
             words::one_decimal(latency),
             trip.latency_precision()
                 .map(|p| format!(

@@ -126,7 +126,7 @@ fn a_round_trip_adds_its_times_and_names_the_mailbox() {
     assert!(
         result
             .message
-            .starts_with("imap.example:993: the test email did not arrive")
+            .starts_with("imap.example:993 (IMAP): the test email did not arrive")
             && result.message.contains("waited 3.0 s"),
         "{}",
         result.message
@@ -518,4 +518,52 @@ fn an_accepted_email_is_quoted_with_its_queue_id() {
         result.message
     );
     assert_eq!(result.message_reply, Some(queued));
+}
+
+/// A server that stays silent instead of greeting, under a mode that speaks plain text
+/// first, is likely one of implicit TLS: the message says what to try. Under implicit TLS
+/// itself there is nothing to suggest.
+#[test]
+fn a_silent_greeting_in_plain_text_suggests_implicit_tls() {
+    let mut outcome = up(5);
+    outcome.verdict = Err(Failure {
+        phase: Phase::Banner,
+        kind: ErrorKind::Timeout,
+    });
+    let s = settings("mail.example.com", TransportSecurity::Starttls);
+    let result = report(
+        &s,
+        &Expect::default(),
+        outcome,
+        None,
+        None,
+        &TlsFacts::default(),
+        NOW,
+    );
+    assert!(
+        result.message.contains("waiting for the greeting")
+            && result.message.ends_with("try --security tls"),
+        "{}",
+        result.message
+    );
+    let mut outcome = up(5);
+    outcome.verdict = Err(Failure {
+        phase: Phase::Banner,
+        kind: ErrorKind::Timeout,
+    });
+    let s = settings("mail.example.com", TransportSecurity::Tls);
+    let result = report(
+        &s,
+        &Expect::default(),
+        outcome,
+        None,
+        None,
+        &TlsFacts::default(),
+        NOW,
+    );
+    assert!(
+        !result.message.contains("try --security"),
+        "{}",
+        result.message
+    );
 }

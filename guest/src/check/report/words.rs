@@ -12,6 +12,9 @@ pub struct Context<'a> {
     pub server: &'a str,
     /// The check's timeout, in seconds.
     pub timeout_seconds: u32,
+    /// What to try when the server stays silent instead of greeting: set when the check
+    /// spoke plain text first, which a server of implicit TLS never answers.
+    pub silent_greeting_hint: Option<&'a str>,
 }
 
 /// The message of a successful check.
@@ -118,10 +121,16 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
         ErrorKind::AccessDenied(why) => {
             format!("{server}: the sandbox denied the connection: {why}")
         }
-        ErrorKind::Timeout => format!(
-            "{server}: timed out after {} s {doing}",
-            context.timeout_seconds
-        ),
+        ErrorKind::Timeout => {
+            let hint = match (failure.phase, context.silent_greeting_hint) {
+                (Phase::Banner | Phase::MailboxGreeting, Some(hint)) => format!("; {hint}"),
+                _ => String::new(),
+            };
+            format!(
+                "{server}: timed out after {} s {doing}{hint}",
+                context.timeout_seconds
+            )
+        }
         ErrorKind::ConnectionClosed => {
             format!("{server}: the server closed the connection {doing}")
         }
@@ -242,6 +251,7 @@ mod tests {
     const CONTEXT: Context = Context {
         server: "mail.example:25",
         timeout_seconds: 5,
+        silent_greeting_hint: None,
     };
 
     #[test]

@@ -160,3 +160,48 @@ fn old_protocol_versions_are_named() {
         "{why}"
     );
 }
+
+/// A POP3 or IMAP server that speaks plain text where TLS belongs is told so, with the way
+/// out, not in rustls' words ("received corrupt message of type InvalidContentType").
+#[test]
+fn a_plain_text_mailbox_server_is_recognised_and_the_fix_named() {
+    let error = Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+    for greeting in [
+        &b"+OK Dovecot ready.\r\n"[..],
+        b"* OK [CAPABILITY IMAP4rev1] ready\r\n",
+    ] {
+        let ErrorKind::TlsFailed(why) = classify(&error, None, &[], greeting, TlsVersion::Tls12)
+        else {
+            panic!("not a TLS failure")
+        };
+        assert!(
+            why.contains("answered in plain text") && why.contains("use STARTTLS here"),
+            "{why}"
+        );
+        assert!(!why.contains("InvalidContentType"), "{why}");
+    }
+}
+
+/// A name mismatch names the expected name and the certificate's names as a person writes
+/// them, and the flag that sets the name to match.
+#[test]
+fn a_name_mismatch_is_in_plain_words() {
+    use rustls::pki_types::ServerName;
+    let mismatch = CertificateError::NotValidForNameContext {
+        expected: ServerName::try_from("mail.example.com").unwrap(),
+        presented: vec!["DnsName(\"localhost\")".into(), "IpAddress(0::1)".into()],
+    };
+    let why = certificate_reason(&mismatch, None, &[]);
+    assert_eq!(
+        why,
+        "the certificate is not valid for mail.example.com (name mismatch): it names \
+         localhost, 0::1; check the host, or give the name it should match \
+         (--tls-server-name)"
+    );
+    let ca_issued = leaf("CN=mail.test", "CN=Test CA");
+    let unknown = certificate_reason(&CertificateError::UnknownIssuer, Some(&ca_issued), &[]);
+    assert!(
+        unknown.contains("--tls-ca FILE") && unknown.contains("--tls-no-verify"),
+        "{unknown}"
+    );
+}

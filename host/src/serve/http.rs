@@ -225,7 +225,11 @@ async fn get_metrics(Shared(state): Shared<Arc<State>>) -> Response {
 
 /// `GET /`: the status page.
 async fn get_index(Shared(state): Shared<Arc<State>>) -> Html<String> {
-    Html(page::index(&state.modules(), &state.history.recent()))
+    Html(page::index(
+        &state.modules(),
+        &state.history.recent(),
+        state.last_reload().as_ref(),
+    ))
 }
 
 /// `GET /logs?id=N`: one recent probe in full.

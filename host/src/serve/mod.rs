@@ -176,6 +176,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         web_path: args.web_config_file.clone(),
         web: RwLock::new(Arc::new(web)),
         reloading: tokio::sync::Mutex::new(()),
+        last_reload: RwLock::new(None),
     });
     let signal_error = |e: std::io::Error| format!("cannot watch for signals: {e}");
     let stop = signals::Stop::watch().map_err(signal_error)?;

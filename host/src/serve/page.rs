@@ -3,23 +3,61 @@
 //! Everything from a server or a request is HTML-escaped.
 
 use super::history::Record;
-use super::modules::Modules;
+use super::modules::{Module, Modules};
+use super::state::Reload;
 use crate::output::escape::printable;
 use crate::output::{names, text};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-/// The page.
-pub fn index(modules: &Modules, recent: &[Arc<Record>]) -> String {
+/// The page: the last reload's result, the modules, the recent probes.
+pub fn index(modules: &Modules, recent: &[Arc<Record>], last_reload: Option<&Reload>) -> String {
     let mut out = String::from(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>smtp-sensor prober</title>\
          <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
          td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}\
          .down{color:#b00}.up{color:#070}</style></head><body>\n\
-         <h1>smtp-sensor prober</h1>\n<p><a href=\"/probe?target=127.0.0.1:25&amp;module=\
-         MODULE&amp;debug=true\">/probe?target=HOST:PORT&amp;module=NAME</a> runs a check; \
-         <a href=\"/metrics\">/metrics</a> has the prober's own metrics.</p>\n",
+         <h1>smtp-sensor prober</h1>\n",
     );
+    // An example that works: a configured module, on a target it may probe.
+    match modules.modules.values().next() {
+        Some(module) => {
+            let target = example_target(module);
+            let _ = writeln!(
+                out,
+                "<p><a href=\"/probe?target={}&amp;module={}&amp;debug=true\">\
+                 /probe?target={}&amp;module={}</a> runs a check (debug=true shows its \
+                 transcript); <a href=\"/metrics\">/metrics</a> has the prober's own metrics.</p>",
+                url(&target),
+                url(&module.name),
+                html(&target),
+                html(&module.name)
+            );
+        }
+        None => out.push_str(
+            "<p>/probe?target=HOST:PORT&amp;module=NAME runs a check once the configuration has \
+             a module; <a href=\"/metrics\">/metrics</a> has the prober's own metrics.</p>\n",
+        ),
+    }
+    if let Some(reload) = last_reload {
+        let when = format!(
+            "{} ({})",
+            humantime::format_rfc3339_seconds(reload.at),
+            html(&reload.trigger)
+        );
+        let _ = match &reload.error {
+            None => writeln!(
+                out,
+                "<p>Last reload: {when}: <span class=\"up\">done</span>.</p>"
+            ),
+            Some(error) => writeln!(
+                out,
+                "<p>Last reload: {when}: <span class=\"down\">failed</span>: {}; the \
+                 configuration before it stays in force.</p>",
+                html(error)
+            ),
+        };
+    }
     let _ = writeln!(
         out,
         "<h2>Modules</h2>\n<p>From {}.</p>\n<table><tr><th>module</th><th>security</th>\
@@ -90,6 +128,39 @@ pub fn logs(record: &Record) -> String {
     )
 }
 
+/// A target the module may probe, for the example link: its first target that names one
+/// host (no `*` in the host, no block), with the module's port where the pattern allows
+/// any; else the loopback address on the module's port.
+fn example_target(module: &Module) -> String {
+    let port = module.settings.port;
+    module
+        .targets
+        .iter()
+        .map(|t| t.to_string())
+        .find_map(|text| {
+            let (host, pattern_port) = text.rsplit_once(':')?;
+            (!host.contains('*') && !host.contains('/')).then(|| match pattern_port {
+                "*" => format!("{host}:{port}"),
+                _ => text.clone(),
+            })
+        })
+        .unwrap_or_else(|| format!("127.0.0.1:{port}"))
+}
+
+/// Text made safe inside a URL's query value.
+fn url(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
 /// Text made safe inside HTML elements and attribute values.
 fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -132,7 +203,7 @@ mod tests {
             message: "<script>alert(1)</script>\u{1b}[2J".into(),
             result: crate::fixtures::hostile().result,
         });
-        let page = index(&modules, &[record]);
+        let page = index(&modules, &[record], None);
         assert!(
             page.contains("<td>starttls</td><td>starttls</td><td>25</td>"),
             "{page}"
@@ -145,5 +216,38 @@ mod tests {
         assert!(!page.contains("<script>"));
         assert!(page.contains("<a href=\"/logs?id=7\">"));
         assert!(page.contains("1.500 s"));
+        // The example link names a configured module, on a target it may probe.
+        assert!(
+            page.contains("<a href=\"/probe?target=127.0.0.1%3A25&amp;module=starttls&amp;"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn the_page_says_how_the_last_reload_went() {
+        let path = Path::new("sensors.toml");
+        let file =
+            ConfigFile::parse(path, "[sensors.plain]\nsecurity = \"none\"\n".into()).unwrap();
+        let modules = Modules::from_file(path, &file).unwrap();
+        assert!(!index(&modules, &[], None).contains("Last reload"));
+        let failed = Reload {
+            at: SystemTime::UNIX_EPOCH,
+            trigger: "POST /-/reload".into(),
+            error: Some("sensors.toml, line 3: unknown key <securty>".into()),
+        };
+        let page = index(&modules, &[], Some(&failed));
+        assert!(
+            page.contains(
+                "(POST /-/reload): <span class=\"down\">failed</span>: sensors.toml, \
+                           line 3: unknown key &lt;securty&gt;; the configuration before it \
+                           stays in force."
+            ),
+            "{page}"
+        );
+        let done = Reload {
+            error: None,
+            ..failed
+        };
+        assert!(index(&modules, &[], Some(&done)).contains("<span class=\"up\">done</span>"));
     }
 }

@@ -39,9 +39,30 @@ pub struct State {
     pub web: RwLock<Arc<WebConfig>>,
     /// One reload at a time.
     pub reloading: tokio::sync::Mutex<()>,
+    /// How the last reload went, for the status page; none before the first.
+    pub last_reload: RwLock<Option<Reload>>,
+}
+
+/// One reload: when, why, and its error if it failed (the old configuration then stays).
+#[derive(Debug, Clone)]
+pub struct Reload {
+    /// When it ended.
+    pub at: std::time::SystemTime,
+    /// What asked for it (`SIGHUP`, `POST /-/reload`).
+    pub trigger: String,
+    /// Why it failed; none when it succeeded.
+    pub error: Option<String>,
 }
 
 impl State {
+    /// How the last reload went, if there was one.
+    pub fn last_reload(&self) -> Option<Reload> {
+        self.last_reload
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// The modules in force.
     pub fn modules(&self) -> Arc<Modules> {
         Arc::clone(&self.modules.read().unwrap_or_else(|e| e.into_inner()))
@@ -66,6 +87,11 @@ impl State {
         .await
         .unwrap_or_else(|e| Err(format!("the reload failed: {e}")));
         self.metrics.reload(read.is_ok());
+        *self.last_reload.write().unwrap_or_else(|e| e.into_inner()) = Some(Reload {
+            at: std::time::SystemTime::now(),
+            trigger: trigger.to_string(),
+            error: read.as_ref().err().cloned(),
+        });
         match read {
             Ok((modules, web)) => {
                 let names = modules.names();

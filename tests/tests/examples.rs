@@ -365,3 +365,62 @@ async fn documented_prtg_parameters() {
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["status"], "ok", "{value}");
 }
+
+/// The README's first steps, as a newcomer types them on a fresh install: `demo`, a `check`
+/// of a server (here a loopback one, in plain text, for the STARTTLS server of the example),
+/// and `serve` with the shipped configuration file (its port moved to a free one). Each
+/// must work as written, or the first screen lies.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readmes_first_steps_work() {
+    let readme = std::fs::read_to_string(example("../README.md")).unwrap();
+    let steps = readme
+        .split("## First steps")
+        .nth(1)
+        .expect("a First steps section");
+    let block = steps
+        .split("```sh\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let commands: Vec<Vec<String>> = block
+        .lines()
+        .map(|line| line.split('#').next().unwrap().split_whitespace())
+        .map(|words| words.map(str::to_string).collect())
+        .collect();
+    assert_eq!(commands.len(), 3, "{block}");
+    assert_eq!(commands[0], ["smtp-sensor", "demo"]);
+    let demo = cli::run(SMTP_SENSOR, &["demo"]).await;
+    assert_eq!(demo.code, 0, "{demo:?}");
+
+    let server = ScriptedServer::start(normal()).await;
+    let port = server.port().to_string();
+    let check: Vec<String> = commands[1][1..]
+        .iter()
+        .map(|word| match word.as_str() {
+            "mail.example.com" => "127.0.0.1".to_string(),
+            "25" => port.clone(),
+            "starttls" => "none".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    assert_eq!(check[0], "check", "{check:?}");
+    let args: Vec<&str> = check.iter().map(String::as_str).collect();
+    let run = cli::run(SMTP_SENSOR, &args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+
+    assert_eq!(
+        commands[2],
+        [
+            "smtp-sensor",
+            "serve",
+            "--config",
+            "/etc/smtp-sensor/sensors.toml"
+        ]
+    );
+    let prober =
+        smtp_sensor_tests::prober::Prober::start(SMTP_SENSOR, &packaged("sensors.toml"), &[]).await;
+    let healthy = prober.get("/-/healthy").await;
+    assert_eq!(healthy.status, 200, "{healthy:?}");
+}

@@ -272,6 +272,29 @@ mod tests {
     }
 
     #[test]
+    fn the_timeout_takes_what_the_thresholds_take_in_whole_seconds() {
+        for (value, seconds) in [("60", 60), ("\"90s\"", 90), ("\"1m\"", 60), ("\"5\"", 5)] {
+            let file = parse(&format!("[sensors.mx1]\ntimeout = {value}\n")).unwrap();
+            assert_eq!(
+                file.sensor("mx1").unwrap().timeout,
+                Some(seconds),
+                "{value}"
+            );
+        }
+        let e = parse("[sensors.mx1]\nhost = \"a.example\"\ntimeout = \"1500ms\"\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(3), Some("sensors.mx1.timeout"))
+        );
+        assert!(
+            e.problem.contains("whole number of seconds"),
+            "{}",
+            e.problem
+        );
+        assert!(e.problem.contains("2s"), "{}", e.problem);
+    }
+
+    #[test]
     fn an_inline_password_is_refused() {
         let e = parse(
             "[sensors.mx1]\nhost = \"a.example\"\nauth_user = \"probe\"\n\

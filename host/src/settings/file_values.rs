@@ -3,7 +3,7 @@
 //! case, one recipient or a list, and a password refused outright. The file takes what the
 //! command line takes, so each reads a value as [`super::values`] does.
 
-use super::values::parse_duration;
+use super::values::{parse_duration, parse_timeout};
 use serde::{Deserialize, Deserializer};
 use smtp_sensor_guest::Secret;
 use std::time::Duration;
@@ -30,6 +30,13 @@ pub(super) fn duration<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Duration>, D::Error> {
     parse_duration(&text_or_number(deserializer)?)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// The timeout in a file: whole seconds, quoted or not (`60`), or a duration (`"90s"`).
+pub(super) fn timeout<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    parse_timeout(&text_or_number(deserializer)?)
         .map(Some)
         .map_err(serde::de::Error::custom)
 }

@@ -295,6 +295,29 @@ mod tests {
     }
 
     #[test]
+    fn every_list_key_takes_a_single_string() {
+        let file = parse(
+            "[sensors.mx1]\ntls_ca = \"ca.pem\"\nmail_to = \"a@example.com\"\n\
+             expect_extensions = \"STARTTLS\"\ntargets = \"127.0.0.1:*\"\n",
+        )
+        .unwrap();
+        let mx1 = file.sensor("mx1").unwrap();
+        assert_eq!(mx1.tls_ca, [PathBuf::from("ca.pem")]);
+        assert_eq!(mx1.mail_to, ["a@example.com"]);
+        assert_eq!(mx1.expect_extensions, ["STARTTLS"]);
+        assert_eq!(mx1.targets.len(), 1);
+        let file = parse("[sensors.mx1]\ntls_ca = [\"a.pem\", \"b.pem\"]\n").unwrap();
+        assert_eq!(file.sensor("mx1").unwrap().tls_ca.len(), 2);
+        // A single value's own error stands, and a wrong type says what is taken.
+        let e = parse("[sensors.mx1]\n\ntargets = \"mx.example.com\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.problem.contains("has no port"), "{}", e.problem);
+        let e = parse("[sensors.mx1]\ntls_ca = 5\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.problem.contains("a string or a list"), "{}", e.problem);
+    }
+
+    #[test]
     fn an_inline_password_is_refused() {
         let e = parse(
             "[sensors.mx1]\nhost = \"a.example\"\nauth_user = \"probe\"\n\

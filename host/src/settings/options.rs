@@ -72,7 +72,7 @@ pub struct SensorOptions {
     pub transcript: bool,
     /// Also trust the CA certificates in this PEM (or DER) file; may be repeated.
     #[arg(long, value_name = "FILE")]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub tls_ca: Vec<PathBuf>,
     /// Which CAs to trust besides --tls-ca: the built-in Mozilla roots, the system's, or
     /// both [default: mozilla].
@@ -208,7 +208,7 @@ pub struct SensorOptions {
     /// `serve` only: the targets a `/probe` with this module may name (see
     /// [`crate::settings::targets`]); none by default. `check` ignores it.
     #[arg(skip)]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub targets: Vec<TargetPattern>,
 }
 

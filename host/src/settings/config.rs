@@ -98,7 +98,7 @@ impl ConfigFile {
                 path: path.to_path_buf(),
                 line,
                 key,
-                problem: e.message().trim().to_string(),
+                problem: suggest(e.message().trim()),
             }
         })?;
         if document.sensors.is_empty() {
@@ -183,6 +183,36 @@ impl ConfigFile {
     }
 }
 
+/// serde's "unknown field `x`, expected one of `a`, `b`, ..." (every key of a sensor: 47)
+/// as the command line has it: the nearest key instead, when one is near (`securty`:
+/// `security`; a flag's own spelling, `tls-ca`: `tls_ca`). Other problems pass as they are.
+fn suggest(problem: &str) -> String {
+    let nearest = problem
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once("`, expected "))
+        .and_then(|(field, expected)| {
+            // The expected names are every other piece between backticks.
+            let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            Some((field, nearest_name(field, &names)?))
+        });
+    match nearest {
+        Some((field, name)) => format!("unknown field `{field}`; did you mean `{name}`?"),
+        None => problem.to_string(),
+    }
+}
+
+/// The name nearest `field`, when it is near: by Jaro similarity above 0.7, clap's own
+/// measure for flags, after `-` for `_`.
+fn nearest_name<'a>(field: &str, names: &[&'a str]) -> Option<&'a str> {
+    let field = field.replace('-', "_");
+    names
+        .iter()
+        .map(|&name| (strsim::jaro(&field, name), name))
+        .filter(|&(similarity, _)| similarity > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
+}
+
 /// The line (from 1) of a byte offset.
 fn line_of(source: &str, offset: usize) -> usize {
     let end = offset.min(source.len());
@@ -254,6 +284,21 @@ mod tests {
             e.to_string()
                 .starts_with("sensors.toml, line 3, sensors.mx1.hots: ")
         );
+    }
+
+    #[test]
+    fn an_unknown_key_suggests_the_nearest_as_the_command_line_does() {
+        let problem = |text: &str| parse(text).unwrap_err().problem;
+        let e = problem("[sensors.mx1]\nsecurty = \"none\"\n");
+        assert_eq!(e, "unknown field `securty`; did you mean `security`?");
+        // A flag's own spelling, with dashes: its key.
+        let e = problem("[sensors.mx1]\ntls-ca = \"ca.pem\"\n");
+        assert_eq!(e, "unknown field `tls-ca`; did you mean `tls_ca`?");
+        let e = problem("[sensor.mx1]\nhost = \"a.example\"\n");
+        assert!(e.ends_with("did you mean `sensors`?"), "{e}");
+        // Nothing near: every key is listed, as before.
+        let e = problem("[sensors.mx1]\nzzzzzzzz = 1\n");
+        assert!(e.contains("expected one of `host`"), "{e}");
     }
 
     #[test]

@@ -9,7 +9,9 @@ use std::time::Duration;
 #[derive(Debug, Default)]
 pub struct Journal {
     keep_transcript: bool,
-    timings: Vec<PhaseTiming>,
+    /// Each phase as it ran, and for how long (summed into [`PhaseTiming`]s at the end, in
+    /// whole microseconds, so a sum does not print as 46.687999999999995 ms).
+    timings: Vec<(Phase, Duration)>,
     transcript: Vec<TranscriptLine>,
     /// Bytes of text in the transcript so far.
     kept_bytes: usize,
@@ -28,11 +30,7 @@ impl Journal {
 
     /// Records that `phase` ran from `started` to `ended`.
     pub fn timing(&mut self, phase: Phase, started: Duration, ended: Duration) {
-        let milliseconds = millis(ended.saturating_sub(started));
-        self.timings.push(PhaseTiming {
-            phase,
-            milliseconds,
-        });
+        self.timings.push((phase, ended.saturating_sub(started)));
     }
 
     /// Records a line the check sent. Callers pass secrets already redacted.
@@ -75,9 +73,31 @@ impl Journal {
         });
     }
 
-    /// The timings in the order the phases ran, and the transcript.
+    /// The phases in the order they ran, a phase that ran again (a POP3 round trip's
+    /// connection for each look, the connection again after a failed TLS) each time.
+    pub fn ran(&self) -> impl DoubleEndedIterator<Item = Phase> + '_ {
+        self.timings.iter().map(|&(phase, _)| phase)
+    }
+
+    /// The timings, each phase once: a phase that ran again is summed where it first ran, so
+    /// every output (JSON, PRTG, Nagios, Prometheus) reads one time for it. And the
+    /// transcript, where each run of a phase is still seen.
     pub fn into_parts(self) -> (Vec<PhaseTiming>, Vec<TranscriptLine>) {
-        (self.timings, self.transcript)
+        let mut spent: Vec<(Phase, Duration)> = Vec::with_capacity(self.timings.len());
+        for (phase, took) in self.timings {
+            match spent.iter_mut().find(|(first, _)| *first == phase) {
+                Some((_, sum)) => *sum = sum.saturating_add(took),
+                None => spent.push((phase, took)),
+            }
+        }
+        let timings = spent
+            .into_iter()
+            .map(|(phase, took)| PhaseTiming {
+                phase,
+                milliseconds: millis(took),
+            })
+            .collect();
+        (timings, self.transcript)
     }
 }
 
@@ -109,6 +129,47 @@ mod tests {
         assert_eq!(transcript[0].text, "220 hi");
         assert_eq!(transcript[0].direction, Direction::Server);
         assert_eq!(transcript[0].at_milliseconds, 2.0);
+    }
+
+    #[test]
+    fn a_phase_that_ran_again_is_summed_where_it_first_ran() {
+        let mut journal = Journal::new(false);
+        let ms = Duration::from_millis;
+        for (phase, took) in [
+            (Phase::Connect, 1),
+            (Phase::TlsHandshake, 2),
+            (Phase::Connect, 3),
+            (Phase::Banner, 4),
+        ] {
+            journal.timing(phase, ms(10), ms(10 + took));
+        }
+        // Summed as durations: 0.1 ms and 0.2 ms are 0.3 ms, not 0.30000000000000004.
+        let us = Duration::from_micros;
+        journal.timing(Phase::Ehlo, us(0), us(100));
+        journal.timing(Phase::Ehlo, us(0), us(200));
+        let ran: Vec<Phase> = journal.ran().collect();
+        assert_eq!(
+            ran,
+            [
+                Phase::Connect,
+                Phase::TlsHandshake,
+                Phase::Connect,
+                Phase::Banner,
+                Phase::Ehlo,
+                Phase::Ehlo
+            ]
+        );
+        let (timings, _) = journal.into_parts();
+        let timings: Vec<_> = timings.iter().map(|t| (t.phase, t.milliseconds)).collect();
+        assert_eq!(
+            timings,
+            [
+                (Phase::Connect, 4.0),
+                (Phase::TlsHandshake, 2.0),
+                (Phase::Banner, 4.0),
+                (Phase::Ehlo, 0.3)
+            ]
+        );
     }
 
     #[test]

@@ -408,6 +408,31 @@ async fn bare_numbers_are_seconds_as_in_check_smtp() {
     );
 }
 
+/// `--timeout` takes what the thresholds take (`5s`, `1m`, or a bare number of seconds),
+/// in whole seconds: `1500ms` is refused naming the flag and the fix, before connecting.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_timeout_takes_durations_in_whole_seconds() {
+    for timeout in ["5s", "1m", "5"] {
+        let server = ScriptedServer::start(normal()).await;
+        let run =
+            cli::check_loopback(SMTP_SENSOR, server.port(), "none", &["--timeout", timeout]).await;
+        assert_eq!(run.code, 0, "--timeout {timeout}: {run:?}");
+    }
+    let server = ScriptedServer::start(normal()).await;
+    for (timeout, fix) in [("1500ms", "2s"), ("0.5", "1s"), ("16m", "1 to 900")] {
+        let run =
+            cli::check_loopback(SMTP_SENSOR, server.port(), "none", &["--timeout", timeout]).await;
+        assert_eq!(run.code, 3, "--timeout {timeout}: {run:?}");
+        assert!(
+            run.stderr.contains("--timeout"),
+            "{timeout}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(fix), "{timeout}: {}", run.stderr);
+    }
+    assert_eq!(server.connections(), 0);
+}
+
 /// A server of implicit TLS presenting `leaf`: banner, EHLO, QUIT.
 async fn implicit_tls_server(leaf: &smtp_sensor_host::demo::pki::Leaf) -> ScriptedServer {
     let dialogue = vec![

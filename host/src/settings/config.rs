@@ -98,7 +98,7 @@ impl ConfigFile {
                 path: path.to_path_buf(),
                 line,
                 key,
-                problem: e.message().trim().to_string(),
+                problem: suggest(e.message().trim()),
             }
         })?;
         if document.sensors.is_empty() {
@@ -183,6 +183,36 @@ impl ConfigFile {
     }
 }
 
+/// serde's "unknown field `x`, expected one of `a`, `b`, ..." (every key of a sensor: 47)
+/// as the command line has it: the nearest key instead, when one is near (`securty`:
+/// `security`; a flag's own spelling, `tls-ca`: `tls_ca`). Other problems pass as they are.
+fn suggest(problem: &str) -> String {
+    let nearest = problem
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once("`, expected "))
+        .and_then(|(field, expected)| {
+            // The expected names are every other piece between backticks.
+            let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            Some((field, nearest_name(field, &names)?))
+        });
+    match nearest {
+        Some((field, name)) => format!("unknown field `{field}`; did you mean `{name}`?"),
+        None => problem.to_string(),
+    }
+}
+
+/// The name nearest `field`, when it is near: by Jaro similarity above 0.7, clap's own
+/// measure for flags, after `-` for `_`.
+fn nearest_name<'a>(field: &str, names: &[&'a str]) -> Option<&'a str> {
+    let field = field.replace('-', "_");
+    names
+        .iter()
+        .map(|&name| (strsim::jaro(&field, name), name))
+        .filter(|&(similarity, _)| similarity > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
+}
+
 /// The line (from 1) of a byte offset.
 fn line_of(source: &str, offset: usize) -> usize {
     let end = offset.min(source.len());
@@ -257,6 +287,21 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_key_suggests_the_nearest_as_the_command_line_does() {
+        let problem = |text: &str| parse(text).unwrap_err().problem;
+        let e = problem("[sensors.mx1]\nsecurty = \"none\"\n");
+        assert_eq!(e, "unknown field `securty`; did you mean `security`?");
+        // A flag's own spelling, with dashes: its key.
+        let e = problem("[sensors.mx1]\ntls-ca = \"ca.pem\"\n");
+        assert_eq!(e, "unknown field `tls-ca`; did you mean `tls_ca`?");
+        let e = problem("[sensor.mx1]\nhost = \"a.example\"\n");
+        assert!(e.ends_with("did you mean `sensors`?"), "{e}");
+        // Nothing near: every key is listed, as before.
+        let e = problem("[sensors.mx1]\nzzzzzzzz = 1\n");
+        assert!(e.contains("expected one of `host`"), "{e}");
+    }
+
+    #[test]
     fn wrong_types_and_bad_values_name_the_line() {
         let e = parse("[sensors.mx1]\nhost = \"a.example\"\nport = \"twenty-five\"\n").unwrap_err();
         assert_eq!(
@@ -269,6 +314,52 @@ mod tests {
         let e = parse("[sensors.mx1]\n\nwarning = \"soon\"\n").unwrap_err();
         assert!(e.problem.contains("500ms"), "{}", e.problem);
         assert_eq!(e.line, Some(3));
+    }
+
+    #[test]
+    fn the_timeout_takes_what_the_thresholds_take_in_whole_seconds() {
+        for (value, seconds) in [("60", 60), ("\"90s\"", 90), ("\"1m\"", 60), ("\"5\"", 5)] {
+            let file = parse(&format!("[sensors.mx1]\ntimeout = {value}\n")).unwrap();
+            assert_eq!(
+                file.sensor("mx1").unwrap().timeout,
+                Some(seconds),
+                "{value}"
+            );
+        }
+        let e = parse("[sensors.mx1]\nhost = \"a.example\"\ntimeout = \"1500ms\"\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(3), Some("sensors.mx1.timeout"))
+        );
+        assert!(
+            e.problem.contains("whole number of seconds"),
+            "{}",
+            e.problem
+        );
+        assert!(e.problem.contains("2s"), "{}", e.problem);
+    }
+
+    #[test]
+    fn every_list_key_takes_a_single_string() {
+        let file = parse(
+            "[sensors.mx1]\ntls_ca = \"ca.pem\"\nmail_to = \"a@example.com\"\n\
+             expect_extensions = \"STARTTLS\"\ntargets = \"127.0.0.1:*\"\n",
+        )
+        .unwrap();
+        let mx1 = file.sensor("mx1").unwrap();
+        assert_eq!(mx1.tls_ca, [PathBuf::from("ca.pem")]);
+        assert_eq!(mx1.mail_to, ["a@example.com"]);
+        assert_eq!(mx1.expect_extensions, ["STARTTLS"]);
+        assert_eq!(mx1.targets.len(), 1);
+        let file = parse("[sensors.mx1]\ntls_ca = [\"a.pem\", \"b.pem\"]\n").unwrap();
+        assert_eq!(file.sensor("mx1").unwrap().tls_ca.len(), 2);
+        // A single value's own error stands, and a wrong type says what is taken.
+        let e = parse("[sensors.mx1]\n\ntargets = \"mx.example.com\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.problem.contains("has no port"), "{}", e.problem);
+        let e = parse("[sensors.mx1]\ntls_ca = 5\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.problem.contains("a string or a list"), "{}", e.problem);
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! case, one recipient or a list, and a password refused outright. The file takes what the
 //! command line takes, so each reads a value as [`super::values`] does.
 
-use super::values::parse_duration;
+use super::values::{parse_duration, parse_timeout};
+use serde::de::{IntoDeserializer as _, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use smtp_sensor_guest::Secret;
+use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 /// A value in a file as text, whether quoted or a bare number (`"2s"`, `5`, `1.3`): the
@@ -34,6 +37,13 @@ pub(super) fn duration<'de, D: Deserializer<'de>>(
         .map_err(serde::de::Error::custom)
 }
 
+/// The timeout in a file: whole seconds, quoted or not (`60`), or a duration (`"90s"`).
+pub(super) fn timeout<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    parse_timeout(&text_or_number(deserializer)?)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
 /// One of a flag's values, spelled as on the command line, in any case (`PLAIN`,
 /// `cram-md5`), quoted or a bare number (`ip_version = 4`, `tls_min_version = 1.3`).
 pub(super) fn value_enum<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
@@ -51,20 +61,34 @@ where
     })
 }
 
-/// `"a@x"` or `["a@x", "b@x"]`.
-pub(super) fn one_or_many<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
+/// A list key's value: one string or a list (`"a@x"` or `["a@x", "b@x"]`, `tls_ca =
+/// "ca.pem"`), each item read as the key's own type reads it, its error kept.
+pub(super) fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct OneOrMany<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrMany<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string or a list of them")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, one: &str) -> Result<Vec<T>, E> {
+            T::deserialize(one.into_deserializer()).map(|one| vec![one])
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut many = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(one) = seq.next_element()? {
+                many.push(one);
+            }
+            Ok(many)
+        }
     }
-    Ok(match OneOrMany::deserialize(deserializer)? {
-        OneOrMany::One(one) => vec![one],
-        OneOrMany::Many(many) => many,
-    })
+    deserializer.deserialize_any(OneOrMany(PhantomData))
 }
 
 /// A password written into a configuration file is refused, whatever its value: files are

@@ -227,7 +227,9 @@ fn store_target(
 }
 
 /// The password in the environment variable `variable` names, when one is named (`flag`
-/// names it); an unset variable is an error naming the flag.
+/// names it); an unset variable is an error naming the flag. The name is said only when it
+/// is written as variables are (`MX1_PASSWORD`): what else is given where a name belongs may
+/// be the password itself, and an error is printed, logged and shown to PRTG.
 fn named_password(
     env: &impl Fn(&str) -> Option<String>,
     variable: Option<String>,
@@ -236,16 +238,50 @@ fn named_password(
     let Some(variable) = variable else {
         return Ok(None);
     };
-    env(&variable)
-        .map(Secret::new)
-        .map(Some)
-        .ok_or_else(|| Invalid {
-            flag,
-            problem: format!(
-                "the environment variable {variable} is not set; set it to the password or name \
+    if let Some(password) = env(&variable) {
+        return Ok(Some(Secret::new(password)));
+    }
+    let problem = match variable_name(&variable) {
+        Name::Conventional => format!(
+            "the environment variable {variable} is not set; set it to the password or name \
              another"
-            ),
-        })
+        ),
+        Name::Unconventional => "no environment variable of the name given is set (the name is \
+             not repeated here, in case it is the password itself); give the NAME of a \
+             variable that holds the password, such as MX1_PASSWORD"
+            .into(),
+        Name::Not => "the value given is not a variable name (did you pass the password \
+             itself? give the NAME of a variable that holds it, such as MX1_PASSWORD)"
+            .into(),
+    };
+    Err(Invalid { flag, problem })
+}
+
+/// How a value given for a variable's name looks.
+#[derive(Debug, PartialEq, Eq)]
+enum Name {
+    /// As environment variables are named: capitals, digits and `_` (POSIX's convention),
+    /// not starting with a digit, at most 64 characters.
+    Conventional,
+    /// A name the shell takes (`[A-Za-z_][A-Za-z0-9_]*`) with small letters, as a password
+    /// may be (`s3cret`).
+    Unconventional,
+    /// No name a shell could set: a password, most likely.
+    Not,
+}
+
+fn variable_name(text: &str) -> Name {
+    let mut chars = text.chars();
+    let name = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && text.len() <= 64;
+    match name {
+        false => Name::Not,
+        true if text.bytes().any(|b| b.is_ascii_lowercase()) => Name::Unconventional,
+        true => Name::Conventional,
+    }
 }
 
 #[cfg(test)]
@@ -306,6 +342,52 @@ mod tests {
         let unset = options.into_request(no_env).unwrap_err();
         assert_eq!(unset.flag, "--auth-password-env");
         assert!(unset.problem.contains("MX1_PASSWORD"));
+    }
+
+    #[test]
+    fn a_password_given_for_a_variable_s_name_is_not_printed_back() {
+        let smtp = |named: &str| SensorOptions {
+            host: Some("mail.example".into()),
+            auth_user: Some("probe".into()),
+            auth_password_env: Some(named.into()),
+            ..Default::default()
+        };
+        let mailbox = |named: &str| SensorOptions {
+            mailbox: Some(crate::settings::values::MailboxProtocolArg(
+                crate::wit::MailboxProtocol::Pop3,
+            )),
+            mailbox_user: Some("probe".into()),
+            mailbox_password_env: Some(named.into()),
+            ..smtp("MX1_PASSWORD")
+        };
+        let set = |name: &str| (name == "MX1_PASSWORD").then(|| "pw".to_string());
+        for password in [
+            "s3cret",
+            "hunter2!",
+            "Tr0ub4dor&3",
+            "correct horse",
+            "p@ss-word",
+        ] {
+            for (options, flag) in [
+                (smtp(password), "--auth-password-env"),
+                (mailbox(password), "--mailbox-password-env"),
+            ] {
+                let error = options.into_request(set).unwrap_err();
+                assert_eq!(error.flag, flag);
+                assert!(!error.to_string().contains(password), "{error}");
+                assert!(error.problem.contains("the NAME of a variable"), "{error}");
+            }
+        }
+        let error = mailbox("p@ss-word").into_request(set).unwrap_err();
+        assert!(error.problem.contains("not a variable name"), "{error}");
+        // A name as variables are named is said, to find the typo by.
+        let error = mailbox("MX1_PASSWROD").into_request(set).unwrap_err();
+        assert!(error.problem.contains("MX1_PASSWROD is not set"), "{error}");
+        assert_eq!(variable_name("prtg_password"), Name::Unconventional);
+        assert_eq!(variable_name("_X9"), Name::Conventional);
+        assert_eq!(variable_name("9X"), Name::Not);
+        assert_eq!(variable_name(""), Name::Not);
+        assert_eq!(variable_name(&"X".repeat(65)), Name::Not);
     }
 
     #[test]

@@ -5,11 +5,12 @@
 //! the command line override the file's keys ([`SensorOptions::over`]), and
 //! [`SensorOptions::into_request`] makes the check they describe.
 
-use super::file_values::{duration, one_or_many, refuse_inline_password, value_enum};
+use super::file_values::{duration, one_or_many, refuse_inline_password, timeout, value_enum};
 use super::request::TlsRoots;
 use super::targets::TargetPattern;
 use super::values::{
     IpVersionArg, MailboxProtocolArg, Mechanism, Security, TlsVersionArg, folder, parse_duration,
+    parse_timeout,
 };
 use serde::Deserialize;
 use smtp_sensor_guest::Secret;
@@ -28,6 +29,8 @@ pub struct SensorOptions {
     pub port: Option<u16>,
     /// Give up after this many seconds, 1 to 900 [default: 60].
     #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    #[arg(value_parser = parse_timeout)]
+    #[serde(default, deserialize_with = "timeout")]
     pub timeout: Option<u32>,
     /// The name to send with EHLO/HELO [default: this machine's name].
     #[arg(long, value_name = "NAME")]
@@ -69,7 +72,7 @@ pub struct SensorOptions {
     pub transcript: bool,
     /// Also trust the CA certificates in this PEM (or DER) file; may be repeated.
     #[arg(long, value_name = "FILE")]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub tls_ca: Vec<PathBuf>,
     /// Which CAs to trust besides --tls-ca: the built-in Mozilla roots, the system's, or
     /// both [default: mozilla].
@@ -205,7 +208,7 @@ pub struct SensorOptions {
     /// `serve` only: the targets a `/probe` with this module may name (see
     /// [`crate::settings::targets`]); none by default. `check` ignores it.
     #[arg(skip)]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub targets: Vec<TargetPattern>,
 }
 

@@ -6,6 +6,7 @@
 use super::request::mode;
 use crate::output::names;
 use crate::wit::{AuthMechanism, IpVersion, MailboxProtocol, TlsVersion, TransportSecurity};
+use smtp_sensor_guest::limits::{MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -26,6 +27,27 @@ pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
     }
     humantime::parse_duration(text)
         .map_err(|e| format!("{e}; give a duration such as 500ms or 2s, or seconds such as 5"))
+}
+
+/// `--timeout`: whole seconds, written as the thresholds are (`60`, `90s`, `1m 30s`). The
+/// contract takes seconds, so a fraction of one (`1500ms`, `0.5`) is refused with the whole
+/// seconds around it; the range (1 to 900) is the core's to check, as for a bare number.
+pub(super) fn parse_timeout(text: &str) -> Result<u32, String> {
+    let text = text.trim();
+    let range = format!("whole seconds from {MIN_TIMEOUT_SECONDS} to {MAX_TIMEOUT_SECONDS}");
+    let duration = parse_duration(text)
+        .map_err(|_| format!("{text:?} is not a timeout; give {range}, such as 60, 90s or 2m"))?;
+    if duration.subsec_nanos() != 0 {
+        let below = duration.as_secs();
+        let fix = match below {
+            0 => "1s".to_string(),
+            _ => format!("{below}s or {}s", below + 1),
+        };
+        return Err(format!(
+            "{text} is not a whole number of seconds, which --timeout takes; give {fix}"
+        ));
+    }
+    u32::try_from(duration.as_secs()).map_err(|_| format!("{text} is too long; give {range}"))
 }
 
 /// `--security`: the contract's transport-security cases, by the names every output gives
@@ -139,6 +161,26 @@ impl From<Mechanism> for AuthMechanism {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_timeout_is_whole_seconds_written_as_the_thresholds_are() {
+        assert_eq!(parse_timeout("60"), Ok(60));
+        assert_eq!(parse_timeout("5s"), Ok(5));
+        assert_eq!(parse_timeout("1m 30s"), Ok(90));
+        assert_eq!(parse_timeout("2000ms"), Ok(2));
+        // Out of range is the core's to say (1 to 900), as for a bare number.
+        assert_eq!(parse_timeout("0"), Ok(0));
+        assert_eq!(parse_timeout("1h"), Ok(3600));
+        let error = parse_timeout("1500ms").unwrap_err();
+        assert!(error.contains("--timeout"), "{error}");
+        assert!(error.contains("whole number of seconds"), "{error}");
+        assert!(error.contains("1s or 2s"), "{error}");
+        assert!(parse_timeout("0.5").unwrap_err().contains("give 1s"));
+        for bad in ["ten", "-1", "NaN", "100000000000"] {
+            let error = parse_timeout(bad).unwrap_err();
+            assert!(error.contains("1 to 900"), "{bad}: {error}");
+        }
+    }
 
     #[test]
     fn security_values_are_the_outputs_names_described_by_their_modes() {

@@ -9,7 +9,7 @@ use crate::journal::millis;
 use crate::mailbox::trip::Trip;
 use crate::smtp::session::Verdict;
 use crate::tls::facts::TlsFacts;
-use crate::wit::{Capability, Failure, Phase, PhaseTiming, Reply};
+use crate::wit::{Capability, Failure, Phase, Reply};
 use std::time::Duration;
 
 /// The figures a check produced, computed once for the verdict, the message and the
@@ -51,7 +51,8 @@ pub(super) struct Said<'a> {
     pub warning: Option<Failure>,
     pub banner: Option<&'a Reply>,
     pub capabilities: &'a [Capability],
-    pub timings: &'a [PhaseTiming],
+    /// The phases in the order they ran, repeats included.
+    pub ran: &'a [Phase],
 }
 
 /// The findings the verdict judges: a round trip's verdict is the SMTP dialogue's, then
@@ -69,7 +70,7 @@ pub(super) fn gather(
         mut warning,
         banner,
         capabilities,
-        timings,
+        ran,
     } = said;
     if let Some(trip) = trip {
         if let (Ok(()), Some(failure)) = (&verdict, &trip.failure) {
@@ -87,7 +88,7 @@ pub(super) fn gather(
         warning,
         certificate_days_left: figures.days_left.filter(|_| tls.established),
         response_ms: figures.response_ms,
-        last_phase: last_phase(timings),
+        last_phase: last_phase(ran),
         latency_ms: figures.latency_ms,
         mailbox_certificate_days_left: figures.mailbox_days_left.filter(|_| mailbox_secured),
     }
@@ -95,11 +96,10 @@ pub(super) fn gather(
 
 /// The last phase that ran before the verdict: the clean-up after it (QUIT, the mailbox's
 /// delete and log-out) does not count.
-fn last_phase(timings: &[PhaseTiming]) -> Phase {
-    timings
-        .iter()
+fn last_phase(ran: &[Phase]) -> Phase {
+    ran.iter()
         .rev()
-        .map(|t| t.phase)
+        .copied()
         .find(|&phase| {
             !matches!(
                 phase,

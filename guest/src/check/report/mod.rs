@@ -48,6 +48,7 @@ pub fn report(
         journal,
         ..
     } = outcome;
+    let ran: Vec<Phase> = journal.ran().collect();
     let (timings, transcript) = journal.into_parts();
     let figures = Figures::of(verdict_at, trip.as_ref(), tls, now);
     let fallback = warning
@@ -58,7 +59,7 @@ pub fn report(
         warning,
         banner: banner.as_ref(),
         capabilities: &capabilities,
-        timings: &timings,
+        ran: &ran,
     };
     let findings = findings::gather(expect, said, trip.as_ref(), &figures, tls);
     let (status, failure) = verdict::decide(findings, Thresholds::of(&settings.into()));

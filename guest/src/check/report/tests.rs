@@ -293,6 +293,57 @@ fn a_failed_check_is_down_with_full_downtime() {
     assert!(result.tls.is_none());
 }
 
+/// A POP3 round trip connects and logs in once per look: the result times each phase once,
+/// the looks summed, where it first ran; a slow check still names the phase that ran last.
+#[test]
+fn a_phase_that_ran_again_is_timed_once_and_the_last_to_run_is_named() {
+    let mut s = settings("mx.example", TransportSecurity::None);
+    s.response_time_critical_ms = Some(1000);
+    let mut outcome = up(1500);
+    let mut journal = Journal::new(false);
+    let ms = Duration::from_millis;
+    for (phase, took) in [
+        (Phase::Banner, 1),
+        (Phase::Ehlo, 1),
+        (Phase::MailboxConnect, 2),
+        (Phase::MailboxLogin, 3),
+        (Phase::MailboxSearch, 1),
+        (Phase::MailboxLogout, 1),
+        (Phase::MailboxConnect, 5),
+        (Phase::MailboxLogin, 7),
+        (Phase::MailboxLogout, 1),
+    ] {
+        journal.timing(phase, ms(0), ms(took));
+    }
+    outcome.journal = journal;
+    let result = report(
+        &s,
+        &Expect::default(),
+        outcome,
+        None,
+        None,
+        &TlsFacts::default(),
+        NOW,
+    );
+    let timings: Vec<_> = result
+        .timings
+        .iter()
+        .map(|t| (t.phase, t.milliseconds))
+        .collect();
+    assert_eq!(
+        timings,
+        [
+            (Phase::Banner, 1.0),
+            (Phase::Ehlo, 1.0),
+            (Phase::MailboxConnect, 7.0),
+            (Phase::MailboxLogin, 10.0),
+            (Phase::MailboxSearch, 1.0),
+            (Phase::MailboxLogout, 2.0),
+        ]
+    );
+    assert_eq!(result.failure.unwrap().phase, Phase::MailboxLogin);
+}
+
 #[test]
 fn a_slow_check_names_its_threshold_and_last_phase() {
     let mut s = settings("mx.example", TransportSecurity::None);

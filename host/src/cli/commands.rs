@@ -3,6 +3,7 @@
 //! before anything connects; otherwise the exit code is the check's status, as a Nagios
 //! plugin's (PRTG's formats always exit 0 and carry the status in their JSON).
 
+use super::check_smtp::CheckSmtpFlags;
 use crate::demo;
 use crate::engine::Runner;
 use crate::engine::limits::MAX_CONCURRENT_SENSORS;
@@ -100,9 +101,11 @@ struct ComponentArg {
 }
 
 /// What `check -h` says after the options.
-const CHECK_AFTER_HELP: &str = "See --help for each option in full, and examples.";
+const CHECK_AFTER_HELP: &str = "\
+check_smtp's -H, -p, -t, -F, -4, -6, -s, -S, -D, -w, -c, -e, -q, -A, -U and -P work too.
+See --help for each option in full, and examples.";
 
-/// What `check --help` says after the options: examples.
+/// What `check --help` says after the options: examples, then check_smtp's flags.
 const CHECK_AFTER_LONG_HELP: &str = "\
 Examples:
   # STARTTLS on 25 as a Nagios plugin: warning above 500 ms, critical above 2 s, or when the
@@ -124,6 +127,17 @@ Examples:
 
   # Every sensor of a file, concurrently, for Prometheus:
   smtp-sensor check --config /etc/smtp-sensor/sensors.toml --all --format prometheus
+
+  # check_smtp's command line (the packaged Nagios plugin check_smtp_sensor is
+  # smtp-sensor check --format nagios: rename check_smtp to it):
+  smtp-sensor check -H mx.example.com -p 25 -S -w 5 -c 10 -D 30,14 --format nagios
+
+check_smtp's flags: -H, -p, -t, -F, -w, -c, -e, -A, -U and -P are the short names of the
+options they mean; -4 and -6 are --ip-version 4 and 6, -s and -S --security tls and starttls,
+-D WARN[,CRIT] --cert-warning WARN and --cert-critical CRIT; -q is what the check always
+does. Unlike check_smtp, the check defaults to --security tls and verifies certificates: add -S
+or --security none to a command line that has neither -s nor -S, and --tls-ca FILE for a
+private CA. docs/flags.md says where else they differ.
 
 Exit codes: 0 up, 1 warning, 2 down, 3 bad settings or unknown (the PRTG formats: always 0).";
 
@@ -182,14 +196,17 @@ struct CheckArgs {
         help_heading = heading::OUTPUT
     )]
     format: Format,
+    #[command(flatten)]
+    check_smtp: CheckSmtpFlags,
     #[command(flatten, next_help_heading = heading::OUTPUT)]
     component: ComponentArg,
 }
 
 impl CheckArgs {
-    /// The sensor's options the command line gives.
+    /// The sensor's options the command line gives: its options, with check_smtp's flags
+    /// set in them.
     fn options(&self) -> SensorOptions {
-        self.options.clone()
+        self.check_smtp.apply(self.options.clone())
     }
 }
 
@@ -492,7 +509,7 @@ mod tests {
     fn check_help_examples_are_command_lines_it_takes() {
         command().debug_assert();
         let examples = examples();
-        assert_eq!(examples.len(), 4, "{examples:?}");
+        assert_eq!(examples.len(), 5, "{examples:?}");
         for words in examples {
             let cli = Cli::try_parse_from(&words).unwrap_or_else(|e| panic!("{words:?}: {e}"));
             let Command::Check(args) = cli.command else {
@@ -501,6 +518,16 @@ mod tests {
             let options = args.options();
             if args.config.is_none() {
                 assert!(options.host.is_some(), "{words:?}");
+            }
+            if words.contains(&"-S".to_string()) {
+                assert_eq!(
+                    options.security.map(|s| s.0),
+                    Some(TransportSecurity::Starttls)
+                );
+                assert_eq!(
+                    (options.cert_warning, options.cert_critical),
+                    (Some(30), Some(14))
+                );
             }
         }
     }

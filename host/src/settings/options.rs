@@ -18,7 +18,7 @@ use std::time::Duration;
 
 /// The headings `check --help` groups its options under. clap shows a heading where its
 /// first option stands: the sensor's options below, then `check`'s own (`--config`,
-/// `--format`), each joining its group.
+/// `--format`, check_smtp's `-4`, `-6`, `-s`, `-S` and `-D`), each joining its group.
 pub mod heading {
     /// Where to connect, and how long to wait.
     pub const TARGET: &str = "Target";
@@ -48,13 +48,14 @@ pub struct SensorOptions {
     /// IPv6 addresses with or without brackets. A name whose last label is a number (127.1,
     /// 0x7f.1) is the IPv4 address resolvers read it as. Required unless PRTG sets prtg_host.
     /// (check_smtp's -H.)
-    #[arg(verbatim_doc_comment, long, help_heading = heading::TARGET)]
+    #[arg(verbatim_doc_comment, short = 'H', long, help_heading = heading::TARGET)]
     pub host: Option<String>,
     /// The port [default: 465 for tls and tls-if-available, else 25]
     ///
     /// (check_smtp's -p.)
     #[arg(
         verbatim_doc_comment,
+        short = 'p',
         long,
         allow_negative_numbers = true,
         help_heading = heading::TARGET
@@ -62,12 +63,18 @@ pub struct SensorOptions {
     pub port: Option<u16>,
     /// Give up after this many seconds, 1 to 900 [default: 60].
     #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
-    #[arg(help_heading = heading::TARGET)]
+    #[arg(short = 't', help_heading = heading::TARGET)]
     pub timeout: Option<u32>,
     /// The name to greet with (EHLO/HELO) [default: this machine's name]
     ///
     /// Printable ASCII, no spaces. (check_smtp's -F.)
-    #[arg(verbatim_doc_comment, long, value_name = "NAME", help_heading = heading::TARGET)]
+    #[arg(
+        verbatim_doc_comment,
+        short = 'F',
+        long,
+        value_name = "NAME",
+        help_heading = heading::TARGET
+    )]
     pub helo: Option<String>,
     /// tls, starttls, none, or starttls-/tls-if-available [default: tls]
     ///
@@ -110,6 +117,7 @@ pub struct SensorOptions {
     /// exceed --timeout, which the check never outlasts.
     #[arg(
         verbatim_doc_comment,
+        short = 'w',
         long,
         value_name = "DURATION",
         value_parser = parse_duration,
@@ -122,6 +130,7 @@ pub struct SensorOptions {
     /// At or above --warning. (check_smtp's -c.)
     #[arg(
         verbatim_doc_comment,
+        short = 'c',
         long,
         value_name = "DURATION",
         value_parser = parse_duration,
@@ -138,6 +147,7 @@ pub struct SensorOptions {
     /// warns when it is missing; here a miss is down unless --expect-warning.
     #[arg(
         verbatim_doc_comment,
+        short = 'e',
         long,
         value_name = "PATTERN",
         visible_alias = "expect",
@@ -231,7 +241,13 @@ pub struct SensorOptions {
     ///
     /// The password is read from --auth-password-file, --auth-password-env, or else the
     /// SMTP_SENSOR_PASSWORD environment variable. (check_smtp's -U.)
-    #[arg(verbatim_doc_comment, long, value_name = "USER", help_heading = heading::LOGIN)]
+    #[arg(
+        verbatim_doc_comment,
+        short = 'U',
+        long,
+        value_name = "USER",
+        help_heading = heading::LOGIN
+    )]
     pub auth_user: Option<String>,
     /// Read the password from this file's first line
     ///
@@ -247,7 +263,13 @@ pub struct SensorOptions {
     ///
     /// Prefer --auth-password-file or SMTP_SENSOR_PASSWORD. Never accepted in a configuration
     /// file. (check_smtp's -P.)
-    #[arg(verbatim_doc_comment, long, value_name = "PASSWORD", help_heading = heading::LOGIN)]
+    #[arg(
+        verbatim_doc_comment,
+        short = 'P',
+        long,
+        value_name = "PASSWORD",
+        help_heading = heading::LOGIN
+    )]
     #[serde(default, deserialize_with = "refuse_inline_password")]
     pub auth_password: Option<Secret>,
     /// SASL mechanism
@@ -257,6 +279,7 @@ pub struct SensorOptions {
     /// LOGIN.)
     #[arg(
         verbatim_doc_comment,
+        short = 'A',
         long,
         value_enum,
         value_name = "MECH",

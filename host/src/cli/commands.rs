@@ -3,6 +3,7 @@
 //! before anything connects; otherwise the exit code is the check's status, as a Nagios
 //! plugin's (PRTG's formats always exit 0 and carry the status in their JSON).
 
+use super::check_smtp::CheckSmtpFlags;
 use crate::demo;
 use crate::engine::Runner;
 use crate::engine::limits::MAX_CONCURRENT_SENSORS;
@@ -13,7 +14,7 @@ use crate::sensor::Sensor;
 use crate::settings::config::ConfigFile;
 use crate::settings::into_request::StoreTarget;
 use crate::settings::invalid::Invalid;
-use crate::settings::options::SensorOptions;
+use crate::settings::options::{SensorOptions, heading};
 use crate::wit::{Settings, TransportSecurity};
 use clap::{Parser, Subcommand};
 use futures::StreamExt as _;
@@ -99,24 +100,114 @@ struct ComponentArg {
     component: Option<PathBuf>,
 }
 
+/// What `check -h` says after the options.
+const CHECK_AFTER_HELP: &str = "\
+check_smtp's -H, -p, -t, -F, -4, -6, -s, -S, -D, -w, -c, -e, -q, -A, -U and -P work too.
+See --help for each option in full, and examples.";
+
+/// What `check --help` says after the options: examples, then check_smtp's flags.
+const CHECK_AFTER_LONG_HELP: &str = "\
+Examples:
+  # STARTTLS on 25 as a Nagios plugin: warning above 500 ms, critical above 2 s, or when the
+  # certificate expires within 21 days (7 days: critical):
+  smtp-sensor check --host mx.example.com --port 25 --security starttls \\
+      --warning 500ms --critical 2s --cert-warning 21 --cert-critical 7 --format nagios
+
+  # The submission port: log in and send a test email (the password from a file):
+  smtp-sensor check --host smtp.example.com --port 587 --security starttls \\
+      --auth-user probe@example.com --auth-password-file /etc/smtp-sensor/probe.password \\
+      --mail-from probe@example.com --mail-to postmaster@example.com
+
+  # The round trip: send a test email, find it in a dedicated IMAP mailbox, delete it, and
+  # report the Delivery Latency (the mailbox password from SMTP_SENSOR_MAILBOX_PASSWORD):
+  smtp-sensor check --host mx.example.com --port 25 --security starttls \\
+      --mail-from probe@example.com --mail-to roundtrip@example.com \\
+      --mailbox imap --mailbox-host imap.example.com --mailbox-user roundtrip@example.com \\
+      --latency-warning 30s
+
+  # Every sensor of a file, concurrently, for Prometheus:
+  smtp-sensor check --config /etc/smtp-sensor/sensors.toml --all --format prometheus
+
+  # check_smtp's command line (the packaged Nagios plugin check_smtp_sensor is
+  # smtp-sensor check --format nagios: rename check_smtp to it):
+  smtp-sensor check -H mx.example.com -p 25 -S -w 5 -c 10 -D 30,14 --format nagios
+
+check_smtp's flags: -H, -p, -t, -F, -w, -c, -e, -A, -U and -P are the short names of the
+options they mean; -4 and -6 are --ip-version 4 and 6, -s and -S --security tls and starttls,
+-D WARN[,CRIT] --cert-warning WARN and --cert-critical CRIT; -q is what the check always
+does. Unlike check_smtp, the check defaults to --security tls and verifies certificates: add -S
+or --security none to a command line that has neither -s nor -S, and --tls-ca FILE for a
+private CA. docs/flags.md says where else they differ.
+
+Exit codes: 0 up, 1 warning, 2 down, 3 bad settings or unknown (the PRTG formats: always 0).";
+
 #[derive(clap::Args, Debug, Clone)]
+#[command(after_help = CHECK_AFTER_HELP, after_long_help = CHECK_AFTER_LONG_HELP)]
 struct CheckArgs {
     #[command(flatten)]
     options: SensorOptions,
-    /// Read named sensors from this TOML file ([sensors.NAME] tables; flags override keys).
-    #[arg(long, value_name = "FILE")]
+    /// Read named sensors from this TOML file ([sensors.NAME] tables)
+    ///
+    /// Flags given as well override the sensors' keys. A file with one sensor needs neither
+    /// --sensor nor --all.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "FILE",
+        display_order = 1,
+        help_heading = heading::OUTPUT
+    )]
     config: Option<PathBuf>,
     /// Run this sensor of the --config file.
-    #[arg(long, value_name = "NAME", requires = "config", conflicts_with = "all")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "config",
+        conflicts_with = "all",
+        display_order = 2,
+        help_heading = heading::OUTPUT
+    )]
     sensor: Option<String>,
-    /// Run every sensor of the --config file, concurrently, and print them together.
-    #[arg(long, requires = "config")]
+    /// Run every sensor of the --config file, concurrently
+    ///
+    /// They are printed together, in text, json or prometheus: PRTG and Nagios read one result
+    /// per run (give --sensor NAME).
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        requires = "config",
+        display_order = 3,
+        help_heading = heading::OUTPUT
+    )]
     all: bool,
-    /// The output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// text, json, prtg, prtg-v2, nagios or prometheus
+    ///
+    /// The output format. text: a summary for people. json: one JSON object (an array of them
+    /// with --all). prtg: PRTG's EXE/Script Advanced JSON. prtg-v2: PRTG's Script v2 JSON.
+    /// nagios: a Nagios plugin's line with perfdata. prometheus: Prometheus' text exposition
+    /// format.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_enum,
+        hide_possible_values = true,
+        default_value_t = Format::Text,
+        display_order = 0,
+        help_heading = heading::OUTPUT
+    )]
     format: Format,
     #[command(flatten)]
+    check_smtp: CheckSmtpFlags,
+    #[command(flatten, next_help_heading = heading::OUTPUT)]
     component: ComponentArg,
+}
+
+impl CheckArgs {
+    /// The sensor's options the command line gives: its options, with check_smtp's flags
+    /// set in them.
+    fn options(&self) -> SensorOptions {
+        self.check_smtp.apply(self.options.clone())
+    }
 }
 
 /// One sensor to run: its name (from a file), settings, and where to store its result.
@@ -259,7 +350,7 @@ async fn check(args: CheckArgs) -> i32 {
 fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
     let env = |name: &str| std::env::var(name).ok();
     let Some(path) = &args.config else {
-        let job = job(None, args.options.clone(), &env).map_err(|e| e.to_string())?;
+        let job = job(None, args.options(), &env).map_err(|e| e.to_string())?;
         return Ok(vec![job]);
     };
     let file = ConfigFile::read(path).map_err(|e| e.to_string())?;
@@ -285,7 +376,7 @@ fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
     names
         .into_iter()
         .map(|name| {
-            let (settings, store) = file.settings(&name, args.options.clone(), &env)?;
+            let (settings, store) = file.settings(&name, args.options(), &env)?;
             Ok(Job {
                 name: Some(name),
                 settings,
@@ -402,6 +493,43 @@ mod tests {
         assert_eq!(find(&["x", "--format=prtg-v2"]), Some(Format::PrtgV2));
         assert_eq!(find(&["x", "--format"]), None);
         assert_eq!(find(&["x", "--format", "xml"]), None);
+    }
+
+    /// The command lines of `check --help`'s examples, each joined across its `\` lines.
+    fn examples() -> Vec<Vec<String>> {
+        let text = CHECK_AFTER_LONG_HELP.replace("\\\n", " ");
+        text.lines()
+            .map(str::trim)
+            .filter(|line| line.starts_with("smtp-sensor "))
+            .map(|line| line.split_whitespace().map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn check_help_examples_are_command_lines_it_takes() {
+        command().debug_assert();
+        let examples = examples();
+        assert_eq!(examples.len(), 5, "{examples:?}");
+        for words in examples {
+            let cli = Cli::try_parse_from(&words).unwrap_or_else(|e| panic!("{words:?}: {e}"));
+            let Command::Check(args) = cli.command else {
+                panic!("{words:?} is no check");
+            };
+            let options = args.options();
+            if args.config.is_none() {
+                assert!(options.host.is_some(), "{words:?}");
+            }
+            if words.contains(&"-S".to_string()) {
+                assert_eq!(
+                    options.security.map(|s| s.0),
+                    Some(TransportSecurity::Starttls)
+                );
+                assert_eq!(
+                    (options.cert_warning, options.cert_critical),
+                    (Some(30), Some(14))
+                );
+            }
+        }
     }
 
     /// The man pages and completions [`crate::cli::docs`] writes for this command line.

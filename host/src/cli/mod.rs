@@ -1,7 +1,9 @@
 //! The command line itself: [`commands`] is `smtp-sensor` (its subcommands, exit codes and
-//! output), and [`docs`] makes its man pages and shell completions. What a sensor's flags
-//! and configuration keys mean is [`crate::settings`]'s.
+//! output), with [`check_smtp`]'s short flags beside `check`'s own, and [`docs`] makes its
+//! man pages and shell completions. What a sensor's flags and configuration keys mean is
+//! [`crate::settings`]'s.
 
+pub mod check_smtp;
 pub mod commands;
 pub mod docs;
 

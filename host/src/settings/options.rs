@@ -17,192 +17,457 @@ use smtp_sensor_guest::Secret;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The headings `check --help` groups its options under. clap shows a heading where its
+/// first option stands: the sensor's options below, then `check`'s own (`--config`,
+/// `--format`, check_smtp's `-4`, `-6`, `-s`, `-S` and `-D`), each joining its group.
+pub mod heading {
+    /// Where to connect, and how long to wait.
+    pub const TARGET: &str = "Target";
+    /// `--security`, the certificate's verification and its expiry thresholds.
+    pub const TLS: &str = "Transport security and TLS";
+    /// What makes a reachable server a warning or down.
+    pub const EXPECTATIONS: &str = "Expectations and thresholds";
+    /// What is printed and written, and sensors from a file.
+    pub const OUTPUT: &str = "Output and files";
+    /// SMTP AUTH.
+    pub const LOGIN: &str = "Login (SMTP AUTH)";
+    /// MAIL FROM, RCPT TO and DATA: the test email, the envelope and the open-relay probes.
+    pub const TEST_EMAIL: &str = "Test email and relay probe";
+    /// `--mailbox` and the mailbox's settings.
+    pub const ROUND_TRIP: &str = "Round trip (--mailbox)";
+}
+
 /// Everything that describes one sensor. Unset options take their defaults.
+///
+/// Each doc comment's first paragraph is the one line `check -h` shows; the whole comment
+/// is what `check --help` shows.
 #[derive(clap::Args, Deserialize, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SensorOptions {
-    /// The mail server: a DNS name, or an IPv4 or IPv6 address [default: $prtg_host].
-    #[arg(long)]
+    /// The mail server: a DNS name or an IP address [default: $prtg_host]
+    ///
+    /// IPv6 addresses with or without brackets. A name whose last label is a number (127.1,
+    /// 0x7f.1) is the IPv4 address resolvers read it as. Required unless PRTG sets prtg_host.
+    /// (check_smtp's -H.)
+    #[arg(verbatim_doc_comment, short = 'H', long, help_heading = heading::TARGET)]
     pub host: Option<String>,
-    /// The port [default: 465 for tls and tls-if-available, else 25].
-    #[arg(long, allow_negative_numbers = true)]
+    /// The port [default: 465 for tls and tls-if-available, else 25]
+    ///
+    /// (check_smtp's -p.)
+    #[arg(
+        verbatim_doc_comment,
+        short = 'p',
+        long,
+        allow_negative_numbers = true,
+        help_heading = heading::TARGET
+    )]
     pub port: Option<u16>,
-    /// Give up after this many seconds, 1 to 900 [default: 60].
-    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
-    #[arg(value_parser = parse_timeout)]
+    /// Give up after this long: 30s, 2m, or seconds, 1 to 900 [default: 60]
+    ///
+    /// Whole seconds (1500ms is refused); bounds the whole check, every phase included.
+    /// (check_smtp's -t.)
+    #[arg(
+        verbatim_doc_comment,
+        short = 't',
+        long,
+        value_name = "DURATION",
+        allow_negative_numbers = true,
+        value_parser = parse_timeout,
+        help_heading = heading::TARGET
+    )]
     #[serde(default, deserialize_with = "timeout")]
     pub timeout: Option<u32>,
-    /// The name to send with EHLO/HELO [default: this machine's name].
-    #[arg(long, value_name = "NAME")]
+    /// The name to greet with (EHLO/HELO) [default: this machine's name]
+    ///
+    /// Printable ASCII, no spaces. (check_smtp's -F.)
+    #[arg(
+        verbatim_doc_comment,
+        short = 'F',
+        long,
+        value_name = "NAME",
+        help_heading = heading::TARGET
+    )]
     pub helo: Option<String>,
-    /// How to secure the connection [default: tls].
-    #[arg(long, value_enum, ignore_case = true)]
+    /// tls, starttls, none, or starttls-/tls-if-available [default: tls]
+    ///
+    /// How to secure the connection. tls: TLS from the first byte (port 465; the spec's
+    /// default). starttls: STARTTLS required (ports 25 and 587); down when the server offers
+    /// none. none: plain SMTP only. starttls-if-available: STARTTLS when offered, else on in
+    /// plain text, a warning. tls-if-available: TLS from the first byte; when the server speaks
+    /// no TLS at all, again in plain text, a warning.
+    ///
+    /// (check_smtp's -S is starttls, its -s tls; check_smtp speaks plain SMTP without them.)
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_enum,
+        value_name = "MODE",
+        ignore_case = true,
+        hide_possible_values = true,
+        help_heading = heading::TLS
+    )]
     #[serde(default, deserialize_with = "value_enum")]
     pub security: Option<Security>,
-    /// Connect over IPv4 only (4), IPv6 only (6), or both, raced (Happy Eyeballs) [default:
-    /// auto].
-    #[arg(long, value_enum, value_name = "VERSION", ignore_case = true)]
+    /// Only IPv4 or IPv6 [default: auto]
+    ///
+    /// 4 or 6: connect over that IP version only. auto tries every address the name has, IPv6
+    /// and IPv4 interleaved and raced as Happy Eyeballs does (RFC 8305): the next address 250
+    /// ms after the one before, or at once when it failed. (check_smtp's -4 and -6.)
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_enum,
+        value_name = "VERSION",
+        ignore_case = true,
+        help_heading = heading::TARGET
+    )]
     #[serde(default, deserialize_with = "value_enum")]
     pub ip_version: Option<IpVersionArg>,
-    /// Warn when the Response Time exceeds this: 500ms, 2s, or seconds as check_smtp's -w
-    /// takes them (5, 0.5).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Warn above this Response Time: 500ms, 2s, or seconds
+    ///
+    /// A bare number is seconds, as check_smtp's -w takes it (-w 5 is --warning 5). It may not
+    /// exceed --timeout, which the check never outlasts.
+    #[arg(
+        verbatim_doc_comment,
+        short = 'w',
+        long,
+        value_name = "DURATION",
+        value_parser = parse_duration,
+        help_heading = heading::EXPECTATIONS
+    )]
     #[serde(default, deserialize_with = "duration")]
     pub warning: Option<Duration>,
-    /// Report down when the Response Time exceeds this: 2s, or seconds (check_smtp's -c).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Report down above this Response Time: 2s, or seconds
+    ///
+    /// At or above --warning. (check_smtp's -c.)
+    #[arg(
+        verbatim_doc_comment,
+        short = 'c',
+        long,
+        value_name = "DURATION",
+        value_parser = parse_duration,
+        help_heading = heading::EXPECTATIONS
+    )]
     #[serde(default, deserialize_with = "duration")]
     pub critical: Option<Duration>,
-    /// The banner must match this regular expression, e.g. "^220 .*ESMTP" (check_smtp's
-    /// -e; matched against the code and text as one line).
-    #[arg(long, value_name = "PATTERN", visible_alias = "expect")]
+    /// A regular expression the banner must match
+    ///
+    /// For example "^220 .*ESMTP".
+    ///
+    /// Matched against the banner's code and text as one line (a multi-line banner's lines
+    /// joined by " | "). check_smtp's -e looks for a plain string (-e 220 works the same) and
+    /// warns when it is missing; here a miss is down unless --expect-warning.
+    #[arg(
+        verbatim_doc_comment,
+        short = 'e',
+        long,
+        value_name = "PATTERN",
+        visible_alias = "expect",
+        help_heading = heading::EXPECTATIONS
+    )]
     pub expect_banner: Option<String>,
-    /// The EHLO reply must announce these extensions, e.g. STARTTLS,SIZE,SMTPUTF8
-    /// (comma-separated; in a file, a list).
-    #[arg(long, value_name = "KEYWORD[,KEYWORD...]", value_delimiter = ',')]
+    /// The EHLO reply must announce these extensions
+    ///
+    /// For example STARTTLS,SIZE,SMTPUTF8. Comma-separated (in a file, a list), in any case;
+    /// judged on the last EHLO reply (over TLS after STARTTLS).
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "KEYWORDS",
+        value_delimiter = ',',
+        help_heading = heading::EXPECTATIONS
+    )]
     #[serde(default, deserialize_with = "one_or_many")]
     pub expect_extensions: Vec<String>,
     /// A missed expectation is a warning, not down.
-    #[arg(long)]
+    #[arg(long, help_heading = heading::EXPECTATIONS)]
     #[serde(default)]
     pub expect_warning: bool,
-    /// Include the transcript of the dialogue in the output.
-    #[arg(long)]
+    /// Include the transcript of the dialogue in the output
+    ///
+    /// The client's and the server's lines, timed; secrets redacted.
+    #[arg(verbatim_doc_comment, long, help_heading = heading::OUTPUT)]
     #[serde(default)]
     pub transcript: bool,
-    /// Also trust the CA certificates in this PEM (or DER) file; may be repeated.
-    #[arg(long, value_name = "FILE")]
+    /// Also trust the CAs in this PEM or DER file; repeatable.
+    #[arg(long, value_name = "FILE", help_heading = heading::TLS)]
     #[serde(default, deserialize_with = "one_or_many")]
     pub tls_ca: Vec<PathBuf>,
-    /// Which CAs to trust besides --tls-ca: the built-in Mozilla roots, the system's, or
-    /// both [default: mozilla].
-    #[arg(long, value_enum, value_name = "ROOTS", ignore_case = true)]
+    /// Trust mozilla's roots, the system's, or both [default: mozilla]
+    ///
+    /// mozilla: the Mozilla roots built into the component. system: the operating system's
+    /// trusted CAs, as check_smtp and blackbox_exporter trust them: where SSL_CERT_FILE and
+    /// SSL_CERT_DIR say, else the distribution's bundle (on Windows, the certificate store).
+    /// both: the two.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_enum,
+        value_name = "ROOTS",
+        ignore_case = true,
+        hide_possible_values = true,
+        help_heading = heading::TLS
+    )]
     #[serde(default, deserialize_with = "value_enum")]
     pub tls_roots: Option<TlsRoots>,
-    /// The oldest TLS version accepted: 1.2 or 1.3 [default: 1.2].
-    #[arg(long, value_enum, value_name = "VERSION")]
+    /// The oldest TLS accepted [default: 1.2].
+    #[arg(long, value_enum, value_name = "VER", help_heading = heading::TLS)]
     #[serde(default, deserialize_with = "value_enum")]
     pub tls_min_version: Option<TlsVersionArg>,
-    /// Verify the certificate against this name (and send it as SNI) instead of --host.
-    #[arg(long, value_name = "NAME")]
+    /// The name the certificate must match (and SNI) [default: --host]
+    ///
+    /// It is sent as SNI too (an IP address is not).
+    #[arg(verbatim_doc_comment, long, value_name = "NAME", help_heading = heading::TLS)]
     pub tls_server_name: Option<String>,
-    /// Do not verify the certificate (the result says so). Expiry is still reported.
-    #[arg(long)]
+    /// Do not verify the certificate (the result says so)
+    ///
+    /// Its expiry is still reported and judged (the leaf's alone, as there is no verified
+    /// chain).
+    #[arg(verbatim_doc_comment, long, help_heading = heading::TLS)]
     #[serde(default)]
     pub tls_no_verify: bool,
-    /// Warn when the certificate expires within this many days [default: 14].
-    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
+    /// Warn when the certificate has fewer days left [default: 14]
+    ///
+    /// The first to expire on the verified chain clients use: the leaf or an intermediate,
+    /// never the root. (check_smtp's -D WARN.)
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "DAYS",
+        allow_negative_numbers = true,
+        help_heading = heading::TLS
+    )]
     pub cert_warning: Option<u32>,
-    /// Report down when the certificate expires within this many days [default: 0].
-    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
+    /// Report down when the certificate has fewer days left [default: 0]
+    ///
+    /// 0: once it has expired. (check_smtp's -D WARN,CRIT.)
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "DAYS",
+        allow_negative_numbers = true,
+        help_heading = heading::TLS
+    )]
     pub cert_critical: Option<u32>,
-    /// Log in as this user (SMTP AUTH).
-    #[arg(long, value_name = "USER")]
+    /// Log in as this user
+    ///
+    /// The password is read from --auth-password-file, --auth-password-env, or else the
+    /// SMTP_SENSOR_PASSWORD environment variable. (check_smtp's -U.)
+    #[arg(
+        verbatim_doc_comment,
+        short = 'U',
+        long,
+        value_name = "USER",
+        help_heading = heading::LOGIN
+    )]
     pub auth_user: Option<String>,
-    /// Read the password (or XOAUTH2 token) from the first line of this file.
-    #[arg(long, value_name = "FILE")]
+    /// Read the password from this file's first line
+    ///
+    /// The password, or the XOAUTH2 token.
+    #[arg(verbatim_doc_comment, long, value_name = "FILE", help_heading = heading::LOGIN)]
     pub auth_password_file: Option<PathBuf>,
-    /// Read the password (or XOAUTH2 token) from this environment variable.
-    #[arg(long, value_name = "VARIABLE")]
+    /// Read the password from this environment variable
+    ///
+    /// The password, or the XOAUTH2 token.
+    #[arg(verbatim_doc_comment, long, value_name = "VAR", help_heading = heading::LOGIN)]
     pub auth_password_env: Option<String>,
-    /// The password itself. Prefer --auth-password-file or SMTP_SENSOR_PASSWORD: process
-    /// lists show arguments. Never accepted in a configuration file.
-    #[arg(long, value_name = "PASSWORD")]
+    /// The password itself, where process lists show it
+    ///
+    /// Prefer --auth-password-file or SMTP_SENSOR_PASSWORD. Never accepted in a configuration
+    /// file. (check_smtp's -P.)
+    #[arg(
+        verbatim_doc_comment,
+        short = 'P',
+        long,
+        value_name = "PASSWORD",
+        help_heading = heading::LOGIN
+    )]
     #[serde(default, deserialize_with = "refuse_inline_password")]
     pub auth_password: Option<Secret>,
-    /// The SASL mechanism [default: the strongest the server offers of CRAM-MD5, PLAIN, LOGIN].
-    #[arg(long, value_enum, value_name = "MECHANISM", ignore_case = true)]
+    /// SASL mechanism
+    ///
+    /// By default the strongest the server offers of CRAM-MD5, PLAIN and LOGIN. XOAUTH2
+    /// (Microsoft 365, Gmail) is used only when named. (check_smtp's -A, which takes only
+    /// LOGIN.)
+    #[arg(
+        verbatim_doc_comment,
+        short = 'A',
+        long,
+        value_enum,
+        value_name = "MECH",
+        ignore_case = true,
+        help_heading = heading::LOGIN
+    )]
     #[serde(default, deserialize_with = "value_enum")]
     pub auth_mechanism: Option<Mechanism>,
-    /// Send credentials even over an unencrypted connection.
-    #[arg(long)]
+    /// Send credentials even over an unencrypted connection
+    ///
+    /// Without it, a check that would do so is down instead.
+    #[arg(verbatim_doc_comment, long, help_heading = heading::LOGIN)]
     #[serde(default)]
     pub allow_plaintext_auth: bool,
-    /// Send a test email from this address.
-    #[arg(long, value_name = "ADDR")]
+    /// Send a test email from this address (MAIL FROM).
+    #[arg(long, value_name = "ADDR", help_heading = heading::TEST_EMAIL)]
     pub mail_from: Option<String>,
-    /// ... to these addresses (comma-separated; in a file, a list).
-    #[arg(long, value_name = "ADDR[,ADDR...]", value_delimiter = ',')]
+    /// ... to these addresses (RCPT TO; comma-separated, in a file a list).
+    #[arg(
+        long,
+        value_name = "ADDR,...",
+        value_delimiter = ',',
+        help_heading = heading::TEST_EMAIL
+    )]
     #[serde(default, deserialize_with = "one_or_many")]
     pub mail_to: Vec<String>,
-    /// Stop after RCPT TO and QUIT: an envelope probe that leaves no mail behind (with
-    /// --mail-from and --mail-to; no DATA is sent).
-    #[arg(long)]
+    /// Stop after RCPT TO: an envelope probe that leaves no mail behind
+    ///
+    /// With --mail-from and --mail-to; no DATA is sent, QUIT ends the transaction. The
+    /// recipients' replies are in the result.
+    #[arg(verbatim_doc_comment, long, help_heading = heading::TEST_EMAIL)]
     #[serde(default)]
     pub envelope_only: bool,
-    /// The open-relay probe's sender: MAIL FROM this outside address, without logging in.
-    #[arg(long, value_name = "ADDR", requires = "relay_probe_to")]
+    /// The open-relay probe's sender, an outside address (no log-in)
+    ///
+    /// Use a sender in a domain that exists: a server that verifies senders refuses one that
+    /// does not before it is asked to relay. Not with a log-in or a test email.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "ADDR",
+        requires = "relay_probe_to",
+        help_heading = heading::TEST_EMAIL
+    )]
     pub relay_probe_from: Option<String>,
-    /// The open-relay probe's outside recipient: RCPT TO it must be refused (5xx); an
-    /// acceptance is down, saying the server relays.
-    #[arg(long, value_name = "ADDR", requires = "relay_probe_from")]
+    /// The open-relay probe's outside recipient, which must be refused
+    ///
+    /// A refusal (5xx) is up; an acceptance is down, saying the server relays; a temporary
+    /// refusal (4xx) proves neither and is a warning. DATA is never sent.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "ADDR",
+        requires = "relay_probe_from",
+        help_heading = heading::TEST_EMAIL
+    )]
     pub relay_probe_to: Option<String>,
     /// The test email's subject [default: "smtp-sensor test message"].
-    #[arg(long)]
+    #[arg(long, help_heading = heading::TEST_EMAIL)]
     pub subject: Option<String>,
     /// The test email's body [default: a sentence saying what sent it].
-    #[arg(long)]
+    #[arg(long, help_heading = heading::TEST_EMAIL)]
     pub body: Option<String>,
-    /// Store the result and the transcript in this folder (the spec's "Store result"); with
-    /// no folder, in PRTG's: the Logs\sensors subfolder of the PRTG data directory (Windows).
+    /// Write the result and the transcript into this folder
+    ///
+    /// PRTG's "Store result": writes "Result of Sensor N.txt" and "Result of Sensor
+    /// N.Data.txt", replaced atomically. With no folder, PRTG's: the Logs\sensors subfolder of
+    /// the PRTG data directory (Windows).
     #[arg(
+        verbatim_doc_comment,
         long,
         value_name = "DIR",
         num_args = 0..=1,
         default_missing_value = "",
-        value_parser = folder
+        value_parser = folder,
+        help_heading = heading::OUTPUT
     )]
     pub store_result: Option<PathBuf>,
     /// The sensor's ID, for the stored files' names [default: $prtg_sensorid].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = heading::OUTPUT)]
     pub sensor_id: Option<u32>,
-    /// Make the round trip (PRTG's SMTP&IMAP and SMTP&POP3 Round Trip sensors): after the
-    /// test email is accepted, look for it in this kind of mailbox until it arrives, then
-    /// delete it. Needs --mail-from, --mail-to and --mailbox-user.
-    #[arg(long, value_enum, value_name = "PROTOCOL", ignore_case = true)]
+    /// Make the round trip
+    ///
+    /// PRTG's SMTP&IMAP and SMTP&POP3 Round Trip sensors: after the test email is accepted,
+    /// look for it in this kind of mailbox until it arrives, then delete it, and report the
+    /// Delivery Latency. Needs --mail-from, --mail-to and --mailbox-user.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_enum,
+        value_name = "PROTOCOL",
+        ignore_case = true,
+        help_heading = heading::ROUND_TRIP
+    )]
     #[serde(default, deserialize_with = "value_enum")]
     pub mailbox: Option<MailboxProtocolArg>,
     /// The mailbox server [default: --host].
-    #[arg(long, value_name = "HOST")]
+    #[arg(long, value_name = "HOST", help_heading = heading::ROUND_TRIP)]
     pub mailbox_host: Option<String>,
-    /// The mailbox server's port [default: 993 (IMAP) or 995 (POP3) for tls and
-    /// tls-if-available, else 143 or 110].
-    #[arg(long, value_name = "PORT", allow_negative_numbers = true)]
+    /// Its port [default: 993 (IMAP), 995 (POP3)]
+    ///
+    /// 993 or 995 for tls and tls-if-available, else 143 or 110.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "PORT",
+        allow_negative_numbers = true,
+        help_heading = heading::ROUND_TRIP
+    )]
     pub mailbox_port: Option<u16>,
-    /// How to secure the mailbox connection, as --security [default: tls].
-    #[arg(long, value_enum, value_name = "SECURITY", ignore_case = true)]
+    /// As --security, for the mailbox [default: tls]
+    ///
+    /// STARTTLS is IMAP's STARTTLS and POP3's STLS. The certificate is verified with the same
+    /// --tls-ca, --tls-roots, --tls-min-version and --tls-no-verify.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_enum,
+        value_name = "MODE",
+        ignore_case = true,
+        hide_possible_values = true,
+        help_heading = heading::ROUND_TRIP
+    )]
     #[serde(default, deserialize_with = "value_enum")]
     pub mailbox_security: Option<Security>,
-    /// Verify the mailbox server's certificate against this name instead of its host (the
-    /// other TLS options are the SMTP connection's).
-    #[arg(long, value_name = "NAME")]
+    /// Verify its certificate against this name
+    ///
+    /// By default the mailbox server's name, --mailbox-host.
+    #[arg(verbatim_doc_comment, long, value_name = "NAME", help_heading = heading::ROUND_TRIP)]
     pub mailbox_tls_server_name: Option<String>,
-    /// The mailbox's user: a dedicated account, whose test messages the check deletes.
-    #[arg(long, value_name = "USER")]
+    /// The mailbox's user: a dedicated account
+    ///
+    /// The check deletes its test messages there.
+    #[arg(verbatim_doc_comment, long, value_name = "USER", help_heading = heading::ROUND_TRIP)]
     pub mailbox_user: Option<String>,
-    /// Read the mailbox's password from the first line of this file [default: the
-    /// SMTP_SENSOR_MAILBOX_PASSWORD environment variable].
-    #[arg(long, value_name = "FILE")]
+    /// Read the mailbox's password from this file
+    ///
+    /// Its first line. Without this or --mailbox-password-env, the SMTP_SENSOR_MAILBOX_PASSWORD
+    /// environment variable is read.
+    #[arg(verbatim_doc_comment, long, value_name = "FILE", help_heading = heading::ROUND_TRIP)]
     pub mailbox_password_file: Option<PathBuf>,
-    /// Read the mailbox's password from this environment variable.
-    #[arg(long, value_name = "VARIABLE")]
+    /// ... or from this environment variable.
+    #[arg(long, value_name = "VAR", help_heading = heading::ROUND_TRIP)]
     pub mailbox_password_env: Option<String>,
-    /// Send the mailbox password even over an unencrypted connection.
-    #[arg(long)]
+    /// Send its password even without TLS
+    ///
+    /// Needed with --mailbox-security none, and for a refused STARTTLS under
+    /// starttls-if-available; the if-available modes require TLS without it.
+    #[arg(verbatim_doc_comment, long, help_heading = heading::ROUND_TRIP)]
     #[serde(default)]
     pub mailbox_allow_plaintext: bool,
-    /// What every test message's token starts with (in its subject and Message-ID); test
-    /// messages with it that an earlier, timed-out run left are deleted too [default:
-    /// smtp-sensor-roundtrip].
-    #[arg(long, value_name = "PREFIX")]
+    /// What the test messages' tokens start with
+    ///
+    /// By default smtp-sensor-roundtrip: letters, digits, - and _, up to 64. In its subject and
+    /// Message-ID. Test messages with it that an earlier, timed-out run left are deleted too.
+    #[arg(verbatim_doc_comment, long, value_name = "PREFIX", help_heading = heading::ROUND_TRIP)]
     pub mailbox_token_prefix: Option<String>,
-    /// Warn when the Delivery Latency (acceptance to arrival) exceeds this: 5s, 500ms, or
-    /// seconds.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Warn above this Delivery Latency: 5s, or seconds
+    ///
+    /// From the test email's acceptance to its arrival in the mailbox.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "DURATION",
+        value_parser = parse_duration,
+        help_heading = heading::ROUND_TRIP
+    )]
     #[serde(default, deserialize_with = "duration")]
     pub latency_warning: Option<Duration>,
-    /// Report down when the Delivery Latency exceeds this.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Report down above this Delivery Latency.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = parse_duration,
+        help_heading = heading::ROUND_TRIP
+    )]
     #[serde(default, deserialize_with = "duration")]
     pub latency_critical: Option<Duration>,
     /// `serve` only: the targets a `/probe` with this module may name (see

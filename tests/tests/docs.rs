@@ -272,3 +272,149 @@ fn the_parsers_read_what_they_should() {
         ])
     );
 }
+
+/// Every command line the README and `docs/` show in a code block, joined across `\`
+/// continuations: its environment assignments and its words.
+fn documented_commands() -> Vec<(PathBuf, Vec<(String, String)>, Vec<String>)> {
+    let mut pages = vec![repo("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(repo("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    pages.extend(docs);
+    let mut commands = Vec::new();
+    for page in pages {
+        let text = read(&page);
+        // The code blocks: every other part between fences.
+        for block in text.split("```").skip(1).step_by(2) {
+            let joined = block.replace("\\\n", " ");
+            for line in joined.lines() {
+                let line = line.split(" #").next().unwrap().trim();
+                let mut words = line.split_whitespace().peekable();
+                let mut env = Vec::new();
+                while let Some((name, value)) = words.peek().and_then(|w| w.split_once('=')) {
+                    if !name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                        break;
+                    }
+                    env.push((name.to_string(), value.to_string()));
+                    words.next();
+                }
+                let words: Vec<String> = words.map(|w| w.trim_matches('\'').to_string()).collect();
+                // Commands only, not a synopsis ([OPTIONS]) or a placeholder (HOST).
+                if words.first().map(String::as_str) == Some("smtp-sensor")
+                    && words.len() > 1
+                    && !line.contains('[')
+                {
+                    commands.push((page.clone(), env, words));
+                }
+            }
+        }
+    }
+    commands
+}
+
+/// Every documented command line is one the binary takes, as written: each `check` runs
+/// (against 127.0.0.2 on a closed port, its files made in a scratch folder, so it ends
+/// `down`, never in a usage error); `serve` starts and answers; `demo` and `component` do
+/// their job. A renamed flag or a changed value fails here, not in a reader's terminal.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_documented_command_line_is_one_the_binary_takes() {
+    use smtp_sensor_tests::scratch::Scratch;
+    let scratch = Scratch::new("documented-commands");
+    let closed = smtp_sensor_tests::server::free_port([127, 0, 0, 2]).to_string();
+    let password = scratch.write("password", "s3cret\n");
+    let ca = smtp_sensor_host::demo::pki::Ca::new("documented commands test CA");
+    let ca = scratch.write("ca.pem", &ca.pem());
+    // A configuration file as the docs name it, its servers moved to 127.0.0.2 and every
+    // file it names made.
+    let config = |path: &str| -> PathBuf {
+        let source = match path {
+            "/etc/smtp-sensor/sensors.toml" => repo("examples/sensors.toml"),
+            other => repo(other),
+        };
+        let text: String = read(&source)
+            .lines()
+            .map(|line| {
+                let key = line.split('=').next().unwrap_or("").trim();
+                match key {
+                    "host" | "mailbox_host" => format!("{key} = \"127.0.0.2\""),
+                    "port" => format!("port = {closed}"),
+                    k if k.ends_with("_file") => {
+                        format!("{k} = \"{}\"", password.display())
+                    }
+                    "tls_ca" => format!("tls_ca = \"{}\"", ca.display()),
+                    _ => line.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        scratch.write("sensors.toml", &text)
+    };
+    let commands = documented_commands();
+    assert!(commands.len() >= 10, "{commands:?}");
+    eprintln!("{} documented command lines", commands.len());
+    for (page, env, words) in commands {
+        let shown = format!("{}: {}", page.display(), words.join(" "));
+        let mut args: Vec<String> = Vec::new();
+        let mut rest = words[1..].iter();
+        while let Some(word) = rest.next() {
+            let value = |rest: &mut std::slice::Iter<String>| rest.next().cloned().unwrap();
+            match word.as_str() {
+                "--host" | "-H" | "--mailbox-host" => {
+                    value(&mut rest);
+                    args.extend([word.clone(), "127.0.0.2".into()]);
+                }
+                "--port" | "-p" => {
+                    value(&mut rest);
+                    args.extend([word.clone(), closed.clone()]);
+                }
+                "--config" => {
+                    let path = config(&value(&mut rest));
+                    args.extend([word.clone(), path.display().to_string()]);
+                }
+                "--tls-ca" => {
+                    value(&mut rest);
+                    args.extend([word.clone(), ca.display().to_string()]);
+                }
+                "--store-result" | "--output" => {
+                    value(&mut rest);
+                    let out = scratch.path().join("out");
+                    args.extend([word.clone(), out.display().to_string()]);
+                }
+                _ => args.push(word.clone()),
+            }
+        }
+        let env: Vec<(String, String)> = env
+            .into_iter()
+            .map(|(name, _)| (name, "s3cret".into()))
+            .collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        match argv.first().copied() {
+            Some("serve") => {
+                let config = argv
+                    .iter()
+                    .position(|a| *a == "--config")
+                    .map(|i| PathBuf::from(argv[i + 1]))
+                    .unwrap();
+                let prober =
+                    smtp_sensor_tests::prober::Prober::start(SMTP_SENSOR, &config, &[]).await;
+                assert_eq!(prober.get("/-/healthy").await.status, 200, "{shown}");
+            }
+            Some("check") => {
+                // A closed port is refused at once: no timeout needs shortening.
+                let run = smtp_sensor_tests::cli::run_with_env(SMTP_SENSOR, &argv, &env).await;
+                assert!(
+                    (0..=2).contains(&run.code) && !run.stderr.contains("invalid"),
+                    "{shown}: {run:?}"
+                );
+            }
+            _ => {
+                let run = smtp_sensor_tests::cli::run_with_env(SMTP_SENSOR, &argv, &env).await;
+                assert_eq!(run.code, 0, "{shown}: {run:?}");
+            }
+        }
+    }
+}

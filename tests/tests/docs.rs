@@ -273,9 +273,12 @@ fn the_parsers_read_what_they_should() {
     );
 }
 
+/// A documented command line: the page it is on, its environment assignments, its words.
+type Documented = (PathBuf, Vec<(String, String)>, Vec<String>);
+
 /// Every command line the README and `docs/` show in a code block, joined across `\`
-/// continuations: its environment assignments and its words.
-fn documented_commands() -> Vec<(PathBuf, Vec<(String, String)>, Vec<String>)> {
+/// continuations.
+fn documented_commands() -> Vec<Documented> {
     let mut pages = vec![repo("README.md")];
     let mut docs: Vec<PathBuf> = std::fs::read_dir(repo("docs"))
         .unwrap()

@@ -92,10 +92,16 @@ async fn check_smtp_t_plain_lines_with_security_none() {
     assert_eq!(perf[0].label, "Response Time");
     assert_eq!(perf[0].warn.as_deref(), Some("9"), "{run:?}");
     assert_eq!(perf[0].crit.as_deref(), Some("9"), "{run:?}");
-    // Unchanged, the line asks for TLS from the first byte, which a plain server cannot do:
-    // the difference docs/flags.md puts first.
+    // Unchanged, the line would ask for TLS from the first byte where check_smtp speaks
+    // plain text, and check another service: it is refused (UNKNOWN, exit 3), saying to
+    // choose -S, -s or --security none.
     let run = check_smtp_sensor(line, port).await;
-    assert_eq!(status(&run).0, "CRITICAL");
+    assert_eq!(status(&run).0, "UNKNOWN");
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stdout.contains("-S (STARTTLS), -s (TLS from the first byte) or --security none"),
+        "{run:?}"
+    );
     // `-s -p 25` (check.t: --ssl on the plain port) is the same: CRITICAL there too.
     let run = check_smtp_sensor("-H 127.0.0.1 -s -p PORT", port).await;
     assert_eq!(status(&run).0, "CRITICAL");

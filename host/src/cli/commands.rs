@@ -135,9 +135,9 @@ Examples:
 check_smtp's flags: -H, -p, -t, -F, -w, -c, -e, -A, -U and -P are the short names of the
 options they mean; -4 and -6 are --ip-version 4 and 6, -s and -S --security tls and starttls,
 -D WARN[,CRIT] --cert-warning WARN and --cert-critical CRIT; -q is what the check always
-does. Unlike check_smtp, the check defaults to --security tls and verifies certificates: add -S
-or --security none to a command line that has neither -s nor -S, and --tls-ca FILE for a
-private CA. docs/flags.md says where else they differ.
+does. Unlike check_smtp, the check defaults to --security tls and verifies certificates: a
+line with -H but neither -s, -S nor --security is refused until it says which (add -S or
+--security none), and a private CA needs --tls-ca FILE. docs/flags.md says where else they differ.
 
 Exit codes: 0 up, 1 warning, 2 down, 3 bad settings or unknown (the PRTG formats: always 0).";
 
@@ -345,12 +345,31 @@ async fn check(args: CheckArgs) -> i32 {
     format.exit_code(&sensors)
 }
 
+/// A check_smtp command line (`-H`) that does not say how to secure the connection:
+/// check_smtp then speaks plain SMTP on 25, where this check's default is TLS on 465, so
+/// the line would check another service and stay green while the one meant is down. It
+/// must say which; the error says how.
+fn check_smtp_without_security(argv: &[String], options: &SensorOptions) -> Option<String> {
+    let check_smtp_style = argv.iter().any(|a| a.starts_with("-H"));
+    (check_smtp_style && options.security.is_none()).then(|| {
+        "invalid --security: check_smtp's -H is given without -s, -S or --security; check_smtp \
+         speaks plain SMTP unless told otherwise, and this check defaults to TLS on 465: say \
+         which, with -S (STARTTLS), -s (TLS from the first byte) or --security none"
+            .to_string()
+    })
+}
+
 /// The sensors the command line asks for, validated: from the flags alone, or from the
 /// file with the flags over it.
 fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
     let env = |name: &str| std::env::var(name).ok();
     let Some(path) = &args.config else {
-        let job = job(None, args.options(), &env).map_err(|e| e.to_string())?;
+        let options = args.options();
+        let argv: Vec<String> = std::env::args().collect();
+        if let Some(why) = check_smtp_without_security(&argv, &options) {
+            return Err(why);
+        }
+        let job = job(None, options, &env).map_err(|e| e.to_string())?;
         return Ok(vec![job]);
     };
     let file = ConfigFile::read(path).map_err(|e| e.to_string())?;

@@ -99,7 +99,8 @@ async fn check_smtp_t_plain_lines_with_security_none() {
     assert_eq!(status(&run).0, "UNKNOWN");
     assert_eq!(run.code, 3, "{run:?}");
     assert!(
-        run.stdout.contains("-S (STARTTLS), -s (TLS from the first byte) or --security none"),
+        run.stdout
+            .contains("-S (STARTTLS), -s (TLS from the first byte) or --security none"),
         "{run:?}"
     );
     // `-s -p 25` (check.t: --ssl on the plain port) is the same: CRITICAL there too.

@@ -43,9 +43,10 @@ pub fn classify(
             ErrorKind::TlsFailed(format!("the server sent the TLS alert {alert:?}"))
         }
         Error::InvalidMessage(_) if looks_like_text(first_bytes) => ErrorKind::TlsFailed(format!(
-            "the server answered in plain text ({:?}): it does not speak implicit TLS on \
-                 this port; use STARTTLS here (security starttls) or its implicit-TLS port \
-                 (465 for SMTP, 993 for IMAP, 995 for POP3)",
+            "the server answered in plain text ({:?}) where TLS was expected: it does not \
+             speak implicit TLS on this port (use STARTTLS there, or the implicit-TLS port: \
+             465 for SMTP, 993 for IMAP, 995 for POP3); right after STARTTLS, something on \
+             the way strips TLS",
             String::from_utf8_lossy(first_line(first_bytes))
         )),
         Error::PeerIncompatible(why) => {
@@ -120,7 +121,8 @@ pub fn certificate_reason(error: &CertificateError, leaf: Option<&Leaf>, chain: 
             presented,
         } => format!(
             "the certificate is not valid for {} (name mismatch): it names {}; check the host, \
-             or give the name it should match (--tls-server-name)",
+             or give the name it should match (--tls-server-name, or \
+             --mailbox-tls-server-name on the mailbox side)",
             expected.to_str(),
             if presented.is_empty() {
                 "nothing".to_string()

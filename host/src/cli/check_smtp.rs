@@ -228,4 +228,13 @@ mod tests {
             assert!(cert_days(bad).unwrap_err().contains("WARN,CRIT"), "{bad}");
         }
     }
+
+    /// check_smtp's getopt takes `-P -abc` as the password `-abc`; so does this check, and
+    /// never says it back as an unknown flag.
+    #[test]
+    fn a_password_that_starts_with_a_dash_is_taken_whole() {
+        let options = parse(&["-H", "mx.test", "-U", "probe", "-P", "-abc"]).unwrap();
+        let password = options.auth_password.expect("a password");
+        assert_eq!(password.expose(), "-abc");
+    }
 }

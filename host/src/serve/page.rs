@@ -20,7 +20,13 @@ pub fn index(modules: &Modules, recent: &[Arc<Record>], last_reload: Option<&Rel
          <h1>smtp-sensor prober</h1>\n",
     );
     // An example that works: a configured module, on a target it may probe.
-    match modules.modules.values().next() {
+    // Following the link runs a probe: a module that sends no test email, where there is one.
+    let example = modules
+        .modules
+        .values()
+        .find(|m| m.settings.email.is_none())
+        .or_else(|| modules.modules.values().next());
+    match example {
         Some(module) => {
             let target = example_target(module);
             let _ = writeln!(

@@ -280,6 +280,8 @@ pub struct SensorOptions {
         short = 'P',
         long,
         value_name = "PASSWORD",
+        // A password may start with '-': it is taken whole, never said back as a flag.
+        allow_hyphen_values = true,
         help_heading = heading::LOGIN
     )]
     #[serde(default, deserialize_with = "refuse_inline_password")]

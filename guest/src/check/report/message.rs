@@ -62,11 +62,16 @@ pub(super) fn compose(told: Told) -> String {
             )
         })
         .unwrap_or_default();
-    let plain_first = |security| !matches!(Mode::of(security), Mode::ImplicitTls { .. });
+    // A silent greeting hints at implicit TLS only off the plain-text ports: on 25 and 587
+    // a server that waits is more likely delaying on purpose (postscreen, greet_pause) or
+    // behind a firewall; on 143 and 110 likewise.
+    let plain_first = |security, port, plain_ports: [u16; 2]| {
+        !matches!(Mode::of(security), Mode::ImplicitTls { .. }) && !plain_ports.contains(&port)
+    };
     let context = Context {
         server: &server,
         timeout_seconds: settings.timeout_seconds,
-        silent_greeting_hint: plain_first(settings.security).then_some(
+        silent_greeting_hint: plain_first(settings.security, settings.port, [25, 587]).then_some(
             "a server of implicit TLS (usual on port 465) says nothing to a client that \
              speaks plain text first: try --security tls",
         ),
@@ -78,7 +83,7 @@ pub(super) fn compose(told: Told) -> String {
         silent_greeting_hint: settings
             .mailbox
             .as_ref()
-            .filter(|m| plain_first(m.security))
+            .filter(|m| plain_first(m.security, m.port, [143, 110]))
             .map(|_| {
                 "a server of implicit TLS (usual on ports 993 and 995) says nothing to a \
                  client that speaks plain text first: try --mailbox-security tls"
@@ -89,7 +94,10 @@ pub(super) fn compose(told: Told) -> String {
     // The proof of delivery: the server's acceptance of the test email, with its queue ID.
     let accepted = match message_reply {
         Some(reply) if reply.code == 250 => {
-            format!("; the test email was accepted: {}", reply_text(reply))
+            format!(
+                "; the test email was accepted: {}",
+                proof_of_delivery(reply)
+            )
         }
         _ => String::new(),
     };
@@ -116,10 +124,11 @@ pub(super) fn compose(told: Told) -> String {
         ),
         _ => String::new(),
     };
-    let arrival = accepted + &arrival;
+    let arrival = format!("{accepted}{arrival}");
     let mut message = match (status, failure) {
         (Status::Down, Some(failure)) if is_mailbox_phase(failure.phase) => {
-            words::for_failure(mailbox_context, failure)
+            // The queue ID is what one looks for in the mail logs when mail goes missing.
+            words::for_failure(mailbox_context, failure) + &accepted
         }
         (Status::Down, Some(failure)) => match failure.kind {
             ErrorKind::ResponseTimeExceeded(limit) => {
@@ -210,6 +219,24 @@ pub(super) fn compose(told: Told) -> String {
         message.push_str(" (certificate not verified: verification is off)");
     }
     message
+}
+
+/// How many characters of the reply to the test email the message quotes: PRTG cuts its
+/// text at 2,000, and the queue ID must not be lost behind a hostile server's long reply.
+const PROOF_CHARS: usize = 200;
+
+/// The reply to the test email as the message quotes it: its code and last line (where the
+/// queue ID is), at most [`PROOF_CHARS`] characters.
+fn proof_of_delivery(reply: &Reply) -> String {
+    let last = reply.lines.last().map(String::as_str).unwrap_or("");
+    let said = reply_text(&Reply {
+        lines: vec![last.to_string()],
+        ..reply.clone()
+    });
+    match said.char_indices().nth(PROOF_CHARS) {
+        Some((cut, _)) => format!("{}...", &said[..cut]),
+        None => said,
+    }
 }
 
 /// Whether a phase is the round trip's mailbox side.

@@ -175,7 +175,7 @@ fn a_plain_text_mailbox_server_is_recognised_and_the_fix_named() {
             panic!("not a TLS failure")
         };
         assert!(
-            why.contains("answered in plain text") && why.contains("use STARTTLS here"),
+            why.contains("answered in plain text") && why.contains("use STARTTLS there"),
             "{why}"
         );
         assert!(!why.contains("InvalidContentType"), "{why}");
@@ -196,7 +196,7 @@ fn a_name_mismatch_is_in_plain_words() {
         why,
         "the certificate is not valid for mail.example.com (name mismatch): it names \
          localhost, 0::1; check the host, or give the name it should match \
-         (--tls-server-name)"
+         (--tls-server-name, or --mailbox-tls-server-name on the mailbox side)"
     );
     let ca_issued = leaf("CN=mail.test", "CN=Test CA");
     let unknown = certificate_reason(&CertificateError::UnknownIssuer, Some(&ca_issued), &[]);

@@ -14,6 +14,20 @@ use std::time::Duration;
 
 const NOW: i64 = 1_800_000_000;
 
+/// The result of a check of `settings` that ended with `outcome`, without TLS, a round trip
+/// or expectations.
+fn plain_report(settings: &Settings, outcome: Outcome) -> CheckResult {
+    report(
+        settings,
+        &Expect::default(),
+        outcome,
+        None,
+        None,
+        &TlsFacts::default(),
+        NOW,
+    )
+}
+
 fn up(at_ms: u64) -> Outcome {
     let mut journal = Journal::new(false);
     journal.timing(Phase::Ehlo, Duration::ZERO, Duration::from_millis(1));
@@ -273,15 +287,7 @@ fn a_failed_check_is_down_with_full_downtime() {
         kind: ErrorKind::ConnectionRefused,
     };
     let outcome = Outcome::failed_early(failure, Duration::from_millis(1), Journal::new(false));
-    let result = report(
-        &s,
-        &Expect::default(),
-        outcome,
-        None,
-        None,
-        &TlsFacts::default(),
-        NOW,
-    );
+    let result = plain_report(&s, outcome);
     assert_eq!(result.status, Status::Down);
     assert!(
         result.message.starts_with("[::1]:25: connection refused"),
@@ -316,15 +322,7 @@ fn a_phase_that_ran_again_is_timed_once_and_the_last_to_run_is_named() {
         journal.timing(phase, ms(0), ms(took));
     }
     outcome.journal = journal;
-    let result = report(
-        &s,
-        &Expect::default(),
-        outcome,
-        None,
-        None,
-        &TlsFacts::default(),
-        NOW,
-    );
+    let result = plain_report(&s, outcome);
     let timings: Vec<_> = result
         .timings
         .iter()
@@ -349,15 +347,7 @@ fn a_slow_check_names_its_threshold_and_last_phase() {
     let mut s = settings("mx.example", TransportSecurity::None);
     s.response_time_warning_ms = Some(100);
     s.response_time_critical_ms = Some(1000);
-    let result = report(
-        &s,
-        &Expect::default(),
-        up(1500),
-        None,
-        None,
-        &TlsFacts::default(),
-        NOW,
-    );
+    let result = plain_report(&s, up(1500));
     assert_eq!(result.status, Status::Down);
     assert_eq!(
         result.failure.unwrap(),
@@ -373,15 +363,7 @@ fn a_slow_check_names_its_threshold_and_last_phase() {
         "{}",
         result.message
     );
-    let warned = report(
-        &s,
-        &Expect::default(),
-        up(150),
-        None,
-        None,
-        &TlsFacts::default(),
-        NOW,
-    );
+    let warned = plain_report(&s, up(150));
     assert_eq!(warned.status, Status::Warning);
 }
 
@@ -397,15 +379,7 @@ fn a_fallback_that_failed_keeps_why_tls_was_given_up() {
         kind: ErrorKind::TlsFailed("the server answered in plain text".into()),
     });
     let settings = settings("127.0.0.1", TransportSecurity::TlsIfAvailable);
-    let result = report(
-        &settings,
-        &Expect::default(),
-        outcome,
-        None,
-        None,
-        &TlsFacts::default(),
-        NOW,
-    );
+    let result = plain_report(&settings, outcome);
     assert_eq!(result.status, Status::Down);
     assert!(
         result.message.contains("closed the connection")
@@ -525,15 +499,7 @@ fn a_relay_probe_refused_for_now_is_inconclusive_in_words() {
         address: "b@elsewhere.example".into(),
         reply: deferred,
     }];
-    let result = report(
-        &s,
-        &Expect::default(),
-        outcome,
-        None,
-        None,
-        &TlsFacts::default(),
-        NOW,
-    );
+    let result = plain_report(&s, outcome);
     assert_eq!(result.status, Status::Warning);
     assert!(
         result.message.contains("the relay probe is inconclusive")
@@ -551,15 +517,7 @@ fn an_accepted_email_is_quoted_with_its_queue_id() {
     let mut outcome = up(5);
     let queued = make_reply(250, vec!["2.0.0 Ok: queued as 912BCE803F".into()]);
     outcome.message_reply = Some(queued.clone());
-    let result = report(
-        &s,
-        &Expect::default(),
-        outcome,
-        None,
-        None,
-        &TlsFacts::default(),
-        NOW,
-    );
+    let result = plain_report(&s, outcome);
     assert_eq!(result.status, Status::Up, "{}", result.message);
     assert!(
         result
@@ -584,16 +542,7 @@ fn a_silent_greeting_in_plain_text_suggests_implicit_tls() {
         });
         let mut s = settings("mail.example.com", security);
         s.port = port;
-        report(
-            &s,
-            &Expect::default(),
-            outcome,
-            None,
-            None,
-            &TlsFacts::default(),
-            NOW,
-        )
-        .message
+        plain_report(&s, outcome).message
     };
     let hinted = silent(TransportSecurity::Starttls, 465);
     assert!(
@@ -617,15 +566,7 @@ fn the_proof_of_delivery_is_the_last_line_and_bounded() {
     let mut lines = vec!["x".repeat(4000); 100];
     lines.push("2.0.0 Ok: queued as 912BCE803F".into());
     outcome.message_reply = Some(make_reply(250, lines));
-    let result = report(
-        &s,
-        &Expect::default(),
-        outcome,
-        None,
-        None,
-        &TlsFacts::default(),
-        NOW,
-    );
+    let result = plain_report(&s, outcome);
     assert!(
         result
             .message
@@ -635,15 +576,7 @@ fn the_proof_of_delivery_is_the_last_line_and_bounded() {
     );
     let mut outcome = up(5);
     outcome.message_reply = Some(make_reply(250, vec!["y".repeat(5000)]));
-    let result = report(
-        &s,
-        &Expect::default(),
-        outcome,
-        None,
-        None,
-        &TlsFacts::default(),
-        NOW,
-    );
+    let result = plain_report(&s, outcome);
     assert!(
         result.message.len() < 500 && result.message.ends_with("..."),
         "{}",

@@ -19,8 +19,9 @@ pub fn timeout(seconds: u32) -> Result<u32, SettingError> {
         Err(SettingError::new(
             Setting::Timeout,
             format!(
-                "{seconds} seconds is out of range; give a whole number of seconds from \
-                 {MIN_TIMEOUT_SECONDS} to {MAX_TIMEOUT_SECONDS}"
+                "{seconds} seconds is out of range; give {MIN_TIMEOUT_SECONDS} to \
+                 {MAX_TIMEOUT_SECONDS} whole seconds (1s to {}m)",
+                MAX_TIMEOUT_SECONDS / 60
             ),
         ))
     }

@@ -191,8 +191,15 @@ fn suggest(problem: &str) -> String {
         .strip_prefix("unknown field `")
         .and_then(|rest| rest.split_once("`, expected "))
         .and_then(|(field, expected)| {
-            // The expected names are every other piece between backticks.
-            let names: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            // The expected names are every other piece between backticks; a key that holds
+            // a password itself is refused in a file, so it is never the one suggested (a
+            // `password =` line is pointed at the file that holds it instead).
+            let names: Vec<&str> = expected
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|name| !name.ends_with("password") && !name.ends_with("password_env"))
+                .collect();
             Some((field, nearest_name(field, &names)?))
         });
     match nearest {
@@ -294,6 +301,12 @@ mod tests {
         // A flag's own spelling, with dashes: its key.
         let e = problem("[sensors.mx1]\ntls-ca = \"ca.pem\"\n");
         assert_eq!(e, "unknown field `tls-ca`; did you mean `tls_ca`?");
+        // A password is never suggested into the file: its file is.
+        let e = suggest(
+            "unknown field `password`, expected one of `auth_password`, `auth_password_env`, \
+             `auth_password_file`, `mailbox_password_file`",
+        );
+        assert!(e.ends_with("did you mean `auth_password_file`?"), "{e}");
         let e = problem("[sensor.mx1]\nhost = \"a.example\"\n");
         assert!(e.ends_with("did you mean `sensors`?"), "{e}");
         // Nothing near: every key is listed, as before.

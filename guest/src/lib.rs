@@ -34,6 +34,7 @@ pub use check::report::server_label;
 pub use check::verdict::Thresholds;
 pub use dates::format_utc;
 pub use journal::Journal;
+pub use mailbox::auth_results;
 pub use mailbox::dialogue::Dialogue;
 pub use mailbox::imap::ImapParser;
 pub use mailbox::imap_dialogue::{ImapDialogue, ImapPlan};

@@ -8,6 +8,7 @@
 //! - [`lines`] holds what both parsers share: the line reader and the error;
 //! - [`dialogue`] is what the component needs of either dialogue;
 //! - [`token`] says which mail is a test message, and whose;
+//! - [`auth_results`] reads the receiver's SPF, DKIM and DMARC verdicts (RFC 8601);
 //! - [`polling`] says when to look again while the message has not arrived;
 //! - [`steps`] names the steps a round trip times and how a dialogue ends;
 //! - [`trip`] keeps a round trip's account and decides what it means in the contract's
@@ -15,6 +16,7 @@
 //!
 //! The component (`component::round_trip`) only moves their bytes and time.
 
+pub mod auth_results;
 pub mod dialogue;
 pub mod imap;
 pub mod imap_dialogue;

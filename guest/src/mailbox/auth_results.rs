@@ -1,0 +1,232 @@
+//! The receiver's verdicts on a delivered message: its Authentication-Results header fields
+//! (RFC 8601), read without I/O. Each field names the server that wrote it (the authserv-id)
+//! and, per method (SPF, DKIM, DMARC, ARC, ...), its result and the properties it judged
+//! (`header.d`, `header.s`, `smtp.mailfrom`, `header.from`). Only the receiver's own field is
+//! to be trusted ([`receivers`]): anyone upstream, the sender included, can add one.
+//!
+//! Bounded: a field is read up to [`MAX_FIELD_LEN`] bytes, at most [`MAX_RESULTS`] results of
+//! at most [`MAX_PROPERTIES`] properties each, whatever a hostile sender wrote. Lenient where
+//! real receivers are sloppy: comments anywhere (nested), quoted strings, a missing
+//! authserv-id (Microsoft 365 writes none), stray `;`.
+
+/// The longest field value read; the rest is ignored.
+pub const MAX_FIELD_LEN: usize = 16 * 1024;
+/// The most results read from one field.
+pub const MAX_RESULTS: usize = 32;
+/// The most properties read for one result.
+pub const MAX_PROPERTIES: usize = 16;
+
+/// One Authentication-Results field, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthResults {
+    /// The server that wrote it (lower-cased); empty when the field names none.
+    pub authserv_id: String,
+    /// Its results, in its order; none for `; none`.
+    pub results: Vec<MethodResult>,
+}
+
+/// One method's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodResult {
+    /// The method, lower-cased: `spf`, `dkim`, `dmarc`, `arc`, ...
+    pub method: String,
+    /// Its result, lower-cased: `pass`, `fail`, `softfail`, `neutral`, `none`, `temperror`,
+    /// `permerror`, `policy`, ...
+    pub result: String,
+    /// The `reason=` given, if any.
+    pub reason: Option<String>,
+    /// Its properties, `ptype.property` (lower-cased) and value, in order: `header.d`,
+    /// `smtp.mailfrom`, ...
+    pub properties: Vec<(String, String)>,
+}
+
+impl MethodResult {
+    /// The value of `ptype.property` (`header.d`), if given.
+    pub fn property(&self, name: &str) -> Option<&str> {
+        self.properties
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Reads one field's value (after `Authentication-Results:`, unfolded).
+pub fn parse(value: &str) -> AuthResults {
+    let value = bounded(value);
+    let clauses = clauses(&tokens(value));
+    let mut clauses = clauses.into_iter();
+    // The first clause names the receiver, unless it already is a result (no authserv-id).
+    let mut authserv_id = String::new();
+    let mut pending = Vec::new();
+    if let Some(first) = clauses.next() {
+        if first.contains(&Token::Special('=')) {
+            pending.push(first);
+        } else if let Some(id) = first.first() {
+            authserv_id = id.text().to_ascii_lowercase();
+        }
+    }
+    let results = pending
+        .into_iter()
+        .chain(clauses)
+        .filter_map(|clause| method_result(&clause))
+        .take(MAX_RESULTS)
+        .collect();
+    AuthResults {
+        authserv_id,
+        results,
+    }
+}
+
+/// The fields the receiver wrote, of a message whose Authentication-Results field values
+/// are `fields`, topmost first: those of `authserv_id` when given, else the topmost alone
+/// (the receiver adds its own last, on top: RFC 8601, section 5). Fields of other servers
+/// are never trusted: a sender can write any.
+pub fn receivers(fields: &[String], authserv_id: Option<&str>) -> Vec<AuthResults> {
+    let read = fields.iter().map(|field| parse(field));
+    match authserv_id {
+        Some(id) => read
+            .filter(|results| results.authserv_id.eq_ignore_ascii_case(id))
+            .collect(),
+        None => read.take(1).collect(),
+    }
+}
+
+/// At most [`MAX_FIELD_LEN`] bytes of `value`, cut at a character boundary.
+fn bounded(value: &str) -> &str {
+    if value.len() <= MAX_FIELD_LEN {
+        return value;
+    }
+    let mut end = MAX_FIELD_LEN;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    &value[..end]
+}
+
+/// A piece of a field: a word or a quoted string's content (kept apart from the specials,
+/// so that a quoted `;` never ends a clause), or one of the specials `;`, `=` and `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    Text(String),
+    Special(char),
+}
+
+/// The field's tokens, comments and white space dropped.
+fn tokens(value: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut chars = value.chars().peekable();
+    let mut word = String::new();
+    let flush = |word: &mut String, tokens: &mut Vec<Token>| {
+        if !word.is_empty() {
+            tokens.push(Token::Text(std::mem::take(word)));
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '(' => {
+                flush(&mut word, &mut tokens);
+                // A comment, nested ones within; a backslash quotes the next character.
+                let mut depth = 1;
+                while depth > 0 {
+                    match chars.next() {
+                        Some('\\') => {
+                            chars.next();
+                        }
+                        Some('(') => depth += 1,
+                        Some(')') => depth -= 1,
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+            }
+            '"' => {
+                flush(&mut word, &mut tokens);
+                let mut quoted = String::new();
+                while let Some(q) = chars.next() {
+                    match q {
+                        '\\' => quoted.extend(chars.next()),
+                        '"' => break,
+                        other => quoted.push(other),
+                    }
+                }
+                tokens.push(Token::Text(quoted));
+            }
+            ';' | '=' | '/' => {
+                flush(&mut word, &mut tokens);
+                tokens.push(Token::Special(c));
+            }
+            // A dot stays in its word (`header.d`, a domain): the grammar reads it later.
+            c if c.is_whitespace() => flush(&mut word, &mut tokens),
+            other => word.push(other),
+        }
+    }
+    flush(&mut word, &mut tokens);
+    tokens
+}
+
+/// The tokens split at `;`, empty clauses dropped.
+fn clauses(tokens: &[Token]) -> Vec<Vec<Token>> {
+    tokens
+        .split(|t| *t == Token::Special(';'))
+        .filter(|clause| !clause.is_empty())
+        .map(<[Token]>::to_vec)
+        .collect()
+}
+
+impl Token {
+    /// The text of a word or quoted string; a special's own character.
+    fn text(&self) -> String {
+        match self {
+            Token::Text(text) => text.clone(),
+            Token::Special(c) => c.to_string(),
+        }
+    }
+}
+
+/// One resinfo: `method[/version]=result [reason=value] [ptype.property=value ...]`.
+fn method_result(clause: &[Token]) -> Option<MethodResult> {
+    let equals = Token::Special('=');
+    let mut rest = clause.iter().peekable();
+    let Token::Text(method) = rest.next()? else {
+        return None;
+    };
+    let method = method.to_ascii_lowercase();
+    // A method version (`dkim/1`) says nothing the result needs.
+    if rest.peek() == Some(&&Token::Special('/')) {
+        rest.next();
+        rest.next();
+    }
+    if rest.next()? != &equals {
+        return None;
+    }
+    let Token::Text(result) = rest.next()? else {
+        return None;
+    };
+    let result = result.to_ascii_lowercase();
+    let mut reason = None;
+    let mut properties = Vec::new();
+    while let Some(key) = rest.next() {
+        if rest.peek() != Some(&&equals) {
+            continue;
+        }
+        rest.next();
+        let Some(value) = rest.next() else {
+            break;
+        };
+        let key = key.text().to_ascii_lowercase();
+        if key == "reason" {
+            reason = Some(value.text());
+        } else if key.contains('.') && properties.len() < MAX_PROPERTIES {
+            properties.push((key, value.text()));
+        }
+    }
+    Some(MethodResult {
+        method,
+        result,
+        reason,
+        properties,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,156 @@
+use super::*;
+
+fn results(value: &str) -> Vec<(String, String)> {
+    parse(value)
+        .results
+        .into_iter()
+        .map(|r| (r.method, r.result))
+        .collect()
+}
+
+fn pair(method: &str, result: &str) -> (String, String) {
+    (method.into(), result.into())
+}
+
+/// RFC 8601, Appendix B.2: a receiver that checked nothing.
+#[test]
+fn nothing_checked() {
+    let read = parse("example.org 1; none");
+    assert_eq!(read.authserv_id, "example.org");
+    assert!(read.results.is_empty());
+}
+
+/// RFC 8601, Appendix B.3 and B.4: one result, then several, with comments.
+#[test]
+fn the_rfcs_examples() {
+    let read = parse("example.com; spf=pass smtp.mailfrom=example.net");
+    assert_eq!(read.authserv_id, "example.com");
+    assert_eq!(read.results[0].method, "spf");
+    assert_eq!(read.results[0].result, "pass");
+    assert_eq!(
+        read.results[0].property("smtp.mailfrom"),
+        Some("example.net")
+    );
+    let read = parse(
+        "example.com; auth=pass (cram-md5) smtp.auth=sender@example.net; \
+         spf=pass smtp.mailfrom=example.net",
+    );
+    assert_eq!(read.results.len(), 2);
+    assert_eq!(
+        read.results[0].property("smtp.auth"),
+        Some("sender@example.net")
+    );
+    // B.5: a header field with a version, a method with its own.
+    assert_eq!(
+        results(
+            "example.com 1; sender-id=fail header.from=example.com; dkim/1=pass (good signature) header.d=example.com"
+        ),
+        [pair("sender-id", "fail"), pair("dkim", "pass")]
+    );
+    // B.6: two DKIM results, reasons in quoted strings.
+    let read = parse(
+        "example.com;\r\n    dkim=pass reason=\"good signature\"\r\n      \
+         header.i=@mail-router.example.net;\r\n    dkim=fail reason=\"bad signature\"\r\n      \
+         header.i=@newyork.example.com",
+    );
+    assert_eq!(read.results.len(), 2);
+    assert_eq!(read.results[0].reason.as_deref(), Some("good signature"));
+    assert_eq!(read.results[1].result, "fail");
+    assert_eq!(
+        read.results[1].property("header.i"),
+        Some("@newyork.example.com")
+    );
+}
+
+/// Gmail's field, as its documentation shows it: comments with `:` and `;`-free prose.
+#[test]
+fn gmails_field() {
+    let read = parse(
+        "mx.google.com;\r\n       dkim=pass header.i=@example.com header.s=20230601 \
+         header.b=Ab12Cd34;\r\n       spf=pass (google.com: domain of alice@example.com \
+         designates 192.0.2.1 as permitted sender) smtp.mailfrom=alice@example.com;\r\n       \
+         dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com",
+    );
+    assert_eq!(read.authserv_id, "mx.google.com");
+    assert_eq!(
+        read.results
+            .iter()
+            .map(|r| (r.method.as_str(), r.result.as_str()))
+            .collect::<Vec<_>>(),
+        [("dkim", "pass"), ("spf", "pass"), ("dmarc", "pass")]
+    );
+    assert_eq!(read.results[0].property("header.s"), Some("20230601"));
+    assert_eq!(read.results[2].property("header.from"), Some("example.com"));
+}
+
+/// Microsoft 365's field names no authserv-id and adds its own methods (compauth).
+#[test]
+fn microsofts_field_without_an_authserv_id() {
+    let read = parse(
+        "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.com; dkim=pass (signature \
+         was verified) header.d=example.com;dmarc=pass action=none \
+         header.from=example.com;compauth=pass reason=100",
+    );
+    assert_eq!(read.authserv_id, "");
+    assert_eq!(
+        read.results
+            .iter()
+            .map(|r| r.method.as_str())
+            .collect::<Vec<_>>(),
+        ["spf", "dkim", "dmarc", "compauth"]
+    );
+    assert_eq!(read.results[3].reason.as_deref(), Some("100"));
+}
+
+/// Quirks: nested comments with `;` and `=` inside, a quoted `;`, stray `;`, upper case.
+#[test]
+fn quirks_real_receivers_write() {
+    let read = parse(
+        "MX.Example.NET (Postfix (with ; and = inside)); ; DKIM=PASS (1024-bit key) \
+         reason=\"a; b\" header.d=example.com header.s=sel;;",
+    );
+    assert_eq!(read.authserv_id, "mx.example.net");
+    assert_eq!(read.results.len(), 1);
+    assert_eq!(read.results[0].method, "dkim");
+    assert_eq!(read.results[0].result, "pass");
+    assert_eq!(read.results[0].reason.as_deref(), Some("a; b"));
+    assert_eq!(read.results[0].property("HEADER.S"), Some("sel"));
+    // Garbage reads as nothing, never a panic.
+    for junk in ["", ";", "=", "((((", "\"", "a=", "=b; c", "x; =; /=/"] {
+        let _ = parse(junk);
+    }
+}
+
+/// Only the receiver's field counts: the one of the given authserv-id, else the topmost;
+/// one a sender forged below it is ignored.
+#[test]
+fn only_the_receivers_field_is_trusted() {
+    let fields = vec![
+        "mx.receiver.test; dkim=fail header.d=sender.test".to_string(),
+        "mx.receiver.test; spf=pass smtp.mailfrom=sender.test".to_string(),
+        "forged.test; dkim=pass header.d=sender.test".to_string(),
+    ];
+    let topmost = receivers(&fields, None);
+    assert_eq!(topmost.len(), 1);
+    assert_eq!(topmost[0].results[0].result, "fail");
+    let named = receivers(&fields, Some("MX.receiver.test"));
+    assert_eq!(named.len(), 2);
+    assert!(named.iter().all(|r| r.authserv_id == "mx.receiver.test"));
+    assert!(receivers(&fields, Some("nobody.test")).is_empty());
+}
+
+/// However long a hostile sender's field, what is read stays bounded.
+#[test]
+fn a_hostile_field_is_read_within_bounds() {
+    let many = format!("mx.test{}", "; dkim=pass header.d=x".repeat(10_000));
+    let read = parse(&many);
+    assert_eq!(read.results.len(), MAX_RESULTS);
+    let props = format!("mx.test; dkim=pass{}", " header.d=x".repeat(1_000));
+    assert_eq!(parse(&props).results[0].properties.len(), MAX_PROPERTIES);
+    let long = format!(
+        "mx.test; dkim=pass reason=\"{}é\"",
+        "x".repeat(MAX_FIELD_LEN)
+    );
+    let read = parse(&long);
+    assert!(read.results[0].reason.as_ref().unwrap().len() <= MAX_FIELD_LEN);
+}

@@ -12,6 +12,8 @@ fuzz_target!(|input: (Vec<String>, Option<String>)| {
     for field in &fields {
         let read = auth_results::parse(field);
         assert!(read.results.len() <= MAX_RESULTS);
+        let (_, arc) = auth_results::parse_arc(field);
+        assert!(arc.results.len() <= MAX_RESULTS);
         assert!(read.results.iter().all(|r| r.properties.len() <= MAX_PROPERTIES));
     }
     let chosen = auth_results::receivers(&fields, authserv_id.as_deref());

@@ -77,6 +77,22 @@ pub fn parse(value: &str) -> AuthResults {
     }
 }
 
+/// Reads one ARC-Authentication-Results field's value (RFC 8617): its instance (`i=1;`),
+/// then what an Authentication-Results field holds. `None` for the instance when the field
+/// does not start with one.
+pub fn parse_arc(value: &str) -> (Option<u32>, AuthResults) {
+    let trimmed = value.trim_start();
+    let instance = trimmed
+        .strip_prefix("i=")
+        .or_else(|| trimmed.strip_prefix("I="))
+        .and_then(|rest| rest.split_once(';'))
+        .and_then(|(number, rest)| Some((number.trim().parse::<u32>().ok()?, rest)));
+    match instance {
+        Some((number, rest)) => (Some(number), parse(rest)),
+        None => (None, parse(value)),
+    }
+}
+
 /// The fields the receiver wrote, of a message whose Authentication-Results field values
 /// are `fields`, topmost first: those of `authserv_id` when given, else the topmost alone
 /// (the receiver adds its own last, on top: RFC 8601, section 5). Fields of other servers

@@ -154,3 +154,20 @@ fn a_hostile_field_is_read_within_bounds() {
     let read = parse(&long);
     assert!(read.results[0].reason.as_ref().unwrap().len() <= MAX_FIELD_LEN);
 }
+
+/// ARC-Authentication-Results (RFC 8617) starts with its instance; the rest reads as an
+/// Authentication-Results field (Gmail's, as third-party guides quote it).
+#[test]
+fn an_arc_field_has_its_instance_first() {
+    let (instance, read) = parse_arc(
+        "i=1; mx.google.com; arc-status=pass dmarc=pass (p=none sp=none dis=none) \
+         smtp.from=example.com",
+    );
+    assert_eq!(instance, Some(1));
+    assert_eq!(read.authserv_id, "mx.google.com");
+    assert_eq!(read.results[0].method, "arc-status");
+    assert_eq!(read.results[0].result, "pass");
+    let (instance, read) = parse_arc("mx.test; arc=pass");
+    assert_eq!(instance, None);
+    assert_eq!(read.results[0].method, "arc");
+}

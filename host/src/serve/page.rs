@@ -29,13 +29,18 @@ pub fn index(modules: &Modules, recent: &[Arc<Record>], last_reload: Option<&Rel
     match example {
         Some(module) => {
             let target = example_target(module);
+            // The query as the prober reads it (form_urlencoded, as `probe::parse_query`).
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("target", &target)
+                .append_pair("module", &module.name)
+                .append_pair("debug", "true")
+                .finish();
             let _ = writeln!(
                 out,
-                "<p><a href=\"/probe?target={}&amp;module={}&amp;debug=true\">\
-                 /probe?target={}&amp;module={}</a> runs a check (debug=true shows its \
-                 transcript); <a href=\"/metrics\">/metrics</a> has the prober's own metrics.</p>",
-                url(&target),
-                url(&module.name),
+                "<p><a href=\"/probe?{}\">/probe?target={}&amp;module={}</a> runs a check \
+                 (debug=true shows its transcript); <a href=\"/metrics\">/metrics</a> has the \
+                 prober's own metrics.</p>",
+                html(&query),
                 html(&target),
                 html(&module.name)
             );
@@ -151,20 +156,6 @@ fn example_target(module: &Module) -> String {
             })
         })
         .unwrap_or_else(|| format!("127.0.0.1:{port}"))
-}
-
-/// Text made safe inside a URL's query value.
-fn url(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char)
-            }
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
 }
 
 /// Text made safe inside HTML elements and attribute values.

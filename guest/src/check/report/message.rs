@@ -11,7 +11,7 @@ use super::words::{self, Context, server_label};
 use crate::check::mode::Mode;
 use crate::journal::millis;
 use crate::mailbox::trip::Trip;
-use crate::smtp::reply::reply_text;
+use crate::smtp::reply::{reply_text, reply_words};
 use crate::tls::facts::TlsFacts;
 use crate::wit::{ErrorKind, Failure, MailboxProtocol, Phase, Reply, Settings, Status};
 
@@ -228,11 +228,12 @@ const PROOF_CHARS: usize = 200;
 /// The reply to the test email as the message quotes it: its code and last line (where the
 /// queue ID is), at most [`PROOF_CHARS`] characters.
 fn proof_of_delivery(reply: &Reply) -> String {
-    let last = reply.lines.last().map(String::as_str).unwrap_or("");
-    let said = reply_text(&Reply {
-        lines: vec![last.to_string()],
-        ..reply.clone()
-    });
+    let last = reply
+        .lines
+        .last()
+        .map(std::slice::from_ref)
+        .unwrap_or_default();
+    let said = reply_words(reply.code, last);
     match said.char_indices().nth(PROOF_CHARS) {
         Some((cut, _)) => format!("{}...", &said[..cut]),
         None => said,

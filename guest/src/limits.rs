@@ -61,6 +61,10 @@ pub const MAX_REPLY_LINE_LEN: usize = 4096;
 /// The most lines one reply may have (EHLO replies are the longest, typically under 30).
 pub const MAX_REPLY_LINES: usize = 128;
 
+/// The most spam folders a round trip looks in besides INBOX.
+pub const MAX_SPAM_FOLDERS: usize = 4;
+/// The longest spam folder name accepted.
+pub const MAX_FOLDER_NAME_LEN: usize = 255;
 /// The longest line a mailbox server (POP3, IMAP) may send, CRLF included: message lines
 /// may reach RFC 5322's 998 octets and servers send longer ones; bounded all the same.
 pub const MAX_MAILBOX_LINE_LEN: usize = 16 * 1024;
@@ -144,4 +148,14 @@ pub mod channel {
     /// From the SMTP server's acceptance of the test email until it was seen in the
     /// mailbox.
     pub const DELIVERY_LATENCY: &str = "Delivery Latency";
+    /// A round trip over IMAP found the test email in a spam folder: 1, else 0.
+    pub const IN_SPAM_FOLDER: &str = "In Spam Folder";
+    /// The receiver's SPF result was `pass`: 1, else 0.
+    pub const SPF_PASS: &str = "SPF Pass";
+    /// The receiver's DKIM result (one of them) was `pass`: 1, else 0.
+    pub const DKIM_PASS: &str = "DKIM Pass";
+    /// The receiver's DMARC result was `pass`: 1, else 0.
+    pub const DMARC_PASS: &str = "DMARC Pass";
+    /// The receiver's ARC result was `pass`: 1, else 0.
+    pub const ARC_PASS: &str = "ARC Pass";
 }

@@ -72,6 +72,12 @@ pub enum Setting {
     LatencyWarning,
     /// "Delivery Latency" above which the check is down.
     LatencyCritical,
+    /// The spam folders the round trip looks in besides INBOX.
+    MailboxSpamFolders,
+    /// Whose Authentication-Results fields to trust.
+    MailboxAuthservId,
+    /// The authentication methods that must pass.
+    ExpectAuth,
 }
 
 impl Setting {
@@ -110,6 +116,9 @@ impl Setting {
             Self::MailboxTokenPrefix => "mailbox.token-prefix",
             Self::LatencyWarning => "mailbox.latency-warning-ms",
             Self::LatencyCritical => "mailbox.latency-critical-ms",
+            Self::MailboxSpamFolders => "mailbox.spam-folders",
+            Self::MailboxAuthservId => "mailbox.authserv-id",
+            Self::ExpectAuth => "mailbox.expect-auth",
         }
     }
 }

@@ -5,8 +5,9 @@
 use super::names::{Setting, SettingError};
 use super::target::host;
 use crate::limits::{
-    MAX_CERT_DAYS, MAX_EXPECTED_EXTENSIONS, MAX_HELO_LEN, MAX_HOST_LEN, MAX_PATTERN_LEN,
-    MAX_RESPONSE_THRESHOLD_MS, MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS,
+    MAX_CERT_DAYS, MAX_EXPECTED_EXTENSIONS, MAX_FOLDER_NAME_LEN, MAX_HELO_LEN, MAX_HOST_LEN,
+    MAX_PATTERN_LEN, MAX_RESPONSE_THRESHOLD_MS, MAX_SPAM_FOLDERS, MAX_TIMEOUT_SECONDS,
+    MIN_TIMEOUT_SECONDS,
 };
 use regex_lite::Regex;
 use std::net::IpAddr;
@@ -382,4 +383,58 @@ pub fn email(from: &str, to: &[String], subject: &str) -> Result<(), SettingErro
         address(Setting::MailTo, recipient)?;
     }
     single_line(Setting::Subject, subject)
+}
+
+/// Checks the spam folders: at most [`MAX_SPAM_FOLDERS`] names, each on one line, of at
+/// most [`MAX_FOLDER_NAME_LEN`] bytes, and none of them INBOX (looked in anyway, and never
+/// spam).
+pub fn spam_folders(folders: &[String]) -> Result<(), SettingError> {
+    let invalid = |problem: String| Err(SettingError::new(Setting::MailboxSpamFolders, problem));
+    if folders.len() > MAX_SPAM_FOLDERS {
+        return invalid(format!(
+            "{} folders given; give at most {MAX_SPAM_FOLDERS}, e.g. Junk",
+            folders.len()
+        ));
+    }
+    for folder in folders {
+        if folder.is_empty() || folder.len() > MAX_FOLDER_NAME_LEN {
+            return invalid(format!(
+                "{folder:?} is not a folder name; give 1 to {MAX_FOLDER_NAME_LEN} bytes, as \
+                 the server's folder list shows it, e.g. Junk or INBOX.Junk"
+            ));
+        }
+        if folder.chars().any(char::is_control) {
+            return invalid(format!(
+                "{folder:?} holds a control character; give the folder's name as the \
+                 server's folder list shows it"
+            ));
+        }
+        if folder.eq_ignore_ascii_case("INBOX") {
+            return invalid(
+                "INBOX is always looked in, and is not spam; name only the spam folders, e.g. \
+                 Junk"
+                    .into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Checks an authserv-id: 1 to [`MAX_HOST_LEN`] printable ASCII characters without spaces
+/// or `;` (a host name, as receivers write it: `mx.google.com`).
+pub fn authserv_id(id: &str) -> Result<(), SettingError> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_HOST_LEN
+        && id.bytes().all(|b| b.is_ascii_graphic() && b != b';');
+    if ok {
+        Ok(())
+    } else {
+        Err(SettingError::new(
+            Setting::MailboxAuthservId,
+            format!(
+                "{id:?} is not an authserv-id; give the name the receiver writes first in its \
+                 Authentication-Results fields, e.g. mx.example.com"
+            ),
+        ))
+    }
 }

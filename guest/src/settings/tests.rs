@@ -107,6 +107,8 @@ fn mailbox_view() -> MailboxView<'static> {
         latency_warning_ms: Some(5_000),
         latency_critical_ms: Some(30_000),
         password_in_clear: false,
+        spam_folders: None,
+        authserv_id: None,
     }
 }
 

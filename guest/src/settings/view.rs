@@ -75,6 +75,10 @@ pub struct MailboxView<'a> {
     /// `mailbox.security` is `none` and `mailbox.allow-plaintext` is false: the password
     /// would travel in the clear.
     pub password_in_clear: bool,
+    /// `mailbox.spam-folders`.
+    pub spam_folders: Option<&'a [String]>,
+    /// `mailbox.authserv-id`.
+    pub authserv_id: Option<&'a str>,
 }
 
 /// The [`SettingsView`] of a `settings` record, whichever side generated its type: the host
@@ -132,6 +136,8 @@ macro_rules! settings_view {
                     latency_critical_ms: m.latency_critical_ms,
                     password_in_clear: matches!(m.security, $security_type::None)
                         && !m.allow_plaintext,
+                    spam_folders: m.spam_folders.as_deref(),
+                    authserv_id: m.authserv_id.as_deref(),
                 };
                 let sends_message = settings.email.as_ref().is_some_and(|e| e.send_data);
                 (view, sends_message)
@@ -277,5 +283,11 @@ pub fn mailbox(view: &MailboxView, sends_message: bool) -> Result<Target, Settin
         _ => SettingError::new(Setting::MailboxCertWarning, e.problem),
     })?;
     delivery_latency(view.latency_warning_ms, view.latency_critical_ms)?;
+    if let Some(folders) = view.spam_folders {
+        spam_folders(folders)?;
+    }
+    if let Some(id) = view.authserv_id {
+        authserv_id(id)?;
+    }
     Ok(target)
 }

@@ -85,6 +85,9 @@ pub fn report(
         left_flagged: trip.left_flagged,
         latency_precision_ms: trip.latency_precision().map(millis),
         tls: tls_info(&trip.tls),
+        folder: None,
+        in_spam: false,
+        authentication: None,
     });
     CheckResult {
         status,

@@ -85,6 +85,9 @@ fn round_trip_settings() -> Settings {
         token_prefix: "smtp-sensor-roundtrip".into(),
         latency_warning_ms: None,
         latency_critical_ms: Some(2_000),
+        spam_folders: None,
+        authserv_id: None,
+        expect_auth: Vec::new(),
     });
     s
 }

@@ -163,6 +163,9 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
         }
         ErrorKind::NotSupported(what) => what.clone(),
         ErrorKind::MailboxFailed(why) => format!("{server}: {why}"),
+        ErrorKind::DeliveredToSpam(folder) => format!(
+            "{server}: the test email was delivered to spam: it arrived in the folder {folder:?}"
+        ),
         ErrorKind::MessageNotDelivered(waited_ms) => format!(
             "{server}: the test email did not arrive in the mailbox: waited {} after the SMTP \
              server accepted it",

@@ -63,6 +63,8 @@ pub struct MailboxPlan {
     /// This run's token (in the test email's subject and Message-ID), and what tells
     /// test messages, and whose, from other mail.
     pub tokens: Tokens,
+    /// The spam folders to look in after INBOX (IMAP); none: the one the server marks.
+    pub spam_folders: Option<Vec<String>>,
 }
 
 impl MailboxPlan {
@@ -75,6 +77,7 @@ impl MailboxPlan {
             tls_optional: self.tls_optional(),
             plain_allowed: self.mode == Mode::StartTls(StartTls::IfAvailable),
             tokens: self.tokens.clone(),
+            spam_folders: self.spam_folders.clone(),
         }
     }
 
@@ -216,6 +219,7 @@ fn mailbox_plan(
             own: token::make(&mailbox.token_prefix, now, longest, &random),
             now,
         },
+        spam_folders: mailbox.spam_folders.clone(),
     })
 }
 

@@ -2,7 +2,7 @@
 //! (RFC 8601), read without I/O. Each field names the server that wrote it (the authserv-id)
 //! and, per method (SPF, DKIM, DMARC, ARC, ...), its result and the properties it judged
 //! (`header.d`, `header.s`, `smtp.mailfrom`, `header.from`). Only the receiver's own field is
-//! to be trusted ([`receivers`]): anyone upstream, the sender included, can add one.
+//! to be trusted ([`trusted`]): anyone upstream, the sender included, can add one.
 //!
 //! Bounded: a field is read up to [`MAX_FIELD_LEN`] bytes, at most [`MAX_RESULTS`] results of
 //! at most [`MAX_PROPERTIES`] properties each, whatever a hostile sender wrote. Lenient where
@@ -93,18 +93,94 @@ pub fn parse_arc(value: &str) -> (Option<u32>, AuthResults) {
     }
 }
 
-/// The fields the receiver wrote, of a message whose Authentication-Results field values
-/// are `fields`, topmost first: those of `authserv_id` when given, else the topmost alone
-/// (the receiver adds its own last, on top: RFC 8601, section 5). Fields of other servers
-/// are never trusted: a sender can write any.
-pub fn receivers(fields: &[String], authserv_id: Option<&str>) -> Vec<AuthResults> {
-    let read = fields.iter().map(|field| parse(field));
-    match authserv_id {
-        Some(id) => read
-            .filter(|results| results.authserv_id.eq_ignore_ascii_case(id))
-            .collect(),
-        None => read.take(1).collect(),
+/// The receiver's verdicts on a message: the fields it wrote, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trusted {
+    /// The receiver's authserv-id, lower-cased; empty when its fields name none.
+    pub authserv_id: String,
+    /// The results of its fields, topmost field first.
+    pub results: Vec<MethodResult>,
+    /// Its fields' values as written (unfolded), at most [`MAX_FIELD_LEN`] bytes each.
+    pub fields: Vec<String>,
+    /// They are its ARC-Authentication-Results field (the newest instance), as it wrote
+    /// no Authentication-Results field.
+    pub from_arc: bool,
+}
+
+impl Trusted {
+    /// Whether `method` passed: one of its results is `pass` (a message with two DKIM
+    /// signatures passes when one verifies); none when the receiver did not report it.
+    pub fn passed(&self, method: &str) -> Option<bool> {
+        let mut results = self.of(method).peekable();
+        results.peek()?;
+        Some(results.any(|r| r.result == "pass"))
     }
+
+    /// The results for `method`.
+    pub fn of<'a>(&'a self, method: &'a str) -> impl Iterator<Item = &'a MethodResult> + 'a {
+        self.results
+            .iter()
+            .filter(move |r| r.method.eq_ignore_ascii_case(method))
+    }
+}
+
+/// The receiver's verdicts on a message whose Authentication-Results field values are
+/// `fields` and ARC-Authentication-Results values `arc_fields`, topmost first. Whose:
+/// `authserv_id` when given, else the topmost field's (the receiver adds its own last, on
+/// top: RFC 8601, section 5). Which: the run of that authserv-id's fields from its first,
+/// down to the first field of another, so that a field a sender wrote below, under any
+/// other name, is never read (one forged under the receiver's own name is the receiver's
+/// to delete, as section 5 requires). Without such a field, the receiver's newest
+/// ARC-Authentication-Results (the highest instance) is read instead. None when neither
+/// is there.
+pub fn trusted(
+    fields: &[String],
+    arc_fields: &[String],
+    authserv_id: Option<&str>,
+) -> Option<Trusted> {
+    let read: Vec<AuthResults> = fields.iter().map(|field| parse(field)).collect();
+    let id = authserv_id
+        .map(str::to_ascii_lowercase)
+        .or_else(|| read.first().map(|r| r.authserv_id.clone()));
+    if let Some(id) = &id
+        && let Some(start) = read
+            .iter()
+            .position(|r| r.authserv_id.eq_ignore_ascii_case(id))
+    {
+        let run = read[start..]
+            .iter()
+            .zip(&fields[start..])
+            .take_while(|(r, _)| r.authserv_id.eq_ignore_ascii_case(id));
+        let mut trusted = Trusted {
+            authserv_id: id.clone(),
+            results: Vec::new(),
+            fields: Vec::new(),
+            from_arc: false,
+        };
+        for (results, field) in run {
+            trusted.results.extend(results.results.iter().cloned());
+            trusted.fields.push(bounded(field).to_string());
+        }
+        return Some(trusted);
+    }
+    // No Authentication-Results field of the receiver's: its newest ARC seal's, if any.
+    let newest = arc_fields
+        .iter()
+        .filter_map(|field| {
+            let (instance, results) = parse_arc(field);
+            Some((instance?, results, field))
+        })
+        .filter(|(_, results, _)| {
+            authserv_id.is_none_or(|id| results.authserv_id.eq_ignore_ascii_case(id))
+        })
+        .max_by_key(|(instance, ..)| *instance)?;
+    let (_, results, field) = newest;
+    Some(Trusted {
+        authserv_id: results.authserv_id,
+        results: results.results,
+        fields: vec![bounded(field).to_string()],
+        from_arc: true,
+    })
 }
 
 /// At most [`MAX_FIELD_LEN`] bytes of `value`, cut at a character boundary.

@@ -18,7 +18,8 @@ use super::dialogue::{Dialogue, Machine, machine_of};
 use super::imap::{
     ImapParser, ImapResponse, ImapStatus, capabilities, needs_literal, quoted, searched_uids,
 };
-use super::steps::{MailboxOutcome, Progress, Step, Tally};
+use super::imap_folders::{ListEntry, MAX_ENTRIES, list_command, list_entry, spam_folder};
+use super::steps::{Delivered, MailboxOutcome, Progress, Step, Tally};
 use super::token::{Kind, Tokens};
 use crate::journal::Journal;
 use crate::secret::Secret;
@@ -28,7 +29,9 @@ use std::time::Duration;
 /// The most UIDs one search answer may put forward (the newest are kept): test messages
 /// only, since the search names the token's prefix, so far more than a mailbox holds.
 pub const MAX_CANDIDATES: usize = 1000;
-/// The most messages whose Message-ID one FETCH reads.
+/// The folder every look begins with.
+const INBOX: &str = "INBOX";
+/// The most messages whose headers one FETCH reads.
 const MAX_FETCH: usize = 100;
 /// Looks in a row whose FETCH was refused with nothing answered before the dialogue fails.
 const MAX_FETCH_REFUSALS: u32 = 3;
@@ -49,6 +52,9 @@ pub struct ImapPlan {
     pub plain_allowed: bool,
     /// Which messages are test messages, and whose.
     pub tokens: Tokens,
+    /// The spam folders to look in after INBOX; none: the one `LIST` shows (see
+    /// [`imap_folders`](super::imap_folders)).
+    pub spam_folders: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +69,8 @@ enum State {
     LoginLiteral,
     /// CAPABILITY after the log-in, when its `OK` did not carry them.
     Capabilities,
+    /// LIST, to find the spam folder.
+    List,
     Select,
     Search,
     Waiting,
@@ -79,7 +87,7 @@ impl State {
             Self::Greeting => Step::Greeting,
             Self::StartTls | Self::AwaitTls => Step::StartTls,
             Self::Capability | Self::Login | Self::LoginLiteral | Self::Capabilities => Step::Login,
-            Self::Select => Step::Select,
+            Self::List | Self::Select => Step::Select,
             Self::Search | Self::Waiting => Step::Search,
             Self::Fetch => Step::Fetch,
             Self::Store | Self::Expunge => Step::Delete,
@@ -100,14 +108,17 @@ pub struct ImapDialogue {
     capabilities: Option<Vec<String>>,
     /// The UIDs the search under way put forward.
     candidates: Vec<u32>,
-    /// What each message read so far is, with its Message-ID.
-    known: BTreeMap<u32, (Kind, String)>,
+    /// What each message read so far is, with its Message-ID, by folder and UID.
+    known: BTreeMap<(usize, u32), (Kind, String)>,
     /// Candidates not read yet.
     unread: Vec<u32>,
     /// The UIDs being deleted.
     doomed: Vec<u32>,
     search_sent: Duration,
     search_answered: Duration,
+    /// When the look under way began (its first folder's SELECT or SEARCH): a message
+    /// not found arrived after it.
+    look_sent: Duration,
     tally: Tally,
     /// What is left of LOGIN, each piece sent once the server says `+`.
     pending_literal: Vec<Vec<u8>>,
@@ -115,6 +126,12 @@ pub struct ImapDialogue {
     fetching: Vec<u32>,
     /// Looks in a row whose FETCH was refused with nothing answered.
     fetch_refusals: u32,
+    /// The folders each look goes through, INBOX first, and whether each is spam.
+    folders: Vec<(String, bool)>,
+    /// The folder selected (an index into `folders`).
+    folder: usize,
+    /// The folders `LIST` showed.
+    listed: Vec<ListEntry>,
 }
 
 /// Written by hand: what is left of LOGIN, and the parser's bytes, may hold the password.
@@ -145,10 +162,14 @@ impl ImapDialogue {
             doomed: Vec::new(),
             search_sent: now,
             search_answered: now,
+            look_sent: now,
             tally: Tally::default(),
             pending_literal: Vec::new(),
             fetching: Vec::new(),
             fetch_refusals: 0,
+            folders: vec![(INBOX.to_string(), false)],
+            folder: 0,
+            listed: Vec::new(),
             plan,
         }
     }
@@ -220,20 +241,32 @@ impl ImapDialogue {
                     self.candidates.truncate(MAX_CANDIDATES);
                 }
             }
+            State::List => {
+                if self.listed.len() < MAX_ENTRIES
+                    && let Some(entry) = list_entry(text, literals)
+                {
+                    self.listed.push(entry);
+                }
+            }
             State::Fetch if upper.contains("FETCH") => {
                 // Only an answer for a UID asked for and not read yet, and only its
                 // Message-ID header: a server cannot relabel or overwrite what is known.
                 let Some(uid) = fetched_uid(text) else {
                     return;
                 };
-                if !self.fetching.contains(&uid) || self.known.contains_key(&uid) {
+                if !self.fetching.contains(&uid) || self.known.contains_key(&self.key(uid)) {
                     return;
                 }
                 let Some(headers) = header_literal(text, literals) else {
                     return;
                 };
-                let read = self.plan.tokens.read(&String::from_utf8_lossy(headers));
-                self.known.insert(uid, read);
+                let headers = String::from_utf8_lossy(headers);
+                let read = self.plan.tokens.read(&headers);
+                if read.0 == Kind::Ours && self.tally.delivered.is_none() {
+                    let (folder, spam) = &self.folders[self.folder];
+                    self.tally.delivered = Some(Delivered::read(folder, *spam, &headers));
+                }
+                self.known.insert(self.key(uid), read);
             }
             _ => {}
         }
@@ -257,14 +290,23 @@ impl ImapDialogue {
             );
             return self.after_store(now);
         }
+        // A server that cannot list its folders is looked at in INBOX alone.
+        if refused && self.state == State::List {
+            self.progress.note(
+                now,
+                &format!("LIST was refused ({status:?} {text}): INBOX alone is looked in"),
+            );
+            return self.select(now);
+        }
         if refused && self.state == State::Expunge {
             self.tally.left_flagged = self.doomed.len();
         }
         if refused && self.state != State::Logout {
-            self.fail(format!(
-                "{} was refused: {status:?} {text}",
-                command_of(self.state)
-            ));
+            let command = match self.state {
+                State::Select => format!("SELECT {}", quoted(&self.folders[self.folder].0)),
+                state => command_of(state).to_string(),
+            };
+            self.fail(format!("{command} was refused: {status:?} {text}"));
             return self.logout(now);
         }
         match self.state {
@@ -274,12 +316,24 @@ impl ImapDialogue {
                 // What the server could do before the log-in is not what it can after.
                 self.capabilities = capabilities(text);
                 if self.capabilities.is_some() {
-                    self.select(now);
+                    self.find_folders(now);
                 } else {
                     self.send(now, State::Capabilities, "CAPABILITY");
                 }
             }
-            State::Capabilities => self.select(now),
+            State::Capabilities => self.find_folders(now),
+            State::List => {
+                let listed = std::mem::take(&mut self.listed);
+                match spam_folder(&listed) {
+                    Some(folder) => self.folders.push((folder, true)),
+                    None => self.progress.note(
+                        now,
+                        "no spam folder: none is marked \\Junk (RFC 6154) or has a spam \
+                         folder's name; INBOX alone is looked in",
+                    ),
+                }
+                self.select(now);
+            }
             State::Select => self.search(now),
             State::Search => {
                 self.search_answered = now;
@@ -287,7 +341,7 @@ impl ImapDialogue {
                     .candidates
                     .iter()
                     .copied()
-                    .filter(|uid| !self.known.contains_key(uid))
+                    .filter(|&uid| !self.known.contains_key(&self.key(uid)))
                     .collect();
                 self.read_or_decide(now);
             }
@@ -296,7 +350,7 @@ impl ImapDialogue {
                 // A UID the server did not answer for (expunged meanwhile) is not read again.
                 for uid in std::mem::take(&mut self.fetching) {
                     self.known
-                        .entry(uid)
+                        .entry(self.key(uid))
                         .or_insert((Kind::Other, String::new()));
                 }
                 self.read_or_decide(now);
@@ -318,7 +372,10 @@ impl ImapDialogue {
     /// UID FETCH was refused: what was answered counts, the rest is read at the next look;
     /// a server that refuses every FETCH, look after look, fails.
     fn fetch_refused(&mut self, now: Duration, text: &str) {
-        let answered = self.fetching.iter().any(|uid| self.known.contains_key(uid));
+        let answered = self
+            .fetching
+            .iter()
+            .any(|&uid| self.known.contains_key(&self.key(uid)));
         self.fetching.clear();
         if !answered {
             self.fetch_refusals += 1;
@@ -352,8 +409,9 @@ impl ImapDialogue {
         self.logout(now);
     }
 
-    /// Reads the Message-ID of the next unread candidates, or, all read, decides: this
-    /// run's message there (delete it and the ended runs'), or wait.
+    /// Reads the headers of the next unread candidates, or, all read, decides: this run's
+    /// message there (delete it and the ended runs' in this folder), or look in the next
+    /// folder, or, the look done, wait.
     fn read_or_decide(&mut self, now: Duration) {
         if !self.unread.is_empty() {
             let take = self.unread.len().min(MAX_FETCH);
@@ -365,21 +423,30 @@ impl ImapDialogue {
         let candidates = std::mem::take(&mut self.candidates);
         let ours = candidates
             .iter()
-            .any(|uid| matches!(self.known.get(uid), Some((Kind::Ours, _))));
+            .any(|&uid| matches!(self.known.get(&self.key(uid)), Some((Kind::Ours, _))));
         if !ours {
-            self.tally.missed_at = Some(self.search_sent);
+            if self.folder + 1 < self.folders.len() {
+                self.folder += 1;
+                return self.select(now);
+            }
+            self.tally.missed_at = Some(self.look_sent);
             return self.enter(now, State::Waiting);
         }
         self.tally.found_at.get_or_insert(self.search_answered);
         self.progress.cleanup_from(now);
         self.doomed = candidates
             .into_iter()
-            .filter(|uid| matches!(self.known.get(uid), Some((Kind::Ours | Kind::Leftover, _))))
+            .filter(|&uid| {
+                matches!(
+                    self.known.get(&self.key(uid)),
+                    Some((Kind::Ours | Kind::Leftover, _))
+                )
+            })
             .collect();
         self.tally.removed = self
             .doomed
             .iter()
-            .filter_map(|uid| self.known.get(uid).map(|(_, id)| id.clone()))
+            .filter_map(|&uid| self.known.get(&self.key(uid)).map(|(_, id)| id.clone()))
             .collect();
         let set = uid_set(&self.doomed);
         self.send(
@@ -488,12 +555,47 @@ impl ImapDialogue {
         self.enter(now, next);
     }
 
+    /// The folders each look goes through: INBOX, then the spam folders named, or the one
+    /// `LIST` shows.
+    fn find_folders(&mut self, now: Duration) {
+        match &self.plan.spam_folders {
+            Some(named) => {
+                let named = named.iter().map(|folder| (folder.clone(), true));
+                self.folders.extend(named);
+                self.select(now);
+            }
+            None => {
+                let command = list_command(|name| self.has(name));
+                self.send(now, State::List, command);
+            }
+        }
+    }
+
+    /// Opens the current folder; a look in a single folder keeps it open.
     fn select(&mut self, now: Duration) {
-        self.send(now, State::Select, "SELECT INBOX");
+        let folder = &self.folders[self.folder].0;
+        // Names as LIST shows them: modified UTF-7 (RFC 3501 5.1.3), ASCII, quotable.
+        let name = if folder == INBOX {
+            INBOX.to_string()
+        } else {
+            quoted(folder)
+        };
+        if self.folder == 0 {
+            self.look_sent = now;
+        }
+        self.send(now, State::Select, &format!("SELECT {name}"));
+    }
+
+    /// The key of message `uid` in the folder selected.
+    fn key(&self, uid: u32) -> (usize, u32) {
+        (self.folder, uid)
     }
 
     fn search(&mut self, now: Duration) {
         let prefix = quoted(&format!("{}-", self.plan.tokens.prefix));
+        if self.folders.len() == 1 {
+            self.look_sent = now;
+        }
         self.search_sent = now;
         self.send(
             now,
@@ -507,7 +609,10 @@ impl ImapDialogue {
         self.send(
             now,
             State::Fetch,
-            &format!("UID FETCH {set} (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"),
+            &format!(
+                "UID FETCH {set} (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID \
+                 AUTHENTICATION-RESULTS ARC-AUTHENTICATION-RESULTS)])"
+            ),
         );
     }
 
@@ -569,7 +674,12 @@ impl Dialogue for ImapDialogue {
     /// Looks again for the test message, after a wait.
     fn search_again(&mut self, now: Duration) {
         if self.state == State::Waiting {
-            self.search(now);
+            if self.folders.len() > 1 {
+                self.folder = 0;
+                self.select(now);
+            } else {
+                self.search(now);
+            }
         }
     }
 
@@ -626,7 +736,8 @@ fn command_of(state: State) -> &'static str {
         State::StartTls | State::AwaitTls => "STARTTLS",
         State::Capability | State::Capabilities => "CAPABILITY",
         State::Login | State::LoginLiteral => "LOGIN",
-        State::Select => "SELECT INBOX",
+        State::List => "LIST",
+        State::Select => "SELECT",
         State::Search | State::Waiting => "UID SEARCH",
         State::Fetch => "UID FETCH",
         State::Store => "UID STORE",

@@ -14,7 +14,7 @@
 
 use super::dialogue::{Dialogue, Machine, machine_of};
 use super::pop3::{Pop3Parser, Pop3Response};
-use super::steps::{MailboxOutcome, Progress, Step, Tally};
+use super::steps::{Delivered, MailboxOutcome, Progress, Step, Tally};
 use super::token::{Kind, Tokens};
 use crate::journal::Journal;
 use crate::secret::Secret;
@@ -200,7 +200,12 @@ impl Pop3Dialogue {
             State::Top => {
                 if let Some((_, uid)) = self.reading.take() {
                     self.tops_read += 1;
-                    let (kind, message_id) = self.plan.tokens.read(&response.lines.join("\n"));
+                    let headers = response.lines.join("\n");
+                    let (kind, message_id) = self.plan.tokens.read(&headers);
+                    if kind == Kind::Ours && self.tally.delivered.is_none() {
+                        // POP3 sees the inbox alone: never a spam folder.
+                        self.tally.delivered = Some(Delivered::read("INBOX", false, &headers));
+                    }
                     self.plan.memory.listed.remove(&uid);
                     self.plan.memory.known.insert(uid, (kind, message_id));
                     if kind == Kind::Ours && self.tally.found_at.is_none() {

@@ -1,6 +1,7 @@
 //! What a mailbox dialogue (IMAP or POP3) is doing, and how it ends: the steps the round
 //! trip times and reports, and a failure in the server's own words.
 
+use super::fields;
 use super::imap::quoted;
 use super::lines::MailboxError;
 use crate::journal::Journal;
@@ -73,6 +74,33 @@ pub struct Tally {
     pub left_flagged: usize,
     /// The Message-IDs of the test messages deleted or flagged, as their headers said.
     pub removed: Vec<String>,
+    /// Where this run's test message was found, and what its receiver wrote on it.
+    pub delivered: Option<Delivered>,
+}
+
+/// Where this run's test message was found, and the receiver's fields on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// The folder, as the server names it: `INBOX` (POP3 sees no other) or a spam folder.
+    pub folder: String,
+    /// The folder is a spam folder.
+    pub spam: bool,
+    /// Its Authentication-Results field values, unfolded, topmost first.
+    pub auth_results: Vec<String>,
+    /// Its ARC-Authentication-Results field values, likewise.
+    pub arc_results: Vec<String>,
+}
+
+impl Delivered {
+    /// A message found in `folder` (`spam` or not) whose header section is `headers`.
+    pub fn read(folder: &str, spam: bool, headers: &str) -> Self {
+        Self {
+            folder: folder.to_string(),
+            spam,
+            auth_results: fields::all(headers, "Authentication-Results"),
+            arc_results: fields::all(headers, "ARC-Authentication-Results"),
+        }
+    }
 }
 
 /// How a mailbox dialogue ended.
@@ -97,6 +125,8 @@ pub struct MailboxOutcome {
     pub timings: Vec<(Step, Duration, Duration)>,
     /// The server refused STARTTLS (STLS) and the plan allowed going on in plain text.
     pub downgraded: bool,
+    /// Where this run's test message was found, and what its receiver wrote on it.
+    pub delivered: Option<Delivered>,
 }
 
 /// Every form the password takes on the wire, or in a server's echo of it: as given (a
@@ -298,6 +328,7 @@ impl Progress {
             failure: self.failure,
             timings: self.timings,
             downgraded: self.downgraded,
+            delivered: tally.delivered,
         };
         (outcome, self.journal)
     }

@@ -15,6 +15,8 @@
 /// run's test message is left alone until this long after its run must have ended.
 pub const CLOCK_MARGIN_SECONDS: i64 = 120;
 
+use super::fields;
+
 /// The longest Message-ID kept (RFC 5322's line limit).
 pub const MAX_MESSAGE_ID_LEN: usize = 998;
 
@@ -81,7 +83,7 @@ impl Tokens {
     /// ending in CRLF or LF, continuation lines folded), and its Message-ID (at most
     /// [`MAX_MESSAGE_ID_LEN`] bytes kept: a hostile header costs no more).
     pub fn read(&self, headers: &str) -> (Kind, String) {
-        let mut message_id = header(headers, "Message-ID").unwrap_or_default();
+        let mut message_id = fields::first(headers, "Message-ID").unwrap_or_default();
         message_id.truncate(message_id.floor_char_boundary(MAX_MESSAGE_ID_LEN));
         (self.kind(&message_id), message_id)
     }
@@ -114,36 +116,6 @@ fn token_end(text: &str, prefix: &str) -> Option<i64> {
         return None;
     }
     ends.parse().ok()
-}
-
-/// The value of the first header `name` (case-insensitive) in `headers`, unfolded; none
-/// if there is none. Reading stops at the empty line that ends the header section.
-pub fn header(headers: &str, name: &str) -> Option<String> {
-    let mut value: Option<String> = None;
-    for line in headers.split('\n') {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.is_empty() {
-            break;
-        }
-        let continued = line.starts_with([' ', '\t']);
-        match (&mut value, continued) {
-            (Some(value), true) => {
-                value.push(' ');
-                value.push_str(line.trim());
-            }
-            (Some(_), false) => break,
-            (None, false) => {
-                if let Some((field, rest)) = line.split_once(':')
-                    && field.trim_end().eq_ignore_ascii_case(name)
-                    && !field.contains(' ')
-                {
-                    value = Some(rest.trim().to_string());
-                }
-            }
-            (None, true) => {}
-        }
-    }
-    value
 }
 
 #[cfg(test)]
@@ -213,11 +185,5 @@ mod tests {
             t.own, t.own
         );
         assert_eq!(t.read(&forward).0, Kind::Other);
-        assert_eq!(header("X-Message-ID: <a@b>\r\n", "Message-ID"), None);
-        assert_eq!(
-            header("Message-Id: <a@b>\r\nMessage-ID: <c@d>\r\n", "Message-ID").as_deref(),
-            Some("<a@b>"),
-            "the first one counts"
-        );
     }
 }

@@ -4,7 +4,7 @@
 //! which phase, and what only needs attention (the message arrived, but could not be
 //! deleted; STARTTLS was refused and the plan allowed plain text).
 
-use super::steps::{MailboxOutcome, Step};
+use super::steps::{Delivered, MailboxOutcome, Step};
 use crate::journal::Journal;
 use crate::tls::facts::TlsFacts;
 use crate::wit::{ErrorKind, Failure, MailboxProtocol, Phase};
@@ -40,6 +40,8 @@ pub struct Trip {
     pub warning: Option<Failure>,
     /// What TLS showed on the mailbox connections.
     pub tls: TlsFacts,
+    /// Where the test message was found, and what its receiver wrote on it.
+    pub delivered: Option<Delivered>,
 }
 
 impl Trip {
@@ -111,6 +113,7 @@ impl Account {
                 failure: None,
                 warning: None,
                 tls: TlsFacts::default(),
+                delivered: None,
             },
             downgraded: false,
             fallback: None,
@@ -173,6 +176,9 @@ impl Account {
         if let Some(found) = outcome.found_at {
             self.trip.found_at.get_or_insert(found);
             self.trip.verdict_at = found;
+        }
+        if let Some(delivered) = outcome.delivered {
+            self.trip.delivered.get_or_insert(delivered);
         }
         if let Some(missed) = outcome.missed_at
             && self.trip.found_at.is_none_or(|found| missed <= found)
@@ -280,6 +286,15 @@ impl Account {
         }
         if !self.found() {
             self.trip.verdict_at = now;
+        }
+        // Delivered to spam is the news, before a clean-up that failed after it.
+        if let Some(delivered) = self.trip.delivered.as_ref().filter(|d| d.spam)
+            && self.trip.failure.is_none()
+        {
+            self.trip.warning = Some(Failure {
+                phase: Phase::MailboxSearch,
+                kind: ErrorKind::DeliveredToSpam(delivered.folder.clone()),
+            });
         }
         if self.trip.warning.is_none() && self.trip.failure.is_none() {
             let refused_starttls = self.downgraded.then_some(Failure {

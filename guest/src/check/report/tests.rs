@@ -65,6 +65,7 @@ fn trip(found_ms: Option<u64>) -> crate::mailbox::trip::Trip {
             failure: None,
             timings: Vec::new(),
             downgraded: false,
+            delivered: None,
         },
         &mut Journal::new(false),
     );

@@ -121,22 +121,70 @@ fn quirks_real_receivers_write() {
     }
 }
 
-/// Only the receiver's field counts: the one of the given authserv-id, else the topmost;
-/// one a sender forged below it is ignored.
+/// Only the receiver's fields count: the run of the given authserv-id's, else the
+/// topmost's (OpenDKIM and OpenDMARC each write one); one a sender forged below, under
+/// another name, is ignored.
 #[test]
-fn only_the_receivers_field_is_trusted() {
+fn only_the_receivers_fields_are_trusted() {
     let fields = vec![
+        "mx.receiver.test; dmarc=fail header.from=sender.test".to_string(),
         "mx.receiver.test; dkim=fail header.d=sender.test".to_string(),
-        "mx.receiver.test; spf=pass smtp.mailfrom=sender.test".to_string(),
         "forged.test; dkim=pass header.d=sender.test".to_string(),
+        "mx.receiver.test; dkim=pass header.d=sender.test".to_string(),
     ];
-    let topmost = receivers(&fields, None);
-    assert_eq!(topmost.len(), 1);
-    assert_eq!(topmost[0].results[0].result, "fail");
-    let named = receivers(&fields, Some("MX.receiver.test"));
-    assert_eq!(named.len(), 2);
-    assert!(named.iter().all(|r| r.authserv_id == "mx.receiver.test"));
-    assert!(receivers(&fields, Some("nobody.test")).is_empty());
+    let topmost = trusted(&fields, &[], None).unwrap();
+    assert_eq!(topmost.authserv_id, "mx.receiver.test");
+    assert_eq!(topmost.fields.len(), 2, "the run stops at the other name");
+    assert_eq!(topmost.passed("dkim"), Some(false));
+    assert_eq!(topmost.passed("DMARC"), Some(false));
+    assert_eq!(topmost.passed("spf"), None, "not reported");
+    let named = trusted(&fields, &[], Some("MX.receiver.test")).unwrap();
+    assert_eq!(named.fields, fields[..2]);
+    // A receiver named that wrote nothing: nothing is trusted.
+    assert_eq!(trusted(&fields, &[], Some("nobody.test")), None);
+    assert_eq!(trusted(&[], &[], None), None);
+    // Microsoft 365 names no authserv-id: its fields are the topmost run of none.
+    let m365 = vec![
+        "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=contoso.com; dkim=pass \
+         (signature was verified) header.d=contoso.com;dmarc=pass action=none \
+         header.from=contoso.com;compauth=pass reason=100"
+            .to_string(),
+    ];
+    let read = trusted(&m365, &[], None).unwrap();
+    assert_eq!(read.authserv_id, "");
+    assert_eq!(read.passed("dmarc"), Some(true));
+    assert_eq!(
+        read.of("compauth").next().unwrap().reason.as_deref(),
+        Some("100")
+    );
+}
+
+/// Two DKIM signatures, one broken: DKIM passes, as DMARC counts it.
+#[test]
+fn a_method_passes_when_one_of_its_results_does() {
+    let fields =
+        vec!["mx.test; dkim=fail header.d=old.test; dkim=pass header.d=sender.test".to_string()];
+    assert_eq!(
+        trusted(&fields, &[], None).unwrap().passed("dkim"),
+        Some(true)
+    );
+}
+
+/// Without an Authentication-Results field of the receiver's, its newest ARC seal is read.
+#[test]
+fn the_receivers_newest_arc_field_stands_in() {
+    let arc = vec![
+        "i=2; mx.receiver.test; spf=pass smtp.mailfrom=list.test; dkim=pass \
+         header.d=list.test; arc=pass"
+            .to_string(),
+        "i=1; list.test; dkim=pass header.d=sender.test".to_string(),
+    ];
+    let read = trusted(&[], &arc, None).unwrap();
+    assert!(read.from_arc);
+    assert_eq!(read.authserv_id, "mx.receiver.test");
+    assert_eq!(read.passed("arc"), Some(true));
+    let named = trusted(&[], &arc, Some("list.test")).unwrap();
+    assert_eq!(named.fields, arc[1..]);
 }
 
 /// However long a hostile sender's field, what is read stays bounded.

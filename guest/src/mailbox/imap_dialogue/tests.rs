@@ -5,7 +5,8 @@ const MS: Duration = Duration::from_millis(1);
 const PREFIX: &str = "smtp-sensor-rt";
 const NOW: i64 = 1_800_000_000;
 const SEARCH: &str = "UID SEARCH UNDELETED HEADER Message-ID \"smtp-sensor-rt-\"";
-const FETCH: &str = "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])";
+const FETCH: &str =
+    "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID AUTHENTICATION-RESULTS ARC-AUTHENTICATION-RESULTS)])";
 
 fn own() -> String {
     token::make(PREFIX, NOW, 60, &[0x5f; 8])
@@ -43,6 +44,7 @@ impl Harness {
                 own: own(),
                 now: NOW,
             },
+            spam_folders: Some(Vec::new()),
         };
         Self {
             dialogue: ImapDialogue::new(plan, Journal::new(true), Duration::ZERO),
@@ -73,7 +75,7 @@ impl Harness {
 fn fetched(uid: u32, message_id: &str) -> String {
     let header = format!("Message-ID: <{message_id}@probe.test>\r\n\r\n");
     format!(
-        "* {uid} FETCH (UID {uid} BODY[HEADER.FIELDS (MESSAGE-ID)] {{{}}}\r\n{header})\r\n",
+        "* {uid} FETCH (UID {uid} BODY[HEADER.FIELDS (MESSAGE-ID AUTHENTICATION-RESULTS ARC-AUTHENTICATION-RESULTS)] {{{}}}\r\n{header})\r\n",
         header.len()
     )
 }
@@ -388,7 +390,7 @@ fn helpers() {
     let literals = [b"x".to_vec(), b"Message-ID: <a@b>".to_vec()];
     assert_eq!(
         header_literal(
-            "1 FETCH (X {1} UID 2 BODY[HEADER.FIELDS (MESSAGE-ID)] {17})",
+            "1 FETCH (X {1} UID 2 BODY[HEADER.FIELDS (MESSAGE-ID AUTHENTICATION-RESULTS ARC-AUTHENTICATION-RESULTS)] {17})",
             &literals
         ),
         Some(&b"Message-ID: <a@b>"[..])
@@ -478,4 +480,152 @@ fn many_search_answers_keep_only_the_newest() {
     h.server(&flood);
     assert!(h.dialogue.candidates.len() <= MAX_CANDIDATES);
     assert_eq!(h.dialogue.candidates[0], 99_999);
+}
+
+/// A harness whose plan finds the spam folder itself (`spam_folders` none) or looks in
+/// those named.
+fn with_spam_folders(spam_folders: Option<Vec<String>>) -> Harness {
+    let mut h = Harness::new(false);
+    h.dialogue.plan.spam_folders = spam_folders;
+    h
+}
+
+/// The headers of this run's message as the receiver left them, in a FETCH answer.
+fn fetched_with_verdicts(uid: u32) -> String {
+    let header = format!(
+        "Message-ID: <{}@probe.test>\r\nAuthentication-Results: receiver.test;\r\n\tdkim=pass header.d=sender.test\r\nAuthentication-Results: receiver.test; spf=fail smtp.mailfrom=sender.test\r\n\r\n",
+        own()
+    );
+    format!(
+        "* {uid} FETCH (UID {uid} BODY[HEADER.FIELDS (MESSAGE-ID AUTHENTICATION-RESULTS ARC-AUTHENTICATION-RESULTS)] {{{}}}\r\n{header})\r\n",
+        header.len()
+    )
+}
+
+#[test]
+fn each_look_goes_through_inbox_then_the_folder_marked_junk() {
+    let mut h = with_spam_folders(None);
+    h.server("* OK [CAPABILITY IMAP4rev1 LITERAL+] Dovecot ready.\r\n");
+    assert_eq!(
+        h.server("a1 OK [CAPABILITY IMAP4rev1 UIDPLUS SPECIAL-USE LIST-EXTENDED] Logged in\r\n"),
+        "a2 LIST (SPECIAL-USE) \"\" \"*\"\r\n"
+    );
+    assert_eq!(
+        h.server(
+            "* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n* LIST (\\HasNoChildren \\Junk) \"/\" \"Junk Mail\"\r\na2 OK done\r\n"
+        ),
+        "a3 SELECT INBOX\r\n"
+    );
+    assert_eq!(
+        h.server("* 0 EXISTS\r\na3 OK done\r\n"),
+        format!("a4 {SEARCH}\r\n")
+    );
+    assert_eq!(
+        h.server("* SEARCH\r\na4 OK done\r\n"),
+        "a5 SELECT \"Junk Mail\"\r\n"
+    );
+    assert_eq!(
+        h.server("* 0 EXISTS\r\na5 OK done\r\n"),
+        format!("a6 {SEARCH}\r\n")
+    );
+    // Neither holds it: the look is done; the next begins with INBOX again.
+    assert_eq!(h.server("* SEARCH\r\na6 OK done\r\n"), "");
+    assert!(h.dialogue.is_waiting());
+    h.now += MS;
+    h.dialogue.search_again(h.now);
+    assert_eq!(h.sent(), "a7 SELECT INBOX\r\n");
+    h.server("a7 OK done\r\n");
+    h.server("* SEARCH\r\na8 OK done\r\n");
+    h.server("* 1 EXISTS\r\na9 OK done\r\n");
+    // There it is, in the spam folder, UID 3 of that folder: read, then deleted there.
+    assert_eq!(
+        h.server("* SEARCH 3\r\na10 OK done\r\n"),
+        format!("a11 UID FETCH 3 {FETCH}\r\n")
+    );
+    assert_eq!(
+        h.server(&format!("{}a11 OK done\r\n", fetched_with_verdicts(3))),
+        "a12 UID STORE 3 +FLAGS.SILENT (\\Deleted)\r\n"
+    );
+    h.server("a12 OK done\r\n");
+    h.server("a13 OK done\r\n");
+    let (outcome, _) = h.dialogue.into_outcome();
+    let delivered = outcome.delivered.expect("delivered");
+    assert_eq!(delivered.folder, "Junk Mail");
+    assert!(delivered.spam);
+    assert_eq!(
+        delivered.auth_results,
+        [
+            "receiver.test; dkim=pass header.d=sender.test",
+            "receiver.test; spf=fail smtp.mailfrom=sender.test"
+        ]
+    );
+    assert_eq!(outcome.deleted, 1);
+    // The look that missed it began with INBOX's SELECT, before the Junk search.
+    assert!(outcome.missed_at < outcome.found_at);
+}
+
+#[test]
+fn without_special_use_every_folder_is_listed_and_a_spam_name_will_do() {
+    let mut h = with_spam_folders(None);
+    h.server("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    assert_eq!(
+        h.server("a1 OK [CAPABILITY IMAP4rev1 UIDPLUS] Logged in\r\n"),
+        "a2 LIST \"\" \"*\"\r\n"
+    );
+    assert_eq!(
+        h.server("* LIST () \".\" INBOX\r\n* LIST () \".\" INBOX.Spam\r\na2 OK done\r\n"),
+        "a3 SELECT INBOX\r\n"
+    );
+    h.server("a3 OK done\r\n");
+    assert_eq!(
+        h.server("* SEARCH 8\r\na4 OK done\r\n"),
+        format!("a5 UID FETCH 8 {FETCH}\r\n")
+    );
+    // Found in INBOX: the spam folder is not looked in, and it is no spam.
+    h.server(&format!("{}a5 OK done\r\n", fetched_with_verdicts(8)));
+    let delivered = h.dialogue.tally.delivered.clone().unwrap();
+    assert_eq!(
+        (delivered.folder.as_str(), delivered.spam),
+        ("INBOX", false)
+    );
+}
+
+#[test]
+fn a_refused_list_leaves_inbox_alone_and_a_missing_named_folder_fails_by_name() {
+    let mut h = with_spam_folders(None);
+    h.server("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    h.server("a1 OK [CAPABILITY IMAP4rev1] Logged in\r\n");
+    assert_eq!(h.server("a2 NO not now\r\n"), "a3 SELECT INBOX\r\n");
+    h.server("a3 OK done\r\n");
+    assert_eq!(
+        h.server("* SEARCH\r\na4 OK done\r\n"),
+        "",
+        "INBOX alone, no failure"
+    );
+    assert!(h.dialogue.is_waiting());
+
+    let mut h = with_spam_folders(Some(vec!["Spam".into()]));
+    h.server("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    assert_eq!(
+        h.server("a1 OK [CAPABILITY IMAP4rev1] Logged in\r\n"),
+        "a2 SELECT INBOX\r\n"
+    );
+    h.server("a2 OK done\r\n");
+    assert_eq!(
+        h.server("* SEARCH\r\na3 OK done\r\n"),
+        "a4 SELECT \"Spam\"\r\n"
+    );
+    assert_eq!(
+        h.server("a4 NO [NONEXISTENT] Mailbox doesn't exist: Spam\r\n"),
+        "a5 LOGOUT\r\n"
+    );
+    let (outcome, _) = h.dialogue.into_outcome();
+    let failure = outcome.failure.unwrap();
+    assert_eq!(failure.step, Step::Select);
+    assert!(
+        failure.why.contains("SELECT \"Spam\" was refused")
+            && failure.why.contains("Mailbox doesn't exist"),
+        "{}",
+        failure.why
+    );
 }

@@ -346,3 +346,29 @@ fn a_repeated_uid_is_never_deleted() {
     assert_eq!(h.server(&top(&own(), "ours")), "DELE 3\r\n");
     assert_eq!(h.server("+OK\r\n"), "QUIT\r\n");
 }
+
+/// The receiver's fields come from this run's message, found in the inbox, the only
+/// folder POP3 sees; a leftover's are not read.
+#[test]
+fn the_receivers_fields_are_read_from_this_runs_message() {
+    let mut h = Harness::new(plan(Pop3Memory::default()));
+    login(&mut h);
+    assert_eq!(h.server("+OK\r\n1 u1\r\n2 u2\r\n.\r\n"), "TOP 2 0\r\n");
+    let ours = format!(
+        "+OK\r\nAuthentication-Results: receiver.test; dmarc=pass\r\n header.from=sender.test\r\nMessage-ID: <{}@probe.test>\r\n\r\n.\r\n",
+        own()
+    );
+    assert_eq!(h.server(&ours), "TOP 1 0\r\n");
+    let leftover = format!(
+        "+OK\r\nAuthentication-Results: receiver.test; dmarc=fail\r\nMessage-ID: <{}@probe.test>\r\n\r\n.\r\n",
+        ended()
+    );
+    h.server(&leftover);
+    let (outcome, ..) = h.dialogue.into_outcome();
+    let delivered = outcome.delivered.unwrap();
+    assert_eq!((delivered.folder.as_str(), delivered.spam), ("INBOX", false));
+    assert_eq!(
+        delivered.auth_results,
+        ["receiver.test; dmarc=pass header.from=sender.test"]
+    );
+}

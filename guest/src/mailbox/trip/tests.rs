@@ -14,6 +14,7 @@ fn outcome(found_at: Option<Duration>, failure: Option<MailboxFailure>) -> Mailb
         failure,
         timings: vec![(Step::Login, S, 2 * S), (Step::Search, 2 * S, 3 * S)],
         downgraded: false,
+        delivered: None,
     }
 }
 

@@ -3,9 +3,10 @@
 //! (a bad pattern is invalid settings), judged once the dialogue has succeeded; a miss is
 //! `down`, or `warning` where the settings say so, with what the server actually said.
 
+use crate::mailbox::auth_results::{Trusted, method_name};
 use crate::smtp::capabilities;
 use crate::smtp::reply::reply_text;
-use crate::wit::{Capability, ErrorKind, Expectations, Failure, Phase, Reply};
+use crate::wit::{AuthMethod, Capability, ErrorKind, Expectations, Failure, Phase, Reply};
 use regex_lite::Regex;
 
 /// The expectations, checked: the banner's pattern compiled.
@@ -14,6 +15,8 @@ pub struct Expect {
     banner: Option<Regex>,
     extensions: Vec<String>,
     miss_is_warning: bool,
+    /// The methods the receiver's verdicts must pass (a round trip's `expect-auth`).
+    auth: Vec<AuthMethod>,
 }
 
 impl Expect {
@@ -24,7 +27,64 @@ impl Expect {
             banner,
             extensions: expectations.extensions.clone(),
             miss_is_warning: expectations.miss_is_warning,
+            auth: Vec::new(),
         }
+    }
+
+    /// These expectations, and that the receiver's verdicts on the round trip's test email
+    /// pass `methods`.
+    pub fn requiring_auth(mut self, methods: &[AuthMethod]) -> Self {
+        self.auth = methods.to_vec();
+        self
+    }
+
+    /// The methods the receiver's verdicts must pass, in the order given.
+    pub fn auth(&self) -> &[AuthMethod] {
+        &self.auth
+    }
+
+    /// Whether the receiver's verdicts (`trusted`, none when it wrote no field) on the
+    /// round trip's test email pass every method required; the miss, quoting the field,
+    /// when not.
+    pub fn judge_auth(&self, trusted: Option<&Trusted>) -> Option<Failure> {
+        let missed: Vec<String> = self
+            .auth
+            .iter()
+            .map(|&method| method_name(method))
+            .filter(|method| trusted.and_then(|t| t.passed(method)) != Some(true))
+            .map(|method| {
+                let result = trusted
+                    .and_then(|t| t.of(method).next())
+                    .map_or("no result", |r| r.result.as_str());
+                format!("{}={result}", method.to_ascii_uppercase())
+            })
+            .collect();
+        if missed.is_empty() {
+            return None;
+        }
+        let said = match trusted {
+            None => "it wrote no Authentication-Results field on the test email".to_string(),
+            Some(trusted) => {
+                let name = if trusted.from_arc {
+                    "ARC-Authentication-Results"
+                } else {
+                    "Authentication-Results"
+                };
+                let fields: Vec<String> = trusted
+                    .fields
+                    .iter()
+                    .map(|field| format!("{name}: {}", shortened(field)))
+                    .collect();
+                fields.join(" | ")
+            }
+        };
+        Some(Failure {
+            phase: Phase::MailboxFetch,
+            kind: ErrorKind::ExpectationMissed(format!(
+                "the receiver did not pass the test email: {} (--expect-auth wants pass): {said}",
+                missed.join(", ")
+            )),
+        })
     }
 
     /// Whether a miss is a warning rather than down.
@@ -70,6 +130,20 @@ impl Expect {
             )),
         })
     }
+}
+
+/// The longest part of a field a message quotes.
+const MAX_QUOTED_FIELD: usize = 300;
+
+/// `field`, cut to [`MAX_QUOTED_FIELD`] bytes at a character boundary, `...` marking a cut.
+fn shortened(field: &str) -> String {
+    if field.len() <= MAX_QUOTED_FIELD {
+        return field.to_string();
+    }
+    format!(
+        "{}...",
+        &field[..field.floor_char_boundary(MAX_QUOTED_FIELD)]
+    )
 }
 
 #[cfg(test)]

@@ -170,7 +170,8 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
     let tls = tls_plan(mode, &settings.host, &settings.tls)?;
     Ok(Plan {
         target: valid.target,
-        expect: Expect::checked(valid.banner, &settings.expect),
+        expect: Expect::checked(valid.banner, &settings.expect)
+            .requiring_auth(settings.mailbox.as_ref().map_or(&[], |m| &m.expect_auth)),
         ip_version: settings.ip_version,
         timeout: Duration::from_secs(u64::from(settings.timeout_seconds)),
         mode,

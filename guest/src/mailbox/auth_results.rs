@@ -9,6 +9,18 @@
 //! real receivers are sloppy: comments anywhere (nested), quoted strings, a missing
 //! authserv-id (Microsoft 365 writes none), stray `;`.
 
+use crate::wit::AuthMethod;
+
+/// The name of `method` as Authentication-Results fields write it.
+pub fn method_name(method: AuthMethod) -> &'static str {
+    match method {
+        AuthMethod::Spf => "spf",
+        AuthMethod::Dkim => "dkim",
+        AuthMethod::Dmarc => "dmarc",
+        AuthMethod::Arc => "arc",
+    }
+}
+
 /// The longest field value read; the rest is ignored.
 pub const MAX_FIELD_LEN: usize = 16 * 1024;
 /// The most results read from one field.

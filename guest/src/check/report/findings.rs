@@ -1,11 +1,13 @@
 //! What the verdict judges, gathered from what the check saw: the dialogue's verdict with
 //! the round trip's folded in (the SMTP side's failure first, then the mailbox's), the
 //! figures the thresholds compare (response time, delivery latency, the certificates'
-//! days), the phase the check ended in, and the expectations.
+//! days), the phase the check ended in, and the expectations (the receiver's verdicts
+//! among them).
 
 use crate::check::expect::Expect;
 use crate::check::verdict::Findings;
 use crate::journal::millis;
+use crate::mailbox::auth_results::Trusted;
 use crate::mailbox::trip::Trip;
 use crate::smtp::session::Verdict;
 use crate::tls::facts::TlsFacts;
@@ -62,6 +64,7 @@ pub(super) fn gather(
     expect: &Expect,
     said: Said,
     trip: Option<&Trip>,
+    trusted: Option<&Trusted>,
     figures: &Figures,
     tls: &TlsFacts,
 ) -> Findings {
@@ -82,7 +85,11 @@ pub(super) fn gather(
     }
     let mailbox_secured = trip.is_some_and(|trip| trip.tls.established);
     Findings {
-        missed: expect.judge(banner, capabilities),
+        // The receiver's verdicts are judged on a test email that arrived.
+        missed: expect.judge(banner, capabilities).or_else(|| {
+            trip.filter(|trip| trip.found_at.is_some())
+                .and_then(|_| expect.judge_auth(trusted))
+        }),
         miss_is_warning: expect.miss_is_warning(),
         verdict,
         warning,

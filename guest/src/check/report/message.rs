@@ -10,6 +10,7 @@ use super::findings::Figures;
 use super::words::{self, Context, server_label};
 use crate::check::mode::Mode;
 use crate::journal::millis;
+use crate::mailbox::auth_results::Trusted;
 use crate::mailbox::trip::Trip;
 use crate::smtp::reply::{reply_text, reply_words};
 use crate::tls::facts::TlsFacts;
@@ -29,6 +30,8 @@ pub(super) struct Told<'a> {
     /// Why implicit TLS was given up for plain text, if it was.
     pub fallback: Option<&'a Failure>,
     pub trip: Option<&'a Trip>,
+    /// The receiver's verdicts on the round trip's test email, when it wrote any.
+    pub trusted: Option<&'a Trusted>,
     pub tls: &'a TlsFacts,
     /// Unix seconds, for the certificates' dates.
     pub now: i64,
@@ -46,6 +49,7 @@ pub(super) fn compose(told: Told) -> String {
         message_reply,
         fallback,
         trip,
+        trusted,
         tls,
         now,
     } = told;
@@ -124,7 +128,8 @@ pub(super) fn compose(told: Told) -> String {
         ),
         _ => String::new(),
     };
-    let arrival = format!("{accepted}{arrival}");
+    let verdicts = trusted.map(verdicts_said).unwrap_or_default();
+    let arrival = format!("{accepted}{arrival}{verdicts}");
     let mut message = match (status, failure) {
         (Status::Down, Some(failure)) if is_mailbox_phase(failure.phase) => {
             // The queue ID is what one looks for in the mail logs when mail goes missing.
@@ -238,6 +243,30 @@ fn proof_of_delivery(reply: &Reply) -> String {
         Some((cut, _)) => format!("{}...", &said[..cut]),
         None => said,
     }
+}
+
+/// The receiver's verdicts in a few words: `; receiver.test says spf=pass dkim=pass
+/// dmarc=pass`, each of SPF, DKIM, DMARC and ARC it reported (`pass` when one of a
+/// method's results passed, else its first).
+fn verdicts_said(trusted: &Trusted) -> String {
+    let said: Vec<String> = ["spf", "dkim", "dmarc", "arc"]
+        .into_iter()
+        .filter_map(|method| {
+            let result = match trusted.passed(method)? {
+                true => "pass",
+                false => trusted.of(method).next()?.result.as_str(),
+            };
+            Some(format!("{method}={result}"))
+        })
+        .collect();
+    if said.is_empty() {
+        return String::new();
+    }
+    let receiver = match trusted.authserv_id.as_str() {
+        "" => "the receiver",
+        id => id,
+    };
+    format!("; {receiver} says {}", said.join(" "))
 }
 
 /// Whether a phase is the round trip's mailbox side.

@@ -14,10 +14,13 @@ pub use words::server_label;
 use crate::check::expect::Expect;
 use crate::check::verdict::{self, Thresholds};
 use crate::journal::millis;
+use crate::mailbox::auth_results::{self, Trusted};
 use crate::mailbox::trip::Trip;
 use crate::smtp::session::Outcome;
 use crate::tls::facts::TlsFacts;
-use crate::wit::{CheckResult, MailboxResult, Phase, Settings, TlsInfo};
+use crate::wit::{
+    AuthProperty, AuthResult, AuthResults, CheckResult, MailboxResult, Phase, Settings, TlsInfo,
+};
 use findings::{Figures, Said};
 use message::Told;
 
@@ -61,7 +64,15 @@ pub fn report(
         capabilities: &capabilities,
         ran: &ran,
     };
-    let findings = findings::gather(expect, said, trip.as_ref(), &figures, tls);
+    let authserv_id = settings
+        .mailbox
+        .as_ref()
+        .and_then(|m| m.authserv_id.as_deref());
+    let trusted = trip
+        .as_ref()
+        .and_then(|trip| trip.delivered.as_ref())
+        .and_then(|d| auth_results::trusted(&d.auth_results, &d.arc_results, authserv_id));
+    let findings = findings::gather(expect, said, trip.as_ref(), trusted.as_ref(), &figures, tls);
     let (status, failure) = verdict::decide(findings, Thresholds::of(&settings.into()));
     let message = message::compose(Told {
         settings,
@@ -73,10 +84,21 @@ pub fn report(
         message_reply: message_reply.as_ref(),
         fallback: fallback.as_ref(),
         trip: trip.as_ref(),
+        trusted: trusted.as_ref(),
         tls,
         now,
     });
-    let channels = channels::list(&figures, status, tls, trip.as_ref(), send_time);
+    let channels = channels::list(
+        &figures,
+        status,
+        tls,
+        trip.as_ref(),
+        channels::Verdicts {
+            trusted: trusted.as_ref(),
+            expected: expect.auth(),
+        },
+        send_time,
+    );
     let mailbox = trip.map(|trip| MailboxResult {
         remote_address: trip.remote.clone(),
         found: trip.found_at.is_some(),
@@ -85,9 +107,9 @@ pub fn report(
         left_flagged: trip.left_flagged,
         latency_precision_ms: trip.latency_precision().map(millis),
         tls: tls_info(&trip.tls),
-        folder: None,
-        in_spam: false,
-        authentication: None,
+        folder: trip.delivered.as_ref().map(|d| d.folder.clone()),
+        in_spam: trip.delivered.as_ref().is_some_and(|d| d.spam),
+        authentication: trusted.map(auth_results_of),
     });
     CheckResult {
         status,
@@ -104,6 +126,29 @@ pub fn report(
         failure,
         transcript,
         mailbox,
+    }
+}
+
+/// The receiver's verdicts in the contract's terms.
+fn auth_results_of(trusted: Trusted) -> AuthResults {
+    AuthResults {
+        authserv_id: trusted.authserv_id,
+        results: trusted
+            .results
+            .into_iter()
+            .map(|r| AuthResult {
+                method: r.method,
+                result: r.result,
+                reason: r.reason,
+                properties: r
+                    .properties
+                    .into_iter()
+                    .map(|(name, value)| AuthProperty { name, value })
+                    .collect(),
+            })
+            .collect(),
+        fields: trusted.fields,
+        from_arc: trusted.from_arc,
     }
 }
 

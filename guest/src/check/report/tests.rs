@@ -49,6 +49,13 @@ fn up(at_ms: u64) -> Outcome {
 }
 
 fn trip(found_ms: Option<u64>) -> crate::mailbox::trip::Trip {
+    trip_with(found_ms, None)
+}
+
+fn trip_with(
+    found_ms: Option<u64>,
+    delivered: Option<crate::mailbox::steps::Delivered>,
+) -> crate::mailbox::trip::Trip {
     use crate::mailbox::trip::Account;
     let ms = Duration::from_millis;
     let mut account = Account::new(MailboxProtocol::Imap, ms(4), ms(6));
@@ -65,7 +72,7 @@ fn trip(found_ms: Option<u64>) -> crate::mailbox::trip::Trip {
             failure: None,
             timings: Vec::new(),
             downgraded: false,
-            delivered: None,
+            delivered,
         },
         &mut Journal::new(false),
     );
@@ -586,4 +593,183 @@ fn the_proof_of_delivery_is_the_last_line_and_bounded() {
         "{}",
         result.message.len()
     );
+}
+
+/// A round trip whose test email the receiver judged with `fields`, found in `folder`.
+fn judged(folder: &str, spam: bool, fields: &[&str]) -> crate::mailbox::trip::Trip {
+    trip_with(
+        Some(26),
+        Some(crate::mailbox::steps::Delivered {
+            folder: folder.into(),
+            spam,
+            auth_results: fields.iter().map(|f| f.to_string()).collect(),
+            arc_results: Vec::new(),
+        }),
+    )
+}
+
+fn channel_value(result: &CheckResult, name: &str) -> Option<f64> {
+    result
+        .channels
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.value)
+}
+
+const SIGNED: &str =
+    "receiver.test; dkim=pass (2048-bit key; unprotected) header.d=sender.test header.s=s1";
+const ALIGNED: &str = "receiver.test; dmarc=pass (p=reject dis=none) header.from=sender.test";
+const UNSIGNED: &str = "receiver.test; dkim=none";
+const UNALIGNED: &str = "receiver.test; dmarc=fail (p=reject dis=reject) header.from=sender.test";
+
+#[test]
+fn the_receivers_verdicts_are_channels_words_and_the_mailbox_results() {
+    let s = round_trip_settings();
+    let result = report(
+        &s,
+        &Expect::default(),
+        up(5),
+        Some(judged("INBOX", false, &[SIGNED, ALIGNED])),
+        None,
+        &TlsFacts::default(),
+        NOW,
+    );
+    assert_eq!(result.status, Status::Up, "{}", result.message);
+    assert_eq!(channel_value(&result, channel::IN_SPAM_FOLDER), Some(0.0));
+    assert_eq!(channel_value(&result, channel::DKIM_PASS), Some(1.0));
+    assert_eq!(channel_value(&result, channel::DMARC_PASS), Some(1.0));
+    assert_eq!(
+        channel_value(&result, channel::SPF_PASS),
+        None,
+        "not reported"
+    );
+    assert!(
+        result
+            .message
+            .contains("receiver.test says dkim=pass dmarc=pass"),
+        "{}",
+        result.message
+    );
+    let mailbox = result.mailbox.unwrap();
+    assert_eq!(
+        (mailbox.folder.as_deref(), mailbox.in_spam),
+        (Some("INBOX"), false)
+    );
+    let auth = mailbox.authentication.unwrap();
+    assert_eq!(auth.authserv_id, "receiver.test");
+    assert_eq!(auth.fields, [SIGNED, ALIGNED]);
+    let dkim = &auth.results[0];
+    assert_eq!(
+        (dkim.method.as_str(), dkim.result.as_str()),
+        ("dkim", "pass")
+    );
+    assert_eq!(dkim.properties[1].name, "header.s");
+    assert_eq!(dkim.properties[1].value, "s1");
+}
+
+#[test]
+fn delivered_to_spam_is_a_warning_naming_the_folder() {
+    let s = round_trip_settings();
+    let result = report(
+        &s,
+        &Expect::default(),
+        up(5),
+        Some(judged("Junk", true, &[SIGNED])),
+        None,
+        &TlsFacts::default(),
+        NOW,
+    );
+    assert_eq!(result.status, Status::Warning, "{}", result.message);
+    let failure = result.failure.clone().unwrap();
+    assert_eq!(failure.kind, ErrorKind::DeliveredToSpam("Junk".into()));
+    assert!(
+        result.message.contains("delivered to spam"),
+        "{}",
+        result.message
+    );
+    assert_eq!(channel_value(&result, channel::IN_SPAM_FOLDER), Some(1.0));
+    assert!(result.mailbox.unwrap().in_spam);
+}
+
+#[test]
+fn expected_methods_that_did_not_pass_are_down_quoting_the_field() {
+    use crate::wit::AuthMethod;
+    let s = round_trip_settings();
+    let expect =
+        Expect::default().requiring_auth(&[AuthMethod::Dkim, AuthMethod::Dmarc, AuthMethod::Spf]);
+    let result = report(
+        &s,
+        &expect,
+        up(5),
+        Some(judged("INBOX", false, &[UNSIGNED, UNALIGNED])),
+        None,
+        &TlsFacts::default(),
+        NOW,
+    );
+    assert_eq!(result.status, Status::Down, "{}", result.message);
+    let failure = result.failure.clone().unwrap();
+    assert_eq!(failure.phase, Phase::MailboxFetch);
+    assert!(
+        result
+            .message
+            .contains("DKIM=none, DMARC=fail, SPF=no result")
+            && result
+                .message
+                .contains("Authentication-Results: receiver.test; dkim=none"),
+        "{}",
+        result.message
+    );
+    // Expected but unreported: the channel is there, at 0.
+    assert_eq!(channel_value(&result, channel::SPF_PASS), Some(0.0));
+    assert_eq!(channel_value(&result, channel::DKIM_PASS), Some(0.0));
+
+    // All pass: up. No field at all: down, saying so.
+    let expect = Expect::default().requiring_auth(&[AuthMethod::Dkim]);
+    let passed = report(
+        &s,
+        &expect,
+        up(5),
+        Some(judged("INBOX", false, &[SIGNED])),
+        None,
+        &TlsFacts::default(),
+        NOW,
+    );
+    assert_eq!(passed.status, Status::Up, "{}", passed.message);
+    let bare = report(
+        &s,
+        &expect,
+        up(5),
+        Some(judged("INBOX", false, &[])),
+        None,
+        &TlsFacts::default(),
+        NOW,
+    );
+    assert_eq!(bare.status, Status::Down);
+    assert!(
+        bare.message
+            .contains("wrote no Authentication-Results field"),
+        "{}",
+        bare.message
+    );
+}
+
+#[test]
+fn a_forged_field_below_the_receivers_is_not_read() {
+    let s = round_trip_settings();
+    let result = report(
+        &s,
+        &Expect::default().requiring_auth(&[crate::wit::AuthMethod::Dkim]),
+        up(5),
+        Some(judged(
+            "INBOX",
+            false,
+            &[UNSIGNED, "forged.test; dkim=pass header.d=sender.test"],
+        )),
+        None,
+        &TlsFacts::default(),
+        NOW,
+    );
+    assert_eq!(result.status, Status::Down, "{}", result.message);
+    let auth = result.mailbox.unwrap().authentication.unwrap();
+    assert_eq!(auth.fields, [UNSIGNED]);
 }

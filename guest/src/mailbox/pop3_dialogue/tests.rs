@@ -366,7 +366,10 @@ fn the_receivers_fields_are_read_from_this_runs_message() {
     h.server(&leftover);
     let (outcome, ..) = h.dialogue.into_outcome();
     let delivered = outcome.delivered.unwrap();
-    assert_eq!((delivered.folder.as_str(), delivered.spam), ("INBOX", false));
+    assert_eq!(
+        (delivered.folder.as_str(), delivered.spam),
+        ("INBOX", false)
+    );
     assert_eq!(
         delivered.auth_results,
         ["receiver.test; dmarc=pass header.from=sender.test"]

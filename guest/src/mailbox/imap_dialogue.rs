@@ -71,7 +71,10 @@ enum State {
     Capabilities,
     /// LIST, to find the spam folder.
     List,
+    /// The first SELECT, of INBOX: part of logging in.
     Select,
+    /// SELECT of the next folder a look goes through: part of the search.
+    Switch,
     Search,
     Waiting,
     Fetch,
@@ -88,7 +91,7 @@ impl State {
             Self::StartTls | Self::AwaitTls => Step::StartTls,
             Self::Capability | Self::Login | Self::LoginLiteral | Self::Capabilities => Step::Login,
             Self::List | Self::Select => Step::Select,
-            Self::Search | Self::Waiting => Step::Search,
+            Self::Search | Self::Waiting | Self::Switch => Step::Search,
             Self::Fetch => Step::Fetch,
             Self::Store | Self::Expunge => Step::Delete,
             Self::Logout | Self::Done => Step::Logout,
@@ -132,6 +135,8 @@ pub struct ImapDialogue {
     folder: usize,
     /// The folders `LIST` showed.
     listed: Vec<ListEntry>,
+    /// A SELECT was sent: the mailbox was opened once.
+    opened: bool,
 }
 
 /// Written by hand: what is left of LOGIN, and the parser's bytes, may hold the password.
@@ -170,6 +175,7 @@ impl ImapDialogue {
             folders: vec![(INBOX.to_string(), false)],
             folder: 0,
             listed: Vec::new(),
+            opened: false,
             plan,
         }
     }
@@ -303,7 +309,9 @@ impl ImapDialogue {
         }
         if refused && self.state != State::Logout {
             let command = match self.state {
-                State::Select => format!("SELECT {}", quoted(&self.folders[self.folder].0)),
+                State::Select | State::Switch => {
+                    format!("SELECT {}", quoted(&self.folders[self.folder].0))
+                }
                 state => command_of(state).to_string(),
             };
             self.fail(format!("{command} was refused: {status:?} {text}"));
@@ -334,7 +342,7 @@ impl ImapDialogue {
                 }
                 self.select(now);
             }
-            State::Select => self.search(now),
+            State::Select | State::Switch => self.search(now),
             State::Search => {
                 self.search_answered = now;
                 self.unread = self
@@ -583,7 +591,14 @@ impl ImapDialogue {
         if self.folder == 0 {
             self.look_sent = now;
         }
-        self.send(now, State::Select, &format!("SELECT {name}"));
+        // Only the first SELECT opens the mailbox; the others are part of a look.
+        let state = if self.opened {
+            State::Switch
+        } else {
+            State::Select
+        };
+        self.opened = true;
+        self.send(now, state, &format!("SELECT {name}"));
     }
 
     /// The key of message `uid` in the folder selected.
@@ -737,7 +752,7 @@ fn command_of(state: State) -> &'static str {
         State::Capability | State::Capabilities => "CAPABILITY",
         State::Login | State::LoginLiteral => "LOGIN",
         State::List => "LIST",
-        State::Select => "SELECT",
+        State::Select | State::Switch => "SELECT",
         State::Search | State::Waiting => "UID SEARCH",
         State::Fetch => "UID FETCH",
         State::Store => "UID STORE",

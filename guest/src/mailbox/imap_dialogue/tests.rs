@@ -621,7 +621,7 @@ fn a_refused_list_leaves_inbox_alone_and_a_missing_named_folder_fails_by_name() 
     );
     let (outcome, _) = h.dialogue.into_outcome();
     let failure = outcome.failure.unwrap();
-    assert_eq!(failure.step, Step::Select);
+    assert_eq!(failure.step, Step::Search);
     assert!(
         failure.why.contains("SELECT \"Spam\" was refused")
             && failure.why.contains("Mailbox doesn't exist"),

@@ -11,7 +11,8 @@ use super::request::{
     MailboxRequest, PASSWORD_VARIABLE, PasswordSources, RelayProbeRequest, TlsRequest,
     split_recipients,
 };
-use crate::wit::{IpVersion, Settings, TlsVersion, TransportSecurity};
+use super::values::SpamFolders;
+use crate::wit::{IpVersion, MailboxProtocol, Settings, TlsVersion, TransportSecurity};
 use smtp_sensor_guest::Secret;
 use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
 use std::path::PathBuf;
@@ -113,7 +114,20 @@ impl SensorOptions {
             }
         };
         let mailbox = match (self.mailbox, self.mailbox_user) {
-            (None, None) => None,
+            (None, None) => {
+                if let Some(flag) = round_trip_only(
+                    self.mailbox_folders.is_some(),
+                    self.mailbox_authserv_id.is_some(),
+                    !self.expect_auth.is_empty(),
+                ) {
+                    return Err(invalid(
+                        flag,
+                        "it judges the round trip's test email; give --mailbox imap (or pop3) \
+                         and --mailbox-user with it",
+                    ));
+                }
+                None
+            }
             (None, Some(_)) => {
                 return Err(invalid(
                     "--mailbox",
@@ -149,6 +163,9 @@ impl SensorOptions {
                     token_prefix: self.mailbox_token_prefix,
                     latency_warning: self.latency_warning,
                     latency_critical: self.latency_critical,
+                    spam_folders: spam_folders(protocol.0, self.mailbox_folders)?,
+                    authserv_id: self.mailbox_authserv_id,
+                    expect_auth: each_once(self.expect_auth.into_iter().map(|m| m.0)),
                 })
             }
         };
@@ -184,6 +201,50 @@ impl SensorOptions {
         };
         Ok((request, store))
     }
+}
+
+/// The first of the round trip's own flags given (spam folders, authserv-id, expected
+/// methods), which mean nothing without a round trip.
+fn round_trip_only(folders: bool, authserv_id: bool, expect_auth: bool) -> Option<&'static str> {
+    [
+        (folders, "--mailbox-folders"),
+        (authserv_id, "--mailbox-authserv-id"),
+        (expect_auth, "--expect-auth"),
+    ]
+    .into_iter()
+    .find_map(|(given, flag)| given.then_some(flag))
+}
+
+/// The spam folders for `protocol`: POP3 sees INBOX alone, so folders named for it are
+/// refused rather than never looked in.
+fn spam_folders(
+    protocol: MailboxProtocol,
+    folders: Option<SpamFolders>,
+) -> Result<Option<Vec<String>>, Invalid> {
+    match folders {
+        Some(SpamFolders(names)) if protocol == MailboxProtocol::Pop3 && !names.is_empty() => {
+            Err(Invalid {
+                flag: "--mailbox-folders",
+                problem: format!(
+                    "POP3 sees INBOX alone, so {} would never be looked in; use --mailbox imap, \
+                     or leave --mailbox-folders out",
+                    names.join(",")
+                ),
+            })
+        }
+        folders => Ok(folders.map(|f| f.0)),
+    }
+}
+
+/// `items` in order, each once (`--expect-auth dkim,dkim` asks for DKIM once).
+fn each_once<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut once = Vec::new();
+    for item in items {
+        if !once.contains(&item) {
+            once.push(item);
+        }
+    }
+    once
 }
 
 /// Where "Store result" writes, from `--store-result` (an empty path: PRTG's folder) and

@@ -5,12 +5,15 @@
 //! the command line override the file's keys ([`SensorOptions::over`]), and
 //! [`SensorOptions::into_request`] makes the check they describe.
 
-use super::file_values::{duration, one_or_many, refuse_inline_password, timeout, value_enum};
+use super::file_values::{
+    duration, one_or_many, refuse_inline_password, spam_folders, timeout, value_enum,
+    value_enum_list,
+};
 use super::request::TlsRoots;
 use super::targets::TargetPattern;
 use super::values::{
-    IpVersionArg, MailboxProtocolArg, Mechanism, Security, TlsVersionArg, folder, parse_duration,
-    parse_timeout,
+    AuthMethodArg, IpVersionArg, MailboxProtocolArg, Mechanism, Security, SpamFolders,
+    TlsVersionArg, folder, parse_duration, parse_spam_folders, parse_timeout,
 };
 use serde::Deserialize;
 use smtp_sensor_guest::Secret;
@@ -472,6 +475,45 @@ pub struct SensorOptions {
     )]
     #[serde(default, deserialize_with = "duration")]
     pub latency_critical: Option<Duration>,
+    /// Spam folders to look in after INBOX; none: INBOX alone [default: the server's Junk]
+    ///
+    /// Comma-separated, as the server's folder list names them (INBOX.Junk, [Gmail]/Spam),
+    /// at most 4. By default the folder the server marks \Junk (RFC 6154), else the first
+    /// named Junk, Spam, Junk E-mail or Bulk Mail. IMAP only: POP3 sees INBOX alone. A test
+    /// email found in a spam folder is a warning (delivered-to-spam).
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "LIST",
+        value_parser = parse_spam_folders,
+        help_heading = heading::ROUND_TRIP
+    )]
+    #[serde(default, deserialize_with = "spam_folders")]
+    pub mailbox_folders: Option<SpamFolders>,
+    /// Read the receiver's verdicts under this authserv-id [default: the topmost field's]
+    ///
+    /// The name the receiving server writes first in its Authentication-Results fields
+    /// (mx.example.com), compared without case. By default the topmost field's, as a
+    /// receiver adds its own above those already there (RFC 8601 section 5). Name it when
+    /// the receiver may write none: the topmost field would then be whoever wrote it.
+    #[arg(verbatim_doc_comment, long, value_name = "ID", help_heading = heading::ROUND_TRIP)]
+    pub mailbox_authserv_id: Option<String>,
+    /// These methods must pass at the receiver (comma-separated)
+    ///
+    /// For example dkim,dmarc. Judged on the receiver's Authentication-Results on the test
+    /// email (see --mailbox-authserv-id): a result other than pass, or none, is down
+    /// (a warning with --expect-warning), expectation-missed.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_enum,
+        value_name = "LIST",
+        value_delimiter = ',',
+        ignore_case = true,
+        help_heading = heading::ROUND_TRIP
+    )]
+    #[serde(default, deserialize_with = "value_enum_list")]
+    pub expect_auth: Vec<AuthMethodArg>,
     /// `serve` only: the targets a `/probe` with this module may name (see
     /// [`crate::settings::targets`]); none by default. `check` ignores it.
     #[arg(skip)]
@@ -561,6 +603,9 @@ mod tests {
             Setting::MailboxTokenPrefix,
             Setting::LatencyWarning,
             Setting::LatencyCritical,
+            Setting::MailboxSpamFolders,
+            Setting::MailboxAuthservId,
+            Setting::ExpectAuth,
         ];
         for setting in settings {
             let long = flag(setting).trim_start_matches("--");

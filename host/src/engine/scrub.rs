@@ -75,6 +75,7 @@ fn scrub_all(result: &mut CheckResult, scrub: &impl Fn(&mut String)) {
             | ErrorKind::ExpectationMissed(text)
             | ErrorKind::NotSupported(text)
             | ErrorKind::MailboxFailed(text)
+            | ErrorKind::DeliveredToSpam(text)
             | ErrorKind::ComponentFailed(text) => scrub(text),
             ErrorKind::UnexpectedReply(r) | ErrorKind::OpenRelay(r) | ErrorKind::AuthFailed(r) => {
                 reply(r)
@@ -98,5 +99,19 @@ fn scrub_all(result: &mut CheckResult, scrub: &impl Fn(&mut String)) {
             scrub(address);
         }
         mailbox.tls.iter_mut().for_each(tls);
+        mailbox.folder.iter_mut().for_each(scrub);
+        if let Some(auth) = &mut mailbox.authentication {
+            scrub(&mut auth.authserv_id);
+            auth.fields.iter_mut().for_each(scrub);
+            for result in &mut auth.results {
+                scrub(&mut result.method);
+                scrub(&mut result.result);
+                result.reason.iter_mut().for_each(scrub);
+                for property in &mut result.properties {
+                    scrub(&mut property.name);
+                    scrub(&mut property.value);
+                }
+            }
+        }
     }
 }

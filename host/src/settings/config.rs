@@ -311,6 +311,16 @@ mod tests {
              `auth_password_file`, `mailbox_password_file`",
         );
         assert!(e.ends_with("did you mean `auth_password_file`?"), "{e}");
+        let e = problem("[sensors.mx1]\nexpect_auht = \"dkim\"\n");
+        assert_eq!(
+            e,
+            "unknown field `expect_auht`; did you mean `expect_auth`?"
+        );
+        let e = problem("[sensors.mx1]\nmailbox-folders = \"Junk\"\n");
+        assert_eq!(
+            e,
+            "unknown field `mailbox-folders`; did you mean `mailbox_folders`?"
+        );
         let e = problem("[sensor.mx1]\nhost = \"a.example\"\n");
         assert!(e.ends_with("did you mean `sensors`?"), "{e}");
         // Nothing near: every key is listed, as before.

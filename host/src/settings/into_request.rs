@@ -451,6 +451,126 @@ mod tests {
         assert_eq!(variable_name(&"X".repeat(65)), Name::Not);
     }
 
+    /// A round trip over `protocol`, its password in the environment, with `options`.
+    fn round_trip(protocol: crate::wit::MailboxProtocol, options: SensorOptions) -> SensorOptions {
+        SensorOptions {
+            host: Some("mail.example".into()),
+            mail_from: Some("probe@example.com".into()),
+            mail_to: vec!["roundtrip@example.com".into()],
+            mailbox: Some(crate::settings::values::MailboxProtocolArg(protocol)),
+            mailbox_user: Some("roundtrip".into()),
+            ..options
+        }
+    }
+
+    fn mailbox_password(name: &str) -> Option<String> {
+        (name == MAILBOX_PASSWORD_VARIABLE).then(|| "pw".to_string())
+    }
+
+    #[test]
+    fn the_receiver_s_settings_reach_the_contract() {
+        use crate::settings::values::AuthMethodArg;
+        use crate::wit::{AuthMethod, MailboxProtocol};
+        let options = round_trip(
+            MailboxProtocol::Imap,
+            SensorOptions {
+                mailbox_folders: Some(SpamFolders(vec!["INBOX.Junk".into()])),
+                mailbox_authserv_id: Some("MX.example.com".into()),
+                expect_auth: [AuthMethod::Dkim, AuthMethod::Dmarc, AuthMethod::Dkim]
+                    .map(AuthMethodArg)
+                    .to_vec(),
+                ..Default::default()
+            },
+        );
+        let (settings, _) = options.into_settings(mailbox_password).unwrap();
+        let mailbox = settings.mailbox.unwrap();
+        assert_eq!(mailbox.spam_folders, Some(vec!["INBOX.Junk".to_string()]));
+        assert_eq!(mailbox.authserv_id.as_deref(), Some("MX.example.com"));
+        assert_eq!(mailbox.expect_auth, [AuthMethod::Dkim, AuthMethod::Dmarc]);
+        // Unset: the server's Junk folder found, the topmost field trusted, nothing expected.
+        let (settings, _) = round_trip(MailboxProtocol::Pop3, SensorOptions::default())
+            .into_settings(mailbox_password)
+            .unwrap();
+        let mailbox = settings.mailbox.unwrap();
+        assert_eq!(mailbox.spam_folders, None);
+        assert_eq!(mailbox.authserv_id, None);
+        assert!(mailbox.expect_auth.is_empty());
+    }
+
+    #[test]
+    fn the_receiver_s_settings_are_refused_naming_their_flag() {
+        use crate::wit::MailboxProtocol;
+        let refused = |protocol, options| {
+            round_trip(protocol, options)
+                .into_settings(mailbox_password)
+                .unwrap_err()
+        };
+        let folders = |names: &[&str]| SensorOptions {
+            mailbox_folders: Some(SpamFolders(names.iter().map(|n| n.to_string()).collect())),
+            ..Default::default()
+        };
+        let error = refused(MailboxProtocol::Pop3, folders(&["Junk"]));
+        assert_eq!(error.flag, "--mailbox-folders");
+        assert!(error.problem.contains("POP3 sees INBOX alone"), "{error}");
+        // INBOX alone is what POP3 does anyway.
+        let options = round_trip(MailboxProtocol::Pop3, folders(&[]));
+        assert!(options.into_settings(mailbox_password).is_ok());
+        // The core's rules, named by the flag.
+        let error = refused(MailboxProtocol::Imap, folders(&["a", "b", "c", "d", "e"]));
+        assert_eq!(error.flag, "--mailbox-folders");
+        assert!(error.problem.contains("at most 4"), "{error}");
+        let error = refused(MailboxProtocol::Imap, folders(&["inbox"]));
+        assert_eq!(error.flag, "--mailbox-folders");
+        assert!(
+            error.problem.contains("INBOX is always looked in"),
+            "{error}"
+        );
+        let authserv_id = SensorOptions {
+            mailbox_authserv_id: Some("mx.example.com; spf=pass".into()),
+            ..Default::default()
+        };
+        let error = refused(MailboxProtocol::Imap, authserv_id);
+        assert_eq!(error.flag, "--mailbox-authserv-id");
+        assert!(error.problem.contains("not an authserv-id"), "{error}");
+    }
+
+    #[test]
+    fn the_receiver_s_flags_need_a_round_trip() {
+        use crate::settings::values::AuthMethodArg;
+        use crate::wit::AuthMethod;
+        let host = || Some("mail.example".to_string());
+        for (options, flag) in [
+            (
+                SensorOptions {
+                    host: host(),
+                    expect_auth: vec![AuthMethodArg(AuthMethod::Dkim)],
+                    ..Default::default()
+                },
+                "--expect-auth",
+            ),
+            (
+                SensorOptions {
+                    host: host(),
+                    mailbox_folders: Some(SpamFolders(vec![])),
+                    ..Default::default()
+                },
+                "--mailbox-folders",
+            ),
+            (
+                SensorOptions {
+                    host: host(),
+                    mailbox_authserv_id: Some("mx.example.com".into()),
+                    ..Default::default()
+                },
+                "--mailbox-authserv-id",
+            ),
+        ] {
+            let error = options.into_request(no_env).unwrap_err();
+            assert_eq!(error.flag, flag);
+            assert!(error.problem.contains("give --mailbox imap"), "{error}");
+        }
+    }
+
     #[test]
     fn pairs_must_come_together() {
         let with = |options: SensorOptions| {

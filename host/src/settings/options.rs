@@ -546,6 +546,109 @@ mod tests {
     }
 
     #[test]
+    fn the_receiver_s_flags_on_the_command_line() {
+        use crate::wit::AuthMethod;
+        use clap::Parser;
+        #[derive(Parser, Debug)]
+        struct Flags {
+            #[command(flatten)]
+            options: SensorOptions,
+        }
+        let parse = |args: &[&str]| Flags::try_parse_from(args).map(|f| f.options);
+        let options = parse(&[
+            "x",
+            "--mailbox-folders",
+            "INBOX.Junk, [Gmail]/Spam",
+            "--mailbox-authserv-id",
+            "mx.example.com",
+            "--expect-auth",
+            "dkim,DMARC",
+        ])
+        .unwrap();
+        assert_eq!(
+            options.mailbox_folders,
+            Some(SpamFolders(vec![
+                "INBOX.Junk".into(),
+                "[Gmail]/Spam".into()
+            ]))
+        );
+        assert_eq!(
+            options.mailbox_authserv_id.as_deref(),
+            Some("mx.example.com")
+        );
+        assert_eq!(
+            options.expect_auth,
+            [
+                AuthMethodArg(AuthMethod::Dkim),
+                AuthMethodArg(AuthMethod::Dmarc)
+            ]
+        );
+        let none = parse(&["x", "--mailbox-folders", "none"]).unwrap();
+        assert_eq!(none.mailbox_folders, Some(SpamFolders(vec![])));
+        assert_eq!(parse(&["x"]).unwrap().mailbox_folders, None);
+        // A method that is none: the flag, the value, the methods and the nearest.
+        let error = parse(&["x", "--expect-auth", "spf,dkm"])
+            .unwrap_err()
+            .to_string();
+        for part in ["--expect-auth", "'dkm'", "spf, dkim, dmarc, arc", "'dkim'"] {
+            assert!(error.contains(part), "{part} in {error}");
+        }
+        let error = parse(&["x", "--mailbox-folders", "Junk,"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--mailbox-folders"), "{error}");
+        assert!(error.contains("empty folder name"), "{error}");
+    }
+
+    #[test]
+    fn the_receiver_s_keys_in_a_file() {
+        use crate::wit::AuthMethod;
+        let file: SensorOptions = toml::from_str(
+            "mailbox_folders = \"Junk,INBOX.Spam\"\nmailbox_authserv_id = \"mx.example.com\"\n\
+             expect_auth = \"dkim, dmarc\"",
+        )
+        .unwrap();
+        assert_eq!(
+            file.mailbox_folders,
+            Some(SpamFolders(vec!["Junk".into(), "INBOX.Spam".into()]))
+        );
+        assert_eq!(
+            file.expect_auth,
+            [
+                AuthMethodArg(AuthMethod::Dkim),
+                AuthMethodArg(AuthMethod::Dmarc)
+            ]
+        );
+        let file: SensorOptions =
+            toml::from_str("mailbox_folders = []\nexpect_auth = [\"SPF\", \"arc\"]").unwrap();
+        assert_eq!(file.mailbox_folders, Some(SpamFolders(vec![])));
+        assert_eq!(
+            file.expect_auth,
+            [
+                AuthMethodArg(AuthMethod::Spf),
+                AuthMethodArg(AuthMethod::Arc)
+            ]
+        );
+        // A list names folders as written: a folder called none is one.
+        let file: SensorOptions = toml::from_str("mailbox_folders = [\"none\"]").unwrap();
+        assert_eq!(file.mailbox_folders, Some(SpamFolders(vec!["none".into()])));
+        let file: SensorOptions = toml::from_str("mailbox_folders = \"none\"").unwrap();
+        assert_eq!(file.mailbox_folders, Some(SpamFolders(vec![])));
+        let error = toml::from_str::<SensorOptions>("expect_auth = \"dkim,dmark\"").unwrap_err();
+        assert!(
+            error
+                .message()
+                .contains("\"dmark\" is not one of spf, dkim, dmarc, arc; did you mean dmarc?"),
+            "{error}"
+        );
+        let error = toml::from_str::<SensorOptions>("mailbox_folders = 4").unwrap_err();
+        assert!(
+            error.message().contains("\"none\" for INBOX alone"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn mechanism_names_in_any_case() {
         use clap::ValueEnum as _;
         assert_eq!(Mechanism::from_str("PLAIN", true), Ok(Mechanism::Plain));

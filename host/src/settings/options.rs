@@ -475,7 +475,7 @@ pub struct SensorOptions {
     )]
     #[serde(default, deserialize_with = "duration")]
     pub latency_critical: Option<Duration>,
-    /// Spam folders to look in after INBOX; none: INBOX alone [default: the server's Junk]
+    /// Spam folders besides INBOX; none: INBOX alone [default: found]
     ///
     /// Comma-separated, as the server's folder list names them (INBOX.Junk, [Gmail]/Spam),
     /// at most 4. By default the folder the server marks \Junk (RFC 6154), else the first
@@ -490,7 +490,7 @@ pub struct SensorOptions {
     )]
     #[serde(default, deserialize_with = "spam_folders")]
     pub mailbox_folders: Option<SpamFolders>,
-    /// Read the receiver's verdicts under this authserv-id [default: the topmost field's]
+    /// The receiver's authserv-id [default: the topmost field's]
     ///
     /// The name the receiving server writes first in its Authentication-Results fields
     /// (mx.example.com), compared without case. By default the topmost field's, as a
@@ -498,7 +498,7 @@ pub struct SensorOptions {
     /// the receiver may write none: the topmost field would then be whoever wrote it.
     #[arg(verbatim_doc_comment, long, value_name = "ID", help_heading = heading::ROUND_TRIP)]
     pub mailbox_authserv_id: Option<String>,
-    /// These methods must pass at the receiver (comma-separated)
+    /// Methods that must pass at the receiver, comma-separated
     ///
     /// For example dkim,dmarc. Judged on the receiver's Authentication-Results on the test
     /// email (see --mailbox-authserv-id): a result other than pass, or none, is down

@@ -6,8 +6,9 @@
 
 use crate::sensor::Sensor;
 use crate::wit::{
-    Capability, Channel, ChannelUnit, CheckResult, EnhancedCode, ErrorKind, Failure, MailboxResult,
-    Phase, PhaseTiming, RecipientReply, Reply, Status, TlsInfo,
+    AuthProperty, AuthResult, AuthResults, Capability, Channel, ChannelUnit, CheckResult,
+    EnhancedCode, ErrorKind, Failure, MailboxResult, Phase, PhaseTiming, RecipientReply, Reply,
+    Status, TlsInfo,
 };
 use smtp_sensor_guest::Thresholds;
 use std::path::PathBuf;
@@ -34,6 +35,8 @@ pub fn all() -> Vec<(&'static str, Sensor)> {
         ("up-with-mail", up_with_mail()),
         ("up-round-trip", up_round_trip()),
         ("down-not-delivered", down_not_delivered()),
+        ("up-round-trip-verdicts", up_round_trip_verdicts()),
+        ("warning-delivered-to-spam", warning_delivered_to_spam()),
         ("component-failed", component_failed()),
         ("hostile", hostile()),
     ]
@@ -382,8 +385,123 @@ pub fn up_round_trip() -> Sensor {
         left_flagged: 0,
         latency_precision_ms: Some(60.0),
         tls: Some(tls(true, 1_812_240_000)),
+        folder: Some("INBOX".into()),
+        in_spam: false,
+        authentication: None,
     });
     sensor(result)
+}
+
+/// One result of an Authentication-Results field: `method=result`, its reason, then its
+/// properties as `name=value` pairs.
+fn auth_result(
+    method: &str,
+    result: &str,
+    reason: Option<&str>,
+    properties: &[&str],
+) -> AuthResult {
+    AuthResult {
+        method: method.into(),
+        result: result.into(),
+        reason: reason.map(Into::into),
+        properties: properties
+            .iter()
+            .filter_map(|p| p.split_once('='))
+            .map(|(name, value)| AuthProperty {
+                name: name.into(),
+                value: value.into(),
+            })
+            .collect(),
+    }
+}
+
+/// The receiver's verdicts on a test email from sender.test, as Postfix with OpenDKIM,
+/// OpenDMARC and an SPF policy daemon writes them: one field each, topmost first.
+fn verdicts(dkim: &str, dmarc: &str) -> AuthResults {
+    let dkim_reason = (dkim != "pass").then_some("signature verification failed");
+    let dkim_written = match dkim_reason {
+        Some(reason) => format!("{dkim} reason=\"{reason}\""),
+        None => dkim.to_string(),
+    };
+    let dmarc_policy = match dmarc {
+        "pass" => "(p=reject dis=none)",
+        _ => "(p=quarantine dis=quarantine)",
+    };
+    AuthResults {
+        authserv_id: "receiver.test".into(),
+        results: vec![
+            auth_result("dmarc", dmarc, None, &["header.from=sender.test"]),
+            auth_result(
+                "dkim",
+                dkim,
+                dkim_reason,
+                &[
+                    "header.d=sender.test",
+                    "header.i=@sender.test",
+                    "header.a=rsa-sha256",
+                    "header.s=s1",
+                    "header.b=AbCdEf12",
+                ],
+            ),
+            auth_result("spf", "pass", None, &["smtp.mailfrom=sender.test"]),
+        ],
+        fields: vec![
+            format!("receiver.test; dmarc={dmarc} {dmarc_policy} header.from=sender.test"),
+            format!(
+                "receiver.test; dkim={dkim_written} (2048-bit key; unprotected) \
+                 header.d=sender.test \
+                 header.i=@sender.test header.a=rsa-sha256 header.s=s1 header.b=AbCdEf12"
+            ),
+            "receiver.test; spf=pass smtp.mailfrom=sender.test".into(),
+        ],
+        from_arc: false,
+    }
+}
+
+/// A round trip over IMAP that found the test email in INBOX, with the receiver's
+/// verdicts: SPF, DKIM and DMARC pass: up.
+pub fn up_round_trip_verdicts() -> Sensor {
+    let mut sensor = up_round_trip();
+    let result = &mut sensor.result;
+    result.channels.extend([
+        channel("In Spam Folder", 0.0, ChannelUnit::Flag),
+        channel("SPF Pass", 1.0, ChannelUnit::Flag),
+        channel("DKIM Pass", 1.0, ChannelUnit::Flag),
+        channel("DMARC Pass", 1.0, ChannelUnit::Flag),
+    ]);
+    if let Some(mailbox) = &mut result.mailbox {
+        mailbox.authentication = Some(verdicts("pass", "pass"));
+    }
+    sensor
+}
+
+/// A round trip over IMAP whose test email arrived in the Junk folder, DKIM having failed
+/// at the receiver and DMARC with it: warning, `delivered-to-spam`.
+pub fn warning_delivered_to_spam() -> Sensor {
+    let mut sensor = up_round_trip();
+    let result = &mut sensor.result;
+    result.status = Status::Warning;
+    result.message = "mail.example.com:25 answered in 20.5 ms: 220 mail.example.com ESMTP; the \
+                      test email arrived in imap.example.com:993 (IMAP) 840.0 ms after it was \
+                      accepted (± 60.0 ms, as the looks tell); but imap.example.com:993: the \
+                      test email was delivered to spam: it arrived in the folder \"Junk\""
+        .into();
+    result.channels.extend([
+        channel("In Spam Folder", 1.0, ChannelUnit::Flag),
+        channel("SPF Pass", 1.0, ChannelUnit::Flag),
+        channel("DKIM Pass", 0.0, ChannelUnit::Flag),
+        channel("DMARC Pass", 0.0, ChannelUnit::Flag),
+    ]);
+    result.failure = Some(Failure {
+        phase: Phase::MailboxSearch,
+        kind: ErrorKind::DeliveredToSpam("Junk".into()),
+    });
+    if let Some(mailbox) = &mut result.mailbox {
+        mailbox.folder = Some("Junk".into());
+        mailbox.in_spam = true;
+        mailbox.authentication = Some(verdicts("fail", "fail"));
+    }
+    sensor
 }
 
 /// A round trip over POP3 whose test email never arrived: down, with the wait.
@@ -423,6 +541,9 @@ pub fn down_not_delivered() -> Sensor {
         left_flagged: 0,
         latency_precision_ms: None,
         tls: None,
+        folder: None,
+        in_spam: false,
+        authentication: None,
     });
     sensor(result)
 }

@@ -33,3 +33,25 @@ pub fn check_metrics(exposition: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// Runs `promtool check rules` on the rule file at `path`; Ok, or what promtool said.
+pub fn check_rules(path: &std::path::Path) -> Result<(), String> {
+    let output = Command::new("promtool")
+        .arg("check")
+        .arg("rules")
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run promtool ({e}): install Debian's prometheus package (scripts/setup does)")
+        });
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "promtool check rules {} failed:\n{}{}",
+            path.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}

@@ -424,3 +424,27 @@ async fn the_readmes_first_steps_work() {
     let healthy = prober.get("/-/healthy").await;
     assert_eq!(healthy.status, 200, "{healthy:?}");
 }
+
+/// The round trip's alerting rules are rules Prometheus loads, on metrics the check writes,
+/// and the page that shows them shows them as the file has them.
+#[test]
+fn round_trip_alerting_rules() {
+    let rules = example("prometheus/roundtrip-rules.yml");
+    promtool::check_rules(&rules).unwrap();
+    let snapshot = read("../host/src/output/snapshots/prometheus/warning-delivered-to-spam");
+    let text = read("prometheus/roundtrip-rules.yml");
+    for line in text.lines().map(str::trim) {
+        if let Some(expr) = line.strip_prefix("expr: ") {
+            let family = expr.split(['{', ' ']).next().unwrap();
+            assert!(
+                snapshot.contains(&format!("\n{family}")),
+                "{family} is no metric the check writes"
+            );
+        }
+    }
+    let page = read("../docs/prometheus.md");
+    assert!(
+        page.contains("expr: smtp_roundtrip_dkim_pass == 0"),
+        "{page}"
+    );
+}

@@ -590,6 +590,9 @@ fn round_trip_against(smtp: (&str, u16), mailbox: (&str, u16)) -> Settings {
         token_prefix: None,
         latency_warning: None,
         latency_critical: None,
+        spam_folders: None,
+        authserv_id: None,
+        expect_auth: Vec::new(),
     });
     request.into_settings().unwrap()
 }

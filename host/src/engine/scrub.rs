@@ -75,6 +75,7 @@ fn scrub_all(result: &mut CheckResult, scrub: &impl Fn(&mut String)) {
             | ErrorKind::ExpectationMissed(text)
             | ErrorKind::NotSupported(text)
             | ErrorKind::MailboxFailed(text)
+            | ErrorKind::DeliveredToSpam(text)
             | ErrorKind::ComponentFailed(text) => scrub(text),
             ErrorKind::UnexpectedReply(r) | ErrorKind::OpenRelay(r) | ErrorKind::AuthFailed(r) => {
                 reply(r)
@@ -98,5 +99,47 @@ fn scrub_all(result: &mut CheckResult, scrub: &impl Fn(&mut String)) {
             scrub(address);
         }
         mailbox.tls.iter_mut().for_each(tls);
+        mailbox.folder.iter_mut().for_each(scrub);
+        if let Some(auth) = &mut mailbox.authentication {
+            scrub(&mut auth.authserv_id);
+            auth.fields.iter_mut().for_each(scrub);
+            for result in &mut auth.results {
+                scrub(&mut result.method);
+                scrub(&mut result.result);
+                result.reason.iter_mut().for_each(scrub);
+                for property in &mut result.properties {
+                    scrub(&mut property.name);
+                    scrub(&mut property.value);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+
+    #[test]
+    fn the_receiver_s_words_are_scrubbed_too() {
+        let mut result = fixtures::warning_delivered_to_spam().result;
+        let secret = "pw-s3cret";
+        result.failure = Some(crate::wit::Failure {
+            phase: crate::wit::Phase::MailboxSearch,
+            kind: ErrorKind::DeliveredToSpam(format!("Junk {secret}")),
+        });
+        let mailbox = result.mailbox.as_mut().unwrap();
+        mailbox.folder = Some(format!("Junk {secret}"));
+        let auth = mailbox.authentication.as_mut().unwrap();
+        auth.authserv_id = secret.into();
+        auth.fields.push(format!("x; dkim=pass reason={secret}"));
+        auth.results[0].reason = Some(secret.into());
+        auth.results[0].properties[0].value = secret.into();
+        let scrub = |text: &mut String| *text = text.replace(secret, "[redacted]");
+        scrub_all(&mut result, &scrub);
+        let json = crate::output::json::to_json(&result).to_string();
+        assert!(!json.contains(secret), "{json}");
+        assert!(json.contains("\"detail\":\"Junk [redacted]\""), "{json}");
     }
 }

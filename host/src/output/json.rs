@@ -10,11 +10,14 @@
 //! `recipients`, `message_reply` (the reply to the test email, with its queue ID, or
 //! null), `failure` (`{phase, kind, detail}`, or null), `transcript` (`{at_ms,
 //! direction, text}`, empty unless asked for) and `mailbox` (a round trip's
-//! `{remote_address, found, searches, deleted, tls}`, or null).
+//! `{remote_address, found, searches, deleted, left_flagged, latency_precision_ms, tls,
+//! folder, in_spam, authentication}`, or null; `authentication` is the receiver's verdicts,
+//! `{authserv_id, results: [{method, result, reason, properties: [{name, value}]}], fields,
+//! from_arc}`, or null).
 
 use super::names;
 use crate::sensor::Sensor;
-use crate::wit::{CheckResult, ErrorKind, Failure, Reply, TlsInfo};
+use crate::wit::{AuthResults, CheckResult, ErrorKind, Failure, Reply, TlsInfo};
 use serde_json::{Value, json};
 use smtp_sensor_guest::format_utc;
 
@@ -72,7 +75,27 @@ pub fn to_json(result: &CheckResult) -> Value {
             "left_flagged": m.left_flagged,
             "latency_precision_ms": m.latency_precision_ms,
             "tls": m.tls.as_ref().map(tls),
+            "folder": m.folder,
+            "in_spam": m.in_spam,
+            "authentication": m.authentication.as_ref().map(authentication),
         })),
+    })
+}
+
+/// The receiver's verdicts, as the contract's `auth-results` holds them.
+fn authentication(auth: &AuthResults) -> Value {
+    json!({
+        "authserv_id": auth.authserv_id,
+        "results": auth.results.iter().map(|r| json!({
+            "method": r.method,
+            "result": r.result,
+            "reason": r.reason,
+            "properties": r.properties.iter().map(|p| json!({
+                "name": p.name, "value": p.value,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "fields": auth.fields,
+        "from_arc": auth.from_arc,
     })
 }
 
@@ -128,6 +151,7 @@ fn detail(kind: &ErrorKind) -> Value {
         | ErrorKind::ExpectationMissed(s)
         | ErrorKind::NotSupported(s)
         | ErrorKind::MailboxFailed(s)
+        | ErrorKind::DeliveredToSpam(s)
         | ErrorKind::ComponentFailed(s) => json!(s),
         ErrorKind::UnexpectedReply(r) | ErrorKind::AuthFailed(r) | ErrorKind::OpenRelay(r) => {
             reply(r)
@@ -166,6 +190,54 @@ mod tests {
         assert_eq!(value[0]["sensor"], "mx1");
         assert_eq!(value[1]["sensor"], "mx2");
         assert_eq!(value[1]["failure"]["kind"], "connection-refused");
+    }
+
+    #[test]
+    fn the_receiver_s_verdicts_and_the_spam_folder() {
+        let out = render(&[fixtures::warning_delivered_to_spam()], false);
+        let value: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value["failure"]["kind"], "delivered-to-spam");
+        assert_eq!(value["failure"]["detail"], "Junk");
+        let mailbox = &value["mailbox"];
+        assert_eq!(mailbox["folder"], "Junk");
+        assert_eq!(mailbox["in_spam"], true);
+        let auth = &mailbox["authentication"];
+        assert_eq!(auth["authserv_id"], "receiver.test");
+        assert_eq!(auth["from_arc"], false);
+        let dkim = &auth["results"][1];
+        assert_eq!(
+            (&dkim["method"], &dkim["result"], &dkim["reason"]),
+            (
+                &json!("dkim"),
+                &json!("fail"),
+                &json!("signature verification failed")
+            )
+        );
+        assert_eq!(
+            dkim["properties"][0],
+            json!({"name": "header.d", "value": "sender.test"})
+        );
+        assert!(
+            auth["fields"][1]
+                .as_str()
+                .unwrap()
+                .starts_with("receiver.test; dkim=fail")
+        );
+        let channel = value["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "In Spam Folder")
+            .unwrap();
+        assert_eq!(
+            (&channel["value"], &channel["unit"]),
+            (&json!(1.0), &json!("flag"))
+        );
+        // No round trip, or one that found nothing: nulls, not missing keys.
+        let out = render(&[fixtures::down_not_delivered()], false);
+        let value: Value = serde_json::from_str(&out).unwrap();
+        assert!(value["mailbox"]["folder"].is_null());
+        assert!(value["mailbox"]["authentication"].is_null());
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!
 //! They share [`names`] (the contract's names and the channels' stable ids, spelled once),
 //! [`measurements`] (a result's channels and phase timings, with their thresholds) and
-//! [`escape`] (the server's words made harmless).
+//! [`escape`] (the server's words made harmless); [`verdicts`] says a round trip's
+//! receiver in words for the formats with one line.
 
 pub mod escape;
 pub mod exposition;
@@ -21,6 +22,7 @@ pub mod prtg_rules;
 pub mod prtg_v2;
 pub mod store_result;
 pub mod text;
+pub mod verdicts;
 
 use crate::exit_code;
 use crate::sensor::Sensor;

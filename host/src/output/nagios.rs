@@ -3,13 +3,16 @@
 //! the exit code 0, 1, 2 or 3 for OK, WARNING, CRITICAL and UNKNOWN.
 //!
 //! Perfdata has every channel, even when down: `'label'=value[UOM];warn;crit;min;max`,
-//! times in seconds (`s`), Downtime in `%`, Certificate Expiry in days without a unit. The
+//! times in seconds (`s`), Downtime in `%`, Certificate Expiry in days without a unit, the
+//! round trip's flags ("In Spam Folder", "DKIM Pass", ...) unitless from 0 to 1. The
 //! thresholds are written as the guidelines' ranges: `0.5` alerts above 0.5 s, `14:` below
 //! 14 days. The message is made printable and holds no `|`, so a server cannot forge
-//! perfdata or a second line.
+//! perfdata or a second line. After a round trip the message also says what the receiver
+//! did that did not pass ([`super::verdicts`]).
 
 use super::escape::printable;
 use super::measurements::{Limits, Measurement, measurements};
+use super::verdicts;
 use crate::exit_code;
 use crate::sensor::Sensor;
 use crate::wit::ChannelUnit;
@@ -37,7 +40,7 @@ pub fn render(sensor: &Sensor) -> String {
     format!(
         "{SERVICE} {} - {}|{}\n",
         status_word(sensor),
-        text(&sensor.result.message),
+        text(&verdicts::message(&sensor.result)),
         perfdata.join(" ")
     )
 }
@@ -59,6 +62,7 @@ fn perfdata(m: &Measurement) -> String {
         ChannelUnit::Milliseconds => (m.value / 1000.0, "s", "0", "", 1000.0),
         ChannelUnit::Percent => (m.value, "%", "0", "100", 1.0),
         ChannelUnit::Days => (m.value, "", "", "", 1.0),
+        ChannelUnit::Flag => (m.value, "", "0", "1", 1.0),
     };
     let (warn, crit) = match m.limits {
         Limits::None => (String::new(), String::new()),
@@ -132,6 +136,28 @@ mod tests {
         let down = render(&fixtures::down_before_connect());
         assert!(down.contains("|'Response Time'="), "{down}");
         assert!(down.contains("'Downtime'=100%"), "{down}");
+    }
+
+    #[test]
+    fn a_round_trip_s_flags_and_the_receiver_s_verdicts() {
+        let out = render(&fixtures::warning_delivered_to_spam());
+        let (line, perf) = out.trim_end().split_once('|').unwrap();
+        assert!(line.starts_with("SMTP WARNING - "), "{line}");
+        assert!(line.contains("delivered to spam"), "{line}");
+        assert!(
+            line.ends_with("the receiver's verdicts: dkim=fail, dmarc=fail"),
+            "{line}"
+        );
+        for item in [
+            "'In Spam Folder'=1;;;0;1",
+            "'SPF Pass'=1;;;0;1",
+            "'DKIM Pass'=0;;;0;1",
+        ] {
+            assert!(perf.contains(item), "{item} in {perf}");
+        }
+        let up = render(&fixtures::up_round_trip_verdicts());
+        assert!(!up.contains("verdicts"), "{up}");
+        assert!(up.contains("'DKIM Pass'=1;;;0;1"), "{up}");
     }
 
     #[test]

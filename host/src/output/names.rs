@@ -3,8 +3,8 @@
 //! each phase when they report it as a channel.
 
 use crate::wit::{
-    ChannelUnit, Direction, ErrorKind, IpVersion, MailboxProtocol, Phase, Status, TlsVersion,
-    TransportSecurity,
+    AuthMethod, ChannelUnit, Direction, ErrorKind, IpVersion, MailboxProtocol, Phase, Status,
+    TlsVersion, TransportSecurity,
 };
 
 /// A status as the contract spells it.
@@ -54,12 +54,43 @@ pub fn mailbox_protocol(protocol: MailboxProtocol) -> &'static str {
     }
 }
 
+/// An email-authentication method as the contract (and `--expect-auth`) spells it, which
+/// is also how receivers write it in Authentication-Results (`dkim=pass`).
+pub fn auth_method(method: AuthMethod) -> &'static str {
+    match method {
+        AuthMethod::Spf => "spf",
+        AuthMethod::Dkim => "dkim",
+        AuthMethod::Dmarc => "dmarc",
+        AuthMethod::Arc => "arc",
+    }
+}
+
+/// Every authentication method, in the order the contract lists them.
+pub const AUTH_METHODS: [AuthMethod; 4] = [
+    AuthMethod::Spf,
+    AuthMethod::Dkim,
+    AuthMethod::Dmarc,
+    AuthMethod::Arc,
+];
+
+/// The flag channel that says whether the receiver's result for a method was `pass`.
+pub fn auth_channel(method: AuthMethod) -> &'static str {
+    use smtp_sensor_guest::limits::channel;
+    match method {
+        AuthMethod::Spf => channel::SPF_PASS,
+        AuthMethod::Dkim => channel::DKIM_PASS,
+        AuthMethod::Dmarc => channel::DMARC_PASS,
+        AuthMethod::Arc => channel::ARC_PASS,
+    }
+}
+
 /// A unit's short name, as the text and JSON outputs show it.
 pub fn unit(unit: ChannelUnit) -> &'static str {
     match unit {
         ChannelUnit::Milliseconds => "ms",
         ChannelUnit::Days => "days",
         ChannelUnit::Percent => "%",
+        ChannelUnit::Flag => "flag",
     }
 }
 
@@ -160,6 +191,11 @@ pub fn channel_id(name: &str) -> Option<u32> {
         channel::POP3_TIME => Some(17),
         channel::DELIVERY_LATENCY => Some(18),
         channel::MAILBOX_CERTIFICATE_EXPIRY => Some(19),
+        channel::IN_SPAM_FOLDER => Some(41),
+        channel::SPF_PASS => Some(42),
+        channel::DKIM_PASS => Some(43),
+        channel::DMARC_PASS => Some(44),
+        channel::ARC_PASS => Some(45),
         _ => None,
     }
 }
@@ -208,6 +244,7 @@ pub fn error_kind(kind: &ErrorKind) -> &'static str {
         ErrorKind::MailboxFailed(_) => "mailbox-failed",
         ErrorKind::MessageNotDelivered(_) => "message-not-delivered",
         ErrorKind::DeliveryLatencyExceeded(_) => "delivery-latency-exceeded",
+        ErrorKind::DeliveredToSpam(_) => "delivered-to-spam",
         ErrorKind::ComponentFailed(_) => "component-failed",
     }
 }
@@ -225,5 +262,42 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!((names.len(), ids.len()), (PHASES.len(), PHASES.len()));
+    }
+
+    #[test]
+    fn channel_ids_are_unique_and_apart_from_the_phases() {
+        use smtp_sensor_guest::limits::channel;
+        let channels = [
+            channel::RESPONSE_TIME,
+            channel::DOWNTIME,
+            channel::TLS_HANDSHAKE,
+            channel::CERTIFICATE_EXPIRY,
+            channel::SEND_TIME,
+            channel::SMTP_TIME,
+            channel::IMAP_TIME,
+            channel::POP3_TIME,
+            channel::DELIVERY_LATENCY,
+            channel::MAILBOX_CERTIFICATE_EXPIRY,
+            channel::IN_SPAM_FOLDER,
+            channel::SPF_PASS,
+            channel::DKIM_PASS,
+            channel::DMARC_PASS,
+            channel::ARC_PASS,
+        ];
+        let mut ids: Vec<u32> = channels.iter().map(|c| channel_id(c).unwrap()).collect();
+        // The TLS handshake's phase shares its channel's id on purpose.
+        ids.extend(
+            PHASES
+                .iter()
+                .filter(|&&p| p != Phase::TlsHandshake)
+                .map(|&p| phase_channel(p).1),
+        );
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count);
+        for method in AUTH_METHODS {
+            assert!(channels.contains(&auth_channel(method)));
+        }
     }
 }

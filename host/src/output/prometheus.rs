@@ -2,7 +2,7 @@
 //! where they fit (`probe_success`, `probe_duration_seconds`, `probe_dns_lookup_time_seconds`,
 //! `probe_ip_protocol`, `probe_ip_addr_hash`, `probe_ssl_earliest_cert_expiry`,
 //! `probe_tls_version_info`) and `smtp_*` for what only an
-//! SMTP check knows. Every family has HELP and TYPE; with several sensors (`--all`) each
+//! SMTP check knows (the round trip's `smtp_roundtrip_*` in [`round_trip`]). Every family has HELP and TYPE; with several sensors (`--all`) each
 //! series carries a `sensor` label and each family is written once, so the output can feed
 //! node_exporter's textfile collector. Label values from the server are made printable and
 //! escaped as the format says.
@@ -23,7 +23,7 @@ struct Family {
 }
 
 /// The families, in the order they are written.
-const FAMILIES: [(&str, &str); 26] = [
+const FAMILIES: [(&str, &str); 16] = [
     (
         "probe_success",
         "Whether the check succeeded: 1 when up or warning, 0 when down.",
@@ -95,60 +95,16 @@ const FAMILIES: [(&str, &str); 26] = [
         "smtp_failure_info",
         "Why the check is down or degraded: the phase and the kind of failure.",
     ),
-    (
-        "smtp_roundtrip_delivered",
-        "Round trip: whether the test email arrived in the mailbox before the deadline \
-         (as mail exporters' mail_deliver_success).",
-    ),
-    (
-        "smtp_roundtrip_delivery_latency_seconds",
-        "Round trip: from the SMTP server's acceptance of the test email until it was seen \
-         in the mailbox (the Delivery Latency channel).",
-    ),
-    (
-        "smtp_roundtrip_smtp_duration_seconds",
-        "Round trip: the SMTP dialogue until its verdict (the SMTP Time channel).",
-    ),
-    (
-        "smtp_roundtrip_mailbox_duration_seconds",
-        "Round trip: the mailbox side, from its first connection until the test email was \
-         seen or the search given up, waits included (the IMAP Time or POP3 Time channel).",
-    ),
-    (
-        "smtp_roundtrip_searches",
-        "Round trip: how many times the mailbox was searched.",
-    ),
-    (
-        "smtp_roundtrip_deleted_messages",
-        "Round trip: test messages deleted, this run's and those earlier runs left behind.",
-    ),
-    (
-        "smtp_roundtrip_left_flagged_messages",
-        "Round trip: test messages flagged as deleted but not expunged, because the IMAP \
-         server lacks UIDPLUS; they wait for the mailbox's own expunge.",
-    ),
-    (
-        "smtp_roundtrip_delivery_latency_precision_seconds",
-        "Round trip: how far the true delivery latency may be from \
-         smtp_roundtrip_delivery_latency_seconds either way (half the time between the last \
-         look that missed the test email and the one that found it).",
-    ),
-    (
-        "smtp_roundtrip_mailbox_ssl_earliest_cert_expiry",
-        "Round trip: when the first of all the certificates the mailbox server presented \
-         expires, in seconds since the Unix epoch (as probe_ssl_earliest_cert_expiry counts).",
-    ),
-    (
-        "smtp_roundtrip_mailbox_ssl_last_chain_expiry_timestamp_seconds",
-        "Round trip: when the mailbox server's verified chain stops being valid, in seconds \
-         since the Unix epoch (the Mailbox Certificate Expiry channel; only when verified).",
-    ),
 ];
+
+/// Every family, in the order they are written: the check's, then the round trip's.
+fn families() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    FAMILIES.iter().chain(round_trip::FAMILIES.iter())
+}
 
 /// Every sensor's metrics in one exposition.
 pub fn render(sensors: &[Sensor]) -> String {
-    let mut families: Vec<Family> = FAMILIES
-        .iter()
+    let mut families: Vec<Family> = families()
         .map(|&(name, help)| Family {
             name,
             help,
@@ -260,71 +216,8 @@ pub fn render(sensors: &[Sensor]) -> String {
         if let Some(reply) = &result.last_reply {
             add("smtp_last_reply_code", vec![], f64::from(reply.code));
         }
-        if let Some(mailbox) = &result.mailbox {
-            add(
-                "smtp_roundtrip_delivered",
-                vec![],
-                bool_value(mailbox.found),
-            );
-            if let Some(ms) = channel_value(channel::DELIVERY_LATENCY) {
-                add(
-                    "smtp_roundtrip_delivery_latency_seconds",
-                    vec![],
-                    ms_to_seconds(ms),
-                );
-            }
-            if let Some(ms) = channel_value(channel::SMTP_TIME) {
-                add(
-                    "smtp_roundtrip_smtp_duration_seconds",
-                    vec![],
-                    ms_to_seconds(ms),
-                );
-            }
-            for (name, protocol) in [(channel::IMAP_TIME, "imap"), (channel::POP3_TIME, "pop3")] {
-                if let Some(ms) = channel_value(name) {
-                    add(
-                        "smtp_roundtrip_mailbox_duration_seconds",
-                        vec![("protocol", protocol.to_string())],
-                        ms_to_seconds(ms),
-                    );
-                }
-            }
-            add(
-                "smtp_roundtrip_searches",
-                vec![],
-                f64::from(mailbox.searches),
-            );
-            add(
-                "smtp_roundtrip_deleted_messages",
-                vec![],
-                f64::from(mailbox.deleted),
-            );
-            add(
-                "smtp_roundtrip_left_flagged_messages",
-                vec![],
-                f64::from(mailbox.left_flagged),
-            );
-            if let Some(ms) = mailbox.latency_precision_ms {
-                add(
-                    "smtp_roundtrip_delivery_latency_precision_seconds",
-                    vec![],
-                    ms_to_seconds(ms),
-                );
-            }
-            if let Some(tls) = mailbox.tls.as_ref().filter(|t| !t.subject.is_empty()) {
-                add(
-                    "smtp_roundtrip_mailbox_ssl_earliest_cert_expiry",
-                    vec![],
-                    tls.earliest_not_after as f64,
-                );
-                if tls.verified {
-                    add(
-                        "smtp_roundtrip_mailbox_ssl_last_chain_expiry_timestamp_seconds",
-                        vec![],
-                        tls.chain_not_after as f64,
-                    );
-                }
-            }
+        for (name, labels, value) in round_trip::samples(result) {
+            add(name, labels, value);
         }
         for keyword in announced_keywords(&result.capabilities) {
             add("smtp_capability_info", vec![("keyword", keyword)], 1.0);
@@ -406,5 +299,6 @@ fn blackbox_tls_version(version: &str) -> String {
     }
 }
 
+mod round_trip;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,8 @@
 //! `prtg`: the JSON of PRTG's "EXE/Script Advanced" sensor (also read by the SSH Script
 //! Advanced and HTTP Push Data Advanced sensors): `{"prtg":{"result":[...],"text":...}}`.
 //! "Response Time" comes first, as the primary channel; times are `TimeResponse` floats,
-//! Certificate Expiry a `Custom` channel in days; Downtime is PRTG's own (see
+//! Certificate Expiry a `Custom` channel in days, a round trip's flags ("In Spam Folder",
+//! "DKIM Pass", ...) `Custom` channels of 0 or 1; Downtime is PRTG's own (see
 //! [`super::prtg_rules::channels`]). The thresholds become
 //! the channels' limits; a down check sets `"error":1` with the reason in `text`. PRTG
 //! fixes a channel's settings when it first sees it, so every run describes each channel
@@ -10,6 +11,7 @@
 use super::escape::printable;
 use super::measurements::{Limits, Measurement};
 use super::prtg_rules::{MAX_CHANNELS, channels, text};
+use super::verdicts;
 use crate::sensor::Sensor;
 use crate::wit::{ChannelUnit, ErrorKind, Failure, Phase, Status};
 use serde_json::{Map, Value, json};
@@ -38,7 +40,7 @@ pub fn render(sensor: &Sensor) -> String {
         .collect();
     let mut prtg = Map::new();
     prtg.insert("result".into(), Value::Array(channels));
-    prtg.insert("text".into(), json!(text(&result.message)));
+    prtg.insert("text".into(), json!(text(&verdicts::message(result))));
     if result.status == Status::Down {
         prtg.insert("error".into(), json!(1));
     }
@@ -64,6 +66,7 @@ fn cause(failure: &Failure) -> Option<&'static str> {
         ErrorKind::CertificateExpiring(_) => Some(channel::CERTIFICATE_EXPIRY),
         ErrorKind::ResponseTimeExceeded(_) => Some(channel::RESPONSE_TIME),
         ErrorKind::DeliveryLatencyExceeded(_) => Some(channel::DELIVERY_LATENCY),
+        ErrorKind::DeliveredToSpam(_) => Some(channel::IN_SPAM_FOLDER),
         _ => None,
     }
 }
@@ -85,6 +88,15 @@ fn channel(m: &Measurement, warning: bool) -> Value {
             c.insert("value".into(), json!(m.value.round() as i64));
             c.insert("unit".into(), json!("Custom"));
             c.insert("customunit".into(), json!("days"));
+        }
+        // No value lookup: PRTG's boolean ones (`prtg.standardlookups.boolean.statetrueok`,
+        // `...statefalseok`) put the channel in error on the bad value, which would make
+        // PRTG's status differ from the check's: an unexpected DKIM failure is no failure
+        // of the check (only `--expect-auth` makes it one), and a test email in spam is a
+        // warning. The check's own status, and the warning on "In Spam Folder", say it.
+        ChannelUnit::Flag => {
+            c.insert("value".into(), json!(m.value.round() as i64));
+            c.insert("unit".into(), json!("Custom"));
         }
     }
     match m.limits {
@@ -209,6 +221,26 @@ mod tests {
             kind: ErrorKind::DeliveryLatencyExceeded(500),
         });
         assert_eq!(warned(&sensor), ["Delivery Latency"]);
+    }
+
+    #[test]
+    fn delivered_to_spam_warns_on_its_flag_and_says_the_verdicts() {
+        let sensor = fixtures::warning_delivered_to_spam();
+        assert_eq!(warned(&sensor), ["In Spam Folder"]);
+        let value = parse(&render(&sensor));
+        let text = value["prtg"]["text"].as_str().unwrap();
+        assert!(text.contains("delivered to spam"), "{text}");
+        assert!(text.ends_with("dkim=fail, dmarc=fail"), "{text}");
+        let dkim = value["prtg"]["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["channel"] == "DKIM Pass")
+            .unwrap();
+        assert_eq!(
+            dkim,
+            &json!({"channel": "DKIM Pass", "value": 0, "unit": "Custom"})
+        );
     }
 
     #[test]

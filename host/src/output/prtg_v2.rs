@@ -1,12 +1,13 @@
 //! `prtg-v2`: the JSON of PRTG's "Script v2" sensor: `version` 2, `status` (ok, warning,
 //! error), `message` (at most 2,000 characters) and `channels`, each with a stable numeric
 //! id (see [`super::names::channel_id`] and [`super::names::phase_channel`]): PRTG matches
-//! channels by id across runs. Times are floats in milliseconds, Certificate Expiry an
-//! integer; Downtime is PRTG's own (see [`super::prtg_rules::channels`]). `tests/prtg-script-v2.schema.json` holds Paessler's rules; every
+//! channels by id across runs. Times are floats in milliseconds, Certificate Expiry and the
+//! round trip's flags integers; Downtime is PRTG's own (see [`super::prtg_rules::channels`]). `tests/prtg-script-v2.schema.json` holds Paessler's rules; every
 //! snapshot is validated against it.
 
 use super::escape::printable;
 use super::prtg_rules::{MAX_CHANNELS, channels, text};
+use super::verdicts;
 use crate::sensor::Sensor;
 use crate::wit::{ChannelUnit, Status};
 use serde_json::{Value, json};
@@ -28,7 +29,7 @@ pub fn render(sensor: &Sensor) -> String {
                 ChannelUnit::Milliseconds => {
                     json!({ "id": id, "name": name, "type": "float", "value": m.value })
                 }
-                ChannelUnit::Percent | ChannelUnit::Days => {
+                ChannelUnit::Percent | ChannelUnit::Days | ChannelUnit::Flag => {
                     json!({ "id": id, "name": name, "type": "integer", "value": m.value.round() as i64 })
                 }
             })
@@ -38,7 +39,7 @@ pub fn render(sensor: &Sensor) -> String {
     let out = json!({
         "version": 2,
         "status": status,
-        "message": text(&result.message),
+        "message": text(&verdicts::message(result)),
         "channels": channels,
     });
     format!("{out}\n")

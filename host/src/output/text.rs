@@ -4,7 +4,7 @@
 use super::escape::printable;
 use super::names;
 use crate::sensor::Sensor;
-use crate::wit::{CheckResult, Reply, TranscriptLine};
+use crate::wit::{AuthResult, ChannelUnit, CheckResult, MailboxResult, Reply, TranscriptLine};
 use smtp_sensor_guest::format_utc;
 use smtp_sensor_guest::reply_words;
 use std::fmt::Write as _;
@@ -38,13 +38,12 @@ pub fn summary(result: &CheckResult) -> String {
         printable(&result.message)
     );
     for channel in &result.channels {
-        let _ = writeln!(
-            out,
-            "  {:<20}{} {}",
-            printable(&channel.name),
-            number(channel.value),
-            names::unit(channel.unit)
-        );
+        let value = match channel.unit {
+            ChannelUnit::Flag if channel.value == 0.0 => "no".to_string(),
+            ChannelUnit::Flag => "yes".to_string(),
+            unit => format!("{} {}", number(channel.value), names::unit(unit)),
+        };
+        let _ = writeln!(out, "  {:<19} {value}", printable(&channel.name));
     }
     if !result.timings.is_empty() {
         let timings: Vec<String> = result
@@ -120,6 +119,9 @@ pub fn summary(result: &CheckResult) -> String {
     if let Some(reply) = &result.last_reply {
         let _ = writeln!(out, "  last reply: {}", reply_line(reply));
     }
+    if let Some(mailbox) = &result.mailbox {
+        out.push_str(&receiver(mailbox));
+    }
     if let Some(failure) = &result.failure {
         let _ = writeln!(
             out,
@@ -129,6 +131,51 @@ pub fn summary(result: &CheckResult) -> String {
         );
     }
     out
+}
+
+/// Where a round trip found the test email, and the receiver's verdicts on it, a result
+/// a line as the receiver wrote it (`dkim=pass header.d=sender.test ...`).
+fn receiver(mailbox: &MailboxResult) -> String {
+    let mut out = String::new();
+    if let Some(folder) = &mailbox.folder {
+        let spam = if mailbox.in_spam {
+            " (a spam folder)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  found in folder: {}{spam}", printable(folder));
+    }
+    if let Some(auth) = &mailbox.authentication {
+        let by = match auth.authserv_id.as_str() {
+            "" => "the receiver (no authserv-id)".to_string(),
+            id => printable(id).into_owned(),
+        };
+        let source = if auth.from_arc {
+            ", from its ARC-Authentication-Results"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  verdicts of {by}{source}:");
+        for result in &auth.results {
+            let _ = writeln!(out, "    {}", printable(&auth_result(result)));
+        }
+    }
+    out
+}
+
+/// One result as Authentication-Results writes it: `method=result reason="..." name=value`.
+fn auth_result(result: &AuthResult) -> String {
+    let mut words = vec![format!("{}={}", result.method, result.result)];
+    if let Some(reason) = &result.reason {
+        words.push(format!("reason={reason:?}"));
+    }
+    words.extend(
+        result
+            .properties
+            .iter()
+            .map(|p| format!("{}={}", p.name, p.value)),
+    );
+    words.join(" ")
 }
 
 /// The transcript, a line each: time, `C:`/`S:`/`--`, text. Empty when there is none.
@@ -172,6 +219,22 @@ mod tests {
     fn snapshots() {
         for (name, sensor) in fixtures::all() {
             fixtures::snapshot("text", name, &render(std::slice::from_ref(&sensor)));
+        }
+    }
+
+    #[test]
+    fn the_folder_and_each_verdict_with_its_properties() {
+        let out = render(&[fixtures::warning_delivered_to_spam()]);
+        for line in [
+            "  In Spam Folder      yes",
+            "  DKIM Pass           no",
+            "  found in folder: Junk (a spam folder)",
+            "  verdicts of receiver.test:",
+            "    dkim=fail reason=\"signature verification failed\" header.d=sender.test \
+             header.i=@sender.test header.a=rsa-sha256 header.s=s1 header.b=AbCdEf12",
+            "    spf=pass smtp.mailfrom=sender.test",
+        ] {
+            assert!(out.lines().any(|l| l == line), "{line:?} in\n{out}");
         }
     }
 

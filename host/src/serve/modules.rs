@@ -163,4 +163,35 @@ mod tests {
         let error = read("[sensors.m]\nexpect_banner = \"(\"\n").unwrap_err();
         assert!(error.contains("expect_banner"), "{error}");
     }
+
+    #[test]
+    fn a_round_trip_module_takes_the_receiver_s_keys_and_places_their_errors() {
+        use crate::wit::AuthMethod;
+        let password =
+            std::env::temp_dir().join(format!("smtp-sensor-module-pw-{}", std::process::id()));
+        std::fs::write(&password, "pw\n").unwrap();
+        let module = |keys: &str| {
+            format!(
+                "[sensors.rt]\nmail_from = \"a@example.com\"\nmail_to = \"b@example.com\"\n\
+                 mailbox = \"imap\"\nmailbox_user = \"b\"\nmailbox_password_file = {:?}\n{keys}",
+                password.display().to_string()
+            )
+        };
+        let modules = read(&module(
+            "mailbox_folders = \"Junk\"\nmailbox_authserv_id = \"mx.example.com\"\n\
+             expect_auth = \"dkim,dmarc\"\n",
+        ))
+        .unwrap();
+        let mailbox = modules.get("rt").unwrap().settings.mailbox.clone().unwrap();
+        assert_eq!(mailbox.spam_folders, Some(vec!["Junk".to_string()]));
+        assert_eq!(mailbox.authserv_id.as_deref(), Some("mx.example.com"));
+        assert_eq!(mailbox.expect_auth, [AuthMethod::Dkim, AuthMethod::Dmarc]);
+        let error = read(&module("mailbox_folders = \"INBOX\"\n")).unwrap_err();
+        std::fs::remove_file(&password).unwrap();
+        assert!(
+            error.contains("line 7, sensors.rt.mailbox_folders"),
+            "{error}"
+        );
+        assert!(error.contains("INBOX is always looked in"), "{error}");
+    }
 }

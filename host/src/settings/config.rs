@@ -208,13 +208,17 @@ fn suggest(problem: &str) -> String {
     }
 }
 
-/// The name nearest `field`, when it is near: by Jaro similarity above 0.7, clap's own
-/// measure for flags, after `-` for `_`.
+/// The key nearest `field`, when it is near ([`nearest`]), after `-` for `_`.
 fn nearest_name<'a>(field: &str, names: &[&'a str]) -> Option<&'a str> {
-    let field = field.replace('-', "_");
+    nearest(&field.replace('-', "_"), names)
+}
+
+/// The name nearest `word`, when it is near: by Jaro similarity above 0.7, clap's own
+/// measure for flags and their values. A file's keys and values are suggested by it.
+pub(super) fn nearest<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
     names
         .iter()
-        .map(|&name| (strsim::jaro(&field, name), name))
+        .map(|&name| (strsim::jaro(word, name), name))
         .filter(|&(similarity, _)| similarity > 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, name)| name)
@@ -307,6 +311,16 @@ mod tests {
              `auth_password_file`, `mailbox_password_file`",
         );
         assert!(e.ends_with("did you mean `auth_password_file`?"), "{e}");
+        let e = problem("[sensors.mx1]\nexpect_auht = \"dkim\"\n");
+        assert_eq!(
+            e,
+            "unknown field `expect_auht`; did you mean `expect_auth`?"
+        );
+        let e = problem("[sensors.mx1]\nmailbox-folders = \"Junk\"\n");
+        assert_eq!(
+            e,
+            "unknown field `mailbox-folders`; did you mean `mailbox_folders`?"
+        );
         let e = problem("[sensor.mx1]\nhost = \"a.example\"\n");
         assert!(e.ends_with("did you mean `sensors`?"), "{e}");
         // Nothing near: every key is listed, as before.

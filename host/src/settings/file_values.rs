@@ -1,9 +1,12 @@
 //! How a configuration file writes the flags' values, for serde: a value as text whether
 //! quoted or a bare number (`warning = 5`, `tls_min_version = 1.3`), a flag's value in any
-//! case, one recipient or a list, and a password refused outright. The file takes what the
-//! command line takes, so each reads a value as [`super::values`] does.
+//! case (the nearest suggested when it is none), one recipient or a list, a list of a
+//! flag's values or spam folders as one comma-separated string or a list, and a password
+//! refused outright. The file takes what the command line takes, so each reads a value as
+//! [`super::values`] does.
 
-use super::values::{parse_duration, parse_timeout};
+use super::config::nearest;
+use super::values::{SpamFolders, parse_duration, parse_spam_folders, parse_timeout};
 use serde::de::{IntoDeserializer as _, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use smtp_sensor_guest::Secret;
@@ -52,13 +55,62 @@ where
     T: clap::ValueEnum,
 {
     let text = text_or_number(deserializer)?;
-    T::from_str(&text, true).map(Some).map_err(|_| {
+    one_of(&text).map(Some).map_err(serde::de::Error::custom)
+}
+
+/// A flag's value in any case, or what is wrong: the values it takes, and the nearest.
+fn one_of<T: clap::ValueEnum>(text: &str) -> Result<T, String> {
+    T::from_str(text, true).map_err(|_| {
         let names: Vec<String> = T::value_variants()
             .iter()
             .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
             .collect();
-        serde::de::Error::custom(format!("{text:?} is not one of {}", names.join(", ")))
+        let all: Vec<&str> = names.iter().map(String::as_str).collect();
+        let suggestion = nearest(&text.to_lowercase(), &all)
+            .map(|name| format!("; did you mean {name}?"))
+            .unwrap_or_default();
+        format!("{text:?} is not one of {}{suggestion}", names.join(", "))
     })
+}
+
+/// A list of a flag's values: one comma-separated string, as on the command line
+/// (`"dkim,dmarc"`), or a list (`["dkim", "dmarc"]`), each in any case.
+pub(super) fn value_enum_list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: clap::ValueEnum,
+{
+    let items: Vec<String> = one_or_many(deserializer)?;
+    items
+        .iter()
+        .flat_map(|item| item.split(','))
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| one_of(item).map_err(serde::de::Error::custom))
+        .collect()
+}
+
+/// The spam folders: one string as the command line takes it (`"Junk,INBOX.Spam"`, or
+/// `"none"` for INBOX alone), or a list of names taken as written (`[]` for INBOX alone).
+pub(super) fn spam_folders<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SpamFolders>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    match OneOrMany::deserialize(deserializer) {
+        Ok(OneOrMany::One(text)) => parse_spam_folders(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        Ok(OneOrMany::Many(folders)) => Ok(Some(SpamFolders(folders))),
+        Err(_) => Err(serde::de::Error::custom(
+            "give the spam folders as a string (\"Junk,INBOX.Spam\", or \"none\" for INBOX \
+             alone) or a list of names ([\"Junk\"], or [] for INBOX alone)",
+        )),
+    }
 }
 
 /// A list key's value: one string or a list (`"a@x"` or `["a@x", "b@x"]`, `tls_ca =

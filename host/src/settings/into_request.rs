@@ -11,7 +11,8 @@ use super::request::{
     MailboxRequest, PASSWORD_VARIABLE, PasswordSources, RelayProbeRequest, TlsRequest,
     split_recipients,
 };
-use crate::wit::{IpVersion, Settings, TlsVersion, TransportSecurity};
+use super::values::SpamFolders;
+use crate::wit::{IpVersion, MailboxProtocol, Settings, TlsVersion, TransportSecurity};
 use smtp_sensor_guest::Secret;
 use smtp_sensor_guest::limits::{DEFAULT_BODY, DEFAULT_SUBJECT};
 use std::path::PathBuf;
@@ -113,7 +114,20 @@ impl SensorOptions {
             }
         };
         let mailbox = match (self.mailbox, self.mailbox_user) {
-            (None, None) => None,
+            (None, None) => {
+                if let Some(flag) = round_trip_only(
+                    self.mailbox_folders.is_some(),
+                    self.mailbox_authserv_id.is_some(),
+                    !self.expect_auth.is_empty(),
+                ) {
+                    return Err(invalid(
+                        flag,
+                        "it judges the round trip's test email; give --mailbox imap (or pop3) \
+                         and --mailbox-user with it",
+                    ));
+                }
+                None
+            }
             (None, Some(_)) => {
                 return Err(invalid(
                     "--mailbox",
@@ -149,6 +163,9 @@ impl SensorOptions {
                     token_prefix: self.mailbox_token_prefix,
                     latency_warning: self.latency_warning,
                     latency_critical: self.latency_critical,
+                    spam_folders: spam_folders(protocol.0, self.mailbox_folders)?,
+                    authserv_id: self.mailbox_authserv_id,
+                    expect_auth: each_once(self.expect_auth.into_iter().map(|m| m.0)),
                 })
             }
         };
@@ -184,6 +201,50 @@ impl SensorOptions {
         };
         Ok((request, store))
     }
+}
+
+/// The first of the round trip's own flags given (spam folders, authserv-id, expected
+/// methods), which mean nothing without a round trip.
+fn round_trip_only(folders: bool, authserv_id: bool, expect_auth: bool) -> Option<&'static str> {
+    [
+        (folders, "--mailbox-folders"),
+        (authserv_id, "--mailbox-authserv-id"),
+        (expect_auth, "--expect-auth"),
+    ]
+    .into_iter()
+    .find_map(|(given, flag)| given.then_some(flag))
+}
+
+/// The spam folders for `protocol`: POP3 sees INBOX alone, so folders named for it are
+/// refused rather than never looked in.
+fn spam_folders(
+    protocol: MailboxProtocol,
+    folders: Option<SpamFolders>,
+) -> Result<Option<Vec<String>>, Invalid> {
+    match folders {
+        Some(SpamFolders(names)) if protocol == MailboxProtocol::Pop3 && !names.is_empty() => {
+            Err(Invalid {
+                flag: "--mailbox-folders",
+                problem: format!(
+                    "POP3 sees INBOX alone, so {} would never be looked in; use --mailbox imap, \
+                     or leave --mailbox-folders out",
+                    names.join(",")
+                ),
+            })
+        }
+        folders => Ok(folders.map(|f| f.0)),
+    }
+}
+
+/// `items` in order, each once (`--expect-auth dkim,dkim` asks for DKIM once).
+fn each_once<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut once = Vec::new();
+    for item in items {
+        if !once.contains(&item) {
+            once.push(item);
+        }
+    }
+    once
 }
 
 /// Where "Store result" writes, from `--store-result` (an empty path: PRTG's folder) and
@@ -388,6 +449,126 @@ mod tests {
         assert_eq!(variable_name("9X"), Name::Not);
         assert_eq!(variable_name(""), Name::Not);
         assert_eq!(variable_name(&"X".repeat(65)), Name::Not);
+    }
+
+    /// A round trip over `protocol`, its password in the environment, with `options`.
+    fn round_trip(protocol: crate::wit::MailboxProtocol, options: SensorOptions) -> SensorOptions {
+        SensorOptions {
+            host: Some("mail.example".into()),
+            mail_from: Some("probe@example.com".into()),
+            mail_to: vec!["roundtrip@example.com".into()],
+            mailbox: Some(crate::settings::values::MailboxProtocolArg(protocol)),
+            mailbox_user: Some("roundtrip".into()),
+            ..options
+        }
+    }
+
+    fn mailbox_password(name: &str) -> Option<String> {
+        (name == MAILBOX_PASSWORD_VARIABLE).then(|| "pw".to_string())
+    }
+
+    #[test]
+    fn the_receiver_s_settings_reach_the_contract() {
+        use crate::settings::values::AuthMethodArg;
+        use crate::wit::{AuthMethod, MailboxProtocol};
+        let options = round_trip(
+            MailboxProtocol::Imap,
+            SensorOptions {
+                mailbox_folders: Some(SpamFolders(vec!["INBOX.Junk".into()])),
+                mailbox_authserv_id: Some("MX.example.com".into()),
+                expect_auth: [AuthMethod::Dkim, AuthMethod::Dmarc, AuthMethod::Dkim]
+                    .map(AuthMethodArg)
+                    .to_vec(),
+                ..Default::default()
+            },
+        );
+        let (settings, _) = options.into_settings(mailbox_password).unwrap();
+        let mailbox = settings.mailbox.unwrap();
+        assert_eq!(mailbox.spam_folders, Some(vec!["INBOX.Junk".to_string()]));
+        assert_eq!(mailbox.authserv_id.as_deref(), Some("MX.example.com"));
+        assert_eq!(mailbox.expect_auth, [AuthMethod::Dkim, AuthMethod::Dmarc]);
+        // Unset: the server's Junk folder found, the topmost field trusted, nothing expected.
+        let (settings, _) = round_trip(MailboxProtocol::Pop3, SensorOptions::default())
+            .into_settings(mailbox_password)
+            .unwrap();
+        let mailbox = settings.mailbox.unwrap();
+        assert_eq!(mailbox.spam_folders, None);
+        assert_eq!(mailbox.authserv_id, None);
+        assert!(mailbox.expect_auth.is_empty());
+    }
+
+    #[test]
+    fn the_receiver_s_settings_are_refused_naming_their_flag() {
+        use crate::wit::MailboxProtocol;
+        let refused = |protocol, options| {
+            round_trip(protocol, options)
+                .into_settings(mailbox_password)
+                .unwrap_err()
+        };
+        let folders = |names: &[&str]| SensorOptions {
+            mailbox_folders: Some(SpamFolders(names.iter().map(|n| n.to_string()).collect())),
+            ..Default::default()
+        };
+        let error = refused(MailboxProtocol::Pop3, folders(&["Junk"]));
+        assert_eq!(error.flag, "--mailbox-folders");
+        assert!(error.problem.contains("POP3 sees INBOX alone"), "{error}");
+        // INBOX alone is what POP3 does anyway.
+        let options = round_trip(MailboxProtocol::Pop3, folders(&[]));
+        assert!(options.into_settings(mailbox_password).is_ok());
+        // The core's rules, named by the flag.
+        let error = refused(MailboxProtocol::Imap, folders(&["a", "b", "c", "d", "e"]));
+        assert_eq!(error.flag, "--mailbox-folders");
+        assert!(error.problem.contains("at most 4"), "{error}");
+        let error = refused(MailboxProtocol::Imap, folders(&["inbox"]));
+        assert_eq!(error.flag, "--mailbox-folders");
+        assert!(
+            error.problem.contains("INBOX is always looked in"),
+            "{error}"
+        );
+        let authserv_id = SensorOptions {
+            mailbox_authserv_id: Some("mx.example.com; spf=pass".into()),
+            ..Default::default()
+        };
+        let error = refused(MailboxProtocol::Imap, authserv_id);
+        assert_eq!(error.flag, "--mailbox-authserv-id");
+        assert!(error.problem.contains("not an authserv-id"), "{error}");
+    }
+
+    #[test]
+    fn the_receiver_s_flags_need_a_round_trip() {
+        use crate::settings::values::AuthMethodArg;
+        use crate::wit::AuthMethod;
+        let host = || Some("mail.example".to_string());
+        for (options, flag) in [
+            (
+                SensorOptions {
+                    host: host(),
+                    expect_auth: vec![AuthMethodArg(AuthMethod::Dkim)],
+                    ..Default::default()
+                },
+                "--expect-auth",
+            ),
+            (
+                SensorOptions {
+                    host: host(),
+                    mailbox_folders: Some(SpamFolders(vec![])),
+                    ..Default::default()
+                },
+                "--mailbox-folders",
+            ),
+            (
+                SensorOptions {
+                    host: host(),
+                    mailbox_authserv_id: Some("mx.example.com".into()),
+                    ..Default::default()
+                },
+                "--mailbox-authserv-id",
+            ),
+        ] {
+            let error = options.into_request(no_env).unwrap_err();
+            assert_eq!(error.flag, flag);
+            assert!(error.problem.contains("give --mailbox imap"), "{error}");
+        }
     }
 
     #[test]

@@ -66,6 +66,9 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::MailboxTokenPrefix => "--mailbox-token-prefix",
         Setting::LatencyWarning => "--latency-warning",
         Setting::LatencyCritical => "--latency-critical",
+        Setting::MailboxSpamFolders => "--mailbox-folders",
+        Setting::MailboxAuthservId => "--mailbox-authserv-id",
+        Setting::ExpectAuth => "--expect-auth",
     }
 }
 

@@ -69,8 +69,8 @@ impl SensorOptions {
             relay_probe_to, subject, body, store_result, sensor_id, mailbox, mailbox_host,
             mailbox_port, mailbox_security, mailbox_tls_server_name, mailbox_user,
             mailbox_password_file, mailbox_password_env, mailbox_allow_plaintext,
-            mailbox_token_prefix, latency_warning, latency_critical,
-            targets,
+            mailbox_token_prefix, latency_warning, latency_critical, mailbox_folders,
+            mailbox_authserv_id, expect_auth, targets,
         );
         (options, from_file)
     }

@@ -5,12 +5,15 @@
 //! the command line override the file's keys ([`SensorOptions::over`]), and
 //! [`SensorOptions::into_request`] makes the check they describe.
 
-use super::file_values::{duration, one_or_many, refuse_inline_password, timeout, value_enum};
+use super::file_values::{
+    duration, one_or_many, refuse_inline_password, spam_folders, timeout, value_enum,
+    value_enum_list,
+};
 use super::request::TlsRoots;
 use super::targets::TargetPattern;
 use super::values::{
-    IpVersionArg, MailboxProtocolArg, Mechanism, Security, TlsVersionArg, folder, parse_duration,
-    parse_timeout,
+    AuthMethodArg, IpVersionArg, MailboxProtocolArg, Mechanism, Security, SpamFolders,
+    TlsVersionArg, folder, parse_duration, parse_spam_folders, parse_timeout,
 };
 use serde::Deserialize;
 use smtp_sensor_guest::Secret;
@@ -472,6 +475,45 @@ pub struct SensorOptions {
     )]
     #[serde(default, deserialize_with = "duration")]
     pub latency_critical: Option<Duration>,
+    /// Spam folders besides INBOX; none: INBOX alone [default: found]
+    ///
+    /// Comma-separated, as the server's folder list names them (INBOX.Junk, [Gmail]/Spam),
+    /// at most 4. By default the folder the server marks \Junk (RFC 6154), else the first
+    /// named Junk, Spam, Junk E-mail or Bulk Mail. IMAP only: POP3 sees INBOX alone. A test
+    /// email found in a spam folder is a warning (delivered-to-spam).
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "LIST",
+        value_parser = parse_spam_folders,
+        help_heading = heading::ROUND_TRIP
+    )]
+    #[serde(default, deserialize_with = "spam_folders")]
+    pub mailbox_folders: Option<SpamFolders>,
+    /// The receiver's authserv-id [default: the topmost field's]
+    ///
+    /// The name the receiving server writes first in its Authentication-Results fields
+    /// (mx.example.com), compared without case. By default the topmost field's, as a
+    /// receiver adds its own above those already there (RFC 8601 section 5). Name it when
+    /// the receiver may write none: the topmost field would then be whoever wrote it.
+    #[arg(verbatim_doc_comment, long, value_name = "ID", help_heading = heading::ROUND_TRIP)]
+    pub mailbox_authserv_id: Option<String>,
+    /// Methods that must pass at the receiver, comma-separated
+    ///
+    /// For example dkim,dmarc. Judged on the receiver's Authentication-Results on the test
+    /// email (see --mailbox-authserv-id): a result other than pass, or none, is down
+    /// (a warning with --expect-warning), expectation-missed.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_enum,
+        value_name = "LIST",
+        value_delimiter = ',',
+        ignore_case = true,
+        help_heading = heading::ROUND_TRIP
+    )]
+    #[serde(default, deserialize_with = "value_enum_list")]
+    pub expect_auth: Vec<AuthMethodArg>,
     /// `serve` only: the targets a `/probe` with this module may name (see
     /// [`crate::settings::targets`]); none by default. `check` ignores it.
     #[arg(skip)]
@@ -501,6 +543,109 @@ mod tests {
             Some(PathBuf::from("/d"))
         );
         assert_eq!(parse(&["x"]), None);
+    }
+
+    #[test]
+    fn the_receiver_s_flags_on_the_command_line() {
+        use crate::wit::AuthMethod;
+        use clap::Parser;
+        #[derive(Parser, Debug)]
+        struct Flags {
+            #[command(flatten)]
+            options: SensorOptions,
+        }
+        let parse = |args: &[&str]| Flags::try_parse_from(args).map(|f| f.options);
+        let options = parse(&[
+            "x",
+            "--mailbox-folders",
+            "INBOX.Junk, [Gmail]/Spam",
+            "--mailbox-authserv-id",
+            "mx.example.com",
+            "--expect-auth",
+            "dkim,DMARC",
+        ])
+        .unwrap();
+        assert_eq!(
+            options.mailbox_folders,
+            Some(SpamFolders(vec![
+                "INBOX.Junk".into(),
+                "[Gmail]/Spam".into()
+            ]))
+        );
+        assert_eq!(
+            options.mailbox_authserv_id.as_deref(),
+            Some("mx.example.com")
+        );
+        assert_eq!(
+            options.expect_auth,
+            [
+                AuthMethodArg(AuthMethod::Dkim),
+                AuthMethodArg(AuthMethod::Dmarc)
+            ]
+        );
+        let none = parse(&["x", "--mailbox-folders", "none"]).unwrap();
+        assert_eq!(none.mailbox_folders, Some(SpamFolders(vec![])));
+        assert_eq!(parse(&["x"]).unwrap().mailbox_folders, None);
+        // A method that is none: the flag, the value, the methods and the nearest.
+        let error = parse(&["x", "--expect-auth", "spf,dkm"])
+            .unwrap_err()
+            .to_string();
+        for part in ["--expect-auth", "'dkm'", "spf, dkim, dmarc, arc", "'dkim'"] {
+            assert!(error.contains(part), "{part} in {error}");
+        }
+        let error = parse(&["x", "--mailbox-folders", "Junk,"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--mailbox-folders"), "{error}");
+        assert!(error.contains("empty folder name"), "{error}");
+    }
+
+    #[test]
+    fn the_receiver_s_keys_in_a_file() {
+        use crate::wit::AuthMethod;
+        let file: SensorOptions = toml::from_str(
+            "mailbox_folders = \"Junk,INBOX.Spam\"\nmailbox_authserv_id = \"mx.example.com\"\n\
+             expect_auth = \"dkim, dmarc\"",
+        )
+        .unwrap();
+        assert_eq!(
+            file.mailbox_folders,
+            Some(SpamFolders(vec!["Junk".into(), "INBOX.Spam".into()]))
+        );
+        assert_eq!(
+            file.expect_auth,
+            [
+                AuthMethodArg(AuthMethod::Dkim),
+                AuthMethodArg(AuthMethod::Dmarc)
+            ]
+        );
+        let file: SensorOptions =
+            toml::from_str("mailbox_folders = []\nexpect_auth = [\"SPF\", \"arc\"]").unwrap();
+        assert_eq!(file.mailbox_folders, Some(SpamFolders(vec![])));
+        assert_eq!(
+            file.expect_auth,
+            [
+                AuthMethodArg(AuthMethod::Spf),
+                AuthMethodArg(AuthMethod::Arc)
+            ]
+        );
+        // A list names folders as written: a folder called none is one.
+        let file: SensorOptions = toml::from_str("mailbox_folders = [\"none\"]").unwrap();
+        assert_eq!(file.mailbox_folders, Some(SpamFolders(vec!["none".into()])));
+        let file: SensorOptions = toml::from_str("mailbox_folders = \"none\"").unwrap();
+        assert_eq!(file.mailbox_folders, Some(SpamFolders(vec![])));
+        let error = toml::from_str::<SensorOptions>("expect_auth = \"dkim,dmark\"").unwrap_err();
+        assert!(
+            error
+                .message()
+                .contains("\"dmark\" is not one of spf, dkim, dmarc, arc; did you mean dmarc?"),
+            "{error}"
+        );
+        let error = toml::from_str::<SensorOptions>("mailbox_folders = 4").unwrap_err();
+        assert!(
+            error.message().contains("\"none\" for INBOX alone"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -561,6 +706,9 @@ mod tests {
             Setting::MailboxTokenPrefix,
             Setting::LatencyWarning,
             Setting::LatencyCritical,
+            Setting::MailboxSpamFolders,
+            Setting::MailboxAuthservId,
+            Setting::ExpectAuth,
         ];
         for setting in settings {
             let long = flag(setting).trim_start_matches("--");

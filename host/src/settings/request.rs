@@ -2,8 +2,8 @@
 //! validated before anything runs, so bad input is an error naming the setting, not a check.
 
 use crate::wit::{
-    AuthMechanism, Authentication, Email, Expectations, IpVersion, Mailbox, MailboxProtocol,
-    RelayProbe, Settings, TlsSettings, TlsVersion, TransportSecurity,
+    AuthMechanism, AuthMethod, Authentication, Email, Expectations, IpVersion, Mailbox,
+    MailboxProtocol, RelayProbe, Settings, TlsSettings, TlsVersion, TransportSecurity,
 };
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
@@ -78,6 +78,13 @@ pub struct MailboxRequest {
     pub latency_warning: Option<Duration>,
     /// Down when "Delivery Latency" exceeds this.
     pub latency_critical: Option<Duration>,
+    /// The spam folders looked in after INBOX; none: the server's Junk folder, found;
+    /// empty: INBOX alone.
+    pub spam_folders: Option<Vec<String>>,
+    /// Whose Authentication-Results to trust; none: the topmost field's.
+    pub authserv_id: Option<String>,
+    /// The methods whose result must be `pass`, each once.
+    pub expect_auth: Vec<AuthMethod>,
 }
 
 /// The open-relay probe, as a user describes it.
@@ -470,6 +477,9 @@ impl MailboxRequest {
                 .unwrap_or_else(|| DEFAULT_TOKEN_PREFIX.to_string()),
             latency_warning_ms: self.latency_warning.map(whole_milliseconds),
             latency_critical_ms: self.latency_critical.map(whole_milliseconds),
+            spam_folders: self.spam_folders,
+            authserv_id: self.authserv_id,
+            expect_auth: self.expect_auth,
         })
     }
 }

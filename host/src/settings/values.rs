@@ -1,11 +1,13 @@
 //! The values `check`'s flags take, each as the outputs spell it (see [`names`]): the
 //! contract's cases wrapped for clap (`--security`, `--ip-version`, `--tls-min-version`,
-//! `--mailbox`), the SASL mechanisms, and the durations and folders clap's own parsers do not
-//! read as users write them. A configuration file takes the same values (`file_values`).
+//! `--mailbox`, `--expect-auth`), the SASL mechanisms, and the durations, folders and spam
+//! folders clap's own parsers do not read as users write them. A configuration file takes the same values (`file_values`).
 
 use super::request::mode;
 use crate::output::names;
-use crate::wit::{AuthMechanism, IpVersion, MailboxProtocol, TlsVersion, TransportSecurity};
+use crate::wit::{
+    AuthMechanism, AuthMethod, IpVersion, MailboxProtocol, TlsVersion, TransportSecurity,
+};
 use smtp_sensor_guest::limits::{MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -134,6 +136,57 @@ impl clap::ValueEnum for MailboxProtocolArg {
     }
 }
 
+/// `--mailbox-folders`: the spam folders a round trip looks in besides INBOX. An empty
+/// list is INBOX alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpamFolders(pub Vec<String>);
+
+/// The word `--mailbox-folders` takes for INBOX alone.
+pub const NO_SPAM_FOLDERS: &str = "none";
+
+/// `--mailbox-folders`: comma-separated names (`Junk,INBOX.Spam`), each trimmed, or `none`
+/// for INBOX alone. A name's own rules (length, INBOX) are the core's to check.
+pub(super) fn parse_spam_folders(text: &str) -> Result<SpamFolders, String> {
+    if text.trim().eq_ignore_ascii_case(NO_SPAM_FOLDERS) {
+        return Ok(SpamFolders(Vec::new()));
+    }
+    let folders: Vec<String> = text.split(',').map(|f| f.trim().to_string()).collect();
+    if folders.iter().any(String::is_empty) {
+        return Err(format!(
+            "{text:?} has an empty folder name; give the spam folders' names comma-separated \
+             (e.g. Junk or INBOX.Junk,INBOX.Spam), or {NO_SPAM_FOLDERS} for INBOX alone"
+        ));
+    }
+    Ok(SpamFolders(folders))
+}
+
+/// `--expect-auth`: an email-authentication method, as receivers write it (`dkim`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthMethodArg(pub AuthMethod);
+
+impl clap::ValueEnum for AuthMethodArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Self(AuthMethod::Spf),
+            Self(AuthMethod::Dkim),
+            Self(AuthMethod::Dmarc),
+            Self(AuthMethod::Arc),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let value = clap::builder::PossibleValue::new(names::auth_method(self.0));
+        Some(match self.0 {
+            AuthMethod::Spf => {
+                value.help("SPF: the sending host is allowed for the envelope sender")
+            }
+            AuthMethod::Dkim => value.help("DKIM: a signature on the message verified"),
+            AuthMethod::Dmarc => value.help("DMARC: SPF or DKIM passed, aligned with From"),
+            AuthMethod::Arc => value.help("ARC: the intermediaries' seals verified"),
+        })
+    }
+}
+
 /// The SASL mechanisms.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mechanism {
@@ -180,6 +233,37 @@ mod tests {
             let error = parse_timeout(bad).unwrap_err();
             assert!(error.contains("1 to 900"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn spam_folders_comma_separated_or_none() {
+        let folders = |text: &str| parse_spam_folders(text).map(|f| f.0);
+        assert_eq!(folders("Junk"), Ok(vec!["Junk".to_string()]));
+        assert_eq!(
+            folders(" INBOX.Junk , [Gmail]/Spam"),
+            Ok(vec!["INBOX.Junk".to_string(), "[Gmail]/Spam".to_string()])
+        );
+        assert_eq!(folders("none"), Ok(vec![]));
+        assert_eq!(folders("NONE"), Ok(vec![]));
+        for bad in ["", "Junk,", ",Junk", "Junk,,Spam"] {
+            let error = folders(bad).unwrap_err();
+            assert!(error.contains("empty folder name"), "{bad:?}: {error}");
+            assert!(error.contains("none for INBOX alone"), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn auth_methods_as_receivers_write_them() {
+        use clap::ValueEnum as _;
+        let names: Vec<String> = AuthMethodArg::value_variants()
+            .iter()
+            .map(|v| v.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(names, ["spf", "dkim", "dmarc", "arc"]);
+        assert_eq!(
+            AuthMethodArg::from_str("DKIM", true),
+            Ok(AuthMethodArg(AuthMethod::Dkim))
+        );
     }
 
     #[test]

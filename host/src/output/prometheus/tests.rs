@@ -98,7 +98,7 @@ fn every_family_has_help_and_type_once_across_sensors() {
     assert_eq!(out.matches("# TYPE probe_success gauge").count(), 1);
     assert!(out.contains("probe_success{sensor=\"mx1\"} 1\n"), "{out}");
     assert!(out.contains("probe_success{sensor=\"mx2\"} 0\n"), "{out}");
-    for (name, _) in FAMILIES {
+    for (name, _) in families() {
         let samples = out.lines().filter(|l| l.starts_with(name)).count();
         let help = out.contains(&format!("# HELP {name} "));
         assert_eq!(samples > 0, help, "{name}");
@@ -139,7 +139,7 @@ fn hostile_label_values_are_escaped() {
     // No sample line is forged: every line is a comment or a listed family.
     for line in out.lines() {
         assert!(
-            line.starts_with('#') || FAMILIES.iter().any(|(n, _)| line.starts_with(n)),
+            line.starts_with('#') || families().any(|(n, _)| line.starts_with(n)),
             "{line:?} in\n{out}"
         );
     }
@@ -148,4 +148,61 @@ fn hostile_label_values_are_escaped() {
         "{out}"
     );
     assert!(!out.chars().any(|c| c.is_control() && c != '\n'));
+}
+
+#[test]
+fn the_receiver_s_verdicts_as_flags_and_one_series_per_result() {
+    let out = render(&[fixtures::warning_delivered_to_spam()]);
+    for line in [
+        "smtp_roundtrip_in_spam_folder 1",
+        "smtp_roundtrip_spf_pass 1",
+        "smtp_roundtrip_dkim_pass 0",
+        "smtp_roundtrip_dmarc_pass 0",
+        "smtp_roundtrip_auth_result_info{authserv_id=\"receiver.test\",method=\"dkim\",\
+         result=\"fail\",header_d=\"sender.test\",header_s=\"s1\",smtp_mailfrom=\"\",\
+         header_from=\"\"} 1",
+        "smtp_roundtrip_auth_result_info{authserv_id=\"receiver.test\",method=\"spf\",\
+         result=\"pass\",header_d=\"\",header_s=\"\",smtp_mailfrom=\"sender.test\",\
+         header_from=\"\"} 1",
+        "smtp_failure_info{phase=\"mailbox-search\",kind=\"delivered-to-spam\"} 1",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line} in\n{out}");
+    }
+    // ARC was neither reported nor expected: no channel, no series.
+    assert!(!out.contains("smtp_roundtrip_arc_pass"), "{out}");
+    // No verdicts: no series.
+    let out = render(&[fixtures::up_round_trip()]);
+    assert!(!out.contains("auth_result_info"), "{out}");
+}
+
+#[test]
+fn the_receiver_s_words_are_escaped_and_alike_results_are_one_series() {
+    let mut sensor = fixtures::up_round_trip_verdicts();
+    let auth = sensor
+        .result
+        .mailbox
+        .as_mut()
+        .and_then(|m| m.authentication.as_mut())
+        .unwrap();
+    auth.authserv_id = "evil\"} 1\nprobe_success".into();
+    let twice = auth.results[1].clone();
+    auth.results.push(twice);
+    let out = render(&[sensor]);
+    let series: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("smtp_roundtrip_auth_result_info{"))
+        .collect();
+    assert_eq!(series.len(), 3, "{out}");
+    assert!(
+        series[0].starts_with(
+            r#"smtp_roundtrip_auth_result_info{authserv_id="evil\"} 1\\nprobe_success","#
+        ),
+        "{out}"
+    );
+    for line in out.lines() {
+        assert!(
+            line.starts_with('#') || families().any(|(n, _)| line.starts_with(n)),
+            "{line:?} in\n{out}"
+        );
+    }
 }

@@ -138,6 +138,12 @@ fuzz_target!(|data: &[u8]| {
             tls_optional: which & 4 != 0,
             plain_allowed: which & 8 != 0,
             tokens: tokens(),
+            // The spam folder found by LIST, or one named, or INBOX alone.
+            spam_folders: match which & 48 {
+                0 => None,
+                16 => Some(vec!["Junk".into()]),
+                _ => Some(Vec::new()),
+            },
         };
         let mut dialogue = ImapDialogue::new(plan, Journal::new(true), Duration::ZERO);
         let sent = drive(&mut dialogue, &chunks);

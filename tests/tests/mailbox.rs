@@ -145,6 +145,7 @@ async fn imap_finds_deletes_and_leaves_the_rest() {
         tls_optional: false,
         plain_allowed: false,
         tokens,
+        spam_folders: None,
     };
     let (outcome, transcript) = run_imap(dovecot.imap_port(), plan);
     assert_eq!(
@@ -215,6 +216,7 @@ async fn wrong_mailbox_credentials_fail_saying_so() {
         tls_optional: false,
         plain_allowed: false,
         tokens: tokens.clone(),
+        spam_folders: None,
     };
     let (outcome, transcript) = run_imap(dovecot.imap_port(), plan);
     let failure = outcome.failure.expect("refused");

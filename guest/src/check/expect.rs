@@ -54,7 +54,7 @@ impl Expect {
             .filter(|method| trusted.and_then(|t| t.passed(method)) != Some(true))
             .map(|method| {
                 let result = trusted
-                    .and_then(|t| t.of(method).next())
+                    .and_then(|t| t.verdict(method))
                     .map_or("no result", |r| r.result.as_str());
                 format!("{}={result}", method.to_ascii_uppercase())
             })

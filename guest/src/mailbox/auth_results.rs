@@ -93,11 +93,15 @@ pub fn parse(value: &str) -> AuthResults {
 /// then what an Authentication-Results field holds. `None` for the instance when the field
 /// does not start with one.
 pub fn parse_arc(value: &str) -> (Option<u32>, AuthResults) {
-    let trimmed = value.trim_start();
-    let instance = trimmed
-        .strip_prefix("i=")
-        .or_else(|| trimmed.strip_prefix("I="))
-        .and_then(|rest| rest.split_once(';'))
+    // `i=1;`, white space allowed around `=` (RFC 8617 4.1.2's CFWS).
+    let instance = value
+        .split_once(';')
+        .and_then(|(tag, rest)| {
+            let (name, number) = tag.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("i")
+                .then_some((number, rest))
+        })
         .and_then(|(number, rest)| Some((number.trim().parse::<u32>().ok()?, rest)));
     match instance {
         Some((number, rest)) => (Some(number), parse(rest)),
@@ -112,6 +116,8 @@ pub struct Trusted {
     pub authserv_id: String,
     /// The results of its fields, topmost field first.
     pub results: Vec<MethodResult>,
+    /// The same, field by field: a method's verdict is the topmost field's that reports it.
+    by_field: Vec<Vec<MethodResult>>,
     /// Its fields' values as written (unfolded), at most [`MAX_FIELD_LEN`] bytes each.
     pub fields: Vec<String>,
     /// They are its ARC-Authentication-Results field (the newest instance), as it wrote
@@ -120,12 +126,33 @@ pub struct Trusted {
 }
 
 impl Trusted {
-    /// Whether `method` passed: one of its results is `pass` (a message with two DKIM
-    /// signatures passes when one verifies); none when the receiver did not report it.
+    /// Whether `method` passed, by its [`verdict`](Trusted::verdict); none when the
+    /// receiver did not report it.
     pub fn passed(&self, method: &str) -> Option<bool> {
-        let mut results = self.of(method).peekable();
-        results.peek()?;
-        Some(results.any(|r| r.result == "pass"))
+        self.verdict(method).map(|r| r.result == "pass")
+    }
+
+    /// The result that decides `method`: from the topmost field that reports it (an
+    /// older field of the same receiver below, or one forged there, never outvotes it),
+    /// for DKIM a passing one if any (each signature is judged apart, RFC 6376 6.1: the
+    /// one that verified is named by its `header.d`), for SPF the one of the envelope
+    /// sender (`smtp.mailfrom`, not the HELO identity, RFC 7208 2.3), else the first.
+    pub fn verdict(&self, method: &str) -> Option<&MethodResult> {
+        let field = self.by_field.iter().find(|results| {
+            results
+                .iter()
+                .any(|r| r.method.eq_ignore_ascii_case(method))
+        })?;
+        let mut results = field
+            .iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method));
+        let first = results.clone().next();
+        let preferred = match method.to_ascii_lowercase().as_str() {
+            "dkim" => results.find(|r| r.result == "pass"),
+            "spf" => results.find(|r| r.property("smtp.mailfrom").is_some()),
+            _ => None,
+        };
+        preferred.or(first)
     }
 
     /// The results for `method`.
@@ -136,15 +163,22 @@ impl Trusted {
     }
 }
 
+/// The highest ARC instance there may be (RFC 8617 4.2.1).
+pub const MAX_ARC_INSTANCE: u32 = 50;
+
 /// The receiver's verdicts on a message whose Authentication-Results field values are
 /// `fields` and ARC-Authentication-Results values `arc_fields`, topmost first. Whose:
 /// `authserv_id` when given, else the topmost field's (the receiver adds its own last, on
 /// top: RFC 8601, section 5). Which: the run of that authserv-id's fields from its first,
 /// down to the first field of another, so that a field a sender wrote below, under any
 /// other name, is never read (one forged under the receiver's own name is the receiver's
-/// to delete, as section 5 requires). Without such a field, the receiver's newest
-/// ARC-Authentication-Results (the highest instance) is read instead. None when neither
-/// is there.
+/// to delete, as section 5 requires); a topmost field that names no authserv-id
+/// (Microsoft 365's) is trusted alone, as nothing tells a forged one below from it. A
+/// method's verdict is the topmost field's that reports it ([`Trusted::verdict`]).
+/// Without such a field, and only for an `authserv_id` given, that receiver's newest
+/// ARC-Authentication-Results (the highest instance, 1 to [`MAX_ARC_INSTANCE`]) is read
+/// instead: unnamed, the newest ARC field may be anyone's (a sender's own seal, as
+/// Microsoft 365 adds to outbound mail). None when neither is there.
 pub fn trusted(
     fields: &[String],
     arc_fields: &[String],
@@ -159,36 +193,43 @@ pub fn trusted(
             .iter()
             .position(|r| r.authserv_id.eq_ignore_ascii_case(id))
     {
+        let longest = if id.is_empty() { 1 } else { usize::MAX };
         let run = read[start..]
             .iter()
             .zip(&fields[start..])
-            .take_while(|(r, _)| r.authserv_id.eq_ignore_ascii_case(id));
+            .take_while(|(r, _)| r.authserv_id.eq_ignore_ascii_case(id))
+            .take(longest);
         let mut trusted = Trusted {
             authserv_id: id.clone(),
             results: Vec::new(),
+            by_field: Vec::new(),
             fields: Vec::new(),
             from_arc: false,
         };
         for (results, field) in run {
             trusted.results.extend(results.results.iter().cloned());
+            trusted.by_field.push(results.results.clone());
             trusted.fields.push(bounded(field).to_string());
         }
         return Some(trusted);
     }
-    // No Authentication-Results field of the receiver's: its newest ARC seal's, if any.
+    // No Authentication-Results field of the receiver named: its newest ARC seal's.
+    let id = authserv_id?;
     let newest = arc_fields
         .iter()
         .filter_map(|field| {
             let (instance, results) = parse_arc(field);
             Some((instance?, results, field))
         })
-        .filter(|(_, results, _)| {
-            authserv_id.is_none_or(|id| results.authserv_id.eq_ignore_ascii_case(id))
+        .filter(|(instance, results, _)| {
+            (1..=MAX_ARC_INSTANCE).contains(instance)
+                && results.authserv_id.eq_ignore_ascii_case(id)
         })
         .max_by_key(|(instance, ..)| *instance)?;
     let (_, results, field) = newest;
     Some(Trusted {
         authserv_id: results.authserv_id,
+        by_field: vec![results.results.clone()],
         results: results.results,
         fields: vec![bounded(field).to_string()],
         from_arc: true,
@@ -208,7 +249,8 @@ fn bounded(value: &str) -> &str {
 }
 
 /// A piece of a field: a word or a quoted string's content (kept apart from the specials,
-/// so that a quoted `;` never ends a clause), or one of the specials `;`, `=` and `/`.
+/// so that a quoted `;` never ends a clause), or one of the specials `;` and `=` (a `/`
+/// stays in its word: it parts a method from its version, and is base64 in a value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
     Text(String),
@@ -255,7 +297,7 @@ fn tokens(value: &str) -> Vec<Token> {
                 }
                 tokens.push(Token::Text(quoted));
             }
-            ';' | '=' | '/' => {
+            ';' | '=' => {
                 flush(&mut word, &mut tokens);
                 tokens.push(Token::Special(c));
             }
@@ -294,10 +336,15 @@ fn method_result(clause: &[Token]) -> Option<MethodResult> {
     let Token::Text(method) = rest.next()? else {
         return None;
     };
-    let method = method.to_ascii_lowercase();
-    // A method version (`dkim/1`) says nothing the result needs.
-    if rest.peek() == Some(&&Token::Special('/')) {
-        rest.next();
+    // A method version (`dkim/1`, or `dkim /1`) says nothing the result needs.
+    let method = method
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if let Some(Token::Text(version)) = rest.peek()
+        && version.starts_with('/')
+    {
         rest.next();
     }
     if rest.next()? != &equals {

@@ -35,9 +35,9 @@ pub fn all(headers: &str, name: &str) -> Vec<String> {
         if values.len() >= MAX_FIELDS {
             return values;
         }
+        // White space before the colon is allowed (RFC 5322 4.5's obsolete syntax).
         if let Some((field, rest)) = line.split_once(':')
             && field.trim_end().eq_ignore_ascii_case(name)
-            && !field.contains(' ')
         {
             current = Some(rest.trim().to_string());
         }

@@ -18,7 +18,7 @@ use super::dialogue::{Dialogue, Machine, machine_of};
 use super::imap::{
     ImapParser, ImapResponse, ImapStatus, capabilities, needs_literal, quoted, searched_uids,
 };
-use super::imap_folders::{ListEntry, MAX_ENTRIES, list_command, list_entry, spam_folder};
+use super::imap_folders::{PLAIN_LIST, SpamFinder, list_command, list_entry};
 use super::steps::{Delivered, MailboxOutcome, Progress, Step, Tally};
 use super::token::{Kind, Tokens};
 use crate::journal::Journal;
@@ -117,7 +117,6 @@ pub struct ImapDialogue {
     unread: Vec<u32>,
     /// The UIDs being deleted.
     doomed: Vec<u32>,
-    search_sent: Duration,
     search_answered: Duration,
     /// When the look under way began (its first folder's SELECT or SEARCH): a message
     /// not found arrived after it.
@@ -133,10 +132,21 @@ pub struct ImapDialogue {
     folders: Vec<(String, bool)>,
     /// The folder selected (an index into `folders`).
     folder: usize,
-    /// The folders `LIST` showed.
-    listed: Vec<ListEntry>,
+    /// The spam folder being found in `LIST`'s answer.
+    finder: SpamFinder,
+    /// The plain `LIST` was asked again, the first form refused.
+    listed_plainly: bool,
+    /// The spam folder is the one `LIST` showed, not one named in the settings.
+    discovered: bool,
     /// A SELECT was sent: the mailbox was opened once.
     opened: bool,
+    /// A folder is selected (a refused SELECT leaves none, RFC 3501 6.3.1).
+    selected: bool,
+    /// Each folder's UIDVALIDITY as its SELECT said it: when it changes, its UIDs name
+    /// other messages, and what was read of them is forgotten (RFC 3501 2.3.1.1).
+    validity: BTreeMap<usize, u32>,
+    /// This look counted a refused FETCH already.
+    refused_in_look: bool,
 }
 
 /// Written by hand: what is left of LOGIN, and the parser's bytes, may hold the password.
@@ -165,7 +175,6 @@ impl ImapDialogue {
             known: BTreeMap::new(),
             unread: Vec::new(),
             doomed: Vec::new(),
-            search_sent: now,
             search_answered: now,
             look_sent: now,
             tally: Tally::default(),
@@ -174,8 +183,13 @@ impl ImapDialogue {
             fetch_refusals: 0,
             folders: vec![(INBOX.to_string(), false)],
             folder: 0,
-            listed: Vec::new(),
+            finder: SpamFinder::default(),
+            listed_plainly: false,
+            discovered: false,
             opened: false,
+            selected: false,
+            validity: BTreeMap::new(),
+            refused_in_look: false,
             plan,
         }
     }
@@ -248,10 +262,13 @@ impl ImapDialogue {
                 }
             }
             State::List => {
-                if self.listed.len() < MAX_ENTRIES
-                    && let Some(entry) = list_entry(text, literals)
-                {
-                    self.listed.push(entry);
+                if let Some(entry) = list_entry(text, literals) {
+                    self.finder.offer(entry);
+                }
+            }
+            State::Select | State::Switch => {
+                if let Some(validity) = uid_validity(&upper) {
+                    self.validated(validity);
                 }
             }
             State::Fetch if upper.contains("FETCH") => {
@@ -296,13 +313,37 @@ impl ImapDialogue {
             );
             return self.after_store(now);
         }
-        // A server that cannot list its folders is looked at in INBOX alone.
+        // A server that refuses LIST's extended form is asked plainly; one that cannot
+        // list its folders at all is looked at in INBOX alone.
         if refused && self.state == State::List {
+            if !self.listed_plainly && list_command(|name| self.has(name)) != PLAIN_LIST {
+                self.listed_plainly = true;
+                return self.send(now, State::List, PLAIN_LIST);
+            }
             self.progress.note(
                 now,
                 &format!("LIST was refused ({status:?} {text}): INBOX alone is looked in"),
             );
             return self.select(now);
+        }
+        // A spam folder the check found itself but cannot open is left out, not a failure
+        // (one named in the settings is); no folder is selected now.
+        if refused && self.state == State::Switch && self.discovered {
+            let (folder, _) = self.folders.remove(self.folder);
+            self.discovered = false;
+            self.selected = false;
+            self.progress.note(
+                now,
+                &format!(
+                    "the spam folder {} could not be opened ({status:?} {text}): INBOX \
+                     alone is looked in",
+                    quoted(&folder)
+                ),
+            );
+            return self.look_done(now);
+        }
+        if matches!(self.state, State::Select | State::Switch) {
+            self.selected = !refused;
         }
         if refused && self.state == State::Expunge {
             self.tally.left_flagged = self.doomed.len();
@@ -331,9 +372,11 @@ impl ImapDialogue {
             }
             State::Capabilities => self.find_folders(now),
             State::List => {
-                let listed = std::mem::take(&mut self.listed);
-                match spam_folder(&listed) {
-                    Some(folder) => self.folders.push((folder, true)),
+                match std::mem::take(&mut self.finder).found() {
+                    Some(folder) => {
+                        self.folders.push((folder, true));
+                        self.discovered = true;
+                    }
                     None => self.progress.note(
                         now,
                         "no spam folder: none is marked \\Junk (RFC 6154) or has a spam \
@@ -385,8 +428,9 @@ impl ImapDialogue {
             .iter()
             .any(|&uid| self.known.contains_key(&self.key(uid)));
         self.fetching.clear();
-        if !answered {
+        if !answered && !self.refused_in_look {
             self.fetch_refusals += 1;
+            self.refused_in_look = true;
         }
         if self.fetch_refusals >= MAX_FETCH_REFUSALS {
             self.fail(format!("UID FETCH was refused, look after look: NO {text}"));
@@ -437,8 +481,7 @@ impl ImapDialogue {
                 self.folder += 1;
                 return self.select(now);
             }
-            self.tally.missed_at = Some(self.look_sent);
-            return self.enter(now, State::Waiting);
+            return self.look_done(now);
         }
         self.tally.found_at.get_or_insert(self.search_answered);
         self.progress.cleanup_from(now);
@@ -590,6 +633,7 @@ impl ImapDialogue {
         };
         if self.folder == 0 {
             self.look_sent = now;
+            self.refused_in_look = false;
         }
         // Only the first SELECT opens the mailbox; the others are part of a look.
         let state = if self.opened {
@@ -599,6 +643,25 @@ impl ImapDialogue {
         };
         self.opened = true;
         self.send(now, state, &format!("SELECT {name}"));
+    }
+
+    /// The look went through every folder without finding this run's message: wait.
+    fn look_done(&mut self, now: Duration) {
+        self.tally.missed_at = Some(self.look_sent);
+        self.enter(now, State::Waiting);
+    }
+
+    /// The selected folder's SELECT said its UIDVALIDITY: if it changed since the last
+    /// look, what was read there is forgotten.
+    fn validated(&mut self, validity: u32) {
+        let folder = self.folder;
+        if self
+            .validity
+            .insert(folder, validity)
+            .is_some_and(|old| old != validity)
+        {
+            self.known.retain(|&(f, _), _| f != folder);
+        }
     }
 
     /// The key of message `uid` in the folder selected.
@@ -611,7 +674,6 @@ impl ImapDialogue {
         if self.folders.len() == 1 {
             self.look_sent = now;
         }
-        self.search_sent = now;
         self.send(
             now,
             State::Search,
@@ -689,7 +751,8 @@ impl Dialogue for ImapDialogue {
     /// Looks again for the test message, after a wait.
     fn search_again(&mut self, now: Duration) {
         if self.state == State::Waiting {
-            if self.folders.len() > 1 {
+            // One folder stays selected between looks; several are gone through again.
+            if self.folders.len() > 1 || !self.selected {
                 self.folder = 0;
                 self.select(now);
             } else {
@@ -759,6 +822,13 @@ fn command_of(state: State) -> &'static str {
         State::Expunge => "UID EXPUNGE",
         State::Logout | State::Done => "LOGOUT",
     }
+}
+
+/// The UIDVALIDITY in a SELECT's untagged answer (`OK [UIDVALIDITY 3857529045] UIDs
+/// valid`, upper-cased), if that is what `upper` is.
+fn uid_validity(upper: &str) -> Option<u32> {
+    let rest = upper.strip_prefix("OK [UIDVALIDITY ")?;
+    rest.split(']').next()?.trim().parse().ok()
 }
 
 /// UIDs as an IMAP sequence set: `4,7,9`.

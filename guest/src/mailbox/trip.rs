@@ -339,7 +339,10 @@ fn in_the_servers_terms(failure: Failure, protocol: &str, step: Option<Step>) ->
             format!("{server} did not answer STARTTLS before the deadline")
         }
         (ErrorKind::Timeout, Phase::MailboxLogin) if step == Some(Step::Select) => {
-            format!("{server} did not open the mailbox (SELECT INBOX) before the deadline")
+            format!(
+                "{server} did not list its folders or open the mailbox (LIST, SELECT INBOX) \
+                 before the deadline"
+            )
         }
         (ErrorKind::Timeout, Phase::MailboxLogin) => {
             format!("{server} did not answer the log-in before the deadline")

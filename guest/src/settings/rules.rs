@@ -403,10 +403,12 @@ pub fn spam_folders(folders: &[String]) -> Result<(), SettingError> {
                  the server's folder list shows it, e.g. Junk or INBOX.Junk"
             ));
         }
-        if folder.chars().any(char::is_control) {
+        // IMAP names folders in modified UTF-7 (RFC 3501 5.1.3): ASCII on the wire.
+        if !folder.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
             return invalid(format!(
-                "{folder:?} holds a control character; give the folder's name as the \
-                 server's folder list shows it"
+                "{folder:?} is not a folder name as IMAP spells it; give it as the server's \
+                 folder list shows it, in ASCII (modified UTF-7: Unerwünscht is \
+                 Unerw&APw-nscht)"
             ));
         }
         if folder.eq_ignore_ascii_case("INBOX") {

@@ -531,3 +531,39 @@ fn a_host_with_a_port_says_where_the_port_goes() {
         "an IPv6 address is no host with a port"
     );
 }
+
+#[test]
+fn spam_folders_are_few_ascii_names_and_never_inbox() {
+    assert!(spam_folders(&["Junk".into(), "INBOX.Spam".into(), "[Gmail]/Spam".into()]).is_ok());
+    assert!(spam_folders(&[]).is_ok(), "INBOX alone");
+    for bad in [
+        vec!["".to_string()],
+        vec!["inbox".to_string()],
+        vec!["Unerwünscht".to_string()],
+        vec!["Junk\r\nA1 DELETE INBOX".to_string()],
+        vec!["x".repeat(256)],
+        vec!["a".to_string(); 5],
+    ] {
+        let error = spam_folders(&bad).unwrap_err();
+        assert_eq!(error.setting, Setting::MailboxSpamFolders, "{bad:?}");
+    }
+    let mut view = mailbox_view();
+    let folders = vec!["INBOX".to_string()];
+    view.spam_folders = Some(&folders);
+    assert_eq!(
+        super::view::mailbox(&view, true).unwrap_err().setting,
+        Setting::MailboxSpamFolders
+    );
+}
+
+#[test]
+fn an_authserv_id_is_one_printable_word() {
+    assert!(authserv_id("mx.google.com").is_ok());
+    for bad in ["", "mx example", "mx;x", "mx\u{e9}", &"x".repeat(300)] {
+        assert_eq!(
+            authserv_id(bad).unwrap_err().setting,
+            Setting::MailboxAuthservId,
+            "{bad:?}"
+        );
+    }
+}

@@ -246,16 +246,12 @@ fn proof_of_delivery(reply: &Reply) -> String {
 }
 
 /// The receiver's verdicts in a few words: `; receiver.test says spf=pass dkim=pass
-/// dmarc=pass`, each of SPF, DKIM, DMARC and ARC it reported (`pass` when one of a
-/// method's results passed, else its first).
+/// dmarc=pass`, each of SPF, DKIM, DMARC and ARC it reported, by its deciding result.
 fn verdicts_said(trusted: &Trusted) -> String {
     let said: Vec<String> = ["spf", "dkim", "dmarc", "arc"]
         .into_iter()
         .filter_map(|method| {
-            let result = match trusted.passed(method)? {
-                true => "pass",
-                false => trusted.of(method).next()?.result.as_str(),
-            };
+            let result = trusted.verdict(method)?.result.as_str();
             Some(format!("{method}={result}"))
         })
         .collect();

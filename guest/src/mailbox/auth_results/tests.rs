@@ -164,27 +164,91 @@ fn only_the_receivers_fields_are_trusted() {
 fn a_method_passes_when_one_of_its_results_does() {
     let fields =
         vec!["mx.test; dkim=fail header.d=old.test; dkim=pass header.d=sender.test".to_string()];
+    let read = trusted(&fields, &[], None).unwrap();
+    assert_eq!(read.passed("dkim"), Some(true));
     assert_eq!(
-        trusted(&fields, &[], None).unwrap().passed("dkim"),
-        Some(true)
+        read.verdict("dkim").unwrap().property("header.d"),
+        Some("sender.test")
     );
 }
 
-/// Without an Authentication-Results field of the receiver's, its newest ARC seal is read.
+/// A method's verdict is the topmost field's that reports it: a `pass` below, of the same
+/// receiver (an older hop, or forged), never outvotes it; other methods come from the
+/// fields below (OpenDKIM and OpenDMARC each write one).
+#[test]
+fn the_topmost_field_reporting_a_method_decides_it() {
+    let fields = vec![
+        "mx.google.com; dkim=fail header.d=sender.test".to_string(),
+        "mx.google.com; spf=pass smtp.mailfrom=sender.test".to_string(),
+        "mx.google.com; dkim=pass header.d=sender.test; dmarc=pass".to_string(),
+    ];
+    let read = trusted(&fields, &[], None).unwrap();
+    assert_eq!(read.passed("dkim"), Some(false));
+    assert_eq!(read.passed("spf"), Some(true));
+    assert_eq!(read.passed("dmarc"), Some(true), "reported only below");
+}
+
+/// SPF judges the envelope sender: a HELO identity's pass does not hide its fail.
+#[test]
+fn spf_is_the_envelope_senders() {
+    let fields = vec![
+        "mx.test; spf=pass smtp.helo=mail.sender.test; spf=fail smtp.mailfrom=sender.test"
+            .to_string(),
+    ];
+    assert_eq!(
+        trusted(&fields, &[], None).unwrap().passed("spf"),
+        Some(false)
+    );
+}
+
+/// A receiver that names no authserv-id (Microsoft 365) is trusted in its topmost field
+/// alone: a forged nameless one below cannot be told from it.
+#[test]
+fn a_nameless_receiver_is_trusted_in_its_topmost_field_alone() {
+    let fields = vec![
+        "spf=pass smtp.mailfrom=contoso.com; dkim=none".to_string(),
+        "dkim=pass header.d=contoso.com".to_string(),
+    ];
+    let read = trusted(&fields, &[], None).unwrap();
+    assert_eq!(read.fields.len(), 1);
+    assert_eq!(read.passed("dkim"), Some(false));
+}
+
+/// Without an Authentication-Results field of the receiver named, its newest ARC seal is
+/// read; unnamed, an ARC field is anyone's (a sender's own outbound seal) and is not.
 #[test]
 fn the_receivers_newest_arc_field_stands_in() {
     let arc = vec![
         "i=2; mx.receiver.test; spf=pass smtp.mailfrom=list.test; dkim=pass \
          header.d=list.test; arc=pass"
             .to_string(),
-        "i=1; list.test; dkim=pass header.d=sender.test".to_string(),
+        "i = 1; list.test; dkim=pass header.d=sender.test".to_string(),
+        "i=4000000000; mx.receiver.test; dkim=pass header.d=forged.test".to_string(),
     ];
-    let read = trusted(&[], &arc, None).unwrap();
+    let read = trusted(&[], &arc, Some("mx.receiver.test")).unwrap();
     assert!(read.from_arc);
     assert_eq!(read.authserv_id, "mx.receiver.test");
     assert_eq!(read.passed("arc"), Some(true));
+    assert_eq!(read.fields, arc[..1], "an instance past 50 is no seal");
     let named = trusted(&[], &arc, Some("list.test")).unwrap();
-    assert_eq!(named.fields, arc[1..]);
+    assert_eq!(named.fields, arc[1..2]);
+    assert_eq!(trusted(&[], &arc, None), None);
+}
+
+/// A slash in a value (base64) stays in it; a method's version is dropped.
+#[test]
+fn a_slash_parts_only_a_method_from_its_version() {
+    let read = parse("mx.test; dkim/1=pass header.b=ab/cd+e= header.s=s1; spf /1=fail");
+    assert_eq!(read.results[0].method, "dkim");
+    assert_eq!(read.results[0].property("header.b"), Some("ab/cd+e"));
+    assert_eq!(read.results[0].property("header.s"), Some("s1"));
+    assert_eq!(
+        (
+            read.results[1].method.as_str(),
+            read.results[1].result.as_str()
+        ),
+        ("spf", "fail")
+    );
 }
 
 /// However long a hostile sender's field, what is read stays bounded.

@@ -508,7 +508,7 @@ fn each_look_goes_through_inbox_then_the_folder_marked_junk() {
     h.server("* OK [CAPABILITY IMAP4rev1 LITERAL+] Dovecot ready.\r\n");
     assert_eq!(
         h.server("a1 OK [CAPABILITY IMAP4rev1 UIDPLUS SPECIAL-USE LIST-EXTENDED] Logged in\r\n"),
-        "a2 LIST (SPECIAL-USE) \"\" \"*\"\r\n"
+        "a2 LIST \"\" \"*\" RETURN (SPECIAL-USE)\r\n"
     );
     assert_eq!(
         h.server(
@@ -532,6 +532,7 @@ fn each_look_goes_through_inbox_then_the_folder_marked_junk() {
     assert_eq!(h.server("* SEARCH\r\na6 OK done\r\n"), "");
     assert!(h.dialogue.is_waiting());
     h.now += MS;
+    let second_look = h.now;
     h.dialogue.search_again(h.now);
     assert_eq!(h.sent(), "a7 SELECT INBOX\r\n");
     h.server("a7 OK done\r\n");
@@ -560,8 +561,10 @@ fn each_look_goes_through_inbox_then_the_folder_marked_junk() {
         ]
     );
     assert_eq!(outcome.deleted, 1);
-    // The look that missed it began with INBOX's SELECT, before the Junk search.
-    assert!(outcome.missed_at < outcome.found_at);
+    // The last look that missed it is the first, begun by its SELECT INBOX (at 3 ms);
+    // the second found it.
+    assert_eq!(outcome.missed_at, Some(3 * MS));
+    assert!(outcome.found_at > Some(second_look));
 }
 
 #[test]
@@ -627,5 +630,94 @@ fn a_refused_list_leaves_inbox_alone_and_a_missing_named_folder_fails_by_name() 
             && failure.why.contains("Mailbox doesn't exist"),
         "{}",
         failure.why
+    );
+}
+
+#[test]
+fn a_uid_read_in_inbox_is_another_message_in_the_spam_folder() {
+    let mut h = with_spam_folders(Some(vec!["Junk".into()]));
+    h.server("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    h.server("a1 OK [CAPABILITY IMAP4rev1 UIDPLUS] Logged in\r\n");
+    h.server("a2 OK done\r\n");
+    // INBOX's UID 3 is someone's mail.
+    assert_eq!(
+        h.server("* SEARCH 3\r\na3 OK done\r\n"),
+        format!("a4 UID FETCH 3 {FETCH}\r\n")
+    );
+    assert_eq!(
+        h.server(&format!("{}a4 OK done\r\n", fetched(3, "x"))),
+        "a5 SELECT \"Junk\"\r\n"
+    );
+    h.server("a5 OK done\r\n");
+    // Junk's UID 3 is read all the same: this run's message.
+    assert_eq!(
+        h.server("* SEARCH 3\r\na6 OK done\r\n"),
+        format!("a7 UID FETCH 3 {FETCH}\r\n")
+    );
+    assert_eq!(
+        h.server(&format!("{}a7 OK done\r\n", fetched(3, &own()))),
+        "a8 UID STORE 3 +FLAGS.SILENT (\\Deleted)\r\n"
+    );
+}
+
+#[test]
+fn a_found_spam_folder_that_cannot_be_opened_is_left_out() {
+    let mut h = with_spam_folders(None);
+    h.server("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    h.server("a1 OK [CAPABILITY IMAP4rev1 SPECIAL-USE LIST-EXTENDED] Logged in\r\n");
+    // The extended LIST is refused: asked plainly.
+    assert_eq!(h.server("a2 BAD syntax\r\n"), "a3 LIST \"\" \"*\"\r\n");
+    h.server("* LIST (\\Junk) \"/\" Junk\r\na3 OK done\r\n");
+    h.server("a4 OK done\r\n");
+    assert_eq!(
+        h.server("* SEARCH\r\na5 OK done\r\n"),
+        "a6 SELECT \"Junk\"\r\n"
+    );
+    // It cannot be opened: left out, and no failure; nothing is selected now, so the next
+    // look opens INBOX again.
+    assert_eq!(h.server("a6 NO [NOPERM] no\r\n"), "");
+    assert!(h.dialogue.is_waiting());
+    h.now += MS;
+    h.dialogue.search_again(h.now);
+    assert_eq!(h.sent(), "a7 SELECT INBOX\r\n");
+    assert_eq!(h.server("a7 OK done\r\n"), format!("a8 {SEARCH}\r\n"));
+    assert_eq!(h.server("* SEARCH\r\na8 OK done\r\n"), "");
+    h.now += MS;
+    h.dialogue.search_again(h.now);
+    assert_eq!(h.sent(), format!("a9 {SEARCH}\r\n"), "INBOX stays selected");
+    let (outcome, journal) = h.dialogue.into_outcome();
+    assert_eq!(outcome.failure, None);
+    let (_, transcript) = journal.into_parts();
+    assert!(
+        transcript
+            .iter()
+            .any(|l| l.text.contains("could not be opened"))
+    );
+}
+
+#[test]
+fn a_new_uidvalidity_forgets_what_was_read_in_that_folder() {
+    let mut h = Harness::new(false);
+    h.server("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    h.server("a1 OK [CAPABILITY IMAP4rev1 UIDPLUS] Logged in\r\n");
+    h.dialogue.plan.spam_folders = Some(vec!["Junk".into()]);
+    h.dialogue.folders.push(("Junk".into(), true));
+    h.server("* OK [UIDVALIDITY 1] x\r\na2 OK done\r\n");
+    h.server("* SEARCH\r\na3 OK done\r\n");
+    h.server("* OK [UIDVALIDITY 7] x\r\na4 OK done\r\n");
+    assert_eq!(
+        h.server("* SEARCH 3\r\na5 OK done\r\n"),
+        format!("a6 UID FETCH 3 {FETCH}\r\n")
+    );
+    h.server(&format!("{}a6 OK done\r\n", fetched(3, "x")));
+    h.now += MS;
+    h.dialogue.search_again(h.now);
+    h.server("* OK [UIDVALIDITY 1] x\r\na7 OK done\r\n");
+    h.server("* SEARCH\r\na8 OK done\r\n");
+    // Junk was made anew: its UID 3 is read again.
+    h.server("* OK [UIDVALIDITY 8] x\r\na9 OK done\r\n");
+    assert_eq!(
+        h.server("* SEARCH 3\r\na10 OK done\r\n"),
+        format!("a11 UID FETCH 3 {FETCH}\r\n")
     );
 }

@@ -201,3 +201,25 @@ fn a_refused_log_in_is_down_and_a_failed_cleanup_only_a_warning() {
     assert_eq!(trip.failure, None);
     assert_eq!(trip.warning.unwrap().phase, Phase::MailboxDelete);
 }
+
+/// Delivered to spam is the round trip's warning, before a clean-up that failed after it.
+#[test]
+fn delivered_to_spam_comes_before_a_failed_clean_up() {
+    let mut account = Account::new(MailboxProtocol::Imap, S, 2 * S);
+    let mut found = outcome(Some(3 * S), None);
+    found.delivered = Some(Delivered {
+        folder: "Junk".into(),
+        spam: true,
+        ..Delivered::default()
+    });
+    account.dialogue(found, &mut Journal::new(false));
+    account.fail(Failure {
+        phase: Phase::MailboxDelete,
+        kind: ErrorKind::Timeout,
+    });
+    let trip = account.finish(4 * S);
+    assert_eq!(trip.failure, None);
+    let warning = trip.warning.unwrap();
+    assert_eq!(warning.kind, ErrorKind::DeliveredToSpam("Junk".into()));
+    assert_eq!(warning.phase, Phase::MailboxSearch);
+}

@@ -8,6 +8,7 @@
 pub mod blackbox;
 pub mod check;
 pub mod cli;
+pub mod confined;
 pub mod dovecot;
 pub mod knot;
 pub mod maildir;
@@ -16,6 +17,7 @@ pub mod postfix;
 pub mod prober;
 pub mod promtool;
 pub mod prtg;
+pub mod receiver;
 pub mod release;
 pub mod scratch;
 pub mod server;

@@ -61,6 +61,9 @@ pub struct Config {
     /// address with a test's DNS server on port 53, for services that resolve through
     /// `/etc/resolv.conf` (policyd-spf), without touching the machine's.
     pub resolver: Option<std::net::Ipv4Addr>,
+    /// The SMTP listener's port on 127.0.0.1, when chosen beforehand (so that instances
+    /// that relay to each other can start at once); a free one otherwise.
+    pub port: Option<u16>,
 }
 
 /// The domain whose mail this Postfix delivers locally.
@@ -93,7 +96,10 @@ impl Postfix {
                 "Postfix is not installed: `apt-get install postfix` (.ci/run does)".into(),
             );
         }
-        let port = free_port()?;
+        let port = match config.port {
+            Some(port) => port,
+            None => free_port()?,
+        };
         let dir =
             std::env::temp_dir().join(format!("smtp-sensor-postfix-{}-{port}", std::process::id()));
         let etc = dir.join("etc");

@@ -3,21 +3,27 @@
 //! server writes onto a delivered test email, and find a message in the Junk folder.
 //!
 //! - A *sending* Postfix takes mail from 127.0.0.1 without login ([`ReceiverStack::smtp_port`])
-//!   and relays everything to the receiving one, an OpenDKIM milter signing for
+//!   and relays everything to the receiving side, an OpenDKIM milter signing for
 //!   [`SENDER_DOMAIN`] (selector `s1`). When the Subject holds [`FORGE_MARKER`] it adds two
-//!   forged Authentication-Results: one claiming `some.other.test`, one the receiver's own
-//!   authserv-id [`AUTHSERV_ID`].
-//! - A *receiving* Postfix delivers `rcpt@sensor.test` into a Maildir a Dovecot serves over
-//!   IMAP, through two milters writing Authentication-Results as [`AUTHSERV_ID`]: OpenDKIM
-//!   verifying, OpenDMARC (checking SPF itself). Before them its `header_checks` drop any
-//!   Authentication-Results claiming [`AUTHSERV_ID`] (RFC 8601 section 5), and file a message
-//!   whose Subject holds [`SPAM_MARKER`] into the Maildir++ folder `.Junk`, which Dovecot
-//!   marks SPECIAL-USE `\Junk`.
+//!   forged Authentication-Results: [`FORGED_OTHER`] (claiming `some.other.test`) and
+//!   [`FORGED_OWN`] (claiming the receiver's authserv-id [`AUTHSERV_ID`]).
+//! - The receiving side's *edge* Postfix (its MX) drops every Authentication-Results claiming
+//!   [`AUTHSERV_ID`] (RFC 8601 section 5) and files a message whose Subject holds
+//!   [`SPAM_MARKER`] to the Junk folder's address, then relays all to the *inner* Postfix.
+//!   (Both jobs are `header_checks`, which also see the fields the receiver's own services
+//!   add, and whose REDIRECT skips the milters: hence two hops, not one.)
+//! - The *inner* Postfix writes the verdicts, all as [`AUTHSERV_ID`]: policyd-spf (SPF, as
+//!   an Authentication-Results), OpenDKIM verifying, OpenDMARC (taking the SPF result from
+//!   policyd-spf's field: its own libspf2 check passes any client on 127/8). It delivers
+//!   `rcpt@sensor.test` into a Maildir, and the Junk address into its Maildir++ folder
+//!   `.Junk`, which Dovecot serves over IMAP as SPECIAL-USE `\Junk`.
 //! - DNS: a Knot on port 53 of a loopback address of this stack's own (127.53.x.y) serves
-//!   `sender.test`, `other.test` and `sensor.test`. OpenDKIM asks it through `Nameservers`
-//!   (libunbound forwarding there only), OpenDMARC and its libspf2 through `/etc/resolv.conf`
-//!   in a private mount namespace (see `confined`); every milter runs confined, so its
-//!   syslog lines are captured. No query leaves loopback; the zones are under `.test`.
+//!   `sender.test`, `bounces.test`, `other.test` and `sensor.test`. OpenDKIM's libunbound
+//!   forwards to it alone (`ResolverConfiguration`); OpenDMARC, and policyd-spf (spawned by
+//!   the inner Postfix, whose master runs in the namespace), read a private
+//!   `/etc/resolv.conf` naming it, in a mount namespace (see `confined`). Every milter runs
+//!   confined, so its syslog lines are captured for [`ReceiverStack::logs`]. No query leaves
+//!   loopback: the resolvers ask only the Knot, which answers only for its zones.
 //!
 //! Every port, folder and address is the stack's own, so several can run at once; dropping
 //! the stack stops every process.
@@ -66,6 +72,9 @@ pub const FORGED_OTHER: &str =
 pub const FORGED_OWN: &str = "Authentication-Results: receiver.test; dkim=pass \
      header.d=sender.test; spf=pass smtp.mailfrom=sender.test; dmarc=pass header.from=sender.test";
 
+/// Dovecot's INBOX namespace, its Junk folder marked SPECIAL-USE `\\Junk` (RFC 6154) and
+/// made at login, so that it is listed before any spam arrives.
+const JUNK_NAMESPACE: &str = "namespace inbox {\n  inbox = yes\n  mailbox Junk {\n    special_use = \\Junk\n    auto = subscribe\n  }\n}\n";
 /// The master.cf line of Postfix's SMTP client, to relay onwards.
 const SMTP_CLIENT: &str = "smtp      unix  -       -       n       -       -       smtp\n";
 /// How long a message may take from submission to the Maildir.
@@ -299,7 +308,17 @@ impl ReceiverStack {
                  Header_Type = AR\nAuthserv_Id = {AUTHSERV_ID}\nHide_Receiver = Yes\n"
             ),
         )?;
-        let inner = Postfix::start_with(Config {
+        // The three Postfix instances start at once (each takes seconds): their ports are
+        // chosen now, for each to name the next.
+        let inner_port = free_port([127, 0, 0, 1]);
+        let edge_port = loop {
+            match free_port([127, 0, 0, 1]) {
+                port if port == inner_port => continue,
+                port => break port,
+            }
+        };
+        let inner_config = Config {
+            port: Some(inner_port),
             main_cf: format!(
                 "myhostname = mail.{MAIL_DOMAIN}\n\
                  smtpd_recipient_restrictions = check_policy_service unix:private/policyd-spf, \
@@ -315,14 +334,7 @@ impl ReceiverStack {
             ),
             resolver: Some(dns),
             ..Config::default()
-        })?;
-        let dovecot = Dovecot::start_configured(
-            &inner.dir().join("mail"),
-            "postfix",
-            &[(USER, PASSWORD)],
-            None,
-            "namespace inbox {\n  inbox = yes\n  mailbox Junk {\n    special_use = \\Junk\n    auto = subscribe\n  }\n}\n",
-        )?;
+        };
 
         // The receiving side's edge, its MX: header_checks act before any service can add a
         // field, so they are where forged fields claiming the receiver go (policyd-spf's
@@ -337,8 +349,9 @@ impl ReceiverStack {
                  /^Subject:.*{SPAM_MARKER}/ REDIRECT {USER}-junk@{MAIL_DOMAIN}\n"
             ),
         )?;
-        let to_inner = format!("smtp:[127.0.0.1]:{}", inner.port());
-        let edge = Postfix::start_with(Config {
+        let to_inner = format!("smtp:[127.0.0.1]:{inner_port}");
+        let edge_config = Config {
+            port: Some(edge_port),
             main_cf: format!(
                 "myhostname = mx.{MAIL_DOMAIN}\nrelay_domains = {MAIL_DOMAIN}\n\
                  header_checks = regexp:{edge_checks}\n\
@@ -347,7 +360,7 @@ impl ReceiverStack {
             ),
             master_cf: SMTP_CLIENT.into(),
             ..Config::default()
-        })?;
+        };
 
         // The sending Postfix.
         let forge = format!("/^Subject:.*{FORGE_MARKER}/ PREPEND");
@@ -365,8 +378,8 @@ impl ReceiverStack {
             true => format!("smtpd_milters = inet:127.0.0.1:{sign_port}\n"),
             false => String::new(),
         };
-        let relay = format!("smtp:[127.0.0.1]:{}", edge.port());
-        let sending = Postfix::start_with(Config {
+        let relay = format!("smtp:[127.0.0.1]:{edge_port}");
+        let sending_config = Config {
             main_cf: format!(
                 "myhostname = mail.{SENDER_DOMAIN}\n{milters}\
                  milter_default_action = tempfail\n\
@@ -377,7 +390,29 @@ impl ReceiverStack {
             ),
             master_cf: SMTP_CLIENT.into(),
             ..Config::default()
-        })?;
+        };
+        let (inner, edge, sending) = std::thread::scope(|s| {
+            let inner = s.spawn(|| {
+                let inner = Postfix::start_with(inner_config)?;
+                let dovecot = Dovecot::start_configured(
+                    &inner.dir().join("mail"),
+                    "postfix",
+                    &[(USER, PASSWORD)],
+                    None,
+                    JUNK_NAMESPACE,
+                )?;
+                Ok::<_, String>((inner, dovecot))
+            });
+            let edge = s.spawn(|| Postfix::start_with(edge_config));
+            let sending = s.spawn(|| Postfix::start_with(sending_config));
+            let join = "a Postfix start panicked";
+            (
+                inner.join().expect(join),
+                edge.join().expect(join),
+                sending.join().expect(join),
+            )
+        });
+        let ((inner, dovecot), edge, sending) = (inner?, edge?, sending?);
         Ok(Self {
             sending,
             edge,

@@ -6,8 +6,8 @@
 //! (`--nocapture`). The cases run concurrently, each on a stack of its own.
 
 use smtp_sensor_tests::receiver::{
-    AUTHSERV_ID, Case, FORGE_MARKER, FORGED_OTHER, FROM, Folder, PASSWORD, ReceiverStack,
-    SPAM_MARKER, USER, authentication_results, submit,
+    AUTHSERV_ID, Case, FORGE_MARKER, FORGED_OTHER, FORGED_OWN, FROM, Folder, PASSWORD,
+    ReceiverStack, SPAM_MARKER, USER, authentication_results, submit,
 };
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpStream;
@@ -95,6 +95,10 @@ fn unsigned_mail_has_no_dkim_and_fails_dmarc_even_with_forged_fields() {
     let subject = format!("unsigned {FORGE_MARKER}");
     let fields = deliver(&stack, Case::Unsigned, &subject, Folder::Inbox);
     assert_verdicts(&stack, &fields, "none", "pass", "fail");
+    assert!(
+        stack.logs().contains(FORGED_OWN),
+        "the sending side sent the forged field claiming the receiver (its log says so)"
+    );
     assert!(
         fields.iter().any(|f| f == FORGED_OTHER),
         "the field claiming another server stays: {fields:#?}"

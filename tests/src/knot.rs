@@ -6,7 +6,8 @@
 //! Port 53 matters for resolvers that take no port (`/etc/resolv.conf`): [`Knot::start_on_53`]
 //! picks a loopback address of its own (127.53.x.y), held by a lock file for its lifetime,
 //! so concurrent tests never share one (Knot binds with `SO_REUSEPORT`, so a second Knot on
-//! the same address would not fail: it would answer half the queries).
+//! the same address would not fail: it would answer half the queries). The lock is a file
+//! in `/tmp/smtp-sensor-dns/`, removed when the Knot is dropped.
 //!
 //! Zones are unsigned. DNSSEC (signed zones for TLSA and validating resolvers) would be a
 //! `dnssec-signing: on` and a `policy` in [`Zone::config`], and a trust anchor to export.
@@ -100,8 +101,8 @@ pub struct Knot {
     child: Child,
     address: SocketAddrV4,
     dir: Scratch,
-    /// The lock on its address when it was picked for port 53.
-    _lock: Option<File>,
+    /// The lock on its address when it was picked for port 53 (dropped after Knot stops).
+    _lock: Option<AddressLock>,
 }
 
 impl Knot {
@@ -133,7 +134,7 @@ impl Knot {
     fn start_locked(
         address: SocketAddrV4,
         zones: &[Zone],
-        lock: Option<File>,
+        lock: Option<AddressLock>,
     ) -> Result<Self, String> {
         assert!(address.ip().is_loopback(), "tests only listen on loopback");
         if Command::new("knotd").arg("--version").output().is_err() {
@@ -240,9 +241,41 @@ impl Drop for Knot {
     }
 }
 
+/// The lock file `/tmp/smtp-sensor-dns/ADDRESS.lock` of a loopback address, held (flock)
+/// while this lives, and removed when it is dropped.
+struct AddressLock {
+    file: File,
+    path: std::path::PathBuf,
+}
+
+impl AddressLock {
+    /// Takes the lock of `ip`, or `None` when another holds it. A file removed by its last
+    /// holder between our open and our lock is no lock: then the path's file differs.
+    fn take(dir: &std::path::Path, ip: Ipv4Addr) -> Result<Option<Self>, String> {
+        use std::os::unix::fs::MetadataExt as _;
+        let path = dir.join(format!("{ip}.lock"));
+        let file = File::create(&path).map_err(|e| format!("create a lock file: {e}"))?;
+        if file.try_lock().is_err() {
+            return Ok(None);
+        }
+        let same = match (file.metadata(), std::fs::metadata(&path)) {
+            (Ok(held), Ok(named)) => held.ino() == named.ino() && held.dev() == named.dev(),
+            _ => false,
+        };
+        Ok(same.then_some(Self { file, path }))
+    }
+}
+
+impl Drop for AddressLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
 /// A loopback address 127.53.x.y whose port 53 is free (UDP and TCP) and locked for this
-/// caller: the lock file `/tmp/smtp-sensor-dns/ADDRESS.lock`, held while the `File` lives.
-fn dns_address() -> Result<(Ipv4Addr, File), String> {
+/// caller.
+fn dns_address() -> Result<(Ipv4Addr, AddressLock), String> {
     static N: AtomicU32 = AtomicU32::new(0);
     let locks = std::env::temp_dir().join("smtp-sensor-dns");
     std::fs::create_dir_all(&locks).map_err(|e| format!("create {}: {e}", locks.display()))?;
@@ -252,11 +285,9 @@ fn dns_address() -> Result<(Ipv4Addr, File), String> {
     for n in 0..512u32 {
         let k = seed.wrapping_add(n) % (254 * 254);
         let ip = Ipv4Addr::new(127, 53, (k / 254 + 1) as u8, (k % 254 + 1) as u8);
-        let lock = File::create(locks.join(format!("{ip}.lock")))
-            .map_err(|e| format!("create a lock file: {e}"))?;
-        if lock.try_lock().is_err() {
+        let Some(lock) = AddressLock::take(&locks, ip)? else {
             continue;
-        }
+        };
         if UdpSocket::bind((ip, 53)).is_ok() && TcpListener::bind((ip, 53)).is_ok() {
             return Ok((ip, lock));
         }

@@ -89,7 +89,8 @@ pub enum PublishedKey {
     Signing,
     /// Another key's: signatures fail (`dkim=fail`).
     Other,
-    /// None: no key (`dkim=permerror` or `neutral`).
+    /// None (OpenDKIM then writes `dkim=fail reason="key not found in DNS"`, as seen while
+    /// its resolver got NXDOMAIN; this option itself is not in the smoke test).
     Missing,
 }
 

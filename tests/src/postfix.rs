@@ -50,6 +50,20 @@ pub struct Config {
     /// Local mailboxes (addresses in the domain `sensor.test`) that accept mail, delivered
     /// as Maildirs into this instance's folder (see `mailbox`).
     pub mailboxes: Vec<String>,
+    /// More addresses delivered locally, each into a folder of a mailbox: (local part,
+    /// Maildir path under the mail folder, ending in `/`), e.g. `("rcpt-junk",
+    /// "rcpt/.Junk/")` for a Maildir++ Junk folder Dovecot shows as `Junk`.
+    pub mailbox_folders: Vec<(String, String)>,
+    /// Lines appended to master.cf (e.g. the `smtp` client service, to relay onwards).
+    pub master_cf: String,
+    /// Runs the master, and so every service, in a private mount namespace (`unshare
+    /// --mount`, as root) whose `/etc/resolv.conf` names only this nameserver: a loopback
+    /// address with a test's DNS server on port 53, for services that resolve through
+    /// `/etc/resolv.conf` (policyd-spf), without touching the machine's.
+    pub resolver: Option<std::net::Ipv4Addr>,
+    /// The SMTP listener's port on 127.0.0.1, when chosen beforehand (so that instances
+    /// that relay to each other can start at once); a free one otherwise.
+    pub port: Option<u16>,
 }
 
 /// The domain whose mail this Postfix delivers locally.
@@ -62,6 +76,7 @@ pub struct Postfix {
     dovecot: Option<Child>,
     port: u16,
     tls_port: Option<u16>,
+    confined: bool,
 }
 
 impl Postfix {
@@ -81,7 +96,10 @@ impl Postfix {
                 "Postfix is not installed: `apt-get install postfix` (.ci/run does)".into(),
             );
         }
-        let port = free_port()?;
+        let port = match config.port {
+            Some(port) => port,
+            None => free_port()?,
+        };
         let dir =
             std::env::temp_dir().join(format!("smtp-sensor-postfix-{}-{port}", std::process::id()));
         let etc = dir.join("etc");
@@ -112,6 +130,10 @@ impl Postfix {
                 .mailboxes
                 .iter()
                 .map(|m| format!("{m}@{MAIL_DOMAIN}={m}/"))
+                .chain(
+                    (config.mailbox_folders.iter())
+                        .map(|(local, path)| format!("{local}@{MAIL_DOMAIN}={path}")),
+                )
                 .collect();
             extra_main_cf.push_str(&format!(
                 "\nvirtual_mailbox_domains = {MAIL_DOMAIN}\nvirtual_mailbox_base = {}\nvirtual_mailbox_maps = inline:{{{}}}\nvirtual_uid_maps = static:{uid}\nvirtual_gid_maps = static:{gid}\n",
@@ -125,7 +147,7 @@ impl Postfix {
                 "\nsmtpd_sasl_type = dovecot\nsmtpd_sasl_path = private/auth\nsmtpd_sasl_auth_enable = yes\nsmtpd_tls_auth_only = yes\n",
             );
         }
-        let main_cf = format!(
+        let base = format!(
             "compatibility_level = 3.6
 queue_directory = {dir}/queue
 data_directory = {dir}/data
@@ -144,11 +166,21 @@ relay_transport = error:outbound mail is disabled in tests
 maillog_file = /dev/stdout
 alias_maps =
 alias_database =
-{extra_main_cf}
 ",
             dir = dir.display()
         );
+        // A parameter the extra lines set replaces the base's line (Postfix would take the
+        // later one too, but warn in every log line of every service).
+        let set_later = |line: &&str| {
+            let name = line.split('=').next().unwrap_or_default().trim();
+            extra_main_cf
+                .lines()
+                .any(|l| l.split_once('=').is_some_and(|(n, _)| n.trim() == name))
+        };
+        let kept: Vec<&str> = base.lines().filter(|l| !set_later(l)).collect();
+        let main_cf = format!("{}\n{extra_main_cf}\n", kept.join("\n"));
         write(&etc.join("main.cf"), &main_cf)?;
+        master_cf.push_str(&config.master_cf);
         write(&etc.join("master.cf"), &master_cf)?;
         std::fs::create_dir_all(dir.join("mail")).map_err(|e| format!("create mail: {e}"))?;
         let status = Command::new("chown")
@@ -172,13 +204,22 @@ alias_database =
             true => None,
             false => Some(start_dovecot(&dir, &config.sasl_users)?),
         };
-        let master = start_master(&dir)?;
+        if let Some(nameserver) = config.resolver {
+            assert!(nameserver.is_loopback(), "no DNS query may leave loopback");
+            write(
+                &dir.join("resolv.conf"),
+                &format!("nameserver {nameserver}\n"),
+            )?;
+        }
+        let confined = config.resolver.is_some();
+        let master = start_master(&dir, confined)?;
         let postfix = Postfix {
             dir,
             master,
             dovecot,
             port,
             tls_port,
+            confined,
         };
         postfix.wait_until_listening()?;
         Ok(postfix)
@@ -273,7 +314,7 @@ alias_database =
     /// Starts a stopped Postfix again, with the same configuration, and waits until it
     /// listens.
     pub fn start_again(&mut self) -> Result<(), String> {
-        self.master = start_master(&self.dir)?;
+        self.master = start_master(&self.dir, self.confined)?;
         self.wait_until_listening()
     }
 
@@ -304,14 +345,23 @@ impl Drop for Postfix {
     }
 }
 
-/// Starts the master of the instance in `dir` in the foreground, appending to its log.
-fn start_master(dir: &Path) -> Result<Child, String> {
+/// Starts the master of the instance in `dir` in the foreground, appending to its log;
+/// when `confined`, in a mount namespace with `dir/resolv.conf` as `/etc/resolv.conf`.
+fn start_master(dir: &Path, confined: bool) -> Result<Child, String> {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join("maillog"))
         .map_err(|e| e.to_string())?;
-    Command::new("postfix")
+    let mut command = Command::new(if confined { "unshare" } else { "postfix" });
+    if confined {
+        let setup = "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"";
+        command
+            .args(["--mount", "sh", "-c", setup])
+            .arg(dir.join("resolv.conf"))
+            .arg("postfix");
+    }
+    command
         .arg("-c")
         .arg(dir.join("etc"))
         .arg("start-fg")

@@ -103,6 +103,10 @@ pub struct Options {
     pub published_key: PublishedKey,
     /// `sender.test`'s DMARC policy (`p=`).
     pub dmarc_policy: &'static str,
+    /// `sender.test`'s SPF allows 127.0.0.1, where the mail comes from; false: it allows
+    /// only 127.0.0.9 (a sender address SPF does not allow, for a client such as the
+    /// check, whose envelope sender is its From).
+    pub sender_spf_allows: bool,
 }
 
 /// The cases the smoke test covers, each an [`Options`] and an envelope sender.
@@ -133,6 +137,7 @@ impl Case {
                 _ => PublishedKey::Signing,
             },
             dmarc_policy: "reject",
+            sender_spf_allows: true,
         }
     }
 
@@ -185,8 +190,13 @@ impl ReceiverStack {
         let keys = dir.path().join("keys");
         let signing = dkim_key(&keys, "signing")?;
         let other = dkim_key(&keys, "other")?;
+        let sender_spf = if options.sender_spf_allows {
+            "v=spf1 ip4:127.0.0.1 -all"
+        } else {
+            "v=spf1 ip4:127.0.0.9 -all"
+        };
         let mut sender = Zone::new(SENDER_DOMAIN)
-            .txt("@", "v=spf1 ip4:127.0.0.1 -all")
+            .txt("@", sender_spf)
             .txt("mail", "v=spf1 ip4:127.0.0.1 -all")
             .txt(
                 "_dmarc",

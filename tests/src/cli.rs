@@ -74,3 +74,12 @@ impl Run {
             .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}): {self:?}"))
     }
 }
+
+/// The value of channel `name` in a result as `--format json` writes it, if it has one.
+pub fn channel(result: &serde_json::Value, name: &str) -> Option<f64> {
+    result["channels"]
+        .as_array()?
+        .iter()
+        .find(|c| c["name"] == name)?["value"]
+        .as_f64()
+}

@@ -10,7 +10,7 @@
 //! domain's own record (`sender_spf_allows: false`).
 
 use serde_json::Value;
-use smtp_sensor_tests::cli::{self, Run};
+use smtp_sensor_tests::cli::{self, Run, channel};
 use smtp_sensor_tests::receiver::{
     AUTHSERV_ID, FORGE_MARKER, FROM, Folder, Options, PASSWORD, PublishedKey, ReceiverStack,
     SPAM_MARKER, TO, USER,
@@ -113,14 +113,6 @@ fn property(result: &Value, method: &str, name: &str) -> Option<String> {
         .find(|p| p["name"] == name)
         .and_then(|p| p["value"].as_str())
         .map(str::to_string)
-}
-
-fn channel(result: &Value, name: &str) -> Option<f64> {
-    result["channels"]
-        .as_array()?
-        .iter()
-        .find(|c| c["name"] == name)?["value"]
-        .as_f64()
 }
 
 /// Nothing of the test email is left in either folder.

@@ -6,7 +6,7 @@
 //! apart from the test messages.
 
 use serde_json::Value;
-use smtp_sensor_tests::cli::Run;
+use smtp_sensor_tests::cli::{Run, channel};
 use smtp_sensor_tests::maildir::{self, ADDRESS, KEPT, MailStack, OTHERS, PASSWORD, PREFIX, USER};
 use smtp_sensor_tests::prober::Prober;
 use smtp_sensor_tests::scratch::Scratch;
@@ -31,14 +31,6 @@ async fn round_trip(stack: &MailStack, protocol: &str, password: &str, extra: &[
 /// secured as `extra` says.
 async fn round_trip_with(stack: &MailStack, protocol: &str, password: &str, extra: &[&str]) -> Run {
     maildir::round_trip(SMTP_SENSOR, stack.postfix.port(), protocol, password, extra).await
-}
-
-fn channel(result: &Value, name: &str) -> Option<f64> {
-    result["channels"]
-        .as_array()?
-        .iter()
-        .find(|c| c["name"] == name)?["value"]
-        .as_f64()
 }
 
 fn phases(result: &Value) -> Vec<String> {

@@ -132,13 +132,7 @@ pub fn render(sensors: &[Sensor]) -> String {
                 .find(|(p, _)| *p == phase)
                 .map_or(0.0, |(_, ms)| ms_to_seconds(*ms))
         };
-        let channel_value = |name: &str| {
-            result
-                .channels
-                .iter()
-                .find(|c| c.name == name)
-                .map(|c| c.value)
-        };
+        let channel_value = |name: &str| channel_value(result, name);
         add(
             "probe_success",
             vec![],
@@ -302,3 +296,12 @@ fn blackbox_tls_version(version: &str) -> String {
 mod round_trip;
 #[cfg(test)]
 mod tests;
+
+/// The value of the result's channel `name`, if it has one.
+fn channel_value(result: &crate::wit::CheckResult, name: &str) -> Option<f64> {
+    result
+        .channels
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.value)
+}

@@ -117,13 +117,7 @@ pub(super) fn samples(result: &CheckResult) -> Vec<Sample> {
     let Some(mailbox) = &result.mailbox else {
         return out;
     };
-    let channel_value = |name: &str| {
-        result
-            .channels
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.value)
-    };
+    let channel_value = |name: &str| super::channel_value(result, name);
     let mut add = |name: &'static str, labels: Vec<(&'static str, String)>, value: f64| {
         out.push((name, labels, value));
     };

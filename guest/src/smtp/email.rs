@@ -68,14 +68,16 @@ pub fn needs_smtputf8(address: &str) -> bool {
     !address.is_ascii()
 }
 
-/// A header's text: as is when it is short printable ASCII, else RFC 2047 encoded words
+/// A header's text: printable ASCII as is, folded at its spaces onto lines within the
+/// limit (RFC 5322 2.2.3: unfolded, it reads as written, so filters that match the raw
+/// header, such as a receiver's header checks, see the words); else RFC 2047 encoded words
 /// (UTF-8, base64), each within the 75-character limit, folded onto lines of their own.
 pub fn header_text(text: &str) -> String {
-    let plain = text.len() <= MAX_MESSAGE_LINE_LEN - 10
-        && text.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
-        && !text.contains("=?");
-    if plain {
-        return text.to_string();
+    let printable = text.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
+        && !text.contains("=?")
+        && !text.starts_with(' ');
+    if printable && let Some(folded) = folded_at_spaces(text) {
+        return folded;
     }
     // 45 bytes of UTF-8 make 60 base64 characters: 72 with the "=?UTF-8?B?" and "?=".
     const CHUNK: usize = 45;
@@ -92,6 +94,30 @@ pub fn header_text(text: &str) -> String {
         words.push(format!("=?UTF-8?B?{}?=", BASE64.encode(&chunk)));
     }
     words.join("\r\n ")
+}
+
+/// `text` folded before spaces so that no line is longer than the limit less the room of
+/// a header's name (`Subject: `); none when a word alone is longer.
+fn folded_at_spaces(text: &str) -> Option<String> {
+    const ROOM: usize = MAX_MESSAGE_LINE_LEN - 10;
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut line_len = 0;
+    for (i, word) in text.split(' ').enumerate() {
+        if word.len() + 1 > ROOM {
+            return None;
+        }
+        if i > 0 {
+            if line_len + 1 + word.len() > ROOM {
+                out.push_str("\r\n");
+                line_len = 0;
+            }
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += word.len();
+    }
+    Some(out)
 }
 
 /// A list of addresses for a header, folded so no line gets long.
@@ -174,6 +200,23 @@ mod tests {
         assert!(head.contains("Content-Type: text/plain; charset=UTF-8"));
         assert_eq!(body, "line one\r\nline two\r\n");
         assert!(!message.replace("\r\n", "").contains('\n'), "CRLF only");
+    }
+
+    #[test]
+    fn a_long_ascii_subject_is_folded_not_encoded() {
+        let subject = "smtp-sensor test message smtp-sensor-roundtrip-1796643529-64c5a4a60c120ba1";
+        let folded = header_text(subject);
+        assert_eq!(
+            folded,
+            "smtp-sensor test message\r\n smtp-sensor-roundtrip-1796643529-64c5a4a60c120ba1"
+        );
+        assert_eq!(folded.replace("\r\n", ""), subject, "unfolds as written");
+        for line in format!("Subject: {folded}").split("\r\n") {
+            assert!(line.len() <= MAX_MESSAGE_LINE_LEN, "{line}");
+        }
+        assert_eq!(header_text("Hello"), "Hello");
+        // A word too long to fold is encoded.
+        assert!(header_text(&"x".repeat(80)).starts_with("=?UTF-8?B?"));
     }
 
     #[test]

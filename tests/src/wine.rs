@@ -8,6 +8,8 @@ use crate::cli::Run;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// How many times a new prefix is booted before the test gives up.
+const BOOT_TRIES: usize = 3;
 /// Where Debian's `wine64` package puts the loader and the server.
 const WINE_DIR: &str = "/usr/lib/wine";
 
@@ -31,18 +33,34 @@ impl Wine {
             std::process::id(),
             std::thread::current().id()
         ));
-        let _ = std::fs::remove_dir_all(&prefix);
-        std::fs::create_dir_all(&prefix).map_err(|e| format!("create the prefix: {e}"))?;
         let wine = Self { prefix };
-        let booted = wine
-            .command("wine64")
-            .args(["wineboot", "--init"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|e| format!("wineboot: {e}"))?;
-        if !booted.success() {
-            return Err(format!("wineboot failed: {booted}"));
+        // A new prefix's first boot now and then fails on a loaded machine (exit 53, seen
+        // in CI with two tests booting at once): a fresh prefix is tried again.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let _ = std::fs::remove_dir_all(&wine.prefix);
+            std::fs::create_dir_all(&wine.prefix).map_err(|e| format!("create the prefix: {e}"))?;
+            let booted = wine
+                .command("wine64")
+                .args(["wineboot", "--init"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .output()
+                .map_err(|e| format!("wineboot: {e}"))?;
+            if booted.status.success() {
+                break;
+            }
+            wine.stop_server();
+            if tries >= BOOT_TRIES {
+                let said = String::from_utf8_lossy(&booted.stderr);
+                let tail: String = said.lines().rev().take(10).collect::<Vec<_>>().join("\n");
+                return Err(format!(
+                    "wineboot failed {tries} times, the last: {}; its last lines (newest \
+                     first):\n{tail}",
+                    booted.status
+                ));
+            }
         }
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("wine");
         let dll = wine.drive_c().join("windows/system32/bcryptprimitives.dll");
@@ -61,6 +79,11 @@ impl Wine {
             ));
         }
         Ok(wine)
+    }
+
+    /// Stops the prefix's Wine server, if one runs.
+    fn stop_server(&self) {
+        let _ = self.command("wineserver64").arg("--kill").status();
     }
 
     /// The prefix's `C:` drive, as a Linux folder.
@@ -106,7 +129,7 @@ impl Wine {
 
 impl Drop for Wine {
     fn drop(&mut self) {
-        let _ = self.command("wineserver64").arg("--kill").status();
+        self.stop_server();
         let _ = std::fs::remove_dir_all(&self.prefix);
     }
 }

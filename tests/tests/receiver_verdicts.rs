@@ -172,9 +172,14 @@ async fn signed_and_aligned_all_pass_in_every_output_and_spam_is_a_warning() {
     }
 
     // Filed as spam: a warning naming the folder, found in Junk and deleted there.
-    // The marker alone: with the token after it the subject still fits one line, so it
-    // goes unencoded where the receiver's header check can read it.
-    let run = check(&stack, SPAM_MARKER, &[]).await;
+    // A subject long with the token after it is folded, not encoded: the receiver's header
+    // check reads the marker.
+    let run = check(
+        &stack,
+        &format!("smtp-sensor round trip {SPAM_MARKER}"),
+        &[],
+    )
+    .await;
     let result = judged(&run, &stack, "warning");
     eprintln!("spam: {}", result["message"]);
     assert_eq!(result["failure"]["kind"], "delivered-to-spam");

@@ -13,6 +13,7 @@
 
 use crate::settings::into_request::StoreTarget;
 use crate::settings::invalid::Invalid;
+use crate::settings::nearest::nearest;
 use crate::settings::options::SensorOptions;
 use crate::wit::Settings;
 use indexmap::IndexMap;
@@ -211,17 +212,6 @@ fn suggest(problem: &str) -> String {
 /// The key nearest `field`, when it is near ([`nearest`]), after `-` for `_`.
 fn nearest_name<'a>(field: &str, names: &[&'a str]) -> Option<&'a str> {
     nearest(&field.replace('-', "_"), names)
-}
-
-/// The name nearest `word`, when it is near: by Jaro similarity above 0.7, clap's own
-/// measure for flags and their values. A file's keys and values are suggested by it.
-pub(super) fn nearest<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
-    names
-        .iter()
-        .map(|&name| (strsim::jaro(word, name), name))
-        .filter(|&(similarity, _)| similarity > 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, name)| name)
 }
 
 /// The line (from 1) of a byte offset.

@@ -5,7 +5,7 @@
 //! refused outright. The file takes what the command line takes, so each reads a value as
 //! [`super::values`] does.
 
-use super::config::nearest;
+use super::nearest::nearest;
 use super::values::{SpamFolders, parse_duration, parse_spam_folders, parse_timeout};
 use serde::de::{IntoDeserializer as _, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};

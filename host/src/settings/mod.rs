@@ -5,8 +5,7 @@
 //! - [`options`] is one sensor's options, as flags and as a table of the [`config`] file,
 //!   with the [`values`] its flags take (`file_values` reads them as the file writes them);
 //!   `layers` lays the flags over a file's keys; `nearest` suggests a misspelt key or value;
-//!   [`targets`] is the `targets` key of a
-//!   `serve` module.
+//!   [`targets`] is the `targets` key of a `serve` module.
 //! - [`into_request`] makes the options a check as a user describes it (a
 //!   [`request::CheckRequest`]), which [`request`] turns into the contract's settings,
 //!   defaults filled in and validated; an option that cannot be used is [`invalid`], named

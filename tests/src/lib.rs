@@ -1,6 +1,6 @@
 //! Test support for the end-to-end tests: in-process checks with one compiled component, a
 //! scriptable loopback SMTP server that can play a normal server and each misbehaviour, a
-//! Postfix and a Dovecot on loopback, a Knot DNS serving a test's zones, ways to run the CLI and the prober (`serve`), scratch folders, and
+//! Postfix and a Dovecot on loopback, a Knot DNS serving a test's zones, an HTTPS server playing a domain's MTA-STS policy host, ways to run the CLI and the prober (`serve`), scratch folders, and
 //! the Nagios plugin output grammar, PRTG's Script v2 schema, and a Wine prefix for the
 //! Windows build.
 //! Every server stops when its handle is dropped.
@@ -13,6 +13,7 @@ pub mod dovecot;
 pub mod knot;
 pub mod maildir;
 pub mod nagios;
+pub mod policy_server;
 pub mod postfix;
 pub mod prober;
 pub mod promtool;

@@ -61,9 +61,14 @@ pub struct Config {
     /// address with a test's DNS server on port 53, for services that resolve through
     /// `/etc/resolv.conf` (policyd-spf), without touching the machine's.
     pub resolver: Option<std::net::Ipv4Addr>,
-    /// The SMTP listener's port on 127.0.0.1, when chosen beforehand (so that instances
-    /// that relay to each other can start at once); a free one otherwise.
+    /// The SMTP listener's port, when chosen beforehand (so that instances that relay to
+    /// each other can start at once); a free one otherwise.
     pub port: Option<u16>,
+    /// The loopback address its listeners bind, 127.0.0.1 when none: an MX host of a
+    /// domain check's test listens on port 25 of an address of its own (127.0.0.x; binding
+    /// port 25 needs root, as the tests run). Only master.cf names it: `inet_interfaces`
+    /// stays 127.0.0.1, as Postfix wants an interface's own address there.
+    pub address: Option<std::net::Ipv4Addr>,
 }
 
 /// The domain whose mail this Postfix delivers locally.
@@ -77,6 +82,7 @@ pub struct Postfix {
     port: u16,
     tls_port: Option<u16>,
     confined: bool,
+    address: std::net::Ipv4Addr,
 }
 
 impl Postfix {
@@ -100,14 +106,19 @@ impl Postfix {
             Some(port) => port,
             None => free_port()?,
         };
-        let dir =
-            std::env::temp_dir().join(format!("smtp-sensor-postfix-{}-{port}", std::process::id()));
+        let address = config.address.unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+        let dir = std::env::temp_dir().join(format!(
+            "smtp-sensor-postfix-{}-{address}-{port}",
+            std::process::id()
+        ));
+        // Removed again if the start fails before the handle owns it.
+        let mut guard = FolderGuard(Some(dir.clone()));
         let etc = dir.join("etc");
         for sub in ["etc", "queue", "data"] {
             std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("create {sub}: {e}"))?;
         }
         let mut extra_main_cf = config.main_cf.clone();
-        let mut master_cf = format!("127.0.0.1:{port} inet n - n - - smtpd\n{BASE_SERVICES}");
+        let mut master_cf = format!("{address}:{port} inet n - n - - smtpd\n{BASE_SERVICES}");
         let mut tls_port = None;
         if let Some((certificate, key)) = &config.tls {
             let (cert_file, key_file) = (etc.join("server.crt"), etc.join("server.key"));
@@ -120,7 +131,7 @@ impl Postfix {
             ));
             let implicit = free_port()?;
             master_cf.push_str(&format!(
-                "127.0.0.1:{implicit} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt\n"
+                "{address}:{implicit} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt\n"
             ));
             tls_port = Some(implicit);
         }
@@ -220,7 +231,9 @@ alias_database =
             port,
             tls_port,
             confined,
+            address,
         };
+        guard.0 = None;
         postfix.wait_until_listening()?;
         Ok(postfix)
     }
@@ -241,9 +254,14 @@ alias_database =
         Ok((postfix, ca_file.display().to_string()))
     }
 
-    /// The port of its SMTP listener on 127.0.0.1.
+    /// The port of its SMTP listener (on [`Postfix::address`]).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The loopback address its listeners bind.
+    pub fn address(&self) -> std::net::Ipv4Addr {
+        self.address
     }
 
     /// The port of its implicit-TLS listener, when started with TLS.
@@ -290,7 +308,7 @@ alias_database =
     pub fn stop(&mut self) {
         self.stop_master();
         let started = Instant::now();
-        let listening = |port| TcpStream::connect(("127.0.0.1", port)).is_ok();
+        let listening = |port| TcpStream::connect((self.address, port)).is_ok();
         while (listening(self.port) || self.tls_port.is_some_and(listening))
             && started.elapsed() < START_TIMEOUT
         {
@@ -321,7 +339,7 @@ alias_database =
     fn wait_until_listening(&self) -> Result<(), String> {
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
-            let listening = |port| TcpStream::connect(("127.0.0.1", port)).is_ok();
+            let listening = |port| TcpStream::connect((self.address, port)).is_ok();
             if listening(self.port) && self.tls_port.is_none_or(listening) {
                 return Ok(());
             }
@@ -331,6 +349,17 @@ alias_database =
             "Postfix did not listen within {START_TIMEOUT:?}; its log:\n{}",
             self.log()
         ))
+    }
+}
+
+/// A folder removed when dropped, unless taken (`.0 = None`).
+struct FolderGuard(Option<PathBuf>);
+
+impl Drop for FolderGuard {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 

@@ -553,3 +553,47 @@ async fn the_open_relay_probe_against_postfix() {
         "{message}"
     );
 }
+
+/// An MX host as a domain check's tests run them: Postfix on port 25 of a loopback address
+/// of its own, with a certificate for its MX name, checked by that name (root binds port 25).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_mx_host_on_port_25_of_its_own_address_is_checked_by_its_name() {
+    use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
+    let ca = Ca::new("smtp-sensor MX test CA");
+    let leaf = ca.issue(&LeafSpec::valid_for(&["mx1.sensor.test"]));
+    let config = Config {
+        tls: Some((leaf.certificate_pem, leaf.key_pem)),
+        address: Some([127, 0, 0, 25].into()),
+        port: Some(25),
+        ..Config::default()
+    };
+    let postfix = tokio::task::spawn_blocking(move || Postfix::start_with(config))
+        .await
+        .unwrap()
+        .expect("start Postfix on 127.0.0.25:25 (needs root)");
+    let ca_file = postfix.dir().join("mx-ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let run = cli::run(
+        SMTP_SENSOR,
+        &[
+            "check",
+            "--host",
+            "127.0.0.25",
+            "--port",
+            "25",
+            "--security",
+            "starttls",
+            "--tls-ca",
+            &ca_file.display().to_string(),
+            "--tls-server-name",
+            "mx1.sensor.test",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let json = run.json();
+    assert_eq!(json["status"], "up", "{run:?}\n{}", postfix.log());
+    assert_eq!(json["remote_address"], "127.0.0.25:25");
+    assert_eq!(json["tls"]["verified"], true);
+}

@@ -6,17 +6,16 @@
 //! Port 53 matters for resolvers that take no port (`/etc/resolv.conf`): [`Knot::start_on_53`]
 //! picks a loopback address of its own (127.53.x.y), held by a lock file for its lifetime,
 //! so concurrent tests never share one (Knot binds with `SO_REUSEPORT`, so a second Knot on
-//! the same address would not fail: it would answer half the queries). The lock is a file
-//! in `/tmp/smtp-sensor-dns/`, removed when the Knot is dropped.
+//! the same address would not fail: it would answer half the queries); see `loopback`.
 //!
 //! Zones are unsigned. DNSSEC (signed zones for TLSA and validating resolvers) would be a
 //! `dnssec-signing: on` and a `policy` in [`Zone::config`], and a trust anchor to export.
 
+use crate::loopback::{self, Claimed};
 use crate::scratch::Scratch;
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream, UdpSocket};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long Knot may take to load its zones and listen.
@@ -102,7 +101,7 @@ pub struct Knot {
     address: SocketAddrV4,
     dir: Scratch,
     /// The lock on its address when it was picked for port 53 (dropped after Knot stops).
-    _lock: Option<AddressLock>,
+    _lock: Option<Claimed>,
 }
 
 impl Knot {
@@ -127,14 +126,14 @@ impl Knot {
     /// Starts Knot serving `zones` on port 53 of a loopback address of its own (127.53.x.y):
     /// one a `/etc/resolv.conf` can name.
     pub fn start_on_53(zones: &[Zone]) -> Result<Self, String> {
-        let (address, lock) = dns_address()?;
-        Self::start_locked(SocketAddrV4::new(address, 53), zones, Some(lock))
+        let claimed = loopback::claim(53, 53)?;
+        Self::start_locked(SocketAddrV4::new(claimed.ip(), 53), zones, Some(claimed))
     }
 
     fn start_locked(
         address: SocketAddrV4,
         zones: &[Zone],
-        lock: Option<AddressLock>,
+        lock: Option<Claimed>,
     ) -> Result<Self, String> {
         assert!(address.ip().is_loopback(), "tests only listen on loopback");
         if Command::new("knotd").arg("--version").output().is_err() {
@@ -239,58 +238,4 @@ impl Drop for Knot {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// The lock file `/tmp/smtp-sensor-dns/ADDRESS.lock` of a loopback address, held (flock)
-/// while this lives, and removed when it is dropped.
-struct AddressLock {
-    file: File,
-    path: std::path::PathBuf,
-}
-
-impl AddressLock {
-    /// Takes the lock of `ip`, or `None` when another holds it. A file removed by its last
-    /// holder between our open and our lock is no lock: then the path's file differs.
-    fn take(dir: &std::path::Path, ip: Ipv4Addr) -> Result<Option<Self>, String> {
-        use std::os::unix::fs::MetadataExt as _;
-        let path = dir.join(format!("{ip}.lock"));
-        let file = File::create(&path).map_err(|e| format!("create a lock file: {e}"))?;
-        if file.try_lock().is_err() {
-            return Ok(None);
-        }
-        let same = match (file.metadata(), std::fs::metadata(&path)) {
-            (Ok(held), Ok(named)) => held.ino() == named.ino() && held.dev() == named.dev(),
-            _ => false,
-        };
-        Ok(same.then_some(Self { file, path }))
-    }
-}
-
-impl Drop for AddressLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-        let _ = self.file.unlock();
-    }
-}
-
-/// A loopback address 127.53.x.y whose port 53 is free (UDP and TCP) and locked for this
-/// caller.
-fn dns_address() -> Result<(Ipv4Addr, AddressLock), String> {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let locks = std::env::temp_dir().join("smtp-sensor-dns");
-    std::fs::create_dir_all(&locks).map_err(|e| format!("create {}: {e}", locks.display()))?;
-    let seed = std::process::id()
-        .wrapping_mul(2_654_435_761)
-        .wrapping_add(N.fetch_add(1, Ordering::Relaxed).wrapping_mul(7919));
-    for n in 0..512u32 {
-        let k = seed.wrapping_add(n) % (254 * 254);
-        let ip = Ipv4Addr::new(127, 53, (k / 254 + 1) as u8, (k % 254 + 1) as u8);
-        let Some(lock) = AddressLock::take(&locks, ip)? else {
-            continue;
-        };
-        if UdpSocket::bind((ip, 53)).is_ok() && TcpListener::bind((ip, 53)).is_ok() {
-            return Ok((ip, lock));
-        }
-    }
-    Err("no free port 53 on any of 512 loopback addresses 127.53.x.y (are the tests root?)".into())
 }

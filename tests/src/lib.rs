@@ -11,6 +11,7 @@ pub mod cli;
 pub mod confined;
 pub mod dovecot;
 pub mod knot;
+pub mod loopback;
 pub mod maildir;
 pub mod nagios;
 pub mod policy_server;

@@ -1,0 +1,17 @@
+//! A mail domain's published policies, read without I/O (issue 38): what DNS and the
+//! policy host send goes in as bytes, typed results and errors in words come out. The
+//! domain check that asks DNS (through the host) and fetches the policy (over the
+//! component's own sockets and TLS) drives them; none of them does I/O or reads a clock.
+//!
+//! - [`sts_record`] reads the `_mta-sts.DOMAIN` TXT record (RFC 8461 3.1): is there one
+//!   MTA-STS record, and its policy `id`;
+//! - [`txt`] holds what both TXT records share: strings joined, one record picked out by
+//!   its version, `name=value` fields, and the error;
+//! - `name` checks domain names (MX patterns, report addresses, the policy host).
+//!
+//! Every input is bounded ([`crate::limits`]): a hostile DNS answer or policy host costs
+//! at most what the limits allow.
+
+mod name;
+pub mod sts_record;
+pub mod txt;

@@ -5,6 +5,8 @@
 //!
 //! - [`sts_record`] reads the `_mta-sts.DOMAIN` TXT record (RFC 8461 3.1): is there one
 //!   MTA-STS record, and its policy `id`;
+//! - [`tlsrpt_record`] reads the `_smtp._tls.DOMAIN` TXT record (RFC 8460 3): where TLS
+//!   reports go;
 //! - [`txt`] holds what both TXT records share: strings joined, one record picked out by
 //!   its version, `name=value` fields, and the error;
 //! - `name` checks domain names (MX patterns, report addresses, the policy host).
@@ -14,4 +16,5 @@
 
 mod name;
 pub mod sts_record;
+pub mod tlsrpt_record;
 pub mod txt;

@@ -5,6 +5,8 @@
 //!
 //! - [`sts_record`] reads the `_mta-sts.DOMAIN` TXT record (RFC 8461 3.1): is there one
 //!   MTA-STS record, and its policy `id`;
+//! - [`sts_policy`] reads the policy file (RFC 8461 3.2): `version`, `mode`, `max_age` and
+//!   the `mx` patterns, and matches an MX host against them (RFC 8461 4.1);
 //! - [`tlsrpt_record`] reads the `_smtp._tls.DOMAIN` TXT record (RFC 8460 3): where TLS
 //!   reports go;
 //! - [`txt`] holds what both TXT records share: strings joined, one record picked out by
@@ -15,6 +17,7 @@
 //! at most what the limits allow.
 
 mod name;
+pub mod sts_policy;
 pub mod sts_record;
 pub mod tlsrpt_record;
 pub mod txt;

@@ -9,6 +9,9 @@
 //!   the `mx` patterns, and matches an MX host against them (RFC 8461 4.1);
 //! - [`tlsrpt_record`] reads the `_smtp._tls.DOMAIN` TXT record (RFC 8460 3): where TLS
 //!   reports go;
+//! - [`http`] is the HTTP/1.1 client that fetches the policy from
+//!   `https://mta-sts.DOMAIN/.well-known/mta-sts.txt`: the request, and the response read
+//!   incrementally (the TLS layer below it is elsewhere), never following a redirect;
 //! - [`txt`] holds what both TXT records share: strings joined, one record picked out by
 //!   its version, `name=value` fields, and the error;
 //! - `name` checks domain names (MX patterns, report addresses, the policy host).
@@ -16,6 +19,7 @@
 //! Every input is bounded ([`crate::limits`]): a hostile DNS answer or policy host costs
 //! at most what the limits allow.
 
+pub mod http;
 mod name;
 pub mod sts_policy;
 pub mod sts_record;

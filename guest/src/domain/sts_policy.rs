@@ -16,7 +16,7 @@
 //! keys and values case-sensitive (`%s`); other keys ignored. As the section says, a key
 //! other than `mx` given twice keeps its first value and the later ones are ignored: not
 //! an error, but a [`PolicyNote`] the check can pass on, as is a `version` line that is not
-//! the first (the grammar allows any order; some senders' documentation asks for it
+//! the first (the grammar allows any order; Google's guide to policies asks for it
 //! first). Lenient only where it costs nothing: blank lines are skipped, and an `mx`
 //! pattern may end in a dot. Bounded: at most [`MAX_STS_POLICY_BYTES`] bytes and
 //! [`MAX_STS_MX_PATTERNS`] `mx` lines.
@@ -112,8 +112,8 @@ impl fmt::Display for PolicyNote {
             ),
             Self::VersionNotFirst { line } => write!(
                 f,
-                "the policy's version line is line {line}, not the first: RFC 8461 allows \
-                 that, some senders expect it first"
+                "the policy's version line is line {line}, not the first: RFC 8461 allows any \
+                 order, but Google's guide asks for version first"
             ),
         }
     }

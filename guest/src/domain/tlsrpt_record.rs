@@ -171,8 +171,10 @@ fn uri(text: &str) -> Result<ReportUri, String> {
                     shown(host)
                 ));
             }
+            // RFC 3986 3.2.3: `port = *DIGIT`, so it may be empty (`host:/`).
             if let Some(port) = port
-                && port.parse::<u16>().map_or(true, |p| p == 0)
+                && !port.is_empty()
+                && port.parse::<u16>().is_err()
             {
                 return bad(format!("has a port {} that is not one", shown(port)));
             }

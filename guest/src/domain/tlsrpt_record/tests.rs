@@ -64,6 +64,7 @@ fn uri_forms() {
         ("mailto:a%2Cb@example.com", "a%2Cb@example.com"),
         ("https://Reports.Example.com", "reports.example.com"),
         ("https://u@r.example.com:443/", "r.example.com"),
+        ("https://r.example.com:/", "r.example.com"),
         ("https://[2001:db8::1]:8443/r", "2001:db8::1"),
         ("https://192.0.2.1/r", "192.0.2.1"),
     ] {
@@ -85,7 +86,7 @@ fn bad_uris_say_why() {
         ("https:r.example.com", "no host"),
         ("https:///x", "no host"),
         ("https://r.example.com:99999/", "port"),
-        ("https://r.example.com:/", "port"),
+        ("https://r.example.com:0x1/", "port"),
         ("https://[nope]/", "IP literal"),
         ("https://[::1/", "unclosed"),
         ("mailto:a b@example.com", "white space"),

@@ -378,10 +378,14 @@ impl PolicyResponse {
                     [] | [b'\r'] => return Ok(false),
                     [b'\n', ..] => 1,
                     [b'\r', b'\n', ..] => 2,
+                    // What came instead of the line end: one byte, or CR and the one
+                    // after it; never more, so the error is the same however the bytes
+                    // arrived.
                     other => {
+                        let shown = if other[0] == b'\r' { 2 } else { 1 };
                         return Err(HttpError::Malformed {
                             place: format!("the end of chunk {}", self.chunk),
-                            line: lossy(other, KEPT_BYTES),
+                            line: lossy(&other[..shown], KEPT_BYTES),
                         });
                     }
                 };

@@ -380,6 +380,21 @@ fn malformed_responses_say_where() {
         place(format!("{chunked}1\r\nab\r\n").as_bytes()),
         "the end of chunk 1"
     );
+    // What came instead of the line end, the same however it arrived.
+    for tail in ["abc\r\n", "a\rbc"] {
+        let bytes = format!("{chunked}1\r\n{tail}");
+        let shown = if tail.starts_with("a\r") { "\rb" } else { "b" };
+        let mut split = PolicyResponse::new();
+        for byte in bytes.as_bytes() {
+            split.push(std::slice::from_ref(byte));
+        }
+        let expected = Err(HttpError::Malformed {
+            place: "the end of chunk 1".into(),
+            line: shown.into(),
+        });
+        assert_eq!(split.outcome(), Some(&expected));
+        assert_eq!(read(bytes.as_bytes()), expected);
+    }
     assert_eq!(
         place(format!("{chunked}1\r\na\r\n1\r\nb\r\n-1\r\n").as_bytes()),
         "the size line of chunk 3"

@@ -17,6 +17,7 @@
 mod bindings;
 mod check;
 mod dates;
+pub mod domain;
 mod journal;
 pub mod limits;
 mod mailbox;

@@ -159,3 +159,20 @@ pub mod channel {
     /// The receiver's ARC result was `pass`: 1, else 0.
     pub const ARC_PASS: &str = "ARC Pass";
 }
+
+/// The largest MTA-STS policy read, in bytes, and so the largest body the policy fetch
+/// accepts: RFC 8461 3.3 suggests 64 KiB ("a suggested maximum policy size 64 kilobytes").
+pub const MAX_STS_POLICY_BYTES: usize = 64 * 1024;
+/// The most `mx` lines an MTA-STS policy may have. RFC 8461 sets none; real policies have
+/// a handful (one per MX host or a wildcard). Bounds the matching a hostile policy costs.
+pub const MAX_STS_MX_PATTERNS: usize = 256;
+/// The largest `max_age` of an MTA-STS policy, in seconds (a year, RFC 8461 3.2).
+pub const MAX_STS_MAX_AGE_SECONDS: u64 = 31_557_600;
+
+/// The most bytes of an HTTP response's head (status line and header fields, interim 1xx
+/// responses' heads and a chunked body's trailer fields included) the policy fetch reads.
+pub const MAX_HTTP_HEAD_BYTES: usize = 16 * 1024;
+/// The most header field lines (trailers included) an HTTP response may have.
+pub const MAX_HTTP_FIELDS: usize = 100;
+/// The longest chunk size line (`1f4;ext=...`) of a chunked body, line end included.
+pub const MAX_HTTP_CHUNK_LINE: usize = 1024;

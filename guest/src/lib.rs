@@ -13,7 +13,8 @@
 // file can move without touching them. Ground floor first, then each room above the ones
 // it uses (settings; smtp and tls; mailbox; check; the component over all). `limits`,
 // `settings` and `wit` are namespaces of the face: the facts, the rules and the contract's
-// types that both sides share.
+// types that both sides share. `domain` (a mail domain's MTA-STS and TLS-RPT records, its
+// policy and the policy's HTTP fetch) is public until the domain check uses it.
 mod bindings;
 mod check;
 mod dates;

@@ -78,9 +78,9 @@ const JUNK_NAMESPACE: &str = "namespace inbox {\n  inbox = yes\n  mailbox Junk {
 /// The master.cf line of Postfix's SMTP client, to relay onwards.
 const SMTP_CLIENT: &str = "smtp      unix  -       -       n       -       -       smtp\n";
 /// How long a message may take from submission to the Maildir.
-const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a milter may take to listen.
-const START_TIMEOUT: Duration = Duration::from_secs(20);
+const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The public key DNS publishes at `s1._domainkey.sender.test`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -97,6 +97,9 @@ fn trust_anchors(files: &[PathBuf]) -> Result<TrustAnchors, String> {
 pub struct Resolver {
     config: DnsConfig,
     built: OnceLock<Result<TokioResolver, String>>,
+    /// The same servers without validation: what a bogus answer's records were (see
+    /// [`Resolver::lookup_unvalidated`]).
+    plain: OnceLock<Result<TokioResolver, String>>,
 }
 
 impl std::fmt::Debug for Resolver {
@@ -116,6 +119,7 @@ impl Resolver {
         Ok(Arc::new(Self {
             config,
             built: OnceLock::new(),
+            plain: OnceLock::new(),
         }))
     }
 
@@ -127,6 +131,7 @@ impl Resolver {
                 Arc::new(Self {
                     config: DnsConfig::default(),
                     built: OnceLock::new(),
+                    plain: OnceLock::new(),
                 })
             })
             .clone()
@@ -142,7 +147,7 @@ impl Resolver {
         }
     }
 
-    fn build(&self) -> Result<TokioResolver, String> {
+    fn build(&self, validate: bool) -> Result<TokioResolver, String> {
         let provider = TokioRuntimeProvider::default();
         let mut builder = if self.config.servers.is_empty() {
             TokioResolver::builder(provider).map_err(|e| {
@@ -167,15 +172,17 @@ impl Resolver {
             TokioResolver::builder_with_config(ResolverConfig::from_name_servers(servers), provider)
         };
         let options = builder.options_mut();
-        options.validate = true;
+        options.validate = validate;
         // Answers come from DNS only (a hosts file has no DNSSEC), and CNAMEs are kept to
         // report the canonical name.
         options.use_hosts_file = ResolveHosts::Never;
         options.preserve_intermediates = true;
         options.edns0 = true;
-        let anchors = trust_anchors(&self.config.trust_anchors)?;
+        if validate {
+            let anchors = trust_anchors(&self.config.trust_anchors)?;
+            builder = builder.with_trust_anchor(Arc::new(anchors));
+        }
         builder
-            .with_trust_anchor(Arc::new(anchors))
             .build()
             .map_err(|e| format!("the DNS resolver could not be made: {e}"))
     }
@@ -187,7 +194,21 @@ impl Resolver {
         name: &Name,
         kind: HickoryType,
     ) -> Result<Result<Lookup, NetError>, String> {
-        let resolver = self.built.get_or_init(|| self.build()).as_ref()?;
+        let resolver = self.built.get_or_init(|| self.build(true)).as_ref()?;
+        Ok(resolver.lookup(name.clone(), kind).await)
+    }
+
+    /// The same lookup without DNSSEC validation. hickory-resolver 0.26.3 answers a lookup
+    /// it judged bogus with an error and no records (and, as hickory-dns issue 3932
+    /// describes, judges bogus what it could not validate for want of DNSSEC records too):
+    /// this gets the records, which the answer then gives as `bogus`, so a check that does
+    /// not need DNSSEC (MTA-STS, TLS-RPT) can go on, and one that does (DANE) must not.
+    pub async fn lookup_unvalidated(
+        &self,
+        name: &Name,
+        kind: HickoryType,
+    ) -> Result<Result<Lookup, NetError>, String> {
+        let resolver = self.plain.get_or_init(|| self.build(false)).as_ref()?;
         Ok(resolver.lookup(name.clone(), kind).await)
     }
 }

@@ -8,7 +8,8 @@ use super::answer::{from_error, from_lookup, lookup_words, timed_out};
 use super::policy::DnsPolicy;
 use super::resolver::Resolver;
 use crate::engine::limits::MAX_DNS_LOOKUPS_IN_FLIGHT;
-use crate::wit_dns::{Answer, LookupError, Outcome, RecordData, RecordType};
+use crate::wit_dns::{Answer, DnssecStatus, LookupError, Outcome, RecordData, RecordType};
+use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::rr::{Name, RecordType as HickoryType};
 use smtp_sensor_guest::limits::MAX_DNS_LOOKUPS_PER_CHECK;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -88,17 +89,10 @@ impl DnsSession {
         let task = spawn(async move {
             let _permit = permit;
             let started = Instant::now();
-            let asked = resolver.lookup(&parsed, hickory_type(kind));
+            let asked = ask(&resolver, &parsed, &name, kind);
             let found = match tokio::time::timeout_at(deadline.into(), asked).await {
                 Err(_) => Err(timed_out(&name, kind, started.elapsed())),
-                Ok(Err(no_resolver)) => Err(LookupError::Unreachable(format!(
-                    "{}: {no_resolver}",
-                    lookup_words(&name, kind)
-                ))),
-                Ok(Ok(Ok(lookup))) => Ok(from_lookup(&name, kind, &lookup)),
-                Ok(Ok(Err(error))) => {
-                    from_error(&name, kind, &error, started.elapsed(), &resolver.servers())
-                }
+                Ok(found) => found,
             };
             if let Ok(answer) = &found {
                 note(&policy, answer);
@@ -109,6 +103,41 @@ impl DnsSession {
             state: State::Waiting(task),
         })
     }
+}
+
+/// Asks `resolver`, and for an answer it judged bogus, asks again without validation for
+/// the records (see [`Resolver::lookup_unvalidated`]).
+async fn ask(resolver: &Resolver, parsed: &Name, name: &str, kind: RecordType) -> Found {
+    let started = Instant::now();
+    let kind_ = hickory_type(kind);
+    let no_resolver =
+        |words: String| LookupError::Unreachable(format!("{}: {words}", lookup_words(name, kind)));
+    match resolver.lookup(parsed, kind_).await.map_err(no_resolver)? {
+        Ok(lookup) => Ok(from_lookup(name, kind, &lookup)),
+        Err(NetError::Dns(DnsError::DnssecBogus)) => {
+            let plain = resolver
+                .lookup_unvalidated(parsed, kind_)
+                .await
+                .map_err(no_resolver)?;
+            let mut answer = match plain {
+                Ok(lookup) => from_lookup(name, kind, &lookup),
+                Err(error) => {
+                    from_error(name, kind, &error, started.elapsed(), &resolver.servers())?
+                }
+            };
+            answer.dnssec = DnssecStatus::Bogus(bogus_reason(name, kind));
+            Ok(answer)
+        }
+        Err(error) => from_error(name, kind, &error, started.elapsed(), &resolver.servers()),
+    }
+}
+
+/// What hickory-resolver 0.26.3 lets us say of a bogus answer.
+fn bogus_reason(name: &str, kind: RecordType) -> String {
+    format!(
+        "{}: the resolver judged the answer bogus: a signature or key that failed, or DNSSEC          records (DS, DNSKEY) it could not fetch to prove the zone signed or unsigned          (hickory-resolver 0.26 tells neither apart, hickory-dns issue 3932; a private zone          needs --dns-trust-anchor, or a resolver that answers for its parents)",
+        lookup_words(name, kind)
+    )
 }
 
 /// What an answer tells the policy: the exchanges an MX answer named, the addresses.

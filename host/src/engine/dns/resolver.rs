@@ -242,11 +242,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let ds = dir.join("ds");
         std::fs::write(&ds, "example.test. 3600 IN DS 12345 13 2 ABCDEF\n").unwrap();
-        assert!(
-            trust_anchors(&[ds])
-                .unwrap_err()
-                .contains("DNSKEY records instead")
-        );
+        let refused = |files: &[PathBuf]| trust_anchors(files).err().unwrap_or_default();
+        assert!(refused(&[ds]).contains("DNSKEY records instead"));
         let key = dir.join("key");
         std::fs::write(
             &key,
@@ -256,11 +253,7 @@ mod tests {
         .unwrap();
         trust_anchors(&[key]).expect("a DNSKEY is a trust anchor");
         let missing = dir.join("missing");
-        assert!(
-            trust_anchors(&[missing])
-                .unwrap_err()
-                .contains("cannot read it")
-        );
+        assert!(refused(&[missing]).contains("cannot read it"));
         let _ = std::fs::remove_dir_all(dir);
     }
 }

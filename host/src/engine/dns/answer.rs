@@ -4,16 +4,15 @@
 //!
 //! How hickory-resolver 0.26.3 reports DNSSEC, and what we make of it: every record of a
 //! positive answer carries a `Proof` (secure, insecure, bogus, indeterminate), and the
-//! answer's status is the weakest of its records'; it gives no reason for a bogus record
-//! (only its log does), so `bogus` says which records failed. A negative answer either
-//! comes as `NoRecordsFound`, whose authority records carry the proofs of its denial, or,
-//! when the denial did not validate, as `DnsError::Nsec` with that proof. A missing DNSSEC
-//! record (a timeout on a DS or DNSKEY query, a server that answers them REFUSED) makes
-//! `indeterminate`, not `bogus` (hickory-dns issue 3932 asked for exactly that
-//! distinction). A zone under a private TLD such as `.test` cannot chain to the root: the
-//! root's proof that `test.` does not exist makes it `insecure` when the resolver can ask
-//! the root, and `indeterminate` when it can only ask a server authoritative for the zone
-//! alone (the tests' Knot), which refuses the root's questions.
+//! answer's status is the weakest of its records'. A negative answer comes as
+//! `NoRecordsFound`, whose authority records carry the proofs of its denial, or, when the
+//! denial did not validate, as `DnsError::Nsec` with that proof. An answer the resolver
+//! judged bogus comes as `DnsError::DnssecBogus`, without records or reason: the session
+//! then asks again unvalidated and gives the records as `bogus` (see `session`). As
+//! hickory-dns issue 3932 describes, 0.26.3 also says bogus when it could not fetch the
+//! DNSSEC records to decide (a DS query REFUSED or timed out): measured against the tests'
+//! Knot, authoritative for an unsigned `example.test` alone, every answer is bogus, not
+//! insecure or indeterminate. `indeterminate` is given where a record's own proof says so.
 
 use super::policy::type_name;
 use crate::wit_dns::{

@@ -106,6 +106,12 @@ pub const MAX_LOOKUPS_PER_CHECK: usize = 8;
 /// when one ends. The component waits for each before it goes on.
 pub const MAX_LOOKUPS_IN_FLIGHT: usize = 2;
 
+/// The most DNS lookups (the contract's `dns`: MX, TXT, TLSA, A, AAAA) a check may make:
+/// the host refuses more (`over-budget`). A domain check needs at most 37: the domain's MX,
+/// A and AAAA, `_mta-sts` and `_smtp._tls` TXT, `mta-sts`'s A and AAAA, and for each of at
+/// most 10 MX hosts its A, AAAA and TLSA.
+pub const MAX_DNS_LOOKUPS_PER_CHECK: usize = 48;
+
 /// The most TCP sockets a check may hold open at once: the host refuses to create more
 /// (`new-socket-limit`). The component holds one connection, and while connecting at most
 /// [`MAX_CONNECTION_ATTEMPTS`] attempts, besides one it may keep from before.

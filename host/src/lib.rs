@@ -39,11 +39,20 @@ pub mod serve;
 pub mod settings;
 
 mod bindings {
+    // The core world: the check's export, and `dns` (the only import linked through
+    // these bindings: `signatures` and `key-agreement` are linked by hand, see
+    // `engine::signatures`). `dns`'s pollable is wasmtime-wasi's, so a lookup is polled
+    // with the sockets.
     wasmtime::component::bindgen!({
-        world: "smtp-sensor",
+        world: "smtp-sensor-core",
         path: "../wit",
         exports: { default: async },
+        imports: { default: trappable },
         additional_derives: [PartialEq],
+        with: {
+            "wasi:io/poll": wasmtime_wasi::p2::bindings::io::poll,
+            "smtp-sensor:probe/dns.lookup": crate::engine::dns::PendingLookup,
+        },
     });
 }
 
@@ -53,6 +62,9 @@ pub const CONTRACT_VERSION: &str = env!("SMTP_SENSOR_WIT_PACKAGE_VERSION");
 
 /// The contract's types (`wit/smtp-sensor.wit`), as the host sees them.
 pub use bindings::smtp_sensor::probe::types as wit;
+
+/// The contract's `dns` types (`wit/smtp-sensor.wit`), as the host sees them.
+pub use bindings::smtp_sensor::probe::dns as wit_dns;
 
 /// The host's `settings` record as the core reads it (its rules, its thresholds): the host
 /// and the core generate the contract's types apart, and the core's macro bridges them.

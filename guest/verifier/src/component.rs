@@ -1,9 +1,13 @@
 //! The `signature-verifier` world: [`crate::verify`] and [`crate::key_agreement`], exported,
-//! for hosts other than smtp-sensor's (composed with the check by the host's build script).
+//! for hosts other than smtp-sensor's (composed with the check by the host's build script),
+//! and `dns` refused (see [`dns_stub`]).
+
+mod dns_stub;
 
 wit_bindgen::generate!({
     world: "signature-verifier",
     path: "../../wit",
+    with: { "wasi:io/poll@0.2.12": wasip2::io::poll },
 });
 
 use crate::key_agreement::{self, EphemeralKey as Key};
@@ -27,6 +31,20 @@ impl signatures::Guest for Verifier {
             &message,
             &signature,
         )
+    }
+}
+
+impl exports::smtp_sensor::probe::dns::Guest for Verifier {
+    type Lookup = dns_stub::NoLookup;
+
+    fn resolve(
+        name: String,
+        record_type: exports::smtp_sensor::probe::dns::RecordType,
+    ) -> Result<
+        exports::smtp_sensor::probe::dns::Lookup,
+        exports::smtp_sensor::probe::dns::LookupError,
+    > {
+        Err(dns_stub::refusal(&name, record_type))
     }
 }
 

@@ -93,6 +93,52 @@ struct ComponentOut {
     output: PathBuf,
 }
 
+/// Where the host's DNS (the contract's `dns`, for the component's lookups of MX, TXT,
+/// TLSA and addresses) comes from.
+#[derive(clap::Args, Debug, Clone)]
+struct DnsArgs {
+    /// Ask this DNS resolver (ADDR or ADDR:PORT; repeatable) instead of the system's
+    ///
+    /// The resolvers the host's own DNS asks, in order, over UDP and TCP, validating DNSSEC:
+    /// for split-horizon networks and tests. Default: the system's (`/etc/resolv.conf`,
+    /// Windows' adapters). An address, never a name.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "ADDR[:PORT]",
+        value_parser = crate::engine::dns::resolver::parse_server,
+        help_heading = heading::TARGET
+    )]
+    dns_server: Vec<std::net::SocketAddr>,
+    /// Trust these DNSKEY records (zone-file form) for DNSSEC besides the root's (repeatable)
+    ///
+    /// For private zones that do not chain to the root: the file holds the zone's key-signing
+    /// DNSKEY records, e.g. `corp.example. 3600 IN DNSKEY 257 3 13 BASE64...` (`kdig DNSKEY
+    /// corp.example`). A DS record is refused: the resolver trusts keys, not digests.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "FILE",
+        help_heading = heading::TARGET
+    )]
+    dns_trust_anchor: Vec<PathBuf>,
+}
+
+impl DnsArgs {
+    /// The resolver these flags make, none when they say nothing (the system's); the error
+    /// names the flag and the fix.
+    fn resolver(&self) -> Result<Option<std::sync::Arc<crate::engine::dns::Resolver>>, String> {
+        if self.dns_server.is_empty() && self.dns_trust_anchor.is_empty() {
+            return Ok(None);
+        }
+        crate::engine::dns::Resolver::new(crate::engine::dns::DnsConfig {
+            servers: self.dns_server.clone(),
+            trust_anchors: self.dns_trust_anchor.clone(),
+        })
+        .map(Some)
+    }
+}
+
 #[derive(clap::Args, Debug, Clone)]
 struct ComponentArg {
     /// Run another build of the component instead of the embedded one.
@@ -198,6 +244,8 @@ struct CheckArgs {
     format: Format,
     #[command(flatten)]
     check_smtp: CheckSmtpFlags,
+    #[command(flatten)]
+    dns: DnsArgs,
     #[command(flatten, next_help_heading = heading::OUTPUT)]
     component: ComponentArg,
 }
@@ -309,11 +357,19 @@ async fn check(args: CheckArgs) -> i32 {
                        Nagios run one sensor per check: give --sensor NAME instead of --all";
         return refuse(format, message, true);
     }
+    let resolver = match args.dns.resolver() {
+        Ok(resolver) => resolver,
+        Err(message) => return refuse(format, &message, true),
+    };
     let runner = match load(&args.component) {
         // One sensor: the process ends with its check, and its sandbox with it.
         Ok(runner) if jobs.len() == 1 => runner.exiting_after_checks(),
         Ok(runner) => runner,
         Err(message) => return refuse(format, &message, true),
+    };
+    let runner = match resolver {
+        Some(resolver) => runner.with_dns(resolver),
+        None => runner,
     };
     let results: Vec<_> = futures::stream::iter(&jobs)
         .map(|job| runner.check(&job.settings))

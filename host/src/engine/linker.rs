@@ -5,6 +5,7 @@
 //! naming it, so the component cannot even ask for what a check never needs; and each run
 //! builds a smaller linker, which is part of a one-shot check's start-up.
 
+use crate::engine::dns::interface::{Dns, DnsView};
 use crate::engine::guarded::{GuardedSockets, GuardedView};
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime_wasi::WasiView;
@@ -23,8 +24,9 @@ impl HasData for HasIo {
 
 /// Adds what a check uses: `wasi:io`, clocks, random, the CLI's stdio, environment and exit
 /// (the standard library's start-up asks for them; the sandbox gives none), TCP and name
-/// lookups (of the configured names only), both within the check's budget. Not linked: `wasi:filesystem` and UDP.
-pub fn add_check_interfaces<T: WasiView + GuardedView>(
+/// lookups (of the configured names only), both within the check's budget, and the
+/// contract's `dns` (see `engine::dns`). Not linked: `wasi:filesystem` and UDP.
+pub fn add_check_interfaces<T: WasiView + GuardedView + DnsView>(
     linker: &mut Linker<T>,
 ) -> wasmtime::Result<()> {
     let l = linker;
@@ -53,5 +55,7 @@ pub fn add_check_interfaces<T: WasiView + GuardedView>(
     sockets::network::add_to_linker::<T, WasiSockets>(l, &Default::default(), T::sockets)?;
     // Lookups only of the configured names, within the budget (see `name_lookup`).
     sockets::ip_name_lookup::add_to_linker::<T, GuardedSockets>(l, T::guarded)?;
+    // The contract's DNS: the names the check's target needs, within its budget (see `dns`).
+    crate::bindings::smtp_sensor::probe::dns::add_to_linker::<T, Dns>(l, T::dns)?;
     Ok(())
 }

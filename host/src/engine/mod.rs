@@ -9,11 +9,14 @@
 //!   environment; [`name_lookup`] answers lookups of the configured host names only and
 //!   [`socket_create`] makes sockets, both through the [`guarded`] view and within the
 //!   check's [`budget`] of lookups and sockets.
+//! - [`dns`] answers the contract's `dns` import: the names a check's target needs, looked
+//!   up by the host's DNSSEC-validating resolver within the check's budget and deadline.
 //! - [`limits`] holds what the host allows a component: memory, wall time, resources.
 //! - [`scrub`] takes the passwords the host handed in out of every string of a result.
 
 pub mod budget;
 pub mod cache;
+pub mod dns;
 pub mod guarded;
 mod key_agreement;
 pub mod limits;

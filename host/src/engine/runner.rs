@@ -8,6 +8,8 @@
 
 use super::budget::Budget;
 use super::cache;
+use super::dns::interface::{DnsAccess, DnsView};
+use super::dns::{DnsPolicy, DnsSession, Resolver};
 use super::guarded::{Guarded, GuardedView};
 use super::limits::{
     Limits, MAX_COPY_BYTES, MAX_HOST_RESOURCES, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS,
@@ -15,7 +17,7 @@ use super::limits::{
 };
 use super::pool::Instances;
 use super::sandbox::{self, Guard, NetworkPolicy};
-use crate::bindings::{SmtpSensor, SmtpSensorPre};
+use crate::bindings::{SmtpSensorCore as SmtpSensor, SmtpSensorCorePre as SmtpSensorPre};
 use crate::results::component_failed;
 use crate::wit::{CheckResult, Settings};
 use std::path::Path;
@@ -112,6 +114,7 @@ struct HostState {
     limits: StoreLimits,
     guard: Guard,
     budget: Budget,
+    dns: DnsSession,
 }
 
 impl WasiView for HostState {
@@ -136,6 +139,16 @@ impl GuardedView for HostState {
     }
 }
 
+impl DnsView for HostState {
+    fn dns(&mut self) -> DnsAccess<'_> {
+        DnsAccess {
+            table: &mut self.table,
+            session: &mut self.dns,
+            guard: &self.guard,
+        }
+    }
+}
+
 /// A compiled component, ready to run checks.
 pub struct Runner {
     pre: SmtpSensorPre<HostState>,
@@ -149,6 +162,8 @@ pub struct Runner {
     instantiation_ns: AtomicU64,
     /// What the compiled-component cache could not do when this runner was made.
     cache_trouble: Option<String>,
+    /// The resolver of the contract's `dns` (the system's unless [`Runner::with_dns`]).
+    resolver: Option<std::sync::Arc<Resolver>>,
 }
 
 impl Runner {
@@ -214,6 +229,7 @@ impl Runner {
             instantiations: AtomicU64::new(0),
             instantiation_ns: AtomicU64::new(0),
             cache_trouble: loaded.trouble,
+            resolver: None,
         })
     }
 
@@ -297,6 +313,13 @@ impl Runner {
         self
     }
 
+    /// The same runner, answering the contract's `dns` with `resolver` (made from
+    /// `--dns-server` and `--dns-trust-anchor`) instead of the system's resolvers.
+    pub fn with_dns(mut self, resolver: std::sync::Arc<Resolver>) -> Self {
+        self.resolver = Some(resolver);
+        self
+    }
+
     /// The same runner for a process that exits after a check or two (the CLI's one-shot
     /// check): each check's sandbox (memory, stack, WASI state) is left for the exit to
     /// reclaim instead of being unmapped piece by piece, which would only add to the run's
@@ -364,6 +387,15 @@ impl Runner {
         let own_time = self.limits.wall_time(settings.timeout_seconds);
         let wall_time = cap.map_or(own_time, |cap| cap.min(own_time));
         let deadline = started + wall_time;
+        // DNS ends at the check's own deadline, so the component still reports the timeout.
+        let own_deadline = started + Duration::from_secs(u64::from(settings.timeout_seconds));
+        // Until the settings name a domain, a check may look up its host's addresses and
+        // TLSA records (for DANE) only.
+        let dns = DnsSession::new(
+            self.resolver.clone().unwrap_or_else(Resolver::system),
+            DnsPolicy::for_host(&settings.host, settings.port),
+            own_deadline.min(deadline),
+        );
         let mut table = ResourceTable::new();
         table.set_max_capacity(MAX_HOST_RESOURCES);
         let mut store = Store::new(
@@ -374,6 +406,7 @@ impl Runner {
                 limits,
                 guard: guard.clone(),
                 budget: Budget::new(deadline),
+                dns,
             },
         );
         store.limiter(|state| &mut state.limits);

@@ -211,6 +211,12 @@ impl Guard {
         self.refuse(what);
     }
 
+    /// Notes a refusal of another of the sandbox's rooms (a DNS lookup of a name the
+    /// check does not need: see `engine::dns`).
+    pub fn refused(&self, what: String) {
+        self.refuse(what);
+    }
+
     fn refuse(&self, what: String) {
         let mut state = self.state();
         // A component that asks again and again is described once, then counted.

@@ -1,0 +1,215 @@
+use super::*;
+use hickory_resolver::proto::op::Query;
+use hickory_resolver::proto::rr::rdata::{A, CNAME, MX, TXT};
+use hickory_resolver::proto::rr::{Name, RecordType as HickoryType};
+
+fn name(text: &str) -> Name {
+    Name::from_ascii(text).unwrap()
+}
+
+fn record(owner: &str, ttl: u32, data: RData, proof: Proof) -> Record {
+    let mut record = Record::from_rdata(name(owner), ttl, data);
+    record.proof = proof;
+    record
+}
+
+fn lookup(owner: &str, kind: HickoryType, records: Vec<Record>) -> Lookup {
+    Lookup::new_with_max_ttl(Query::query(name(owner), kind), records)
+}
+
+#[test]
+fn mx_records_keep_their_preferences_and_the_least_ttl() {
+    let found = lookup(
+        "example.com.",
+        HickoryType::MX,
+        vec![
+            record(
+                "example.com.",
+                300,
+                RData::MX(MX::new(10, name("MX1.example.com."))),
+                Proof::Secure,
+            ),
+            record(
+                "example.com.",
+                60,
+                RData::MX(MX::new(20, name("mx2.example.com."))),
+                Proof::Secure,
+            ),
+        ],
+    );
+    let answer = from_lookup("Example.com.", RecordType::Mx, &found);
+    assert_eq!(answer.name, "example.com");
+    assert_eq!(answer.outcome, Outcome::Records);
+    assert_eq!(answer.ttl, 60);
+    assert_eq!(answer.dnssec, DnssecStatus::Secure);
+    assert_eq!(
+        answer.records,
+        vec![
+            RecordData::Mx(Mx {
+                preference: 10,
+                exchange: "mx1.example.com".into()
+            }),
+            RecordData::Mx(Mx {
+                preference: 20,
+                exchange: "mx2.example.com".into()
+            }),
+        ]
+    );
+    assert_eq!(answer.canonical_name, None);
+}
+
+#[test]
+fn a_null_mx_names_the_root_as_an_empty_exchange() {
+    let found = lookup(
+        "example.com.",
+        HickoryType::MX,
+        vec![record(
+            "example.com.",
+            60,
+            RData::MX(MX::new(0, Name::root())),
+            Proof::Insecure,
+        )],
+    );
+    let answer = from_lookup("example.com", RecordType::Mx, &found);
+    assert_eq!(
+        answer.records,
+        vec![RecordData::Mx(Mx {
+            preference: 0,
+            exchange: String::new()
+        })]
+    );
+    assert_eq!(answer.dnssec, DnssecStatus::Insecure);
+}
+
+#[test]
+fn a_cname_followed_is_the_canonical_name_and_the_weakest_proof_wins() {
+    let found = lookup(
+        "www.example.com.",
+        HickoryType::A,
+        vec![
+            record(
+                "www.example.com.",
+                30,
+                RData::CNAME(CNAME(name("host.example.net."))),
+                Proof::Secure,
+            ),
+            record(
+                "host.example.net.",
+                300,
+                RData::A(A::new(192, 0, 2, 1)),
+                Proof::Indeterminate,
+            ),
+        ],
+    );
+    let answer = from_lookup("www.example.com", RecordType::A, &found);
+    assert_eq!(answer.records, vec![RecordData::A((192, 0, 2, 1))]);
+    assert_eq!(answer.canonical_name.as_deref(), Some("host.example.net"));
+    assert_eq!(answer.ttl, 30);
+    assert!(
+        matches!(answer.dnssec, DnssecStatus::Indeterminate(ref why) if why.starts_with("A www.example.com"))
+    );
+}
+
+#[test]
+fn txt_strings_stay_apart_and_bytes_stay_bytes() {
+    let txt = TXT::from_bytes(vec![b"v=STSv1; ".as_slice(), b"id=\xff1".as_slice()]);
+    let found = lookup(
+        "_mta-sts.example.com.",
+        HickoryType::TXT,
+        vec![record(
+            "_mta-sts.example.com.",
+            60,
+            RData::TXT(txt),
+            Proof::Bogus,
+        )],
+    );
+    let answer = from_lookup("_mta-sts.example.com", RecordType::Txt, &found);
+    assert_eq!(
+        answer.records,
+        vec![RecordData::Txt(vec![
+            b"v=STSv1; ".to_vec(),
+            b"id=\xff1".to_vec()
+        ])]
+    );
+    assert!(matches!(answer.dnssec, DnssecStatus::Bogus(_)));
+}
+
+#[test]
+fn records_of_another_type_are_not_given_and_at_most_64_are() {
+    let mut records = vec![record(
+        "example.com.",
+        60,
+        RData::MX(MX::new(1, name("a."))),
+        Proof::Secure,
+    )];
+    for n in 0..100u8 {
+        records.push(record(
+            "example.com.",
+            60,
+            RData::A(A::new(192, 0, 2, n)),
+            Proof::Secure,
+        ));
+    }
+    let answer = from_lookup(
+        "example.com",
+        RecordType::A,
+        &lookup("example.com.", HickoryType::A, records),
+    );
+    assert_eq!(answer.records.len(), MAX_RECORDS);
+    assert!(answer.records.iter().all(|r| matches!(r, RecordData::A(_))));
+}
+
+fn no_records(code: ResponseCode, ttl: Option<u32>) -> NetError {
+    let mut none = NoRecords::new(Query::query(name("example.com."), HickoryType::TXT), code);
+    none.negative_ttl = ttl;
+    NetError::Dns(DnsError::NoRecordsFound(none))
+}
+
+fn map(error: &NetError) -> Result<Answer, LookupError> {
+    from_error(
+        "example.com",
+        RecordType::Txt,
+        error,
+        Duration::from_millis(1500),
+        "--dns-server 127.0.0.1:53",
+    )
+}
+
+#[test]
+fn nodata_and_nxdomain_are_answers_with_the_negative_ttl() {
+    let nodata = map(&no_records(ResponseCode::NoError, Some(300))).unwrap();
+    assert_eq!(nodata.outcome, Outcome::NoData);
+    assert_eq!(nodata.ttl, 300);
+    assert!(nodata.records.is_empty());
+    // No authority records came with it: nothing proves it either way.
+    assert!(matches!(nodata.dnssec, DnssecStatus::Indeterminate(_)));
+    let nx = map(&no_records(ResponseCode::NXDomain, None)).unwrap();
+    assert_eq!(nx.outcome, Outcome::NxDomain);
+    assert_eq!(nx.ttl, 0);
+}
+
+#[test]
+fn server_failures_refusals_and_timeouts_are_errors_in_words() {
+    let servfail = NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail));
+    assert!(
+        matches!(map(&servfail), Err(LookupError::ServerFailure(w)) if w.starts_with("TXT example.com: the resolver answered SERVFAIL"))
+    );
+    let refused = NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused));
+    assert!(
+        matches!(map(&refused), Err(LookupError::Refused(w)) if w.contains("--dns-server 127.0.0.1:53"))
+    );
+    let formerr = NetError::Dns(DnsError::ResponseCode(ResponseCode::FormErr));
+    assert!(matches!(map(&formerr), Err(LookupError::ResolverFailed(_))));
+    match map(&NetError::Timeout) {
+        Err(LookupError::Timeout(t)) => {
+            assert_eq!(t.lookup, "TXT example.com");
+            assert_eq!(t.waited_ms, 1500);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        matches!(map(&NetError::NoConnections), Err(LookupError::Unreachable(w)) if w.contains("127.0.0.1:53"))
+    );
+    let io = NetError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+    assert!(matches!(map(&io), Err(LookupError::Unreachable(_))));
+}

@@ -1,0 +1,295 @@
+//! Which names and types a check may look up through the contract's `dns` (the sandbox for
+//! names, as [`crate::engine::sandbox`] is for connections): only those its target needs,
+//! so that DNS can neither probe the network nor carry data out (a lookup of
+//! `secret.attacker.example` would). Names are compared without case and without the root's
+//! dot. Some names become permitted only through the host's own answers: an MX exchange is
+//! looked up (A, AAAA, TLSA) only after an MX answer the host itself gave named it.
+//!
+//! The policy also keeps which addresses its answers gave for which names, so that the
+//! connect sandbox can later allow connections to exactly those (see [`DnsPolicy::addresses_of`]).
+
+use crate::wit_dns::RecordType;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+/// The most MX exchanges whose names a domain check may look up (RFC 7505 and common
+/// practice: domains list a handful; issue 38 checks at most 10).
+pub const MAX_EXCHANGES: usize = 10;
+
+/// A name in the form names are compared in: lower case, no root dot.
+pub fn canonical(name: &str) -> String {
+    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+}
+
+/// A record type in DNS's own words, for messages.
+pub fn type_name(kind: RecordType) -> &'static str {
+    match kind {
+        RecordType::A => "A",
+        RecordType::Aaaa => "AAAA",
+        RecordType::Mx => "MX",
+        RecordType::Txt => "TXT",
+        RecordType::Tlsa => "TLSA",
+    }
+}
+
+/// What a check may look up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DnsPolicy {
+    /// Each permitted name with its permitted types.
+    permitted: BTreeMap<String, BTreeSet<u8>>,
+    /// The domain of a domain check, whose MX answers add exchanges.
+    domain: Option<String>,
+    /// The exchanges MX answers named, in order, at most [`MAX_EXCHANGES`].
+    exchanges: Vec<String>,
+    /// The addresses A and AAAA answers gave, by name.
+    addresses: BTreeMap<String, BTreeSet<IpAddr>>,
+}
+
+/// A record type as a set key (the generated enum is not `Ord`).
+fn key(kind: RecordType) -> u8 {
+    kind as u8
+}
+
+impl DnsPolicy {
+    /// Nothing may be looked up (a check of an IP literal, or one that needs no DNS).
+    pub fn nothing() -> Self {
+        Self::default()
+    }
+
+    /// A host check's DNS: `HOST`'s A and AAAA, and `_PORT._tcp.HOST`'s TLSA (for DANE,
+    /// RFC 7672). An IP literal permits nothing.
+    pub fn for_host(host: &str, port: u16) -> Self {
+        let mut policy = Self::default();
+        if host.parse::<IpAddr>().is_ok() || host.is_empty() {
+            return policy;
+        }
+        policy.permit(host, &[RecordType::A, RecordType::Aaaa]);
+        policy.permit(&format!("_{port}._tcp.{host}"), &[RecordType::Tlsa]);
+        policy
+    }
+
+    /// A domain check's DNS: `DOMAIN`'s MX (and its A and AAAA, for an implicit MX, RFC
+    /// 5321 section 5.1), `_mta-sts.DOMAIN` TXT (RFC 8461), `_smtp._tls.DOMAIN` TXT (RFC
+    /// 8460), `mta-sts.DOMAIN` A and AAAA (the policy's host); and, once an MX answer of
+    /// the host's named them ([`DnsPolicy::answered_mx`]), each exchange's A, AAAA and
+    /// `_25._tcp.EXCHANGE` TLSA.
+    pub fn for_domain(domain: &str) -> Self {
+        let mut policy = Self::default();
+        let domain = canonical(domain);
+        if domain.is_empty() || domain.parse::<IpAddr>().is_ok() {
+            return policy;
+        }
+        policy.permit(&domain, &[RecordType::Mx, RecordType::A, RecordType::Aaaa]);
+        policy.permit(&format!("_mta-sts.{domain}"), &[RecordType::Txt]);
+        policy.permit(&format!("_smtp._tls.{domain}"), &[RecordType::Txt]);
+        policy.permit(
+            &format!("mta-sts.{domain}"),
+            &[RecordType::A, RecordType::Aaaa],
+        );
+        policy.domain = Some(domain);
+        policy
+    }
+
+    fn permit(&mut self, name: &str, kinds: &[RecordType]) {
+        let set = self.permitted.entry(canonical(name)).or_default();
+        set.extend(kinds.iter().map(|&k| key(k)));
+    }
+
+    /// Whether `name`'s `kind` records may be looked up.
+    pub fn permits(&self, name: &str, kind: RecordType) -> bool {
+        self.permitted
+            .get(&canonical(name))
+            .is_some_and(|kinds| kinds.contains(&key(kind)))
+    }
+
+    /// The refusal's words: the lookup asked for, and what is permitted.
+    pub fn refusal(&self, name: &str, kind: RecordType) -> String {
+        // The name comes from the component: a short, printable version of it.
+        let shown: String = name.chars().take(64).filter(|c| !c.is_control()).collect();
+        let permitted: Vec<String> = self
+            .permitted
+            .iter()
+            .map(|(name, kinds)| {
+                let kinds: Vec<&str> = [
+                    RecordType::A,
+                    RecordType::Aaaa,
+                    RecordType::Mx,
+                    RecordType::Txt,
+                    RecordType::Tlsa,
+                ]
+                .into_iter()
+                .filter(|&k| kinds.contains(&key(k)))
+                .map(type_name)
+                .collect();
+                format!("{name} ({})", kinds.join(", "))
+            })
+            .collect();
+        let allowed = if permitted.is_empty() {
+            "none: this check looks up no names through the host".to_string()
+        } else {
+            permitted.join(", ")
+        };
+        format!(
+            "{} {shown} is not a lookup this check needs; the sandbox permits {allowed}",
+            type_name(kind)
+        )
+    }
+
+    /// Notes an MX answer the host gave for `name`: for a domain check's own domain, its
+    /// exchanges (the first [`MAX_EXCHANGES`]) may now be looked up. Any other MX answer
+    /// permits nothing.
+    pub fn answered_mx<'a>(&mut self, name: &str, exchanges: impl IntoIterator<Item = &'a str>) {
+        if self.domain.as_deref() != Some(canonical(name).as_str()) {
+            return;
+        }
+        for exchange in exchanges {
+            let exchange = canonical(exchange);
+            // A null MX (RFC 7505) names the root: nothing to look up.
+            if exchange.is_empty() || self.exchanges.contains(&exchange) {
+                continue;
+            }
+            if self.exchanges.len() >= MAX_EXCHANGES {
+                break;
+            }
+            self.permit(&exchange, &[RecordType::A, RecordType::Aaaa]);
+            self.permit(&format!("_25._tcp.{exchange}"), &[RecordType::Tlsa]);
+            self.exchanges.push(exchange);
+        }
+    }
+
+    /// Notes the addresses an A or AAAA answer of `name` gave.
+    pub fn answered_addresses(&mut self, name: &str, found: impl IntoIterator<Item = IpAddr>) {
+        self.addresses
+            .entry(canonical(name))
+            .or_default()
+            .extend(found.into_iter().map(|a| a.to_canonical()));
+    }
+
+    /// The addresses the host's answers gave for `name`: what a connect sandbox may allow
+    /// for that name.
+    pub fn addresses_of(&self, name: &str) -> Vec<IpAddr> {
+        self.addresses
+            .get(&canonical(name))
+            .map(|set| set.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The exchanges MX answers named, in order.
+    pub fn exchanges(&self) -> &[String] {
+        &self.exchanges
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RecordType::{A, Aaaa, Mx, Tlsa, Txt};
+
+    #[test]
+    fn a_host_check_may_look_up_its_host_and_its_tlsa_only() {
+        let policy = DnsPolicy::for_host("Mail.Example.COM.", 25);
+        assert!(policy.permits("mail.example.com", A));
+        assert!(policy.permits("MAIL.example.com.", Aaaa));
+        assert!(policy.permits("_25._tcp.mail.example.com", Tlsa));
+        assert!(!policy.permits("mail.example.com", Mx));
+        assert!(!policy.permits("mail.example.com", Txt));
+        assert!(!policy.permits("_465._tcp.mail.example.com", Tlsa));
+        assert!(!policy.permits("secret.attacker.example", A));
+        assert!(!policy.permits("example.com", A));
+    }
+
+    #[test]
+    fn an_address_literal_permits_no_lookup() {
+        for host in ["192.0.2.1", "2001:db8::1", ""] {
+            let policy = DnsPolicy::for_host(host, 25);
+            assert!(!policy.permits(host, A), "{host}");
+            assert!(policy.refusal(host, A).contains("permits none"));
+        }
+    }
+
+    #[test]
+    fn a_domain_check_may_look_up_what_mta_sts_and_tls_rpt_need() {
+        let policy = DnsPolicy::for_domain("Example.com.");
+        for (name, kind) in [
+            ("example.com", Mx),
+            ("example.com", A),
+            ("example.com", Aaaa),
+            ("_mta-sts.example.com", Txt),
+            ("_smtp._tls.example.com", Txt),
+            ("mta-sts.example.com", A),
+            ("mta-sts.example.com", Aaaa),
+        ] {
+            assert!(policy.permits(name, kind), "{name} {kind:?}");
+        }
+        for (name, kind) in [
+            ("example.com", Txt),
+            ("_mta-sts.example.com", A),
+            ("mx1.example.com", A),
+            ("_25._tcp.mx1.example.com", Tlsa),
+            ("mta-sts.example.com", Txt),
+        ] {
+            assert!(!policy.permits(name, kind), "{name} {kind:?}");
+        }
+    }
+
+    #[test]
+    fn exchanges_are_permitted_only_once_the_hosts_own_mx_answer_named_them() {
+        let mut policy = DnsPolicy::for_domain("example.com");
+        assert!(!policy.permits("mx1.other.example", A));
+        // An MX answer for another name (not the domain's) permits nothing.
+        policy.answered_mx("evil.example", ["mx1.other.example"]);
+        assert!(!policy.permits("mx1.other.example", A));
+        policy.answered_mx(
+            "EXAMPLE.com.",
+            ["MX1.other.example.", "mx2.example.com", ""],
+        );
+        assert!(policy.permits("mx1.other.example", A));
+        assert!(policy.permits("mx1.other.example", Aaaa));
+        assert!(policy.permits("_25._tcp.mx1.other.example", Tlsa));
+        assert!(policy.permits("mx2.example.com.", Aaaa));
+        assert!(
+            !policy.permits("mx1.other.example", Mx),
+            "not the exchange's MX"
+        );
+        assert!(!policy.permits("_587._tcp.mx1.other.example", Tlsa));
+        assert_eq!(policy.exchanges(), ["mx1.other.example", "mx2.example.com"]);
+    }
+
+    #[test]
+    fn at_most_ten_exchanges_are_permitted() {
+        let mut policy = DnsPolicy::for_domain("example.com");
+        let names: Vec<String> = (0..15).map(|n| format!("mx{n}.example.com")).collect();
+        policy.answered_mx("example.com", names.iter().map(String::as_str));
+        assert_eq!(policy.exchanges().len(), MAX_EXCHANGES);
+        assert!(policy.permits("mx9.example.com", A));
+        assert!(!policy.permits("mx10.example.com", A));
+    }
+
+    #[test]
+    fn a_refusal_names_the_lookup_and_what_is_permitted() {
+        let policy = DnsPolicy::for_host("mail.example.com", 587);
+        let words = policy.refusal("x.attacker.example\n", Txt);
+        assert!(
+            words.starts_with("TXT x.attacker.example is not"),
+            "{words}"
+        );
+        assert!(words.contains("mail.example.com (A, AAAA)"), "{words}");
+        assert!(
+            words.contains("_587._tcp.mail.example.com (TLSA)"),
+            "{words}"
+        );
+    }
+
+    #[test]
+    fn answers_addresses_are_kept_by_name() {
+        let mut policy = DnsPolicy::for_host("mail.example.com", 25);
+        let v4: IpAddr = "192.0.2.1".parse().unwrap();
+        let mapped: IpAddr = "::ffff:192.0.2.2".parse().unwrap();
+        policy.answered_addresses("Mail.Example.com.", [v4, mapped]);
+        assert_eq!(
+            policy.addresses_of("mail.example.com"),
+            vec![v4, "192.0.2.2".parse::<IpAddr>().unwrap()]
+        );
+        assert!(policy.addresses_of("other.example").is_empty());
+    }
+}

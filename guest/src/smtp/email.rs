@@ -100,42 +100,45 @@ pub fn header_text(text: &str) -> String {
 /// a header's name (`Subject: `); none when a word alone is longer.
 fn folded_at_spaces(text: &str) -> Option<String> {
     const ROOM: usize = MAX_MESSAGE_LINE_LEN - 10;
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut line_len = 0;
-    for (i, word) in text.split(' ').enumerate() {
-        if word.len() + 1 > ROOM {
-            return None;
-        }
-        if i > 0 {
-            if line_len + 1 + word.len() > ROOM {
-                out.push_str("\r\n");
-                line_len = 0;
-            }
-            out.push(' ');
-            line_len += 1;
-        }
-        out.push_str(word);
-        line_len += word.len();
+    if text.split(' ').any(|word| word.len() + 1 > ROOM) {
+        return None;
     }
-    Some(out)
+    Some(fold(0, text.split(' '), "", ROOM))
 }
 
 /// A list of addresses for a header, folded so no line gets long.
 fn fold_list(name: &str, addresses: &[String]) -> String {
-    let mut out = name.to_string();
-    let mut line_len = name.len();
-    for (i, address) in addresses.iter().enumerate() {
+    let list = fold(
+        name.len(),
+        addresses.iter().map(String::as_str),
+        ",",
+        MAX_MESSAGE_LINE_LEN,
+    );
+    format!("{name}{list}")
+}
+
+/// `words` joined by `joint` and a space, folded before the space (RFC 5322 2.2.3: unfolded,
+/// it reads as written) so that no line passes `limit`, the first starting `start` in.
+fn fold<'a>(
+    start: usize,
+    words: impl Iterator<Item = &'a str>,
+    joint: &str,
+    limit: usize,
+) -> String {
+    let mut out = String::new();
+    let mut line_len = start;
+    for (i, word) in words.enumerate() {
         if i > 0 {
-            out.push(',');
-            if line_len + address.len() + 2 > MAX_MESSAGE_LINE_LEN {
+            out.push_str(joint);
+            if line_len + joint.len() + 1 + word.len() > limit {
                 out.push_str("\r\n");
                 line_len = 0;
             }
             out.push(' ');
-            line_len += 2;
+            line_len += joint.len() + 1;
         }
-        out.push_str(address);
-        line_len += address.len();
+        out.push_str(word);
+        line_len += word.len();
     }
     out
 }

@@ -107,9 +107,9 @@ pub const MAX_LOOKUPS_PER_CHECK: usize = 8;
 pub const MAX_LOOKUPS_IN_FLIGHT: usize = 2;
 
 /// The most DNS lookups (the contract's `dns`: MX, TXT, TLSA, A, AAAA) a check may make:
-/// the host refuses more (`over-budget`). A domain check needs at most 37: the domain's MX,
-/// A and AAAA, `_mta-sts` and `_smtp._tls` TXT, `mta-sts`'s A and AAAA, and for each of at
-/// most 10 MX hosts its A, AAAA and TLSA.
+/// the host refuses more (`over-budget`). A domain check needs at most 38: the domain's MX,
+/// A, AAAA and TLSA (an implicit MX), `_mta-sts` and `_smtp._tls` TXT, `mta-sts`'s A and
+/// AAAA, and for each of at most 10 MX hosts its A, AAAA and TLSA.
 pub const MAX_DNS_LOOKUPS_PER_CHECK: usize = 48;
 
 /// The most TCP sockets a check may hold open at once: the host refuses to create more

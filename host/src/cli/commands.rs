@@ -112,9 +112,12 @@ struct DnsArgs {
     dns_server: Vec<std::net::SocketAddr>,
     /// Trust these DNSKEY records (zone-file form) for DNSSEC besides the root's (repeatable)
     ///
-    /// For private zones that do not chain to the root: the file holds the zone's key-signing
-    /// DNSKEY records, e.g. `corp.example. 3600 IN DNSKEY 257 3 13 BASE64...` (`kdig DNSKEY
-    /// corp.example`). A DS record is refused: the resolver trusts keys, not digests.
+    /// For private zones that do not chain to the root: the file holds ALL the zone's DNSKEY
+    /// records, the zone-signing keys (256) as well as the key-signing ones (257), e.g.
+    /// `corp.example. 3600 IN DNSKEY 257 3 13 BASE64...` (`kdig DNSKEY corp.example`): the
+    /// resolver (hickory 0.26) seeks a DS for any key not given, which a private zone's
+    /// parent cannot give. Renew the file when the zone rolls a key. A DS record is
+    /// refused: the resolver trusts keys, not digests.
     #[arg(
         verbatim_doc_comment,
         long,

@@ -22,7 +22,7 @@ use hickory_resolver::lookup::Lookup;
 use hickory_resolver::net::{DnsError, NetError, NoRecords};
 use hickory_resolver::proto::dnssec::Proof;
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{RData, Record};
+use hickory_resolver::proto::rr::{RData, Record, RecordType as HickoryType};
 use std::time::Duration;
 
 /// The most records an answer gives the component; a check needs far fewer (10 MX hosts,
@@ -40,13 +40,21 @@ pub fn from_lookup(name: &str, kind: RecordType, lookup: &Lookup) -> Answer {
     let mut proofs = Vec::new();
     let mut ttl = u32::MAX;
     let mut canonical = None;
+    // Only records owned by the name asked or the end of its CNAME chain are the answer
+    // (RFC 2181 5.4.1): another owner's MX would otherwise widen the names permitted.
+    let mut owner = bare(name);
     for record in lookup.answers() {
+        if bare(&record.name.to_ascii()) != owner {
+            continue;
+        }
         match &record.data {
             RData::CNAME(target) => {
-                canonical = Some(bare(&target.0.to_ascii()));
+                owner = bare(&target.0.to_ascii());
+                canonical = Some(owner.clone());
                 ttl = ttl.min(record.ttl);
                 proofs.push(record.proof);
             }
+            _ if record.record_type() == HickoryType::RRSIG => {}
             data => {
                 if let Some(data) = record_data(data, kind) {
                     ttl = ttl.min(record.ttl);
@@ -181,24 +189,46 @@ pub fn from_error(
     let lookup = lookup_words(name, kind);
     match error {
         NetError::Dns(DnsError::NoRecordsFound(NoRecords {
+            query,
+            soa,
             response_code,
             negative_ttl,
             authorities,
             ..
         })) => {
+            // The proofs of the denial, not of the signatures' own records: hickory marks
+            // only the RRSIG it used, so a second signature (an algorithm rollover) would
+            // otherwise make a secure denial look indeterminate.
             let proofs: Vec<Proof> = authorities
                 .iter()
                 .flat_map(|a| a.iter())
+                .filter(|r: &&Record| r.record_type() != HickoryType::RRSIG)
                 .map(|r: &Record| r.proof)
                 .collect();
-            let dnssec = if proofs.is_empty() {
+            let mut dnssec = if proofs.is_empty() {
                 DnssecStatus::Indeterminate(format!(
                     "{lookup}: the negative answer came without the records that would prove it"
                 ))
             } else {
                 status_of(&proofs, name, kind)
             };
-            Ok(negative(name, kind, *response_code, *negative_ttl, dnssec))
+            // Reached through a CNAME: the denial is of the chain's end, whose CNAMEs
+            // hickory does not hand back, nor their proofs (RFC 6604: the code is the last
+            // name's).
+            let asked = bare(name);
+            let end = bare(&query.name().to_ascii());
+            let canonical = (end != asked).then_some(end);
+            if canonical.is_some() && dnssec == DnssecStatus::Secure {
+                dnssec = DnssecStatus::Indeterminate(format!(
+                    "{lookup}: the denial is of the CNAME's target, proved; the CNAME's own \
+                     proof the resolver does not give back"
+                ));
+            }
+            // Validating, hickory keeps no negative TTL: the SOA's gives it (RFC 2308 5).
+            let ttl = negative_ttl.or_else(|| soa.as_ref().map(|s| s.ttl.min(s.data.minimum)));
+            let mut answer = negative(name, kind, *response_code, ttl, dnssec);
+            answer.canonical_name = canonical;
+            Ok(answer)
         }
         NetError::Dns(DnsError::Nsec {
             response, proof, ..

@@ -68,8 +68,8 @@ impl DnsPolicy {
         policy
     }
 
-    /// A domain check's DNS: `DOMAIN`'s MX (and its A and AAAA, for an implicit MX, RFC
-    /// 5321 section 5.1), `_mta-sts.DOMAIN` TXT (RFC 8461), `_smtp._tls.DOMAIN` TXT (RFC
+    /// A domain check's DNS: `DOMAIN`'s MX (and its A, AAAA and `_25._tcp.DOMAIN` TLSA,
+    /// for an implicit MX, RFC 5321 section 5.1), `_mta-sts.DOMAIN` TXT (RFC 8461), `_smtp._tls.DOMAIN` TXT (RFC
     /// 8460), `mta-sts.DOMAIN` A and AAAA (the policy's host); and, once an MX answer of
     /// the host's named them ([`DnsPolicy::answered_mx`]), each exchange's A, AAAA and
     /// `_25._tcp.EXCHANGE` TLSA.
@@ -80,6 +80,8 @@ impl DnsPolicy {
             return policy;
         }
         policy.permit(&domain, &[RecordType::Mx, RecordType::A, RecordType::Aaaa]);
+        // An implicit MX's TLSA base is the domain itself (RFC 7672 2.2.3).
+        policy.permit(&format!("_25._tcp.{domain}"), &[RecordType::Tlsa]);
         policy.permit(&format!("_mta-sts.{domain}"), &[RecordType::Txt]);
         policy.permit(&format!("_smtp._tls.{domain}"), &[RecordType::Txt]);
         policy.permit(

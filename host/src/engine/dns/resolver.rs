@@ -57,8 +57,8 @@ fn trust_anchors(files: &[PathBuf]) -> Result<TrustAnchors, String> {
         if text.lines().any(is_ds) {
             return Err(format!(
                 "--dns-trust-anchor {}: holds a DS record, and hickory-resolver trusts keys, \
-                 not digests: give the zone's DNSKEY records instead (`kdig DNSKEY ZONE`, \
-                 the lines with flags 257)",
+                 not digests: give all the zone's DNSKEY records instead (`kdig DNSKEY ZONE`, \
+                 both the 257 and the 256 lines)",
                 file.display()
             ));
         }

@@ -62,12 +62,22 @@ impl DnsSession {
             }
         }
         let fqdn = format!("{}.", super::policy::canonical(name));
-        let Ok(parsed) = Name::from_ascii(&fqdn) else {
+        // A name whose last dot is escaped (`foo\.`) parses as not fully qualified, and
+        // would be completed with a search domain: refused as not a name.
+        let Some(parsed) = Name::from_ascii(&fqdn).ok().filter(Name::is_fqdn) else {
             return Err(LookupError::InvalidName(format!(
                 "{}: not a domain name (labels of 1 to 63 bytes, 253 in all)",
                 lookup_words(name, kind)
             )));
         };
+        // Past the deadline nothing is sent: the lookup has timed out before it began.
+        if Instant::now() >= self.deadline {
+            return Err(timed_out(
+                &super::policy::canonical(name),
+                kind,
+                std::time::Duration::ZERO,
+            ));
+        }
         if self.made >= MAX_DNS_LOOKUPS_PER_CHECK {
             return Err(LookupError::OverBudget(format!(
                 "{}: a lookup beyond the {MAX_DNS_LOOKUPS_PER_CHECK} a check may make",
@@ -135,7 +145,11 @@ async fn ask(resolver: &Resolver, parsed: &Name, name: &str, kind: RecordType) -
 /// What hickory-resolver 0.26.3 lets us say of a bogus answer.
 fn bogus_reason(name: &str, kind: RecordType) -> String {
     format!(
-        "{}: the resolver judged the answer bogus: a signature or key that failed, or DNSSEC          records (DS, DNSKEY) it could not fetch to prove the zone signed or unsigned          (hickory-resolver 0.26 tells neither apart, hickory-dns issue 3932; a private zone          needs --dns-trust-anchor, or a resolver that answers for its parents)",
+        "{}: the resolver judged the answer bogus: a signature or key that failed, or DNSSEC \
+         records (DS, DNSKEY) it could not fetch to prove the zone signed or unsigned \
+         (hickory-resolver 0.26 tells neither apart, hickory-dns issue 3932; a private zone \
+         needs --dns-trust-anchor with all its DNSKEY records, or a resolver that answers \
+         for its parents)",
         lookup_words(name, kind)
     )
 }

@@ -213,3 +213,81 @@ fn server_failures_refusals_and_timeouts_are_errors_in_words() {
     let io = NetError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
     assert!(matches!(map(&io), Err(LookupError::Unreachable(_))));
 }
+
+/// Validating, hickory keeps no negative TTL: the SOA's minimum, or its own TTL when
+/// smaller, gives it (RFC 2308 section 5).
+#[test]
+fn a_negative_answer_without_hickorys_ttl_takes_the_soas() {
+    use hickory_resolver::proto::rr::rdata::SOA;
+    let mut none = NoRecords::new(
+        Query::query(name("example.com."), HickoryType::TXT),
+        ResponseCode::NXDomain,
+    );
+    let soa = SOA::new(
+        name("ns.example.com."),
+        name("host.example.com."),
+        1,
+        3600,
+        600,
+        86400,
+        120,
+    );
+    none.soa = Some(Box::new(Record::from_rdata(name("example.com."), 300, soa)));
+    let answer = map(&NetError::Dns(DnsError::NoRecordsFound(none))).unwrap();
+    assert_eq!(answer.ttl, 120);
+}
+
+/// A denial of a CNAME's target names the target; a secure denial of it is not taken for
+/// a secure answer, as the CNAME's own proof is not given back.
+#[test]
+fn a_negative_answer_through_a_cname_names_the_target_and_is_not_secure() {
+    let mut none = NoRecords::new(
+        Query::query(name("target.example.net."), HickoryType::TXT),
+        ResponseCode::NXDomain,
+    );
+    let soa = hickory_resolver::proto::rr::rdata::SOA::new(
+        name("ns.example.net."),
+        name("host.example.net."),
+        1,
+        3600,
+        600,
+        86400,
+        60,
+    );
+    let mut proof = Record::from_rdata(name("example.net."), 60, RData::SOA(soa));
+    proof.proof = Proof::Secure;
+    none.authorities = Some(vec![proof].into());
+    let answer = map(&NetError::Dns(DnsError::NoRecordsFound(none))).unwrap();
+    assert_eq!(answer.canonical_name.as_deref(), Some("target.example.net"));
+    assert!(
+        matches!(answer.dnssec, DnssecStatus::Indeterminate(_)),
+        "{:?}",
+        answer.dnssec
+    );
+}
+
+/// Records of another owner than the name asked (or its CNAME chain's end) are not the
+/// answer: an MX for another name cannot widen the exchanges permitted.
+#[test]
+fn records_of_another_owner_are_not_the_answer() {
+    let records = vec![
+        record(
+            "example.com.",
+            300,
+            RData::MX(MX::new(10, name("mx.example.com."))),
+            Proof::Insecure,
+        ),
+        record(
+            "other.example.",
+            300,
+            RData::MX(MX::new(5, name("mx.attacker.example."))),
+            Proof::Insecure,
+        ),
+    ];
+    let answer = from_lookup(
+        "example.com",
+        RecordType::Mx,
+        &lookup("example.com.", HickoryType::MX, records),
+    );
+    assert_eq!(answer.records.len(), 1);
+}

@@ -12,8 +12,8 @@ use crate::wit_dns::RecordType;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-/// The most MX exchanges whose names a domain check may look up (RFC 7505 and common
-/// practice: domains list a handful; issue 38 checks at most 10).
+/// The most MX exchanges whose names a domain check may look up (common practice: domains
+/// list a handful; issue 38 checks at most 10).
 pub const MAX_EXCHANGES: usize = 10;
 
 /// A name in the form names are compared in: lower case, no root dot.
@@ -159,6 +159,24 @@ impl DnsPolicy {
         }
     }
 
+    /// Notes that an exchange's (or a host check's host's) secure A or AAAA answer came
+    /// through CNAMEs to `canonical`: its TLSA records are then sought at
+    /// `_PORT._tcp.CANONICAL` first (RFC 7672 2.2.2), so that name's TLSA is permitted, on
+    /// the port its own TLSA name has. An insecure chain permits nothing more.
+    pub fn answered_canonical(&mut self, name: &str, canonical_name: &str) {
+        let name = canonical(name);
+        let base = self.permitted.keys().find_map(|key| {
+            let (port, host) = key.strip_prefix('_')?.split_once("._tcp.")?;
+            (host == name).then(|| port.to_string())
+        });
+        if let Some(port) = base {
+            self.permit(
+                &format!("_{port}._tcp.{}", canonical(canonical_name)),
+                &[RecordType::Tlsa],
+            );
+        }
+    }
+
     /// Notes the addresses an A or AAAA answer of `name` gave.
     pub fn answered_addresses(&mut self, name: &str, found: impl IntoIterator<Item = IpAddr>) {
         self.addresses
@@ -293,5 +311,18 @@ mod tests {
             vec![v4, "192.0.2.2".parse::<IpAddr>().unwrap()]
         );
         assert!(policy.addresses_of("other.example").is_empty());
+    }
+
+    #[test]
+    fn a_secure_cname_to_an_exchange_permits_the_canonical_names_tlsa() {
+        let mut policy = DnsPolicy::for_domain("example.com");
+        policy.answered_mx("example.com", ["mx.example.com"]);
+        assert!(!policy.permits("_25._tcp.mx.hosting.example", RecordType::Tlsa));
+        policy.answered_canonical("mx.example.com", "mx.hosting.example.");
+        assert!(policy.permits("_25._tcp.mx.hosting.example", RecordType::Tlsa));
+        assert!(!policy.permits("mx.hosting.example", RecordType::A));
+        // A name that has no TLSA permitted gains none.
+        policy.answered_canonical("elsewhere.example", "x.example");
+        assert!(!policy.permits("_25._tcp.x.example", RecordType::Tlsa));
     }
 }

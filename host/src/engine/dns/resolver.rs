@@ -100,6 +100,9 @@ pub struct Resolver {
     /// The same servers without validation: what a bogus answer's records were (see
     /// [`Resolver::lookup_unvalidated`]).
     plain: OnceLock<Result<TokioResolver, String>>,
+    /// The trust anchors, read once when the resolver is made: a file changed or removed
+    /// afterwards changes nothing.
+    anchors: Arc<TrustAnchors>,
 }
 
 impl std::fmt::Debug for Resolver {
@@ -111,15 +114,16 @@ impl std::fmt::Debug for Resolver {
 }
 
 impl Resolver {
-    /// A resolver of `config`. The trust anchors are read now (a bad file is the user's
-    /// error, named at once); the system's configuration is read at the first lookup, in
-    /// the runtime that makes it.
+    /// A resolver of `config`. The trust anchors are read now, once (a bad file is the
+    /// user's error, named at once); the system's configuration is read at the first
+    /// lookup, in the runtime that makes it.
     pub fn new(config: DnsConfig) -> Result<Arc<Self>, String> {
-        trust_anchors(&config.trust_anchors)?;
+        let anchors = Arc::new(trust_anchors(&config.trust_anchors)?);
         Ok(Arc::new(Self {
             config,
             built: OnceLock::new(),
             plain: OnceLock::new(),
+            anchors,
         }))
     }
 
@@ -132,6 +136,7 @@ impl Resolver {
                     config: DnsConfig::default(),
                     built: OnceLock::new(),
                     plain: OnceLock::new(),
+                    anchors: Arc::new(TrustAnchors::default()),
                 })
             })
             .clone()
@@ -179,8 +184,7 @@ impl Resolver {
         options.preserve_intermediates = true;
         options.edns0 = true;
         if validate {
-            let anchors = trust_anchors(&self.config.trust_anchors)?;
-            builder = builder.with_trust_anchor(Arc::new(anchors));
+            builder = builder.with_trust_anchor(self.anchors.clone());
         }
         builder
             .build()

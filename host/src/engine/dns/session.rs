@@ -183,6 +183,11 @@ fn note(policy: &Mutex<DnsPolicy>, answer: &Answer) {
         })
         .collect();
     if !addresses.is_empty() {
+        if let Some(canonical) = &answer.canonical_name
+            && answer.dnssec == DnssecStatus::Secure
+        {
+            policy.answered_canonical(&answer.name, canonical);
+        }
         policy.answered_addresses(&answer.name, addresses);
     }
 }

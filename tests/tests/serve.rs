@@ -652,6 +652,38 @@ async fn bad_settings_stop_the_prober_at_start_naming_the_fix() {
     let run = serve_refusing(&good, &["--listen", "nowhere"]).await;
     assert_eq!(run.code, 3, "{run:?}");
     assert!(run.stderr.contains("--listen"), "{}", run.stderr);
+    // The host's DNS, as `check` takes it: a trust anchor that cannot be read, a DS
+    // record where DNSKEYs go.
+    let missing = scratch.path().join("missing.key");
+    let missing = missing.to_str().unwrap();
+    let run = serve_refusing(
+        &good,
+        &["--listen", "127.0.0.1:0", "--dns-trust-anchor", missing],
+    )
+    .await;
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("--dns-trust-anchor") && run.stderr.contains("cannot read it"),
+        "{}",
+        run.stderr
+    );
+    let ds = scratch.write("ds.key", "corp.example. 3600 IN DS 12345 13 2 ABCDEF0123\n");
+    let run = serve_refusing(
+        &good,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--dns-trust-anchor",
+            ds.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("DNSKEY records instead"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Started under a soft open-file limit of 512 (too few for 256 probes), the prober raises

@@ -88,6 +88,9 @@ pub struct ServeArgs {
     /// Run another build of the component instead of the embedded one.
     #[arg(long, value_name = "PATH")]
     pub component: Option<PathBuf>,
+    /// Where the host's DNS comes from (the contract's `dns`), for every probe.
+    #[command(flatten)]
+    pub dns: crate::cli::dns_args::DnsArgs,
 }
 
 /// The most `--timeout-offset` takes, in seconds.
@@ -148,7 +151,12 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             &[("error", why.clone())],
         );
     }
+    let resolver = args.dns.resolver()?;
     let runner = Runner::for_component(args.component.as_deref())?;
+    let runner = match resolver {
+        Some(resolver) => runner.with_dns(resolver),
+        None => runner,
+    };
     if let (Some(trouble), false) = (
         runner.cache_trouble(),
         matches!(ahead, precompile::Ahead::Failed(_)),

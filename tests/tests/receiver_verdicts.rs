@@ -278,3 +278,63 @@ async fn a_sender_address_spf_does_not_allow_is_spf_fail() {
     assert_eq!(channel(&result, "DKIM Pass"), Some(1.0));
     left_nothing(&stack);
 }
+
+/// The spam folder holds the mailbox owner's mail too: two runs at once, each filed as spam,
+/// delete their own test messages and an ended run's leftover there, and leave the rest as
+/// it was: other mail, a look-alike quoting a token, another run's message still under way.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_runs_at_once_take_only_test_messages_from_the_spam_folder() {
+    use smtp_sensor_tests::maildir::{self, IN_FLIGHT_ID, LEFTOVER_ID, LOOK_ALIKE_SUBJECT, PREFIX};
+    let stack = stack(true, PublishedKey::Signing, true);
+    let subject = format!("smtp-sensor round trip {SPAM_MARKER}");
+    let prefix = ["--mailbox-token-prefix", PREFIX];
+    // A first run makes the Junk folder exist.
+    judged(&check(&stack, &subject, &prefix).await, &stack, "warning");
+    let junk = stack.maildir(Folder::Junk);
+    for n in 0..20 {
+        let name = format!("1700000000.M{n}P1.spam");
+        maildir::put(
+            &junk,
+            &name,
+            &format!("cheap pills {n}"),
+            &format!("{name}@spam.test"),
+        );
+    }
+    maildir::put(
+        &junk,
+        "1700000001.M1P1.lookalike",
+        LOOK_ALIKE_SUBJECT,
+        "CAF00lookalike@mail.sensor.test",
+    );
+    maildir::put(
+        &junk,
+        "1700000001.M2P1.inflight",
+        "smtp-sensor test message smtp-sensor-rt-4102444800-00000000000000bb",
+        IN_FLIGHT_ID,
+    );
+    maildir::put(
+        &junk,
+        "1700000001.M3P1.leftover",
+        "left behind by a timed-out run smtp-sensor-rt-1700000000-00000000000000aa",
+        LEFTOVER_ID,
+    );
+    let (a, b) = tokio::join!(
+        check(&stack, &subject, &prefix),
+        check(&stack, &subject, &prefix)
+    );
+    for run in [&a, &b] {
+        let result = judged(run, &stack, "warning");
+        assert_eq!(result["failure"]["kind"], "delivered-to-spam");
+        assert_eq!(result["mailbox"]["folder"], "Junk");
+    }
+    let left = maildir::messages(&junk);
+    assert_eq!(
+        left.len(),
+        22,
+        "20 others, the look-alike and the run under way: {left:#?}"
+    );
+    assert!(left.iter().any(|m| m.contains("CAF00lookalike")));
+    assert!(left.iter().any(|m| m.contains(IN_FLIGHT_ID)));
+    assert!(!left.iter().any(|m| m.contains(LEFTOVER_ID)));
+    assert!(maildir::messages(&stack.maildir(Folder::Inbox)).is_empty());
+}

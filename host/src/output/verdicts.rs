@@ -6,27 +6,27 @@
 
 use super::names::{AUTH_METHODS, auth_method};
 use crate::wit::{AuthResults, CheckResult, ErrorKind};
+use smtp_sensor_guest::auth_results;
 use std::borrow::Cow;
 
-/// The verdict on each of SPF, DKIM, DMARC and ARC the receiver reported, in that order:
-/// `pass` when one of the method's results passed (a message may carry several DKIM
-/// signatures), else its first result.
-pub fn by_method(auth: &AuthResults) -> Vec<(&'static str, &str)> {
+/// The verdict on each of SPF, DKIM, DMARC and ARC the receiver reported, in that order,
+/// by the core's one rule (`auth_results::Trusted::verdict`: the topmost field reporting
+/// the method decides; for DKIM a passing signature, for SPF the envelope sender's), read
+/// again from the fields the result quotes, so this line and the component's channels agree.
+pub fn by_method(auth: &AuthResults) -> Vec<(&'static str, String)> {
+    let (fields, arc): (&[String], &[String]) = if auth.from_arc {
+        (&[], &auth.fields)
+    } else {
+        (&auth.fields, &[])
+    };
+    let Some(trusted) = auth_results::trusted(fields, arc, Some(&auth.authserv_id)) else {
+        return Vec::new();
+    };
     AUTH_METHODS
         .iter()
         .filter_map(|&method| {
             let name = auth_method(method);
-            let mut results = auth.results.iter().filter(|r| r.method == name);
-            let first = results.next()?;
-            let passed = first.result == "pass" || results.any(|r| r.result == "pass");
-            Some((
-                name,
-                if passed {
-                    "pass"
-                } else {
-                    first.result.as_str()
-                },
-            ))
+            Some((name, trusted.verdict(name)?.result.clone()))
         })
         .collect()
 }
@@ -112,12 +112,15 @@ mod tests {
             .unwrap()
             .authentication
             .unwrap();
-        let mut second = auth.results[1].clone();
-        second.result = "pass".into();
-        auth.results.push(second);
+        // A second DKIM signature in the receiver's DKIM field, one that verified.
+        auth.fields[1].push_str("; dkim=pass header.d=sender.test");
         assert_eq!(
             by_method(&auth),
-            [("spf", "pass"), ("dkim", "pass"), ("dmarc", "fail")]
+            [
+                ("spf", "pass".to_string()),
+                ("dkim", "pass".to_string()),
+                ("dmarc", "fail".to_string())
+            ]
         );
     }
 }

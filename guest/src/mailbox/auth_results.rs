@@ -114,9 +114,8 @@ pub fn parse_arc(value: &str) -> (Option<u32>, AuthResults) {
 pub struct Trusted {
     /// The receiver's authserv-id, lower-cased; empty when its fields name none.
     pub authserv_id: String,
-    /// The results of its fields, topmost field first.
-    pub results: Vec<MethodResult>,
-    /// The same, field by field: a method's verdict is the topmost field's that reports it.
+    /// The results of its fields, field by field, topmost first: a method's verdict is
+    /// the topmost field's that reports it.
     by_field: Vec<Vec<MethodResult>>,
     /// Its fields' values as written (unfolded), at most [`MAX_FIELD_LEN`] bytes each.
     pub fields: Vec<String>,
@@ -155,10 +154,19 @@ impl Trusted {
         preferred.or(first)
     }
 
+    /// The results of its fields, topmost field first.
+    pub fn results(&self) -> impl Iterator<Item = &MethodResult> {
+        self.by_field.iter().flatten()
+    }
+
+    /// The results, taken: topmost field first.
+    pub fn into_results(self) -> impl Iterator<Item = MethodResult> {
+        self.by_field.into_iter().flatten()
+    }
+
     /// The results for `method`.
     pub fn of<'a>(&'a self, method: &'a str) -> impl Iterator<Item = &'a MethodResult> + 'a {
-        self.results
-            .iter()
+        self.results()
             .filter(move |r| r.method.eq_ignore_ascii_case(method))
     }
 }
@@ -201,13 +209,11 @@ pub fn trusted(
             .take(longest);
         let mut trusted = Trusted {
             authserv_id: id.clone(),
-            results: Vec::new(),
             by_field: Vec::new(),
             fields: Vec::new(),
             from_arc: false,
         };
         for (results, field) in run {
-            trusted.results.extend(results.results.iter().cloned());
             trusted.by_field.push(results.results.clone());
             trusted.fields.push(bounded(field).to_string());
         }
@@ -229,8 +235,7 @@ pub fn trusted(
     let (_, results, field) = newest;
     Some(Trusted {
         authserv_id: results.authserv_id,
-        by_field: vec![results.results.clone()],
-        results: results.results,
+        by_field: vec![results.results],
         fields: vec![bounded(field).to_string()],
         from_arc: true,
     })

@@ -130,12 +130,13 @@ pub fn report(
 }
 
 /// The receiver's verdicts in the contract's terms.
-fn auth_results_of(trusted: Trusted) -> AuthResults {
+fn auth_results_of(mut trusted: Trusted) -> AuthResults {
     AuthResults {
-        authserv_id: trusted.authserv_id,
+        authserv_id: std::mem::take(&mut trusted.authserv_id),
+        fields: std::mem::take(&mut trusted.fields),
+        from_arc: trusted.from_arc,
         results: trusted
-            .results
-            .into_iter()
+            .into_results()
             .map(|r| AuthResult {
                 method: r.method,
                 result: r.result,
@@ -147,8 +148,6 @@ fn auth_results_of(trusted: Trusted) -> AuthResults {
                     .collect(),
             })
             .collect(),
-        fields: trusted.fields,
-        from_arc: trusted.from_arc,
     }
 }
 

@@ -106,6 +106,23 @@ pub const MAX_LOOKUPS_PER_CHECK: usize = 8;
 /// when one ends. The component waits for each before it goes on.
 pub const MAX_LOOKUPS_IN_FLIGHT: usize = 2;
 
+/// The most DNS lookups (the contract's `dns`) one check may have under way at once: the
+/// host refuses one more (`over-budget`) rather than queue it, and the component queues its
+/// own beyond this. A domain check asks for its MX hosts' addresses (and TLSA records)
+/// together: 8 keeps the queue short and one slow answer from holding the others.
+pub const MAX_DNS_LOOKUPS_IN_FLIGHT: usize = 8;
+
+/// The most MX hosts a domain check checks (the most preferred first): the host's DNS
+/// sandbox permits the addresses of this many exchanges, and no more.
+pub const MAX_MX_HOSTS: usize = 10;
+
+/// A domain check's default warning threshold for an MTA-STS policy's `max_age`: a week,
+/// in seconds (a short `max_age` leaves senders without the policy soon after an outage).
+pub const DEFAULT_STS_MAX_AGE_WARNING_SECONDS: u32 = 7 * 24 * 3600;
+
+/// The HTTPS port of the MTA-STS policy host (RFC 8461 3.3: always 443).
+pub const MTA_STS_PORT: u16 = 443;
+
 /// The most DNS lookups (the contract's `dns`: MX, TXT, TLSA, A, AAAA) a check may make:
 /// the host refuses more (`over-budget`). A domain check needs at most 38: the domain's MX,
 /// A, AAAA and TLSA (an implicit MX), `_mta-sts` and `_smtp._tls` TXT, `mta-sts`'s A and
@@ -164,6 +181,14 @@ pub mod channel {
     pub const DMARC_PASS: &str = "DMARC Pass";
     /// The receiver's ARC result was `pass`: 1, else 0.
     pub const ARC_PASS: &str = "ARC Pass";
+    /// A domain check: how many MX hosts were checked.
+    pub const MX_HOSTS: &str = "MX Hosts";
+    /// A domain check: how many of them passed (up or warning).
+    pub const MX_HOSTS_UP: &str = "MX Hosts Up";
+    /// A domain check: the MTA-STS policy's mode, 2 enforce, 1 testing, 0 none or no policy.
+    pub const MTA_STS_MODE: &str = "MTA-STS Mode";
+    /// A domain check: the MTA-STS policy's `max_age`, in days.
+    pub const MTA_STS_MAX_AGE: &str = "MTA-STS Max Age";
 }
 
 /// The largest MTA-STS policy read, in bytes, and so the largest body the policy fetch

@@ -164,6 +164,7 @@ fn empty(status: Status, message: &str, response_ms: f64) -> CheckResult {
         failure: None,
         transcript: Vec::new(),
         mailbox: None,
+        domain: None,
     }
 }
 

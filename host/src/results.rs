@@ -33,6 +33,7 @@ pub fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> 
         }),
         transcript: Vec::new(),
         mailbox: None,
+        domain: None,
     }
 }
 

@@ -51,11 +51,10 @@ pub const MAX_COPY_BYTES: usize = 4 << 20;
 /// (password checks, reloads) always finds a thread.
 pub const MAX_LOOKUPS_IN_PROCESS: usize = 256;
 
-/// The most DNS lookups (the contract's `dns`) one check may have under way at once: a
-/// domain check asks for its MX hosts' addresses and TLSA records together, and a lookup
-/// asked beyond this is refused (`over-budget`) rather than queued. Lookups are async
-/// (hickory-resolver): they hold no thread, only a place in the resolver's queue.
-pub const MAX_DNS_LOOKUPS_IN_FLIGHT: usize = 8;
+/// The most DNS lookups one check may have under way at once: the component's own limit,
+/// so the two cannot drift. Lookups are async (hickory-resolver): they hold no thread,
+/// only a place in the resolver's queue.
+pub use smtp_sensor_guest::limits::MAX_DNS_LOOKUPS_IN_FLIGHT;
 
 /// How many sensors of a configuration file run at once with `check --all`.
 pub const MAX_CONCURRENT_SENSORS: usize = 8;

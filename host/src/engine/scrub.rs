@@ -76,6 +76,9 @@ fn scrub_all(result: &mut CheckResult, scrub: &impl Fn(&mut String)) {
             | ErrorKind::NotSupported(text)
             | ErrorKind::MailboxFailed(text)
             | ErrorKind::DeliveredToSpam(text)
+            | ErrorKind::MxHostsFailed(text)
+            | ErrorKind::MtaStsFailed(text)
+            | ErrorKind::DnsUnavailable(text)
             | ErrorKind::ComponentFailed(text) => scrub(text),
             ErrorKind::UnexpectedReply(r) | ErrorKind::OpenRelay(r) | ErrorKind::AuthFailed(r) => {
                 reply(r)
@@ -88,6 +91,7 @@ fn scrub_all(result: &mut CheckResult, scrub: &impl Fn(&mut String)) {
             | ErrorKind::ResponseTimeExceeded(_)
             | ErrorKind::PlaintextAuthRefused
             | ErrorKind::MessageNotDelivered(_)
+            | ErrorKind::NullMx
             | ErrorKind::DeliveryLatencyExceeded(_) => {}
         }
     }

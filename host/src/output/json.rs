@@ -152,6 +152,9 @@ fn detail(kind: &ErrorKind) -> Value {
         | ErrorKind::NotSupported(s)
         | ErrorKind::MailboxFailed(s)
         | ErrorKind::DeliveredToSpam(s)
+        | ErrorKind::MxHostsFailed(s)
+        | ErrorKind::MtaStsFailed(s)
+        | ErrorKind::DnsUnavailable(s)
         | ErrorKind::ComponentFailed(s) => json!(s),
         ErrorKind::UnexpectedReply(r) | ErrorKind::AuthFailed(r) | ErrorKind::OpenRelay(r) => {
             reply(r)
@@ -164,6 +167,7 @@ fn detail(kind: &ErrorKind) -> Value {
         | ErrorKind::Timeout
         | ErrorKind::ConnectionClosed
         | ErrorKind::TlsNotOffered
+        | ErrorKind::NullMx
         | ErrorKind::PlaintextAuthRefused => Value::Null,
     }
 }

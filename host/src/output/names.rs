@@ -119,11 +119,16 @@ pub fn phase(phase: Phase) -> &'static str {
         Phase::MailboxFetch => "mailbox-fetch",
         Phase::MailboxDelete => "mailbox-delete",
         Phase::MailboxLogout => "mailbox-logout",
+        Phase::MxLookup => "mx-lookup",
+        Phase::MtaStsLookup => "mta-sts-lookup",
+        Phase::MtaStsFetch => "mta-sts-fetch",
+        Phase::TlsRptLookup => "tls-rpt-lookup",
+        Phase::MtaStsJudge => "mta-sts-judge",
     }
 }
 
 /// Every phase, in the order a check runs them.
-pub const PHASES: [Phase; 22] = [
+pub const PHASES: [Phase; 27] = [
     Phase::Settings,
     Phase::NameLookup,
     Phase::Connect,
@@ -146,6 +151,11 @@ pub const PHASES: [Phase; 22] = [
     Phase::MailboxFetch,
     Phase::MailboxDelete,
     Phase::MailboxLogout,
+    Phase::MxLookup,
+    Phase::MtaStsLookup,
+    Phase::MtaStsFetch,
+    Phase::TlsRptLookup,
+    Phase::MtaStsJudge,
 ];
 
 /// A phase's duration as a channel: its name and its stable PRTG Script v2 id. The TLS
@@ -174,6 +184,11 @@ pub fn phase_channel(phase: Phase) -> (&'static str, u32) {
         Phase::MailboxFetch => ("Mailbox Fetch", 38),
         Phase::MailboxDelete => ("Mailbox Delete", 39),
         Phase::MailboxLogout => ("Mailbox Logout", 40),
+        Phase::MxLookup => ("MX Lookup", 50),
+        Phase::MtaStsLookup => ("MTA-STS Lookup", 51),
+        Phase::MtaStsFetch => ("MTA-STS Fetch", 52),
+        Phase::TlsRptLookup => ("TLS-RPT Lookup", 53),
+        Phase::MtaStsJudge => ("MTA-STS Judge", 54),
     }
 }
 
@@ -196,6 +211,10 @@ pub fn channel_id(name: &str) -> Option<u32> {
         channel::DKIM_PASS => Some(43),
         channel::DMARC_PASS => Some(44),
         channel::ARC_PASS => Some(45),
+        channel::MX_HOSTS => Some(46),
+        channel::MX_HOSTS_UP => Some(47),
+        channel::MTA_STS_MODE => Some(48),
+        channel::MTA_STS_MAX_AGE => Some(49),
         _ => None,
     }
 }
@@ -245,6 +264,10 @@ pub fn error_kind(kind: &ErrorKind) -> &'static str {
         ErrorKind::MessageNotDelivered(_) => "message-not-delivered",
         ErrorKind::DeliveryLatencyExceeded(_) => "delivery-latency-exceeded",
         ErrorKind::DeliveredToSpam(_) => "delivered-to-spam",
+        ErrorKind::NullMx => "null-mx",
+        ErrorKind::MxHostsFailed(_) => "mx-hosts-failed",
+        ErrorKind::MtaStsFailed(_) => "mta-sts-failed",
+        ErrorKind::DnsUnavailable(_) => "dns-unavailable",
         ErrorKind::ComponentFailed(_) => "component-failed",
     }
 }
@@ -283,6 +306,10 @@ mod tests {
             channel::DKIM_PASS,
             channel::DMARC_PASS,
             channel::ARC_PASS,
+            channel::MX_HOSTS,
+            channel::MX_HOSTS_UP,
+            channel::MTA_STS_MODE,
+            channel::MTA_STS_MAX_AGE,
         ];
         let mut ids: Vec<u32> = channels.iter().map(|c| channel_id(c).unwrap()).collect();
         // The TLS handshake's phase shares its channel's id on purpose.

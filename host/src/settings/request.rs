@@ -415,6 +415,7 @@ impl CheckRequest {
             .into_settings(self.security != TransportSecurity::None)?;
         let settings = Settings {
             mailbox,
+            domain: None,
             port: self.port.unwrap_or(default_port(self.security)),
             timeout_seconds: self.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS),
             helo: self.helo.unwrap_or_else(machine_name),

@@ -126,6 +126,7 @@ pub fn report(
         failure,
         transcript,
         mailbox,
+        domain: None,
     }
 }
 

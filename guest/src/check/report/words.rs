@@ -175,6 +175,12 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
             "{server}: the test email took longer than {} to arrive in the mailbox",
             seconds(*limit)
         ),
+        ErrorKind::NullMx => {
+            format!("{server}: the domain accepts no mail: it publishes a null MX (RFC 7505)")
+        }
+        ErrorKind::MxHostsFailed(why) => format!("{server}: {why}"),
+        ErrorKind::MtaStsFailed(why) => format!("{server}: MTA-STS: {why}"),
+        ErrorKind::DnsUnavailable(why) => format!("{server}: no DNS for a domain check: {why}"),
         ErrorKind::ComponentFailed(why) => format!("{server}: the check itself failed: {why}"),
     }
 }
@@ -213,6 +219,11 @@ fn doing(phase: Phase) -> &'static str {
         Phase::MailboxFetch => "reading the mailbox's headers",
         Phase::MailboxDelete => "deleting the test email",
         Phase::MailboxLogout => "logging out of the mailbox",
+        Phase::MxLookup => "looking up the MX hosts",
+        Phase::MtaStsLookup => "looking up the _mta-sts record",
+        Phase::MtaStsFetch => "fetching the MTA-STS policy",
+        Phase::TlsRptLookup => "looking up the _smtp._tls record",
+        Phase::MtaStsJudge => "judging the MTA-STS policy",
     }
 }
 
@@ -242,7 +253,15 @@ fn command_of(phase: Phase) -> &'static str {
         Phase::MailboxFetch => "reading the mailbox's headers",
         Phase::MailboxDelete => "deleting the test email",
         Phase::MailboxLogout => "the mailbox log-out",
-        Phase::Settings | Phase::NameLookup | Phase::Connect | Phase::TlsHandshake => "the check",
+        Phase::MtaStsFetch => "the MTA-STS policy fetch",
+        Phase::Settings
+        | Phase::NameLookup
+        | Phase::Connect
+        | Phase::TlsHandshake
+        | Phase::MxLookup
+        | Phase::MtaStsLookup
+        | Phase::TlsRptLookup
+        | Phase::MtaStsJudge => "the check",
     }
 }
 

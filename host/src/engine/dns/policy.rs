@@ -12,9 +12,8 @@ use crate::wit_dns::RecordType;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-/// The most MX exchanges whose names a domain check may look up (common practice: domains
-/// list a handful; issue 38 checks at most 10).
-pub const MAX_EXCHANGES: usize = 10;
+/// The most MX exchanges whose names a domain check may look up: as many as it checks.
+pub use smtp_sensor_guest::limits::MAX_MX_HOSTS as MAX_EXCHANGES;
 
 /// A name in the form names are compared in: lower case, no root dot.
 pub fn canonical(name: &str) -> String {

@@ -15,6 +15,7 @@ pub fn settings(host: &str, security: TransportSecurity) -> Settings {
         email: None,
         relay_probe: None,
         mailbox: None,
+        domain: None,
         tls: TlsSettings {
             trusted_certificates: Vec::new(),
             builtin_roots: true,

@@ -28,6 +28,11 @@ impl Journal {
         }
     }
 
+    /// Whether it records the transcript: for a journal of a part written apart.
+    pub fn keeps_transcript(&self) -> bool {
+        self.keep_transcript
+    }
+
     /// Records that `phase` ran from `started` to `ended`.
     pub fn timing(&mut self, phase: Phase, started: Duration, ended: Duration) {
         self.timings.push((phase, ended.saturating_sub(started)));
@@ -46,6 +51,18 @@ impl Journal {
     /// Records a note about the connection.
     pub fn note(&mut self, at: Duration, text: impl Into<String>) {
         self.line(at, Direction::Note, text);
+    }
+
+    /// Takes in what `other` wrote, its lines placed by time among this one's: the parts of
+    /// a domain check, each written apart while they ran together.
+    pub fn append(&mut self, other: Journal) {
+        self.timings.extend(other.timings);
+        for line in other.transcript {
+            let at = Duration::from_secs_f64(line.at_milliseconds.max(0.0) / 1000.0);
+            self.line(at, line.direction, line.text);
+        }
+        self.transcript
+            .sort_by(|a, b| a.at_milliseconds.total_cmp(&b.at_milliseconds));
     }
 
     fn line(&mut self, at: Duration, direction: Direction, text: impl Into<String>) {

@@ -196,6 +196,25 @@ fn tls_plan(mode: Mode, host: &str, settings: &TlsSettings) -> Result<Option<Tls
     }))
 }
 
+/// The TLS plan of an MTA-STS policy fetch from `policy_host`: the check's roots
+/// (`settings`' trusted certificates and built-in roots), always verified, whatever
+/// `settings.verify` says (RFC 8461 3.3: a policy host's certificate must be valid).
+pub fn policy_tls_plan(policy_host: &str, settings: &TlsSettings) -> Result<TlsPlan, ErrorKind> {
+    let verified = TlsSettings {
+        verify: true,
+        server_name: None,
+        min_version: crate::wit::TlsVersion::Tls12,
+        ..settings.clone()
+    };
+    let (config, record) = verifier::client_config(&verified)?;
+    Ok(TlsPlan {
+        config,
+        name: verifier::server_name(policy_host, None)?,
+        record,
+        min_version: verified.min_version,
+    })
+}
+
 /// The round trip's mailbox plan for a run that starts at `now` (Unix seconds) and ends
 /// within `longest` seconds; `random` makes the token.
 fn mailbox_plan(

@@ -1,9 +1,11 @@
 //! One check from settings to result: validate, look up, connect, secure, converse, make
-//! the round trip when asked, report.
+//! the round trip when asked, report; a domain check handed to [`super::domain_check`].
 //! The protocol decisions are the session's; this file moves bytes and time, and runs the
 //! TLS handshakes when the mode or the session calls for one.
 
-use super::connect::{SMTP, connect, open};
+use super::connect::{SMTP, connect, look_up};
+use super::domain_check;
+use super::executor::block_on;
 use super::net::{Clock, IoError, now, since, unix_now};
 use super::round_trip;
 use super::secure::handshake;
@@ -17,10 +19,15 @@ use crate::mailbox::trip::Trip;
 use crate::smtp::session::{Agenda, Outcome, Session};
 use crate::tls::facts::TlsFacts;
 use crate::wit::{CheckResult, ErrorKind, Failure, Phase, Settings};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// Runs one check. Never panics on anything the server or the settings do.
 pub fn run(settings: Settings) -> CheckResult {
+    block_on(check(settings))
+}
+
+/// One check, a host's or a domain's.
+async fn check(settings: Settings) -> CheckResult {
     let start = now();
     let journal = Journal::new(settings.keep_transcript);
     let mut facts = TlsFacts {
@@ -41,24 +48,59 @@ pub fn run(settings: Settings) -> CheckResult {
         Ok(plan) => {
             // The deadline is set from the timeout only once the settings have passed.
             let clock = Clock::started_at(start, plan.timeout);
-            let ended = execute(&settings, &plan, clock, journal, &mut facts);
+            if settings.domain.is_some() {
+                return domain_check::run(&settings, &plan, clock, journal).await;
+            }
+            let ended = execute(&settings, &plan, None, clock, journal, &mut facts).await;
             (ended, plan.expect)
         }
     };
+    finish(&settings, &expect, ended, &facts)
+}
+
+/// One MX host's check in a domain check: `settings` and `plan` are the host's (its name,
+/// verified for it), `addresses` what the domain's DNS gave for it, `clock` the domain
+/// check's. Reported as a host check is.
+pub(super) async fn check_host(
+    settings: &Settings,
+    plan: &Plan,
+    addresses: Vec<IpAddr>,
+    clock: Clock,
+    journal: Journal,
+) -> CheckResult {
+    let mut facts = TlsFacts {
+        verify: settings.tls.verify,
+        ..TlsFacts::default()
+    };
+    let ended = execute(settings, plan, Some(addresses), clock, journal, &mut facts).await;
+    finish(settings, &plan.expect, ended, &facts)
+}
+
+/// A host check in a domain check that ended before it connected (its address lookup
+/// failed), reported as a host check is.
+pub(super) fn failed_host(
+    settings: &Settings,
+    plan: &Plan,
+    failure: Failure,
+    clock: Clock,
+    journal: Journal,
+) -> CheckResult {
+    let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
+    let facts = TlsFacts {
+        verify: settings.tls.verify,
+        ..TlsFacts::default()
+    };
+    finish(settings, &plan.expect, Ended::early(outcome, None), &facts)
+}
+
+/// The result of a host check that ended.
+fn finish(settings: &Settings, expect: &Expect, ended: Ended, facts: &TlsFacts) -> CheckResult {
     let Ended {
         outcome,
         trip,
         remote,
     } = ended;
-    report(
-        &settings,
-        &expect,
-        outcome,
-        trip,
-        remote,
-        &facts,
-        unix_now(),
-    )
+    report(settings, expect, outcome, trip, remote, facts, unix_now())
 }
 
 /// How a check ended: the dialogue's outcome, the round trip's, where it connected.
@@ -79,11 +121,13 @@ impl Ended {
     }
 }
 
-/// Connects, runs implicit TLS if asked (falling back to plain text if allowed), then the
-/// SMTP dialogue, then the round trip when asked.
-fn execute(
+/// Connects (to `addresses` when given, else to what the target's lookup gives), runs
+/// implicit TLS if asked (falling back to plain text if allowed), then the SMTP dialogue,
+/// then the round trip when asked.
+async fn execute(
     settings: &Settings,
     plan: &Plan,
+    addresses: Option<Vec<IpAddr>>,
     clock: Clock,
     mut journal: Journal,
     facts: &mut TlsFacts,
@@ -94,17 +138,18 @@ fn execute(
         outcome.warning = warning;
         Ended::early(outcome, remote.map(|r| r.to_string()))
     };
-    let (connection, remote) = match open(
-        &plan.target,
-        plan.ip_version,
-        settings.port,
-        clock,
-        &mut journal,
-        SMTP,
-    ) {
-        Ok(opened) => opened,
-        Err(failure) => return failed(failure, None, journal, None),
+    let addresses = match addresses {
+        Some(given) => given,
+        None => match look_up(&plan.target, plan.ip_version, clock, &mut journal, SMTP).await {
+            Ok(found) => found,
+            Err(failure) => return failed(failure, None, journal, None),
+        },
     };
+    let (connection, remote) =
+        match connect(addresses, settings.port, clock, &mut journal, SMTP).await {
+            Ok(opened) => opened,
+            Err(failure) => return failed(failure, None, journal, None),
+        };
     journal.note(clock.elapsed(), format!("connected to {remote}"));
     let implicit_tls = match (plan.mode, plan.tls.as_ref()) {
         (Mode::ImplicitTls { .. }, Some(tls)) => Some(tls),
@@ -114,7 +159,7 @@ fn execute(
         None => (Transport::Plain(connection), None),
         Some(tls) => {
             let started = clock.elapsed();
-            let secured = handshake(connection, tls, clock, facts);
+            let secured = handshake(connection, tls, clock, facts).await;
             journal.timing(Phase::TlsHandshake, started, clock.elapsed());
             match secured {
                 Ok(stream) => {
@@ -135,7 +180,8 @@ fn execute(
                         "implicit TLS failed: the server spoke no TLS; reconnecting in plain text",
                     );
                     // The server that spoke, again: no second lookup, no other address.
-                    match connect(vec![remote.ip()], remote.port(), clock, &mut journal, SMTP) {
+                    match connect(vec![remote.ip()], remote.port(), clock, &mut journal, SMTP).await
+                    {
                         Ok((connection, _)) => (Transport::Plain(connection), Some(failure)),
                         // The result still says why TLS was given up.
                         Err(reconnect) => {
@@ -154,17 +200,20 @@ fn execute(
     if let Some(warning) = fallback {
         session.warn(warning);
     }
-    converse(&mut session, transport, clock, plan.tls.as_ref(), facts);
+    converse(&mut session, transport, clock, plan.tls.as_ref(), facts).await;
     let mut outcome = session.into_outcome();
     // The round trip follows a test email the server accepted, and only that.
     let trip = match (&plan.mailbox, &outcome.verdict, outcome.accepted_at) {
-        (Some(mailbox), Ok(()), Some(accepted_at)) => Some(round_trip::run(
-            mailbox,
-            plan.ip_version,
-            accepted_at,
-            clock,
-            &mut outcome.journal,
-        )),
+        (Some(mailbox), Ok(()), Some(accepted_at)) => Some(
+            round_trip::run(
+                mailbox,
+                plan.ip_version,
+                accepted_at,
+                clock,
+                &mut outcome.journal,
+            )
+            .await,
+        ),
         _ => None,
     };
     Ended {
@@ -176,7 +225,7 @@ fn execute(
 
 /// Moves bytes between the session and the connection until the session is done,
 /// upgrading the connection when the session asks for it (STARTTLS).
-fn converse(
+async fn converse(
     session: &mut Session,
     mut transport: Transport,
     clock: Clock,
@@ -185,7 +234,7 @@ fn converse(
 ) {
     loop {
         if let Some(bytes) = session.poll_transmit()
-            && let Err(error) = transport.write_all(&bytes, clock.deadline)
+            && let Err(error) = transport.write_all(&bytes, clock.deadline).await
         {
             handle_io_error(session, clock, error);
         }
@@ -199,7 +248,7 @@ fn converse(
                     .handle_tls_failed(clock.elapsed(), ErrorKind::ProtocolViolation(why.into()));
                 return;
             };
-            match handshake(connection, plan, clock, facts) {
+            match handshake(connection, plan, clock, facts).await {
                 Ok(stream) => {
                     session.note(clock.elapsed(), facts.established_note());
                     session.handle_tls_established(clock.elapsed());
@@ -212,7 +261,7 @@ fn converse(
         let wait_until = session
             .timeout_at()
             .map_or(clock.deadline, |t| clock.at(t).min(clock.deadline));
-        match transport.read(wait_until) {
+        match transport.read(wait_until).await {
             Ok(bytes) => session.handle_input(clock.elapsed(), &bytes),
             Err(error) => handle_io_error(session, clock, error),
         }

@@ -32,23 +32,10 @@ pub(super) const MAILBOX: Phases = Phases {
     connect: Phase::MailboxConnect,
 };
 
-/// Looks up the target if it is a name, then connects to it (see [`connect`]).
-pub(super) fn open(
-    target: &Target,
-    ip_version: IpVersion,
-    port: u16,
-    clock: Clock,
-    journal: &mut Journal,
-    phases: Phases,
-) -> Result<(Connection, SocketAddr), Failure> {
-    let addresses = look_up(target, ip_version, clock, journal, phases)?;
-    connect(addresses, port, clock, journal, phases)
-}
-
 /// The target's addresses of the allowed IP versions, in the order to try them: an IP
 /// literal's own, a name's from one lookup. A check looks each name up once however often
 /// it connects (the host allows a check a few lookups, `limits::MAX_LOOKUPS_PER_CHECK`).
-pub(super) fn look_up(
+pub(super) async fn look_up(
     target: &Target,
     ip_version: IpVersion,
     clock: Clock,
@@ -60,7 +47,7 @@ pub(super) fn look_up(
         Target::Name(name) => name,
     };
     let started = clock.elapsed();
-    let found = net::resolve(name, clock.deadline);
+    let found = net::resolve(name, clock.deadline).await;
     journal.timing(phases.lookup, started, clock.elapsed());
     let found = lookup_result(name, found).map_err(|failure| Failure {
         phase: phases.lookup,
@@ -87,7 +74,7 @@ pub(super) fn look_up(
 /// Races connections to `addresses` on `port` (Happy Eyeballs: the core's
 /// [`eyeballs::Race`] says when each starts); the first to connect wins and the others are
 /// closed.
-pub(super) fn connect(
+pub(super) async fn connect(
     addresses: Vec<IpAddr>,
     port: u16,
     clock: Clock,
@@ -95,7 +82,7 @@ pub(super) fn connect(
     phases: Phases,
 ) -> Result<(Connection, SocketAddr), Failure> {
     let started = clock.elapsed();
-    let result = race(addresses, port, clock, journal);
+    let result = race(addresses, port, clock, journal).await;
     journal.timing(phases.connect, started, clock.elapsed());
     result.map_err(|kind| Failure {
         phase: phases.connect,
@@ -104,7 +91,7 @@ pub(super) fn connect(
 }
 
 /// Runs the race until one attempt connects, all fail, or the deadline passes.
-fn race(
+async fn race(
     addresses: Vec<IpAddr>,
     port: u16,
     clock: Clock,
@@ -171,13 +158,12 @@ fn race(
         let wake = next.map_or(clock.deadline, |at| {
             clock.at(begun + at).min(clock.deadline)
         });
-        let pollables: Vec<_> = attempts.iter().map(|(_, a, _)| a.pollable()).collect();
-        let ready = net::wait_any(&pollables, wake);
-        drop(pollables);
+        let pollables = attempts.iter().map(|(_, a, _)| a.subscribe()).collect();
+        let ready = net::wait_any(pollables, wake).await;
         // Finish the attempts that are ready, in their order; keep the rest.
         let mut still = Vec::with_capacity(attempts.len());
         for (index, (remote, attempt, at)) in attempts.into_iter().enumerate() {
-            if !ready.contains(&index) {
+            if ready != Some(index) {
                 still.push((remote, attempt, at));
                 continue;
             }

@@ -2,7 +2,11 @@
 
 mod check;
 mod connect;
+mod dns;
+mod domain_check;
+mod executor;
 mod net;
+mod policy_fetch;
 mod round_trip;
 mod secure;
 mod tls_stream;

@@ -1,11 +1,13 @@
 //! The thin I/O layer over `wasi:sockets`: name lookup, connect, read and write, each bounded
 //! by a deadline on the monotonic clock. Every wait polls the operation together with a
-//! timer, so a silent or dripping server can never hold the check past its deadline.
+//! timer, so a silent or dripping server can never hold the check past its deadline. Waits
+//! are `async` ([`super::executor`]): a domain check's connections wait together.
 
+use super::executor::wait_any as wait_any_of;
 use std::net::IpAddr;
 use std::time::Duration;
 use wasip2::clocks::{monotonic_clock, wall_clock};
-use wasip2::io::poll::{Pollable, poll};
+use wasip2::io::poll::Pollable;
 use wasip2::io::streams::{InputStream, OutputStream, StreamError};
 use wasip2::sockets::instance_network::instance_network;
 use wasip2::sockets::ip_name_lookup::resolve_addresses;
@@ -66,8 +68,9 @@ impl Clock {
     }
 
     /// Waits until `offset` after the start (at most until the deadline).
-    pub fn sleep_until(self, offset: Duration) {
-        monotonic_clock::subscribe_instant(self.at(offset).min(self.deadline)).block();
+    pub async fn sleep_until(self, offset: Duration) {
+        let timer = monotonic_clock::subscribe_instant(self.at(offset).min(self.deadline));
+        wait_any_of(vec![timer]).await;
     }
 
     /// The instant `offset` after the start.
@@ -89,23 +92,22 @@ pub enum IoError {
 }
 
 /// Waits until `pollable` is ready or `deadline` passes; true when it is ready.
-fn wait(pollable: &Pollable, deadline: Instant) -> bool {
+pub async fn wait(pollable: Pollable, deadline: Instant) -> bool {
     let timer = monotonic_clock::subscribe_instant(deadline);
-    poll(&[pollable, &timer]).contains(&0)
+    wait_any_of(vec![pollable, timer]).await == 0
 }
 
 /// Resolves a host name to its addresses, in the resolver's order.
-pub fn resolve(name: &str, deadline: Instant) -> Result<Vec<IpAddr>, LookupError> {
+pub async fn resolve(name: &str, deadline: Instant) -> Result<Vec<IpAddr>, LookupError> {
     let network = instance_network();
     let stream = resolve_addresses(&network, name).map_err(LookupError::Failed)?;
-    let ready = stream.subscribe();
     let mut addresses = Vec::new();
     loop {
         match stream.resolve_next_address() {
             Ok(Some(address)) => addresses.push(from_wasi(address)),
             Ok(None) => return Ok(addresses),
             Err(ErrorCode::WouldBlock) => {
-                if !wait(&ready, deadline) {
+                if !wait(stream.subscribe(), deadline).await {
                     return Err(LookupError::Timeout);
                 }
             }
@@ -130,9 +132,8 @@ pub struct Connection {
     _socket: TcpSocket,
 }
 
-/// A connection attempt under way. Fields drop in order: the pollable before its socket.
+/// A connection attempt under way.
 pub struct Attempt {
-    ready: Pollable,
     socket: TcpSocket,
 }
 
@@ -146,13 +147,12 @@ impl Attempt {
         };
         let socket = create_tcp_socket(family)?;
         socket.start_connect(&network, to_wasi(address, port))?;
-        let ready = socket.subscribe();
-        Ok(Self { ready, socket })
+        Ok(Self { socket })
     }
 
-    /// The pollable that is ready when the attempt has an outcome.
-    pub fn pollable(&self) -> &Pollable {
-        &self.ready
+    /// A pollable that is ready when the attempt has an outcome.
+    pub fn subscribe(&self) -> Pollable {
+        self.socket.subscribe()
     }
 
     /// The attempt's outcome, if it has one: the connection, or why it failed; the attempt
@@ -160,8 +160,7 @@ impl Attempt {
     pub fn finish(self) -> Result<Result<Connection, Self>, ErrorCode> {
         match self.socket.finish_connect() {
             Ok((input, output)) => {
-                let Self { ready, socket } = self;
-                drop(ready);
+                let Self { socket } = self;
                 Ok(Ok(Connection {
                     input,
                     output,
@@ -174,27 +173,23 @@ impl Attempt {
     }
 }
 
-/// Waits until one of `pollables` is ready or `deadline` passes; the indices of those ready.
-pub fn wait_any(pollables: &[&Pollable], deadline: Instant) -> Vec<usize> {
-    let timer = monotonic_clock::subscribe_instant(deadline);
-    let mut all: Vec<&Pollable> = pollables.to_vec();
-    all.push(&timer);
-    let timer_index = u32::try_from(pollables.len()).unwrap_or(u32::MAX);
-    poll(&all)
-        .into_iter()
-        .filter(|&i| i != timer_index)
-        .map(|i| i as usize)
-        .collect()
+/// Waits until one of `pollables` is ready or `deadline` passes; the index of one that is
+/// ready, none when the deadline came first.
+pub async fn wait_any(mut pollables: Vec<Pollable>, deadline: Instant) -> Option<usize> {
+    let count = pollables.len();
+    pollables.push(monotonic_clock::subscribe_instant(deadline));
+    let index = wait_any_of(pollables).await;
+    (index < count).then_some(index)
 }
 
 impl Connection {
     /// Reads what the server has sent, waiting for at least one byte until `deadline`.
-    pub fn read(&self, deadline: Instant) -> Result<Vec<u8>, IoError> {
+    pub async fn read(&self, deadline: Instant) -> Result<Vec<u8>, IoError> {
         loop {
             match self.input.read(READ_CHUNK) {
                 Ok(bytes) if !bytes.is_empty() => return Ok(bytes),
                 Ok(_) => {
-                    if !wait(&self.input.subscribe(), deadline) {
+                    if !wait(self.input.subscribe(), deadline).await {
                         return Err(IoError::Timeout);
                     }
                 }
@@ -204,12 +199,11 @@ impl Connection {
     }
 
     /// Writes all of `bytes` and flushes them, until `deadline`.
-    pub fn write_all(&self, mut bytes: &[u8], deadline: Instant) -> Result<(), IoError> {
-        let ready = self.output.subscribe();
+    pub async fn write_all(&self, mut bytes: &[u8], deadline: Instant) -> Result<(), IoError> {
         while !bytes.is_empty() {
             let permitted = self.output.check_write().map_err(stream_error)?;
             if permitted == 0 {
-                if !wait(&ready, deadline) {
+                if !wait(self.output.subscribe(), deadline).await {
                     return Err(IoError::Timeout);
                 }
                 continue;
@@ -223,7 +217,7 @@ impl Connection {
         self.output.flush().map_err(stream_error)?;
         // check_write fails or waits until the flush is done.
         while self.output.check_write().map_err(stream_error)? == 0 {
-            if !wait(&ready, deadline) {
+            if !wait(self.output.subscribe(), deadline).await {
                 return Err(IoError::Timeout);
             }
         }

@@ -26,7 +26,7 @@ const SHORTEST_LOOK: Duration = Duration::from_millis(100);
 /// Looks for the test email accepted at `accepted_at` until it is there, fails, or the
 /// deadline passes; deletes it (and earlier runs' leftovers). The dialogue's transcript
 /// and step timings go into `journal`.
-pub(super) fn run(
+pub(super) async fn run(
     plan: &MailboxPlan,
     ip_version: IpVersion,
     accepted_at: Duration,
@@ -42,8 +42,8 @@ pub(super) fn run(
         addresses: None,
     };
     match plan.protocol {
-        MailboxProtocol::Imap => looking.imap(journal, &mut account),
-        MailboxProtocol::Pop3 => looking.pop3(journal, &mut account),
+        MailboxProtocol::Imap => looking.imap(journal, &mut account).await,
+        MailboxProtocol::Pop3 => looking.pop3(journal, &mut account).await,
     }
     account.finish(clock.elapsed())
 }
@@ -61,14 +61,14 @@ struct Looking<'a> {
 
 impl Looking<'_> {
     /// IMAP: one session, searching again after each wait.
-    fn imap(&mut self, journal: &mut Journal, account: &mut Account) {
-        let Some(transport) = self.connect(journal, account) else {
+    async fn imap(&mut self, journal: &mut Journal, account: &mut Account) {
+        let Some(transport) = self.connect(journal, account).await else {
             return;
         };
         let started = self.clock.elapsed();
         account.searched();
         let mut dialogue = ImapDialogue::new(self.plan.imap(), std::mem::take(journal), started);
-        self.converse(&mut dialogue, transport, account);
+        self.converse(&mut dialogue, transport, account).await;
         let (outcome, returned) = dialogue.into_outcome();
         *journal = returned;
         account.dialogue(outcome, journal);
@@ -76,12 +76,12 @@ impl Looking<'_> {
 
     /// POP3: a session per look, each reading only messages earlier ones did not; a look
     /// that found the maildrop locked (`[IN-USE]`) is tried again at the next.
-    fn pop3(&mut self, journal: &mut Journal, account: &mut Account) {
+    async fn pop3(&mut self, journal: &mut Journal, account: &mut Account) {
         let mut memory = Pop3Memory::default();
         loop {
             let look_started = self.clock.elapsed();
             account.searched();
-            let Some(transport) = self.connect(journal, account) else {
+            let Some(transport) = self.connect(journal, account).await else {
                 return;
             };
             let mut dialogue = Pop3Dialogue::new(
@@ -89,7 +89,7 @@ impl Looking<'_> {
                 std::mem::take(journal),
                 self.clock.elapsed(),
             );
-            self.converse(&mut dialogue, transport, account);
+            self.converse(&mut dialogue, transport, account).await;
             let (outcome, returned, learned) = dialogue.into_outcome();
             *journal = returned;
             memory = learned;
@@ -103,7 +103,7 @@ impl Looking<'_> {
                 .polling
                 .next_search(now, self.clock.deadline_offset(), one_look)
             {
-                Some(at) => self.clock.sleep_until(at),
+                Some(at) => self.clock.sleep_until(at).await,
                 None => return,
             }
         }
@@ -111,10 +111,10 @@ impl Looking<'_> {
 
     /// Connects to the mailbox server, with implicit TLS when the mode says so (falling
     /// back to plain text only where the plan allows it); failures go to `account`.
-    fn connect(&mut self, journal: &mut Journal, account: &mut Account) -> Option<Transport> {
+    async fn connect(&mut self, journal: &mut Journal, account: &mut Account) -> Option<Transport> {
         let clock = self.clock;
         let plan = self.plan;
-        let (connection, remote) = self.open(journal, account)?;
+        let (connection, remote) = self.open(journal, account).await?;
         journal.note(
             clock.elapsed(),
             format!("connected to the mailbox server {remote}"),
@@ -124,7 +124,7 @@ impl Looking<'_> {
             return Some(Transport::Plain(connection));
         };
         let started = clock.elapsed();
-        let secured = handshake(connection, tls, clock, account.tls());
+        let secured = handshake(connection, tls, clock, account.tls()).await;
         journal.timing(Phase::MailboxTlsHandshake, started, clock.elapsed());
         match secured {
             Ok(stream) => {
@@ -147,6 +147,7 @@ impl Looking<'_> {
                 account.fell_back(failure);
                 // The server that spoke, again.
                 let connection = connect(vec![remote.ip()], remote.port(), clock, journal, MAILBOX)
+                    .await
                     .map_err(|failure| account.fail(failure))
                     .ok()?
                     .0;
@@ -157,7 +158,7 @@ impl Looking<'_> {
 
     /// Connects to the mailbox server, looking it up at the first connect; a failure goes
     /// to `account`.
-    fn open(
+    async fn open(
         &mut self,
         journal: &mut Journal,
         account: &mut Account,
@@ -167,12 +168,14 @@ impl Looking<'_> {
             Some(known) => known.clone(),
             None => {
                 let found = look_up(&plan.target, self.ip_version, self.clock, journal, MAILBOX)
+                    .await
                     .map_err(|failure| account.fail(failure))
                     .ok()?;
                 self.addresses.insert(found).clone()
             }
         };
         connect(addresses, plan.port, self.clock, journal, MAILBOX)
+            .await
             .map_err(|failure| account.fail(failure))
             .ok()
     }
@@ -180,7 +183,7 @@ impl Looking<'_> {
     /// Moves bytes between `dialogue` and the connection until it is done: upgrades the
     /// connection when it asks (STARTTLS, STLS), and while it waits for the message,
     /// searches again when the polling schedule says (or gives up before the deadline).
-    fn converse(
+    async fn converse(
         &mut self,
         dialogue: &mut impl Dialogue,
         mut transport: Transport,
@@ -195,7 +198,9 @@ impl Looking<'_> {
                 .timeout_at()
                 .map(|at| clock.at(at).min(clock.deadline));
             if let Some(bytes) = dialogue.poll_transmit()
-                && let Err(error) = transport.write_all(&bytes, own.unwrap_or(clock.deadline))
+                && let Err(error) = transport
+                    .write_all(&bytes, own.unwrap_or(clock.deadline))
+                    .await
             {
                 fail_io(dialogue, clock, error);
             }
@@ -209,7 +214,7 @@ impl Looking<'_> {
                     return;
                 };
                 let started = clock.elapsed();
-                let secured = handshake(connection, tls, clock, account.tls());
+                let secured = handshake(connection, tls, clock, account.tls()).await;
                 account.timed(Phase::MailboxTlsHandshake, started, clock.elapsed());
                 match secured {
                     Ok(stream) => {
@@ -258,7 +263,7 @@ impl Looking<'_> {
                     }
                 }
             }
-            match transport.read(until) {
+            match transport.read(until).await {
                 Ok(bytes) => dialogue.handle_input(clock.elapsed(), &bytes),
                 // The wait between looks is over: the next pass searches again.
                 Err(IoError::Timeout) if wake == Some(until) => {}

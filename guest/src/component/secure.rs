@@ -9,7 +9,7 @@ use crate::tls::facts::TlsFacts;
 use crate::wit::ErrorKind;
 
 /// Runs a TLS handshake over `connection`, recording what it showed in `facts`.
-pub(super) fn handshake(
+pub(super) async fn handshake(
     connection: Connection,
     plan: &TlsPlan,
     clock: Clock,
@@ -19,7 +19,7 @@ pub(super) fn handshake(
     let started = clock.elapsed();
     let mut stream = TlsStream::new(connection, plan.config.clone(), plan.name.clone())
         .map_err(|e| ErrorKind::TlsFailed(e.to_string()))?;
-    let result = stream.handshake(clock.deadline);
+    let result = stream.handshake(clock.deadline).await;
     facts.handshake = Some(clock.elapsed().saturating_sub(started));
     facts.version = stream.version();
     facts.cipher_suite = stream.cipher_suite();

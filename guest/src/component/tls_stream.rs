@@ -43,20 +43,20 @@ impl TlsStream {
     }
 
     /// Runs the handshake to its end, or to its failure (after sending the alert).
-    pub fn handshake(&mut self, deadline: Instant) -> Result<(), HandshakeError> {
+    pub async fn handshake(&mut self, deadline: Instant) -> Result<(), HandshakeError> {
         loop {
-            self.flush(deadline).map_err(HandshakeError::Io)?;
+            self.flush(deadline).await.map_err(HandshakeError::Io)?;
             if !self.tls.is_handshaking() {
                 return Ok(());
             }
-            let bytes = self.tcp.read(deadline).map_err(HandshakeError::Io)?;
+            let bytes = self.tcp.read(deadline).await.map_err(HandshakeError::Io)?;
             if self.first_bytes.len() < FIRST_BYTES {
                 let room = FIRST_BYTES - self.first_bytes.len();
                 self.first_bytes
                     .extend_from_slice(&bytes[..bytes.len().min(room)]);
             }
             if let Err(error) = self.feed(&bytes) {
-                let _ = self.flush(deadline); // tell the server why, if we can
+                let _ = self.flush(deadline).await; // tell the server why, if we can
                 return Err(HandshakeError::Tls(error));
             }
         }
@@ -84,7 +84,7 @@ impl TlsStream {
     }
 
     /// Reads decrypted bytes, waiting for at least one until `deadline`.
-    pub fn read(&mut self, deadline: Instant) -> Result<Vec<u8>, IoError> {
+    pub async fn read(&mut self, deadline: Instant) -> Result<Vec<u8>, IoError> {
         let mut buf = [0u8; 4096];
         loop {
             match self.tls.reader().read(&mut buf) {
@@ -94,30 +94,30 @@ impl TlsStream {
                 Err(e) if e.kind() == IoErrorKind::UnexpectedEof => return Err(IoError::Closed),
                 Err(e) => return Err(IoError::Failed(e.to_string())),
             }
-            let bytes = self.tcp.read(deadline)?;
+            let bytes = self.tcp.read(deadline).await?;
             self.feed(&bytes)
                 .map_err(|e| IoError::Failed(format!("TLS error: {e}")))?;
-            self.flush(deadline)?;
+            self.flush(deadline).await?;
         }
     }
 
     /// Encrypts and sends all of `bytes` until `deadline`.
-    pub fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), IoError> {
+    pub async fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), IoError> {
         self.tls
             .writer()
             .write_all(bytes)
             .map_err(|e| IoError::Failed(e.to_string()))?;
-        self.flush(deadline)
+        self.flush(deadline).await
     }
 
     /// Sends whatever TLS records rustls has ready.
-    fn flush(&mut self, deadline: Instant) -> Result<(), IoError> {
+    async fn flush(&mut self, deadline: Instant) -> Result<(), IoError> {
         while self.tls.wants_write() {
             let mut records = Vec::new();
             self.tls
                 .write_tls(&mut records)
                 .map_err(|e| IoError::Failed(e.to_string()))?;
-            self.tcp.write_all(&records, deadline)?;
+            self.tcp.write_all(&records, deadline).await?;
         }
         Ok(())
     }
@@ -144,18 +144,18 @@ pub enum Transport {
 
 impl Transport {
     /// Reads what the server sent, waiting until `deadline`.
-    pub fn read(&mut self, deadline: Instant) -> Result<Vec<u8>, IoError> {
+    pub async fn read(&mut self, deadline: Instant) -> Result<Vec<u8>, IoError> {
         match self {
-            Transport::Plain(tcp) => tcp.read(deadline),
-            Transport::Tls(tls) => tls.read(deadline),
+            Transport::Plain(tcp) => tcp.read(deadline).await,
+            Transport::Tls(tls) => tls.read(deadline).await,
         }
     }
 
     /// Sends all of `bytes` until `deadline`.
-    pub fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), IoError> {
+    pub async fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), IoError> {
         match self {
-            Transport::Plain(tcp) => tcp.write_all(bytes, deadline),
-            Transport::Tls(tls) => tls.write_all(bytes, deadline),
+            Transport::Plain(tcp) => tcp.write_all(bytes, deadline).await,
+            Transport::Tls(tls) => tls.write_all(bytes, deadline).await,
         }
     }
 }

@@ -19,6 +19,7 @@
 //! Every input is bounded ([`crate::limits`]): a hostile DNS answer or policy host costs
 //! at most what the limits allow.
 
+pub mod answers;
 pub mod findings;
 pub mod http;
 mod name;

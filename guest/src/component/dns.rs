@@ -1,0 +1,130 @@
+//! DNS through the host (the contract's `dns`), awaited: a lookup is started, its pollable
+//! waited on with the check's deadline beside the sockets', and its answer taken. At most
+//! [`MAX_DNS_LOOKUPS_IN_FLIGHT`] are under way at once (the host refuses more): the rest
+//! wait their turn here.
+
+use super::executor::{Gate, join};
+use super::net::{self, Clock};
+use crate::bindings::smtp_sensor::probe::dns::{
+    self as wit, Answer, LookupError, RecordType, TimedOut,
+};
+use crate::check::eyeballs;
+use crate::domain::answers::{self, type_name};
+use crate::journal::Journal;
+use crate::limits::MAX_DNS_LOOKUPS_IN_FLIGHT;
+use crate::wit::{ErrorKind, IpVersion};
+use std::net::IpAddr;
+
+/// The check's DNS: its deadline and its places for lookups under way.
+#[derive(Clone)]
+pub(super) struct Dns {
+    clock: Clock,
+    gate: Gate,
+}
+
+impl Dns {
+    /// The DNS of a check on `clock`.
+    pub fn new(clock: Clock) -> Self {
+        Self {
+            clock,
+            gate: Gate::new(MAX_DNS_LOOKUPS_IN_FLIGHT),
+        }
+    }
+
+    /// Looks up `name`'s records of `record_type`, noting the question and the answer (or
+    /// the failure) in `journal`.
+    pub async fn lookup(
+        &self,
+        name: &str,
+        record_type: RecordType,
+        journal: &mut Journal,
+    ) -> Result<Answer, LookupError> {
+        let asked = format!("{} {name}", type_name(record_type));
+        journal.client(self.clock.elapsed(), format!("DNS {asked}?"));
+        let result = self.ask(name, record_type, &asked).await;
+        let words = match &result {
+            Ok(answer) => answers::summary(answer),
+            Err(error) => answers::describe(error),
+        };
+        journal.server(self.clock.elapsed(), format!("DNS {words}"));
+        result
+    }
+
+    /// `name`'s addresses of the allowed IP versions (A and AAAA asked together), in the
+    /// order to try them; or why there are none, as the contract's error kind
+    /// (`dns-unavailable` from a host without DNS, else `name-lookup-failed` naming the
+    /// lookup and how it failed).
+    pub async fn addresses(
+        &self,
+        name: &str,
+        ip_version: IpVersion,
+        journal: &mut Journal,
+    ) -> Result<Vec<IpAddr>, ErrorKind> {
+        let mut aaaa_journal = Journal::new(journal.keeps_transcript());
+        let (a, aaaa) = join(
+            async {
+                match ip_version {
+                    IpVersion::Ipv6 => None,
+                    _ => Some(self.lookup(name, RecordType::A, journal).await),
+                }
+            },
+            async {
+                match ip_version {
+                    IpVersion::Ipv4 => None,
+                    _ => Some(self.lookup(name, RecordType::Aaaa, &mut aaaa_journal).await),
+                }
+            },
+        )
+        .await;
+        journal.append(aaaa_journal);
+        let mut found = Vec::new();
+        let mut errors = Vec::new();
+        for result in [a, aaaa].into_iter().flatten() {
+            match result {
+                Ok(answer) => found.extend(answers::addresses(&answer)),
+                Err(error) => errors.push(error),
+            }
+        }
+        if !found.is_empty() {
+            return Ok(eyeballs::order(&found, ip_version));
+        }
+        Err(match errors.into_iter().next() {
+            Some(error) => lookup_failed(&error),
+            None => ErrorKind::NameLookupFailed(format!(
+                "{name} has no {} address",
+                crate::settings::describe(ip_version)
+            )),
+        })
+    }
+
+    async fn ask(
+        &self,
+        name: &str,
+        record_type: RecordType,
+        asked: &str,
+    ) -> Result<Answer, LookupError> {
+        let _place = self.gate.enter().await;
+        let started = net::now();
+        let lookup = wit::resolve(name, record_type)?;
+        loop {
+            if let Some(result) = lookup.get() {
+                return result;
+            }
+            if !net::wait(lookup.subscribe(), self.clock.deadline).await {
+                let waited = net::now().saturating_sub(started) / 1_000_000;
+                return Err(LookupError::Timeout(TimedOut {
+                    lookup: asked.to_string(),
+                    waited_ms: u32::try_from(waited).unwrap_or(u32::MAX),
+                }));
+            }
+        }
+    }
+}
+
+/// A failed lookup as the contract's error kind.
+pub(super) fn lookup_failed(error: &LookupError) -> ErrorKind {
+    match error {
+        LookupError::Unavailable(why) => ErrorKind::DnsUnavailable(why.clone()),
+        other => ErrorKind::NameLookupFailed(answers::describe(other)),
+    }
+}

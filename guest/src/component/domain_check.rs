@@ -1,0 +1,230 @@
+//! A mail domain's check (`settings.domain`): the MX answer from the host's DNS, then every
+//! MX host checked as a host check is, all at once within the one deadline, beside the
+//! MTA-STS record, the policy fetch and the TLS-RPT record; what was found goes to the
+//! core's [`crate::domain::report`]. This file only asks and waits: the reading and the
+//! judging are the core's.
+
+use super::check::{check_host, failed_host};
+use super::dns::{Dns, lookup_failed};
+use super::executor::{join, join_all};
+use super::net::{Clock, unix_now};
+use super::policy_fetch;
+use crate::bindings::smtp_sensor::probe::dns::RecordType;
+use crate::check::plan::{self, Plan};
+use crate::domain::answers::{self, Exchanges};
+use crate::domain::findings::{
+    Findings, MxAnswer, MxFinding, PolicyFinding, StsRecordFinding, TlsRptFinding,
+};
+use crate::domain::{report, sts_record, tlsrpt_record};
+use crate::journal::{Journal, millis};
+use crate::wit::{CheckResult, ErrorKind, Failure, Phase, PhaseTiming, Settings};
+use std::time::Duration;
+
+/// Runs the domain check of `settings` (validated into `plan`) on `clock`.
+pub(super) async fn run(
+    settings: &Settings,
+    plan: &Plan,
+    clock: Clock,
+    mut journal: Journal,
+) -> CheckResult {
+    let dns = Dns::new(clock);
+    let domain = canonical(&settings.host);
+    let keep = settings.keep_transcript;
+    let (mut sts_journal, mut tlsrpt_journal) = (Journal::new(keep), Journal::new(keep));
+    let ((mx, hosts, mx_time), (sts, tls_rpt)) = join(
+        mx_hosts(settings, plan, &domain, &dns, clock, &mut journal),
+        join(
+            mta_sts(settings, &domain, &dns, clock, &mut sts_journal),
+            tls_rpt(&domain, &dns, clock, &mut tlsrpt_journal),
+        ),
+    )
+    .await;
+    journal.append(sts_journal);
+    journal.append(tlsrpt_journal);
+    let (sts_record, sts_time, policy, policy_time) = sts;
+    let (tls_rpt, tls_rpt_time) = tls_rpt;
+    let timings = [
+        (Phase::MxLookup, Some(mx_time)),
+        (Phase::MtaStsLookup, Some(sts_time)),
+        (Phase::MtaStsFetch, policy_time),
+        (Phase::TlsRptLookup, Some(tls_rpt_time)),
+    ]
+    .into_iter()
+    .filter_map(|(phase, took)| {
+        took.map(|took| PhaseTiming {
+            phase,
+            milliseconds: millis(took),
+        })
+    })
+    .collect();
+    let (_, transcript) = journal.into_parts();
+    let findings = Findings {
+        domain,
+        mx,
+        hosts,
+        sts_record: Some(sts_record),
+        policy: Some(policy),
+        policy_fetch: policy_time,
+        tls_rpt: Some(tls_rpt),
+        timings,
+        transcript,
+        elapsed: clock.elapsed(),
+    };
+    report::report(settings, findings)
+}
+
+/// The MX answer and every MX host's check, and how long the MX lookup took.
+async fn mx_hosts(
+    settings: &Settings,
+    plan: &Plan,
+    domain: &str,
+    dns: &Dns,
+    clock: Clock,
+    journal: &mut Journal,
+) -> (MxAnswer, Vec<MxFinding>, Duration) {
+    let started = clock.elapsed();
+    let answer = dns.lookup(domain, RecordType::Mx, journal).await;
+    let took = clock.elapsed().saturating_sub(started);
+    let failed = |kind| {
+        MxAnswer::Failed(Failure {
+            phase: Phase::MxLookup,
+            kind,
+        })
+    };
+    let (exchanges, mx) = match answer.as_ref().map(answers::exchanges) {
+        Err(error) => return (failed(lookup_failed(error)), Vec::new(), took),
+        Ok(Exchanges::Null) => return (MxAnswer::Null, Vec::new(), took),
+        Ok(Exchanges::NoDomain) => {
+            let why = format!("MX {domain}: the domain does not exist (NXDOMAIN)");
+            return (failed(ErrorKind::NameLookupFailed(why)), Vec::new(), took);
+        }
+        Ok(Exchanges::None) => (vec![(0, domain.to_string())], MxAnswer::Implicit),
+        Ok(Exchanges::Hosts(hosts, beyond)) => (hosts, MxAnswer::Records { beyond }),
+    };
+    let checks = exchanges
+        .into_iter()
+        .map(|(preference, exchange)| mx_host(settings, plan, preference, exchange, dns, clock));
+    (mx, join_all(checks.collect()).await, took)
+}
+
+/// One MX host: its addresses, then its check as a host check on the domain's clock.
+async fn mx_host(
+    settings: &Settings,
+    domain_plan: &Plan,
+    preference: u16,
+    exchange: String,
+    dns: &Dns,
+    clock: Clock,
+) -> MxFinding {
+    let host_settings = Settings {
+        host: exchange.clone(),
+        domain: None,
+        ..settings.clone()
+    };
+    let random = wasip2::random::random::get_random_bytes(16);
+    let random: [u8; 16] = random.try_into().unwrap_or([0; 16]);
+    let mut journal = Journal::new(settings.keep_transcript);
+    let plan = match plan::prepare(&host_settings, unix_now(), random) {
+        Ok(plan) => plan,
+        // An exchange's name the settings' rules refuse (the host's DNS gave it).
+        Err(kind) => {
+            let failure = Failure {
+                phase: Phase::MxLookup,
+                kind,
+            };
+            let result = failed_host(&host_settings, domain_plan, failure, clock, journal);
+            return finding(exchange, preference, Vec::new(), result, clock);
+        }
+    };
+    let started = clock.elapsed();
+    let found = dns
+        .addresses(&exchange, settings.ip_version, &mut journal)
+        .await;
+    journal.timing(Phase::MxLookup, started, clock.elapsed());
+    let (addresses, result) = match found {
+        Ok(addresses) => {
+            let result = check_host(&host_settings, &plan, addresses.clone(), clock, journal).await;
+            (addresses, result)
+        }
+        Err(kind) => {
+            let failure = Failure {
+                phase: Phase::MxLookup,
+                kind,
+            };
+            let result = failed_host(&host_settings, &plan, failure, clock, journal);
+            (Vec::new(), result)
+        }
+    };
+    finding(exchange, preference, addresses, result, clock)
+}
+
+fn finding(
+    exchange: String,
+    preference: u16,
+    addresses: Vec<std::net::IpAddr>,
+    result: CheckResult,
+    clock: Clock,
+) -> MxFinding {
+    MxFinding {
+        exchange,
+        preference,
+        addresses,
+        result,
+        elapsed: clock.elapsed(),
+    }
+}
+
+/// The `_mta-sts` record and the policy, fetched together (a policy without its record
+/// is reported too), with how long each took.
+async fn mta_sts(
+    settings: &Settings,
+    domain: &str,
+    dns: &Dns,
+    clock: Clock,
+    journal: &mut Journal,
+) -> (StsRecordFinding, Duration, PolicyFinding, Option<Duration>) {
+    let mut fetch_journal = Journal::new(settings.keep_transcript);
+    let ((record, record_time), (policy, policy_time)) = join(
+        async {
+            let started = clock.elapsed();
+            let name = format!("_mta-sts.{domain}");
+            let record = match dns.lookup(&name, RecordType::Txt, journal).await {
+                Ok(answer) => {
+                    StsRecordFinding::Answered(sts_record::find(&answers::txt_records(&answer)))
+                }
+                Err(error) => StsRecordFinding::LookupFailed(answers::describe(&error)),
+            };
+            (record, clock.elapsed().saturating_sub(started))
+        },
+        async {
+            let started = clock.elapsed();
+            let policy =
+                policy_fetch::fetch(settings, domain, dns, clock, &mut fetch_journal).await;
+            (policy, clock.elapsed().saturating_sub(started))
+        },
+    )
+    .await;
+    journal.append(fetch_journal);
+    (record, record_time, policy, Some(policy_time))
+}
+
+/// The `_smtp._tls` record, and how long its lookup took.
+async fn tls_rpt(
+    domain: &str,
+    dns: &Dns,
+    clock: Clock,
+    journal: &mut Journal,
+) -> (TlsRptFinding, Duration) {
+    let started = clock.elapsed();
+    let name = format!("_smtp._tls.{domain}");
+    let finding = match dns.lookup(&name, RecordType::Txt, journal).await {
+        Ok(answer) => TlsRptFinding::Answered(tlsrpt_record::find(&answers::txt_records(&answer))),
+        Err(error) => TlsRptFinding::LookupFailed(answers::describe(&error)),
+    };
+    (finding, clock.elapsed().saturating_sub(started))
+}
+
+/// The domain as DNS compares it: lower case, no root dot.
+fn canonical(domain: &str) -> String {
+    domain.trim_end_matches('.').to_ascii_lowercase()
+}

@@ -14,7 +14,10 @@
 //!   incrementally (the TLS layer below it is elsewhere), never following a redirect;
 //! - [`txt`] holds what both TXT records share: strings joined, one record picked out by
 //!   its version, `name=value` fields, and the error;
-//! - `name` checks domain names (MX patterns, report addresses, the policy host).
+//! - `name` checks domain names (MX patterns, report addresses, the policy host);
+//! - [`findings`] is what the component's domain check gathered, as plain data, and
+//!   [`report`] turns it into the contract's result: the domain's verdict, every MX host's
+//!   own, the MTA-STS judgement, the TLS-RPT record.
 //!
 //! Every input is bounded ([`crate::limits`]): a hostile DNS answer or policy host costs
 //! at most what the limits allow.
@@ -23,6 +26,7 @@ pub mod answers;
 pub mod findings;
 pub mod http;
 mod name;
+pub mod report;
 pub mod sts_policy;
 pub mod sts_record;
 pub mod tlsrpt_record;

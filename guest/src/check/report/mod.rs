@@ -10,6 +10,8 @@ mod message;
 mod words;
 
 pub use words::server_label;
+/// A domain check's report tells its verdict in the same words (`crate::domain`).
+pub(crate) use words::{Context, for_failure, one_decimal};
 
 use crate::check::expect::Expect;
 use crate::check::verdict::{self, Thresholds};

@@ -1,0 +1,97 @@
+//! The MX hosts: the MX answer's own failures (a failed lookup, a null MX), the hosts
+//! that failed their checks, and each host's result in the contract's terms.
+
+use super::super::findings::{MxAnswer, MxFinding};
+use super::cause::{Area, Cause};
+use super::judge::Judged;
+use super::words::{count, host_said};
+use crate::journal::millis;
+use crate::wit::{ErrorKind, Failure, MxHostResult, MxSource, Phase, Status};
+
+/// Whether an MX host passes: it works (`up`), perhaps degraded (`warning`).
+pub(super) fn passes(host: &MxFinding) -> bool {
+    matches!(host.result.status, Status::Up | Status::Warning)
+}
+
+/// Where the hosts came from, in the contract's terms.
+pub(super) fn source(answer: &MxAnswer) -> MxSource {
+    match answer {
+        MxAnswer::Records { .. } => MxSource::MxRecords,
+        MxAnswer::Implicit => MxSource::Implicit,
+        MxAnswer::Null => MxSource::NullMx,
+        MxAnswer::Failed(_) => MxSource::LookupFailed,
+    }
+}
+
+/// The MX side's cause: the lookup's failure, a null MX, or the hosts that failed
+/// (`down` when none passes, else `warning`), each named with its preference and its own
+/// message.
+pub(super) fn cause(answer: &MxAnswer, hosts: &[MxFinding], port: u16) -> Option<Cause> {
+    let down = |failure| Cause {
+        status: Status::Down,
+        area: Area::Mx,
+        failure,
+    };
+    match answer {
+        MxAnswer::Failed(failure) => return Some(down(failure.clone())),
+        MxAnswer::Null => {
+            return Some(down(Failure {
+                phase: Phase::MxLookup,
+                kind: ErrorKind::NullMx,
+            }));
+        }
+        MxAnswer::Records { .. } | MxAnswer::Implicit => {}
+    }
+    if hosts.is_empty() {
+        return Some(down(Failure {
+            phase: Phase::MxLookup,
+            kind: ErrorKind::MxHostsFailed("no MX host was checked".into()),
+        }));
+    }
+    let failed: Vec<&MxFinding> = hosts.iter().filter(|host| !passes(host)).collect();
+    let first = failed.first()?;
+    let said: Vec<String> = failed.iter().map(|host| host_said(host, port)).collect();
+    let which = match (failed.len(), hosts.len()) {
+        (1, 1) => "its only MX host failed".to_string(),
+        (f, n) if f == n => format!("all {n} MX hosts failed"),
+        (f, n) => format!("{f} of {} failed", count(n, "MX host", "MX hosts")),
+    };
+    Some(Cause {
+        status: if failed.len() == hosts.len() {
+            Status::Down
+        } else {
+            Status::Warning
+        },
+        area: Area::Mx,
+        failure: Failure {
+            phase: first
+                .result
+                .failure
+                .as_ref()
+                .map_or(Phase::MxLookup, |f| f.phase),
+            kind: ErrorKind::MxHostsFailed(format!("{which}: {}", said.join("; "))),
+        },
+    })
+}
+
+/// One host's result, with its judgement against the policy.
+pub(super) fn host_result(host: MxFinding, judged: Judged) -> MxHostResult {
+    let result = host.result;
+    MxHostResult {
+        exchange: host.exchange,
+        preference: host.preference,
+        addresses: host.addresses.iter().map(ToString::to_string).collect(),
+        status: result.status,
+        message: result.message,
+        failure: result.failure,
+        response_milliseconds: millis(host.elapsed),
+        timings: result.timings,
+        remote_address: result.remote_address,
+        banner: result.banner,
+        capabilities: result.capabilities,
+        tls: result.tls,
+        sts_pattern: judged.pattern,
+        sts_valid: judged.valid,
+        transcript: result.transcript,
+    }
+}

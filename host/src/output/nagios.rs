@@ -63,6 +63,7 @@ fn perfdata(m: &Measurement) -> String {
         ChannelUnit::Percent => (m.value, "%", "0", "100", 1.0),
         ChannelUnit::Days => (m.value, "", "", "", 1.0),
         ChannelUnit::Flag => (m.value, "", "0", "1", 1.0),
+        ChannelUnit::Count => (m.value, "", "0", "", 1.0),
     };
     let (warn, crit) = match m.limits {
         Limits::None => (String::new(), String::new()),

@@ -91,6 +91,7 @@ pub fn unit(unit: ChannelUnit) -> &'static str {
         ChannelUnit::Days => "days",
         ChannelUnit::Percent => "%",
         ChannelUnit::Flag => "flag",
+        ChannelUnit::Count => "count",
     }
 }
 

@@ -98,6 +98,10 @@ fn channel(m: &Measurement, warning: bool) -> Value {
             c.insert("value".into(), json!(m.value.round() as i64));
             c.insert("unit".into(), json!("Custom"));
         }
+        ChannelUnit::Count => {
+            c.insert("value".into(), json!(m.value.round() as i64));
+            c.insert("unit".into(), json!("Count"));
+        }
     }
     match m.limits {
         Limits::None => {}

@@ -29,7 +29,10 @@ pub fn render(sensor: &Sensor) -> String {
                 ChannelUnit::Milliseconds => {
                     json!({ "id": id, "name": name, "type": "float", "value": m.value })
                 }
-                ChannelUnit::Percent | ChannelUnit::Days | ChannelUnit::Flag => {
+                ChannelUnit::Percent
+                | ChannelUnit::Days
+                | ChannelUnit::Flag
+                | ChannelUnit::Count => {
                     json!({ "id": id, "name": name, "type": "integer", "value": m.value.round() as i64 })
                 }
             })

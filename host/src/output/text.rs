@@ -41,6 +41,7 @@ pub fn summary(result: &CheckResult) -> String {
         let value = match channel.unit {
             ChannelUnit::Flag if channel.value == 0.0 => "no".to_string(),
             ChannelUnit::Flag => "yes".to_string(),
+            ChannelUnit::Count => number(channel.value),
             unit => format!("{} {}", number(channel.value), names::unit(unit)),
         };
         let _ = writeln!(out, "  {:<19} {value}", printable(&channel.name));

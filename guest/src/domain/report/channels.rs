@@ -10,9 +10,8 @@ use crate::limits::channel;
 use crate::wit::{Channel, ChannelUnit, Status};
 use std::time::Duration;
 
-/// The unit of the channels that count (MX hosts, the mode's number). The contract has no
-/// unit for a plain number yet: a flag is the one its outputs show as a bare integer.
-const COUNT: ChannelUnit = ChannelUnit::Flag;
+/// The unit of the channels that count (MX hosts, the mode's number).
+const COUNT: ChannelUnit = ChannelUnit::Count;
 
 /// The channels of a domain whose hosts are `hosts`, whose check took `elapsed`, with
 /// `mode` in force and `policy` fetched.

@@ -49,7 +49,10 @@ pub(super) fn cause(answer: &MxAnswer, hosts: &[MxFinding], port: u16) -> Option
         }));
     }
     let failed: Vec<&MxFinding> = hosts.iter().filter(|host| !passes(host)).collect();
-    let first = failed.first()?;
+    if failed.is_empty() {
+        return warned(hosts, port);
+    }
+    let first = failed[0];
     let said: Vec<String> = failed.iter().map(|host| host_said(host, port)).collect();
     let which = match (failed.len(), hosts.len()) {
         (1, 1) => "its only MX host failed".to_string(),
@@ -62,6 +65,42 @@ pub(super) fn cause(answer: &MxAnswer, hosts: &[MxFinding], port: u16) -> Option
         } else {
             Status::Warning
         },
+        area: Area::Mx,
+        failure: Failure {
+            phase: first
+                .result
+                .failure
+                .as_ref()
+                .map_or(Phase::MxLookup, |f| f.phase),
+            kind: ErrorKind::MxHostsFailed(format!("{which}: {}", said.join("; "))),
+        },
+    })
+}
+
+/// The hosts that pass with a warning (a certificate that expires soon, a slow answer, a
+/// TLS downgrade): the domain warns with them, each named, as a postmaster must hear of
+/// the MX host whose certificate runs out before mail does.
+fn warned(hosts: &[MxFinding], port: u16) -> Option<Cause> {
+    let warned: Vec<&MxFinding> = hosts
+        .iter()
+        .filter(|host| host.result.status == Status::Warning)
+        .collect();
+    let first = warned.first()?;
+    let said: Vec<String> = warned.iter().map(|host| host_said(host, port)).collect();
+    let which = match (warned.len(), hosts.len()) {
+        (1, 1) => "its only MX host has a warning".to_string(),
+        (w, n) => format!(
+            "{w} of {} {}",
+            count(n, "MX host", "MX hosts"),
+            if w == 1 {
+                "has a warning"
+            } else {
+                "have warnings"
+            }
+        ),
+    };
+    Some(Cause {
+        status: Status::Warning,
         area: Area::Mx,
         failure: Failure {
             phase: first

@@ -123,7 +123,7 @@ fn a_host_message_without_its_label_is_named_all_the_same() {
 }
 
 #[test]
-fn a_host_with_a_warning_passes_and_the_message_names_it() {
+fn a_host_with_a_warning_passes_and_the_domain_warns_naming_it() {
     let expiring = failure(Phase::TlsHandshake, ErrorKind::CertificateExpiring(5));
     let f = with_hosts(vec![
         up(MX1, 10, 12),
@@ -137,15 +137,12 @@ fn a_host_with_a_warning_passes_and_the_message_names_it() {
         ),
     ]);
     let result = report(&domain_settings(), f);
-    assert_eq!(result.status, Status::Up, "{}", result.message);
-    assert_eq!(result.failure, None);
+    assert_eq!(result.status, Status::Warning, "{}", result.message);
+    assert_eq!(result.failure.as_ref().unwrap().phase, Phase::TlsHandshake);
+    let text = text_of(&result);
     assert!(
-        result.message.starts_with(
-            "example.test: all 2 MX hosts are up, the slowest in 30.0 ms (1 with a warning: \
-             mx2.example.test:25 (MX 20) answered"
-        ),
-        "{}",
-        result.message
+        text.starts_with("1 of 2 MX hosts has a warning: mx2.example.test:25 (MX 20) answered"),
+        "{text}"
     );
     assert_eq!(value(&result, channel::MX_HOSTS_UP), Some(2.0));
 }

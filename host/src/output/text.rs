@@ -31,7 +31,13 @@ pub fn render(sensors: &[Sensor]) -> String {
 /// One result in full: the summary, then the transcript when there is one (a domain
 /// check's own, then each MX host's).
 pub fn result(result: &CheckResult) -> String {
-    let mut out = summary(result) + &transcript(&result.transcript);
+    summary(result) + &transcripts(result)
+}
+
+/// The result's transcript, then a domain check's MX hosts' each under its name; empty
+/// when there is none.
+pub fn transcripts(result: &CheckResult) -> String {
+    let mut out = transcript(&result.transcript);
     for mx in result.domain.iter().flat_map(|d| &d.mx_hosts) {
         if !mx.transcript.is_empty() {
             let title = format!("transcript of MX {}", printable(&mx.exchange));

@@ -7,10 +7,12 @@
 use crate::sensor::Sensor;
 use crate::wit::{
     AuthProperty, AuthResult, AuthResults, Capability, Channel, ChannelUnit, CheckResult,
-    EnhancedCode, ErrorKind, Failure, MailboxResult, Phase, PhaseTiming, RecipientReply, Reply,
-    Status, TlsInfo,
+    DomainResult, EnhancedCode, ErrorKind, Failure, MailboxResult, MtaStsResult, MxHostResult,
+    MxSource, Phase, PhaseTiming, RecipientReply, Reply, Status, StsMode, StsPolicy, TlsInfo,
+    TlsRptResult,
 };
 use smtp_sensor_guest::Thresholds;
+use smtp_sensor_guest::limits::channel as channel_name;
 use std::path::PathBuf;
 
 const THRESHOLDS: Thresholds = Thresholds {
@@ -38,6 +40,7 @@ pub fn all() -> Vec<(&'static str, Sensor)> {
         ("up-round-trip-verdicts", up_round_trip_verdicts()),
         ("warning-delivered-to-spam", warning_delivered_to_spam()),
         ("component-failed", component_failed()),
+        ("warning-domain", warning_domain()),
         ("hostile", hostile()),
     ]
 }
@@ -584,5 +587,117 @@ pub fn hostile() -> Sensor {
         direction: crate::wit::Direction::Server,
         text: format!("220 {banner}"),
     }];
+    sensor(result)
+}
+
+/// A mail domain's check: two MX hosts, the first up over STARTTLS with TLS 1.3, the
+/// second silent until the deadline; an `enforce` MTA-STS policy both match, which the
+/// second cannot meet; a TLS-RPT record. Warning: one MX host failed.
+pub fn warning_domain() -> Sensor {
+    let mut result = empty(
+        Status::Warning,
+        "example.com: 1 of 2 MX hosts up; mx2.example.com:25: the server sent no greeting \
+         within 10.0 s; MTA-STS enforce, max_age 7 days",
+        10_004.5,
+    );
+    result.channels.extend([
+        channel(channel_name::MX_HOSTS, 2.0, ChannelUnit::Count),
+        channel(channel_name::MX_HOSTS_UP, 1.0, ChannelUnit::Count),
+        channel(channel_name::CERTIFICATE_EXPIRY, 89.0, ChannelUnit::Days),
+        channel(channel_name::MTA_STS_MODE, 2.0, ChannelUnit::Count),
+        channel(channel_name::MTA_STS_MAX_AGE, 7.0, ChannelUnit::Days),
+    ]);
+    result.timings = timings(&[
+        (Phase::MxLookup, 3.5),
+        (Phase::MtaStsLookup, 2.0),
+        (Phase::TlsRptLookup, 2.25),
+        (Phase::MtaStsFetch, 55.0),
+    ]);
+    result.failure = Some(Failure {
+        phase: Phase::Banner,
+        kind: ErrorKind::MxHostsFailed(
+            "mx2.example.com: the server sent no greeting within 10.0 s".into(),
+        ),
+    });
+    let mut mx1_tls = tls(true, 1_803_081_600);
+    for subject in [
+        &mut mx1_tls.subject,
+        &mut mx1_tls.earliest_subject,
+        &mut mx1_tls.chain_subject,
+    ] {
+        *subject = "CN=mx1.example.com".into();
+    }
+    let mx1 = MxHostResult {
+        exchange: "mx1.example.com".into(),
+        preference: 10,
+        addresses: vec!["192.0.2.25".into(), "2001:db8::25".into()],
+        status: Status::Up,
+        message: "mx1.example.com:25 answered in 48.5 ms: 220 mx1.example.com ESMTP Postfix".into(),
+        failure: None,
+        response_milliseconds: 48.5,
+        timings: timings(&[
+            (Phase::NameLookup, 1.5),
+            (Phase::Connect, 0.75),
+            (Phase::Banner, 12.25),
+            (Phase::Ehlo, 1.0),
+            (Phase::Starttls, 0.5),
+            (Phase::TlsHandshake, 9.0),
+            (Phase::EhloAfterTls, 1.0),
+            (Phase::Quit, 0.5),
+        ]),
+        remote_address: Some("192.0.2.25:25".into()),
+        banner: Some(reply(220, &["mx1.example.com ESMTP Postfix"])),
+        capabilities: capabilities(&["PIPELINING", "SIZE 10240000", "8BITMIME"]),
+        tls: Some(mx1_tls),
+        sts_pattern: Some("mx1.example.com".into()),
+        sts_valid: Some(true),
+        transcript: Vec::new(),
+    };
+    let mx2 = MxHostResult {
+        exchange: "mx2.example.com".into(),
+        preference: 20,
+        addresses: vec!["192.0.2.26".into()],
+        status: Status::Down,
+        message: "mx2.example.com:25: the server sent no greeting within 10.0 s".into(),
+        failure: Some(Failure {
+            phase: Phase::Banner,
+            kind: ErrorKind::Timeout,
+        }),
+        response_milliseconds: 10_004.5,
+        timings: timings(&[
+            (Phase::NameLookup, 1.75),
+            (Phase::Connect, 2.75),
+            (Phase::Banner, 10_000.0),
+        ]),
+        remote_address: Some("192.0.2.26:25".into()),
+        banner: None,
+        capabilities: Vec::new(),
+        tls: None,
+        sts_pattern: Some("*.example.com".into()),
+        sts_valid: Some(false),
+        transcript: Vec::new(),
+    };
+    result.domain = Some(DomainResult {
+        name: "example.com".into(),
+        mx_source: MxSource::MxRecords,
+        mx_hosts: vec![mx1, mx2],
+        mx_not_checked: 0,
+        mta_sts: MtaStsResult {
+            record_id: Some("20261201T000000".into()),
+            record_error: None,
+            policy: Some(StsPolicy {
+                mode: StsMode::Enforce,
+                max_age_seconds: 604_800,
+                mx: vec!["mx1.example.com".into(), "*.example.com".into()],
+            }),
+            policy_error: None,
+            fetch_milliseconds: Some(55.0),
+        },
+        tls_rpt: Some(TlsRptResult {
+            rua: vec!["mailto:tlsrpt@example.com".into()],
+            error: None,
+        }),
+        notes: vec!["the MTA-STS policy repeats max_age; the first one counts".into()],
+    });
     sensor(result)
 }

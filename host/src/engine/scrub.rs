@@ -3,7 +3,9 @@
 //! output, history or stored file sees it. The real component redacts them itself; a
 //! third-party component need not, and must not be able to publish them.
 
-use crate::wit::{CheckResult, ErrorKind, Reply, Settings, TlsInfo};
+use crate::wit::{
+    Capability, CheckResult, DomainResult, ErrorKind, Failure, Reply, Settings, TlsInfo,
+};
 use smtp_sensor_guest::mailbox_wire_forms as mailbox_forms;
 use smtp_sensor_guest::sasl::wire_forms as smtp_forms;
 use smtp_sensor_guest::{Secret, redact_all};
@@ -33,75 +35,29 @@ pub fn passwords(result: &mut CheckResult, settings: &Settings) {
 /// Applies `scrub` to every string of `result`.
 fn scrub_all(result: &mut CheckResult, scrub: &impl Fn(&mut String)) {
     let reply = |reply: &mut Reply| reply.lines.iter_mut().for_each(scrub);
-    let tls = |tls: &mut TlsInfo| {
-        for text in [
-            &mut tls.version,
-            &mut tls.cipher_suite,
-            &mut tls.subject,
-            &mut tls.issuer,
-            &mut tls.earliest_subject,
-        ] {
-            scrub(text);
-        }
-    };
+    let tls = |tls: &mut TlsInfo| tls_info(tls, scrub);
     scrub(&mut result.message);
     for channel in &mut result.channels {
         scrub(&mut channel.name);
     }
-    if let Some(address) = &mut result.remote_address {
-        scrub(address);
-    }
+    result.remote_address.iter_mut().for_each(scrub);
     result.banner.iter_mut().for_each(reply);
     result.last_reply.iter_mut().for_each(reply);
-    for capability in &mut result.capabilities {
-        scrub(&mut capability.keyword);
-        capability.params.iter_mut().for_each(scrub);
-    }
+    capabilities(&mut result.capabilities, scrub);
     result.tls.iter_mut().for_each(tls);
     for recipient in &mut result.recipients {
         scrub(&mut recipient.address);
         reply(&mut recipient.reply);
     }
+    result.message_reply.iter_mut().for_each(reply);
     if let Some(failure) = &mut result.failure {
-        match &mut failure.kind {
-            ErrorKind::InvalidSettings(text)
-            | ErrorKind::NameLookupFailed(text)
-            | ErrorKind::ConnectFailed(text)
-            | ErrorKind::AccessDenied(text)
-            | ErrorKind::ProtocolViolation(text)
-            | ErrorKind::TlsFailed(text)
-            | ErrorKind::CertificateRejected(text)
-            | ErrorKind::AuthUnavailable(text)
-            | ErrorKind::ExpectationMissed(text)
-            | ErrorKind::NotSupported(text)
-            | ErrorKind::MailboxFailed(text)
-            | ErrorKind::DeliveredToSpam(text)
-            | ErrorKind::MxHostsFailed(text)
-            | ErrorKind::MtaStsFailed(text)
-            | ErrorKind::DnsUnavailable(text)
-            | ErrorKind::ComponentFailed(text) => scrub(text),
-            ErrorKind::UnexpectedReply(r) | ErrorKind::OpenRelay(r) | ErrorKind::AuthFailed(r) => {
-                reply(r)
-            }
-            ErrorKind::ConnectionRefused
-            | ErrorKind::Timeout
-            | ErrorKind::ConnectionClosed
-            | ErrorKind::TlsNotOffered
-            | ErrorKind::CertificateExpiring(_)
-            | ErrorKind::ResponseTimeExceeded(_)
-            | ErrorKind::PlaintextAuthRefused
-            | ErrorKind::MessageNotDelivered(_)
-            | ErrorKind::NullMx
-            | ErrorKind::DeliveryLatencyExceeded(_) => {}
-        }
+        failure_text(failure, scrub);
     }
     for line in &mut result.transcript {
         scrub(&mut line.text);
     }
     if let Some(mailbox) = &mut result.mailbox {
-        if let Some(address) = &mut mailbox.remote_address {
-            scrub(address);
-        }
+        mailbox.remote_address.iter_mut().for_each(scrub);
         mailbox.tls.iter_mut().for_each(tls);
         mailbox.folder.iter_mut().for_each(scrub);
         if let Some(auth) = &mut mailbox.authentication {
@@ -117,6 +73,100 @@ fn scrub_all(result: &mut CheckResult, scrub: &impl Fn(&mut String)) {
                 }
             }
         }
+    }
+    if let Some(domain) = &mut result.domain {
+        domain_result(domain, scrub);
+    }
+}
+
+/// A domain check's strings: the names DNS gave, every MX host's words as the check's own,
+/// the policies' records.
+fn domain_result(domain: &mut DomainResult, scrub: &impl Fn(&mut String)) {
+    let reply = |reply: &mut Reply| reply.lines.iter_mut().for_each(scrub);
+    scrub(&mut domain.name);
+    for mx in &mut domain.mx_hosts {
+        scrub(&mut mx.exchange);
+        mx.addresses.iter_mut().for_each(scrub);
+        scrub(&mut mx.message);
+        if let Some(failure) = &mut mx.failure {
+            failure_text(failure, scrub);
+        }
+        mx.remote_address.iter_mut().for_each(scrub);
+        mx.banner.iter_mut().for_each(reply);
+        capabilities(&mut mx.capabilities, scrub);
+        mx.tls.iter_mut().for_each(|tls| tls_info(tls, scrub));
+        mx.sts_pattern.iter_mut().for_each(scrub);
+        for line in &mut mx.transcript {
+            scrub(&mut line.text);
+        }
+    }
+    let sts = &mut domain.mta_sts;
+    sts.record_id.iter_mut().for_each(scrub);
+    sts.record_error.iter_mut().for_each(scrub);
+    if let Some(policy) = &mut sts.policy {
+        policy.mx.iter_mut().for_each(scrub);
+    }
+    sts.policy_error.iter_mut().for_each(scrub);
+    if let Some(tls_rpt) = &mut domain.tls_rpt {
+        tls_rpt.rua.iter_mut().for_each(scrub);
+        tls_rpt.error.iter_mut().for_each(scrub);
+    }
+    domain.notes.iter_mut().for_each(scrub);
+}
+
+fn tls_info(tls: &mut TlsInfo, scrub: &impl Fn(&mut String)) {
+    for text in [
+        &mut tls.version,
+        &mut tls.cipher_suite,
+        &mut tls.subject,
+        &mut tls.issuer,
+        &mut tls.earliest_subject,
+        &mut tls.chain_subject,
+    ] {
+        scrub(text);
+    }
+}
+
+fn capabilities(capabilities: &mut [Capability], scrub: &impl Fn(&mut String)) {
+    for capability in capabilities {
+        scrub(&mut capability.keyword);
+        capability.params.iter_mut().for_each(scrub);
+    }
+}
+
+/// The text or reply an error kind carries.
+fn failure_text(failure: &mut Failure, scrub: &impl Fn(&mut String)) {
+    let reply = |reply: &mut Reply| reply.lines.iter_mut().for_each(scrub);
+    match &mut failure.kind {
+        ErrorKind::InvalidSettings(text)
+        | ErrorKind::NameLookupFailed(text)
+        | ErrorKind::ConnectFailed(text)
+        | ErrorKind::AccessDenied(text)
+        | ErrorKind::ProtocolViolation(text)
+        | ErrorKind::TlsFailed(text)
+        | ErrorKind::CertificateRejected(text)
+        | ErrorKind::AuthUnavailable(text)
+        | ErrorKind::ExpectationMissed(text)
+        | ErrorKind::NotSupported(text)
+        | ErrorKind::MailboxFailed(text)
+        | ErrorKind::DeliveredToSpam(text)
+        | ErrorKind::MxHostsFailed(text)
+        | ErrorKind::MtaStsFailed(text)
+        | ErrorKind::DnsUnavailable(text)
+        | ErrorKind::ComponentFailed(text) => scrub(text),
+        ErrorKind::UnexpectedReply(r) | ErrorKind::OpenRelay(r) | ErrorKind::AuthFailed(r) => {
+            reply(r)
+        }
+        ErrorKind::ConnectionRefused
+        | ErrorKind::Timeout
+        | ErrorKind::ConnectionClosed
+        | ErrorKind::TlsNotOffered
+        | ErrorKind::CertificateExpiring(_)
+        | ErrorKind::ResponseTimeExceeded(_)
+        | ErrorKind::PlaintextAuthRefused
+        | ErrorKind::MessageNotDelivered(_)
+        | ErrorKind::NullMx
+        | ErrorKind::DeliveryLatencyExceeded(_) => {}
     }
 }
 
@@ -145,5 +195,64 @@ mod tests {
         let json = crate::output::json::to_json(&result).to_string();
         assert!(!json.contains(secret), "{json}");
         assert!(json.contains("\"detail\":\"Junk [redacted]\""), "{json}");
+    }
+
+    /// Every string of every fixture, a domain check's included, reaches `scrub`: scrubbed
+    /// to one mark, the JSON output's strings are all that mark but for the contract's
+    /// names and what the output derives from numbers.
+    #[test]
+    fn every_string_is_scrubbed() {
+        const MARK: &str = "[redacted]";
+        /// The JSON keys whose strings are the contract's names or the host's own (dates,
+        /// enhanced codes written from numbers).
+        const NAMED: [&str; 9] = [
+            "enhanced_code",
+            "status",
+            "unit",
+            "phase",
+            "kind",
+            "direction",
+            "mx_source",
+            "mode",
+            "not_after_utc",
+        ];
+        fn walk(key: &str, value: &serde_json::Value, found: &mut Vec<String>) {
+            match value {
+                serde_json::Value::String(text) if !NAMED.contains(&key) && text != MARK => {
+                    found.push(format!("{key}: {text}"));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| walk(key, v, found)),
+                serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| walk(k, v, found)),
+                _ => {}
+            }
+        }
+        let mark = |text: &mut String| *text = MARK.into();
+        for (name, sensor) in fixtures::all() {
+            let mut result = sensor.result;
+            if let Some(mx) = result.domain.as_mut().map(|d| &mut d.mx_hosts[0]) {
+                // Fill what the fixture leaves empty, so that it is seen too.
+                mx.transcript = result.transcript.clone();
+                mx.transcript.push(crate::wit::TranscriptLine {
+                    at_milliseconds: 1.0,
+                    direction: crate::wit::Direction::Server,
+                    text: "220 mx1.example.com".into(),
+                });
+                let sts = &mut result.domain.as_mut().unwrap().mta_sts;
+                sts.record_error = Some("two records".into());
+                sts.policy_error = Some("HTTP 404".into());
+                result
+                    .domain
+                    .as_mut()
+                    .unwrap()
+                    .tls_rpt
+                    .as_mut()
+                    .unwrap()
+                    .error = Some("malformed".into());
+            }
+            scrub_all(&mut result, &mark);
+            let mut found = Vec::new();
+            walk("", &crate::output::json::to_json(&result), &mut found);
+            assert!(found.is_empty(), "{name}: not scrubbed: {found:?}");
+        }
     }
 }

@@ -14,10 +14,23 @@
 //! folder, in_spam, authentication}`, or null; `authentication` is the receiver's verdicts,
 //! `{authserv_id, results: [{method, result, reason, properties: [{name, value}]}], fields,
 //! from_arc}`, or null).
+//!
+//! A domain check (`--domain`) fills `domain`, else it is null: `{name, mx_source`
+//! ("mx-records" | "implicit" | "null-mx" | "lookup-failed")`, mx_hosts, mx_not_checked,
+//! mta_sts, tls_rpt, notes}`. Each of `mx_hosts` is `{exchange, preference, addresses,
+//! status, message, failure, response_ms, timings, remote_address, banner, capabilities,
+//! tls, sts_pattern, sts_valid, transcript}`, its fields spelled as the check's own;
+//! `mta_sts` is `{record_id, record_error, policy: {mode, max_age_seconds, mx}|null,
+//! policy_error, fetch_ms}`; `tls_rpt` is `{rua, error}`, or null without a record. The
+//! object's own fields are then the domain's: its verdict, its channels, its phases; the
+//! connection's fields are empty.
 
 use super::names;
 use crate::sensor::Sensor;
-use crate::wit::{AuthResults, CheckResult, ErrorKind, Failure, Reply, TlsInfo};
+use crate::wit::{
+    AuthResults, Capability, CheckResult, DomainResult, ErrorKind, Failure, MtaStsResult,
+    MxHostResult, PhaseTiming, Reply, TlsInfo, TranscriptLine,
+};
 use serde_json::{Value, json};
 use smtp_sensor_guest::format_utc;
 
@@ -47,26 +60,18 @@ pub fn to_json(result: &CheckResult) -> Value {
         "channels": result.channels.iter().map(|c| json!({
             "name": c.name, "value": c.value, "unit": names::unit(c.unit),
         })).collect::<Vec<_>>(),
-        "timings": result.timings.iter().map(|t| json!({
-            "phase": names::phase(t.phase), "ms": t.milliseconds,
-        })).collect::<Vec<_>>(),
+        "timings": timings(&result.timings),
         "remote_address": result.remote_address,
         "banner": result.banner.as_ref().map(reply),
         "last_reply": result.last_reply.as_ref().map(reply),
-        "capabilities": result.capabilities.iter().map(|c| json!({
-            "keyword": c.keyword, "params": c.params,
-        })).collect::<Vec<_>>(),
+        "capabilities": capabilities(&result.capabilities),
         "tls": result.tls.as_ref().map(tls),
         "recipients": result.recipients.iter().map(|r| json!({
             "address": r.address, "reply": reply(&r.reply),
         })).collect::<Vec<_>>(),
         "message_reply": result.message_reply.as_ref().map(reply),
         "failure": result.failure.as_ref().map(failure),
-        "transcript": result.transcript.iter().map(|l| json!({
-            "at_ms": l.at_milliseconds,
-            "direction": names::direction(l.direction),
-            "text": l.text,
-        })).collect::<Vec<_>>(),
+        "transcript": transcript(&result.transcript),
         "mailbox": result.mailbox.as_ref().map(|m| json!({
             "remote_address": m.remote_address,
             "found": m.found,
@@ -79,6 +84,82 @@ pub fn to_json(result: &CheckResult) -> Value {
             "in_spam": m.in_spam,
             "authentication": m.authentication.as_ref().map(authentication),
         })),
+        "domain": result.domain.as_ref().map(domain),
+    })
+}
+
+fn timings(timings: &[PhaseTiming]) -> Value {
+    timings
+        .iter()
+        .map(|t| json!({ "phase": names::phase(t.phase), "ms": t.milliseconds }))
+        .collect()
+}
+
+fn capabilities(capabilities: &[Capability]) -> Value {
+    capabilities
+        .iter()
+        .map(|c| json!({ "keyword": c.keyword, "params": c.params }))
+        .collect()
+}
+
+fn transcript(lines: &[TranscriptLine]) -> Value {
+    lines
+        .iter()
+        .map(|l| {
+            json!({
+                "at_ms": l.at_milliseconds,
+                "direction": names::direction(l.direction),
+                "text": l.text,
+            })
+        })
+        .collect()
+}
+
+/// A domain check's findings.
+fn domain(domain: &DomainResult) -> Value {
+    json!({
+        "name": domain.name,
+        "mx_source": names::mx_source(domain.mx_source),
+        "mx_hosts": domain.mx_hosts.iter().map(mx_host).collect::<Vec<_>>(),
+        "mx_not_checked": domain.mx_not_checked,
+        "mta_sts": mta_sts(&domain.mta_sts),
+        "tls_rpt": domain.tls_rpt.as_ref().map(|t| json!({ "rua": t.rua, "error": t.error })),
+        "notes": domain.notes,
+    })
+}
+
+/// One MX host's check, its fields spelled as the check's own.
+fn mx_host(mx: &MxHostResult) -> Value {
+    json!({
+        "exchange": mx.exchange,
+        "preference": mx.preference,
+        "addresses": mx.addresses,
+        "status": names::status(mx.status),
+        "message": mx.message,
+        "failure": mx.failure.as_ref().map(failure),
+        "response_ms": mx.response_milliseconds,
+        "timings": timings(&mx.timings),
+        "remote_address": mx.remote_address,
+        "banner": mx.banner.as_ref().map(reply),
+        "capabilities": capabilities(&mx.capabilities),
+        "tls": mx.tls.as_ref().map(tls),
+        "sts_pattern": mx.sts_pattern,
+        "sts_valid": mx.sts_valid,
+        "transcript": transcript(&mx.transcript),
+    })
+}
+
+fn mta_sts(sts: &MtaStsResult) -> Value {
+    json!({
+        "record_id": sts.record_id,
+        "record_error": sts.record_error,
+        "policy": sts.policy.as_ref().map(|p| json!({
+            "mode": names::sts_mode(p.mode),
+            "max_age_seconds": p.max_age_seconds,
+            "mx": p.mx,
+        })),
+        "policy_error": sts.policy_error,
+        "fetch_ms": sts.fetch_milliseconds,
     })
 }
 
@@ -242,6 +323,83 @@ mod tests {
         let value: Value = serde_json::from_str(&out).unwrap();
         assert!(value["mailbox"]["folder"].is_null());
         assert!(value["mailbox"]["authentication"].is_null());
+    }
+
+    #[test]
+    fn a_domain_check_s_findings_with_the_contract_s_keys() {
+        let value: Value =
+            serde_json::from_str(&render(&[fixtures::warning_domain()], false)).unwrap();
+        let domain = &value["domain"];
+        let keys = |v: &Value| -> Vec<String> {
+            let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            keys.sort_unstable();
+            keys
+        };
+        let mut expected = [
+            "name",
+            "mx_source",
+            "mx_hosts",
+            "mx_not_checked",
+            "mta_sts",
+            "tls_rpt",
+            "notes",
+        ];
+        expected.sort_unstable();
+        assert_eq!(keys(domain), expected);
+        assert_eq!(domain["mx_source"], "mx-records");
+        let mx = &domain["mx_hosts"][1];
+        let mut expected = [
+            "exchange",
+            "preference",
+            "addresses",
+            "status",
+            "message",
+            "failure",
+            "response_ms",
+            "timings",
+            "remote_address",
+            "banner",
+            "capabilities",
+            "tls",
+            "sts_pattern",
+            "sts_valid",
+            "transcript",
+        ];
+        expected.sort_unstable();
+        assert_eq!(keys(mx), expected);
+        assert_eq!(
+            (&mx["exchange"], &mx["preference"], &mx["status"]),
+            (&json!("mx2.example.com"), &json!(20), &json!("down"))
+        );
+        assert_eq!(
+            mx["failure"],
+            json!({"phase": "banner", "kind": "timeout", "detail": null})
+        );
+        assert_eq!(mx["sts_valid"], false);
+        assert_eq!(domain["mx_hosts"][0]["tls"]["version"], "TLSv1.3");
+        assert_eq!(
+            domain["mta_sts"],
+            json!({
+                "record_id": "20261201T000000",
+                "record_error": null,
+                "policy": {
+                    "mode": "enforce",
+                    "max_age_seconds": 604800,
+                    "mx": ["mx1.example.com", "*.example.com"],
+                },
+                "policy_error": null,
+                "fetch_ms": 55.0,
+            })
+        );
+        assert_eq!(
+            domain["tls_rpt"],
+            json!({"rua": ["mailto:tlsrpt@example.com"], "error": null})
+        );
+        // Not a domain check: null, not missing.
+        let value: Value =
+            serde_json::from_str(&render(&[fixtures::up_with_tls()], false)).unwrap();
+        assert!(value.as_object().unwrap().contains_key("domain"));
+        assert!(value["domain"].is_null());
     }
 
     #[test]

@@ -37,6 +37,31 @@ pub enum Limits {
     },
 }
 
+/// What a channel's number is, when its unit does not say. The contract's units have no
+/// count: a domain check's "MX Hosts" and "MX Hosts Up" and its "MTA-STS Mode" come as
+/// plain numbers, whatever unit the component gave them, and are known by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    /// Its unit says what it is.
+    Measured,
+    /// How many ("MX Hosts", "MX Hosts Up").
+    Count,
+    /// A level from 0 to `max` ("MTA-STS Mode": 0 none or no policy, 1 testing, 2 enforce).
+    Level {
+        /// The highest level.
+        max: u8,
+    },
+}
+
+/// What the channel `name`'s number is.
+pub fn quantity(name: &str) -> Quantity {
+    match name {
+        channel::MX_HOSTS | channel::MX_HOSTS_UP => Quantity::Count,
+        channel::MTA_STS_MODE => Quantity::Level { max: 2 },
+        _ => Quantity::Measured,
+    }
+}
+
 /// One value for a monitoring system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
@@ -49,6 +74,8 @@ pub struct Measurement {
     pub value: f64,
     /// The unit.
     pub unit: ChannelUnit,
+    /// What the number is, when the unit does not say.
+    pub quantity: Quantity,
     /// What it measures.
     pub source: Source,
     /// What judges it.
@@ -59,6 +86,7 @@ pub struct Measurement {
 /// order a check runs them. A TLS handshake timing joins the "TLS Handshake" channel rather
 /// than repeating it.
 pub fn measurements(result: &CheckResult, thresholds: &Thresholds) -> Vec<Measurement> {
+    let domain = result.domain.is_some();
     let mut out: Vec<Measurement> = result
         .channels
         .iter()
@@ -67,8 +95,9 @@ pub fn measurements(result: &CheckResult, thresholds: &Thresholds) -> Vec<Measur
             id: channel_id(&c.name),
             value: c.value,
             unit: c.unit,
+            quantity: quantity(&c.name),
             source: Source::Channel,
-            limits: limits_of(&c.name, thresholds),
+            limits: limits_of(&c.name, thresholds, domain),
         })
         .collect();
     for (phase, value) in phase_totals(result) {
@@ -81,6 +110,7 @@ pub fn measurements(result: &CheckResult, thresholds: &Thresholds) -> Vec<Measur
             id: Some(id),
             value,
             unit: ChannelUnit::Milliseconds,
+            quantity: Quantity::Measured,
             source: Source::Phase(phase),
             limits: Limits::None,
         });
@@ -104,8 +134,14 @@ pub fn phase_totals(result: &CheckResult) -> Vec<(Phase, f64)> {
         .collect()
 }
 
-fn limits_of(name: &str, thresholds: &Thresholds) -> Limits {
+/// The thresholds that judge the channel `name`. A domain check's "Response Time" is its
+/// slowest MX host's, and a failed host's time until it failed counts among them: limits
+/// there would judge the domain again by one host's timeout, which its verdict already
+/// counts as a failed MX host (in PRTG, a channel beyond its error limit puts the sensor
+/// down while the domain is in warning). So it has none; the verdict is the component's.
+fn limits_of(name: &str, thresholds: &Thresholds, domain: bool) -> Limits {
     match name {
+        channel::RESPONSE_TIME if domain => Limits::None,
         channel::RESPONSE_TIME => Limits::Above {
             warning: thresholds.response_warning_ms.map(f64::from),
             critical: thresholds.response_critical_ms.map(f64::from),

@@ -8,8 +8,10 @@
 //! They share [`names`] (the contract's names and the channels' stable ids, spelled once),
 //! [`measurements`] (a result's channels and phase timings, with their thresholds) and
 //! [`escape`] (the server's words made harmless); [`verdicts`] says a round trip's
-//! receiver in words for the formats with one line.
+//! receiver in words for the formats with one line, [`domain_lines`] a domain check's MX
+//! hosts and policies a line each for text and Nagios' long output.
 
+pub mod domain_lines;
 pub mod escape;
 pub mod exposition;
 pub mod json;

@@ -4,14 +4,18 @@
 //!
 //! Perfdata has every channel, even when down: `'label'=value[UOM];warn;crit;min;max`,
 //! times in seconds (`s`), Downtime in `%`, Certificate Expiry in days without a unit, the
-//! round trip's flags ("In Spam Folder", "DKIM Pass", ...) unitless from 0 to 1. The
+//! round trip's flags ("In Spam Folder", "DKIM Pass", ...) unitless from 0 to 1, a domain
+//! check's "MX Hosts" and "MX Hosts Up" unitless from 0, its "MTA-STS Mode" from 0 to 2
+//! and "MTA-STS Max Age" in days. A domain check's MX hosts and policies follow the line as
+//! the long output, a line each, as the text output has them (printable, no `|`). The
 //! thresholds are written as the guidelines' ranges: `0.5` alerts above 0.5 s, `14:` below
 //! 14 days. The message is made printable and holds no `|`, so a server cannot forge
 //! perfdata or a second line. After a round trip the message also says what the receiver
 //! did that did not pass ([`super::verdicts`]).
 
+use super::domain_lines;
 use super::escape::printable;
-use super::measurements::{Limits, Measurement, measurements};
+use super::measurements::{Limits, Measurement, Quantity, measurements};
 use super::verdicts;
 use crate::exit_code;
 use crate::sensor::Sensor;
@@ -31,18 +35,24 @@ pub fn status_word(sensor: &Sensor) -> &'static str {
     }
 }
 
-/// The plugin output line.
+/// The plugin output: its line, then for a domain check the long output, a line for each
+/// MX host and for the policies.
 pub fn render(sensor: &Sensor) -> String {
     let perfdata: Vec<String> = measurements(&sensor.result, &sensor.thresholds)
         .iter()
         .map(perfdata)
         .collect();
-    format!(
+    let mut out = format!(
         "{SERVICE} {} - {}|{}\n",
         status_word(sensor),
         text(&verdicts::message(&sensor.result)),
         perfdata.join(" ")
-    )
+    );
+    for line in sensor.result.domain.iter().flat_map(domain_lines::lines) {
+        out.push_str(&text(&line));
+        out.push('\n');
+    }
+    out
 }
 
 /// The UNKNOWN line for settings that could not be used.
@@ -58,12 +68,18 @@ fn text(message: &str) -> String {
 /// One perfdata item.
 fn perfdata(m: &Measurement) -> String {
     let label = printable(&m.name).replace('\'', "''").replace('=', "-");
-    let (value, unit, min, max, scale) = match m.unit {
-        ChannelUnit::Milliseconds => (m.value / 1000.0, "s", "0", "", 1000.0),
-        ChannelUnit::Percent => (m.value, "%", "0", "100", 1.0),
-        ChannelUnit::Days => (m.value, "", "", "", 1.0),
-        ChannelUnit::Flag => (m.value, "", "0", "1", 1.0),
-        ChannelUnit::Count => (m.value, "", "0", "", 1.0),
+    let level_max;
+    let (value, unit, min, max, scale) = match (m.quantity, m.unit) {
+        (Quantity::Count, _) => (m.value, "", "0", "", 1.0),
+        (Quantity::Level { max }, _) => {
+            level_max = max.to_string();
+            (m.value, "", "0", level_max.as_str(), 1.0)
+        }
+        (Quantity::Measured, ChannelUnit::Milliseconds) => (m.value / 1000.0, "s", "0", "", 1000.0),
+        (Quantity::Measured, ChannelUnit::Percent) => (m.value, "%", "0", "100", 1.0),
+        (Quantity::Measured, ChannelUnit::Days) => (m.value, "", "", "", 1.0),
+        (Quantity::Measured, ChannelUnit::Flag) => (m.value, "", "0", "1", 1.0),
+        (Quantity::Measured, ChannelUnit::Count) => (m.value, "", "0", "", 1.0),
     };
     let (warn, crit) = match m.limits {
         Limits::None => (String::new(), String::new()),
@@ -159,6 +175,44 @@ mod tests {
         let up = render(&fixtures::up_round_trip_verdicts());
         assert!(!up.contains("verdicts"), "{up}");
         assert!(up.contains("'DKIM Pass'=1;;;0;1"), "{up}");
+    }
+
+    #[test]
+    fn a_domain_check_s_counts_and_its_mx_hosts_in_the_long_output() {
+        let out = render(&fixtures::warning_domain());
+        let mut lines = out.lines();
+        let (line, perf) = lines.next().unwrap().split_once('|').unwrap();
+        assert!(line.starts_with("SMTP WARNING - example.com: "), "{line}");
+        for item in [
+            "'Response Time'=10.0045s;;;0",
+            "'MX Hosts'=2;;;0",
+            "'MX Hosts Up'=1;;;0",
+            "'MTA-STS Mode'=2;;;0;2",
+            "'MTA-STS Max Age'=7",
+            "'MX Lookup'=0.0035s;;;0",
+        ] {
+            assert!(
+                format!(" {perf} ").contains(&format!(" {item} ")),
+                "{item} in {perf}"
+            );
+        }
+        let long: Vec<&str> = lines.collect();
+        assert!(
+            long[0].starts_with("MX 10 mx1.example.com: up, "),
+            "{long:?}"
+        );
+        assert!(
+            long[1].starts_with("MX 20 mx2.example.com: down, "),
+            "{long:?}"
+        );
+        assert!(long[2].starts_with("MTA-STS: enforce, "), "{long:?}");
+        // A server's words in the long output forge no line and no perfdata.
+        let mut sensor = fixtures::warning_domain();
+        let domain = sensor.result.domain.as_mut().unwrap();
+        domain.mx_hosts[1].message = "x|'MX Hosts Up'=2\r\nSMTP OK - fine".into();
+        let out = render(&sensor);
+        assert_eq!(out.matches('|').count(), 1, "{out}");
+        assert!(out.lines().all(|l| !l.starts_with("SMTP OK")), "{out}");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! each phase when they report it as a channel.
 
 use crate::wit::{
-    AuthMethod, ChannelUnit, Direction, ErrorKind, IpVersion, MailboxProtocol, Phase, Status,
-    TlsVersion, TransportSecurity,
+    AuthMethod, ChannelUnit, Direction, ErrorKind, IpVersion, MailboxProtocol, MxSource, Phase,
+    Status, StsMode, TlsVersion, TransportSecurity,
 };
 
 /// A status as the contract spells it.
@@ -81,6 +81,26 @@ pub fn auth_channel(method: AuthMethod) -> &'static str {
         AuthMethod::Dkim => channel::DKIM_PASS,
         AuthMethod::Dmarc => channel::DMARC_PASS,
         AuthMethod::Arc => channel::ARC_PASS,
+    }
+}
+
+/// An MTA-STS policy's mode as the contract (and `--expect-mta-sts`, and the policy's own
+/// `mode` line) spells it.
+pub fn sts_mode(mode: StsMode) -> &'static str {
+    match mode {
+        StsMode::Enforce => "enforce",
+        StsMode::Testing => "testing",
+        StsMode::None => "none",
+    }
+}
+
+/// Where a domain check's MX hosts came from, as the contract spells it.
+pub fn mx_source(source: MxSource) -> &'static str {
+    match source {
+        MxSource::MxRecords => "mx-records",
+        MxSource::Implicit => "implicit",
+        MxSource::NullMx => "null-mx",
+        MxSource::LookupFailed => "lookup-failed",
     }
 }
 

@@ -2,7 +2,9 @@
 //! where they fit (`probe_success`, `probe_duration_seconds`, `probe_dns_lookup_time_seconds`,
 //! `probe_ip_protocol`, `probe_ip_addr_hash`, `probe_ssl_earliest_cert_expiry`,
 //! `probe_tls_version_info`) and `smtp_*` for what only an
-//! SMTP check knows (the round trip's `smtp_roundtrip_*` in [`round_trip`]). Every family has HELP and TYPE; with several sensors (`--all`) each
+//! SMTP check knows (the round trip's `smtp_roundtrip_*` in [`round_trip`], a domain check's
+//! `smtp_domain_*`, `smtp_mta_sts_*` and `smtp_tlsrpt_*` in [`domain`]). Every family has
+//! HELP and TYPE; with several sensors (`--all`) each
 //! series carries a `sensor` label and each family is written once, so the output can feed
 //! node_exporter's textfile collector. Label values from the server are made printable and
 //! escaped as the format says.
@@ -39,7 +41,8 @@ const FAMILIES: [(&str, &str); 16] = [
     ),
     (
         "probe_dns_lookup_time_seconds",
-        "How long resolving the host name took (0 for an IP address).",
+        "How long resolving the host name took (0 for an IP address); for a domain check, \
+         looking up its MX records.",
     ),
     (
         "probe_ip_protocol",
@@ -97,9 +100,13 @@ const FAMILIES: [(&str, &str); 16] = [
     ),
 ];
 
-/// Every family, in the order they are written: the check's, then the round trip's.
+/// Every family, in the order they are written: the check's, the round trip's, then a
+/// domain check's.
 fn families() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
-    FAMILIES.iter().chain(round_trip::FAMILIES.iter())
+    FAMILIES
+        .iter()
+        .chain(round_trip::FAMILIES.iter())
+        .chain(domain::FAMILIES.iter())
 }
 
 /// Every sensor's metrics in one exposition.
@@ -148,10 +155,14 @@ pub fn render(sensors: &[Sensor]) -> String {
             vec![],
             ms_to_seconds(channel_value(channel::RESPONSE_TIME).unwrap_or(0.0)),
         );
+        let lookup = match result.domain {
+            Some(_) => Phase::MxLookup,
+            None => Phase::NameLookup,
+        };
         add(
             "probe_dns_lookup_time_seconds",
             vec![],
-            phase_seconds(Phase::NameLookup),
+            phase_seconds(lookup),
         );
         let connected = result.remote_address.as_deref().and_then(address);
         if let Some(ip) = connected {
@@ -210,7 +221,10 @@ pub fn render(sensors: &[Sensor]) -> String {
         if let Some(reply) = &result.last_reply {
             add("smtp_last_reply_code", vec![], f64::from(reply.code));
         }
-        for (name, labels, value) in round_trip::samples(result) {
+        for (name, labels, value) in round_trip::samples(result)
+            .into_iter()
+            .chain(domain::samples(result))
+        {
             add(name, labels, value);
         }
         for keyword in announced_keywords(&result.capabilities) {
@@ -293,6 +307,7 @@ fn blackbox_tls_version(version: &str) -> String {
     }
 }
 
+mod domain;
 mod round_trip;
 #[cfg(test)]
 mod tests;

@@ -2,14 +2,16 @@
 //! Advanced and HTTP Push Data Advanced sensors): `{"prtg":{"result":[...],"text":...}}`.
 //! "Response Time" comes first, as the primary channel; times are `TimeResponse` floats,
 //! Certificate Expiry a `Custom` channel in days, a round trip's flags ("In Spam Folder",
-//! "DKIM Pass", ...) `Custom` channels of 0 or 1; Downtime is PRTG's own (see
+//! "DKIM Pass", ...) `Custom` channels of 0 or 1, a domain check's "MX Hosts" and "MX
+//! Hosts Up" `Count` channels, its "MTA-STS Mode" a `Custom` channel of 0 to 2 and "MTA-STS
+//! Max Age" one in days; Downtime is PRTG's own (see
 //! [`super::prtg_rules::channels`]). The thresholds become
 //! the channels' limits; a down check sets `"error":1` with the reason in `text`. PRTG
 //! fixes a channel's settings when it first sees it, so every run describes each channel
 //! the same way. The command exits 0 whatever the status: PRTG reads the status from here.
 
 use super::escape::printable;
-use super::measurements::{Limits, Measurement};
+use super::measurements::{Limits, Measurement, Quantity};
 use super::prtg_rules::{MAX_CHANNELS, channels, text};
 use super::verdicts;
 use crate::sensor::Sensor;
@@ -67,6 +69,8 @@ fn cause(failure: &Failure) -> Option<&'static str> {
         ErrorKind::ResponseTimeExceeded(_) => Some(channel::RESPONSE_TIME),
         ErrorKind::DeliveryLatencyExceeded(_) => Some(channel::DELIVERY_LATENCY),
         ErrorKind::DeliveredToSpam(_) => Some(channel::IN_SPAM_FOLDER),
+        ErrorKind::MxHostsFailed(_) => Some(channel::MX_HOSTS_UP),
+        ErrorKind::MtaStsFailed(_) => Some(channel::MTA_STS_MODE),
         _ => None,
     }
 }
@@ -74,17 +78,28 @@ fn cause(failure: &Failure) -> Option<&'static str> {
 fn channel(m: &Measurement, warning: bool) -> Value {
     let mut c = Map::new();
     c.insert("channel".into(), json!(printable(&m.name)));
-    match m.unit {
-        ChannelUnit::Milliseconds => {
+    match (m.quantity, m.unit) {
+        (Quantity::Count, _) | (Quantity::Measured, ChannelUnit::Count) => {
+            c.insert("value".into(), json!(m.value.round() as i64));
+            c.insert("unit".into(), json!("Count"));
+        }
+        // No value lookup, as for the flags below: a lookup's states would judge the mode
+        // a second time, and PRTG needs its file installed on the core server first.
+        // `--expect-mta-sts` judges it, and the warning lands on this channel.
+        (Quantity::Level { .. }, _) => {
+            c.insert("value".into(), json!(m.value.round() as i64));
+            c.insert("unit".into(), json!("Custom"));
+        }
+        (Quantity::Measured, ChannelUnit::Milliseconds) => {
             c.insert("value".into(), json!(m.value));
             c.insert("unit".into(), json!("TimeResponse"));
             c.insert("float".into(), json!(1));
         }
-        ChannelUnit::Percent => {
+        (Quantity::Measured, ChannelUnit::Percent) => {
             c.insert("value".into(), json!(m.value.round() as i64));
             c.insert("unit".into(), json!("Percent"));
         }
-        ChannelUnit::Days => {
+        (Quantity::Measured, ChannelUnit::Days) => {
             c.insert("value".into(), json!(m.value.round() as i64));
             c.insert("unit".into(), json!("Custom"));
             c.insert("customunit".into(), json!("days"));
@@ -94,13 +109,9 @@ fn channel(m: &Measurement, warning: bool) -> Value {
         // PRTG's status differ from the check's: an unexpected DKIM failure is no failure
         // of the check (only `--expect-auth` makes it one), and a test email in spam is a
         // warning. The check's own status, and the warning on "In Spam Folder", say it.
-        ChannelUnit::Flag => {
+        (Quantity::Measured, ChannelUnit::Flag) => {
             c.insert("value".into(), json!(m.value.round() as i64));
             c.insert("unit".into(), json!("Custom"));
-        }
-        ChannelUnit::Count => {
-            c.insert("value".into(), json!(m.value.round() as i64));
-            c.insert("unit".into(), json!("Count"));
         }
     }
     match m.limits {
@@ -264,6 +275,36 @@ mod tests {
             kind: ErrorKind::DeliveryLatencyExceeded(500),
         });
         assert_eq!(warned(&sensor), ["Response Time"]);
+    }
+
+    #[test]
+    fn a_domain_check_counts_and_warns_on_its_mx_hosts() {
+        let sensor = fixtures::warning_domain();
+        assert_eq!(warned(&sensor), ["MX Hosts Up"]);
+        let value = parse(&render(&sensor));
+        let channels = value["prtg"]["result"].as_array().unwrap();
+        let find = |name: &str| channels.iter().find(|c| c["channel"] == name).unwrap();
+        assert_eq!(
+            find("MX Hosts"),
+            &json!({"channel": "MX Hosts", "value": 2, "unit": "Count"})
+        );
+        assert_eq!(
+            find("MTA-STS Mode"),
+            &json!({"channel": "MTA-STS Mode", "value": 2, "unit": "Custom"})
+        );
+        assert_eq!(find("MTA-STS Max Age")["customunit"], "days");
+        // The slowest MX host (here one that timed out) has no limits: the MX hosts were
+        // judged one by one, and the domain is in warning, not down.
+        let first = &channels[0];
+        assert_eq!(first["channel"], "Response Time");
+        assert!(first.get("limitmode").is_none(), "{first}");
+        // A broken policy warns on the mode.
+        let mut sensor = fixtures::warning_domain();
+        sensor.result.failure = Some(Failure {
+            phase: Phase::MtaStsJudge,
+            kind: ErrorKind::MtaStsFailed("mx2.example.com fails the policy".into()),
+        });
+        assert_eq!(warned(&sensor), ["MTA-STS Mode"]);
     }
 
     #[test]

@@ -34,14 +34,43 @@ pub fn summary(result: &CheckResult) -> String {
     text::summary(result)
 }
 
-/// The last response and the transcript, as the text output shows them.
+/// The last response and the transcript (a domain check's, then its MX hosts'), as the
+/// text output shows them.
 pub fn data(result: &CheckResult) -> String {
     let last = result
         .last_reply
         .as_ref()
         .map_or("(none)".to_string(), text::reply_line);
-    format!(
-        "Last response: {last}\n\n{}",
-        text::transcript(&result.transcript)
-    )
+    format!("Last response: {last}\n\n{}", text::transcripts(result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+    use crate::wit::{Direction, TranscriptLine};
+
+    #[test]
+    fn a_domain_check_s_data_has_every_mx_host_s_dialogue() {
+        let mut result = fixtures::warning_domain().result;
+        let line = |text: &str| TranscriptLine {
+            at_milliseconds: 1.0,
+            direction: Direction::Server,
+            text: text.into(),
+        };
+        result.transcript = vec![line("MX example.com: 10 mx1.example.com")];
+        result.domain.as_mut().unwrap().mx_hosts[1].transcript = vec![line("(no greeting)")];
+        let data = data(&result);
+        assert!(
+            data.starts_with("Last response: (none)\n\n  transcript:\n"),
+            "{data}"
+        );
+        assert!(
+            data.contains(
+                "  transcript of MX mx2.example.com:\n            1 ms S: (no greeting)\n"
+            ),
+            "{data}"
+        );
+        assert!(!data.contains("of MX mx1"), "{data}");
+    }
 }

@@ -1,7 +1,11 @@
 //! `text`: a few lines for a person at a terminal. Everything the server said is passed
 //! through [`printable`], so its escape sequences and line breaks are shown, never acted on.
+//! A domain check's MX hosts, MTA-STS and TLS-RPT follow its verdict line, a line each
+//! ([`super::domain_lines`]).
 
+use super::domain_lines;
 use super::escape::printable;
+use super::measurements::{Quantity, quantity};
 use super::names;
 use crate::sensor::Sensor;
 use crate::wit::{AuthResult, ChannelUnit, CheckResult, MailboxResult, Reply, TranscriptLine};
@@ -24,25 +28,47 @@ pub fn render(sensors: &[Sensor]) -> String {
     out
 }
 
-/// One result in full: the summary, then the transcript when there is one.
+/// One result in full: the summary, then the transcript when there is one (a domain
+/// check's own, then each MX host's).
 pub fn result(result: &CheckResult) -> String {
-    summary(result) + &transcript(&result.transcript)
+    summary(result) + &transcripts(result)
 }
 
-/// The status and message, then channels, timings, TLS, the server's replies: everything
-/// but the transcript.
+/// The result's transcript, then a domain check's MX hosts' each under its name; empty
+/// when there is none.
+pub fn transcripts(result: &CheckResult) -> String {
+    let mut out = transcript(&result.transcript);
+    for mx in result.domain.iter().flat_map(|d| &d.mx_hosts) {
+        if !mx.transcript.is_empty() {
+            let title = format!("transcript of MX {}", printable(&mx.exchange));
+            out.push_str(&lines_under(&title, &mx.transcript));
+        }
+    }
+    out
+}
+
+/// The status and message, a domain check's findings, then channels, timings, TLS, the
+/// server's replies: everything but the transcript.
 pub fn summary(result: &CheckResult) -> String {
     let mut out = format!(
         "{}: {}\n",
         names::status(result.status).to_uppercase(),
         printable(&result.message)
     );
+    if let Some(domain) = &result.domain {
+        for line in domain_lines::lines(domain) {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     for channel in &result.channels {
-        let value = match channel.unit {
-            ChannelUnit::Flag if channel.value == 0.0 => "no".to_string(),
-            ChannelUnit::Flag => "yes".to_string(),
-            ChannelUnit::Count => number(channel.value),
-            unit => format!("{} {}", number(channel.value), names::unit(unit)),
+        let value = match (quantity(&channel.name), channel.unit) {
+            (Quantity::Count | Quantity::Level { .. }, _) => number(channel.value),
+            (Quantity::Measured, ChannelUnit::Flag) if channel.value == 0.0 => "no".to_string(),
+            (Quantity::Measured, ChannelUnit::Flag) => "yes".to_string(),
+            (Quantity::Measured, ChannelUnit::Count) => number(channel.value),
+            (Quantity::Measured, unit) => {
+                format!("{} {}", number(channel.value), names::unit(unit))
+            }
         };
         let _ = writeln!(out, "  {:<19} {value}", printable(&channel.name));
     }
@@ -184,7 +210,12 @@ pub fn transcript(lines: &[TranscriptLine]) -> String {
     if lines.is_empty() {
         return String::new();
     }
-    let mut out = String::from("  transcript:\n");
+    lines_under("transcript", lines)
+}
+
+/// Transcript lines under `title`.
+fn lines_under(title: &str, lines: &[TranscriptLine]) -> String {
+    let mut out = format!("  {title}:\n");
     for line in lines {
         let _ = writeln!(
             out,
@@ -236,6 +267,34 @@ mod tests {
             "    spf=pass smtp.mailfrom=sender.test",
         ] {
             assert!(out.lines().any(|l| l == line), "{line:?} in\n{out}");
+        }
+    }
+
+    #[test]
+    fn a_domain_check_s_mx_hosts_follow_its_verdict() {
+        let mut sensor = fixtures::warning_domain();
+        let mx = &mut sensor.result.domain.as_mut().unwrap().mx_hosts[0];
+        mx.transcript = vec![TranscriptLine {
+            at_milliseconds: 12.5,
+            direction: crate::wit::Direction::Server,
+            text: "220 mx1.example.com ESMTP\u{1b}[2J".into(),
+        }];
+        let out = render(&[sensor]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].starts_with("WARNING: example.com: "), "{out}");
+        assert!(lines[1].starts_with("  MX 10 mx1.example.com: up"), "{out}");
+        assert!(
+            lines[2].starts_with("  MX 20 mx2.example.com: down"),
+            "{out}"
+        );
+        for line in [
+            "  MX Hosts            2",
+            "  MTA-STS Mode        2",
+            "  MTA-STS Max Age     7 days",
+            "  transcript of MX mx1.example.com:",
+            "         12.5 ms S: 220 mx1.example.com ESMTP\\x1b[2J",
+        ] {
+            assert!(lines.contains(&line), "{line:?} in\n{out}");
         }
     }
 

@@ -206,3 +206,88 @@ fn the_receiver_s_words_are_escaped_and_alike_results_are_one_series() {
         );
     }
 }
+
+#[test]
+fn a_domain_check_s_families_by_mx_host() {
+    let out = render(&[fixtures::warning_domain()]);
+    for line in [
+        "probe_success 1",
+        "probe_duration_seconds 10.0045",
+        "probe_dns_lookup_time_seconds 0.0035",
+        "smtp_domain_mx_source{source=\"mx-records\"} 1",
+        "smtp_domain_mx_hosts 2",
+        "smtp_domain_mx_hosts_up 1",
+        "smtp_domain_mx_up{mx=\"mx1.example.com\",preference=\"10\"} 1",
+        "smtp_domain_mx_up{mx=\"mx2.example.com\",preference=\"20\"} 0",
+        "smtp_domain_mx_duration_seconds{mx=\"mx1.example.com\"} 0.0485",
+        "smtp_domain_mx_ssl_earliest_cert_expiry{mx=\"mx1.example.com\"} 1803081600",
+        "smtp_domain_mx_tls_version_info{mx=\"mx1.example.com\",version=\"TLS 1.3\"} 1",
+        "smtp_domain_mx_sts_valid{mx=\"mx2.example.com\"} 0",
+        "smtp_domain_mx_failure_info{mx=\"mx2.example.com\",phase=\"banner\",kind=\"timeout\"} 1",
+        "smtp_mta_sts_mode 2",
+        "smtp_mta_sts_policy_info{mode=\"enforce\",id=\"20261201T000000\"} 1",
+        "smtp_mta_sts_max_age_seconds 604800",
+        "smtp_mta_sts_record_valid 1",
+        "smtp_tlsrpt_record_valid 1",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line} in\n{out}");
+    }
+    // The host that failed presented no certificate: no expiry series for it.
+    assert!(
+        !out.contains("smtp_domain_mx_ssl_earliest_cert_expiry{mx=\"mx2"),
+        "{out}"
+    );
+    // Not a domain check: none of these families.
+    let out = render(&[fixtures::up_with_tls()]);
+    assert!(
+        !out.contains("smtp_domain_") && !out.contains("smtp_mta_sts"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_domain_without_policies_and_with_a_name_twice() {
+    let mut sensor = fixtures::warning_domain();
+    let domain = sensor.result.domain.as_mut().unwrap();
+    let mut again = domain.mx_hosts[0].clone();
+    again.preference = 30;
+    domain.mx_hosts.push(again);
+    domain.mx_hosts[1].exchange = "evil\"} 1\nprobe_success".into();
+    domain.mta_sts.record_id = None;
+    domain.mta_sts.record_error = Some("no record".into());
+    domain.mta_sts.policy = None;
+    domain.tls_rpt = None;
+    sensor
+        .result
+        .channels
+        .retain(|c| c.name != channel::MTA_STS_MODE && c.name != channel::MTA_STS_MAX_AGE);
+    let out = render(&[sensor]);
+    // A name two MX records share is one series.
+    let up: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("smtp_domain_mx_up{mx=\"mx1"))
+        .collect();
+    assert_eq!(
+        up,
+        ["smtp_domain_mx_up{mx=\"mx1.example.com\",preference=\"10\"} 1"]
+    );
+    assert!(
+        out.contains(r#"smtp_domain_mx_up{mx="evil\"} 1\\nprobe_success",preference="20"} 0"#),
+        "{out}"
+    );
+    for line in out.lines() {
+        assert!(
+            line.starts_with('#') || families().any(|(n, _)| line.starts_with(n)),
+            "{line:?} in\n{out}"
+        );
+    }
+    for line in [
+        "smtp_mta_sts_mode 0",
+        "smtp_mta_sts_record_valid 0",
+        "smtp_tlsrpt_record_valid 0",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line} in\n{out}");
+    }
+    assert!(!out.contains("smtp_mta_sts_policy_info"), "{out}");
+    assert!(!out.contains("smtp_mta_sts_max_age_seconds"), "{out}");
+}

@@ -7,6 +7,7 @@ use super::check_smtp::CheckSmtpFlags;
 use super::dns_args::DnsArgs;
 use crate::demo;
 use crate::engine::Runner;
+use crate::engine::dns::DnsConfig;
 use crate::engine::limits::MAX_CONCURRENT_SENSORS;
 use crate::exit_code;
 use crate::output::store_result;
@@ -303,8 +304,8 @@ fn refuse(format: Format, message: &str, to_stderr: bool) -> i32 {
 
 async fn check(args: CheckArgs) -> i32 {
     let format = args.format;
-    let jobs = match jobs(&args) {
-        Ok(jobs) => jobs,
+    let (jobs, file_dns) = match jobs(&args) {
+        Ok(found) => found,
         Err(message) => return refuse(format, &message, true),
     };
     if args.all && !format.holds_many() {
@@ -312,7 +313,7 @@ async fn check(args: CheckArgs) -> i32 {
                        Nagios run one sensor per check: give --sensor NAME instead of --all";
         return refuse(format, message, true);
     }
-    let resolver = match args.dns.resolver() {
+    let resolver = match args.dns.resolver(file_dns.as_ref()) {
         Ok(resolver) => resolver,
         Err(message) => return refuse(format, &message, true),
     };
@@ -371,8 +372,8 @@ fn check_smtp_without_security(argv: &[String], options: &SensorOptions) -> Opti
 }
 
 /// The sensors the command line asks for, validated: from the flags alone, or from the
-/// file with the flags over it.
-fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
+/// file with the flags over it; and the host's DNS the file gives, if it was read.
+fn jobs(args: &CheckArgs) -> Result<(Vec<Job>, Option<DnsConfig>), String> {
     let env = |name: &str| std::env::var(name).ok();
     let Some(path) = &args.config else {
         let options = args.options();
@@ -381,7 +382,7 @@ fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
             return Err(why);
         }
         let job = job(None, options, &env).map_err(|e| e.to_string())?;
-        return Ok(vec![job]);
+        return Ok((vec![job], None));
     };
     let file = ConfigFile::read(path).map_err(|e| e.to_string())?;
     let names: Vec<String> = match (&args.sensor, args.all) {
@@ -403,7 +404,7 @@ fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
             all
         }
     };
-    names
+    let jobs = names
         .into_iter()
         .map(|name| {
             let (settings, store) = file.settings(&name, args.options(), &env)?;
@@ -413,7 +414,8 @@ fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
                 store,
             })
         })
-        .collect()
+        .collect::<Result<_, String>>()?;
+    Ok((jobs, Some(file.dns().clone())))
 }
 
 /// One sensor's validated settings.

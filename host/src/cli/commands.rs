@@ -55,12 +55,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Check an SMTP server.
+    /// Check an SMTP server, or a mail domain's MX hosts and MTA-STS policy (--domain).
     Check(Box<CheckArgs>),
     /// Start a small SMTP responder inside this process and check it.
     Demo(ComponentArg),
     /// Run a Prometheus prober: GET /probe?target=HOST:PORT&module=NAME runs a check with
-    /// the named sensor of --config, if its `targets` allow it.
+    /// the named sensor of --config, if its `targets` allow it (a sensor with `domain`
+    /// takes target=DOMAIN).
     Serve(Box<crate::serve::ServeArgs>),
     /// Write the portable component (a WASI 0.2 component of the smtp-sensor world: the
     /// embedded check composed with its signature verifier) to a file, to run it in another
@@ -126,6 +127,11 @@ Examples:
       --mail-from probe@example.com --mail-to roundtrip@example.com \\
       --mailbox imap --mailbox-host imap.example.com --mailbox-user roundtrip@example.com \\
       --latency-warning 30s
+
+  # A mail domain: every MX host with STARTTLS on 25, the MTA-STS policy (which must be
+  # enforce) and the TLS-RPT record, warning when the policy's max_age is under 30 days:
+  smtp-sensor check --domain example.com --expect-mta-sts enforce \\
+      --mta-sts-max-age-warning 30 --format nagios
 
   # Every sensor of a file, concurrently, for Prometheus:
   smtp-sensor check --config /etc/smtp-sensor/sensors.toml --all --format prometheus
@@ -541,7 +547,7 @@ mod tests {
     fn check_help_examples_are_command_lines_it_takes() {
         command().debug_assert();
         let examples = examples();
-        assert_eq!(examples.len(), 5, "{examples:?}");
+        assert_eq!(examples.len(), 6, "{examples:?}");
         for words in examples {
             let cli = Cli::try_parse_from(&words).unwrap_or_else(|e| panic!("{words:?}: {e}"));
             let Command::Check(args) = cli.command else {
@@ -549,7 +555,21 @@ mod tests {
             };
             let options = args.options();
             if args.config.is_none() {
-                assert!(options.host.is_some(), "{words:?}");
+                assert!(
+                    options.host.is_some() != options.domain.is_some(),
+                    "{words:?}"
+                );
+            }
+            if options.domain.is_some() {
+                let (settings, _) = options.clone().into_settings(|_| None).unwrap();
+                assert_eq!(
+                    (settings.port, settings.security),
+                    (25, TransportSecurity::Starttls)
+                );
+                assert_eq!(
+                    settings.domain.unwrap().max_age_warning_seconds,
+                    30 * 86_400
+                );
             }
             if words.contains(&"-S".to_string()) {
                 assert_eq!(

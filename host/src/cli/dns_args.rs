@@ -14,7 +14,8 @@ pub struct DnsArgs {
     ///
     /// The resolvers the host's own DNS asks, in order, over UDP and TCP, validating DNSSEC:
     /// for split-horizon networks and tests. Default: the system's (`/etc/resolv.conf`,
-    /// Windows' adapters). An address, never a name.
+    /// Windows' adapters). An address, never a name. Overrides a --config file's top-level
+    /// dns_server key.
     #[arg(
         verbatim_doc_comment,
         long,

@@ -62,8 +62,8 @@ pub struct SensorOptions {
     /// RFC 5321), and every MX host, at most 10, is checked at once within --timeout, on
     /// --port (default 25) with --security (default starttls), its certificate verified for
     /// its own name, as a sending MTA reaches it: no log-in, no test email. The MTA-STS
-    /// policy (RFC 8461) is fetched from https://mta-sts.DOMAIN/ and judged against what the
-    /// MX hosts presented; the TLS-RPT record (RFC 8460) is read. DNS goes through the host
+    /// policy (RFC 8461) is fetched from mta-sts.DOMAIN over HTTPS and judged against what
+    /// the MX hosts presented; the TLS-RPT record (RFC 8460) is read. DNS goes through the host
     /// (--dns-server).
     #[arg(
         verbatim_doc_comment,

@@ -4,8 +4,8 @@
 //!
 //! [`names`] spells the settings as the contract does and carries the error; [`target`]
 //! decides where a check goes (host, port, IP version); [`rules`] holds one rule per other
-//! setting; [`domain`] those of a mail domain's check; [`view`] lends either side's `settings` record to [`settings`], which runs
-//! them all.
+//! setting; [`domain`] those of a mail domain's check; [`view`] lends either side's
+//! `settings` record to [`settings`], which runs them all.
 
 mod domain;
 mod names;

@@ -4,18 +4,20 @@
 //!
 //! [`names`] spells the settings as the contract does and carries the error; [`target`]
 //! decides where a check goes (host, port, IP version); [`rules`] holds one rule per other
-//! setting; [`view`] lends either side's `settings` record to [`settings`], which runs
-//! them all.
+//! setting; [`domain`] those of a mail domain's check; [`view`] lends either side's
+//! `settings` record to [`settings`], which runs them all.
 
+mod domain;
 mod names;
 mod rules;
 mod target;
 mod view;
 
+pub use domain::domain;
 pub use names::{Setting, SettingError};
 pub use rules::*;
 pub use target::{Target, allows, canonical_host, describe, host, ip_version, port};
-pub use view::{MailboxView, SettingsView, Valid, reachable_thresholds, settings};
+pub use view::{DomainView, MailboxView, SettingsView, Valid, reachable_thresholds, settings};
 
 #[cfg(test)]
 mod tests;

@@ -78,6 +78,10 @@ pub enum Setting {
     MailboxAuthservId,
     /// The authentication methods that must pass.
     ExpectAuth,
+    /// A mail domain's check: `host` is then the domain.
+    Domain,
+    /// The shortest MTA-STS `max_age` that is not a warning.
+    MtaStsMaxAgeWarning,
 }
 
 impl Setting {
@@ -119,6 +123,8 @@ impl Setting {
             Self::MailboxSpamFolders => "mailbox.spam-folders",
             Self::MailboxAuthservId => "mailbox.authserv-id",
             Self::ExpectAuth => "mailbox.expect-auth",
+            Self::Domain => "domain",
+            Self::MtaStsMaxAgeWarning => "domain.max-age-warning-seconds",
         }
     }
 }

@@ -19,6 +19,7 @@ fn valid() -> SettingsView<'static> {
         upgrades_with_starttls: false,
         relay_probe: None,
         mailbox: None,
+        domain: None,
     }
 }
 
@@ -566,4 +567,143 @@ fn an_authserv_id_is_one_printable_word() {
             "{bad:?}"
         );
     }
+}
+
+fn domain_view() -> SettingsView<'static> {
+    SettingsView {
+        host: "example.com",
+        upgrades_with_starttls: true,
+        domain: Some(DomainView {
+            max_age_warning_seconds: crate::limits::DEFAULT_STS_MAX_AGE_WARNING_SECONDS,
+        }),
+        ..valid()
+    }
+}
+
+#[test]
+fn a_domain_check_takes_a_domain_not_an_address() {
+    assert_eq!(
+        settings(&domain_view()).map(|v| v.target),
+        Ok(Target::Name("example.com".into()))
+    );
+    for address in ["192.0.2.1", "2001:db8::1", "[2001:db8::1]", "127.1"] {
+        let error = settings(&SettingsView {
+            host: address,
+            ..domain_view()
+        })
+        .unwrap_err();
+        assert_eq!(error.setting, Setting::Domain, "{address}");
+        assert!(
+            error.problem.contains(
+                "--domain takes a mail domain, not an address; use --host for one server"
+            ),
+            "{error}"
+        );
+    }
+    // What is wrong with the domain's name is the domain's, not the host's.
+    for broken in ["", "a b.example", "example.com:25"] {
+        let error = settings(&SettingsView {
+            host: broken,
+            ..domain_view()
+        })
+        .unwrap_err();
+        assert_eq!(error.setting, Setting::Domain, "{broken:?}");
+    }
+    // Without `domain`, an address is a host as before.
+    let one_server = SettingsView {
+        host: "192.0.2.1",
+        ..valid()
+    };
+    assert!(settings(&one_server).is_ok());
+}
+
+#[test]
+fn a_domain_check_logs_in_nowhere_and_sends_no_email() {
+    let recipients = ["a@example.com".to_string()];
+    let cases: [(SettingsView, Setting); 4] = [
+        (
+            SettingsView {
+                credentials: Some(("probe", "secret")),
+                ..domain_view()
+            },
+            Setting::AuthUser,
+        ),
+        (
+            SettingsView {
+                email: Some(("p@example.com", &recipients, "subject")),
+                ..domain_view()
+            },
+            Setting::MailFrom,
+        ),
+        (
+            SettingsView {
+                relay_probe: Some(("a@outside.example", "b@elsewhere.example")),
+                ..domain_view()
+            },
+            Setting::RelayProbe,
+        ),
+        (
+            SettingsView {
+                email: None,
+                mailbox: Some((mailbox_view(), false)),
+                ..domain_view()
+            },
+            Setting::Mailbox,
+        ),
+    ];
+    for (view, setting) in cases {
+        let error = settings(&view).unwrap_err();
+        assert_eq!(error.setting, setting, "{view:?}");
+        assert!(
+            error.problem.contains(
+                "a domain check logs in nowhere and sends no email: drop it, or check one MX \
+                 host with --host"
+            ),
+            "{error}"
+        );
+        // The same settings check one server.
+        assert_ne!(
+            settings(&SettingsView {
+                domain: None,
+                ..view
+            })
+            .err()
+            .map(|e| e.problem)
+            .unwrap_or_default(),
+            error.problem
+        );
+    }
+}
+
+#[test]
+fn a_domain_check_verifies_each_mx_host_for_its_own_name() {
+    let error = settings(&SettingsView {
+        tls_server_name: Some("mx.example.com"),
+        ..domain_view()
+    })
+    .unwrap_err();
+    assert_eq!(error.setting, Setting::TlsServerName);
+    assert!(error.problem.contains("for its own name"), "{error}");
+}
+
+#[test]
+fn the_max_age_warning_is_at_most_a_policys_longest_max_age() {
+    let with = |seconds: u32| {
+        settings(&SettingsView {
+            domain: Some(DomainView {
+                max_age_warning_seconds: seconds,
+            }),
+            ..domain_view()
+        })
+    };
+    let longest = u32::try_from(crate::limits::MAX_STS_MAX_AGE_SECONDS).unwrap();
+    assert!(with(0).is_ok(), "0: never");
+    assert!(with(longest).is_ok());
+    let error = with(longest + 1).unwrap_err();
+    assert_eq!(error.setting, Setting::MtaStsMaxAgeWarning);
+    assert!(error.problem.contains("at most 365 days"), "{error}");
+    assert_eq!(
+        error.to_string().split(':').next(),
+        Some("invalid setting domain.max-age-warning-seconds")
+    );
 }

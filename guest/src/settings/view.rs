@@ -2,6 +2,7 @@
 //! component lend their own generated `settings` record to, and [`settings`], every rule
 //! in the order the flags are listed.
 
+use super::domain::domain;
 use super::names::{Setting, SettingError};
 use super::rules::*;
 use super::target::{Target, host, ip_version, port};
@@ -47,6 +48,15 @@ pub struct SettingsView<'a> {
     pub relay_probe: Option<(&'a str, &'a str)>,
     /// `mailbox`, and whether `email` sends a message it can look for.
     pub mailbox: Option<(MailboxView<'a>, bool)>,
+    /// `domain`: `host` is a mail domain.
+    pub domain: Option<DomainView>,
+}
+
+/// A mail domain's check's settings (`domain`) as the rules read them.
+#[derive(Debug, Clone, Copy)]
+pub struct DomainView {
+    /// `domain.max-age-warning-seconds`.
+    pub max_age_warning_seconds: u32,
 }
 
 /// The round trip's `mailbox` settings as the rules read them.
@@ -142,6 +152,12 @@ macro_rules! settings_view {
                 let sends_message = settings.email.as_ref().is_some_and(|e| e.send_data);
                 (view, sends_message)
             }),
+            domain: settings
+                .domain
+                .as_ref()
+                .map(|d| $crate::settings::DomainView {
+                    max_age_warning_seconds: d.max_age_warning_seconds,
+                }),
         }
     }};
 }
@@ -168,7 +184,25 @@ pub struct Valid {
 /// Every rule the contract states for `settings`, in the order the flags are listed: the
 /// first broken one, or what passing them made.
 pub fn settings(view: &SettingsView) -> Result<Valid, SettingError> {
-    let target = host(view.host)?;
+    // A domain check's `host` is the domain: what is wrong with it is the domain's.
+    let target = host(view.host).map_err(|e| match view.domain {
+        Some(_) => SettingError::new(Setting::Domain, e.problem),
+        None => e,
+    })?;
+    if let Some(domain_view) = view.domain {
+        let beside = [
+            (Setting::AuthUser, view.credentials.is_some()),
+            (Setting::MailFrom, view.email.is_some()),
+            (Setting::RelayProbe, view.relay_probe.is_some()),
+            (Setting::Mailbox, view.mailbox.is_some()),
+            (Setting::TlsServerName, view.tls_server_name.is_some()),
+        ];
+        let given: Vec<Setting> = beside
+            .into_iter()
+            .filter_map(|(setting, given)| given.then_some(setting))
+            .collect();
+        domain(&target, &given, domain_view.max_age_warning_seconds)?;
+    }
     port(view.port)?;
     ip_version(&target, view.ip_version)?;
     timeout(view.timeout_seconds)?;

@@ -7,6 +7,7 @@ use super::check_smtp::CheckSmtpFlags;
 use super::dns_args::DnsArgs;
 use crate::demo;
 use crate::engine::Runner;
+use crate::engine::dns::DnsConfig;
 use crate::engine::limits::MAX_CONCURRENT_SENSORS;
 use crate::exit_code;
 use crate::output::store_result;
@@ -54,12 +55,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Check an SMTP server.
+    /// Check an SMTP server, or a mail domain's MX hosts and MTA-STS policy (--domain).
     Check(Box<CheckArgs>),
     /// Start a small SMTP responder inside this process and check it.
     Demo(ComponentArg),
     /// Run a Prometheus prober: GET /probe?target=HOST:PORT&module=NAME runs a check with
-    /// the named sensor of --config, if its `targets` allow it.
+    /// the named sensor of --config, if its `targets` allow it (a sensor with `domain`
+    /// takes target=DOMAIN).
     Serve(Box<crate::serve::ServeArgs>),
     /// Write the portable component (a WASI 0.2 component of the smtp-sensor world: the
     /// embedded check composed with its signature verifier) to a file, to run it in another
@@ -125,6 +127,11 @@ Examples:
       --mail-from probe@example.com --mail-to roundtrip@example.com \\
       --mailbox imap --mailbox-host imap.example.com --mailbox-user roundtrip@example.com \\
       --latency-warning 30s
+
+  # A mail domain: every MX host with STARTTLS on 25, the MTA-STS policy (which must be
+  # enforce) and the TLS-RPT record, warning when the policy's max_age is under 30 days:
+  smtp-sensor check --domain example.com --expect-mta-sts enforce \\
+      --mta-sts-max-age-warning 30 --format nagios
 
   # Every sensor of a file, concurrently, for Prometheus:
   smtp-sensor check --config /etc/smtp-sensor/sensors.toml --all --format prometheus
@@ -303,8 +310,8 @@ fn refuse(format: Format, message: &str, to_stderr: bool) -> i32 {
 
 async fn check(args: CheckArgs) -> i32 {
     let format = args.format;
-    let jobs = match jobs(&args) {
-        Ok(jobs) => jobs,
+    let (jobs, file_dns) = match jobs(&args) {
+        Ok(found) => found,
         Err(message) => return refuse(format, &message, true),
     };
     if args.all && !format.holds_many() {
@@ -312,7 +319,7 @@ async fn check(args: CheckArgs) -> i32 {
                        Nagios run one sensor per check: give --sensor NAME instead of --all";
         return refuse(format, message, true);
     }
-    let resolver = match args.dns.resolver() {
+    let resolver = match args.dns.resolver(file_dns.as_ref()) {
         Ok(resolver) => resolver,
         Err(message) => return refuse(format, &message, true),
     };
@@ -371,8 +378,8 @@ fn check_smtp_without_security(argv: &[String], options: &SensorOptions) -> Opti
 }
 
 /// The sensors the command line asks for, validated: from the flags alone, or from the
-/// file with the flags over it.
-fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
+/// file with the flags over it; and the host's DNS the file gives, if it was read.
+fn jobs(args: &CheckArgs) -> Result<(Vec<Job>, Option<DnsConfig>), String> {
     let env = |name: &str| std::env::var(name).ok();
     let Some(path) = &args.config else {
         let options = args.options();
@@ -381,7 +388,7 @@ fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
             return Err(why);
         }
         let job = job(None, options, &env).map_err(|e| e.to_string())?;
-        return Ok(vec![job]);
+        return Ok((vec![job], None));
     };
     let file = ConfigFile::read(path).map_err(|e| e.to_string())?;
     let names: Vec<String> = match (&args.sensor, args.all) {
@@ -403,7 +410,7 @@ fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
             all
         }
     };
-    names
+    let jobs = names
         .into_iter()
         .map(|name| {
             let (settings, store) = file.settings(&name, args.options(), &env)?;
@@ -413,7 +420,8 @@ fn jobs(args: &CheckArgs) -> Result<Vec<Job>, String> {
                 store,
             })
         })
-        .collect()
+        .collect::<Result<_, String>>()?;
+    Ok((jobs, Some(file.dns().clone())))
 }
 
 /// One sensor's validated settings.
@@ -539,7 +547,7 @@ mod tests {
     fn check_help_examples_are_command_lines_it_takes() {
         command().debug_assert();
         let examples = examples();
-        assert_eq!(examples.len(), 5, "{examples:?}");
+        assert_eq!(examples.len(), 6, "{examples:?}");
         for words in examples {
             let cli = Cli::try_parse_from(&words).unwrap_or_else(|e| panic!("{words:?}: {e}"));
             let Command::Check(args) = cli.command else {
@@ -547,7 +555,21 @@ mod tests {
             };
             let options = args.options();
             if args.config.is_none() {
-                assert!(options.host.is_some(), "{words:?}");
+                assert!(
+                    options.host.is_some() != options.domain.is_some(),
+                    "{words:?}"
+                );
+            }
+            if options.domain.is_some() {
+                let (settings, _) = options.clone().into_settings(|_| None).unwrap();
+                assert_eq!(
+                    (settings.port, settings.security),
+                    (25, TransportSecurity::Starttls)
+                );
+                assert_eq!(
+                    settings.domain.unwrap().max_age_warning_seconds,
+                    30 * 86_400
+                );
             }
             if words.contains(&"-S".to_string()) {
                 assert_eq!(

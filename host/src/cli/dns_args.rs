@@ -1,7 +1,8 @@
 //! Where the host's DNS comes from, as `check` and `serve` take it: `--dns-server` and
-//! `--dns-trust-anchor`, made into the resolver the runner answers the contract's `dns`
-//! with.
+//! `--dns-trust-anchor` over a configuration file's top-level keys of the same names
+//! (`ConfigFile::dns`), made into the resolver the runner answers the contract's `dns` with.
 
+use crate::engine::dns::DnsConfig;
 use crate::settings::options::heading;
 use std::path::PathBuf;
 
@@ -13,7 +14,8 @@ pub struct DnsArgs {
     ///
     /// The resolvers the host's own DNS asks, in order, over UDP and TCP, validating DNSSEC:
     /// for split-horizon networks and tests. Default: the system's (`/etc/resolv.conf`,
-    /// Windows' adapters). An address, never a name.
+    /// Windows' adapters). An address, never a name. Overrides a --config file's top-level
+    /// dns_server key.
     #[arg(
         verbatim_doc_comment,
         long,
@@ -40,16 +42,68 @@ pub struct DnsArgs {
 }
 
 impl DnsArgs {
-    /// The resolver these flags make, none when they say nothing (the system's); the error
-    /// names the flag and the fix.
-    pub fn resolver(&self) -> Result<Option<std::sync::Arc<crate::engine::dns::Resolver>>, String> {
-        if self.dns_server.is_empty() && self.dns_trust_anchor.is_empty() {
+    /// The resolver these flags make over `file`'s keys (each flag given replaces its key),
+    /// none when neither says anything (the system's); the error names the flag and the fix.
+    pub fn resolver(
+        &self,
+        file: Option<&DnsConfig>,
+    ) -> Result<Option<std::sync::Arc<crate::engine::dns::Resolver>>, String> {
+        let config = self.config(file);
+        if config.servers.is_empty() && config.trust_anchors.is_empty() {
             return Ok(None);
         }
-        crate::engine::dns::Resolver::new(crate::engine::dns::DnsConfig {
-            servers: self.dns_server.clone(),
-            trust_anchors: self.dns_trust_anchor.clone(),
-        })
-        .map(Some)
+        crate::engine::dns::Resolver::new(config).map(Some)
+    }
+
+    /// What the resolver is made of: each flag given, else its key in `file`.
+    fn config(&self, file: Option<&DnsConfig>) -> DnsConfig {
+        let file = file.cloned().unwrap_or_default();
+        DnsConfig {
+            servers: or_file(&self.dns_server, file.servers),
+            trust_anchors: or_file(&self.dns_trust_anchor, file.trust_anchors),
+        }
+    }
+}
+
+/// The flags' values when any are given, else the file's.
+fn or_file<T: Clone>(flags: &[T], keys: Vec<T>) -> Vec<T> {
+    if flags.is_empty() {
+        keys
+    } else {
+        flags.to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_files_keys_each_on_its_own() {
+        let file = DnsConfig {
+            servers: vec!["127.0.0.53:53".parse().unwrap()],
+            trust_anchors: vec!["corp.keys".into()],
+        };
+        let none = DnsArgs {
+            dns_server: Vec::new(),
+            dns_trust_anchor: Vec::new(),
+        };
+        let config = none.config(Some(&file));
+        assert_eq!(config.servers, file.servers);
+        assert_eq!(config.trust_anchors, file.trust_anchors);
+        let flags = DnsArgs {
+            dns_server: vec!["127.0.0.54:5353".parse().unwrap()],
+            dns_trust_anchor: Vec::new(),
+        };
+        let config = flags.config(Some(&file));
+        assert_eq!(config.servers, flags.dns_server);
+        assert_eq!(config.trust_anchors, file.trust_anchors, "the key stands");
+        assert!(none.config(None).servers.is_empty());
+        assert!(none.resolver(None).unwrap().is_none(), "the system's");
+        assert!(
+            none.resolver(Some(&DnsConfig::default()))
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -5,8 +5,8 @@
 //! - [`cache`] keeps compiled components on disk for a fast start.
 //! - [`linker`] offers the component the WASI interfaces a check uses, and no others;
 //!   [`signatures`] and [`key_agreement`] answer the contract's two crypto imports natively.
-//! - [`sandbox`] decides what a check may reach: only the configured port, no files, no
-//!   environment; [`name_lookup`] answers lookups of the configured host names only and
+//! - [`sandbox`] decides what a check may reach: only the configured port (a mail domain's
+//!   check: only where its [`dns`] answers pointed), no files, no environment; [`name_lookup`] answers lookups of the configured host names only and
 //!   [`socket_create`] makes sockets, both through the [`guarded`] view and within the
 //!   check's [`budget`] of lookups and sockets.
 //! - [`dns`] answers the contract's `dns` import: the names a check's target needs, looked

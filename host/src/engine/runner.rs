@@ -9,7 +9,7 @@
 use super::budget::Budget;
 use super::cache;
 use super::dns::interface::{DnsAccess, DnsView};
-use super::dns::{DnsPolicy, DnsSession, Resolver};
+use super::dns::{DnsSession, Resolver};
 use super::guarded::{Guarded, GuardedView};
 use super::limits::{
     Limits, MAX_COPY_BYTES, MAX_HOST_RESOURCES, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS,
@@ -374,6 +374,7 @@ impl Runner {
             Some((&pool.pre, permit))
         });
         let pre = slot.as_ref().map_or(&self.pre, |(pre, _)| *pre);
+        let dns_policy = policy.dns_policy(&settings.host, settings.port);
         let guard = Guard::new(policy);
         let (ctx, stderr) = sandbox::wasi_context(&guard);
         let limits = StoreLimitsBuilder::new()
@@ -389,11 +390,11 @@ impl Runner {
         let deadline = started + wall_time;
         // DNS ends at the check's own deadline, so the component still reports the timeout.
         let own_deadline = started + Duration::from_secs(u64::from(settings.timeout_seconds));
-        // Until the settings name a domain, a check may look up its host's addresses and
-        // TLSA records (for DANE) only.
-        let dns = DnsSession::new(
+        // A host check may look up its host's addresses and TLSA records (for DANE) only; a
+        // domain check what its domain needs, in the policy its connects are checked by.
+        let dns = DnsSession::sharing(
             self.resolver.clone().unwrap_or_else(Resolver::system),
-            DnsPolicy::for_host(&settings.host, settings.port),
+            dns_policy,
             own_deadline.min(deadline),
         );
         let mut table = ResourceTable::new();

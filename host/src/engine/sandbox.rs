@@ -3,9 +3,13 @@
 //! configured targets and nothing else (the SMTP server, and a round trip's mailbox server):
 //! for an IP literal, TCP to that address on its port and no name lookups; for a host name,
 //! lookups of that name only (see [`crate::engine::name_lookup`]) and TCP only to the addresses
-//! a lookup of that name returned, on that target's port. Memory and wall time are
-//! capped (see [`super::limits`]). What the sandbox refuses is kept, and the host adds it to the result's message.
+//! a lookup of that name returned, on that target's port. A mail domain's check
+//! (`settings.domain`) names no target of its own: it looks up no name here (it resolves
+//! through the contract's `dns`), and connects only where the host's DNS answers pointed
+//! (see [`DomainReach`]). Memory and wall time are capped (see [`super::limits`]). What the
+//! sandbox refuses is kept, and the host adds it to the result's message.
 
+use crate::engine::dns::DnsPolicy;
 use crate::wit::{CheckResult, Settings};
 use smtp_sensor_guest::settings::{self as validate, Target};
 use std::collections::{HashMap, HashSet};
@@ -59,27 +63,79 @@ impl Endpoint {
     }
 }
 
+/// Where a mail domain's check may connect: only to the addresses the host's own DNS
+/// answers gave for its MX hosts (on the check's port) and its MTA-STS policy host (on
+/// 443), as [`DnsPolicy::may_connect`] decides. The DNS session that answers the check
+/// notes its answers in this very policy, so a connect sees every answer given so far.
+#[derive(Debug, Clone)]
+pub struct DomainReach {
+    /// The check's DNS policy, shared with its DNS session.
+    pub dns: Arc<Mutex<DnsPolicy>>,
+    /// The MX hosts' port (`settings.port`).
+    pub smtp_port: u16,
+}
+
+impl DomainReach {
+    /// A domain check of `domain` on `smtp_port`, before any answer: nothing reachable.
+    pub fn new(domain: &str, smtp_port: u16) -> Self {
+        Self {
+            dns: Arc::new(Mutex::new(DnsPolicy::for_domain(domain))),
+            smtp_port,
+        }
+    }
+
+    /// Whether the answers so far make `addr` one of the check's MX hosts or its policy host.
+    fn allows(&self, addr: SocketAddr) -> bool {
+        self.dns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .may_connect(addr, self.smtp_port)
+    }
+}
+
 /// Where the component may look up and connect.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct NetworkPolicy {
     /// The configured targets: the SMTP server, and a round trip's mailbox server.
     pub targets: Vec<Endpoint>,
+    /// A mail domain's check: where the host's DNS answers pointed.
+    pub domain: Option<DomainReach>,
 }
 
 impl NetworkPolicy {
-    /// The policy a check's settings call for: the configured hosts and ports, nothing else.
+    /// The policy a check's settings call for: the configured hosts and ports, nothing else;
+    /// for a mail domain's check, no target of its own, only what its DNS answers give.
     pub fn for_settings(settings: &Settings) -> Self {
+        if settings.domain.is_some() {
+            return Self {
+                targets: Vec::new(),
+                domain: Some(DomainReach::new(&settings.host, settings.port)),
+            };
+        }
         let mut targets = vec![Endpoint::of(&settings.host, settings.port)];
         if let Some(mailbox) = &settings.mailbox {
             targets.push(Endpoint::of(&mailbox.host, mailbox.port));
         }
-        Self { targets }
+        Self {
+            targets,
+            domain: None,
+        }
     }
 
     /// The policy of one target.
     pub fn single(endpoint: Endpoint) -> Self {
         Self {
             targets: vec![endpoint],
+            domain: None,
+        }
+    }
+
+    /// The DNS policy of a check of `host` on `port` under this policy: a domain check's
+    /// own, shared with the connect check above; else a fresh one of the host's names.
+    pub fn dns_policy(&self, host: &str, port: u16) -> Arc<Mutex<DnsPolicy>> {
+        match &self.domain {
+            Some(reach) => reach.dns.clone(),
+            None => Arc::new(Mutex::new(DnsPolicy::for_host(host, port))),
         }
     }
 
@@ -121,6 +177,7 @@ impl NetworkPolicy {
                         .targets
                         .iter()
                         .any(|t| t.port == canonical.port() && t.address == Some(canonical.ip()))
+                    || self.domain.as_ref().is_some_and(|d| d.allows(canonical))
             }
             // Listening, accepting and all of UDP: a check needs none of them.
             _ => false,

@@ -151,7 +151,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             &[("error", why.clone())],
         );
     }
-    let resolver = args.dns.resolver()?;
+    let resolver = args.dns.resolver(Some(&modules.dns))?;
     let runner = Runner::for_component(args.component.as_deref())?;
     let runner = match resolver {
         Some(resolver) => runner.with_dns(resolver),

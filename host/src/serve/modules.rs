@@ -1,10 +1,14 @@
 //! The prober's modules: the sensors of the same TOML file `check --config` reads, each
-//! validated once when the file is (re)loaded, so a probe only swaps in its target.
+//! validated once when the file is (re)loaded, so a probe only swaps in its target. A
+//! sensor with `domain` is a mail domain's module: a probe's target is a domain, which
+//! replaces the one the file gives.
 
 use super::log::LogFormat;
+use crate::engine::dns::DnsConfig;
 use crate::settings::config::ConfigFile;
+use crate::settings::invalid::Invalid;
 use crate::settings::options::SensorOptions;
-use crate::settings::targets::TargetPattern;
+use crate::settings::targets::{self, TargetPattern};
 use crate::wit::Settings;
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
@@ -35,6 +39,8 @@ pub struct Modules {
     pub path: PathBuf,
     /// The modules by name.
     pub modules: IndexMap<String, Arc<Module>>,
+    /// The host's DNS the file's top-level keys give (read when the prober starts).
+    pub dns: DnsConfig,
 }
 
 impl Modules {
@@ -49,8 +55,17 @@ impl Modules {
         let mut modules = IndexMap::new();
         for name in file.names() {
             let options = file.sensor(name).map_err(|e| e.to_string())?;
+            let domain = options.domain.is_some();
+            // A pattern without a port names mail domains: a module of servers cannot use it.
+            if let Some(pattern) = options.targets.iter().find(|p| !domain && !p.has_port()) {
+                let invalid = Invalid {
+                    flag: "targets",
+                    problem: targets::no_port(pattern),
+                };
+                return Err(file.locate(name, &invalid).to_string());
+            }
             let flags = SensorOptions {
-                host: options.host.is_none().then(|| PLACEHOLDER_HOST.to_string()),
+                host: (options.host.is_none() && !domain).then(|| PLACEHOLDER_HOST.to_string()),
                 ..SensorOptions::default()
             };
             let (mut settings, store) = file.settings(name, flags, &env)?;
@@ -66,6 +81,7 @@ impl Modules {
         Ok(Self {
             path: path.to_path_buf(),
             modules,
+            dns: file.dns().clone(),
         })
     }
 
@@ -116,6 +132,42 @@ mod tests {
         assert!(starttls.settings.keep_transcript);
         assert_eq!(starttls.targets.len(), 2);
         assert!(modules.get("plain").unwrap().targets.is_empty());
+    }
+
+    #[test]
+    fn a_module_with_domain_checks_mail_domains() {
+        let modules = read(
+            "dns_server = \"127.0.0.53:5353\"\n\n[sensors.maildomain]\ndomain = \"example.com\"\n\
+             targets = \"*.example.com\"\n",
+        )
+        .unwrap();
+        let module = modules.get("maildomain").unwrap();
+        assert_eq!(module.settings.host, "example.com");
+        assert!(module.settings.domain.is_some());
+        assert_eq!(module.settings.port, 25);
+        assert_eq!(module.targets.len(), 1);
+        assert_eq!(modules.dns.servers, ["127.0.0.53:5353".parse().unwrap()]);
+        // What a domain check cannot use is refused when the file is read.
+        let error = read(
+            "[sensors.m]\ndomain = \"example.com\"\nmail_from = \"a@example.com\"\n\
+             mail_to = \"b@example.com\"\n",
+        )
+        .unwrap_err();
+        assert!(error.contains("sensors.m.mail_from"), "{error}");
+        assert!(error.contains("logs in nowhere"), "{error}");
+        let error =
+            read("[sensors.m]\ndomain = \"example.com\"\nhost = \"mx.example.com\"\n").unwrap_err();
+        assert!(error.contains("not both"), "{error}");
+    }
+
+    #[test]
+    fn a_module_of_servers_needs_a_port_in_each_pattern() {
+        let error = read("[sensors.m]\nsecurity = \"none\"\n\ntargets = [\"*.example.com\"]\n")
+            .unwrap_err();
+        assert!(error.contains("line 4"), "{error}");
+        assert!(error.contains("sensors.m.targets"), "{error}");
+        assert!(error.contains("has no port"), "{error}");
+        assert!(error.contains("a module with domain"), "{error}");
     }
 
     #[test]

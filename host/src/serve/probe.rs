@@ -168,8 +168,26 @@ pub fn settings(modules: &Modules, query: &Query) -> Result<(Arc<Module>, Settin
     let Some((host, port)) = split_host_port(&query.target) else {
         return bad("it is not HOST[:PORT]");
     };
+    let domain = module.settings.domain.is_some();
+    if domain && port.is_some() {
+        return Err(Refusal::BadRequest(format!(
+            "target {:?}: module {} checks mail domains, which have no port (its MX hosts \
+             are checked on port {}); give the domain alone, e.g. target=example.com",
+            printable(&query.target),
+            module.name,
+            module.settings.port
+        )));
+    }
     // The same rules as a check's --host and --port: the core's.
     let target = match validate::host(host) {
+        Ok(Target::Address(_)) if domain => {
+            return Err(Refusal::BadRequest(format!(
+                "target {:?}: module {} checks mail domains; give a domain, not an address \
+                 (a module without domain probes one server)",
+                printable(&query.target),
+                module.name
+            )));
+        }
         Ok(target) => target,
         Err(error) => return bad(&error.problem),
     };

@@ -96,6 +96,15 @@ impl State {
             Ok((modules, web)) => {
                 let names = modules.names();
                 modules.warn_store_result(self.log);
+                // The resolver is the process's, made when it started.
+                if modules.dns != self.modules().dns {
+                    self.log.write(
+                        "warn",
+                        "dns_server and dns_trust_anchor changed; they take effect when the \
+                         prober restarts, the probes go on with the resolver it started with",
+                        &[("trigger", trigger.into())],
+                    );
+                }
                 let scheme = web.scheme();
                 *self.modules.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(modules);
                 *self.web.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(web);

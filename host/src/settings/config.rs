@@ -3,7 +3,13 @@
 //! types and bad values are refused naming the file, the line and the key; a password
 //! written into the file is refused outright.
 //!
+//! The host's DNS (`dns_server`, `dns_trust_anchor`) is the process's, one resolver for
+//! every sensor, as the flags of `check` and `serve` give it: its keys stand at the top of
+//! the file, before the first table ([`ConfigFile::dns`]); flags given override them.
+//!
 //! ```toml
+//! dns_server = "192.0.2.53"
+//!
 //! [sensors.mx1]
 //! host = "mx1.example.com"
 //! port = 25
@@ -11,6 +17,8 @@
 //! warning = "500ms"
 //! ```
 
+use super::file_values::{dns_servers, one_or_many};
+use crate::engine::dns::DnsConfig;
 use crate::settings::into_request::StoreTarget;
 use crate::settings::invalid::Invalid;
 use crate::settings::nearest::nearest;
@@ -19,6 +27,7 @@ use crate::wit::Settings;
 use indexmap::IndexMap;
 use serde::Deserialize;
 use std::fmt;
+use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -27,6 +36,7 @@ use std::path::{Path, PathBuf};
 pub struct ConfigFile {
     path: PathBuf,
     source: String,
+    dns: DnsConfig,
     sensors: IndexMap<String, SensorOptions>,
     /// Where each sensor's values stand, for errors found after reading.
     spans: IndexMap<String, IndexMap<String, Range<usize>>>,
@@ -63,6 +73,10 @@ impl std::error::Error for ConfigError {}
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Document {
+    #[serde(default, rename = "dns_server", deserialize_with = "dns_servers")]
+    dns_servers: Vec<SocketAddr>,
+    #[serde(default, rename = "dns_trust_anchor", deserialize_with = "one_or_many")]
+    dns_trust_anchors: Vec<PathBuf>,
     #[serde(default)]
     sensors: IndexMap<String, SensorOptions>,
 }
@@ -124,9 +138,18 @@ impl ConfigFile {
         Ok(Self {
             path: path.to_path_buf(),
             source,
+            dns: DnsConfig {
+                servers: document.dns_servers,
+                trust_anchors: document.dns_trust_anchors,
+            },
             sensors: document.sensors,
             spans,
         })
+    }
+
+    /// The host's DNS the file's top-level keys give.
+    pub fn dns(&self) -> &DnsConfig {
+        &self.dns
     }
 
     /// The sensors' names, in the file's order.
@@ -188,6 +211,16 @@ impl ConfigFile {
 /// as the command line has it: the nearest key instead, when one is near (`securty`:
 /// `security`; a flag's own spelling, `tls-ca`: `tls_ca`). Other problems pass as they are.
 fn suggest(problem: &str) -> String {
+    // The process's keys, written in a sensor's table (after its header, where TOML puts
+    // every key that follows).
+    for key in ["dns_server", "dns_trust_anchor"] {
+        if problem.starts_with(&format!("unknown field `{key}`")) {
+            return format!(
+                "{key} is the process's DNS, the same for every sensor: write it at the top of \
+                 the file, before the first [sensors.NAME] table"
+            );
+        }
+    }
     let nearest = problem
         .strip_prefix("unknown field `")
         .and_then(|rest| rest.split_once("`, expected "))
@@ -371,7 +404,7 @@ mod tests {
         let file = parse("[sensors.mx1]\ntls_ca = [\"a.pem\", \"b.pem\"]\n").unwrap();
         assert_eq!(file.sensor("mx1").unwrap().tls_ca.len(), 2);
         // A single value's own error stands, and a wrong type says what is taken.
-        let e = parse("[sensors.mx1]\n\ntargets = \"mx.example.com\"\n").unwrap_err();
+        let e = parse("[sensors.mx1]\n\ntargets = \"127.0.0.1\"\n").unwrap_err();
         assert_eq!(e.line, Some(3));
         assert!(e.problem.contains("has no port"), "{}", e.problem);
         let e = parse("[sensors.mx1]\ntls_ca = 5\n").unwrap_err();
@@ -440,6 +473,44 @@ mod tests {
         );
         assert_eq!(mailbox.token_prefix, "smtp-sensor-roundtrip");
         assert_eq!(mailbox.latency_warning_ms, Some(30_000));
+    }
+
+    #[test]
+    fn the_hosts_dns_is_the_files_top_level_keys() {
+        let file = parse(
+            "dns_server = [\"127.0.0.53\", \"[::1]:5353\"]\n\
+             dns_trust_anchor = \"corp.example.keys\"\n\n[sensors.mx1]\nhost = \"a.example\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            file.dns(),
+            &DnsConfig {
+                servers: vec![
+                    "127.0.0.53:53".parse().unwrap(),
+                    "[::1]:5353".parse().unwrap()
+                ],
+                trust_anchors: vec![PathBuf::from("corp.example.keys")],
+            }
+        );
+        let file = parse("dns_server = \"127.0.0.53:5353\"\n[sensors.mx1]\n").unwrap();
+        assert_eq!(file.dns().servers, ["127.0.0.53:5353".parse().unwrap()]);
+        assert!(file.dns().trust_anchors.is_empty());
+        let none = parse("[sensors.mx1]\nhost = \"a.example\"\n").unwrap();
+        assert_eq!(none.dns(), &DnsConfig::default());
+        // A name is no resolver: the line, the key and the forms that work.
+        let e = parse("\ndns_server = \"resolver.example\"\n[sensors.mx1]\n").unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("dns_server")));
+        assert!(e.problem.contains("192.0.2.53:5353"), "{}", e.problem);
+        // Written after a sensor's header, the key is that sensor's: said where it belongs.
+        let e = parse("[sensors.mx1]\nhost = \"a.example\"\ndns_server = \"127.0.0.53\"\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(
+            e.problem
+                .contains("write it at the top of the file, before the first [sensors.NAME]"),
+            "{}",
+            e.problem
+        );
     }
 
     #[test]

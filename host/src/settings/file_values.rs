@@ -143,6 +143,19 @@ where
     deserializer.deserialize_any(OneOrMany(PhantomData))
 }
 
+/// The DNS servers of a file's top-level `dns_server` key: one or a list, each as
+/// `--dns-server` takes it (`"192.0.2.53"`, `"[2001:db8::53]:5353"`).
+pub(super) fn dns_servers<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<std::net::SocketAddr>, D::Error> {
+    one_or_many::<D, String>(deserializer)?
+        .iter()
+        .map(|server| {
+            crate::engine::dns::resolver::parse_server(server).map_err(serde::de::Error::custom)
+        })
+        .collect()
+}
+
 /// A password written into a configuration file is refused, whatever its value: files are
 /// copied, committed and backed up. The error names the ways that keep it out.
 pub(super) fn refuse_inline_password<'de, D: Deserializer<'de>>(

@@ -7,9 +7,9 @@ use super::invalid::Invalid;
 use super::options::SensorOptions;
 use super::prtg_probe;
 use super::request::{
-    AuthRequest, CheckRequest, EmailRequest, ExpectRequest, MAILBOX_PASSWORD_VARIABLE,
-    MailboxRequest, PASSWORD_VARIABLE, PasswordSources, RelayProbeRequest, TlsRequest,
-    split_recipients,
+    AuthRequest, CheckRequest, DomainRequest, EmailRequest, ExpectRequest,
+    MAILBOX_PASSWORD_VARIABLE, MailboxRequest, PASSWORD_VARIABLE, PasswordSources,
+    RelayProbeRequest, TlsRequest, default_security, split_recipients,
 };
 use super::values::SpamFolders;
 use crate::wit::{IpVersion, MailboxProtocol, Settings, TlsVersion, TransportSecurity};
@@ -46,16 +46,45 @@ impl SensorOptions {
             flag,
             problem: problem.to_string(),
         };
-        let host = self
-            .host
-            .or_else(|| env(prtg_probe::HOST_VARIABLE))
-            .ok_or_else(|| {
-                invalid(
-                    "--host",
-                    "no mail server; give --host (or host in the sensor's table; PRTG sets \
-                 prtg_host when the script runs with placeholders as environment values)",
-                )
-            })?;
+        let domain = match (&self.domain, &self.host) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "--domain",
+                    "give --domain or --host, not both: --domain checks a mail domain's MX \
+                     hosts, --host one server",
+                ));
+            }
+            (Some(_), None) => Some(DomainRequest {
+                expect_mta_sts: self.expect_mta_sts.map(|m| m.0),
+                max_age_warning_days: self.mta_sts_max_age_warning,
+            }),
+            (None, _) => {
+                if let Some(flag) = domain_only(
+                    self.expect_mta_sts.is_some(),
+                    self.mta_sts_max_age_warning.is_some(),
+                ) {
+                    return Err(invalid(
+                        flag,
+                        "it judges a mail domain's MTA-STS policy; give --domain with it",
+                    ));
+                }
+                None
+            }
+        };
+        let host = match self.domain {
+            Some(domain) => domain,
+            None => self
+                .host
+                .or_else(|| env(prtg_probe::HOST_VARIABLE))
+                .ok_or_else(|| {
+                    invalid(
+                        "--host",
+                        "no mail server; give --host, or --domain for a mail domain (or host \
+                         in the sensor's table; PRTG sets prtg_host when the script runs with \
+                         placeholders as environment values)",
+                    )
+                })?,
+        };
         let auth = match self.auth_user {
             None => None,
             Some(user) => {
@@ -170,12 +199,16 @@ impl SensorOptions {
             }
         };
         let store = store_target(self.store_result, self.sensor_id, &env)?;
+        let security = self
+            .security
+            .map_or(default_security(domain.is_some()), |s| s.0);
         let request = CheckRequest {
             host,
+            domain,
             port: self.port,
             timeout_seconds: self.timeout,
             helo: self.helo,
-            security: self.security.map_or(TransportSecurity::Tls, |s| s.0),
+            security,
             ip_version: self.ip_version.map_or(IpVersion::Any, |v| v.0),
             keep_transcript: self.transcript || store.is_some(),
             expect: ExpectRequest {
@@ -201,6 +234,17 @@ impl SensorOptions {
         };
         Ok((request, store))
     }
+}
+
+/// The first of a domain check's own flags given (the expected MTA-STS mode, the `max_age`
+/// warning), which mean nothing without `--domain`.
+fn domain_only(expect_mta_sts: bool, max_age_warning: bool) -> Option<&'static str> {
+    [
+        (expect_mta_sts, "--expect-mta-sts"),
+        (max_age_warning, "--mta-sts-max-age-warning"),
+    ]
+    .into_iter()
+    .find_map(|(given, flag)| given.then_some(flag))
 }
 
 /// The first of the round trip's own flags given (spam folders, authserv-id, expected
@@ -378,6 +422,138 @@ mod tests {
         let error = store_target(Some(PathBuf::new()), Some(1), &no_env).unwrap_err();
         assert_eq!(error.flag, "--store-result");
         assert!(error.problem.contains("give the folder"), "{error}");
+    }
+
+    #[test]
+    fn a_domain_check_from_its_flags() {
+        use crate::settings::values::StsModeArg;
+        use crate::wit::StsMode;
+        let options = SensorOptions {
+            domain: Some("example.com".into()),
+            expect_mta_sts: Some(StsModeArg(StsMode::Testing)),
+            mta_sts_max_age_warning: Some(30),
+            ..SensorOptions::default()
+        };
+        let (settings, _) = options.into_settings(no_env).unwrap();
+        assert_eq!(settings.host, "example.com");
+        assert_eq!(
+            (settings.port, settings.security),
+            (25, TransportSecurity::Starttls)
+        );
+        let domain = settings.domain.unwrap();
+        assert_eq!(domain.expect_mta_sts, Some(StsMode::Testing));
+        assert_eq!(domain.max_age_warning_seconds, 30 * 86_400);
+        // Security given: it stands, and the port stays 25.
+        let options = SensorOptions {
+            domain: Some("example.com".into()),
+            security: Some(crate::settings::values::Security(TransportSecurity::None)),
+            ..SensorOptions::default()
+        };
+        let (settings, _) = options.into_settings(no_env).unwrap();
+        assert_eq!(
+            (settings.port, settings.security),
+            (25, TransportSecurity::None)
+        );
+        // PRTG's host placeholder is one server's: a domain check never takes it.
+        let prtg = |name: &str| (name == prtg_probe::HOST_VARIABLE).then(|| "192.0.2.7".into());
+        let options = SensorOptions {
+            domain: Some("example.com".into()),
+            ..SensorOptions::default()
+        };
+        assert_eq!(options.into_request(prtg).unwrap().0.host, "example.com");
+    }
+
+    #[test]
+    fn a_domain_check_refuses_what_it_cannot_use_naming_the_flag() {
+        let refused = |options: SensorOptions| options.into_settings(no_env).unwrap_err();
+        let domain = || SensorOptions {
+            domain: Some("example.com".into()),
+            ..SensorOptions::default()
+        };
+        let both = refused(SensorOptions {
+            host: Some("mx.example.com".into()),
+            ..domain()
+        });
+        assert_eq!(both.flag, "--domain");
+        assert!(both.problem.contains("not both"), "{both}");
+        let address = refused(SensorOptions {
+            domain: Some("192.0.2.1".into()),
+            ..domain()
+        });
+        assert_eq!(
+            address.to_string(),
+            "invalid --domain: 192.0.2.1 is an address: --domain takes a mail domain, not an \
+             address; use --host for one server"
+        );
+        let cases = [
+            (
+                SensorOptions {
+                    mail_from: Some("a@example.com".into()),
+                    mail_to: vec!["b@example.com".into()],
+                    ..domain()
+                },
+                "--mail-from",
+            ),
+            (
+                SensorOptions {
+                    relay_probe_from: Some("a@outside.example".into()),
+                    relay_probe_to: Some("b@elsewhere.example".into()),
+                    ..domain()
+                },
+                "--relay-probe-to",
+            ),
+            (
+                SensorOptions {
+                    tls_server_name: Some("mx.example.com".into()),
+                    ..domain()
+                },
+                "--tls-server-name",
+            ),
+            (
+                SensorOptions {
+                    mta_sts_max_age_warning: Some(400),
+                    ..domain()
+                },
+                "--mta-sts-max-age-warning",
+            ),
+        ];
+        for (options, flag) in cases {
+            let error = refused(options);
+            assert_eq!(error.flag, flag, "{error}");
+        }
+        let login = SensorOptions {
+            auth_user: Some("probe".into()),
+            ..domain()
+        };
+        let env = |name: &str| (name == PASSWORD_VARIABLE).then(|| "pw".to_string());
+        let error = login.into_settings(env).unwrap_err();
+        assert_eq!(error.flag, "--auth-user");
+        assert!(error.problem.contains("logs in nowhere"), "{error}");
+        // A domain check's own flags without --domain.
+        for (options, flag) in [
+            (
+                SensorOptions {
+                    expect_mta_sts: Some(crate::settings::values::StsModeArg(
+                        crate::wit::StsMode::Enforce,
+                    )),
+                    host: Some("mx.example.com".into()),
+                    ..SensorOptions::default()
+                },
+                "--expect-mta-sts",
+            ),
+            (
+                SensorOptions {
+                    mta_sts_max_age_warning: Some(7),
+                    host: Some("mx.example.com".into()),
+                    ..SensorOptions::default()
+                },
+                "--mta-sts-max-age-warning",
+            ),
+        ] {
+            let error = refused(options);
+            assert_eq!(error.flag, flag);
+            assert!(error.problem.contains("give --domain"), "{error}");
+        }
     }
 
     #[test]

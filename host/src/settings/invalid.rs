@@ -69,6 +69,8 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::MailboxSpamFolders => "--mailbox-folders",
         Setting::MailboxAuthservId => "--mailbox-authserv-id",
         Setting::ExpectAuth => "--expect-auth",
+        Setting::Domain => "--domain",
+        Setting::MtaStsMaxAgeWarning => "--mta-sts-max-age-warning",
     }
 }
 

@@ -12,7 +12,7 @@ use super::file_values::{
 use super::request::TlsRoots;
 use super::targets::TargetPattern;
 use super::values::{
-    AuthMethodArg, IpVersionArg, MailboxProtocolArg, Mechanism, Security, SpamFolders,
+    AuthMethodArg, IpVersionArg, MailboxProtocolArg, Mechanism, Security, SpamFolders, StsModeArg,
     TlsVersionArg, folder, parse_duration, parse_spam_folders, parse_timeout,
 };
 use serde::Deserialize;
@@ -38,6 +38,8 @@ pub mod heading {
     pub const TEST_EMAIL: &str = "Test email and relay probe";
     /// `--mailbox` and the mailbox's settings.
     pub const ROUND_TRIP: &str = "Round trip (--mailbox)";
+    /// `--domain` and what a mail domain's check judges.
+    pub const DOMAIN: &str = "Mail domain (--domain)";
 }
 
 /// Everything that describes one sensor. Unset options take their defaults.
@@ -54,6 +56,49 @@ pub struct SensorOptions {
     /// (check_smtp's -H.)
     #[arg(verbatim_doc_comment, short = 'H', long, help_heading = heading::TARGET)]
     pub host: Option<String>,
+    /// Check a mail domain: every MX host, its MTA-STS policy and TLS-RPT record
+    ///
+    /// Instead of --host. The domain's MX records are looked up (none: the domain itself,
+    /// RFC 5321), and every MX host, at most 10, is checked at once within --timeout, on
+    /// --port (default 25) with --security (default starttls), its certificate verified for
+    /// its own name, as a sending MTA reaches it: no log-in, no test email. The MTA-STS
+    /// policy (RFC 8461) is fetched from mta-sts.DOMAIN over HTTPS and judged against what
+    /// the MX hosts presented; the TLS-RPT record (RFC 8460) is read. DNS goes through the host
+    /// (--dns-server).
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "DOMAIN",
+        conflicts_with = "host",
+        help_heading = heading::DOMAIN
+    )]
+    pub domain: Option<String>,
+    /// The weakest MTA-STS mode the domain must publish: enforce, testing or none
+    ///
+    /// A weaker policy, or none, is down (a warning with --expect-warning). By default any
+    /// mode, or none, will do; it is reported all the same.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_enum,
+        value_name = "MODE",
+        ignore_case = true,
+        hide_possible_values = true,
+        help_heading = heading::DOMAIN
+    )]
+    #[serde(default, deserialize_with = "value_enum")]
+    pub expect_mta_sts: Option<StsModeArg>,
+    /// Warn when the MTA-STS policy's max_age is under this many days [default: 7]
+    ///
+    /// A short max_age leaves senders without the policy soon after an outage. 0: never; at
+    /// most 365.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "DAYS",
+        help_heading = heading::DOMAIN
+    )]
+    pub mta_sts_max_age_warning: Option<u32>,
     /// The port [default: 465 for tls and tls-if-available, else 25]
     ///
     /// (check_smtp's -p.)
@@ -649,6 +694,54 @@ mod tests {
     }
 
     #[test]
+    fn a_mail_domain_on_the_command_line_and_in_a_file() {
+        use crate::wit::StsMode;
+        use clap::Parser;
+        #[derive(Parser, Debug)]
+        struct Flags {
+            #[command(flatten)]
+            options: SensorOptions,
+        }
+        let parse = |args: &[&str]| Flags::try_parse_from(args).map(|f| f.options);
+        let options = parse(&[
+            "x",
+            "--domain",
+            "example.com",
+            "--expect-mta-sts",
+            "ENFORCE",
+            "--mta-sts-max-age-warning",
+            "14",
+        ])
+        .unwrap();
+        assert_eq!(options.domain.as_deref(), Some("example.com"));
+        assert_eq!(options.expect_mta_sts, Some(StsModeArg(StsMode::Enforce)));
+        assert_eq!(options.mta_sts_max_age_warning, Some(14));
+        let error = parse(&["x", "--domain", "example.com", "--host", "mx.example.com"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("--domain") && error.contains("--host"),
+            "{error}"
+        );
+        let error = parse(&["x", "--domain", "example.com", "-H", "mx.example.com"]);
+        assert!(error.is_err(), "check_smtp's -H is --host");
+        let error = parse(&["x", "--expect-mta-sts", "strict"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("enforce, testing, none"), "{error}");
+        let file: SensorOptions = toml::from_str(
+            "domain = \"example.com\"\nexpect_mta_sts = \"testing\"\n\
+             mta_sts_max_age_warning = 30",
+        )
+        .unwrap();
+        assert_eq!(file.domain.as_deref(), Some("example.com"));
+        assert_eq!(file.expect_mta_sts, Some(StsModeArg(StsMode::Testing)));
+        assert_eq!(file.mta_sts_max_age_warning, Some(30));
+        let error = toml::from_str::<SensorOptions>("expect_mta_sts = \"enforced\"").unwrap_err();
+        assert!(error.message().contains("did you mean enforce?"), "{error}");
+    }
+
+    #[test]
     fn mechanism_names_in_any_case() {
         use clap::ValueEnum as _;
         assert_eq!(Mechanism::from_str("PLAIN", true), Ok(Mechanism::Plain));
@@ -709,6 +802,8 @@ mod tests {
             Setting::MailboxSpamFolders,
             Setting::MailboxAuthservId,
             Setting::ExpectAuth,
+            Setting::Domain,
+            Setting::MtaStsMaxAgeWarning,
         ];
         for setting in settings {
             let long = flag(setting).trim_start_matches("--");

@@ -2,8 +2,9 @@
 //! validated before anything runs, so bad input is an error naming the setting, not a check.
 
 use crate::wit::{
-    AuthMechanism, AuthMethod, Authentication, Email, Expectations, IpVersion, Mailbox,
-    MailboxProtocol, RelayProbe, Settings, TlsSettings, TlsVersion, TransportSecurity,
+    AuthMechanism, AuthMethod, Authentication, DomainSettings, Email, Expectations, IpVersion,
+    Mailbox, MailboxProtocol, RelayProbe, Settings, StsMode, TlsSettings, TlsVersion,
+    TransportSecurity,
 };
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
@@ -11,8 +12,8 @@ use smtp_sensor_guest::Mode;
 use smtp_sensor_guest::Secret;
 use smtp_sensor_guest::anchors;
 use smtp_sensor_guest::limits::{
-    DEFAULT_CERT_CRITICAL_DAYS, DEFAULT_CERT_WARNING_DAYS, DEFAULT_TIMEOUT_SECONDS,
-    DEFAULT_TOKEN_PREFIX,
+    DEFAULT_CERT_CRITICAL_DAYS, DEFAULT_CERT_WARNING_DAYS, DEFAULT_PORT_PLAIN,
+    DEFAULT_STS_MAX_AGE_WARNING_SECONDS, DEFAULT_TIMEOUT_SECONDS, DEFAULT_TOKEN_PREFIX,
 };
 use smtp_sensor_guest::settings::{self as validate, Setting, SettingError};
 use std::path::{Path, PathBuf};
@@ -21,9 +22,11 @@ use std::time::Duration;
 /// A check as a user describes it; `None` means "the default".
 #[derive(Debug, Clone)]
 pub struct CheckRequest {
-    /// The server's name or address.
+    /// The server's name or address; with `domain`, the mail domain.
     pub host: String,
-    /// The port; the default depends on `security`.
+    /// Check `host` as a mail domain, when present.
+    pub domain: Option<DomainRequest>,
+    /// The port; the default depends on `security` (a domain check's: 25).
     pub port: Option<u16>,
     /// The timeout in seconds.
     pub timeout_seconds: Option<u32>,
@@ -52,6 +55,34 @@ pub struct CheckRequest {
     /// Make the round trip through this mailbox, when present.
     pub mailbox: Option<MailboxRequest>,
 }
+
+/// A mail domain's check, as a user describes it.
+#[derive(Debug, Clone, Default)]
+pub struct DomainRequest {
+    /// The weakest MTA-STS mode the domain must publish; none: any.
+    pub expect_mta_sts: Option<StsMode>,
+    /// Warn when the policy's `max_age` is below this many days (0: never); the default
+    /// is the core's, a week.
+    pub max_age_warning_days: Option<u32>,
+}
+
+impl DomainRequest {
+    /// The contract's domain settings, the default filled in.
+    fn into_settings(self) -> DomainSettings {
+        DomainSettings {
+            expect_mta_sts: self.expect_mta_sts,
+            // Days beyond what seconds hold are refused by the core's rule all the same.
+            max_age_warning_seconds: self
+                .max_age_warning_days
+                .map_or(DEFAULT_STS_MAX_AGE_WARNING_SECONDS, |days| {
+                    days.saturating_mul(SECONDS_PER_DAY)
+                }),
+        }
+    }
+}
+
+/// Seconds in a day, for the days a user gives.
+const SECONDS_PER_DAY: u32 = 86_400;
 
 /// A round trip's mailbox, as a user describes it.
 #[derive(Debug, Clone)]
@@ -379,10 +410,11 @@ impl CheckRequest {
     pub fn new(host: impl Into<String>) -> Self {
         Self {
             host: host.into(),
+            domain: None,
             port: None,
             timeout_seconds: None,
             helo: None,
-            security: TransportSecurity::Tls,
+            security: default_security(false),
             ip_version: IpVersion::Any,
             keep_transcript: false,
             response_warning: None,
@@ -413,10 +445,14 @@ impl CheckRequest {
         let tls = self
             .tls
             .into_settings(self.security != TransportSecurity::None)?;
+        let port = match &self.domain {
+            Some(_) => DOMAIN_PORT,
+            None => default_port(self.security),
+        };
         let settings = Settings {
             mailbox,
-            domain: None,
-            port: self.port.unwrap_or(default_port(self.security)),
+            domain: self.domain.map(DomainRequest::into_settings),
+            port: self.port.unwrap_or(port),
             timeout_seconds: self.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS),
             helo: self.helo.unwrap_or_else(machine_name),
             // `127.1` is shown as the 127.0.0.1 it means (see `validate::host`).
@@ -489,6 +525,20 @@ impl MailboxRequest {
 fn whole_milliseconds(duration: Duration) -> u32 {
     u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
 }
+
+/// The transport security a check defaults to: TLS from the first byte (the spec's) for
+/// one server; STARTTLS for a mail domain's MX hosts, as sending MTAs reach them (RFC 3207).
+pub fn default_security(domain: bool) -> TransportSecurity {
+    if domain {
+        TransportSecurity::Starttls
+    } else {
+        TransportSecurity::Tls
+    }
+}
+
+/// A mail domain's check's default port, whatever the security: MX hosts receive on 25
+/// (RFC 5321).
+pub const DOMAIN_PORT: u16 = DEFAULT_PORT_PLAIN;
 
 /// The spec's default port: 465 for implicit TLS, 25 otherwise (the core's rule).
 pub fn default_port(security: TransportSecurity) -> u16 {
@@ -576,6 +626,48 @@ mod tests {
         let mut plain = CheckRequest::new("mail.example");
         plain.security = TransportSecurity::StarttlsIfAvailable;
         assert_eq!(plain.into_settings().unwrap().port, 25);
+    }
+
+    #[test]
+    fn a_domain_check_defaults_to_starttls_on_25_and_a_week() {
+        let mut request = CheckRequest::new("Example.com");
+        request.domain = Some(DomainRequest::default());
+        request.security = default_security(true);
+        let settings = request.clone().into_settings().unwrap();
+        assert_eq!(settings.port, 25);
+        assert_eq!(settings.security, TransportSecurity::Starttls);
+        let domain = settings.domain.unwrap();
+        assert_eq!(domain.max_age_warning_seconds, 7 * 86_400);
+        assert_eq!(domain.expect_mta_sts, None);
+        // TLS from the first byte on a domain's MX hosts is still port 25 unless told.
+        request.security = TransportSecurity::Tls;
+        assert_eq!(request.clone().into_settings().unwrap().port, 25);
+        request.port = Some(2525);
+        request.domain = Some(DomainRequest {
+            expect_mta_sts: Some(StsMode::Enforce),
+            max_age_warning_days: Some(0),
+        });
+        let settings = request.clone().into_settings().unwrap();
+        assert_eq!(settings.port, 2525);
+        let domain = settings.domain.unwrap();
+        assert_eq!(domain.max_age_warning_seconds, 0, "0: never");
+        assert_eq!(domain.expect_mta_sts, Some(StsMode::Enforce));
+        // Days beyond a year, and beyond what seconds hold, are the core's to refuse.
+        for days in [366, u32::MAX] {
+            request.domain = Some(DomainRequest {
+                max_age_warning_days: Some(days),
+                ..DomainRequest::default()
+            });
+            let error = request.clone().into_settings().unwrap_err();
+            assert_eq!(error.setting, Setting::MtaStsMaxAgeWarning, "{days}");
+        }
+        // An address is no domain.
+        let mut address = CheckRequest::new("192.0.2.1");
+        address.domain = Some(DomainRequest::default());
+        assert_eq!(
+            address.into_settings().unwrap_err().setting,
+            Setting::Domain
+        );
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! A pattern is `HOST:PORT`. HOST is a host-name glob (`mx*.example.com`: `*` stands for
 //! any run of characters within one label; `*` alone for any name), an IP address, or a
 //! CIDR block (`10.0.0.0/8`); IPv6 goes in brackets (`[2001:db8::/32]:25`). PORT is a number
-//! or `*`. Names match names and addresses match addresses: a name is not resolved to be
+//! or `*`. A mail domain's module (its table has `domain`) probes domains, which have no
+//! port: its patterns are name globs, with a port (matched against the module's) or
+//! without one (`*.example.com`); a host module refuses a pattern without a port
+//! ([`TargetPattern::has_port`]). Names match names and addresses match addresses: a name is not resolved to be
 //! matched against CIDR blocks (the sandbox then keeps the check to what that name
 //! resolves to).
 
@@ -18,8 +21,10 @@ use std::net::IpAddr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetPattern {
     host: HostPattern,
-    /// `None` for `*`.
+    /// `None` for `*`, or for no port written.
     port: Option<u16>,
+    /// Whether a port was written: a pattern without one names mail domains only.
+    port_written: bool,
     text: String,
 }
 
@@ -42,9 +47,13 @@ impl TargetPattern {
                  \"10.0.0.0/8:587\", \"[2001:db8::/32]:*\" or \"127.0.0.1:*\""
             ))
         };
-        let (host, port) = match split_host_port(text) {
-            Some((host, Some(port))) => (host, port),
-            Some((_, None)) => return fail("has no port (give a number, or * for any port)"),
+        let (host, port, port_written) = match split_host_port(text) {
+            Some((host, Some(port))) => (host, port, true),
+            // A mail domain's pattern: a name glob alone.
+            Some((host, None)) if host.parse::<IpAddr>().is_err() && !host.contains('/') => {
+                (host, "*", false)
+            }
+            Some((_, None)) => return fail(NO_PORT),
             None => return fail("is not HOST:PORT"),
         };
         let port = match port {
@@ -85,8 +94,15 @@ impl TargetPattern {
         Ok(Self {
             host,
             port,
+            port_written,
             text: text.to_string(),
         })
+    }
+
+    /// Whether the pattern has a port: one without names mail domains only, and a module
+    /// that probes servers refuses it ([`no_port`]).
+    pub fn has_port(&self) -> bool {
+        self.port_written
     }
 
     /// Whether the pattern allows probing `target` on `port`.
@@ -124,6 +140,19 @@ impl<'de> Deserialize<'de> for TargetPattern {
         let text = String::deserialize(deserializer)?;
         Self::parse(&text).map_err(serde::de::Error::custom)
     }
+}
+
+/// What a pattern without a port lacks, for a module that probes servers.
+const NO_PORT: &str = "has no port (give a number, or * for any port)";
+
+/// What is wrong with `pattern`, which has no port, in a module that probes servers (not
+/// mail domains): the forms that work.
+pub fn no_port(pattern: &TargetPattern) -> String {
+    format!(
+        "{:?} {NO_PORT}; write HOST:PORT, such as \"mx*.example.com:25\" (a pattern without a \
+         port is for a module with domain, which probes mail domains)",
+        pattern.text
+    )
 }
 
 /// Whether any of `patterns` allows `target` on `port`.
@@ -229,9 +258,26 @@ mod tests {
     }
 
     #[test]
+    fn a_pattern_without_a_port_names_mail_domains() {
+        let domains = TargetPattern::parse("*.example.com").unwrap();
+        assert!(!domains.has_port());
+        let target = validate::host("mail.example.com").unwrap();
+        assert!(domains.allows(&target, 25));
+        assert!(!domains.allows(&validate::host("example.org").unwrap(), 25));
+        assert!(TargetPattern::parse("example.com:25").unwrap().has_port());
+        assert!(TargetPattern::parse("*.example.com:*").unwrap().has_port());
+        assert!(TargetPattern::parse("[::1]:25").unwrap().has_port());
+        assert!(no_port(&domains).contains("has no port"));
+        // Addresses and blocks are never domains: their port is still required.
+        for bad in ["127.0.0.1", "[::1]", "10.0.0.0/8"] {
+            let error = TargetPattern::parse(bad).unwrap_err();
+            assert!(error.contains("has no port"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
     fn bad_patterns_say_what_works() {
         for bad in [
-            "mx.example.com",
             "mx.example.com:0",
             "mx.example.com:smtp",
             "10.0.0.0/33:25",

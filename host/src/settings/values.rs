@@ -6,7 +6,7 @@
 use super::request::mode;
 use crate::output::names;
 use crate::wit::{
-    AuthMechanism, AuthMethod, IpVersion, MailboxProtocol, TlsVersion, TransportSecurity,
+    AuthMechanism, AuthMethod, IpVersion, MailboxProtocol, StsMode, TlsVersion, TransportSecurity,
 };
 use smtp_sensor_guest::limits::{MAX_TIMEOUT_SECONDS, MIN_TIMEOUT_SECONDS};
 use std::path::PathBuf;
@@ -96,6 +96,32 @@ impl clap::ValueEnum for IpVersionArg {
                 .help("IPv6 and IPv4, raced (Happy Eyeballs)"),
             IpVersion::Ipv4 => value.aliases(["ip4", "ipv4"]).help("IPv4 only"),
             IpVersion::Ipv6 => value.aliases(["ip6", "ipv6"]).help("IPv6 only"),
+        })
+    }
+}
+
+/// `--expect-mta-sts`: `enforce`, `testing` or `none`, as RFC 8461 and the policy write
+/// the modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StsModeArg(pub StsMode);
+
+impl clap::ValueEnum for StsModeArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Self(StsMode::Enforce),
+            Self(StsMode::Testing),
+            Self(StsMode::None),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        use clap::builder::PossibleValue;
+        Some(match self.0 {
+            StsMode::Enforce => PossibleValue::new("enforce").help("an enforce policy"),
+            StsMode::Testing => {
+                PossibleValue::new("testing").help("a testing policy, or an enforce one")
+            }
+            StsMode::None => PossibleValue::new("none").help("any policy, or none, reported"),
         })
     }
 }

@@ -6,11 +6,13 @@
 //! looked up (A, AAAA, TLSA) only after an MX answer the host itself gave named it.
 //!
 //! The policy also keeps which addresses its answers gave for which names, so that the
-//! connect sandbox can later allow connections to exactly those (see [`DnsPolicy::addresses_of`]).
+//! connect sandbox can later allow connections to exactly those (see [`DnsPolicy::addresses_of`]
+//! and, for a domain check, [`DnsPolicy::may_connect`]).
 
 use crate::wit_dns::RecordType;
+use smtp_sensor_guest::limits::MTA_STS_PORT;
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// The most MX exchanges whose names a domain check may look up: as many as it checks.
 pub use smtp_sensor_guest::limits::MAX_MX_HOSTS as MAX_EXCHANGES;
@@ -40,6 +42,9 @@ pub struct DnsPolicy {
     domain: Option<String>,
     /// The exchanges MX answers named, in order, at most [`MAX_EXCHANGES`].
     exchanges: Vec<String>,
+    /// Whether the host answered the domain's MX lookup with records (a null MX too): the
+    /// domain itself is then no implicit MX.
+    mx_answered: bool,
     /// The addresses A and AAAA answers gave, by name.
     addresses: BTreeMap<String, BTreeSet<IpAddr>>,
 }
@@ -143,6 +148,7 @@ impl DnsPolicy {
         if self.domain.as_deref() != Some(canonical(name).as_str()) {
             return;
         }
+        self.mx_answered = true;
         for exchange in exchanges {
             let exchange = canonical(exchange);
             // A null MX (RFC 7505) names the root: nothing to look up.
@@ -196,6 +202,28 @@ impl DnsPolicy {
     /// The exchanges MX answers named, in order.
     pub fn exchanges(&self) -> &[String] {
         &self.exchanges
+    }
+
+    /// Whether a domain check may connect to `addr`, as the host's own answers so far
+    /// allow: an address they gave for an MX exchange on `smtp_port` (the domain's own, as
+    /// its implicit MX, while no MX answer came: RFC 5321 section 5.1), or for
+    /// `mta-sts.DOMAIN` on [`MTA_STS_PORT`]. Nothing else: no address before its answer, no
+    /// other port, no other name's address. A host check's policy allows nothing here.
+    pub fn may_connect(&self, addr: SocketAddr, smtp_port: u16) -> bool {
+        let Some(domain) = &self.domain else {
+            return false;
+        };
+        let ip = addr.ip().to_canonical();
+        let gave = |name: &str| {
+            self.addresses
+                .get(name)
+                .is_some_and(|set| set.contains(&ip))
+        };
+        let mx_host = addr.port() == smtp_port
+            && (self.exchanges.iter().any(|exchange| gave(exchange))
+                || (!self.mx_answered && gave(domain)));
+        let policy_host = addr.port() == MTA_STS_PORT && gave(&format!("mta-sts.{domain}"));
+        mx_host || policy_host
     }
 }
 
@@ -310,6 +338,65 @@ mod tests {
             vec![v4, "192.0.2.2".parse::<IpAddr>().unwrap()]
         );
         assert!(policy.addresses_of("other.example").is_empty());
+    }
+
+    fn sock(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_domain_check_connects_only_where_the_hosts_answers_pointed() {
+        let mut policy = DnsPolicy::for_domain("example.com");
+        let mx = sock("192.0.2.10:25");
+        assert!(!policy.may_connect(mx, 25), "before any answer");
+        policy.answered_mx("example.com", ["mx.example.com"]);
+        assert!(!policy.may_connect(mx, 25), "before the exchange's address");
+        policy.answered_addresses("MX.example.com.", ["192.0.2.10".parse().unwrap()]);
+        assert!(policy.may_connect(mx, 25));
+        assert!(policy.may_connect(sock("[::ffff:192.0.2.10]:25"), 25));
+        assert!(
+            !policy.may_connect(sock("192.0.2.10:26"), 25),
+            "another port"
+        );
+        assert!(
+            !policy.may_connect(sock("192.0.2.10:443"), 25),
+            "not the policy host"
+        );
+        assert!(
+            !policy.may_connect(sock("192.0.2.11:25"), 25),
+            "no answer gave it"
+        );
+        // The port is the check's: the same exchange on 2525.
+        assert!(policy.may_connect(sock("192.0.2.10:2525"), 2525));
+        // The policy host, on 443 only.
+        let sts = sock("198.51.100.7:443");
+        assert!(!policy.may_connect(sts, 25));
+        policy.answered_addresses("mta-sts.example.com", ["198.51.100.7".parse().unwrap()]);
+        assert!(policy.may_connect(sts, 25));
+        assert!(!policy.may_connect(sock("198.51.100.7:25"), 25));
+        // An address of another name: looked up, yet no exchange's nor the policy host's.
+        policy.answered_addresses("other.example", ["203.0.113.1".parse().unwrap()]);
+        assert!(!policy.may_connect(sock("203.0.113.1:25"), 25));
+        assert!(!policy.may_connect(sock("203.0.113.1:443"), 25));
+        // With MX records, the domain's own address is no MX host.
+        policy.answered_addresses("example.com", ["192.0.2.99".parse().unwrap()]);
+        assert!(!policy.may_connect(sock("192.0.2.99:25"), 25));
+    }
+
+    #[test]
+    fn a_domain_without_mx_records_is_its_own_mx_and_a_null_mx_is_none() {
+        let mut implicit = DnsPolicy::for_domain("example.com");
+        implicit.answered_addresses("example.com", ["192.0.2.5".parse().unwrap()]);
+        assert!(implicit.may_connect(sock("192.0.2.5:25"), 25));
+        assert!(!implicit.may_connect(sock("192.0.2.5:443"), 25));
+        let mut null_mx = DnsPolicy::for_domain("example.com");
+        null_mx.answered_mx("example.com", ["."]);
+        null_mx.answered_addresses("example.com", ["192.0.2.5".parse().unwrap()]);
+        assert!(!null_mx.may_connect(sock("192.0.2.5:25"), 25));
+        // A host check's policy allows no connection by its answers.
+        let mut host = DnsPolicy::for_host("mail.example.com", 25);
+        host.answered_addresses("mail.example.com", ["192.0.2.5".parse().unwrap()]);
+        assert!(!host.may_connect(sock("192.0.2.5:25"), 25));
     }
 
     #[test]

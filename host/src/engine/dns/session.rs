@@ -36,9 +36,19 @@ pub struct DnsSession {
 impl DnsSession {
     /// A check's DNS under `policy`, ending at `deadline` (the check's own).
     pub fn new(resolver: Arc<Resolver>, policy: DnsPolicy, deadline: Instant) -> Self {
+        Self::sharing(resolver, Arc::new(Mutex::new(policy)), deadline)
+    }
+
+    /// A check's DNS under a policy it shares: a domain check's connect sandbox reads the
+    /// addresses this session's answers note in it (see `sandbox::DomainReach`).
+    pub fn sharing(
+        resolver: Arc<Resolver>,
+        policy: Arc<Mutex<DnsPolicy>>,
+        deadline: Instant,
+    ) -> Self {
         Self {
             resolver,
-            policy: Arc::new(Mutex::new(policy)),
+            policy,
             made: 0,
             in_flight: Arc::new(Semaphore::new(MAX_DNS_LOOKUPS_IN_FLIGHT)),
             deadline,

@@ -117,6 +117,7 @@ fn two_targets_each_reach_only_their_own_port() {
             Endpoint::of("mx.example", 25),
             Endpoint::of("127.0.0.5", 993),
         ],
+        domain: None,
     };
     let guard = Guard::new(policy);
     assert!(guard.may_look_up("mx.example"));
@@ -133,6 +134,7 @@ fn two_targets_each_reach_only_their_own_port() {
             Endpoint::of("mx.example", 25),
             Endpoint::of("imap.example", 993),
         ],
+        domain: None,
     };
     let guard = Guard::new(named_mailbox);
     guard.looking_up(1, "imap.example");
@@ -154,4 +156,92 @@ fn refusals_are_described_up_to_a_bound_and_counted_beyond() {
     );
     assert!(words.ends_with("; and 996 more"), "{words}");
     assert!(!words.contains('\u{1b}'));
+}
+
+/// A check of `host` on `port`, every other setting at its default.
+fn settings_of(host: &str, port: u16) -> Settings {
+    let mut request = crate::settings::request::CheckRequest::new(host);
+    request.port = Some(port);
+    request.into_settings().unwrap()
+}
+
+/// A domain check's settings: example.com's MX hosts on `port`.
+fn domain_settings(port: u16) -> Settings {
+    let mut settings = settings_of("example.com", port);
+    settings.domain = Some(crate::wit::DomainSettings {
+        expect_mta_sts: None,
+        max_age_warning_seconds: 0,
+    });
+    settings
+}
+
+#[test]
+fn a_domain_check_connects_only_to_what_the_hosts_dns_answered() {
+    let policy = NetworkPolicy::for_settings(&domain_settings(25));
+    let dns = policy.dns_policy("example.com", 25);
+    let guard = Guard::new(policy);
+    let mx = addr("127.0.0.7:25");
+    assert!(
+        !guard.may_use(mx, SocketAddrUse::TcpConnect),
+        "refused before the answer"
+    );
+    {
+        // What the DNS session notes when the host answers (see `dns::session`).
+        let mut dns = dns.lock().unwrap();
+        dns.answered_mx("example.com", ["mx.example.com"]);
+        dns.answered_addresses("mx.example.com", ["127.0.0.7".parse().unwrap()]);
+        dns.answered_addresses("mta-sts.example.com", ["127.0.0.8".parse().unwrap()]);
+        dns.answered_addresses("elsewhere.example", ["127.0.0.9".parse().unwrap()]);
+    }
+    assert!(guard.may_use(mx, SocketAddrUse::TcpConnect), "after it");
+    assert!(guard.may_use(addr("127.0.0.8:443"), SocketAddrUse::TcpConnect));
+    assert!(guard.may_use(addr("0.0.0.0:0"), SocketAddrUse::TcpBind));
+    for (refused, why) in [
+        ("127.0.0.7:443", "an MX host on the policy host's port"),
+        ("127.0.0.7:26", "an MX host on another port"),
+        ("127.0.0.8:25", "the policy host on the MX port"),
+        ("127.0.0.9:25", "an address of another name"),
+    ] {
+        assert!(
+            !guard.may_use(addr(refused), SocketAddrUse::TcpConnect),
+            "{why}"
+        );
+    }
+    let refusals = guard.refusals().unwrap();
+    assert!(
+        refusals.starts_with("a connection to 127.0.0.7:25; a connection to 127.0.0.7:443"),
+        "{refusals}"
+    );
+    assert!(refusals.contains("and 1 more"), "{refusals}");
+}
+
+#[test]
+fn a_domain_check_looks_up_no_name_through_wasi() {
+    let guard = Guard::new(NetworkPolicy::for_settings(&domain_settings(25)));
+    for name in ["example.com", "mx.example.com", "mta-sts.example.com"] {
+        assert!(!guard.may_look_up(name), "{name}");
+    }
+    assert_eq!(
+        guard.refusals().as_deref(),
+        Some(
+            "a lookup of \"example.com\"; a lookup of \"mx.example.com\"; a lookup of \
+             \"mta-sts.example.com\""
+        )
+    );
+}
+
+#[test]
+fn a_domain_checks_dns_policy_is_its_domains_and_a_host_checks_its_hosts() {
+    use crate::wit_dns::RecordType;
+    let domain = NetworkPolicy::for_settings(&domain_settings(25));
+    let dns = domain.dns_policy("example.com", 25);
+    assert!(dns.lock().unwrap().permits("example.com", RecordType::Mx));
+    assert!(
+        Arc::ptr_eq(&dns, &domain.dns_policy("example.com", 25)),
+        "the DNS session and the connect check share one policy"
+    );
+    let host = NetworkPolicy::for_settings(&settings_of("mx.example", 25));
+    let dns = host.dns_policy("mx.example", 25);
+    assert!(!dns.lock().unwrap().permits("mx.example", RecordType::Mx));
+    assert!(dns.lock().unwrap().permits("mx.example", RecordType::A));
 }

@@ -174,3 +174,67 @@ fn a_prepared_probe_fits_its_timeout_within_the_budget() {
     let r = prepare_raw("module=starttls&target=127.0.0.1", Some("soon")).unwrap_err();
     assert!(matches!(r.refusal, Refusal::BadRequest(_)));
 }
+
+/// Two mail domain modules, one with a portless glob and one with a port, and a module of
+/// servers.
+fn domain_modules() -> Modules {
+    let text = "[sensors.maildomain]\ndomain = \"example.com\"\nexpect_mta_sts = \"enforce\"\n\
+                targets = [\"*.example.com\", \"example.com\"]\n\n\
+                [sensors.port2525]\ndomain = \"example.org\"\nport = 2525\n\
+                targets = \"*.example.org:25\"\n\n\
+                [sensors.server]\nsecurity = \"none\"\ntargets = \"*.example.com:*\"\n";
+    let path = Path::new("sensors.toml");
+    let file = ConfigFile::parse(path, text.into()).unwrap();
+    Modules::from_file(path, &file).unwrap()
+}
+
+#[test]
+fn a_domain_modules_target_is_the_domain_checked() {
+    let modules = domain_modules();
+    let q = |module: &str, target: &str| Query {
+        module: module.into(),
+        target: target.into(),
+        debug: false,
+    };
+    let (module, s) = settings(&modules, &q("maildomain", "Mail.Example.com")).unwrap();
+    assert_eq!(module.name, "maildomain");
+    assert_eq!((s.host.as_str(), s.port), ("Mail.Example.com", 25));
+    let domain = s.domain.expect("a domain check");
+    assert_eq!(domain.expect_mta_sts, Some(crate::wit::StsMode::Enforce));
+    assert_eq!(s.security, crate::wit::TransportSecurity::Starttls);
+    let (_, s) = settings(&modules, &q("maildomain", "example.com")).unwrap();
+    assert_eq!(s.host, "example.com");
+    // The allow-list applies to domains as to hosts.
+    for (module, target) in [
+        ("maildomain", "example.org"),
+        ("maildomain", "a.b.example.com"),
+        ("port2525", "a.example.org"),
+    ] {
+        let refusal = settings(&modules, &q(module, target)).unwrap_err();
+        assert!(
+            matches!(&refusal, Refusal::Forbidden(why) if why.contains("may not probe")),
+            "{module} {target}: {refusal:?}"
+        );
+    }
+    // A module of servers is not a domain check.
+    let (_, s) = settings(&modules, &q("server", "mx.example.com:25")).unwrap();
+    assert!(s.domain.is_none());
+}
+
+#[test]
+fn a_domain_modules_target_has_no_port_and_no_address() {
+    let modules = domain_modules();
+    let q = |target: &str| Query {
+        module: "maildomain".into(),
+        target: target.into(),
+        debug: false,
+    };
+    let why = bad_request(settings(&modules, &q("example.com:25")).unwrap_err());
+    assert!(
+        why.contains("checks mail domains, which have no port")
+            && why.contains("target=example.com"),
+        "{why}"
+    );
+    let why = bad_request(settings(&modules, &q("192.0.2.1")).unwrap_err());
+    assert!(why.contains("give a domain, not an address"), "{why}");
+}

@@ -13,7 +13,7 @@
 use crate::dns_faults::{ServFail, Silent};
 use crate::knot::{Knot, Zone};
 use crate::loopback::{Claimed, claim};
-use crate::policy_server::{PolicyServer, Reply};
+use crate::policy_server::PolicyServer;
 use crate::postfix::{Config, Postfix};
 use crate::scratch::Scratch;
 use crate::server::black_hole;
@@ -21,113 +21,9 @@ use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::Path;
 
-/// An MX host's kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Host {
-    /// A real Postfix with STARTTLS and a certificate from the test CA for its own name.
-    Postfix,
-    /// The same with a certificate for another name (`elsewhere.test`).
-    WrongName,
-    /// A listener that accepts connections and never says a word.
-    Silent,
-    /// A listener whose accept queue is full: connections never complete.
-    BlackHole,
-}
+mod plan;
 
-/// The domain's DNS server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dns {
-    /// Knot serving the zone.
-    Knot,
-    /// Knot was started with the zone and stopped: nothing listens on its address.
-    Stopped,
-    /// A server answering SERVFAIL to everything.
-    ServFail,
-    /// A server that never answers.
-    Silent,
-}
-
-/// What the policy host answers, given the domain's name.
-pub type PolicyReply = Box<dyn Fn(&str) -> Reply + Send>;
-
-/// What the domain publishes and runs.
-pub struct Plan {
-    label: String,
-    mx: Vec<(u16, Host)>,
-    implicit: Option<Host>,
-    null_mx: bool,
-    sts: Vec<String>,
-    policy: Option<(PolicyReply, bool)>,
-    tls_rpt: Vec<String>,
-    dns: Dns,
-}
-
-impl Plan {
-    /// A domain named after `label` (lower-case letters, digits, hyphens), with nothing yet.
-    pub fn new(label: &str) -> Self {
-        Self {
-            label: label.to_string(),
-            mx: Vec::new(),
-            implicit: None,
-            null_mx: false,
-            sts: Vec::new(),
-            policy: None,
-            tls_rpt: Vec::new(),
-            dns: Dns::Knot,
-        }
-    }
-
-    /// An MX record of `preference` naming `mxN.NAME.test` (N counts from 1), an A record
-    /// for it, and the host behind it.
-    pub fn mx(mut self, preference: u16, host: Host) -> Self {
-        self.mx.push((preference, host));
-        self
-    }
-
-    /// No MX record; the domain's own A record points at this host (its implicit MX, whose
-    /// certificate is for the domain's name).
-    pub fn implicit_mx(mut self, host: Host) -> Self {
-        self.implicit = Some(host);
-        self
-    }
-
-    /// A null MX (`MX 0 .`).
-    pub fn null_mx(mut self) -> Self {
-        self.null_mx = true;
-        self
-    }
-
-    /// A `_mta-sts` TXT record with this text (call twice for two).
-    pub fn sts_record(mut self, text: &str) -> Self {
-        self.sts.push(text.to_string());
-        self
-    }
-
-    /// The policy host `mta-sts.NAME.test`, with a certificate from the test CA, answering
-    /// what `reply` makes of the domain's name.
-    pub fn policy(mut self, reply: impl Fn(&str) -> Reply + Send + 'static) -> Self {
-        self.policy = Some((Box::new(reply), true));
-        self
-    }
-
-    /// The same with a certificate for its name from a CA the check does not trust.
-    pub fn untrusted_policy(mut self, reply: impl Fn(&str) -> Reply + Send + 'static) -> Self {
-        self.policy = Some((Box::new(reply), false));
-        self
-    }
-
-    /// A `_smtp._tls` TXT record with this text.
-    pub fn tls_rpt(mut self, text: &str) -> Self {
-        self.tls_rpt.push(text.to_string());
-        self
-    }
-
-    /// The DNS server (Knot by default).
-    pub fn dns(mut self, dns: Dns) -> Self {
-        self.dns = dns;
-        self
-    }
-}
+pub use plan::{Dns, Host, Plan, PolicyReply};
 
 /// One MX host as started.
 pub struct MxHost {

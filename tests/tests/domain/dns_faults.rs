@@ -34,18 +34,18 @@ async fn with_dns(label: &str, dns: Dns) -> Checked {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stopped_dns_server_is_down_in_the_mx_lookup() {
     let checked = with_dns("dnsstopped", Dns::Stopped).await;
-    let (kind, message) = (&checked.json["failure"]["kind"], checked.message());
+    // Refused at once (ICMP port unreachable), or unanswered until the deadline.
+    let message = checked.message();
     assert!(
-        (kind == "name-lookup-failed" && message.contains("could not be reached"))
-            || kind == "timeout",
-        "{kind}: {message}"
+        message.contains("no DNS server could be reached")
+            || message.contains("no answer before the check's deadline"),
+        "{message}"
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dns_server_answering_servfail_is_down_in_the_mx_lookup() {
     let checked = with_dns("dnsservfail", Dns::ServFail).await;
-    assert_eq!(checked.json["failure"]["kind"], "name-lookup-failed");
     assert!(
         checked.message().contains("SERVFAIL"),
         "{}",
@@ -59,12 +59,12 @@ async fn a_dns_server_answering_servfail_is_down_in_the_mx_lookup() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_dns_server_slower_than_the_deadline_is_a_timeout_in_the_mx_lookup() {
+async fn a_dns_server_slower_than_the_deadline_is_down_at_the_deadline() {
     let checked = with_dns("dnssilent", Dns::Silent).await;
-    assert_eq!(
-        checked.json["failure"]["kind"], "timeout",
-        "{}",
-        checked.json
+    let message = checked.message();
+    assert!(
+        message.contains("no answer before the check's deadline"),
+        "{message}"
     );
     assert!(
         checked.took >= Duration::from_secs(u64::from(TIMEOUT) - 1),

@@ -23,11 +23,9 @@ async fn a_domain_module_probes_the_target_domain_and_keeps_to_its_targets() {
     let up = prober.probe(d, "maildomain", &[]).await;
     assert_eq!(up.status, 200, "{up:?}\n{}", prober.log());
     assert_eq!(up.sample("probe_success"), Some(1.0), "{}", up.body);
-    let mx_label = format!("mx=\"mx1.{d}\"");
+    let mx_up = format!("smtp_domain_mx_up{{mx=\"mx1.{d}\",preference=\"10\"}} 1");
     assert!(
-        up.body
-            .lines()
-            .any(|l| !l.starts_with('#') && l.contains(&mx_label)),
+        up.body.lines().any(|l| l == mx_up),
         "an mx-labelled family: {}",
         up.body
     );

@@ -1,6 +1,8 @@
 //! Test support for the end-to-end tests: in-process checks with one compiled component, a
 //! scriptable loopback SMTP server that can play a normal server and each misbehaviour, a
-//! Postfix and a Dovecot on loopback, a Knot DNS serving a test's zones, an HTTPS server playing a domain's MTA-STS policy host, ways to run the CLI and the prober (`serve`), scratch folders, and
+//! Postfix and a Dovecot on loopback, a Knot DNS serving a test's zones (and DNS servers that
+//! fail), an HTTPS server playing a domain's MTA-STS policy host, a whole mail domain built of
+//! them, ways to run the CLI and the prober (`serve`), scratch folders, and
 //! the Nagios plugin output grammar, PRTG's Script v2 schema, and a Wine prefix for the
 //! Windows build.
 //! Every server stops when its handle is dropped.
@@ -9,9 +11,11 @@ pub mod blackbox;
 pub mod check;
 pub mod cli;
 pub mod confined;
+pub mod dns_faults;
 pub mod dovecot;
 pub mod knot;
 pub mod loopback;
+pub mod mail_domain;
 pub mod maildir;
 pub mod nagios;
 pub mod policy_server;

@@ -372,6 +372,64 @@ async fn a_component_cannot_look_up_other_names_through_the_hosts_dns() {
     );
 }
 
+/// In a domain check the host's DNS permits the domain's own names (its `_mta-sts` TXT
+/// record here), and still refuses any other: a component that asks for `TXT
+/// secret.attacker.example` after the domain's record is refused, before any packet (the
+/// resolver is a silent loopback socket: a lookup started would hang until the deadline).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_domain_check_s_component_cannot_look_up_other_names_either() {
+    use smtp_sensor_host::engine::dns::{DnsConfig, Resolver};
+    use smtp_sensor_host::wit::DomainSettings;
+    let fields = &contract(
+        r#"(import "smtp-sensor:probe/dns@CONTRACT" "resolve"
+        (func $resolve (param i32 i32 i32 i32)))
+        (data (i32.const 32) "secret.attacker.example")
+        (data (i32.const 64) "_mta-sts.example.test")"#,
+    );
+    // The domain's own record first: refused (case 1), it divides by zero; then the
+    // attacker's: refused, it traps with `unreachable`; started, it spins.
+    let body = r#"(call $resolve (i32.const 64) (i32.const 21) (i32.const 3) (i32.const 256))
+        (if (i32.load8_u (i32.const 256)) (then (drop (i32.div_u (i32.const 1) (i32.const 0)))))
+        (call $resolve (i32.const 32) (i32.const 23) (i32.const 3) (i32.const 256))
+        (if (i32.eqz (i32.load8_u (i32.const 256))) (then (loop (br 0))))
+        unreachable"#;
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let resolver = Resolver::new(DnsConfig {
+        servers: vec![silent.local_addr().unwrap()],
+        trust_anchors: Vec::new(),
+    })
+    .expect("a resolver");
+    let runner = Runner::from_bytes(&component_of("smtp-sensor-core", fields, body))
+        .expect("loads")
+        .with_dns(resolver);
+    let mut request = CheckRequest::new("example.test");
+    request.port = Some(25);
+    request.timeout_seconds = Some(5);
+    let mut settings = request.into_settings().unwrap();
+    settings.domain = Some(DomainSettings {
+        expect_mta_sts: None,
+        max_age_warning_seconds: smtp_sensor_guest::limits::DEFAULT_STS_MAX_AGE_WARNING_SECONDS,
+    });
+    let started = std::time::Instant::now();
+    let result = runner.check(&settings).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "refused at once"
+    );
+    let why = component_failure(&result);
+    assert!(
+        why.contains("unreachable"),
+        "the domain's own record refused? {why}"
+    );
+    assert!(
+        result
+            .message
+            .contains("the sandbox refused a DNS lookup of TXT secret.attacker.example"),
+        "{}",
+        result.message
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn component_of_another_world_is_refused_at_load() {
     let not_ours = wat::parse_str("(component)").unwrap();

@@ -320,8 +320,9 @@ fn documented_commands() -> Vec<Documented> {
 
 /// Every documented command line is one the binary takes, as written: each `check` runs
 /// (against 127.0.0.2 on a closed port, its files made in a scratch folder, so it ends
-/// `down`, never in a usage error); `serve` starts and answers; `demo` and `component` do
-/// their job. A renamed flag or a changed value fails here, not in a reader's terminal.
+/// `down`, never in a usage error; a domain check's DNS asked of 127.0.0.2 on that closed
+/// port, so no query leaves loopback); `serve` starts and answers; `demo` and `component`
+/// do their job. A renamed flag or a changed value fails here, not in a reader's terminal.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_documented_command_line_is_one_the_binary_takes() {
     use smtp_sensor_tests::scratch::Scratch;
@@ -332,6 +333,8 @@ async fn every_documented_command_line_is_one_the_binary_takes() {
     let ca = scratch.write("ca.pem", &ca.pem());
     // A configuration file as the docs name it, its servers moved to 127.0.0.2 and every
     // file it names made.
+    // Where a domain check's DNS goes: nowhere but loopback, and refused there.
+    let dns_server = format!("127.0.0.2:{closed}");
     let config = |path: &str| -> PathBuf {
         let source = match path {
             "/etc/smtp-sensor/sensors.toml" => repo("examples/sensors.toml"),
@@ -348,11 +351,21 @@ async fn every_documented_command_line_is_one_the_binary_takes() {
                         format!("{k} = \"{}\"", password.display())
                     }
                     "tls_ca" => format!("tls_ca = \"{}\"", ca.display()),
+                    "dns_server" => format!("dns_server = \"{dns_server}\""),
                     _ => line.to_string(),
                 }
             })
             .collect::<Vec<_>>()
             .join("\n");
+        // A file's domain sensors look their domains up: at 127.0.0.2 too.
+        let text = if text
+            .lines()
+            .any(|l| l.trim_start().starts_with("dns_server"))
+        {
+            text
+        } else {
+            format!("dns_server = \"{dns_server}\"\n{text}")
+        };
         scratch.write("sensors.toml", &text)
     };
     let commands = documented_commands();
@@ -380,6 +393,15 @@ async fn every_documented_command_line_is_one_the_binary_takes() {
                 "--tls-ca" => {
                     value(&mut rest);
                     args.extend([word.clone(), ca.display().to_string()]);
+                }
+                "--domain" => {
+                    let domain = value(&mut rest);
+                    args.extend([word.clone(), domain]);
+                    args.extend(["--dns-server".to_string(), dns_server.clone()]);
+                }
+                "--dns-server" => {
+                    value(&mut rest);
+                    args.extend([word.clone(), dns_server.clone()]);
                 }
                 "--store-result" | "--output" => {
                     value(&mut rest);

@@ -452,7 +452,8 @@ mod tests {
                 "relay",
                 "mx1-relay",
                 "mx1-envelope",
-                "mx1-roundtrip"
+                "mx1-roundtrip",
+                "maildomain"
             ]
         );
         let submission = file.sensor("submission").unwrap();

@@ -78,4 +78,19 @@ async fn jco_on_node_gives_the_status_our_host_gives() {
         );
         assert_eq!(node.status.code(), Some(0), "{mode}: {printed}");
     }
+    // A domain check needs smtp-sensor's host's DNS: the portable component says so, down,
+    // without a packet sent (its every lookup is refused before any).
+    let node = Command::new("node")
+        .args(["check.mjs", "domain:example.test", "25", "starttls"])
+        .current_dir(&dir)
+        .output()
+        .expect("run node");
+    let printed = String::from_utf8_lossy(&node.stdout).to_string();
+    assert!(
+        printed.starts_with("down: example.test: no DNS for a domain check: ")
+            && printed.contains("smtp-sensor"),
+        "jco printed {printed:?} (stderr {})",
+        String::from_utf8_lossy(&node.stderr)
+    );
+    assert_eq!(node.status.code(), Some(2), "{printed}");
 }

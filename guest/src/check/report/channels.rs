@@ -103,7 +103,8 @@ pub(super) fn list(
     channels
 }
 
-fn channel_of(name: &str, value: f64, unit: ChannelUnit) -> Channel {
+/// A channel of `name`, `value` and `unit`.
+pub(crate) fn channel_of(name: &str, value: f64, unit: ChannelUnit) -> Channel {
     Channel {
         name: name.into(),
         value,

@@ -9,8 +9,9 @@ mod findings;
 mod message;
 mod words;
 
-pub use words::server_label;
 /// A domain check's report tells its verdict in the same words (`crate::domain`).
+pub(crate) use channels::channel_of;
+pub use words::server_label;
 pub(crate) use words::{Context, for_failure, one_decimal};
 
 use crate::check::expect::Expect;

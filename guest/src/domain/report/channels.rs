@@ -5,6 +5,7 @@
 use super::super::findings::MxFinding;
 use super::super::sts_policy::{StsMode, StsPolicy};
 use super::mx::passes;
+use crate::check::report::channel_of;
 use crate::journal::millis;
 use crate::limits::channel;
 use crate::wit::{Channel, ChannelUnit, Status};
@@ -63,12 +64,4 @@ pub(super) fn list(
         ));
     }
     channels
-}
-
-fn channel_of(name: &str, value: f64, unit: ChannelUnit) -> Channel {
-    Channel {
-        name: name.into(),
-        value,
-        unit,
-    }
 }

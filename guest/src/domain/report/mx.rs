@@ -52,29 +52,17 @@ pub(super) fn cause(answer: &MxAnswer, hosts: &[MxFinding], port: u16) -> Option
     if failed.is_empty() {
         return warned(hosts, port);
     }
-    let first = failed[0];
-    let said: Vec<String> = failed.iter().map(|host| host_said(host, port)).collect();
     let which = match (failed.len(), hosts.len()) {
         (1, 1) => "its only MX host failed".to_string(),
         (f, n) if f == n => format!("all {n} MX hosts failed"),
         (f, n) => format!("{f} of {} failed", count(n, "MX host", "MX hosts")),
     };
-    Some(Cause {
-        status: if failed.len() == hosts.len() {
-            Status::Down
-        } else {
-            Status::Warning
-        },
-        area: Area::Mx,
-        failure: Failure {
-            phase: first
-                .result
-                .failure
-                .as_ref()
-                .map_or(Phase::MxLookup, |f| f.phase),
-            kind: ErrorKind::MxHostsFailed(format!("{which}: {}", said.join("; "))),
-        },
-    })
+    let status = if failed.len() == hosts.len() {
+        Status::Down
+    } else {
+        Status::Warning
+    };
+    Some(named(status, &which, &failed, port))
 }
 
 /// The hosts that pass with a warning (a certificate that expires soon, a slow answer, a
@@ -85,8 +73,9 @@ fn warned(hosts: &[MxFinding], port: u16) -> Option<Cause> {
         .iter()
         .filter(|host| host.result.status == Status::Warning)
         .collect();
-    let first = warned.first()?;
-    let said: Vec<String> = warned.iter().map(|host| host_said(host, port)).collect();
+    if warned.is_empty() {
+        return None;
+    }
     let which = match (warned.len(), hosts.len()) {
         (1, 1) => "its only MX host has a warning".to_string(),
         (w, n) => format!(
@@ -99,18 +88,25 @@ fn warned(hosts: &[MxFinding], port: u16) -> Option<Cause> {
             }
         ),
     };
-    Some(Cause {
-        status: Status::Warning,
+    Some(named(Status::Warning, &which, &warned, port))
+}
+
+/// The MX side's cause of `status`: `which` hosts, then each named in its own words; the
+/// phase the first of them failed in.
+fn named(status: Status, which: &str, hosts: &[&MxFinding], port: u16) -> Cause {
+    let said: Vec<String> = hosts.iter().map(|host| host_said(host, port)).collect();
+    let phase = hosts
+        .first()
+        .and_then(|host| host.result.failure.as_ref())
+        .map_or(Phase::MxLookup, |f| f.phase);
+    Cause {
+        status,
         area: Area::Mx,
         failure: Failure {
-            phase: first
-                .result
-                .failure
-                .as_ref()
-                .map_or(Phase::MxLookup, |f| f.phase),
+            phase,
             kind: ErrorKind::MxHostsFailed(format!("{which}: {}", said.join("; "))),
         },
-    })
+    }
 }
 
 /// One host's result, with its judgement against the policy.

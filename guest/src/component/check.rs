@@ -1,25 +1,14 @@
-//! One check from settings to result: validate, look up, connect, secure, converse, make
-//! the round trip when asked, report; a domain check handed to [`super::domain_check`].
-//! The protocol decisions are the session's; this file moves bytes and time, and runs the
-//! TLS handshakes when the mode or the session calls for one.
+//! One check from settings to result: the settings validated into a plan, then a host's
+//! check ([`super::host_check`]) or a mail domain's ([`super::domain_check`]), run to its
+//! end on the component's executor.
 
-use super::connect::{SMTP, connect, look_up};
 use super::domain_check;
 use super::executor::block_on;
-use super::net::{Clock, IoError, now, since, unix_now};
-use super::round_trip;
-use super::secure::handshake;
-use super::tls_stream::Transport;
-use crate::check::expect::Expect;
-use crate::check::mode::Mode;
-use crate::check::plan::{self, Plan, TlsPlan};
-use crate::check::report::report;
+use super::host_check;
+use super::net::{Clock, now, since, unix_now};
+use crate::check::plan;
 use crate::journal::Journal;
-use crate::mailbox::trip::Trip;
-use crate::smtp::session::{Agenda, Outcome, Session};
-use crate::tls::facts::TlsFacts;
-use crate::wit::{CheckResult, ErrorKind, Failure, Phase, Settings};
-use std::net::{IpAddr, SocketAddr};
+use crate::wit::{CheckResult, Settings};
 
 /// Runs one check. Never panics on anything the server or the settings do.
 pub fn run(settings: Settings) -> CheckResult {
@@ -30,248 +19,17 @@ pub fn run(settings: Settings) -> CheckResult {
 async fn check(settings: Settings) -> CheckResult {
     let start = now();
     let journal = Journal::new(settings.keep_transcript);
-    let mut facts = TlsFacts {
-        verify: settings.tls.verify,
-        ..TlsFacts::default()
-    };
     let random = wasip2::random::random::get_random_bytes(16);
     let random: [u8; 16] = random.try_into().unwrap_or([0; 16]);
-    let (ended, expect) = match plan::prepare(&settings, unix_now(), random) {
-        Err(kind) => {
-            let failure = Failure {
-                phase: Phase::Settings,
-                kind,
-            };
-            let outcome = Outcome::failed_early(failure, since(start), journal);
-            (Ended::early(outcome, None), Expect::default())
-        }
+    match plan::prepare(&settings, unix_now(), random) {
+        Err(kind) => host_check::refused(&settings, kind, since(start), journal),
         Ok(plan) => {
             // The deadline is set from the timeout only once the settings have passed.
             let clock = Clock::started_at(start, plan.timeout);
-            if settings.domain.is_some() {
-                return domain_check::run(&settings, &plan, clock, journal).await;
-            }
-            let ended = execute(&settings, &plan, None, clock, journal, &mut facts).await;
-            (ended, plan.expect)
-        }
-    };
-    finish(&settings, &expect, ended, &facts)
-}
-
-/// One MX host's check in a domain check: `settings` and `plan` are the host's (its name,
-/// verified for it), `addresses` what the domain's DNS gave for it, `clock` the domain
-/// check's. Reported as a host check is.
-pub(super) async fn check_host(
-    settings: &Settings,
-    plan: &Plan,
-    addresses: Vec<IpAddr>,
-    clock: Clock,
-    journal: Journal,
-) -> CheckResult {
-    let mut facts = TlsFacts {
-        verify: settings.tls.verify,
-        ..TlsFacts::default()
-    };
-    let ended = execute(settings, plan, Some(addresses), clock, journal, &mut facts).await;
-    finish(settings, &plan.expect, ended, &facts)
-}
-
-/// A host check in a domain check that ended before it connected (its address lookup
-/// failed), reported as a host check is.
-pub(super) fn failed_host(
-    settings: &Settings,
-    plan: &Plan,
-    failure: Failure,
-    clock: Clock,
-    journal: Journal,
-) -> CheckResult {
-    let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
-    let facts = TlsFacts {
-        verify: settings.tls.verify,
-        ..TlsFacts::default()
-    };
-    finish(settings, &plan.expect, Ended::early(outcome, None), &facts)
-}
-
-/// The result of a host check that ended.
-fn finish(settings: &Settings, expect: &Expect, ended: Ended, facts: &TlsFacts) -> CheckResult {
-    let Ended {
-        outcome,
-        trip,
-        remote,
-    } = ended;
-    report(settings, expect, outcome, trip, remote, facts, unix_now())
-}
-
-/// How a check ended: the dialogue's outcome, the round trip's, where it connected.
-struct Ended {
-    outcome: Outcome,
-    trip: Option<Trip>,
-    remote: Option<String>,
-}
-
-impl Ended {
-    /// A check that ended before the dialogue (or after implicit TLS failed).
-    fn early(outcome: Outcome, remote: Option<String>) -> Self {
-        Self {
-            outcome,
-            trip: None,
-            remote,
-        }
-    }
-}
-
-/// Connects (to `addresses` when given, else to what the target's lookup gives), runs
-/// implicit TLS if asked (falling back to plain text if allowed), then the SMTP dialogue,
-/// then the round trip when asked.
-async fn execute(
-    settings: &Settings,
-    plan: &Plan,
-    addresses: Option<Vec<IpAddr>>,
-    clock: Clock,
-    mut journal: Journal,
-    facts: &mut TlsFacts,
-) -> Ended {
-    // What failed before the dialogue, with the reason TLS was given up if it was.
-    let failed = |failure, warning: Option<Failure>, journal, remote: Option<SocketAddr>| {
-        let mut outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
-        outcome.warning = warning;
-        Ended::early(outcome, remote.map(|r| r.to_string()))
-    };
-    let addresses = match addresses {
-        Some(given) => given,
-        None => match look_up(&plan.target, plan.ip_version, clock, &mut journal, SMTP).await {
-            Ok(found) => found,
-            Err(failure) => return failed(failure, None, journal, None),
-        },
-    };
-    let (connection, remote) =
-        match connect(addresses, settings.port, clock, &mut journal, SMTP).await {
-            Ok(opened) => opened,
-            Err(failure) => return failed(failure, None, journal, None),
-        };
-    journal.note(clock.elapsed(), format!("connected to {remote}"));
-    let implicit_tls = match (plan.mode, plan.tls.as_ref()) {
-        (Mode::ImplicitTls { .. }, Some(tls)) => Some(tls),
-        _ => None,
-    };
-    let (transport, fallback) = match implicit_tls {
-        None => (Transport::Plain(connection), None),
-        Some(tls) => {
-            let started = clock.elapsed();
-            let secured = handshake(connection, tls, clock, facts).await;
-            journal.timing(Phase::TlsHandshake, started, clock.elapsed());
-            match secured {
-                Ok(stream) => {
-                    journal.note(clock.elapsed(), facts.established_note());
-                    (Transport::Tls(Box::new(stream)), None)
-                }
-                Err(kind) => {
-                    let failure = Failure {
-                        phase: Phase::TlsHandshake,
-                        kind,
-                    };
-                    // The core decides: only a server that spoke no TLS at all.
-                    if !plan.mode.falls_back_after(&facts.server_first_bytes) {
-                        return failed(failure, None, journal, Some(remote));
-                    }
-                    journal.note(
-                        clock.elapsed(),
-                        "implicit TLS failed: the server spoke no TLS; reconnecting in plain text",
-                    );
-                    // The server that spoke, again: no second lookup, no other address.
-                    match connect(vec![remote.ip()], remote.port(), clock, &mut journal, SMTP).await
-                    {
-                        Ok((connection, _)) => (Transport::Plain(connection), Some(failure)),
-                        // The result still says why TLS was given up.
-                        Err(reconnect) => {
-                            return failed(reconnect, Some(failure), journal, Some(remote));
-                        }
-                    }
-                }
+            match settings.domain {
+                Some(_) => domain_check::run(&settings, &plan, clock, journal).await,
+                None => host_check::check(&settings, &plan, clock, journal).await,
             }
         }
-    };
-    let agenda = Agenda {
-        encrypted: matches!(transport, Transport::Tls(_)),
-        ..plan.agenda.clone()
-    };
-    let mut session = Session::new(agenda, journal, clock.elapsed());
-    if let Some(warning) = fallback {
-        session.warn(warning);
-    }
-    converse(&mut session, transport, clock, plan.tls.as_ref(), facts).await;
-    let mut outcome = session.into_outcome();
-    // The round trip follows a test email the server accepted, and only that.
-    let trip = match (&plan.mailbox, &outcome.verdict, outcome.accepted_at) {
-        (Some(mailbox), Ok(()), Some(accepted_at)) => Some(
-            round_trip::run(
-                mailbox,
-                plan.ip_version,
-                accepted_at,
-                clock,
-                &mut outcome.journal,
-            )
-            .await,
-        ),
-        _ => None,
-    };
-    Ended {
-        outcome,
-        trip,
-        remote: Some(remote.to_string()),
-    }
-}
-
-/// Moves bytes between the session and the connection until the session is done,
-/// upgrading the connection when the session asks for it (STARTTLS).
-async fn converse(
-    session: &mut Session,
-    mut transport: Transport,
-    clock: Clock,
-    tls: Option<&TlsPlan>,
-    facts: &mut TlsFacts,
-) {
-    loop {
-        if let Some(bytes) = session.poll_transmit()
-            && let Err(error) = transport.write_all(&bytes, clock.deadline).await
-        {
-            handle_io_error(session, clock, error);
-        }
-        if session.is_closed() {
-            return;
-        }
-        if session.wants_tls() {
-            let (Transport::Plain(connection), Some(plan)) = (transport, tls) else {
-                let why = "STARTTLS over a connection that is already TLS";
-                session
-                    .handle_tls_failed(clock.elapsed(), ErrorKind::ProtocolViolation(why.into()));
-                return;
-            };
-            match handshake(connection, plan, clock, facts).await {
-                Ok(stream) => {
-                    session.note(clock.elapsed(), facts.established_note());
-                    session.handle_tls_established(clock.elapsed());
-                    transport = Transport::Tls(Box::new(stream));
-                }
-                Err(kind) => return session.handle_tls_failed(clock.elapsed(), kind),
-            }
-            continue;
-        }
-        let wait_until = session
-            .timeout_at()
-            .map_or(clock.deadline, |t| clock.at(t).min(clock.deadline));
-        match transport.read(wait_until).await {
-            Ok(bytes) => session.handle_input(clock.elapsed(), &bytes),
-            Err(error) => handle_io_error(session, clock, error),
-        }
-    }
-}
-
-fn handle_io_error(session: &mut Session, clock: Clock, error: IoError) {
-    match error {
-        IoError::Timeout => session.handle_timeout(clock.elapsed()),
-        IoError::Closed => session.handle_close(clock.elapsed(), "closed by the server"),
-        IoError::Failed(why) => session.handle_close(clock.elapsed(), &why),
     }
 }

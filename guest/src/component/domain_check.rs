@@ -4,9 +4,9 @@
 //! core's [`crate::domain::report`]. This file only asks and waits: the reading and the
 //! judging are the core's.
 
-use super::check::{check_host, failed_host};
 use super::dns::{Dns, lookup_failed};
 use super::executor::{join, join_all};
+use super::host_check::{check_host, failed_host};
 use super::net::{Clock, unix_now};
 use super::policy_fetch;
 use crate::bindings::smtp_sensor::probe::dns::RecordType;

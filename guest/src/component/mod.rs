@@ -5,6 +5,7 @@ mod connect;
 mod dns;
 mod domain_check;
 mod executor;
+mod host_check;
 mod net;
 mod policy_fetch;
 mod round_trip;

@@ -59,28 +59,49 @@ pub fn exchanges(answer: &Answer) -> Exchanges {
         Outcome::NoData => return Exchanges::None,
         Outcome::Records => {}
     }
-    let mut hosts: Vec<(u16, String)> = Vec::new();
-    let mut null = false;
-    for record in &answer.records {
-        let RecordData::Mx(mx) = record else { continue };
-        let exchange = mx.exchange.trim_end_matches('.').to_ascii_lowercase();
-        if exchange.is_empty() {
-            null = true;
-        } else if !hosts.iter().any(|(_, known)| *known == exchange) {
-            hosts.push((mx.preference, exchange));
-        }
-    }
+    let records = answer.records.iter().filter_map(|record| match record {
+        RecordData::Mx(mx) => Some((mx.preference, mx.exchange.as_str())),
+        _ => None,
+    });
+    let (hosts, beyond) = chosen(records.clone());
     if hosts.is_empty() {
+        let null = records
+            .clone()
+            .any(|(_, exchange)| bare(exchange).is_empty());
         return if null {
             Exchanges::Null
         } else {
             Exchanges::None
         };
     }
+    Exchanges::Hosts(hosts, beyond)
+}
+
+/// The MX hosts a domain check checks among an MX answer's `(preference, exchange)`
+/// records: by preference (the answer's order among equals), each exchange once at its
+/// lowest preference, a null MX left out, at most [`MAX_MX_HOSTS`]; and how many more there
+/// were. The host's sandbox permits the lookups of exactly these, by this same rule.
+pub fn chosen<'a>(records: impl IntoIterator<Item = (u16, &'a str)>) -> (Vec<(u16, String)>, u32) {
+    let mut hosts: Vec<(u16, String)> = Vec::new();
+    for (preference, exchange) in records {
+        let exchange = bare(exchange);
+        if exchange.is_empty() {
+            continue;
+        }
+        match hosts.iter_mut().find(|(_, known)| *known == exchange) {
+            Some(known) => known.0 = known.0.min(preference),
+            None => hosts.push((preference, exchange)),
+        }
+    }
     hosts.sort_by_key(|(preference, _)| *preference); // stable: the answer's order among equals
     let beyond = hosts.len().saturating_sub(MAX_MX_HOSTS);
     hosts.truncate(MAX_MX_HOSTS);
-    Exchanges::Hosts(hosts, u32::try_from(beyond).unwrap_or(u32::MAX))
+    (hosts, u32::try_from(beyond).unwrap_or(u32::MAX))
+}
+
+/// A name as DNS compares it: lower case, without the root's dot.
+fn bare(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// The addresses in an A or AAAA answer, in its order.
@@ -175,8 +196,8 @@ mod tests {
 
     #[test]
     fn exchanges_come_by_preference_each_once_at_most_ten() {
-        let mut records = vec![mx(20, "mx2.example.test"), mx(10, "MX1.example.test.")];
-        records.push(mx(10, "mx1.example.test"));
+        let mut records = vec![mx(20, "mx2.example.test"), mx(30, "MX1.example.test.")];
+        records.push(mx(10, "mx1.example.test")); // its lowest preference stands
         records.push(mx(10, "mx0.example.test"));
         let Exchanges::Hosts(hosts, beyond) = exchanges(&answer(Outcome::Records, records)) else {
             panic!("hosts expected");

@@ -10,6 +10,7 @@
 //! and, for a domain check, [`DnsPolicy::may_connect`]).
 
 use crate::wit_dns::RecordType;
+use smtp_sensor_guest::domain::answers::chosen;
 use smtp_sensor_guest::limits::MTA_STS_PORT;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
@@ -141,18 +142,23 @@ impl DnsPolicy {
         )
     }
 
-    /// Notes an MX answer the host gave for `name`: for a domain check's own domain, its
-    /// exchanges (the first [`MAX_EXCHANGES`]) may now be looked up. Any other MX answer
-    /// permits nothing.
-    pub fn answered_mx<'a>(&mut self, name: &str, exchanges: impl IntoIterator<Item = &'a str>) {
+    /// Notes an MX answer the host gave for `name`, its `(preference, exchange)` records:
+    /// for a domain check's own domain, the exchanges the component checks (the core's rule,
+    /// [`chosen`]: the [`MAX_EXCHANGES`] most preferred) may now be looked up. Any other MX
+    /// answer permits nothing.
+    pub fn answered_mx<'a>(
+        &mut self,
+        name: &str,
+        records: impl IntoIterator<Item = (u16, &'a str)>,
+    ) {
         if self.domain.as_deref() != Some(canonical(name).as_str()) {
             return;
         }
         self.mx_answered = true;
-        for exchange in exchanges {
-            let exchange = canonical(exchange);
-            // A null MX (RFC 7505) names the root: nothing to look up.
-            if exchange.is_empty() || self.exchanges.contains(&exchange) {
+        // A null MX (RFC 7505) names the root: `chosen` leaves it out.
+        let (exchanges, _) = chosen(records);
+        for (_, exchange) in exchanges {
+            if self.exchanges.contains(&exchange) {
                 continue;
             }
             if self.exchanges.len() >= MAX_EXCHANGES {
@@ -284,11 +290,11 @@ mod tests {
         let mut policy = DnsPolicy::for_domain("example.com");
         assert!(!policy.permits("mx1.other.example", A));
         // An MX answer for another name (not the domain's) permits nothing.
-        policy.answered_mx("evil.example", ["mx1.other.example"]);
+        policy.answered_mx("evil.example", [(10, "mx1.other.example")]);
         assert!(!policy.permits("mx1.other.example", A));
         policy.answered_mx(
             "EXAMPLE.com.",
-            ["MX1.other.example.", "mx2.example.com", ""],
+            [(10, "MX1.other.example."), (20, "mx2.example.com"), (0, "")],
         );
         assert!(policy.permits("mx1.other.example", A));
         assert!(policy.permits("mx1.other.example", Aaaa));
@@ -303,13 +309,17 @@ mod tests {
     }
 
     #[test]
-    fn at_most_ten_exchanges_are_permitted() {
+    fn the_ten_most_preferred_exchanges_are_permitted_as_the_component_checks_them() {
         let mut policy = DnsPolicy::for_domain("example.com");
-        let names: Vec<String> = (0..15).map(|n| format!("mx{n}.example.com")).collect();
-        policy.answered_mx("example.com", names.iter().map(String::as_str));
+        // A server that rotates its answer: the least preferred come first.
+        let names: Vec<(u16, String)> = (0..15u16)
+            .map(|n| (100 - n, format!("mx{n}.example.com")))
+            .collect();
+        policy.answered_mx("example.com", names.iter().map(|(p, n)| (*p, n.as_str())));
         assert_eq!(policy.exchanges().len(), MAX_EXCHANGES);
-        assert!(policy.permits("mx9.example.com", A));
-        assert!(!policy.permits("mx10.example.com", A));
+        assert!(policy.permits("mx14.example.com", A), "the most preferred");
+        assert!(policy.permits("mx5.example.com", A));
+        assert!(!policy.permits("mx4.example.com", A), "the 11th by preference");
     }
 
     #[test]
@@ -349,7 +359,7 @@ mod tests {
         let mut policy = DnsPolicy::for_domain("example.com");
         let mx = sock("192.0.2.10:25");
         assert!(!policy.may_connect(mx, 25), "before any answer");
-        policy.answered_mx("example.com", ["mx.example.com"]);
+        policy.answered_mx("example.com", [(10, "mx.example.com")]);
         assert!(!policy.may_connect(mx, 25), "before the exchange's address");
         policy.answered_addresses("MX.example.com.", ["192.0.2.10".parse().unwrap()]);
         assert!(policy.may_connect(mx, 25));
@@ -390,7 +400,7 @@ mod tests {
         assert!(implicit.may_connect(sock("192.0.2.5:25"), 25));
         assert!(!implicit.may_connect(sock("192.0.2.5:443"), 25));
         let mut null_mx = DnsPolicy::for_domain("example.com");
-        null_mx.answered_mx("example.com", ["."]);
+        null_mx.answered_mx("example.com", [(0, ".")]);
         null_mx.answered_addresses("example.com", ["192.0.2.5".parse().unwrap()]);
         assert!(!null_mx.may_connect(sock("192.0.2.5:25"), 25));
         // A host check's policy allows no connection by its answers.
@@ -402,7 +412,7 @@ mod tests {
     #[test]
     fn a_secure_cname_to_an_exchange_permits_the_canonical_names_tlsa() {
         let mut policy = DnsPolicy::for_domain("example.com");
-        policy.answered_mx("example.com", ["mx.example.com"]);
+        policy.answered_mx("example.com", [(10, "mx.example.com")]);
         assert!(!policy.permits("_25._tcp.mx.hosting.example", RecordType::Tlsa));
         policy.answered_canonical("mx.example.com", "mx.hosting.example.");
         assert!(policy.permits("_25._tcp.mx.hosting.example", RecordType::Tlsa));

@@ -170,11 +170,11 @@ fn note(policy: &Mutex<DnsPolicy>, answer: &Answer) {
         return;
     }
     let mut policy = policy.lock().unwrap_or_else(PoisonError::into_inner);
-    let exchanges: Vec<&str> = answer
+    let exchanges: Vec<(u16, &str)> = answer
         .records
         .iter()
         .filter_map(|r| match r {
-            RecordData::Mx(mx) => Some(mx.exchange.as_str()),
+            RecordData::Mx(mx) => Some((mx.preference, mx.exchange.as_str())),
             _ => None,
         })
         .collect();

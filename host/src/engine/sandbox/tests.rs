@@ -188,7 +188,7 @@ fn a_domain_check_connects_only_to_what_the_hosts_dns_answered() {
     {
         // What the DNS session notes when the host answers (see `dns::session`).
         let mut dns = dns.lock().unwrap();
-        dns.answered_mx("example.com", ["mx.example.com"]);
+        dns.answered_mx("example.com", [(10, "mx.example.com")]);
         dns.answered_addresses("mx.example.com", ["127.0.0.7".parse().unwrap()]);
         dns.answered_addresses("mta-sts.example.com", ["127.0.0.8".parse().unwrap()]);
         dns.answered_addresses("elsewhere.example", ["127.0.0.9".parse().unwrap()]);

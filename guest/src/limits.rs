@@ -138,6 +138,20 @@ pub const MAX_OPEN_SOCKETS: usize = 8;
 /// once; later addresses wait for one to fail. Within [`MAX_OPEN_SOCKETS`].
 pub const MAX_CONNECTION_ATTEMPTS: usize = 4;
 
+/// The most TCP sockets a domain check may hold open at once: every MX host's race at its
+/// widest, all at once (a black-holed IPv6 holds its attempts), and the policy fetch's, and
+/// one spare. Its MX hosts must not take each other's sockets.
+pub const MAX_OPEN_SOCKETS_DOMAIN: usize = (MAX_MX_HOSTS + 1) * MAX_CONNECTION_ATTEMPTS + 1;
+
+/// The most TCP sockets a check may hold open at once: a domain check's, or one host's.
+pub const fn max_open_sockets(domain: bool) -> usize {
+    if domain {
+        MAX_OPEN_SOCKETS_DOMAIN
+    } else {
+        MAX_OPEN_SOCKETS
+    }
+}
+
 /// What every redacted secret is replaced by in transcripts and messages.
 pub const REDACTED: &str = "[redacted]";
 

@@ -5,7 +5,7 @@
 //! descriptors. The numbers are the core's (`smtp_sensor_guest::limits`), which the
 //! component keeps within.
 
-use smtp_sensor_guest::limits::{MAX_LOOKUPS_IN_FLIGHT, MAX_LOOKUPS_PER_CHECK, MAX_OPEN_SOCKETS};
+use smtp_sensor_guest::limits::{MAX_LOOKUPS_IN_FLIGHT, MAX_LOOKUPS_PER_CHECK};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
@@ -18,16 +18,20 @@ pub struct Budget {
     deadline: Instant,
     /// The handles of the TCP sockets the check created that may still be open.
     sockets: Vec<u32>,
+    /// The most it may hold open at once (`limits::max_open_sockets`).
+    max_sockets: usize,
 }
 
 impl Budget {
-    /// A fresh budget for a check the host stops at `deadline`.
-    pub fn new(deadline: Instant) -> Self {
+    /// A fresh budget for a check the host stops at `deadline`, which may hold
+    /// `max_sockets` sockets open at once.
+    pub fn new(deadline: Instant, max_sockets: usize) -> Self {
         Self {
             lookups_made: 0,
             lookups_in_flight: Arc::new(Semaphore::new(MAX_LOOKUPS_IN_FLIGHT)),
             deadline,
             sockets: Vec::new(),
+            max_sockets,
         }
     }
 
@@ -55,7 +59,15 @@ impl Budget {
     /// are still open (`is_open` of a handle).
     pub fn may_open_socket(&mut self, is_open: impl Fn(u32) -> bool) -> bool {
         self.sockets.retain(|&handle| is_open(handle));
-        self.sockets.len() < MAX_OPEN_SOCKETS
+        self.sockets.len() < self.max_sockets
+    }
+
+    /// Why the sandbox refused a socket past the budget, in words.
+    pub fn sockets_spent(&self) -> String {
+        format!(
+            "a socket beyond the {} a check may hold open at once",
+            self.max_sockets
+        )
     }
 
     /// Notes a socket the check created.
@@ -69,18 +81,14 @@ pub fn lookups_spent() -> String {
     format!("a lookup beyond the {MAX_LOOKUPS_PER_CHECK} a check may make")
 }
 
-/// Why the sandbox refused a socket past the budget, in words.
-pub fn sockets_spent() -> String {
-    format!("a socket beyond the {MAX_OPEN_SOCKETS} a check may hold open at once")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smtp_sensor_guest::limits::MAX_OPEN_SOCKETS;
 
     #[test]
     fn lookups_end_at_the_budget() {
-        let mut budget = Budget::new(Instant::now());
+        let mut budget = Budget::new(Instant::now(), MAX_OPEN_SOCKETS);
         for _ in 0..MAX_LOOKUPS_PER_CHECK {
             assert!(budget.take_lookup());
         }
@@ -90,7 +98,7 @@ mod tests {
 
     #[test]
     fn only_open_sockets_count() {
-        let mut budget = Budget::new(Instant::now());
+        let mut budget = Budget::new(Instant::now(), MAX_OPEN_SOCKETS);
         for handle in 0..MAX_OPEN_SOCKETS as u32 {
             assert!(budget.may_open_socket(|_| true));
             budget.opened_socket(handle);

@@ -20,6 +20,7 @@ use super::sandbox::{self, Guard, NetworkPolicy};
 use crate::bindings::{SmtpSensorCore as SmtpSensor, SmtpSensorCorePre as SmtpSensorPre};
 use crate::results::component_failed;
 use crate::wit::{CheckResult, Settings};
+use smtp_sensor_guest::limits::max_open_sockets;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, OnceLock};
@@ -406,7 +407,7 @@ impl Runner {
                 table,
                 limits,
                 guard: guard.clone(),
-                budget: Budget::new(deadline),
+                budget: Budget::new(deadline, max_open_sockets(settings.domain.is_some())),
                 dns,
             },
         );

@@ -2,7 +2,6 @@
 //! socket (a descriptor at once), unless the check already holds as many open as it may,
 //! when the component gets `new-socket-limit` and the refusal is kept for the message.
 
-use crate::engine::budget;
 use crate::engine::guarded::Guarded;
 use wasmtime::component::Resource;
 use wasmtime_wasi::p2::bindings::sockets::network::{ErrorCode, IpAddressFamily};
@@ -23,7 +22,8 @@ impl Host for Guarded<'_> {
                 .is_ok()
         };
         if !self.budget.may_open_socket(is_open) {
-            self.guard.over_budget(budget::sockets_spent());
+            let why = self.budget.sockets_spent();
+            self.guard.over_budget(why);
             return Err(ErrorCode::NewSocketLimit.into());
         }
         let socket = Host::create_tcp_socket(&mut self.sockets, address_family)?;

@@ -319,7 +319,10 @@ mod tests {
         assert_eq!(policy.exchanges().len(), MAX_EXCHANGES);
         assert!(policy.permits("mx14.example.com", A), "the most preferred");
         assert!(policy.permits("mx5.example.com", A));
-        assert!(!policy.permits("mx4.example.com", A), "the 11th by preference");
+        assert!(
+            !policy.permits("mx4.example.com", A),
+            "the 11th by preference"
+        );
     }
 
     #[test]

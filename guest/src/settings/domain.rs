@@ -30,6 +30,11 @@ pub fn domain(
                 "a domain check verifies each MX host's certificate for its own name; drop \
                  it, or check one MX host with --host"
             }
+            Setting::TlsVerify => {
+                "a domain check verifies each MX host's certificate, as MTA-STS judges it (a \
+                 certificate a sender could not verify only warns where no policy enforces \
+                 it); drop it, or check one MX host with --host"
+            }
             _ => {
                 "a domain check logs in nowhere and sends no email: drop it, or check one MX \
                  host with --host"

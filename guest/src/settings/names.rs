@@ -22,6 +22,8 @@ pub enum Setting {
     TlsRoots,
     /// The name for SNI and certificate verification.
     TlsServerName,
+    /// Whether certificates are verified.
+    TlsVerify,
     /// Days before certificate expiry that make a warning.
     CertWarning,
     /// Days before certificate expiry that make the check down.
@@ -95,6 +97,7 @@ impl Setting {
             Self::TlsCa => "tls.trusted-certificates",
             Self::TlsRoots => "tls.builtin-roots",
             Self::TlsServerName => "tls.server-name",
+            Self::TlsVerify => "tls.verify",
             Self::CertWarning => "tls.certificate-warning-days",
             Self::CertCritical => "tls.certificate-critical-days",
             Self::MailboxCertWarning => "mailbox.tls.certificate-warning-days",

@@ -8,6 +8,7 @@ fn valid() -> SettingsView<'static> {
         timeout_seconds: 60,
         helo: "probe.example",
         tls_server_name: None,
+        tls_verify: true,
         certificate_warning_days: 14,
         certificate_critical_days: 0,
         response_time_warning_ms: None,

@@ -25,6 +25,8 @@ pub struct SettingsView<'a> {
     pub helo: &'a str,
     /// `tls.server-name`.
     pub tls_server_name: Option<&'a str>,
+    /// `tls.verify`.
+    pub tls_verify: bool,
     /// `tls.certificate-warning-days`.
     pub certificate_warning_days: u32,
     /// `tls.certificate-critical-days`.
@@ -110,6 +112,7 @@ macro_rules! settings_view {
             timeout_seconds: settings.timeout_seconds,
             helo: &settings.helo,
             tls_server_name: settings.tls.server_name.as_deref(),
+            tls_verify: settings.tls.verify,
             certificate_warning_days: settings.tls.certificate_warning_days,
             certificate_critical_days: settings.tls.certificate_critical_days,
             response_time_warning_ms: settings.response_time_warning_ms,
@@ -196,6 +199,7 @@ pub fn settings(view: &SettingsView) -> Result<Valid, SettingError> {
             (Setting::RelayProbe, view.relay_probe.is_some()),
             (Setting::Mailbox, view.mailbox.is_some()),
             (Setting::TlsServerName, view.tls_server_name.is_some()),
+            (Setting::TlsVerify, !view.tls_verify),
         ];
         let given: Vec<Setting> = beside
             .into_iter()

@@ -511,6 +511,13 @@ mod tests {
             ),
             (
                 SensorOptions {
+                    tls_no_verify: true,
+                    ..domain()
+                },
+                "--tls-no-verify",
+            ),
+            (
+                SensorOptions {
                     mta_sts_max_age_warning: Some(400),
                     ..domain()
                 },

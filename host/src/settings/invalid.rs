@@ -40,6 +40,7 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::TlsCa => "--tls-ca",
         Setting::TlsRoots => "--tls-roots",
         Setting::TlsServerName => "--tls-server-name",
+        Setting::TlsVerify => "--tls-no-verify",
         Setting::CertWarning => "--cert-warning",
         Setting::CertCritical => "--cert-critical",
         // The mailbox server's certificate is judged by the same thresholds.

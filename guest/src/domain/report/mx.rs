@@ -13,6 +13,14 @@ pub(super) fn passes(host: &MxFinding) -> bool {
     matches!(host.result.status, Status::Up | Status::Warning)
 }
 
+/// Whether an MX host greeted (220): a sender can deliver there, whatever else failed.
+fn greeted(host: &MxFinding) -> bool {
+    host.result
+        .banner
+        .as_ref()
+        .is_some_and(|banner| banner.code == 220)
+}
+
 /// Where the hosts came from, in the contract's terms.
 pub(super) fn source(answer: &MxAnswer) -> MxSource {
     match answer {
@@ -24,7 +32,7 @@ pub(super) fn source(answer: &MxAnswer) -> MxSource {
 }
 
 /// The MX side's cause: the lookup's failure, a null MX, or the hosts that failed
-/// (`down` when none passes, else `warning`), each named with its preference and its own
+/// (`down` when none greets, else `warning`), each named with its preference and its own
 /// message.
 pub(super) fn cause(answer: &MxAnswer, hosts: &[MxFinding], port: u16) -> Option<Cause> {
     let down = |failure| Cause {
@@ -57,10 +65,13 @@ pub(super) fn cause(answer: &MxAnswer, hosts: &[MxFinding], port: u16) -> Option
         (f, n) if f == n => format!("all {n} MX hosts failed"),
         (f, n) => format!("{f} of {} failed", count(n, "MX host", "MX hosts")),
     };
-    let status = if failed.len() == hosts.len() {
-        Status::Down
-    } else {
+    // Mail still goes where a host greets: a sender without a policy to enforce delivers
+    // over a certificate it cannot verify (RFC 8461 §5 and opportunistic STARTTLS), so
+    // the domain is down only when no host greets at all; the policy judges the rest.
+    let status = if hosts.iter().any(greeted) {
         Status::Warning
+    } else {
+        Status::Down
     };
     Some(named(status, &which, &failed, port))
 }

@@ -96,10 +96,11 @@ fn host(
             unit: ChannelUnit::Days,
         });
     }
+    // A host that failed before or at its greeting sent none.
     let greeted = !matches!(
         failure,
         Some(Failure {
-            phase: Phase::Connect,
+            phase: Phase::Connect | Phase::Banner | Phase::MxLookup | Phase::NameLookup,
             ..
         })
     );

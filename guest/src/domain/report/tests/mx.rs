@@ -68,6 +68,19 @@ fn no_mx_host_passing_is_down_naming_each_with_its_preference_and_words() {
 }
 
 #[test]
+fn every_mx_host_greeting_but_failing_its_certificate_is_a_warning_without_a_policy() {
+    // Senders without a policy to enforce deliver over such a certificate all the same.
+    let rejected = || ErrorKind::CertificateRejected("self-signed certificate".into());
+    let f = with_hosts(vec![
+        down(MX1, 10, Phase::TlsHandshake, rejected()),
+        down(MX2, 20, Phase::TlsHandshake, rejected()),
+    ]);
+    let result = report(&domain_settings(), f);
+    assert_eq!(result.status, Status::Warning, "{}", result.message);
+    assert!(text_of(&result).starts_with("all 2 MX hosts failed: "));
+}
+
+#[test]
 fn some_mx_hosts_failing_is_a_warning() {
     let f = with_hosts(vec![
         up(MX1, 10, 12),

@@ -74,7 +74,16 @@ pub(super) async fn fetch(
     while response.outcome().is_none() {
         match stream.read(clock.deadline).await {
             Ok(bytes) => response.push(&bytes),
-            Err(IoError::Closed) => response.close(),
+            Err(IoError::Closed) if stream.closed_cleanly() => response.close(),
+            // A body that ends with the connection ends only with a close_notify: without
+            // one it may have been cut short (RFC 9112 9.8).
+            Err(IoError::Closed) => {
+                return failed(ErrorKind::ProtocolViolation(
+                    "the policy host closed the connection without a TLS close_notify before \
+                     the response's end was known: the policy may be cut short"
+                        .into(),
+                ));
+            }
             Err(error) => return failed(io_kind(error)),
         }
     }

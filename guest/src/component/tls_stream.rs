@@ -25,6 +25,9 @@ pub struct TlsStream {
     tls: ClientConnection,
     tcp: Connection,
     first_bytes: Vec<u8>,
+    /// The server ended the stream with a TLS close_notify: what it sent before was all it
+    /// meant to (RFC 8446 6.1); a TCP close without one may have cut it short.
+    closed_cleanly: bool,
 }
 
 impl TlsStream {
@@ -39,6 +42,7 @@ impl TlsStream {
             tls,
             tcp,
             first_bytes: Vec::new(),
+            closed_cleanly: false,
         })
     }
 
@@ -60,6 +64,11 @@ impl TlsStream {
                 return Err(HandshakeError::Tls(error));
             }
         }
+    }
+
+    /// Whether the server ended the stream with a TLS close_notify.
+    pub fn closed_cleanly(&self) -> bool {
+        self.closed_cleanly
     }
 
     /// The first bytes the server sent during the handshake.
@@ -128,7 +137,9 @@ impl TlsStream {
             self.tls
                 .read_tls(&mut bytes)
                 .map_err(|e| rustls::Error::General(e.to_string()))?;
-            self.tls.process_new_packets()?;
+            if self.tls.process_new_packets()?.peer_has_closed() {
+                self.closed_cleanly = true;
+            }
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use crate::wit::{Direction, Phase, PhaseTiming, TranscriptLine};
 use std::time::Duration;
 
 /// Timings and transcript of one check. Times are offsets from the start of the check.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Journal {
     keep_transcript: bool,
     /// Each phase as it ran, and for how long (summed into [`PhaseTiming`]s at the end, in
@@ -15,15 +15,38 @@ pub struct Journal {
     transcript: Vec<TranscriptLine>,
     /// Bytes of text in the transcript so far.
     kept_bytes: usize,
-    /// The transcript reached [`MAX_TRANSCRIPT_BYTES`]: later lines are left out.
+    /// The most bytes of text it keeps: [`MAX_TRANSCRIPT_BYTES`], or a share of it.
+    limit: usize,
+    /// The transcript reached `limit`: later lines are left out.
     full: bool,
+}
+
+impl Default for Journal {
+    /// A journal that keeps no transcript.
+    fn default() -> Self {
+        Self {
+            keep_transcript: false,
+            timings: Vec::new(),
+            transcript: Vec::new(),
+            kept_bytes: 0,
+            limit: MAX_TRANSCRIPT_BYTES,
+            full: false,
+        }
+    }
 }
 
 impl Journal {
     /// A journal that records the transcript only when `keep_transcript` is set.
     pub fn new(keep_transcript: bool) -> Self {
+        Self::within(keep_transcript, MAX_TRANSCRIPT_BYTES)
+    }
+
+    /// The same, keeping at most `limit` bytes of transcript: a domain check's MX hosts
+    /// share what one result may carry.
+    pub fn within(keep_transcript: bool, limit: usize) -> Self {
         Self {
             keep_transcript,
+            limit,
             ..Self::default()
         }
     }
@@ -71,14 +94,14 @@ impl Journal {
         }
         let text = text.into();
         self.kept_bytes += text.len();
-        if self.kept_bytes > MAX_TRANSCRIPT_BYTES {
+        if self.kept_bytes > self.limit {
             self.full = true;
             self.transcript.push(TranscriptLine {
                 at_milliseconds: millis(at),
                 direction: Direction::Note,
                 text: format!(
                     "the transcript reached {} KiB: the rest is left out",
-                    MAX_TRANSCRIPT_BYTES >> 10
+                    self.limit >> 10
                 ),
             });
             return;
@@ -202,5 +225,20 @@ mod tests {
         let last = transcript.last().unwrap();
         assert_eq!(last.direction, Direction::Note);
         assert!(last.text.contains("left out"), "{}", last.text);
+    }
+
+    #[test]
+    fn a_share_of_the_budget_stops_sooner_and_parts_merge_by_time() {
+        let mut part = Journal::within(true, 2048);
+        for i in 0..10 {
+            part.server(Duration::from_millis(2 * i + 1), "y".repeat(1000));
+        }
+        let mut whole = Journal::new(true);
+        whole.note(Duration::from_millis(2), "between");
+        whole.append(part);
+        let (_, transcript) = whole.into_parts();
+        let texts: Vec<&str> = transcript.iter().map(|l| &l.text[..1]).collect();
+        // Two lines of the part fit its share, then its note; the whole's line by its time.
+        assert_eq!(texts, ["y", "b", "y", "t"]);
     }
 }

@@ -97,6 +97,10 @@ pub const MAX_MESSAGE_LINE_LEN: usize = 76;
 /// host copies out of the component for one call (this crate's host: 4 MiB).
 pub const MAX_TRANSCRIPT_BYTES: usize = 1 << 20;
 
+/// The most bytes of text each MX host's transcript keeps in a domain check: ten of them
+/// and the domain's own stay well within what the host copies out of one check.
+pub const MAX_MX_TRANSCRIPT_BYTES: usize = MAX_TRANSCRIPT_BYTES / 8;
+
 /// The most name lookups a check may make: the host refuses more (a hostile component
 /// could otherwise flood the resolver). The component looks up each target once however
 /// often it connects: the SMTP server, and a round trip's mailbox server.

@@ -14,6 +14,11 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+/// How long the other address family's answer is awaited once one lookup gave addresses:
+/// RFC 8305's recommended Resolution Delay (section 3). A server that never answers AAAA
+/// then costs 50 ms, not the check.
+pub const RESOLUTION_DELAY: Duration = Duration::from_millis(50);
+
 /// How long an attempt runs alone before the next address is tried beside it: RFC 8305's
 /// recommended Connection Attempt Delay.
 pub const CONNECTION_ATTEMPT_DELAY: Duration = Duration::from_millis(250);

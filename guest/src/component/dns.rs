@@ -3,12 +3,12 @@
 //! [`MAX_DNS_LOOKUPS_IN_FLIGHT`] are under way at once (the host refuses more): the rest
 //! wait their turn here.
 
-use super::executor::{Gate, join};
+use super::executor::{Gate, join_briefly};
 use super::net::{self, Clock};
 use crate::bindings::smtp_sensor::probe::dns::{
     self as wit, Answer, LookupError, RecordType, TimedOut,
 };
-use crate::check::eyeballs;
+use crate::check::eyeballs::{self, RESOLUTION_DELAY};
 use crate::domain::answers::{self, type_name};
 use crate::journal::Journal;
 use crate::limits::MAX_DNS_LOOKUPS_IN_FLIGHT;
@@ -61,7 +61,9 @@ impl Dns {
         journal: &mut Journal,
     ) -> Result<Vec<IpAddr>, ErrorKind> {
         let mut aaaa_journal = Journal::new(journal.keeps_transcript());
-        let (a, aaaa) = join(
+        let has_addresses = |result: &Option<Result<Answer, LookupError>>| matches!(result, Some(Ok(answer)) if !answers::addresses(answer).is_empty());
+        // Both asked at once; once one has addresses, the other is awaited only briefly.
+        let (a, aaaa) = join_briefly(
             async {
                 match ip_version {
                     IpVersion::Ipv6 => None,
@@ -74,12 +76,24 @@ impl Dns {
                     _ => Some(self.lookup(name, RecordType::Aaaa, &mut aaaa_journal).await),
                 }
             },
+            has_addresses,
+            RESOLUTION_DELAY,
         )
         .await;
         journal.append(aaaa_journal);
+        if a.is_none() || aaaa.is_none() {
+            journal.note(
+                self.clock.elapsed(),
+                format!(
+                    "{name}: the other address lookup not awaited past {} ms after the first \
+                     gave addresses (RFC 8305 3)",
+                    RESOLUTION_DELAY.as_millis()
+                ),
+            );
+        }
         let mut found = Vec::new();
         let mut errors = Vec::new();
-        for result in [a, aaaa].into_iter().flatten() {
+        for result in [a.flatten(), aaaa.flatten()].into_iter().flatten() {
             match result {
                 Ok(answer) => found.extend(answers::addresses(&answer)),
                 Err(error) => errors.push(error),

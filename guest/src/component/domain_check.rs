@@ -17,7 +17,9 @@ use crate::domain::findings::{
 };
 use crate::domain::{report, sts_record, tlsrpt_record};
 use crate::journal::{Journal, millis};
+use crate::limits::MAX_MX_TRANSCRIPT_BYTES;
 use crate::wit::{CheckResult, ErrorKind, Failure, Phase, PhaseTiming, Settings};
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// Runs the domain check of `settings` (validated into `plan`) on `clock`.
@@ -123,7 +125,19 @@ async fn mx_host(
     };
     let random = wasip2::random::random::get_random_bytes(16);
     let random: [u8; 16] = random.try_into().unwrap_or([0; 16]);
-    let mut journal = Journal::new(settings.keep_transcript);
+    let mut journal = Journal::within(settings.keep_transcript, MAX_MX_TRANSCRIPT_BYTES);
+    if exchange.parse::<IpAddr>().is_ok() {
+        // RFC 5321 5.1 asks for a host name; an address is no name to look up.
+        let failure = Failure {
+            phase: Phase::MxLookup,
+            kind: ErrorKind::NameLookupFailed(format!(
+                "the MX record names an address, {exchange}, where RFC 5321 asks for a host \
+                 name: senders look it up as a name and find none"
+            )),
+        };
+        let result = failed_host(&host_settings, domain_plan, failure, clock, journal);
+        return finding(exchange, preference, Vec::new(), result, clock);
+    }
     let plan = match plan::prepare(&host_settings, unix_now(), random) {
         Ok(plan) => plan,
         // An exchange's name the settings' rules refuse (the host's DNS gave it).
@@ -161,7 +175,7 @@ async fn mx_host(
 fn finding(
     exchange: String,
     preference: u16,
-    addresses: Vec<std::net::IpAddr>,
+    addresses: Vec<IpAddr>,
     result: CheckResult,
     clock: Clock,
 ) -> MxFinding {

@@ -226,6 +226,58 @@ pub async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
     .await
 }
 
+/// Runs two futures together until both end, or until `grace` after the first of them
+/// ended with an output `enough` accepts: the other is then given up (dropped) and its
+/// output is none.
+pub async fn join_briefly<T, A, B>(
+    a: A,
+    b: B,
+    enough: impl Fn(&T) -> bool,
+    grace: std::time::Duration,
+) -> (Option<T>, Option<T>)
+where
+    A: Future<Output = T>,
+    B: Future<Output = T>,
+{
+    let mut a: Option<Pin<Box<A>>> = Some(Box::pin(a));
+    let mut b: Option<Pin<Box<B>>> = Some(Box::pin(b));
+    let (mut out_a, mut out_b) = (None, None);
+    let mut timer: Option<Pin<Box<WaitAny>>> = None;
+    std::future::poll_fn(move |cx| {
+        if let Some(future) = a.as_mut()
+            && let Poll::Ready(value) = future.as_mut().poll(cx)
+        {
+            out_a = Some(value);
+            a = None;
+        }
+        if let Some(future) = b.as_mut()
+            && let Poll::Ready(value) = future.as_mut().poll(cx)
+        {
+            out_b = Some(value);
+            b = None;
+        }
+        if a.is_none() && b.is_none() {
+            return Poll::Ready((out_a.take(), out_b.take()));
+        }
+        let done_enough = out_a.iter().chain(out_b.iter()).any(&enough);
+        if timer.is_none() && done_enough {
+            let nanos = u64::try_from(grace.as_nanos()).unwrap_or(u64::MAX);
+            let pollable = wasip2::clocks::monotonic_clock::subscribe_duration(nanos);
+            timer = Some(Box::pin(wait_any(vec![pollable])));
+        }
+        if let Some(waiting) = timer.as_mut()
+            && waiting.as_mut().poll(cx).is_ready()
+        {
+            // The one still pending is given up: its lookup and pollables go now.
+            a = None;
+            b = None;
+            return Poll::Ready((out_a.take(), out_b.take()));
+        }
+        Poll::Pending
+    })
+    .await
+}
+
 /// A counting gate: at most `places` holders at once; the others wait their turn. Keeps
 /// a check's DNS lookups under way within what the host allows.
 #[derive(Clone)]

@@ -110,6 +110,77 @@ pub fn servfail(query: &[u8]) -> Option<Vec<u8>> {
     Some(answer)
 }
 
+/// A server that answers as `upstream` does (UDP), except that it never answers a question
+/// for AAAA records: a resolver (or a middlebox) that drops them. Its TCP port accepts and
+/// never answers. Stops when dropped.
+pub struct SilentAaaa {
+    tasks: Vec<JoinHandle<()>>,
+    _tcp: std::net::TcpListener,
+}
+
+impl SilentAaaa {
+    /// Serves on `address`, forwarding to `upstream`. Must be called inside a tokio runtime.
+    pub async fn start(address: SocketAddrV4, upstream: SocketAddrV4) -> Result<Self, String> {
+        assert!(
+            address.ip().is_loopback() && upstream.ip().is_loopback(),
+            "tests only talk to loopback"
+        );
+        let udp = std::sync::Arc::new(
+            UdpSocket::bind(address)
+                .await
+                .map_err(|e| format!("bind UDP {address}: {e}"))?,
+        );
+        let tcp =
+            std::net::TcpListener::bind(address).map_err(|e| format!("bind TCP {address}: {e}"))?;
+        let task = tokio::spawn(async move {
+            let mut buffer = [0u8; 4096];
+            while let Ok((n, peer)) = udp.recv_from(&mut buffer).await {
+                let query = buffer[..n].to_vec();
+                if question_type(&query) == Some(AAAA) {
+                    continue;
+                }
+                let udp = udp.clone();
+                tokio::spawn(async move {
+                    let Ok(relay) = UdpSocket::bind("127.0.0.1:0").await else {
+                        return;
+                    };
+                    let mut answer = [0u8; 4096];
+                    let asked = relay.send_to(&query, upstream).await.is_ok();
+                    let wait = std::time::Duration::from_secs(2);
+                    if let (true, Ok(Ok(n))) = (
+                        asked,
+                        tokio::time::timeout(wait, relay.recv(&mut answer)).await,
+                    ) {
+                        let _ = udp.send_to(&answer[..n], peer).await;
+                    }
+                });
+            }
+        });
+        Ok(Self {
+            tasks: vec![task],
+            _tcp: tcp,
+        })
+    }
+}
+
+impl Drop for SilentAaaa {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// The AAAA record type (RFC 3596).
+const AAAA: u16 = 28;
+
+/// The type of a query's question; none when it is not a query with one question.
+fn question_type(query: &[u8]) -> Option<u16> {
+    let question = servfail(query)?;
+    let at = question.len().checked_sub(4)?;
+    Some(u16::from_be_bytes([question[at], question[at + 1]]))
+}
+
 /// A server that never answers: a UDP socket nobody reads and a TCP listener nobody
 /// accepts from (the kernel completes the handshake; no byte ever comes back).
 pub struct Silent {
@@ -146,6 +217,14 @@ mod tests {
         assert_eq!(&answer[..4], &[0x12, 0x34, 0x81, 0x82]);
         assert_eq!(&answer[4..HEADER], &[0, 1, 0, 0, 0, 0, 0, 0]);
         assert_eq!(&answer[HEADER..], &QUERY[HEADER..HEADER + 18]);
+    }
+
+    #[test]
+    fn the_question_type_is_read() {
+        assert_eq!(question_type(QUERY), Some(15));
+        let mut aaaa = QUERY.to_vec();
+        aaaa[HEADER + 15] = 28;
+        assert_eq!(question_type(&aaaa), Some(AAAA));
     }
 
     #[test]

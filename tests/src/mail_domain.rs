@@ -10,7 +10,7 @@
 //! (nothing listening at all would be refused at once, and prove nothing about time);
 //! [`Host::BlackHole`], SYNs never answered, is there too.
 
-use crate::dns_faults::{ServFail, Silent};
+use crate::dns_faults::{ServFail, Silent, SilentAaaa};
 use crate::knot::{Knot, Zone};
 use crate::loopback::{Claimed, claim};
 use crate::policy_server::PolicyServer;
@@ -136,6 +136,14 @@ impl MailDomain {
             }
             Dns::ServFail => (None, Some(Box::new(ServFail::start(dns_address).await?))),
             Dns::Silent => (None, Some(Box::new(Silent::start(dns_address)?))),
+            Dns::SilentAaaa => {
+                let behind = claim(53, 53)?;
+                let knot_address = SocketAddrV4::new(behind.ip(), 53);
+                claims.push(behind);
+                let knot = start_knot(knot_address, zone).await?;
+                let front = SilentAaaa::start(dns_address, knot_address).await?;
+                (Some(knot), Some(Box::new(front) as Held))
+            }
         };
         Ok(Self {
             domain,

@@ -27,6 +27,8 @@ pub enum Dns {
     ServFail,
     /// A server that never answers.
     Silent,
+    /// Knot, behind a server that never answers AAAA questions.
+    SilentAaaa,
 }
 
 /// What the policy host answers, given the domain's name.

@@ -1,7 +1,8 @@
 //! A domain check whose DNS fails: the server stopped, answering SERVFAIL, or never
 //! answering. Each ends `down` in the `mx-lookup` phase within the deadline (plus the
 //! process's start), its message naming the lookup (`MX NAME.test`) and how it failed;
-//! never a hang.
+//! never a hang. And one that never answers AAAA: the MX host is checked over IPv4 50 ms
+//! after its A answer, not at the deadline.
 
 use super::{Checked, check, world};
 use smtp_sensor_tests::mail_domain::{Dns, Host, Plan};
@@ -70,5 +71,25 @@ async fn a_dns_server_slower_than_the_deadline_is_down_at_the_deadline() {
         checked.took >= Duration::from_secs(u64::from(TIMEOUT) - 1),
         "waited for the deadline: {:?}",
         checked.took
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_mx_host_whose_aaaa_is_never_answered_is_checked_over_ipv4_at_once() {
+    let world = world(
+        Plan::new("noaaaa")
+            .mx(10, Host::Postfix)
+            .dns(Dns::SilentAaaa),
+    )
+    .await;
+    let checked = check(&world, TIMEOUT, &[]).await;
+    let mx = &world.mx_hosts()[0];
+    let host = checked.host(&mx.exchange);
+    assert_eq!(host["status"], "up", "{}", checked.json);
+    assert_eq!(host["addresses"], serde_json::json!([mx.ip.to_string()]));
+    let verdict_ms = host["response_ms"].as_f64().unwrap();
+    assert!(
+        verdict_ms < 1000.0,
+        "the MX host's verdict came at {verdict_ms} ms: the silent AAAA lookup held it"
     );
 }

@@ -26,6 +26,20 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// How the answer ends.
+    pub ending: Ending,
+}
+
+/// How the server ends an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// With `Content-Length`, then a TLS close_notify.
+    Complete,
+    /// Without `Content-Length` (the body ends with the connection), the connection then
+    /// closed without a close_notify: a response that may have been cut short.
+    CutShort,
+    /// Never: the server reads the request and says nothing.
+    Silent,
 }
 
 impl Reply {
@@ -35,6 +49,7 @@ impl Reply {
             status: 200,
             headers: vec![("Content-Type".into(), "text/plain".into())],
             body: text.as_bytes().to_vec(),
+            ending: Ending::Complete,
         }
     }
 
@@ -49,6 +64,7 @@ impl Reply {
             status,
             headers: vec![("Content-Type".into(), "text/plain".into())],
             body: format!("{status}\n").into_bytes(),
+            ending: Ending::Complete,
         }
     }
 
@@ -58,6 +74,23 @@ impl Reply {
             status,
             headers: vec![("Location".into(), location.into())],
             body: Vec::new(),
+            ending: Ending::Complete,
+        }
+    }
+
+    /// A server that reads the request and never answers.
+    pub fn silent() -> Self {
+        Self {
+            ending: Ending::Silent,
+            ..Self::status(200)
+        }
+    }
+
+    /// This answer without `Content-Length`, its connection closed without a close_notify.
+    pub fn cut_short(self) -> Self {
+        Self {
+            ending: Ending::CutShort,
+            ..self
         }
     }
 }
@@ -114,8 +147,19 @@ impl PolicyServer {
                         let first = request.lines().next().unwrap_or_default().to_string();
                         requests.lock().unwrap().push(first);
                         let reply = reply.lock().unwrap().clone();
-                        let _ = tls.write_all(&encode(&reply)).await;
-                        let _ = tls.shutdown().await;
+                        match reply.ending {
+                            Ending::Complete => {
+                                let _ = tls.write_all(&encode(&reply)).await;
+                                let _ = tls.shutdown().await;
+                            }
+                            // The TCP connection closes with the stream: no close_notify.
+                            Ending::CutShort => {
+                                let _ = tls.write_all(&encode(&reply)).await;
+                                let _ = tls.flush().await;
+                            }
+                            // Held until the test's runtime ends.
+                            Ending::Silent => std::future::pending::<()>().await,
+                        }
                     });
                 }
             })
@@ -165,16 +209,17 @@ async fn read_request<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option
     Some(String::from_utf8_lossy(&head).into_owned())
 }
 
-/// The response's bytes: status line, the reply's headers, its length, `Connection: close`.
+/// The response's bytes: status line, the reply's headers, its length (unless it is cut
+/// short), `Connection: close`.
 fn encode(reply: &Reply) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
     for (name, value) in &reply.headers {
         out.push_str(&format!("{name}: {value}\r\n"));
     }
-    out.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        reply.body.len()
-    ));
+    if reply.ending != Ending::CutShort {
+        out.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+    }
+    out.push_str("Connection: close\r\n\r\n");
     let mut bytes = out.into_bytes();
     bytes.extend_from_slice(&reply.body);
     bytes

@@ -5,7 +5,7 @@
 //! judging are the core's.
 
 use super::dns::{Dns, lookup_failed};
-use super::executor::{join, join_all};
+use super::executor::{join, join_all, until};
 use super::host_check::{check_host, failed_host};
 use super::net::{Clock, unix_now};
 use super::policy_fetch;
@@ -19,6 +19,7 @@ use crate::domain::{report, sts_record, tlsrpt_record};
 use crate::journal::{Journal, millis};
 use crate::limits::MAX_MX_TRANSCRIPT_BYTES;
 use crate::wit::{CheckResult, ErrorKind, Failure, Phase, PhaseTiming, Settings};
+use std::cell::Cell;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -33,10 +34,17 @@ pub(super) async fn run(
     let domain = canonical(&settings.host);
     let keep = settings.keep_transcript;
     let (mut sts_journal, mut tlsrpt_journal) = (Journal::new(keep), Journal::new(keep));
+    // Set once every MX host has its verdict: a policy no sender would fetch (there is no
+    // `_mta-sts` record) is not waited for past it.
+    let mx_done = Cell::new(false);
     let ((mx, hosts, mx_time), (sts, tls_rpt)) = join(
-        mx_hosts(settings, plan, &domain, &dns, clock, &mut journal),
+        async {
+            let found = mx_hosts(settings, plan, &domain, &dns, clock, &mut journal).await;
+            mx_done.set(true);
+            found
+        },
         join(
-            mta_sts(settings, &domain, &dns, clock, &mut sts_journal),
+            mta_sts(settings, &domain, &dns, clock, &mut sts_journal, &mx_done),
             tls_rpt(&domain, &dns, clock, &mut tlsrpt_journal),
         ),
     )
@@ -65,7 +73,7 @@ pub(super) async fn run(
         mx,
         hosts,
         sts_record: Some(sts_record),
-        policy: Some(policy),
+        policy,
         policy_fetch: policy_time,
         tls_rpt: Some(tls_rpt),
         timings,
@@ -101,7 +109,13 @@ async fn mx_hosts(
             return (failed(ErrorKind::NameLookupFailed(why)), Vec::new(), took);
         }
         Ok(Exchanges::None) => (vec![(0, domain.to_string())], MxAnswer::Implicit),
-        Ok(Exchanges::Hosts(hosts, beyond)) => (hosts, MxAnswer::Records { beyond }),
+        Ok(Exchanges::Hosts(hosts, beyond, null_beside)) => (
+            hosts,
+            MxAnswer::Records {
+                beyond,
+                null_beside,
+            },
+        ),
     };
     let checks = exchanges
         .into_iter()
@@ -189,15 +203,24 @@ fn finding(
 }
 
 /// The `_mta-sts` record and the policy, fetched together (a policy without its record
-/// is reported too), with how long each took.
+/// is reported too), with how long each took. Without a record the fetch is given up once
+/// the MX hosts are done (`mx_done`): no sender fetches that policy, so it must not hold the
+/// check to its deadline (a silent `mta-sts` host behind wildcard DNS); it is then none.
 async fn mta_sts(
     settings: &Settings,
     domain: &str,
     dns: &Dns,
     clock: Clock,
     journal: &mut Journal,
-) -> (StsRecordFinding, Duration, PolicyFinding, Option<Duration>) {
+    mx_done: &Cell<bool>,
+) -> (
+    StsRecordFinding,
+    Duration,
+    Option<PolicyFinding>,
+    Option<Duration>,
+) {
     let mut fetch_journal = Journal::new(settings.keep_transcript);
+    let absent = Cell::new(false);
     let ((record, record_time), (policy, policy_time)) = join(
         async {
             let started = clock.elapsed();
@@ -208,18 +231,29 @@ async fn mta_sts(
                 }
                 Err(error) => StsRecordFinding::LookupFailed(answers::describe(&error)),
             };
+            absent.set(matches!(record, StsRecordFinding::Answered(Ok(None))));
             (record, clock.elapsed().saturating_sub(started))
         },
         async {
             let started = clock.elapsed();
-            let policy =
-                policy_fetch::fetch(settings, domain, dns, clock, &mut fetch_journal).await;
-            (policy, clock.elapsed().saturating_sub(started))
+            let fetch = policy_fetch::fetch(settings, domain, dns, clock, &mut fetch_journal);
+            let policy = until(fetch, || absent.get() && mx_done.get()).await;
+            if policy.is_none() {
+                fetch_journal.note(
+                    clock.elapsed(),
+                    "the policy fetch given up: there is no _mta-sts record, so no sender \
+                     fetches it, and the MX hosts are done",
+                );
+            }
+            let took = policy
+                .is_some()
+                .then(|| clock.elapsed().saturating_sub(started));
+            (policy, took)
         },
     )
     .await;
     journal.append(fetch_journal);
-    (record, record_time, policy, Some(policy_time))
+    (record, record_time, policy, policy_time)
 }
 
 /// The `_smtp._tls` record, and how long its lookup took.

@@ -278,6 +278,28 @@ where
     .await
 }
 
+/// Runs `future` until `stop` says to give it up (asked each time the futures are polled,
+/// so a flag another future of the check sets is seen at once); its output, or none when it
+/// was given up (and dropped).
+pub async fn until<F: Future>(future: F, stop: impl Fn() -> bool) -> Option<F::Output> {
+    let mut future = Some(Box::pin(future));
+    std::future::poll_fn(move |cx| {
+        if stop() {
+            future = None;
+            return Poll::Ready(None);
+        }
+        match future.as_mut().map(|f| f.as_mut().poll(cx)) {
+            Some(Poll::Ready(output)) => {
+                future = None;
+                Poll::Ready(Some(output))
+            }
+            Some(Poll::Pending) => Poll::Pending,
+            None => Poll::Ready(None),
+        }
+    })
+    .await
+}
+
 /// A counting gate: at most `places` holders at once; the others wait their turn. Keeps
 /// a check's DNS lookups under way within what the host allows.
 #[derive(Clone)]

@@ -41,8 +41,9 @@ pub fn describe(error: &LookupError) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Exchanges {
     /// The hosts to check, `(preference, exchange)` by preference (the answer's order among
-    /// equals), each once, at most [`MAX_MX_HOSTS`]; and how many more there were.
-    Hosts(Vec<(u16, String)>, u32),
+    /// equals), each once, at most [`MAX_MX_HOSTS`]; how many more there were; and whether
+    /// a null MX stood beside them.
+    Hosts(Vec<(u16, String)>, u32, bool),
     /// No MX record (NODATA): the domain is its own implicit MX (RFC 5321 5.1).
     None,
     /// A null MX only (RFC 7505): the domain accepts no mail.
@@ -64,17 +65,14 @@ pub fn exchanges(answer: &Answer) -> Exchanges {
         _ => None,
     });
     let (hosts, beyond) = chosen(records.clone());
-    if hosts.is_empty() {
-        let null = records
-            .clone()
-            .any(|(_, exchange)| bare(exchange).is_empty());
-        return if null {
-            Exchanges::Null
-        } else {
-            Exchanges::None
-        };
+    let null = records
+        .clone()
+        .any(|(_, exchange)| bare(exchange).is_empty());
+    match (hosts.is_empty(), null) {
+        (true, true) => Exchanges::Null,
+        (true, false) => Exchanges::None,
+        (false, _) => Exchanges::Hosts(hosts, beyond, null),
     }
-    Exchanges::Hosts(hosts, beyond)
 }
 
 /// The MX hosts a domain check checks among an MX answer's `(preference, exchange)`
@@ -199,7 +197,8 @@ mod tests {
         let mut records = vec![mx(20, "mx2.example.test"), mx(30, "MX1.example.test.")];
         records.push(mx(10, "mx1.example.test")); // its lowest preference stands
         records.push(mx(10, "mx0.example.test"));
-        let Exchanges::Hosts(hosts, beyond) = exchanges(&answer(Outcome::Records, records)) else {
+        let Exchanges::Hosts(hosts, beyond, _) = exchanges(&answer(Outcome::Records, records))
+        else {
             panic!("hosts expected");
         };
         assert_eq!(
@@ -214,7 +213,7 @@ mod tests {
         let many: Vec<_> = (0..13)
             .map(|i| mx(i, &format!("mx{i}.example.test")))
             .collect();
-        let Exchanges::Hosts(hosts, beyond) = exchanges(&answer(Outcome::Records, many)) else {
+        let Exchanges::Hosts(hosts, beyond, _) = exchanges(&answer(Outcome::Records, many)) else {
             panic!("hosts expected");
         };
         assert_eq!((hosts.len(), beyond), (MAX_MX_HOSTS, 3));
@@ -232,7 +231,7 @@ mod tests {
                 Outcome::Records,
                 vec![mx(0, ""), mx(10, "mx.example.test")]
             )),
-            Exchanges::Hosts(vec![(10, "mx.example.test".into())], 0)
+            Exchanges::Hosts(vec![(10, "mx.example.test".into())], 0, true)
         );
         assert_eq!(exchanges(&answer(Outcome::NoData, vec![])), Exchanges::None);
         assert_eq!(

@@ -19,6 +19,8 @@ pub enum MxAnswer {
     Records {
         /// How many MX records were beyond the limit.
         beyond: u32,
+        /// A null MX stood beside them (RFC 7505 3 forbids it; senders ignore it).
+        null_beside: bool,
     },
     /// No MX record (NODATA or NXDOMAIN): the domain itself is the implicit MX.
     Implicit,

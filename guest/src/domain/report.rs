@@ -73,7 +73,7 @@ pub fn report(settings: &Settings, findings: Findings) -> CheckResult {
     let result = DomainResult {
         mx_source: mx::source(&mx),
         mx_not_checked: match mx {
-            MxAnswer::Records { beyond } => beyond,
+            MxAnswer::Records { beyond, .. } => beyond,
             _ => 0,
         },
         mta_sts: published.result(&domain, policy_fetch, timeout),

@@ -1,6 +1,7 @@
 //! The MTA-STS record and policy as the domain check finds them: a policy host that fails
 //! (404, a redirect, an oversized policy, the wrong content type, a certificate from an
-//! untrusted CA), two `_mta-sts` records, a policy weaker than `--expect-mta-sts` asks, and
+//! untrusted CA, a body cut short), a silent policy host without a record (not waited for),
+//! two `_mta-sts` records, a policy weaker than `--expect-mta-sts` asks, and
 //! TLS-RPT present or missing beside MTA-STS.
 
 use super::{ID, channel, check, enforce, sts_record, world};
@@ -78,6 +79,41 @@ async fn a_policy_of_the_wrong_content_type_is_refused() {
 async fn a_policy_host_with_an_untrusted_certificate_is_refused() {
     let reply = Reply::policy(&policy_text("enforce", &["*.test"], 1_209_600));
     policy_fails("untrusted", reply, false, &["certificate"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_cut_short_without_close_notify_is_no_policy() {
+    // No Content-Length, and the connection closed without a TLS close_notify: the body
+    // may have been cut, so it is not taken as the policy (RFC 9112 9.8).
+    let reply = Reply::policy(&policy_text("enforce", &["*.example.test"], 604_800)).cut_short();
+    policy_fails("cutshort", reply, true, &["close_notify"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_policy_host_without_a_record_does_not_hold_the_check() {
+    // No _mta-sts record, and mta-sts.DOMAIN (a wildcard's, say) answers nothing: no sender
+    // fetches that policy, so the check ends with its MX hosts, not at its deadline.
+    let plan = Plan::new("silentsts")
+        .mx(10, Host::Postfix)
+        .policy(|_| Reply::silent());
+    let world = world(plan).await;
+    let checked = check(&world, 10, &[]).await;
+    checked.assert_status("up");
+    assert!(
+        checked.took < std::time::Duration::from_secs(5),
+        "took {:?}",
+        checked.took
+    );
+    let sts = &checked.domain()["mta_sts"];
+    assert!(
+        sts["policy"].is_null() && sts["record_id"].is_null(),
+        "{sts}"
+    );
+    assert_eq!(
+        world.policy_server().unwrap().requests().len(),
+        1,
+        "asked once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

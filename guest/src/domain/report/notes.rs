@@ -1,5 +1,5 @@
 //! The domain's notes: what is worth knowing but changes no verdict. MX records beyond
-//! the checked ones, what the policy's parser noticed, a policy in mode `none`, a TLS-RPT
+//! the checked ones, a null MX beside others, what the policy's parser noticed, a policy in mode `none`, a TLS-RPT
 //! record that is broken or could not be read, and MTA-STS without TLS-RPT (senders then
 //! cannot report the deliveries the policy fails).
 
@@ -17,13 +17,24 @@ pub(super) fn list(
     tls_rpt: Option<&TlsRptFinding>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    if let MxAnswer::Records { beyond } = answer
-        && *beyond > 0
+    if let MxAnswer::Records {
+        beyond,
+        null_beside,
+    } = answer
     {
-        let records = if *beyond == 1 { "record" } else { "records" };
-        notes.push(format!(
-            "{beyond} more MX {records} beyond the first {MAX_MX_HOSTS} were not checked"
-        ));
+        if *beyond > 0 {
+            let records = if *beyond == 1 { "record" } else { "records" };
+            notes.push(format!(
+                "{beyond} more MX {records} beyond the first {MAX_MX_HOSTS} were not checked"
+            ));
+        }
+        if *null_beside {
+            notes.push(
+                "a null MX (\"MX 0 .\") stands beside the other MX records, which RFC 7505 \
+                 section 3 forbids: senders ignore it and deliver to the others"
+                    .to_string(),
+            );
+        }
     }
     if let Some(policy) = published.policy() {
         if policy.mode == StsMode::None {

@@ -162,7 +162,10 @@ fn findings() -> Findings {
 fn with_hosts(hosts: Vec<MxFinding>) -> Findings {
     Findings {
         domain: DOMAIN.into(),
-        mx: MxAnswer::Records { beyond: 0 },
+        mx: MxAnswer::Records {
+            beyond: 0,
+            null_beside: false,
+        },
         hosts,
         sts_record: Some(StsRecordFinding::Answered(Ok(None))),
         policy: Some(PolicyFinding::Unreachable(failure(

@@ -179,7 +179,10 @@ fn an_implicit_mx_is_the_domain_itself() {
 #[test]
 fn mx_records_beyond_the_limit_are_counted_and_noted() {
     let mut f = findings();
-    f.mx = MxAnswer::Records { beyond: 3 };
+    f.mx = MxAnswer::Records {
+        beyond: 3,
+        null_beside: true,
+    };
     let result = report(&domain_settings(), f);
     assert_eq!(result.status, Status::Up);
     let domain = domain_of(&result);
@@ -187,6 +190,11 @@ fn mx_records_beyond_the_limit_are_counted_and_noted() {
     assert_eq!(domain.mx_not_checked, 3);
     assert!(
         domain.notes[0].starts_with("3 more MX records beyond the first 10"),
+        "{:?}",
+        domain.notes
+    );
+    assert!(
+        domain.notes[1].starts_with("a null MX (\"MX 0 .\") stands beside"),
         "{:?}",
         domain.notes
     );

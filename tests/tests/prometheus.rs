@@ -40,6 +40,7 @@ fn promtool_check_config(path: &Path) {
 fn the_example_scrape_configurations_are_valid() {
     promtool_check_config(&example("prometheus/serve.yml"));
     promtool_check_config(&example("prometheus/serve-sharded.yml"));
+    promtool_check_config(&example("prometheus/serve-domains.yml"));
 }
 
 /// The example, with loopback targets and prober, scraping every second.

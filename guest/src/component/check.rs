@@ -6,9 +6,10 @@ use super::domain_check;
 use super::executor::block_on;
 use super::host_check;
 use super::net::{Clock, now, since, unix_now};
+use crate::check::expect::Expect;
 use crate::check::plan;
 use crate::journal::Journal;
-use crate::wit::{CheckResult, Settings};
+use crate::wit::{CheckResult, Failure, Phase, Settings};
 
 /// Runs one check. Never panics on anything the server or the settings do.
 pub fn run(settings: Settings) -> CheckResult {
@@ -22,13 +23,25 @@ async fn check(settings: Settings) -> CheckResult {
     let random = wasip2::random::random::get_random_bytes(16);
     let random: [u8; 16] = random.try_into().unwrap_or([0; 16]);
     match plan::prepare(&settings, unix_now(), random) {
-        Err(kind) => host_check::refused(&settings, kind, since(start), journal),
+        Err(kind) => {
+            let failure = Failure {
+                phase: Phase::Settings,
+                kind,
+            };
+            host_check::failed(
+                &settings,
+                &Expect::default(),
+                failure,
+                since(start),
+                journal,
+            )
+        }
         Ok(plan) => {
             // The deadline is set from the timeout only once the settings have passed.
             let clock = Clock::started_at(start, plan.timeout);
             match settings.domain {
                 Some(_) => domain_check::run(&settings, &plan, clock, journal).await,
-                None => host_check::check(&settings, &plan, clock, journal).await,
+                None => host_check::check(&settings, &plan, None, clock, journal).await,
             }
         }
     }

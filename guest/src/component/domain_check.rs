@@ -6,7 +6,7 @@
 
 use super::dns::{Dns, lookup_failed};
 use super::executor::{join, join_all, until};
-use super::host_check::{check_host, failed_host};
+use super::host_check;
 use super::net::{Clock, unix_now};
 use super::policy_fetch;
 use crate::bindings::smtp_sensor::probe::dns::RecordType;
@@ -137,53 +137,50 @@ async fn mx_host(
         domain: None,
         ..settings.clone()
     };
-    let random = wasip2::random::random::get_random_bytes(16);
-    let random: [u8; 16] = random.try_into().unwrap_or([0; 16]);
     let mut journal = Journal::within(settings.keep_transcript, MAX_MX_TRANSCRIPT_BYTES);
-    if exchange.parse::<IpAddr>().is_ok() {
-        // RFC 5321 5.1 asks for a host name; an address is no name to look up.
+    // The host ends before it connects: in its lookup's phase, reported as a host check is.
+    let failed = |kind, journal| {
         let failure = Failure {
             phase: Phase::MxLookup,
-            kind: ErrorKind::NameLookupFailed(format!(
-                "the MX record names an address, {exchange}, where RFC 5321 asks for a host \
-                 name: senders look it up as a name and find none"
-            )),
+            kind,
         };
-        let result = failed_host(&host_settings, domain_plan, failure, clock, journal);
-        return finding(exchange, preference, Vec::new(), result, clock);
+        let result = host_check::failed(
+            &host_settings,
+            &domain_plan.expect,
+            failure,
+            clock.elapsed(),
+            journal,
+        );
+        finding(exchange.clone(), preference, Vec::new(), result, clock)
+    };
+    if exchange.parse::<IpAddr>().is_ok() {
+        // RFC 5321 5.1 asks for a host name; an address is no name to look up.
+        let why = format!(
+            "the MX record names an address, {exchange}, where RFC 5321 asks for a host name: \
+             senders look it up as a name and find none"
+        );
+        return failed(ErrorKind::NameLookupFailed(why), journal);
     }
+    let random = wasip2::random::random::get_random_bytes(16);
+    let random: [u8; 16] = random.try_into().unwrap_or([0; 16]);
+    // An exchange's name the settings' rules refuse (the host's DNS gave it) fails here.
     let plan = match plan::prepare(&host_settings, unix_now(), random) {
         Ok(plan) => plan,
-        // An exchange's name the settings' rules refuse (the host's DNS gave it).
-        Err(kind) => {
-            let failure = Failure {
-                phase: Phase::MxLookup,
-                kind,
-            };
-            let result = failed_host(&host_settings, domain_plan, failure, clock, journal);
-            return finding(exchange, preference, Vec::new(), result, clock);
-        }
+        Err(kind) => return failed(kind, journal),
     };
     let started = clock.elapsed();
     let found = dns
         .addresses(&exchange, settings.ip_version, &mut journal)
         .await;
     journal.timing(Phase::MxLookup, started, clock.elapsed());
-    let (addresses, result) = match found {
+    match found {
         Ok(addresses) => {
-            let result = check_host(&host_settings, &plan, addresses.clone(), clock, journal).await;
-            (addresses, result)
+            let given = Some(addresses.clone());
+            let result = host_check::check(&host_settings, &plan, given, clock, journal).await;
+            finding(exchange, preference, addresses, result, clock)
         }
-        Err(kind) => {
-            let failure = Failure {
-                phase: Phase::MxLookup,
-                kind,
-            };
-            let result = failed_host(&host_settings, &plan, failure, clock, journal);
-            (Vec::new(), result)
-        }
-    };
-    finding(exchange, preference, addresses, result, clock)
+        Err(kind) => failed(kind, journal),
+    }
 }
 
 fn finding(

@@ -19,78 +19,42 @@ use crate::tls::facts::TlsFacts;
 use crate::wit::{CheckResult, ErrorKind, Failure, Phase, Settings};
 use std::net::{IpAddr, SocketAddr};
 
-/// A host check of `settings`, planned as `plan`, on `clock`.
+/// A host check of `settings`, planned as `plan`, on `clock`: connecting to `addresses`
+/// when given (an MX host of a domain check, its addresses from the domain's DNS), else
+/// to what the target's lookup gives.
 pub(super) async fn check(
     settings: &Settings,
     plan: &Plan,
+    addresses: Option<Vec<IpAddr>>,
     clock: Clock,
     journal: Journal,
 ) -> CheckResult {
-    let mut facts = TlsFacts {
-        verify: settings.tls.verify,
-        ..TlsFacts::default()
-    };
-    let ended = execute(settings, plan, None, clock, journal, &mut facts).await;
+    let mut facts = no_facts(settings);
+    let ended = execute(settings, plan, addresses, clock, journal, &mut facts).await;
     finish(settings, &plan.expect, ended, &facts)
 }
 
-/// A check whose settings are refused: `down`, `invalid-settings`, `elapsed` after it began.
-pub(super) fn refused(
+/// What a check knows of TLS before any handshake.
+fn no_facts(settings: &Settings) -> TlsFacts {
+    TlsFacts {
+        verify: settings.tls.verify,
+        ..TlsFacts::default()
+    }
+}
+
+/// A host check that ended before it connected, `elapsed` after it began: its settings
+/// refused (judged by no expectations), or, in a domain check, an MX host's address lookup
+/// failed. Reported as a host check is.
+pub(super) fn failed(
     settings: &Settings,
-    kind: ErrorKind,
+    expect: &Expect,
+    failure: Failure,
     elapsed: std::time::Duration,
     journal: Journal,
 ) -> CheckResult {
-    let failure = Failure {
-        phase: Phase::Settings,
-        kind,
-    };
     let outcome = Outcome::failed_early(failure, elapsed, journal);
-    let facts = TlsFacts {
-        verify: settings.tls.verify,
-        ..TlsFacts::default()
-    };
-    finish(
-        settings,
-        &Expect::default(),
-        Ended::early(outcome, None),
-        &facts,
-    )
-}
-
-/// One MX host's check in a domain check: `settings` and `plan` are the host's (its name,
-/// verified for it), `addresses` what the domain's DNS gave for it, `clock` the domain
-/// check's. Reported as a host check is.
-pub(super) async fn check_host(
-    settings: &Settings,
-    plan: &Plan,
-    addresses: Vec<IpAddr>,
-    clock: Clock,
-    journal: Journal,
-) -> CheckResult {
-    let mut facts = TlsFacts {
-        verify: settings.tls.verify,
-        ..TlsFacts::default()
-    };
-    let ended = execute(settings, plan, Some(addresses), clock, journal, &mut facts).await;
-    finish(settings, &plan.expect, ended, &facts)
-}
-
-/// A host check in a domain check that ended before it connected (its address lookup
-/// failed), reported as a host check is.
-pub(super) fn failed_host(
-    settings: &Settings,
-    plan: &Plan,
-    failure: Failure,
-    clock: Clock,
-    journal: Journal,
-) -> CheckResult {
-    let outcome = Outcome::failed_early(failure, clock.elapsed(), journal);
-    let facts = TlsFacts {
-        verify: settings.tls.verify,
-        ..TlsFacts::default()
-    };
-    finish(settings, &plan.expect, Ended::early(outcome, None), &facts)
+    let ended = Ended::early(outcome, None);
+    finish(settings, expect, ended, &no_facts(settings))
 }
 
 /// The result of a host check that ended.

@@ -14,7 +14,11 @@ fuzz_target!(|input: (Vec<String>, Vec<String>, Option<String>)| {
         assert!(read.results.len() <= MAX_RESULTS);
         let (_, arc) = auth_results::parse_arc(field);
         assert!(arc.results.len() <= MAX_RESULTS);
-        assert!(read.results.iter().all(|r| r.properties.len() <= MAX_PROPERTIES));
+        assert!(
+            read.results
+                .iter()
+                .all(|r| r.properties.len() <= MAX_PROPERTIES)
+        );
     }
     let Some(chosen) = auth_results::trusted(&fields, &arc_fields, authserv_id.as_deref()) else {
         return;
@@ -24,5 +28,10 @@ fuzz_target!(|input: (Vec<String>, Vec<String>, Option<String>)| {
     }
     // Every field trusted is one given, of the chosen authserv-id, in one unbroken run.
     assert!(chosen.fields.len() <= fields.len().max(1));
-    assert!(chosen.fields.iter().all(|f| f.len() <= auth_results::MAX_FIELD_LEN));
+    assert!(
+        chosen
+            .fields
+            .iter()
+            .all(|f| f.len() <= auth_results::MAX_FIELD_LEN)
+    );
 });

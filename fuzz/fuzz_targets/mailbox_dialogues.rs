@@ -14,13 +14,13 @@ use libfuzzer_sys::fuzz_target;
 #[path = "split.rs"]
 #[allow(dead_code)] // the parser targets' `events` is not needed here
 mod split;
-use smtp_sensor_guest::Journal;
 use smtp_sensor_guest::Dialogue;
+use smtp_sensor_guest::Journal;
+use smtp_sensor_guest::MailboxOutcome;
+use smtp_sensor_guest::Secret;
+use smtp_sensor_guest::{CLOCK_MARGIN_SECONDS, Tokens};
 use smtp_sensor_guest::{ImapDialogue, ImapPlan};
 use smtp_sensor_guest::{Pop3Dialogue, Pop3Memory, Pop3Plan};
-use smtp_sensor_guest::MailboxOutcome;
-use smtp_sensor_guest::{CLOCK_MARGIN_SECONDS, Tokens};
-use smtp_sensor_guest::Secret;
 use std::time::Duration;
 
 const PASSWORD: &str = "Fuzz\"pa55\\word";
@@ -96,7 +96,11 @@ fn check(outcome: &MailboxOutcome, journal: Journal, sent: &[String]) {
         assert!(!line.text.contains(PASSWORD), "transcript: {:?}", line.text);
     }
     if let Some(failure) = &outcome.failure {
-        assert!(!failure.why.contains(PASSWORD), "failure: {:?}", failure.why);
+        assert!(
+            !failure.why.contains(PASSWORD),
+            "failure: {:?}",
+            failure.why
+        );
     }
     let deleting = sent
         .iter()
@@ -106,7 +110,10 @@ fn check(outcome: &MailboxOutcome, journal: Journal, sent: &[String]) {
         "deleted before this run's message was seen: {sent:?}"
     );
     for removed in &outcome.removed {
-        assert!(removable(removed), "removed {removed:?}, not a test message to remove");
+        assert!(
+            removable(removed),
+            "removed {removed:?}, not a test message to remove"
+        );
     }
     let marked: usize = sent
         .iter()

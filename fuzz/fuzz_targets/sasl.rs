@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smtp_sensor_guest::sasl::Exchange;
 use smtp_sensor_guest::Secret;
+use smtp_sensor_guest::sasl::Exchange;
 use smtp_sensor_guest::wit::AuthMechanism;
 
 const PASSWORD: &str = "S3cret-pw-for-fuzzing";

@@ -7,10 +7,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use smtp_sensor_guest::Journal;
-use smtp_sensor_guest::sasl;
 use smtp_sensor_guest::Secret;
-use smtp_sensor_guest::{Agenda, AuthPlan, MailPlan, Session, StartTls, Transaction};
+use smtp_sensor_guest::sasl;
 use smtp_sensor_guest::wit::{AuthMechanism, ErrorKind};
+use smtp_sensor_guest::{Agenda, AuthPlan, MailPlan, Session, StartTls, Transaction};
 use std::time::Duration;
 
 const PASSWORD: &str = "S3cret-pw-for-fuzzing";

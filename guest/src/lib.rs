@@ -50,6 +50,8 @@ pub use smtp::reply::{ReplyParser, make_reply, reply_words};
 pub use smtp::sasl::{self, Exchange};
 pub use smtp::session::{Agenda, AuthPlan, MailPlan, Session, StartTls, Transaction};
 pub use tls::anchors;
+// DANE's matching (issue 39), public until the checks use it.
+pub use tls::dane;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

@@ -48,6 +48,25 @@ impl Leaf {
         })
     }
 
+    /// The certificate's SubjectPublicKeyInfo, DER-encoded whole (its tag and length
+    /// included), as a TLSA record of selector 1 hashes it (RFC 6698 2.1.2); `None` when
+    /// `der` is not a certificate.
+    pub fn public_key_info(der: &[u8]) -> Option<&[u8]> {
+        let (certificate, _) = Der::read(der, SEQUENCE)?;
+        let (tbs, _) = Der::read(certificate, SEQUENCE)?;
+        let mut fields = tbs;
+        if fields.first() == Some(&EXPLICIT_0) {
+            fields = Der::read(fields, EXPLICIT_0)?.1; // version
+        }
+        // serial, signature, issuer, validity, subject: then the key.
+        let (_, mut fields) = Der::read(fields, INTEGER)?;
+        for _ in 0..4 {
+            fields = Der::read(fields, SEQUENCE)?.1;
+        }
+        let (tag, _, rest) = Der::next(fields)?;
+        (tag == SEQUENCE).then(|| &fields[..fields.len() - rest.len()])
+    }
+
     /// True when the certificate names itself as its issuer.
     pub fn is_self_signed(&self) -> bool {
         self.subject == self.issuer

@@ -4,6 +4,7 @@
 
 pub mod anchors;
 pub mod certificate;
+pub mod dane;
 pub mod errors;
 pub mod facts;
 mod key_agreement;

@@ -1,0 +1,44 @@
+//! DANE's matching as a hostile DNS server and SMTP server feed it: TLSA records of any
+//! fields and data against a presented chain of any bytes are judged without panicking,
+//! every record is judged once (matched, unmatched or unusable), a DANE-EE match is the
+//! leaf and a DANE-TA match a certificate above it, and a match's data is what the
+//! certificate gives.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use smtp_sensor_guest::dane::{self, Tlsa};
+
+fuzz_target!(|input: (Vec<(u8, u8, u8, Vec<u8>)>, Vec<Vec<u8>>)| {
+    let (fields, chain) = input;
+    let records: Vec<Tlsa> = fields
+        .into_iter()
+        .take(16)
+        .map(|(usage, selector, matching_type, data)| Tlsa {
+            usage,
+            selector,
+            matching_type,
+            data,
+        })
+        .collect();
+    let chain: Vec<Vec<u8>> = chain.into_iter().take(4).collect();
+    let judged = dane::judge(&records, &chain);
+    assert_eq!(
+        judged.matched.len() + judged.unmatched.len() + judged.unusable.len(),
+        records.len()
+    );
+    for matched in &judged.matched {
+        let record = &records[matched.record];
+        match record.usage {
+            3 => assert_eq!(matched.certificate, 0),
+            2 => assert!(matched.certificate >= 1),
+            other => panic!("usage {other} matched"),
+        }
+        let given = dane::association(
+            &chain[matched.certificate],
+            record.selector,
+            record.matching_type,
+        );
+        assert_eq!(given.as_deref(), Some(&record.data[..]));
+    }
+});

@@ -1,0 +1,143 @@
+//! DANE for SMTP (RFC 7672, RFC 6698): which of a host's TLSA records match the certificate
+//! chain its server presented. Sans-IO: the records (from the host's DNS, with their
+//! DNSSEC status judged elsewhere) and the presented chain (DER, leaf first) go in; which
+//! record matched which certificate, and which records are of kinds SMTP cannot use, come
+//! out.
+//!
+//! Only DANE-TA (2) and DANE-EE (3) are usable for SMTP (RFC 7672 3.1); PKIX-TA (0) and
+//! PKIX-EE (1) are not, and neither are unknown usages, selectors (0 full certificate, 1
+//! SubjectPublicKeyInfo) or matching types (0 exact, 1 SHA-256, 2 SHA-512). A DANE-EE
+//! record matches the leaf alone, whatever its names and dates (RFC 7672 3.1.1); a DANE-TA
+//! record matches a certificate the server sent above the leaf, which must then anchor a
+//! chain to the leaf valid for the host's name (RFC 7672 3.1.2) — that verification is the
+//! TLS layer's, given the matched certificate as its trust anchor.
+
+use super::certificate::Leaf;
+use ring::digest;
+
+/// One TLSA record's fields (RFC 6698 2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tlsa {
+    /// Certificate usage: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE.
+    pub usage: u8,
+    /// Selector: 0 the full certificate, 1 its SubjectPublicKeyInfo.
+    pub selector: u8,
+    /// Matching type: 0 exact, 1 SHA-256, 2 SHA-512.
+    pub matching_type: u8,
+    /// The certificate association data.
+    pub data: Vec<u8>,
+}
+
+impl Tlsa {
+    /// The record as DNS zone files write it: `3 1 1 ABCD…` (the data in hex).
+    pub fn presentation(&self) -> String {
+        let hex: String = self.data.iter().map(|b| format!("{b:02X}")).collect();
+        format!(
+            "{} {} {} {hex}",
+            self.usage, self.selector, self.matching_type
+        )
+    }
+
+    /// Why SMTP cannot use this record, in words; none when it can.
+    pub fn unusable(&self) -> Option<String> {
+        let why = match (self.usage, self.selector, self.matching_type) {
+            (0 | 1, _, _) => format!(
+                "usage {} ({}) is not for SMTP: RFC 7672 3.1 allows DANE-TA (2) and DANE-EE \
+                 (3) only",
+                self.usage,
+                if self.usage == 0 {
+                    "PKIX-TA"
+                } else {
+                    "PKIX-EE"
+                }
+            ),
+            (4.., _, _) => format!("usage {} is unknown", self.usage),
+            (_, 2.., _) => format!("selector {} is unknown", self.selector),
+            (_, _, 3..) => format!("matching type {} is unknown", self.matching_type),
+            _ => return None,
+        };
+        Some(why)
+    }
+}
+
+/// What a certificate gives for a record of `selector` and `matching_type`: the bytes the
+/// record's data must equal. `None` for an unknown selector or matching type, or a
+/// certificate whose key cannot be read.
+pub fn association(certificate: &[u8], selector: u8, matching_type: u8) -> Option<Vec<u8>> {
+    let selected = match selector {
+        0 => certificate,
+        1 => Leaf::public_key_info(certificate)?,
+        _ => return None,
+    };
+    match matching_type {
+        0 => Some(selected.to_vec()),
+        1 => Some(digest::digest(&digest::SHA256, selected).as_ref().to_vec()),
+        2 => Some(digest::digest(&digest::SHA512, selected).as_ref().to_vec()),
+        _ => None,
+    }
+}
+
+/// A usable record that matched a presented certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Matched {
+    /// The record's index among the records given.
+    pub record: usize,
+    /// The certificate's index in the presented chain (0: the leaf).
+    pub certificate: usize,
+}
+
+/// The records against a presented chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Judged {
+    /// Each usable record that matched, in the records' order, with the certificate.
+    pub matched: Vec<Matched>,
+    /// The indices of the usable records that matched nothing presented: a standby key
+    /// published ahead of a rollover, or a record the server's key no longer matches.
+    pub unmatched: Vec<usize>,
+    /// The indices of the records SMTP cannot use, with why.
+    pub unusable: Vec<(usize, String)>,
+}
+
+impl Judged {
+    /// Whether any usable record matched: a DANE-enforcing sender would deliver, once a
+    /// DANE-TA match is also a chain to the leaf valid for the host's name.
+    pub fn any_match(&self) -> bool {
+        !self.matched.is_empty()
+    }
+
+    /// Whether there are records but none usable (all PKIX or unknown kinds).
+    pub fn only_unusable(&self) -> bool {
+        self.matched.is_empty() && self.unmatched.is_empty() && !self.unusable.is_empty()
+    }
+}
+
+/// Judges `records` against `chain` (DER, leaf first): a DANE-EE record against the leaf,
+/// a DANE-TA record against each certificate above it.
+pub fn judge(records: &[Tlsa], chain: &[Vec<u8>]) -> Judged {
+    let mut judged = Judged::default();
+    for (index, record) in records.iter().enumerate() {
+        if let Some(why) = record.unusable() {
+            judged.unusable.push((index, why));
+            continue;
+        }
+        let candidates = match record.usage {
+            3 => 0..chain.len().min(1),
+            _ => 1.min(chain.len())..chain.len(),
+        };
+        let found = candidates.into_iter().find(|&c| {
+            association(&chain[c], record.selector, record.matching_type)
+                .is_some_and(|data| data == record.data)
+        });
+        match found {
+            Some(certificate) => judged.matched.push(Matched {
+                record: index,
+                certificate,
+            }),
+            None => judged.unmatched.push(index),
+        }
+    }
+    judged
+}
+
+#[cfg(test)]
+mod tests;

@@ -8,8 +8,8 @@
 //! so concurrent tests never share one (Knot binds with `SO_REUSEPORT`, so a second Knot on
 //! the same address would not fail: it would answer half the queries); see `loopback`.
 //!
-//! Zones are unsigned. DNSSEC (signed zones for TLSA and validating resolvers) would be a
-//! `dnssec-signing: on` and a `policy` in [`Zone::config`], and a trust anchor to export.
+//! Zones are unsigned unless [`Zone::signed`]: Knot then signs them itself, and
+//! [`Knot::dnskeys`] gives their keys as a resolver's trust anchor (`--dns-trust-anchor`).
 
 use crate::loopback::{self, Claimed};
 use crate::scratch::Scratch;
@@ -28,6 +28,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Zone {
     origin: String,
     records: Vec<String>,
+    /// Knot signs it (DNSSEC, its default policy: ECDSA P-256, NSEC).
+    signed: bool,
 }
 
 impl Zone {
@@ -36,7 +38,16 @@ impl Zone {
         Self {
             origin: origin.trim_end_matches('.').to_string(),
             records: Vec::new(),
+            signed: false,
         }
+    }
+
+    /// The zone, signed by Knot (`dnssec-signing: on`, its default policy: ECDSA P-256 keys
+    /// it makes itself, NSEC denial). Its keys, for a resolver's trust anchor, come from
+    /// [`Knot::dnskeys`].
+    pub fn signed(mut self) -> Self {
+        self.signed = true;
+        self
     }
 
     /// Adds a zone-file line (`name [ttl] TYPE data`).
@@ -86,10 +97,15 @@ impl Zone {
         file
     }
 
-    /// Its entry in knot.conf's `zone:` list (the place for a DNSSEC policy later).
+    /// Its entry in knot.conf's `zone:` list.
     fn config(&self) -> String {
+        let signing = if self.signed {
+            "    dnssec-signing: on\n"
+        } else {
+            ""
+        };
         format!(
-            "  - domain: {}\n    file: {}.zone\n",
+            "  - domain: {}\n    file: {}.zone\n{signing}",
             self.origin, self.origin
         )
     }
@@ -224,6 +240,33 @@ zone:
     /// Where it listens (UDP and TCP).
     pub fn address(&self) -> SocketAddrV4 {
         self.address
+    }
+
+    /// The DNSKEY records of `zone` as it serves them, in zone-file form (`zone. 60 IN
+    /// DNSKEY 257 3 13 ...`), read with `kdig` (Debian's knot-dnsutils): the trust anchor of
+    /// a signed zone. Knot signs a zone shortly after it loads it: this waits for the keys.
+    pub fn dnskeys(&self, zone: &str) -> Result<String, String> {
+        let started = Instant::now();
+        loop {
+            let out = Command::new("kdig")
+                .arg(format!("@{}", self.address.ip()))
+                .arg("-p")
+                .arg(self.address.port().to_string())
+                .args(["+noall", "+answer", "DNSKEY", zone])
+                .output()
+                .map_err(|e| format!("run kdig (apt-get install knot-dnsutils): {e}"))?;
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            if text.contains("DNSKEY") {
+                return Ok(text);
+            }
+            if started.elapsed() > START_TIMEOUT {
+                return Err(format!(
+                    "Knot served no DNSKEY for {zone} within {START_TIMEOUT:?}; its log:\n{}",
+                    self.log()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Its log so far.

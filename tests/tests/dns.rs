@@ -296,3 +296,52 @@ async fn the_budget_bounds_lookups_in_flight() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(dns.resolve("mail.example.test", RecordType::A).is_ok());
 }
+
+/// A zone Knot signs, and the resolver given its keys as the trust anchor: the answers
+/// DANE will rely on (issue 39) are `secure`, a denial of existence too; the same zone
+/// without the anchor is not.
+#[tokio::test]
+async fn a_signed_zone_with_its_trust_anchor_answers_secure() {
+    let knot = Knot::start_local(&[zone().signed()]).expect("start Knot");
+    let scratch = smtp_sensor_tests::scratch::Scratch::new("dns-anchor");
+    let keys = knot.dnskeys("example.test").expect("the zone's keys");
+    let anchor = scratch.write("example.test.keys", &keys);
+    let anchored = Resolver::new(DnsConfig {
+        servers: vec![server(&knot)],
+        trust_anchors: vec![anchor],
+    })
+    .expect("a resolver with the anchor");
+    let mut dns = DnsSession::new(
+        anchored,
+        DnsPolicy::for_domain("example.test"),
+        Instant::now() + Duration::from_secs(10),
+    );
+    let mx = ask(&mut dns, "example.test", RecordType::Mx)
+        .await
+        .expect("an answer");
+    assert_eq!(mx.outcome, Outcome::Records);
+    assert_eq!(mx.dnssec, DnssecStatus::Secure, "{mx:?}");
+    let sts = ask(&mut dns, "_mta-sts.example.test", RecordType::Txt)
+        .await
+        .expect("an answer");
+    assert_eq!(sts.dnssec, DnssecStatus::Secure, "{sts:?}");
+    let tlsa = ask(&mut dns, "_25._tcp.mx1.example.test", RecordType::Tlsa)
+        .await
+        .expect("an answer");
+    assert_eq!(tlsa.dnssec, DnssecStatus::Secure, "{tlsa:?}");
+    let nx = ask(&mut dns, "_smtp._tls.example.test", RecordType::Txt)
+        .await
+        .expect("an answer");
+    assert_eq!(nx.outcome, Outcome::NxDomain, "{nx:?}");
+    assert_eq!(
+        nx.dnssec,
+        DnssecStatus::Secure,
+        "a validated denial: {nx:?}"
+    );
+    // Without the anchor the same signed zone cannot chain to the root: never secure.
+    let mut plain = session(server(&knot), DnsPolicy::for_domain("example.test"), 10);
+    let unanchored = ask(&mut plain, "example.test", RecordType::Mx)
+        .await
+        .expect("an answer");
+    assert_ne!(unanchored.dnssec, DnssecStatus::Secure, "{unanchored:?}");
+}

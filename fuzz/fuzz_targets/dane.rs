@@ -1,8 +1,8 @@
 //! DANE's matching as a hostile DNS server and SMTP server feed it: TLSA records of any
 //! fields and data against a presented chain of any bytes are judged without panicking,
 //! every record is judged once (matched, unmatched or unusable), a DANE-EE match is the
-//! leaf and a DANE-TA match a certificate above it, and a match's data is what the
-//! certificate gives.
+//! leaf and a DANE-TA match a certificate above it (whose chain check answers, never
+//! panics), and a match's data is what the certificate gives.
 
 #![no_main]
 
@@ -40,5 +40,14 @@ fuzz_target!(|input: (Vec<(u8, u8, u8, Vec<u8>)>, Vec<Vec<u8>>)| {
             record.matching_type,
         );
         assert_eq!(given.as_deref(), Some(&record.data[..]));
+        if record.usage == 2 {
+            // Hostile bytes as a chain: an answer, never a panic.
+            let _ = dane::anchors(
+                &chain,
+                matched.certificate,
+                "mx.example.test",
+                1_800_000_000,
+            );
+        }
     }
 });

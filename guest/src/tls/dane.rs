@@ -13,7 +13,10 @@
 //! TLS layer's, given the matched certificate as its trust anchor.
 
 use super::certificate::Leaf;
+use super::signatures::delegated;
 use ring::digest;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use std::time::Duration;
 
 /// One TLSA record's fields (RFC 6698 2.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +140,46 @@ pub fn judge(records: &[Tlsa], chain: &[Vec<u8>]) -> Judged {
         }
     }
     judged
+}
+
+/// Whether a DANE-TA match anchors the presented chain (RFC 7672 3.1.2): the leaf, through
+/// the other certificates presented, up to `chain[anchor]`, taken as the only trust anchor
+/// however the server's chain goes on, valid for `name` (the MX host's) at `now` (Unix
+/// seconds). Why not, in webpki's words. A DANE-EE match needs none of this: its leaf's
+/// names and dates do not count (RFC 7672 3.1.1).
+pub fn anchors(chain: &[Vec<u8>], anchor: usize, name: &str, now: u64) -> Result<(), String> {
+    let (Some(leaf), Some(trusted)) = (chain.first(), chain.get(anchor)) else {
+        return Err("no such certificate in the chain".into());
+    };
+    let leaf = CertificateDer::from(leaf.as_slice());
+    let leaf = webpki::EndEntityCert::try_from(&leaf).map_err(|e| format!("the leaf: {e}"))?;
+    let trusted = CertificateDer::from(trusted.as_slice());
+    let anchor_key = webpki::anchor_from_trusted_cert(&trusted)
+        .map_err(|e| format!("the matched certificate as a trust anchor: {e}"))?;
+    let intermediates: Vec<CertificateDer<'_>> = chain
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != 0 && i != anchor)
+        .map(|(_, der)| CertificateDer::from(der.as_slice()))
+        .collect();
+    let when = UnixTime::since_unix_epoch(Duration::from_secs(now));
+    leaf.verify_for_usage(
+        delegated().all,
+        &[anchor_key],
+        &intermediates,
+        when,
+        webpki::KeyUsage::server_auth(),
+        None,
+        None,
+    )
+    .map_err(|e| format!("no chain from the leaf to the matched certificate: {e}"))?;
+    let name = ServerName::try_from(name).map_err(|_| format!("{name:?} is not a host name"))?;
+    leaf.verify_is_valid_for_subject_name(&name).map_err(|e| {
+        format!(
+            "the leaf is not valid for {name:?}: {e}",
+            name = name.to_str()
+        )
+    })
 }
 
 #[cfg(test)]

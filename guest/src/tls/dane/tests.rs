@@ -138,3 +138,29 @@ fn no_chain_matches_nothing_and_never_panics() {
     let judged = judge(&[record(3, 1, 1, vec![1])], &[vec![0x30, 0x00]]);
     assert_eq!(judged.unmatched, [0]);
 }
+
+/// Now, in Unix seconds.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn a_dane_ta_match_anchors_a_chain_valid_for_the_host_name() {
+    let (leaf, ca) = chain();
+    let chain = vec![leaf, ca];
+    assert_eq!(anchors(&chain, 1, "mx.example.test", now()), Ok(()));
+    let wrong = anchors(&chain, 1, "other.example.test", now()).unwrap_err();
+    assert!(wrong.starts_with("the leaf is not valid for"), "{wrong}");
+}
+
+#[test]
+fn a_matched_certificate_that_did_not_issue_the_leaf_anchors_nothing() {
+    let (leaf, _) = chain();
+    let (_, other_ca) = chain();
+    let error = anchors(&[leaf, other_ca], 1, "mx.example.test", now()).unwrap_err();
+    assert!(error.starts_with("no chain from the leaf"), "{error}");
+    assert!(anchors(&[], 1, "mx.example.test", now()).is_err());
+}

@@ -31,7 +31,7 @@ pub(super) async fn run(
     mut journal: Journal,
 ) -> CheckResult {
     let dns = Dns::new(clock);
-    let domain = canonical(&settings.host);
+    let domain = answers::canonical(&settings.host);
     let keep = settings.keep_transcript;
     let (mut sts_journal, mut tlsrpt_journal) = (Journal::new(keep), Journal::new(keep));
     // Set once every MX host has its verdict: a policy no sender would fetch (there is no
@@ -267,9 +267,4 @@ async fn tls_rpt(
         Err(error) => TlsRptFinding::LookupFailed(answers::describe(&error)),
     };
     (finding, clock.elapsed().saturating_sub(started))
-}
-
-/// The domain as DNS compares it: lower case, no root dot.
-fn canonical(domain: &str) -> String {
-    domain.trim_end_matches('.').to_ascii_lowercase()
 }

@@ -67,7 +67,7 @@ pub fn exchanges(answer: &Answer) -> Exchanges {
     let (hosts, beyond) = chosen(records.clone());
     let null = records
         .clone()
-        .any(|(_, exchange)| bare(exchange).is_empty());
+        .any(|(_, exchange)| canonical(exchange).is_empty());
     match (hosts.is_empty(), null) {
         (true, true) => Exchanges::Null,
         (true, false) => Exchanges::None,
@@ -82,7 +82,7 @@ pub fn exchanges(answer: &Answer) -> Exchanges {
 pub fn chosen<'a>(records: impl IntoIterator<Item = (u16, &'a str)>) -> (Vec<(u16, String)>, u32) {
     let mut hosts: Vec<(u16, String)> = Vec::new();
     for (preference, exchange) in records {
-        let exchange = bare(exchange);
+        let exchange = canonical(exchange);
         if exchange.is_empty() {
             continue;
         }
@@ -97,9 +97,10 @@ pub fn chosen<'a>(records: impl IntoIterator<Item = (u16, &'a str)>) -> (Vec<(u1
     (hosts, u32::try_from(beyond).unwrap_or(u32::MAX))
 }
 
-/// A name as DNS compares it: lower case, without the root's dot.
-fn bare(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
+/// A name as DNS compares it: lower case, without the root's dot. The one spelling the
+/// component's domain check and the host's DNS sandbox both compare names in.
+pub fn canonical(name: &str) -> String {
+    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
 }
 
 /// The addresses in an A or AAAA answer, in its order.

@@ -19,9 +19,7 @@ use std::net::{IpAddr, SocketAddr};
 pub use smtp_sensor_guest::limits::MAX_MX_HOSTS as MAX_EXCHANGES;
 
 /// A name in the form names are compared in: lower case, no root dot.
-pub fn canonical(name: &str) -> String {
-    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
-}
+pub use smtp_sensor_guest::domain::answers::canonical;
 
 /// A record type in DNS's own words, for messages.
 pub fn type_name(kind: RecordType) -> &'static str {

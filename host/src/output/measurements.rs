@@ -37,15 +37,13 @@ pub enum Limits {
     },
 }
 
-/// What a channel's number is, when its unit does not say. The contract's units have no
-/// count: a domain check's "MX Hosts" and "MX Hosts Up" and its "MTA-STS Mode" come as
-/// plain numbers, whatever unit the component gave them, and are known by name.
+/// What a channel's number is, when its unit does not say all: a domain check's "MTA-STS
+/// Mode" is a count (the contract's unit) that is also a level with a highest value, known
+/// by name. Counts ("MX Hosts") are their unit's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantity {
     /// Its unit says what it is.
     Measured,
-    /// How many ("MX Hosts", "MX Hosts Up").
-    Count,
     /// A level from 0 to `max` ("MTA-STS Mode": 0 none or no policy, 1 testing, 2 enforce).
     Level {
         /// The highest level.
@@ -56,7 +54,6 @@ pub enum Quantity {
 /// What the channel `name`'s number is.
 pub fn quantity(name: &str) -> Quantity {
     match name {
-        channel::MX_HOSTS | channel::MX_HOSTS_UP => Quantity::Count,
         channel::MTA_STS_MODE => Quantity::Level { max: 2 },
         _ => Quantity::Measured,
     }

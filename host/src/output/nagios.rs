@@ -70,7 +70,6 @@ fn perfdata(m: &Measurement) -> String {
     let label = printable(&m.name).replace('\'', "''").replace('=', "-");
     let level_max;
     let (value, unit, min, max, scale) = match (m.quantity, m.unit) {
-        (Quantity::Count, _) => (m.value, "", "0", "", 1.0),
         (Quantity::Level { max }, _) => {
             level_max = max.to_string();
             (m.value, "", "0", level_max.as_str(), 1.0)

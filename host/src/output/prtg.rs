@@ -79,7 +79,7 @@ fn channel(m: &Measurement, warning: bool) -> Value {
     let mut c = Map::new();
     c.insert("channel".into(), json!(printable(&m.name)));
     match (m.quantity, m.unit) {
-        (Quantity::Count, _) | (Quantity::Measured, ChannelUnit::Count) => {
+        (Quantity::Measured, ChannelUnit::Count) => {
             c.insert("value".into(), json!(m.value.round() as i64));
             c.insert("unit".into(), json!("Count"));
         }

@@ -62,7 +62,7 @@ pub fn summary(result: &CheckResult) -> String {
     }
     for channel in &result.channels {
         let value = match (quantity(&channel.name), channel.unit) {
-            (Quantity::Count | Quantity::Level { .. }, _) => number(channel.value),
+            (Quantity::Level { .. }, _) => number(channel.value),
             (Quantity::Measured, ChannelUnit::Flag) if channel.value == 0.0 => "no".to_string(),
             (Quantity::Measured, ChannelUnit::Flag) => "yes".to_string(),
             (Quantity::Measured, ChannelUnit::Count) => number(channel.value),

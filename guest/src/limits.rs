@@ -126,6 +126,12 @@ pub const DEFAULT_STS_MAX_AGE_WARNING_SECONDS: u32 = 7 * 24 * 3600;
 
 /// The HTTPS port of the MTA-STS policy host (RFC 8461 3.3: always 443).
 pub const MTA_STS_PORT: u16 = 443;
+/// Warn when a DNSSEC signature over an answer the check used expires within this many
+/// seconds (3 days): time to notice a signer that stopped before the zone goes bogus.
+pub const DEFAULT_SIGNATURE_WARNING_SECONDS: u32 = 3 * 24 * 3600;
+/// The port a domain check's MX hosts are reached on, and their TLSA records named after
+/// (`_25._tcp.MXHOST`, RFC 7672 2.2.3).
+pub const SMTP_PORT: u16 = 25;
 
 /// The most DNS lookups (the contract's `dns`: MX, TXT, TLSA, A, AAAA) a check may make:
 /// the host refuses more (`over-budget`). A domain check needs at most 38: the domain's MX,
@@ -207,6 +213,19 @@ pub mod channel {
     pub const MTA_STS_MODE: &str = "MTA-STS Mode";
     /// A domain check: the MTA-STS policy's `max_age`, in days.
     pub const MTA_STS_MAX_AGE: &str = "MTA-STS Max Age";
+    /// DANE: 2 in force and matched, 1 not in force, 0 failed (a domain: its weakest MX
+    /// host's).
+    pub const DANE: &str = "DANE";
+    /// DANE: usable TLSA records that match the presented chain (a domain: the fewest of
+    /// its MX hosts in force).
+    pub const DANE_MATCHED: &str = "DANE Matched";
+    /// DANE: usable TLSA records that match nothing presented, a standby key for a
+    /// rollover (a domain: the fewest of its MX hosts in force).
+    pub const DANE_STANDBY: &str = "DANE Standby";
+    /// DNSSEC of the answers used: 2 secure, 1 insecure, 0 bogus or indeterminate.
+    pub const DNSSEC: &str = "DNSSEC";
+    /// Days until the earliest DNSSEC signature over the answers used expires.
+    pub const DNSSEC_SIGNATURE_EXPIRY: &str = "DNSSEC Signature Expiry";
 }
 
 /// The largest MTA-STS policy read, in bytes, and so the largest body the policy fetch

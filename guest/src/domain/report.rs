@@ -85,6 +85,12 @@ pub fn report(settings: &Settings, findings: Findings) -> CheckResult {
             .map(|(host, judged)| mx::host_result(host, judged))
             .collect(),
         name: domain,
+        dnssec: crate::wit::DnssecHealth {
+            state: crate::wit::DnssecState::Indeterminate,
+            reason: None,
+            earliest_signature_expiry: None,
+            earliest_signature_lookup: None,
+        },
     };
     CheckResult {
         status: verdict.status,
@@ -102,6 +108,7 @@ pub fn report(settings: &Settings, findings: Findings) -> CheckResult {
         transcript,
         mailbox: None,
         domain: Some(result),
+        dane: None,
     }
 }
 

@@ -130,6 +130,7 @@ pub fn report(
         transcript,
         mailbox,
         domain: None,
+        dane: None,
     }
 }
 

@@ -181,6 +181,13 @@ pub fn for_failure(context: Context, failure: &Failure) -> String {
         ErrorKind::MxHostsFailed(why) => format!("{server}: {why}"),
         ErrorKind::MtaStsFailed(why) => format!("{server}: MTA-STS: {why}"),
         ErrorKind::DnsUnavailable(why) => format!("{server}: no DNS for a domain check: {why}"),
+        ErrorKind::DaneMismatch(why) => {
+            format!("{server}: DANE senders will not deliver: {why}")
+        }
+        ErrorKind::DaneFailed(why) => format!("{server}: DANE: {why}"),
+        ErrorKind::DaneWeak(why) => format!("{server}: DANE: {why}"),
+        ErrorKind::DnssecBogus(why) => format!("{server}: DNSSEC bogus: {why}"),
+        ErrorKind::DnssecSignaturesExpiring(why) => format!("{server}: DNSSEC: {why}"),
         ErrorKind::ComponentFailed(why) => format!("{server}: the check itself failed: {why}"),
     }
 }
@@ -224,6 +231,7 @@ fn doing(phase: Phase) -> &'static str {
         Phase::MtaStsFetch => "fetching the MTA-STS policy",
         Phase::TlsRptLookup => "looking up the _smtp._tls record",
         Phase::MtaStsJudge => "judging the MTA-STS policy",
+        Phase::TlsaLookup => "looking up the TLSA records",
     }
 }
 
@@ -254,7 +262,8 @@ fn command_of(phase: Phase) -> &'static str {
         Phase::MailboxDelete => "deleting the test email",
         Phase::MailboxLogout => "the mailbox log-out",
         Phase::MtaStsFetch => "the MTA-STS policy fetch",
-        Phase::Settings
+        Phase::TlsaLookup
+        | Phase::Settings
         | Phase::NameLookup
         | Phase::Connect
         | Phase::TlsHandshake

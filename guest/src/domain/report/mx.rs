@@ -139,5 +139,6 @@ pub(super) fn host_result(host: MxFinding, judged: Judged) -> MxHostResult {
         sts_pattern: judged.pattern,
         sts_valid: judged.valid,
         transcript: result.transcript,
+        dane: result.dane,
     }
 }

@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smtp_sensor_guest::dane::{self, Tlsa};
+use smtp_sensor_guest::tlsa_matching::{self as dane, Tlsa};
 
 fuzz_target!(|input: (Vec<(u8, u8, u8, Vec<u8>)>, Vec<Vec<u8>>)| {
     let (fields, chain) = input;

@@ -17,6 +17,7 @@
 // policy and the policy's HTTP fetch) is public until the domain check uses it.
 mod bindings;
 mod check;
+mod dane;
 mod dates;
 pub mod domain;
 mod journal;
@@ -50,8 +51,8 @@ pub use smtp::reply::{ReplyParser, make_reply, reply_words};
 pub use smtp::sasl::{self, Exchange};
 pub use smtp::session::{Agenda, AuthPlan, MailPlan, Session, StartTls, Transaction};
 pub use tls::anchors;
-// DANE's matching (issue 39), public until the checks use it.
-pub use tls::dane;
+// DANE's matching, for its fuzz target.
+pub use tls::dane as tlsa_matching;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

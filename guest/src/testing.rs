@@ -16,6 +16,7 @@ pub fn settings(host: &str, security: TransportSecurity) -> Settings {
         relay_probe: None,
         mailbox: None,
         domain: None,
+        dane: None,
         tls: TlsSettings {
             trusted_certificates: Vec::new(),
             builtin_roots: true,

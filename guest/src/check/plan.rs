@@ -12,7 +12,8 @@ use crate::settings::{self, Target};
 use crate::smtp::email::{self, Draft};
 use crate::smtp::session::StartTls;
 use crate::smtp::session::{Agenda, AuthPlan, MailPlan, Transaction};
-use crate::tls::verifier::{self, Record};
+use crate::tls::dane::Tlsa;
+use crate::tls::verifier::{self, DaneRecords, Record};
 use crate::wit::{
     Email, ErrorKind, IpVersion, Mailbox, MailboxProtocol, Settings, TlsSettings, TlsVersion,
 };
@@ -167,7 +168,7 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
         auth,
         mail,
     };
-    let tls = tls_plan(mode, &settings.host, &settings.tls)?;
+    let tls = tls_plan(mode, &settings.host, &settings.tls, None)?;
     Ok(Plan {
         target: valid.target,
         expect: Expect::checked(valid.banner, &settings.expect)
@@ -181,12 +182,18 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
     })
 }
 
-/// The TLS plan of a connection to `host` in `mode`, when the mode may use TLS.
-fn tls_plan(mode: Mode, host: &str, settings: &TlsSettings) -> Result<Option<TlsPlan>, ErrorKind> {
+/// The TLS plan of a connection to `host` in `mode`, when the mode may use TLS, verified
+/// by `dane`'s records when given.
+fn tls_plan(
+    mode: Mode,
+    host: &str,
+    settings: &TlsSettings,
+    dane: Option<DaneRecords>,
+) -> Result<Option<TlsPlan>, ErrorKind> {
     if !mode.may_use_tls() {
         return Ok(None);
     }
-    let (config, record) = verifier::client_config(settings)?;
+    let (config, record) = verifier::client_config(settings, dane)?;
     let name = verifier::server_name(host, settings.server_name.as_deref())?;
     Ok(Some(TlsPlan {
         config,
@@ -194,6 +201,25 @@ fn tls_plan(mode: Mode, host: &str, settings: &TlsSettings) -> Result<Option<Tls
         record,
         min_version: settings.min_version,
     }))
+}
+
+/// The TLS plan of the host check of `settings` when DANE is in force: its certificate
+/// verified by `records` (the usable records of a secure TLSA answer), as a DANE sender
+/// verifies it, in place of the CA roots.
+pub fn dane_tls_plan(
+    settings: &Settings,
+    records: Vec<Tlsa>,
+) -> Result<Option<TlsPlan>, ErrorKind> {
+    let dane = DaneRecords {
+        records,
+        name: crate::settings::canonical_host(&settings.host),
+    };
+    tls_plan(
+        Mode::of(settings.security),
+        &settings.host,
+        &settings.tls,
+        Some(dane),
+    )
 }
 
 /// The TLS plan of an MTA-STS policy fetch from `policy_host`: the check's roots
@@ -206,7 +232,7 @@ pub fn policy_tls_plan(policy_host: &str, settings: &TlsSettings) -> Result<TlsP
         min_version: crate::wit::TlsVersion::Tls12,
         ..settings.clone()
     };
-    let (config, record) = verifier::client_config(&verified)?;
+    let (config, record) = verifier::client_config(&verified, None)?;
     Ok(TlsPlan {
         config,
         name: verifier::server_name(policy_host, None)?,
@@ -230,7 +256,7 @@ fn mailbox_plan(
         target,
         port: mailbox.port,
         mode,
-        tls: tls_plan(mode, &mailbox.host, &mailbox.tls)?,
+        tls: tls_plan(mode, &mailbox.host, &mailbox.tls, None)?,
         user: mailbox.user.clone(),
         password: Secret::new(mailbox.password.clone()),
         allow_plaintext: mailbox.allow_plaintext,

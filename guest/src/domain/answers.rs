@@ -183,6 +183,7 @@ mod tests {
             ttl: 300,
             canonical_name: None,
             dnssec: DnssecStatus::Insecure,
+            earliest_signature_expiry: None,
         }
     }
 

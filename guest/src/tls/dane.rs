@@ -182,5 +182,53 @@ pub fn anchors(chain: &[Vec<u8>], anchor: usize, name: &str, now: u64) -> Result
     })
 }
 
+/// What DANE verification made of a presented chain: the records judged, and the record
+/// that lets a DANE sender deliver, if one does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verified {
+    /// The records verified by.
+    pub records: Vec<Tlsa>,
+    /// Each record against the chain.
+    pub judged: Judged,
+    /// The first usable match that verifies: a DANE-EE match, or a DANE-TA match that
+    /// anchors a chain to a leaf valid for the host's name. None: DANE senders refuse.
+    pub passed: Option<Matched>,
+    /// The DANE-TA matches that do not anchor such a chain, with why.
+    pub unanchored: Vec<(usize, String)>,
+}
+
+/// Verifies `chain` (DER, leaf first) as a DANE sender does (RFC 7672 3.1): `records`
+/// judged against it, each DANE-TA match then required to anchor a chain to a leaf valid
+/// for `name` at `now` (Unix seconds).
+pub fn verify(records: &[Tlsa], chain: &[Vec<u8>], name: &str, now: u64) -> Verified {
+    let judged = judge(records, chain);
+    let mut verified = Verified::default();
+    for matched in &judged.matched {
+        let usage = records[matched.record].usage;
+        if usage == 3 {
+            verified.passed.get_or_insert(*matched);
+            continue;
+        }
+        match anchors(chain, matched.certificate, name, now) {
+            Ok(()) => {
+                verified.passed.get_or_insert(*matched);
+            }
+            Err(why) => verified.unanchored.push((matched.record, why)),
+        }
+    }
+    verified.judged = judged;
+    verified.records = records.to_vec();
+    verified
+}
+
+/// The SHA-256 of `bytes` in upper-case hex, as TLSA records are written.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    digest::digest(&digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -32,6 +32,11 @@ pub struct TlsFacts {
     /// The first bytes the server sent during the last handshake (a few dozen at most):
     /// whether it spoke TLS at all decides an implicit-TLS fallback.
     pub server_first_bytes: Vec<u8>,
+    /// The SHA-256 of the leaf's SubjectPublicKeyInfo and of the leaf, hex: what `3 1 1`
+    /// and `3 0 1` TLSA records hold.
+    pub presented_sha256: Option<(String, String)>,
+    /// What DANE made of the chain, when the handshake was verified by DANE.
+    pub dane: Option<super::dane::Verified>,
 }
 
 impl TlsFacts {
@@ -53,6 +58,11 @@ impl TlsFacts {
             .filter_map(|der| Leaf::parse(der))
             .collect();
         self.verified = presented.verified;
+        self.presented_sha256 = presented.leaf.as_deref().and_then(|der| {
+            let key = super::certificate::Leaf::public_key_info(der)?;
+            Some((super::dane::sha256_hex(key), super::dane::sha256_hex(der)))
+        });
+        self.dane = presented.dane.clone();
         if presented.leaf.is_some() {
             self.verify = presented.checked;
         }

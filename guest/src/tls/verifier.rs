@@ -27,6 +27,19 @@ pub struct Presented {
     pub verified: bool,
     /// True when verification was on (it ran, passed or not).
     pub checked: bool,
+    /// What DANE made of the chain, when the handshake was verified by DANE.
+    pub dane: Option<super::dane::Verified>,
+}
+
+/// The TLSA records a handshake is verified by, in place of the CA roots (RFC 7672 3.1:
+/// a DANE sender trusts the matching record, not the CAs), and the host's name that a
+/// DANE-TA match's chain must be valid for.
+#[derive(Debug, Clone)]
+pub struct DaneRecords {
+    /// The usable records of a secure TLSA answer.
+    pub records: Vec<super::dane::Tlsa>,
+    /// The host's name (the MX host's, not the domain's).
+    pub name: String,
 }
 
 /// Shared between the verifier (inside rustls) and the check that reads it afterwards.
@@ -40,6 +53,8 @@ struct RecordingVerifier {
     roots: Arc<RootCertStore>,
     provider: Arc<CryptoProvider>,
     record: Record,
+    /// DANE in force: the records decide the handshake; webpki's verdict is recorded.
+    dane: Option<DaneRecords>,
 }
 
 impl RecordingVerifier {
@@ -81,7 +96,7 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let outcome = match &self.webpki {
+        let pkix = match &self.webpki {
             None => Ok(ServerCertVerified::assertion()),
             Some(webpki) => webpki.verify_server_cert(
                 end_entity,
@@ -98,14 +113,26 @@ impl ServerCertVerifier for RecordingVerifier {
         record.leaf = Some(end_entity.to_vec());
         record.intermediates = intermediates.iter().map(|c| c.to_vec()).collect();
         record.checked = self.webpki.is_some();
-        record.verified = record.checked && outcome.is_ok();
+        record.verified = record.checked && pkix.is_ok();
         record.path = if record.verified {
             self.path(end_entity, intermediates, now)
         } else {
             Vec::new()
         };
-        record.rejection = outcome.as_ref().err().cloned();
-        outcome
+        record.rejection = pkix.as_ref().err().cloned();
+        let Some(dane) = &self.dane else {
+            return pkix;
+        };
+        let chain: Vec<Vec<u8>> = std::iter::once(end_entity.to_vec())
+            .chain(intermediates.iter().map(|c| c.to_vec()))
+            .collect();
+        let verified = super::dane::verify(&dane.records, &chain, &dane.name, now.as_secs());
+        let passed = verified.passed.is_some();
+        record.dane = Some(verified);
+        match passed {
+            true => Ok(ServerCertVerified::assertion()),
+            false => Err(Error::General(DANE_REFUSED.into())),
+        }
     }
 
     // Handshake signatures are always checked, verification on or off: they prove the
@@ -207,10 +234,18 @@ const BOTH_VERSIONS: &[&rustls::SupportedProtocolVersion] =
 /// The versions offered with a minimum of TLS 1.3.
 const TLS13_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
 
+/// Why a handshake verified by DANE was refused: no usable record verified the chain (the
+/// record's `dane` says which matched what).
+pub const DANE_REFUSED: &str = "DANE: no TLSA record verifies the presented chain";
+
 /// The client configuration for a check: TLS 1.3 and 1.2 (or 1.3 alone, as
 /// `min-version` says), the Mozilla roots plus the
-/// settings' trusted certificates, and the recording verifier. Also returns the record.
-pub fn client_config(settings: &TlsSettings) -> Result<(Arc<ClientConfig>, Record), ErrorKind> {
+/// settings' trusted certificates, and the recording verifier, verifying by `dane`'s
+/// records instead of the roots when given. Also returns the record.
+pub fn client_config(
+    settings: &TlsSettings,
+    dane: Option<DaneRecords>,
+) -> Result<(Arc<ClientConfig>, Record), ErrorKind> {
     let provider = Arc::new(provider());
     let mut roots = RootCertStore {
         roots: if settings.builtin_roots {
@@ -252,6 +287,7 @@ pub fn client_config(settings: &TlsSettings) -> Result<(Arc<ClientConfig>, Recor
         roots,
         provider: provider.clone(),
         record: record.clone(),
+        dane,
     };
     let config = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(match settings.min_version {
@@ -382,9 +418,9 @@ mod tests {
 
     #[test]
     fn configs() {
-        assert!(client_config(&tls(true, vec![])).is_ok());
-        assert!(client_config(&tls(false, vec![])).is_ok());
-        let bad = client_config(&tls(true, vec![b"not a certificate".to_vec()])).unwrap_err();
+        assert!(client_config(&tls(true, vec![]), None).is_ok());
+        assert!(client_config(&tls(false, vec![]), None).is_ok());
+        let bad = client_config(&tls(true, vec![b"not a certificate".to_vec()]), None).unwrap_err();
         assert!(matches!(bad, ErrorKind::InvalidSettings(ref m) if m.contains("certificate 1")));
     }
 
@@ -392,11 +428,14 @@ mod tests {
     fn without_the_builtin_roots_only_the_given_cas_are_trusted() {
         let mut none_trusted = tls(true, Vec::new());
         none_trusted.builtin_roots = false;
-        let Err(ErrorKind::InvalidSettings(why)) = client_config(&none_trusted) else {
+        let Err(ErrorKind::InvalidSettings(why)) = client_config(&none_trusted, None) else {
             panic!("a verifier with nothing to trust")
         };
         assert!(why.contains("no CA is trusted"), "{why}");
         none_trusted.verify = false;
-        assert!(client_config(&none_trusted).is_ok(), "nothing to verify");
+        assert!(
+            client_config(&none_trusted, None).is_ok(),
+            "nothing to verify"
+        );
     }
 }

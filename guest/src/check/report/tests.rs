@@ -209,6 +209,7 @@ fn secured(days: i64) -> TlsFacts {
         verified: true,
         verify: true,
         server_first_bytes: Vec::new(),
+        ..TlsFacts::default()
     }
 }
 

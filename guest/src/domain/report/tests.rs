@@ -130,6 +130,7 @@ fn host(
             transcript: Vec::new(),
             mailbox: None,
             domain: None,
+            dane: None,
         },
         elapsed: Duration::from_millis(ms),
     }

@@ -164,3 +164,34 @@ fn a_matched_certificate_that_did_not_issue_the_leaf_anchors_nothing() {
     assert!(error.starts_with("no chain from the leaf"), "{error}");
     assert!(anchors(&[], 1, "mx.example.test", now()).is_err());
 }
+
+#[test]
+fn verification_passes_on_a_dane_ee_match_or_an_anchored_dane_ta_match_only() {
+    let (leaf, ca) = chain();
+    let chain = vec![leaf.clone(), ca.clone()];
+    let ee = record(3, 1, 1, association(&leaf, 1, 1).unwrap());
+    let ta = record(2, 1, 1, association(&ca, 1, 1).unwrap());
+    let standby = record(3, 1, 1, vec![0xAB; 32]);
+    // DANE-EE: names do not count.
+    let passed = verify(&[standby.clone(), ee], &chain, "any.example", now());
+    assert_eq!(
+        passed.passed,
+        Some(Matched {
+            record: 1,
+            certificate: 0
+        })
+    );
+    assert_eq!(passed.judged.unmatched, [0]);
+    // DANE-TA: the leaf must be valid for the name.
+    let anchored = verify(&[ta.clone()], &chain, "mx.example.test", now());
+    assert!(anchored.passed.is_some() && anchored.unanchored.is_empty());
+    let elsewhere = verify(&[ta], &chain, "other.example.test", now());
+    assert_eq!(elsewhere.passed, None);
+    assert_eq!(elsewhere.unanchored.len(), 1);
+    assert!(elsewhere.unanchored[0].1.contains("not valid for"));
+    assert_eq!(
+        verify(&[standby], &chain, "mx.example.test", now()).passed,
+        None
+    );
+    assert_eq!(sha256_hex(b"").len(), 64);
+}

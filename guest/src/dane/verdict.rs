@@ -1,0 +1,261 @@
+//! A host's DANE after its handshake: the contract's `dane-result`, the causes it adds to
+//! the host's verdict (RFC 7672 2.2 and 3.1), and its channels.
+
+use super::health::{self, days_left, level};
+use super::lookup::{DaneLookup, TlsaAnswer};
+use super::words;
+use crate::check::report::{Context, for_failure};
+use crate::limits::channel;
+use crate::tls::dane::Verified;
+use crate::tls::facts::TlsFacts;
+use crate::wit::{
+    Channel, ChannelUnit, CheckResult, DaneResult, DaneState, DnssecState, ErrorKind, Failure,
+    Phase, Status, TlsaJudged,
+};
+
+/// What a host's DANE comes to: the result, and the causes it adds to the host's verdict.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// The contract's result.
+    pub result: DaneResult,
+    /// The causes, worst first.
+    pub causes: Vec<(Status, Failure)>,
+    /// The usable records that matched and did not, when DANE was in force and judged.
+    pub counts: Option<(u32, u32)>,
+}
+
+/// Judges `lookup` against what the handshakes showed (`facts`); `reached` says whether
+/// the server greeted (a host never reached has no certificate to judge); `now` in Unix
+/// seconds.
+pub fn judge(lookup: &DaneLookup, facts: &TlsFacts, reached: bool, now: i64) -> Judged {
+    let name = &lookup.tlsa_name;
+    let settings = &lookup.settings;
+    let weak = |why: String| {
+        (
+            Status::Warning,
+            Failure {
+                phase: Phase::TlsaLookup,
+                kind: ErrorKind::DaneWeak(why),
+            },
+        )
+    };
+    let verified = facts.dane.as_ref();
+    let mut causes = Vec::new();
+    let mut counts = None;
+    let (state, message) = match &lookup.answer {
+        _ if lookup.health.state == DnssecState::Bogus => {
+            let why = lookup.health.reason.clone().unwrap_or_default();
+            (DaneState::Bogus, words::bogus(&why))
+        }
+        TlsaAnswer::Failed(why) => {
+            let told = words::lookup_failed(why);
+            causes.push((
+                Status::Down,
+                Failure {
+                    phase: Phase::TlsaLookup,
+                    kind: ErrorKind::DaneFailed(told.clone()),
+                },
+            ));
+            (DaneState::LookupFailed, told)
+        }
+        TlsaAnswer::NoRecords => {
+            let told = words::not_published(name);
+            if settings.expect_dane {
+                causes.push(weak(told.clone()));
+            }
+            (DaneState::NotPublished, told)
+        }
+        TlsaAnswer::Records(_) if lookup.health.state != DnssecState::Secure => {
+            let told = words::not_secure(name, &lookup.health);
+            if settings.expect_dane {
+                causes.push(weak(told.clone()));
+            }
+            (DaneState::NotSecure, told)
+        }
+        TlsaAnswer::Records(_) if lookup.in_force().is_none() => {
+            let told = words::unusable(name);
+            causes.push(weak(told.clone()));
+            (DaneState::Unusable, told)
+        }
+        TlsaAnswer::Records(records) => match verified {
+            Some(verified) => {
+                let usable = records.iter().filter(|r| r.unusable().is_none()).count();
+                counts = Some((
+                    verified.judged.matched.len() as u32,
+                    verified.judged.unmatched.len() as u32,
+                ));
+                match verified.passed {
+                    Some(passed) => {
+                        if settings.expect_standby && usable < 2 {
+                            causes.push(weak(words::no_standby(name)));
+                        }
+                        (
+                            DaneState::Matched,
+                            words::matched(&verified.records[passed.record], passed.certificate),
+                        )
+                    }
+                    None => {
+                        let told = words::mismatch(verified, facts);
+                        causes.push((
+                            Status::Down,
+                            Failure {
+                                phase: Phase::TlsHandshake,
+                                kind: ErrorKind::DaneMismatch(told.clone()),
+                            },
+                        ));
+                        (DaneState::NotMatched, told)
+                    }
+                }
+            }
+            None => {
+                let told = words::no_tls(name, reached);
+                if reached {
+                    causes.push((
+                        Status::Down,
+                        Failure {
+                            phase: Phase::Starttls,
+                            kind: ErrorKind::DaneFailed(told.clone()),
+                        },
+                    ));
+                }
+                (DaneState::NoTls, told)
+            }
+        },
+    };
+    if let Some(cause) = health::cause(
+        &lookup.health,
+        settings.signature_warning_seconds,
+        now,
+        Phase::TlsaLookup,
+    ) {
+        causes.push(cause);
+    }
+    causes.sort_by_key(|(status, _)| std::cmp::Reverse(severity(*status)));
+    Judged {
+        result: DaneResult {
+            tlsa_name: name.clone(),
+            state,
+            records: judged_records(&lookup.answer, verified),
+            presented_key_sha256: facts.presented_sha256.as_ref().map(|(k, _)| k.clone()),
+            presented_certificate_sha256: facts.presented_sha256.as_ref().map(|(_, c)| c.clone()),
+            dnssec: lookup.health.clone(),
+            message,
+        },
+        causes,
+        counts,
+    }
+}
+
+/// How bad a status is, to order causes.
+fn severity(status: Status) -> u8 {
+    match status {
+        Status::Up => 0,
+        Status::Warning => 1,
+        Status::Down => 2,
+    }
+}
+
+/// Each record of the answer, judged where DANE verification ran.
+fn judged_records(answer: &TlsaAnswer, verified: Option<&Verified>) -> Vec<TlsaJudged> {
+    let TlsaAnswer::Records(records) = answer else {
+        return Vec::new();
+    };
+    records
+        .iter()
+        .map(|record| {
+            let matched = verified.and_then(|v| {
+                let index = v.records.iter().position(|r| r == record)?;
+                v.judged
+                    .matched
+                    .iter()
+                    .find(|m| m.record == index)
+                    .map(|m| m.certificate as u32)
+            });
+            TlsaJudged {
+                presentation: record.presentation(),
+                unusable: record.unusable(),
+                matched_certificate: matched,
+            }
+        })
+        .collect()
+}
+
+/// The level of the "DANE" channel: 2 in force and matched, 1 not in force, 0 failed.
+pub fn dane_level(state: DaneState) -> f64 {
+    match state {
+        DaneState::Matched => 2.0,
+        DaneState::NotPublished | DaneState::NotSecure | DaneState::Unusable => 1.0,
+        DaneState::NotMatched | DaneState::NoTls | DaneState::Bogus | DaneState::LookupFailed => {
+            0.0
+        }
+    }
+}
+
+/// Whether DANE senders refuse the host: in force and failed, or its names bogus.
+pub fn refuses(state: DaneState) -> bool {
+    dane_level(state) == 0.0
+}
+
+/// The DANE and DNSSEC channels of one host, or the fewest counts of several.
+pub fn channels(
+    state: DaneState,
+    counts: Option<(u32, u32)>,
+    dnssec: DnssecState,
+    expiry_days: Option<f64>,
+) -> Vec<Channel> {
+    let count = |name: &str, value: f64| Channel {
+        name: name.into(),
+        value,
+        unit: ChannelUnit::Count,
+    };
+    let mut list = vec![count(channel::DANE, dane_level(state))];
+    if let Some((matched, standby)) = counts {
+        list.push(count(channel::DANE_MATCHED, f64::from(matched)));
+        list.push(count(channel::DANE_STANDBY, f64::from(standby)));
+    }
+    list.push(count(channel::DNSSEC, level(dnssec)));
+    if let Some(days) = expiry_days {
+        list.push(Channel {
+            name: channel::DNSSEC_SIGNATURE_EXPIRY.into(),
+            value: (days * 10.0).round() / 10.0,
+            unit: ChannelUnit::Days,
+        });
+    }
+    list
+}
+
+/// `result` (a host check's) with its DANE: the `dane` field, the channels, and the worst
+/// cause when it is worse than the verdict (then in the message, in the host's words).
+pub fn apply(
+    mut result: CheckResult,
+    judged: Judged,
+    context: Context,
+    now: i64,
+    with_channels: bool,
+) -> CheckResult {
+    if with_channels {
+        let expiry = days_left(&judged.result.dnssec, now);
+        result.channels.extend(channels(
+            judged.result.state,
+            judged.counts,
+            judged.result.dnssec.state,
+            expiry,
+        ));
+    }
+    if let Some((status, failure)) = judged.causes.into_iter().next()
+        && severity(status) > severity(result.status)
+    {
+        result.message = for_failure(context, &failure);
+        result.status = status;
+        result.failure = Some(failure);
+        if let Some(downtime) = result
+            .channels
+            .iter_mut()
+            .find(|c| c.name == channel::DOWNTIME)
+        {
+            downtime.value = if status == Status::Down { 100.0 } else { 0.0 };
+        }
+    }
+    result.dane = Some(judged.result);
+    result
+}

@@ -129,9 +129,9 @@ pub const MTA_STS_PORT: u16 = 443;
 /// Warn when a DNSSEC signature over an answer the check used expires within this many
 /// seconds (3 days): time to notice a signer that stopped before the zone goes bogus.
 pub const DEFAULT_SIGNATURE_WARNING_SECONDS: u32 = 3 * 24 * 3600;
-/// The port a domain check's MX hosts are reached on, and their TLSA records named after
-/// (`_25._tcp.MXHOST`, RFC 7672 2.2.3).
-pub const SMTP_PORT: u16 = 25;
+/// The longest signature warning: signatures rarely live longer than a month (Knot signs
+/// for 14 days, BIND for 30), so a longer warning would warn always.
+pub const MAX_SIGNATURE_WARNING_SECONDS: u32 = 90 * 24 * 3600;
 
 /// The most DNS lookups (the contract's `dns`: MX, TXT, TLSA, A, AAAA) a check may make:
 /// the host refuses more (`over-budget`). A domain check needs at most 38: the domain's MX,

@@ -7,12 +7,14 @@
 //! setting; [`domain`] those of a mail domain's check; [`view`] lends either side's
 //! `settings` record to [`settings`], which runs them all.
 
+mod dane;
 mod domain;
 mod names;
 mod rules;
 mod target;
 mod view;
 
+pub use dane::DaneView;
 pub use domain::domain;
 pub use names::{Setting, SettingError};
 pub use rules::*;

@@ -84,6 +84,10 @@ pub enum Setting {
     Domain,
     /// The shortest MTA-STS `max_age` that is not a warning.
     MtaStsMaxAgeWarning,
+    /// DANE for a host check.
+    Dane,
+    /// How soon a DNSSEC signature's expiry warns.
+    DnssecSignatureWarning,
 }
 
 impl Setting {
@@ -128,6 +132,8 @@ impl Setting {
             Self::ExpectAuth => "mailbox.expect-auth",
             Self::Domain => "domain",
             Self::MtaStsMaxAgeWarning => "domain.max-age-warning-seconds",
+            Self::Dane => "dane",
+            Self::DnssecSignatureWarning => "dane.signature-warning-seconds",
         }
     }
 }

@@ -21,6 +21,8 @@ fn valid() -> SettingsView<'static> {
         relay_probe: None,
         mailbox: None,
         domain: None,
+        dane: None,
+        no_tls: false,
     }
 }
 
@@ -707,4 +709,47 @@ fn the_max_age_warning_is_at_most_a_policys_longest_max_age() {
         error.to_string().split(':').next(),
         Some("invalid setting domain.max-age-warning-seconds")
     );
+}
+
+#[test]
+fn dane_in_a_host_check_needs_a_name_tls_and_its_own_verification() {
+    use super::DaneView;
+    let dane = Some(DaneView {
+        signature_warning_seconds: 3 * 86_400,
+    });
+    let refused = |view: SettingsView| settings(&view).unwrap_err();
+    let named = SettingsView {
+        dane,
+        ..valid()
+    };
+    assert!(settings(&named).is_ok());
+    let error = refused(SettingsView {
+        dane,
+        host: "192.0.2.25",
+        ..valid()
+    });
+    assert_eq!(error.setting, Setting::Dane);
+    assert!(error.problem.contains("host name"), "{}", error.problem);
+    for (view, says) in [
+        (SettingsView { no_tls: true, ..named }, "needs TLS"),
+        (SettingsView { tls_verify: false, ..named }, "--tls-no-verify"),
+        (
+            SettingsView {
+                tls_server_name: Some("other.example"),
+                ..named
+            },
+            "--tls-server-name",
+        ),
+    ] {
+        let error = refused(view);
+        assert_eq!(error.setting, Setting::Dane);
+        assert!(error.problem.contains(says), "{}", error.problem);
+    }
+    let long = refused(SettingsView {
+        dane: Some(DaneView {
+            signature_warning_seconds: 91 * 86_400,
+        }),
+        ..named
+    });
+    assert_eq!(long.setting, Setting::DnssecSignatureWarning);
 }

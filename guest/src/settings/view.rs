@@ -2,6 +2,7 @@
 //! component lend their own generated `settings` record to, and [`settings`], every rule
 //! in the order the flags are listed.
 
+use super::dane::{DaneView, dane};
 use super::domain::domain;
 use super::names::{Setting, SettingError};
 use super::rules::*;
@@ -52,6 +53,10 @@ pub struct SettingsView<'a> {
     pub mailbox: Option<(MailboxView<'a>, bool)>,
     /// `domain`: `host` is a mail domain.
     pub domain: Option<DomainView>,
+    /// `dane`.
+    pub dane: Option<DaneView>,
+    /// `security` is `none`.
+    pub no_tls: bool,
 }
 
 /// A mail domain's check's settings (`domain`) as the rules read them.
@@ -161,6 +166,13 @@ macro_rules! settings_view {
                 .map(|d| $crate::settings::DomainView {
                     max_age_warning_seconds: d.max_age_warning_seconds,
                 }),
+            dane: settings
+                .dane
+                .as_ref()
+                .map(|d| $crate::settings::DaneView {
+                    signature_warning_seconds: d.signature_warning_seconds,
+                }),
+            no_tls: matches!(settings.security, $security_type::None),
         }
     }};
 }
@@ -206,6 +218,16 @@ pub fn settings(view: &SettingsView) -> Result<Valid, SettingError> {
             .filter_map(|(setting, given)| given.then_some(setting))
             .collect();
         domain(&target, &given, domain_view.max_age_warning_seconds)?;
+    }
+    if let Some(dane_view) = view.dane {
+        dane(
+            dane_view,
+            &target,
+            view.domain.is_none(),
+            view.no_tls,
+            !view.tls_verify,
+            view.tls_server_name.is_some(),
+        )?;
     }
     port(view.port)?;
     ip_version(&target, view.ip_version)?;

@@ -9,17 +9,23 @@ use crate::bindings::smtp_sensor::probe::dns::{
     self as wit, Answer, LookupError, RecordType, TimedOut,
 };
 use crate::check::eyeballs::{self, RESOLUTION_DELAY};
+use crate::dane::health::{Seen, health};
+use crate::dane::lookup::{DaneLookup, TlsaAnswer};
 use crate::domain::answers::{self, type_name};
 use crate::journal::Journal;
 use crate::limits::MAX_DNS_LOOKUPS_IN_FLIGHT;
-use crate::wit::{ErrorKind, IpVersion};
+use crate::wit::{DaneSettings, ErrorKind, IpVersion, Phase};
+use std::cell::RefCell;
 use std::net::IpAddr;
+use std::rc::Rc;
 
-/// The check's DNS: its deadline and its places for lookups under way.
+/// The check's DNS: its deadline, its places for lookups under way, and the DNSSEC of
+/// every answer it got (the check's DNSSEC health is theirs).
 #[derive(Clone)]
 pub(super) struct Dns {
     clock: Clock,
     gate: Gate,
+    seen: Rc<RefCell<Vec<Seen>>>,
 }
 
 impl Dns {
@@ -28,7 +34,13 @@ impl Dns {
         Self {
             clock,
             gate: Gate::new(MAX_DNS_LOOKUPS_IN_FLIGHT),
+            seen: Rc::default(),
         }
+    }
+
+    /// The DNSSEC of every answer so far, in the order they came.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.borrow().clone()
     }
 
     /// Looks up `name`'s records of `record_type`, noting the question and the answer (or
@@ -43,7 +55,10 @@ impl Dns {
         journal.client(self.clock.elapsed(), format!("DNS {asked}?"));
         let result = self.ask(name, record_type, &asked).await;
         let words = match &result {
-            Ok(answer) => answers::summary(answer),
+            Ok(answer) => {
+                self.seen.borrow_mut().push(Seen::of(answer));
+                answers::summary(answer)
+            }
             Err(error) => answers::describe(error),
         };
         journal.server(self.clock.elapsed(), format!("DNS {words}"));
@@ -132,6 +147,30 @@ impl Dns {
                 }));
             }
         }
+    }
+}
+
+/// A host's TLSA lookup at `name`: its answer, and the DNSSEC of the answer alone (a
+/// domain check adds the names it rests on: the MX answer, the host's addresses).
+pub(super) async fn tlsa_lookup(
+    dns: &Dns,
+    name: String,
+    settings: DaneSettings,
+    clock: Clock,
+    journal: &mut Journal,
+) -> DaneLookup {
+    let started = clock.elapsed();
+    let result = dns.lookup(&name, RecordType::Tlsa, journal).await;
+    journal.timing(Phase::TlsaLookup, started, clock.elapsed());
+    let seen = dns.seen();
+    let own = seen
+        .iter()
+        .filter(|seen| seen.name == name && seen.record_type == RecordType::Tlsa);
+    DaneLookup {
+        answer: TlsaAnswer::of(&result),
+        health: health(own),
+        tlsa_name: name,
+        settings,
     }
 }
 

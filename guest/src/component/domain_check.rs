@@ -4,13 +4,15 @@
 //! core's [`crate::domain::report`]. This file only asks and waits: the reading and the
 //! judging are the core's.
 
-use super::dns::{Dns, lookup_failed};
+use super::dns::{Dns, lookup_failed, tlsa_lookup};
 use super::executor::{join, join_all, until};
 use super::host_check;
 use super::net::{Clock, unix_now};
 use super::policy_fetch;
 use crate::bindings::smtp_sensor::probe::dns::RecordType;
 use crate::check::plan::{self, Plan};
+use crate::dane::health::{Seen, health};
+use crate::dane::lookup::{settings_of, tlsa_name};
 use crate::domain::answers::{self, Exchanges};
 use crate::domain::findings::{
     Findings, MxAnswer, MxFinding, PolicyFinding, StsRecordFinding, TlsRptFinding,
@@ -68,6 +70,13 @@ pub(super) async fn run(
     })
     .collect();
     let (_, transcript) = journal.into_parts();
+    // The domain's own answers: all but its MX hosts' addresses and TLSA records.
+    let own = |seen: &Seen| match seen.record_type {
+        RecordType::Tlsa => false,
+        RecordType::A | RecordType::Aaaa => !hosts.iter().any(|h| h.exchange == seen.name),
+        _ => true,
+    };
+    let dnssec = dns.seen().into_iter().filter(own).collect();
     let findings = Findings {
         domain,
         mx,
@@ -76,11 +85,12 @@ pub(super) async fn run(
         policy,
         policy_fetch: policy_time,
         tls_rpt: Some(tls_rpt),
+        dnssec,
         timings,
         transcript,
         elapsed: clock.elapsed(),
     };
-    report::report(settings, findings)
+    report::report(settings, findings, unix_now())
 }
 
 /// The MX answer and every MX host's check, and how long the MX lookup took.
@@ -117,9 +127,9 @@ async fn mx_hosts(
             },
         ),
     };
-    let checks = exchanges
-        .into_iter()
-        .map(|(preference, exchange)| mx_host(settings, plan, preference, exchange, dns, clock));
+    let checks = exchanges.into_iter().map(|(preference, exchange)| {
+        mx_host(settings, plan, domain, preference, exchange, dns, clock)
+    });
     (mx, join_all(checks.collect()).await, took)
 }
 
@@ -127,14 +137,18 @@ async fn mx_hosts(
 async fn mx_host(
     settings: &Settings,
     domain_plan: &Plan,
+    domain: &str,
     preference: u16,
     exchange: String,
     dns: &Dns,
     clock: Clock,
 ) -> MxFinding {
+    // Its DANE is the domain check's to judge (as a sender's, over whatever the security
+    // setting allows), not a host check's rules.
     let host_settings = Settings {
         host: exchange.clone(),
         domain: None,
+        dane: None,
         ..settings.clone()
     };
     let mut journal = Journal::within(settings.keep_transcript, MAX_MX_TRANSCRIPT_BYTES);
@@ -168,18 +182,48 @@ async fn mx_host(
         Ok(plan) => plan,
         Err(kind) => return failed(kind, journal),
     };
-    let started = clock.elapsed();
-    let found = dns
-        .addresses(&exchange, settings.ip_version, &mut journal)
-        .await;
-    journal.timing(Phase::MxLookup, started, clock.elapsed());
+    // Its addresses and its TLSA records, asked together.
+    let tlsa = tlsa_name(settings.port, &exchange);
+    let mut tlsa_journal = Journal::new(settings.keep_transcript);
+    let dane_settings = settings_of(settings);
+    let (found, mut dane) = join(
+        async {
+            let started = clock.elapsed();
+            let found = dns
+                .addresses(&exchange, settings.ip_version, &mut journal)
+                .await;
+            journal.timing(Phase::MxLookup, started, clock.elapsed());
+            found
+        },
+        tlsa_lookup(dns, tlsa, dane_settings, clock, &mut tlsa_journal),
+    )
+    .await;
+    journal.append(tlsa_journal);
+    // DANE rests on the MX answer and the host's addresses as much as on its TLSA records
+    // (RFC 7672 2.2.1, 2.2.2).
+    let seen = dns.seen();
+    dane.health = health(
+        seen.iter()
+            .filter(|seen| rests_on(seen, domain, &exchange) || seen.name == dane.tlsa_name),
+    );
     match found {
         Ok(addresses) => {
             let given = Some(addresses.clone());
-            let result = host_check::check(&host_settings, &plan, given, clock, journal).await;
+            let result =
+                host_check::check(&host_settings, &plan, given, Some(dane), clock, journal).await;
             finding(exchange, preference, addresses, result, clock)
         }
         Err(kind) => failed(kind, journal),
+    }
+}
+
+/// Whether an answer is one an MX host's DANE rests on: the domain's MX answer, or the
+/// host's own addresses.
+fn rests_on(seen: &Seen, domain: &str, exchange: &str) -> bool {
+    match seen.record_type {
+        RecordType::Mx => seen.name == domain,
+        RecordType::A | RecordType::Aaaa => seen.name == exchange,
+        _ => false,
     }
 }
 

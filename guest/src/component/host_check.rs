@@ -10,8 +10,10 @@ use super::secure::handshake;
 use super::tls_stream::Transport;
 use crate::check::expect::Expect;
 use crate::check::mode::Mode;
-use crate::check::plan::{Plan, TlsPlan};
-use crate::check::report::report;
+use crate::check::plan::{self, Plan, TlsPlan};
+use crate::check::report::{Context, report, server_label};
+use crate::dane::lookup::DaneLookup;
+use crate::dane::verdict;
 use crate::journal::Journal;
 use crate::mailbox::trip::Trip;
 use crate::smtp::session::{Agenda, Outcome, Session};
@@ -22,16 +24,53 @@ use std::net::{IpAddr, SocketAddr};
 /// A host check of `settings`, planned as `plan`, on `clock`: connecting to `addresses`
 /// when given (an MX host of a domain check, its addresses from the domain's DNS), else
 /// to what the target's lookup gives.
+/// With `dane` (its TLSA records looked up), the certificate is verified by the records
+/// when DANE is in force, and the result judged by DANE too.
 pub(super) async fn check(
     settings: &Settings,
     plan: &Plan,
     addresses: Option<Vec<IpAddr>>,
+    dane: Option<DaneLookup>,
     clock: Clock,
-    journal: Journal,
+    mut journal: Journal,
 ) -> CheckResult {
     let mut facts = no_facts(settings);
-    let ended = execute(settings, plan, addresses, clock, journal, &mut facts).await;
-    finish(settings, &plan.expect, ended, &facts)
+    let in_force = dane.as_ref().and_then(DaneLookup::in_force);
+    let dane_tls = match in_force.map(|records| plan::dane_tls_plan(settings, records)) {
+        None => None,
+        Some(Ok(tls)) => tls,
+        Some(Err(kind)) => {
+            let failure = Failure {
+                phase: Phase::Settings,
+                kind,
+            };
+            return failed(settings, &plan.expect, failure, clock.elapsed(), journal);
+        }
+    };
+    if dane_tls.is_some() {
+        journal.note(
+            clock.elapsed(),
+            "DANE in force: the certificate is verified by the TLSA records, not the CA roots",
+        );
+    }
+    let tls = dane_tls.as_ref().or(plan.tls.as_ref());
+    let ended = execute(settings, plan, tls, addresses, clock, journal, &mut facts).await;
+    let result = finish(settings, &plan.expect, ended, &facts);
+    match dane {
+        None => result,
+        Some(lookup) => {
+            let now = unix_now();
+            let reached = result.banner.is_some();
+            let judged = verdict::judge(&lookup, &facts, reached, now);
+            let server = server_label(&settings.host, settings.port);
+            let context = Context {
+                server: &server,
+                timeout_seconds: settings.timeout_seconds,
+                silent_greeting_hint: None,
+            };
+            verdict::apply(result, judged, context, now)
+        }
+    }
 }
 
 /// What a check knows of TLS before any handshake.
@@ -91,6 +130,7 @@ impl Ended {
 async fn execute(
     settings: &Settings,
     plan: &Plan,
+    tls: Option<&TlsPlan>,
     addresses: Option<Vec<IpAddr>>,
     clock: Clock,
     mut journal: Journal,
@@ -115,7 +155,7 @@ async fn execute(
             Err(failure) => return failed(failure, None, journal, None),
         };
     journal.note(clock.elapsed(), format!("connected to {remote}"));
-    let implicit_tls = match (plan.mode, plan.tls.as_ref()) {
+    let implicit_tls = match (plan.mode, tls) {
         (Mode::ImplicitTls { .. }, Some(tls)) => Some(tls),
         _ => None,
     };
@@ -164,7 +204,7 @@ async fn execute(
     if let Some(warning) = fallback {
         session.warn(warning);
     }
-    converse(&mut session, transport, clock, plan.tls.as_ref(), facts).await;
+    converse(&mut session, transport, clock, tls, facts).await;
     let mut outcome = session.into_outcome();
     // The round trip follows a test email the server accepted, and only that.
     let trip = match (&plan.mailbox, &outcome.verdict, outcome.accepted_at) {

@@ -35,12 +35,20 @@ pub(super) async fn handshake(
             "the server closed the connection during the handshake".into(),
         )),
         Err(HandshakeError::Io(IoError::Failed(why))) => Err(ErrorKind::TlsFailed(why)),
-        Err(HandshakeError::Tls(error)) => Err(errors::classify(
-            &error,
-            facts.leaf.as_ref(),
-            &facts.chain,
-            stream.first_bytes(),
-            plan.min_version,
-        )),
+        // Verified by DANE, and no record verified the chain: said in DANE's words.
+        Err(HandshakeError::Tls(error)) => {
+            Err(match facts.dane.as_ref().filter(|v| v.passed.is_none()) {
+                Some(verified) => {
+                    ErrorKind::DaneMismatch(crate::dane::words::mismatch(verified, facts))
+                }
+                None => errors::classify(
+                    &error,
+                    facts.leaf.as_ref(),
+                    &facts.chain,
+                    stream.first_bytes(),
+                    plan.min_version,
+                ),
+            })
+        }
     }
 }

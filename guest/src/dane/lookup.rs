@@ -3,8 +3,19 @@
 
 use crate::bindings::smtp_sensor::probe::dns::{Answer, LookupError, Outcome, RecordData};
 use crate::domain::answers;
+use crate::limits::DEFAULT_SIGNATURE_WARNING_SECONDS;
 use crate::tls::dane::Tlsa;
-use crate::wit::{DaneSettings, DnssecHealth, DnssecState};
+use crate::wit::{DaneSettings, DnssecHealth, DnssecState, Settings};
+
+/// The DANE settings a check judges by: the given ones, or (a domain check without them)
+/// the defaults: nothing expected, the default signature warning.
+pub fn settings_of(settings: &Settings) -> DaneSettings {
+    settings.dane.unwrap_or(DaneSettings {
+        expect_dane: false,
+        expect_standby: false,
+        signature_warning_seconds: DEFAULT_SIGNATURE_WARNING_SECONDS,
+    })
+}
 
 /// The name a host's TLSA records are at: `_PORT._tcp.HOST` (RFC 6698 3, RFC 7672 2.2.3).
 pub fn tlsa_name(port: u16, host: &str) -> String {

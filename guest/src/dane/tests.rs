@@ -117,7 +117,7 @@ fn a_match_is_up_and_counts_the_standby_record() {
     let judged = judge(&lookup, &verified(&records, &[0], Some(0)), true, NOW);
     assert_eq!(judged.result.state, DaneState::Matched);
     assert!(judged.causes.is_empty(), "{:?}", judged.causes);
-    assert_eq!(judged.counts, Some((1, 1)));
+    assert_eq!(verdict::counts(&judged.result), Some((1, 1)));
     assert_eq!(judged.result.records[0].matched_certificate, Some(0));
     assert_eq!(judged.result.records[1].matched_certificate, None);
     assert!(
@@ -163,7 +163,7 @@ fn no_match_is_down_with_the_presented_key_beside_the_records() {
         words.contains("SHA-256 is AAAA") && words.contains("3 1 1 0909"),
         "{words}"
     );
-    assert_eq!(judged.counts, Some((0, 1)));
+    assert_eq!(verdict::counts(&judged.result), Some((0, 1)));
 }
 
 #[test]
@@ -279,21 +279,36 @@ fn signatures_expiring_within_the_warning_warn_and_name_the_lookup() {
 
 #[test]
 fn the_channels_tell_the_state_the_counts_and_the_days() {
-    let list = verdict::channels(
-        DaneState::Matched,
-        Some((1, 1)),
+    let records = [record(3, 1), record(3, 2)];
+    let lookup = lookup(
+        TlsaAnswer::Records(records.to_vec()),
         DnssecState::Secure,
-        Some(2.04),
+        Some(NOW + 2 * DAY + 3600),
     );
-    let value = |name: &str| list.iter().find(|c| c.name == name).map(|c| c.value);
-    assert_eq!(value("DANE"), Some(2.0));
-    assert_eq!(value("DANE Matched"), Some(1.0));
-    assert_eq!(value("DANE Standby"), Some(1.0));
-    assert_eq!(value("DNSSEC"), Some(2.0));
-    assert_eq!(value("DNSSEC Signature Expiry"), Some(2.0));
-    let failed = verdict::channels(DaneState::NotMatched, None, DnssecState::Bogus, None);
-    assert_eq!(
-        failed.iter().map(|c| c.value).collect::<Vec<_>>(),
-        [0.0, 0.0]
-    );
+    let matched = judge(&lookup, &verified(&records, &[0], Some(0)), true, NOW).result;
+    let list = verdict::channels(&[&matched], None, NOW);
+    let value = |list: &[crate::wit::Channel], name: &str| {
+        list.iter().find(|c| c.name == name).map(|c| c.value)
+    };
+    assert_eq!(value(&list, "DANE"), Some(2.0));
+    assert_eq!(value(&list, "DANE Matched"), Some(1.0));
+    assert_eq!(value(&list, "DANE Standby"), Some(1.0));
+    assert_eq!(value(&list, "DNSSEC"), Some(2.0));
+    assert_eq!(value(&list, "DNSSEC Signature Expiry"), Some(2.0));
+    // A domain: the weakest host, the fewest counts, the weakest DNSSEC.
+    let unsigned = judge(
+        &super::lookup::DaneLookup {
+            answer: TlsaAnswer::NoRecords,
+            ..lookup.clone()
+        },
+        &TlsFacts::default(),
+        true,
+        NOW,
+    )
+    .result;
+    let bogus_domain = health([&seen("MX example.test", DnssecState::Bogus, None)]);
+    let both = verdict::channels(&[&matched, &unsigned], Some(&bogus_domain), NOW);
+    assert_eq!(value(&both, "DANE"), Some(1.0));
+    assert_eq!(value(&both, "DANE Matched"), Some(1.0));
+    assert_eq!(value(&both, "DNSSEC"), Some(0.0));
 }

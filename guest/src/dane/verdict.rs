@@ -9,8 +9,8 @@ use crate::limits::channel;
 use crate::tls::dane::Verified;
 use crate::tls::facts::TlsFacts;
 use crate::wit::{
-    Channel, ChannelUnit, CheckResult, DaneResult, DaneState, DnssecState, ErrorKind, Failure,
-    Phase, Status, TlsaJudged,
+    Channel, ChannelUnit, CheckResult, DaneResult, DaneState, DnssecHealth, DnssecState, ErrorKind,
+    Failure, Phase, Status, TlsaJudged,
 };
 
 /// What a host's DANE comes to: the result, and the causes it adds to the host's verdict.
@@ -20,8 +20,6 @@ pub struct Judged {
     pub result: DaneResult,
     /// The causes, worst first.
     pub causes: Vec<(Status, Failure)>,
-    /// The usable records that matched and did not, when DANE was in force and judged.
-    pub counts: Option<(u32, u32)>,
 }
 
 /// Judges `lookup` against what the handshakes showed (`facts`); `reached` says whether
@@ -41,7 +39,6 @@ pub fn judge(lookup: &DaneLookup, facts: &TlsFacts, reached: bool, now: i64) -> 
     };
     let verified = facts.dane.as_ref();
     let mut causes = Vec::new();
-    let mut counts = None;
     let (state, message) = match &lookup.answer {
         _ if lookup.health.state == DnssecState::Bogus => {
             let why = lookup.health.reason.clone().unwrap_or_default();
@@ -80,10 +77,6 @@ pub fn judge(lookup: &DaneLookup, facts: &TlsFacts, reached: bool, now: i64) -> 
         TlsaAnswer::Records(records) => match verified {
             Some(verified) => {
                 let usable = records.iter().filter(|r| r.unusable().is_none()).count();
-                counts = Some((
-                    verified.judged.matched.len() as u32,
-                    verified.judged.unmatched.len() as u32,
-                ));
                 match verified.passed {
                     Some(passed) => {
                         if settings.expect_standby && usable < 2 {
@@ -142,7 +135,6 @@ pub fn judge(lookup: &DaneLookup, facts: &TlsFacts, reached: bool, now: i64) -> 
             message,
         },
         causes,
-        counts,
     }
 }
 
@@ -196,25 +188,56 @@ pub fn refuses(state: DaneState) -> bool {
     dane_level(state) == 0.0
 }
 
-/// The DANE and DNSSEC channels of one host, or the fewest counts of several.
-pub fn channels(
-    state: DaneState,
-    counts: Option<(u32, u32)>,
-    dnssec: DnssecState,
-    expiry_days: Option<f64>,
-) -> Vec<Channel> {
+/// The usable records that match the presented chain and that do not (standby), when
+/// DANE was in force and judged.
+pub fn counts(result: &DaneResult) -> Option<(u32, u32)> {
+    if !matches!(result.state, DaneState::Matched | DaneState::NotMatched) {
+        return None;
+    }
+    let usable = result.records.iter().filter(|r| r.unusable.is_none());
+    let matched = usable
+        .clone()
+        .filter(|r| r.matched_certificate.is_some())
+        .count() as u32;
+    Some((matched, usable.count() as u32 - matched))
+}
+
+/// The DANE and DNSSEC channels of `results` (one host's, or a domain's MX hosts') with
+/// `others` (a domain's own answers): "DANE" the weakest host's, the counts the fewest
+/// of the hosts in force, "DNSSEC" the weakest, the expiry the earliest.
+pub fn channels(results: &[&DaneResult], others: Option<&DnssecHealth>, now: i64) -> Vec<Channel> {
     let count = |name: &str, value: f64| Channel {
         name: name.into(),
         value,
         unit: ChannelUnit::Count,
     };
-    let mut list = vec![count(channel::DANE, dane_level(state))];
-    if let Some((matched, standby)) = counts {
-        list.push(count(channel::DANE_MATCHED, f64::from(matched)));
-        list.push(count(channel::DANE_STANDBY, f64::from(standby)));
+    let mut list = Vec::new();
+    if let Some(weakest) = results
+        .iter()
+        .map(|r| dane_level(r.state))
+        .min_by(f64::total_cmp)
+    {
+        list.push(count(channel::DANE, weakest));
     }
-    list.push(count(channel::DNSSEC, level(dnssec)));
-    if let Some(days) = expiry_days {
+    let counts: Vec<(u32, u32)> = results.iter().filter_map(|r| counts(r)).collect();
+    if !counts.is_empty() {
+        let fewest = |pick: fn(&(u32, u32)) -> u32| counts.iter().map(pick).min().unwrap_or(0);
+        list.push(count(channel::DANE_MATCHED, f64::from(fewest(|c| c.0))));
+        list.push(count(channel::DANE_STANDBY, f64::from(fewest(|c| c.1))));
+    }
+    let healths: Vec<&DnssecHealth> = results.iter().map(|r| &r.dnssec).chain(others).collect();
+    if let Some(weakest) = healths
+        .iter()
+        .map(|h| level(h.state))
+        .min_by(f64::total_cmp)
+    {
+        list.push(count(channel::DNSSEC, weakest));
+    }
+    if let Some(days) = healths
+        .iter()
+        .filter_map(|h| days_left(h, now))
+        .min_by(f64::total_cmp)
+    {
         list.push(Channel {
             name: channel::DNSSEC_SIGNATURE_EXPIRY.into(),
             value: (days * 10.0).round() / 10.0,
@@ -226,22 +249,10 @@ pub fn channels(
 
 /// `result` (a host check's) with its DANE: the `dane` field, the channels, and the worst
 /// cause when it is worse than the verdict (then in the message, in the host's words).
-pub fn apply(
-    mut result: CheckResult,
-    judged: Judged,
-    context: Context,
-    now: i64,
-    with_channels: bool,
-) -> CheckResult {
-    if with_channels {
-        let expiry = days_left(&judged.result.dnssec, now);
-        result.channels.extend(channels(
-            judged.result.state,
-            judged.counts,
-            judged.result.dnssec.state,
-            expiry,
-        ));
-    }
+pub fn apply(mut result: CheckResult, judged: Judged, context: Context, now: i64) -> CheckResult {
+    result
+        .channels
+        .extend(channels(&[&judged.result], None, now));
     if let Some((status, failure)) = judged.causes.into_iter().next()
         && severity(status) > severity(result.status)
     {

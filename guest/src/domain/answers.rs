@@ -3,7 +3,7 @@
 //! the component asks, this reads.
 
 use crate::bindings::smtp_sensor::probe::dns::{
-    Answer, LookupError, Outcome, RecordData, RecordType,
+    Answer, DnssecStatus, LookupError, Outcome, RecordData, RecordType,
 };
 use crate::limits::MAX_MX_HOSTS;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -145,7 +145,13 @@ pub fn summary(answer: &Answer) -> String {
             .collect::<Vec<_>>()
             .join(", "),
     };
-    format!("{head}: {body} (TTL {} s)", answer.ttl)
+    let dnssec = match &answer.dnssec {
+        DnssecStatus::Secure => "secure",
+        DnssecStatus::Insecure => "insecure",
+        DnssecStatus::Bogus(_) => "bogus",
+        DnssecStatus::Indeterminate(_) => "indeterminate",
+    };
+    format!("{head}: {body} (TTL {} s, DNSSEC {dnssec})", answer.ttl)
 }
 
 fn record_words(record: &RecordData) -> String {

@@ -7,6 +7,7 @@ use super::http::{Fetched, HttpError};
 use super::sts_policy::{PolicyError, StsPolicy};
 use super::sts_record::{RecordError, StsRecord};
 use super::tlsrpt_record::TlsRptRecord;
+use crate::dane::health::Seen;
 use crate::wit::{CheckResult, Failure, PhaseTiming, TranscriptLine};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -101,6 +102,9 @@ pub struct Findings {
     pub policy_fetch: Option<Duration>,
     /// The `_smtp._tls` record; none when not looked up.
     pub tls_rpt: Option<TlsRptFinding>,
+    /// The DNSSEC of the domain's own answers (MX, `_mta-sts`, `_smtp._tls`, the policy
+    /// host's addresses); each MX host's is in its result's `dane`.
+    pub dnssec: Vec<Seen>,
     /// The domain's own phases (`mx-lookup`, `mta-sts-lookup`, `mta-sts-fetch`,
     /// `tls-rpt-lookup`), each once, in the order they started.
     pub timings: Vec<PhaseTiming>,

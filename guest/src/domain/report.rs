@@ -15,12 +15,17 @@ mod published;
 mod words;
 
 use super::findings::{Findings, MxAnswer};
-use crate::wit::{CheckResult, DomainResult, Settings};
+use crate::dane::health::{self, health};
+use crate::dane::lookup::settings_of;
+use crate::dane::verdict;
+use crate::wit::{CheckResult, DaneResult, DomainResult, Phase, Settings};
+use cause::{Area, Cause};
 use published::Published;
 
 /// The result of the domain check of `settings` (whose `host` is the domain) that found
 /// `findings`.
-pub fn report(settings: &Settings, findings: Findings) -> CheckResult {
+/// `now` (Unix seconds) dates the signatures' expiry.
+pub fn report(settings: &Settings, findings: Findings, now: i64) -> CheckResult {
     let Findings {
         domain,
         mx,
@@ -29,10 +34,13 @@ pub fn report(settings: &Settings, findings: Findings) -> CheckResult {
         policy,
         policy_fetch,
         tls_rpt,
+        dnssec,
         timings,
         transcript,
         elapsed,
     } = findings;
+    let dane_settings = settings_of(settings);
+    let dnssec = health(&dnssec);
     let (port, timeout) = (settings.port, settings.timeout_seconds);
     let published = Published {
         record: sts_record.as_ref(),
@@ -44,7 +52,19 @@ pub fn report(settings: &Settings, findings: Findings) -> CheckResult {
         .map_or(0, |d| d.max_age_warning_seconds);
     let announced = published.record().is_some();
     let (judged, judgement) = judge::judge(published.policy(), announced, &hosts, port, timeout);
+    let dnssec_cause = health::cause(
+        &dnssec,
+        dane_settings.signature_warning_seconds,
+        now,
+        Phase::MxLookup,
+    )
+    .map(|(status, failure)| Cause {
+        status,
+        area: Area::Dnssec,
+        failure,
+    });
     let causes = [
+        dnssec_cause,
         mx::cause(&mx, &hosts, port),
         judgement,
         published.halves(&domain, timeout),
@@ -62,13 +82,18 @@ pub fn report(settings: &Settings, findings: Findings) -> CheckResult {
         published: &published,
         tls_rpt: tls_rpt.as_ref(),
     });
-    let channels = channels::list(
+    let mut channels = channels::list(
         verdict.status,
         &hosts,
         elapsed,
         published.mode(),
         published.policy(),
     );
+    let danes: Vec<&DaneResult> = hosts
+        .iter()
+        .filter_map(|h| h.result.dane.as_ref())
+        .collect();
+    channels.extend(verdict::channels(&danes, Some(&dnssec), now));
     let notes = notes::list(&domain, &mx, &published, tls_rpt.as_ref());
     let result = DomainResult {
         mx_source: mx::source(&mx),
@@ -85,12 +110,7 @@ pub fn report(settings: &Settings, findings: Findings) -> CheckResult {
             .map(|(host, judged)| mx::host_result(host, judged))
             .collect(),
         name: domain,
-        dnssec: crate::wit::DnssecHealth {
-            state: crate::wit::DnssecState::Indeterminate,
-            reason: None,
-            earliest_signature_expiry: None,
-            earliest_signature_lookup: None,
-        },
+        dnssec,
     };
     CheckResult {
         status: verdict.status,

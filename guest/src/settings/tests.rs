@@ -718,10 +718,7 @@ fn dane_in_a_host_check_needs_a_name_tls_and_its_own_verification() {
         signature_warning_seconds: 3 * 86_400,
     });
     let refused = |view: SettingsView| settings(&view).unwrap_err();
-    let named = SettingsView {
-        dane,
-        ..valid()
-    };
+    let named = SettingsView { dane, ..valid() };
     assert!(settings(&named).is_ok());
     let error = refused(SettingsView {
         dane,
@@ -731,8 +728,20 @@ fn dane_in_a_host_check_needs_a_name_tls_and_its_own_verification() {
     assert_eq!(error.setting, Setting::Dane);
     assert!(error.problem.contains("host name"), "{}", error.problem);
     for (view, says) in [
-        (SettingsView { no_tls: true, ..named }, "needs TLS"),
-        (SettingsView { tls_verify: false, ..named }, "--tls-no-verify"),
+        (
+            SettingsView {
+                no_tls: true,
+                ..named
+            },
+            "needs TLS",
+        ),
+        (
+            SettingsView {
+                tls_verify: false,
+                ..named
+            },
+            "--tls-no-verify",
+        ),
         (
             SettingsView {
                 tls_server_name: Some("other.example"),

@@ -166,12 +166,9 @@ macro_rules! settings_view {
                 .map(|d| $crate::settings::DomainView {
                     max_age_warning_seconds: d.max_age_warning_seconds,
                 }),
-            dane: settings
-                .dane
-                .as_ref()
-                .map(|d| $crate::settings::DaneView {
-                    signature_warning_seconds: d.signature_warning_seconds,
-                }),
+            dane: settings.dane.as_ref().map(|d| $crate::settings::DaneView {
+                signature_warning_seconds: d.signature_warning_seconds,
+            }),
             no_tls: matches!(settings.security, $security_type::None),
         }
     }};

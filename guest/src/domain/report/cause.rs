@@ -1,12 +1,14 @@
 //! The domain's verdict from its causes: each problem found is a cause with the status it
 //! earns; the worst status wins, and the first cause by severity (down before warning;
-//! among equals the MX hosts, then MTA-STS, then the expectations) is the one reported.
+//! among equals DNSSEC, the MX hosts, then MTA-STS, then the expectations) is the one reported.
 
 use crate::wit::{Failure, Status};
 
 /// What a cause is about, in the order causes of one severity are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Area {
+    /// The DNSSEC of the domain's own answers: a bogus MX answer fails everything after it.
+    Dnssec,
     /// The MX lookup and the MX hosts.
     Mx,
     /// The MTA-STS record, policy and judgement.

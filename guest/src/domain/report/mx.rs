@@ -5,6 +5,7 @@ use super::super::findings::{MxAnswer, MxFinding};
 use super::cause::{Area, Cause};
 use super::judge::Judged;
 use super::words::{count, host_said};
+use crate::dane::verdict;
 use crate::journal::millis;
 use crate::wit::{ErrorKind, Failure, MxHostResult, MxSource, Phase, Status};
 
@@ -13,12 +14,21 @@ pub(super) fn passes(host: &MxFinding) -> bool {
     matches!(host.result.status, Status::Up | Status::Warning)
 }
 
-/// Whether an MX host greeted (220): a sender can deliver there, whatever else failed.
-fn greeted(host: &MxFinding) -> bool {
-    host.result
+/// Whether senders can deliver to an MX host: it greeted (220), whatever else failed, and
+/// DANE does not make senders refuse it (a DANE sender will not deliver to a host whose
+/// records match nothing, and no validating sender finds a host behind a bogus answer).
+fn takes_mail(host: &MxFinding) -> bool {
+    let greeted = host
+        .result
         .banner
         .as_ref()
-        .is_some_and(|banner| banner.code == 220)
+        .is_some_and(|banner| banner.code == 220);
+    let refused = host
+        .result
+        .dane
+        .as_ref()
+        .is_some_and(|dane| verdict::refuses(dane.state));
+    greeted && !refused
 }
 
 /// Where the hosts came from, in the contract's terms.
@@ -67,8 +77,9 @@ pub(super) fn cause(answer: &MxAnswer, hosts: &[MxFinding], port: u16) -> Option
     };
     // Mail still goes where a host greets: a sender without a policy to enforce delivers
     // over a certificate it cannot verify (RFC 8461 §5 and opportunistic STARTTLS), so
-    // the domain is down only when no host greets at all; the policy judges the rest.
-    let status = if hosts.iter().any(greeted) {
+    // the domain is down only when no host takes mail at all (none greets, or DANE makes
+    // senders refuse every one that does); the policy judges the rest.
+    let status = if hosts.iter().any(takes_mail) {
         Status::Warning
     } else {
         Status::Down

@@ -10,7 +10,6 @@ use super::super::findings::{
     Findings, MxAnswer, MxFinding, PolicyFinding, StsRecordFinding, TlsRptFinding,
 };
 use super::super::{sts_policy, sts_record, tlsrpt_record};
-use super::report;
 use crate::check::report::{Context, for_failure, server_label};
 use crate::limits::channel;
 use crate::smtp::reply::make_reply;
@@ -22,6 +21,13 @@ use crate::wit::{
 use std::time::Duration;
 
 const DOMAIN: &str = "example.test";
+/// The tests' now, in Unix seconds.
+const NOW: i64 = 1_800_000_000;
+
+/// The report of `findings`, now.
+fn report(settings: &Settings, findings: Findings) -> CheckResult {
+    super::report(settings, findings, NOW)
+}
 const MX1: &str = "mx1.example.test";
 const MX2: &str = "mx2.example.test";
 const WEEK: u32 = 604_800;
@@ -175,6 +181,7 @@ fn with_hosts(hosts: Vec<MxFinding>) -> Findings {
         ))),
         policy_fetch: Some(Duration::from_millis(5)),
         tls_rpt: Some(TlsRptFinding::Answered(Ok(None))),
+        dnssec: Vec::new(),
         timings: vec![PhaseTiming {
             phase: Phase::MxLookup,
             milliseconds: 3.0,

@@ -183,7 +183,7 @@ fn verification_passes_on_a_dane_ee_match_or_an_anchored_dane_ta_match_only() {
     );
     assert_eq!(passed.judged.unmatched, [0]);
     // DANE-TA: the leaf must be valid for the name.
-    let anchored = verify(&[ta.clone()], &chain, "mx.example.test", now());
+    let anchored = verify(std::slice::from_ref(&ta), &chain, "mx.example.test", now());
     assert!(anchored.passed.is_some() && anchored.unanchored.is_empty());
     let elsewhere = verify(&[ta], &chain, "other.example.test", now());
     assert_eq!(elsewhere.passed, None);

@@ -21,6 +21,7 @@ fn the_channels_come_in_order_with_the_hosts_figures() {
             channel::CERTIFICATE_EXPIRY,
             channel::MTA_STS_MODE,
             channel::MTA_STS_MAX_AGE,
+            channel::DNSSEC,
         ]
     );
     // The slowest host; the earliest certificate (MX 10's: 40 days).

@@ -161,3 +161,94 @@ fn among_equals_mx_hosts_then_mta_sts_then_expectations() {
         ErrorKind::MtaStsFailed(_)
     ));
 }
+
+/// An MX host's DANE in `state`, its names' DNSSEC `dnssec`.
+fn with_dane(mut host: MxFinding, state: crate::wit::DaneState) -> MxFinding {
+    use crate::wit::{DaneResult, DnssecHealth, DnssecState};
+    host.result.dane = Some(DaneResult {
+        tlsa_name: format!("_25._tcp.{}", host.exchange),
+        state,
+        records: Vec::new(),
+        presented_key_sha256: None,
+        presented_certificate_sha256: None,
+        dnssec: DnssecHealth {
+            state: DnssecState::Secure,
+            reason: None,
+            earliest_signature_expiry: Some(NOW + 30 * 86_400),
+            earliest_signature_lookup: Some(format!("TLSA _25._tcp.{}", host.exchange)),
+        },
+        message: "DANE".into(),
+    });
+    host
+}
+
+#[test]
+fn a_domain_whose_every_greeting_host_dane_senders_refuse_is_down() {
+    use crate::wit::DaneState;
+    let refused = |exchange, preference| {
+        let mut host = with_dane(up(exchange, preference, 5), DaneState::NotMatched);
+        host.result.status = Status::Down;
+        host.result.message =
+            format!("{exchange}:25: DANE senders will not deliver: no TLSA record matches");
+        host.result.failure = Some(failure(
+            Phase::TlsHandshake,
+            ErrorKind::DaneMismatch("no TLSA record matches".into()),
+        ));
+        host
+    };
+    let all = report(
+        &domain_settings(),
+        with_hosts(vec![refused(MX1, 10), refused(MX2, 20)]),
+    );
+    assert_eq!(all.status, Status::Down, "{}", all.message);
+    assert!(
+        all.message.contains("no TLSA record matches"),
+        "{}",
+        all.message
+    );
+    assert_eq!(value(&all, channel::DANE), Some(0.0));
+    // One host DANE senders can still deliver to: a warning, naming the other.
+    let one = report(
+        &domain_settings(),
+        with_hosts(vec![
+            refused(MX1, 10),
+            with_dane(up(MX2, 20, 5), DaneState::Matched),
+        ]),
+    );
+    assert_eq!(one.status, Status::Warning, "{}", one.message);
+    assert_eq!(value(&one, channel::DANE), Some(0.0));
+    assert_eq!(value(&one, channel::DNSSEC_SIGNATURE_EXPIRY), Some(30.0));
+}
+
+#[test]
+fn a_bogus_answer_of_the_domain_is_down_and_an_expiring_signature_warns() {
+    use crate::bindings::smtp_sensor::probe::dns::RecordType;
+    use crate::dane::health::Seen;
+    use crate::wit::DnssecState;
+    let seen = |state, expiry| Seen {
+        lookup: "MX example.test".into(),
+        name: DOMAIN.into(),
+        record_type: RecordType::Mx,
+        state,
+        reason: Some("MX example.test: the signatures expired".into()),
+        expiry,
+    };
+    let mut bogus = findings();
+    bogus.dnssec = vec![seen(DnssecState::Bogus, None)];
+    let result = report(&domain_settings(), bogus);
+    assert_eq!(result.status, Status::Down);
+    let failure = result.failure.clone().unwrap();
+    assert_eq!(failure.phase, Phase::MxLookup);
+    assert!(matches!(&failure.kind, ErrorKind::DnssecBogus(w) if w.contains("signatures expired")));
+    assert_eq!(value(&result, channel::DNSSEC), Some(0.0));
+    let mut soon = findings();
+    soon.dnssec = vec![seen(DnssecState::Secure, Some(NOW + 86_400))];
+    let result = report(&domain_settings(), soon);
+    assert_eq!(result.status, Status::Warning);
+    assert!(matches!(
+        result.failure.as_ref().unwrap().kind,
+        ErrorKind::DnssecSignaturesExpiring(_)
+    ));
+    assert_eq!(value(&result, channel::DNSSEC), Some(2.0));
+    assert_eq!(value(&result, channel::DNSSEC_SIGNATURE_EXPIRY), Some(1.0));
+}

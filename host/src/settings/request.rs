@@ -485,6 +485,7 @@ impl CheckRequest {
                 extensions: self.expect.extensions,
                 miss_is_warning: self.expect.miss_is_warning,
             },
+            dane: None,
         };
         let view = crate::settings_view(&settings);
         validate::settings(&view)?;

@@ -79,6 +79,7 @@ pub fn from_lookup(name: &str, kind: RecordType, lookup: &Lookup) -> Answer {
         ttl: if ttl == u32::MAX { 0 } else { ttl },
         canonical_name: canonical.filter(|c| *c != bare(name)),
         dnssec: status_of(&proofs, name, kind),
+        earliest_signature_expiry: None,
     }
 }
 
@@ -174,6 +175,7 @@ fn negative(
         ttl: ttl.unwrap_or(0),
         canonical_name: None,
         dnssec,
+        earliest_signature_expiry: None,
     }
 }
 

@@ -106,6 +106,11 @@ async fn mx_answers_carry_preferences_and_permit_their_exchanges() {
     );
     assert_eq!(answer.ttl, 60);
     assert!(unchained(&answer.dnssec), "{:?}", answer.dnssec);
+    assert!(
+        matches!(&answer.dnssec, DnssecStatus::Bogus(why) if why.contains("no signatures")),
+        "an unsigned zone's answer has none to show: {:?}",
+        answer.dnssec
+    );
     // The host's own answer named them: now their addresses and TLSA may be asked.
     let a = ask(&mut dns, "mx1.example.test", RecordType::A)
         .await
@@ -321,6 +326,13 @@ async fn a_signed_zone_with_its_trust_anchor_answers_secure() {
         .expect("an answer");
     assert_eq!(mx.outcome, Outcome::Records);
     assert_eq!(mx.dnssec, DnssecStatus::Secure, "{mx:?}");
+    // Knot's signatures last two weeks: the answer says when the earliest expires.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let expiry = mx.earliest_signature_expiry.expect("a signature's expiry");
+    assert!(expiry > now && expiry < now + 400 * 86_400, "{expiry} {now}");
     let sts = ask(&mut dns, "_mta-sts.example.test", RecordType::Txt)
         .await
         .expect("an answer");
@@ -338,10 +350,17 @@ async fn a_signed_zone_with_its_trust_anchor_answers_secure() {
         DnssecStatus::Secure,
         "a validated denial: {nx:?}"
     );
+    assert!(nx.earliest_signature_expiry.is_some(), "{nx:?}");
     // Without the anchor the same signed zone cannot chain to the root: never secure.
     let mut plain = session(server(&knot), DnsPolicy::for_domain("example.test"), 10);
     let unanchored = ask(&mut plain, "example.test", RecordType::Mx)
         .await
         .expect("an answer");
     assert_ne!(unanchored.dnssec, DnssecStatus::Secure, "{unanchored:?}");
+    // Its signatures, fetched unvalidated, are there and in date: the reason says so.
+    assert!(
+        matches!(&unanchored.dnssec, DnssecStatus::Bogus(why) if why.contains("in date")),
+        "{unanchored:?}"
+    );
+    assert_eq!(unanchored.earliest_signature_expiry, None);
 }

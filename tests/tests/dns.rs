@@ -72,7 +72,7 @@ fn unchained(status: &DnssecStatus) -> bool {
 #[tokio::test]
 async fn mx_answers_carry_preferences_and_permit_their_exchanges() {
     let knot = knot();
-    let mut dns = session(server(&knot), DnsPolicy::for_domain("Example.test."), 10);
+    let mut dns = session(server(&knot), DnsPolicy::for_domain("Example.test.", 25), 10);
     assert!(matches!(
         dns.resolve("mx1.example.test", RecordType::A),
         Err(LookupError::NotPermitted(_))
@@ -153,7 +153,7 @@ async fn mx_answers_carry_preferences_and_permit_their_exchanges() {
 #[tokio::test]
 async fn txt_keeps_its_strings_apart() {
     let knot = knot();
-    let mut dns = session(server(&knot), DnsPolicy::for_domain("example.test"), 10);
+    let mut dns = session(server(&knot), DnsPolicy::for_domain("example.test", 25), 10);
     let answer = ask(&mut dns, "_mta-sts.example.test", RecordType::Txt)
         .await
         .expect("TXT");
@@ -169,7 +169,7 @@ async fn txt_keeps_its_strings_apart() {
 #[tokio::test]
 async fn nodata_and_nxdomain_are_answers_not_errors() {
     let knot = knot();
-    let mut dns = session(server(&knot), DnsPolicy::for_domain("example.test"), 10);
+    let mut dns = session(server(&knot), DnsPolicy::for_domain("example.test", 25), 10);
     // The domain exists, without TXT at _smtp._tls: NXDOMAIN; mta-sts has no name: NXDOMAIN.
     let nx = ask(&mut dns, "_smtp._tls.example.test", RecordType::Txt)
         .await
@@ -189,7 +189,7 @@ async fn nodata_and_nxdomain_are_answers_not_errors() {
 async fn a_zone_the_server_cannot_serve_is_a_failure_in_its_words() {
     let knot = knot();
     // Knot is authoritative for example.test only: it refuses other.test.
-    let mut dns = session(server(&knot), DnsPolicy::for_domain("other.test"), 10);
+    let mut dns = session(server(&knot), DnsPolicy::for_domain("other.test", 25), 10);
     let error = ask(&mut dns, "other.test", RecordType::Mx)
         .await
         .expect_err("no answer");
@@ -318,7 +318,7 @@ async fn a_signed_zone_with_its_trust_anchor_answers_secure() {
     .expect("a resolver with the anchor");
     let mut dns = DnsSession::new(
         anchored,
-        DnsPolicy::for_domain("example.test"),
+        DnsPolicy::for_domain("example.test", 25),
         Instant::now() + Duration::from_secs(10),
     );
     let mx = ask(&mut dns, "example.test", RecordType::Mx)
@@ -352,7 +352,7 @@ async fn a_signed_zone_with_its_trust_anchor_answers_secure() {
     );
     assert!(nx.earliest_signature_expiry.is_some(), "{nx:?}");
     // Without the anchor the same signed zone cannot chain to the root: never secure.
-    let mut plain = session(server(&knot), DnsPolicy::for_domain("example.test"), 10);
+    let mut plain = session(server(&knot), DnsPolicy::for_domain("example.test", 25), 10);
     let unanchored = ask(&mut plain, "example.test", RecordType::Mx)
         .await
         .expect("an answer");

@@ -7,9 +7,9 @@
 use crate::sensor::Sensor;
 use crate::wit::{
     AuthProperty, AuthResult, AuthResults, Capability, Channel, ChannelUnit, CheckResult,
-    DomainResult, EnhancedCode, ErrorKind, Failure, MailboxResult, MtaStsResult, MxHostResult,
-    MxSource, Phase, PhaseTiming, RecipientReply, Reply, Status, StsMode, StsPolicy, TlsInfo,
-    TlsRptResult,
+    DnssecHealth, DnssecState, DomainResult, EnhancedCode, ErrorKind, Failure, MailboxResult,
+    MtaStsResult, MxHostResult, MxSource, Phase, PhaseTiming, RecipientReply, Reply, Status,
+    StsMode, StsPolicy, TlsInfo, TlsRptResult,
 };
 use smtp_sensor_guest::Thresholds;
 use smtp_sensor_guest::limits::channel as channel_name;
@@ -168,6 +168,7 @@ fn empty(status: Status, message: &str, response_ms: f64) -> CheckResult {
         transcript: Vec::new(),
         mailbox: None,
         domain: None,
+        dane: None,
     }
 }
 
@@ -652,6 +653,7 @@ pub fn warning_domain() -> Sensor {
         sts_pattern: Some("mx1.example.com".into()),
         sts_valid: Some(true),
         transcript: Vec::new(),
+        dane: None,
     };
     let mx2 = MxHostResult {
         exchange: "mx2.example.com".into(),
@@ -676,6 +678,7 @@ pub fn warning_domain() -> Sensor {
         sts_pattern: Some("*.example.com".into()),
         sts_valid: Some(false),
         transcript: Vec::new(),
+        dane: None,
     };
     result.domain = Some(DomainResult {
         name: "example.com".into(),
@@ -698,6 +701,12 @@ pub fn warning_domain() -> Sensor {
             error: None,
         }),
         notes: vec!["the MTA-STS policy repeats max_age; the first one counts".into()],
+        dnssec: DnssecHealth {
+            state: DnssecState::Insecure,
+            reason: None,
+            earliest_signature_expiry: None,
+            earliest_signature_lookup: None,
+        },
     });
     sensor(result)
 }

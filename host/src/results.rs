@@ -34,6 +34,7 @@ pub fn component_failed(settings: &Settings, why: String, elapsed: Duration) -> 
         transcript: Vec::new(),
         mailbox: None,
         domain: None,
+        dane: None,
     }
 }
 

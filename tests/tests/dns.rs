@@ -72,7 +72,7 @@ fn unchained(status: &DnssecStatus) -> bool {
 #[tokio::test]
 async fn mx_answers_carry_preferences_and_permit_their_exchanges() {
     let knot = knot();
-    let mut dns = session(server(&knot), DnsPolicy::for_domain("Example.test."), 10);
+    let mut dns = session(server(&knot), DnsPolicy::for_domain("Example.test.", 25), 10);
     assert!(matches!(
         dns.resolve("mx1.example.test", RecordType::A),
         Err(LookupError::NotPermitted(_))
@@ -106,6 +106,11 @@ async fn mx_answers_carry_preferences_and_permit_their_exchanges() {
     );
     assert_eq!(answer.ttl, 60);
     assert!(unchained(&answer.dnssec), "{:?}", answer.dnssec);
+    assert!(
+        matches!(&answer.dnssec, DnssecStatus::Bogus(why) if why.contains("no signatures")),
+        "an unsigned zone's answer has none to show: {:?}",
+        answer.dnssec
+    );
     // The host's own answer named them: now their addresses and TLSA may be asked.
     let a = ask(&mut dns, "mx1.example.test", RecordType::A)
         .await
@@ -148,7 +153,7 @@ async fn mx_answers_carry_preferences_and_permit_their_exchanges() {
 #[tokio::test]
 async fn txt_keeps_its_strings_apart() {
     let knot = knot();
-    let mut dns = session(server(&knot), DnsPolicy::for_domain("example.test"), 10);
+    let mut dns = session(server(&knot), DnsPolicy::for_domain("example.test", 25), 10);
     let answer = ask(&mut dns, "_mta-sts.example.test", RecordType::Txt)
         .await
         .expect("TXT");
@@ -164,7 +169,7 @@ async fn txt_keeps_its_strings_apart() {
 #[tokio::test]
 async fn nodata_and_nxdomain_are_answers_not_errors() {
     let knot = knot();
-    let mut dns = session(server(&knot), DnsPolicy::for_domain("example.test"), 10);
+    let mut dns = session(server(&knot), DnsPolicy::for_domain("example.test", 25), 10);
     // The domain exists, without TXT at _smtp._tls: NXDOMAIN; mta-sts has no name: NXDOMAIN.
     let nx = ask(&mut dns, "_smtp._tls.example.test", RecordType::Txt)
         .await
@@ -184,7 +189,7 @@ async fn nodata_and_nxdomain_are_answers_not_errors() {
 async fn a_zone_the_server_cannot_serve_is_a_failure_in_its_words() {
     let knot = knot();
     // Knot is authoritative for example.test only: it refuses other.test.
-    let mut dns = session(server(&knot), DnsPolicy::for_domain("other.test"), 10);
+    let mut dns = session(server(&knot), DnsPolicy::for_domain("other.test", 25), 10);
     let error = ask(&mut dns, "other.test", RecordType::Mx)
         .await
         .expect_err("no answer");
@@ -313,7 +318,7 @@ async fn a_signed_zone_with_its_trust_anchor_answers_secure() {
     .expect("a resolver with the anchor");
     let mut dns = DnsSession::new(
         anchored,
-        DnsPolicy::for_domain("example.test"),
+        DnsPolicy::for_domain("example.test", 25),
         Instant::now() + Duration::from_secs(10),
     );
     let mx = ask(&mut dns, "example.test", RecordType::Mx)
@@ -321,6 +326,13 @@ async fn a_signed_zone_with_its_trust_anchor_answers_secure() {
         .expect("an answer");
     assert_eq!(mx.outcome, Outcome::Records);
     assert_eq!(mx.dnssec, DnssecStatus::Secure, "{mx:?}");
+    // Knot's signatures last two weeks: the answer says when the earliest expires.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let expiry = mx.earliest_signature_expiry.expect("a signature's expiry");
+    assert!(expiry > now && expiry < now + 400 * 86_400, "{expiry} {now}");
     let sts = ask(&mut dns, "_mta-sts.example.test", RecordType::Txt)
         .await
         .expect("an answer");
@@ -338,10 +350,17 @@ async fn a_signed_zone_with_its_trust_anchor_answers_secure() {
         DnssecStatus::Secure,
         "a validated denial: {nx:?}"
     );
+    assert!(nx.earliest_signature_expiry.is_some(), "{nx:?}");
     // Without the anchor the same signed zone cannot chain to the root: never secure.
-    let mut plain = session(server(&knot), DnsPolicy::for_domain("example.test"), 10);
+    let mut plain = session(server(&knot), DnsPolicy::for_domain("example.test", 25), 10);
     let unanchored = ask(&mut plain, "example.test", RecordType::Mx)
         .await
         .expect("an answer");
     assert_ne!(unanchored.dnssec, DnssecStatus::Secure, "{unanchored:?}");
+    // Its signatures, fetched unvalidated, are there and in date: the reason says so.
+    assert!(
+        matches!(&unanchored.dnssec, DnssecStatus::Bogus(why) if why.contains("in date")),
+        "{unanchored:?}"
+    );
+    assert_eq!(unanchored.earliest_signature_expiry, None);
 }

@@ -133,6 +133,10 @@ Examples:
   smtp-sensor check --domain example.com --expect-mta-sts enforce \\
       --mta-sts-max-age-warning 30 --format nagios
 
+  # DANE for one server: its certificate must match its DNSSEC-signed TLSA records, with a
+  # standby record for the next rollover:
+  smtp-sensor check --host mx.example.com --security starttls --dane --dane-expect-standby
+
   # Every sensor of a file, concurrently, for Prometheus:
   smtp-sensor check --config /etc/smtp-sensor/sensors.toml --all --format prometheus
 
@@ -547,7 +551,7 @@ mod tests {
     fn check_help_examples_are_command_lines_it_takes() {
         command().debug_assert();
         let examples = examples();
-        assert_eq!(examples.len(), 6, "{examples:?}");
+        assert_eq!(examples.len(), 7, "{examples:?}");
         for words in examples {
             let cli = Cli::try_parse_from(&words).unwrap_or_else(|e| panic!("{words:?}: {e}"));
             let Command::Check(args) = cli.command else {
@@ -570,6 +574,11 @@ mod tests {
                     settings.domain.unwrap().max_age_warning_seconds,
                     30 * 86_400
                 );
+            }
+            if options.dane {
+                let (settings, _) = options.clone().into_settings(|_| None).unwrap();
+                let dane = settings.dane.expect("DANE settings");
+                assert!(dane.expect_dane && dane.expect_standby);
             }
             if words.contains(&"-S".to_string()) {
                 assert_eq!(

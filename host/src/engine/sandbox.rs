@@ -79,7 +79,7 @@ impl DomainReach {
     /// A domain check of `domain` on `smtp_port`, before any answer: nothing reachable.
     pub fn new(domain: &str, smtp_port: u16) -> Self {
         Self {
-            dns: Arc::new(Mutex::new(DnsPolicy::for_domain(domain))),
+            dns: Arc::new(Mutex::new(DnsPolicy::for_domain(domain, smtp_port))),
             smtp_port,
         }
     }

@@ -153,6 +153,11 @@ fn failure_text(failure: &mut Failure, scrub: &impl Fn(&mut String)) {
         | ErrorKind::MxHostsFailed(text)
         | ErrorKind::MtaStsFailed(text)
         | ErrorKind::DnsUnavailable(text)
+        | ErrorKind::DaneMismatch(text)
+        | ErrorKind::DaneFailed(text)
+        | ErrorKind::DaneWeak(text)
+        | ErrorKind::DnssecBogus(text)
+        | ErrorKind::DnssecSignaturesExpiring(text)
         | ErrorKind::ComponentFailed(text) => scrub(text),
         ErrorKind::UnexpectedReply(r) | ErrorKind::OpenRelay(r) | ErrorKind::AuthFailed(r) => {
             reply(r)

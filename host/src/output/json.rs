@@ -236,6 +236,11 @@ fn detail(kind: &ErrorKind) -> Value {
         | ErrorKind::MxHostsFailed(s)
         | ErrorKind::MtaStsFailed(s)
         | ErrorKind::DnsUnavailable(s)
+        | ErrorKind::DaneMismatch(s)
+        | ErrorKind::DaneFailed(s)
+        | ErrorKind::DaneWeak(s)
+        | ErrorKind::DnssecBogus(s)
+        | ErrorKind::DnssecSignaturesExpiring(s)
         | ErrorKind::ComponentFailed(s) => json!(s),
         ErrorKind::UnexpectedReply(r) | ErrorKind::AuthFailed(r) | ErrorKind::OpenRelay(r) => {
             reply(r)

@@ -145,13 +145,15 @@ pub fn phase(phase: Phase) -> &'static str {
         Phase::MtaStsFetch => "mta-sts-fetch",
         Phase::TlsRptLookup => "tls-rpt-lookup",
         Phase::MtaStsJudge => "mta-sts-judge",
+        Phase::TlsaLookup => "tlsa-lookup",
     }
 }
 
 /// Every phase, in the order a check runs them.
-pub const PHASES: [Phase; 27] = [
+pub const PHASES: [Phase; 28] = [
     Phase::Settings,
     Phase::NameLookup,
+    Phase::TlsaLookup,
     Phase::Connect,
     Phase::TlsHandshake,
     Phase::Banner,
@@ -210,6 +212,7 @@ pub fn phase_channel(phase: Phase) -> (&'static str, u32) {
         Phase::MtaStsFetch => ("MTA-STS Fetch", 52),
         Phase::TlsRptLookup => ("TLS-RPT Lookup", 53),
         Phase::MtaStsJudge => ("MTA-STS Judge", 54),
+        Phase::TlsaLookup => ("TLSA Lookup", 55),
     }
 }
 
@@ -289,6 +292,11 @@ pub fn error_kind(kind: &ErrorKind) -> &'static str {
         ErrorKind::MxHostsFailed(_) => "mx-hosts-failed",
         ErrorKind::MtaStsFailed(_) => "mta-sts-failed",
         ErrorKind::DnsUnavailable(_) => "dns-unavailable",
+        ErrorKind::DaneMismatch(_) => "dane-mismatch",
+        ErrorKind::DaneFailed(_) => "dane-failed",
+        ErrorKind::DaneWeak(_) => "dane-weak",
+        ErrorKind::DnssecBogus(_) => "dnssec-bogus",
+        ErrorKind::DnssecSignaturesExpiring(_) => "dnssec-signatures-expiring",
         ErrorKind::ComponentFailed(_) => "component-failed",
     }
 }

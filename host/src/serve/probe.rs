@@ -188,6 +188,14 @@ pub fn settings(modules: &Modules, query: &Query) -> Result<(Arc<Module>, Settin
                 module.name
             )));
         }
+        Ok(Target::Address(_)) if module.settings.dane.is_some() => {
+            return Err(Refusal::BadRequest(format!(
+                "target {:?}: module {} checks DANE, whose TLSA records are a host name's \
+                 (_PORT._tcp.HOST); give the server's name, not an address",
+                printable(&query.target),
+                module.name
+            )));
+        }
         Ok(target) => target,
         Err(error) => return bad(&error.problem),
     };

@@ -7,7 +7,7 @@ use super::invalid::Invalid;
 use super::options::SensorOptions;
 use super::prtg_probe;
 use super::request::{
-    AuthRequest, CheckRequest, DomainRequest, EmailRequest, ExpectRequest,
+    AuthRequest, CheckRequest, DaneRequest, DomainRequest, EmailRequest, ExpectRequest,
     MAILBOX_PASSWORD_VARIABLE, MailboxRequest, PASSWORD_VARIABLE, PasswordSources,
     RelayProbeRequest, TlsRequest, default_security, split_recipients,
 };
@@ -71,6 +71,13 @@ impl SensorOptions {
                 None
             }
         };
+        let dane = dane_request(
+            domain.is_some(),
+            self.dane,
+            self.expect_dane,
+            self.dane_expect_standby,
+            self.dnssec_signature_warning,
+        )?;
         let host = match self.domain {
             Some(domain) => domain,
             None => self
@@ -205,6 +212,7 @@ impl SensorOptions {
         let request = CheckRequest {
             host,
             domain,
+            dane,
             port: self.port,
             timeout_seconds: self.timeout,
             helo: self.helo,
@@ -245,6 +253,35 @@ fn domain_only(expect_mta_sts: bool, max_age_warning: bool) -> Option<&'static s
     ]
     .into_iter()
     .find_map(|(given, flag)| given.then_some(flag))
+}
+
+/// DANE's settings from its flags: a domain check's always (it checks DANE anyway); a host
+/// check's when `--dane` or a flag that implies it is given, DANE then expected in force
+/// (what asking a host for DANE means). The signature warning alone asks for nothing.
+fn dane_request(
+    domain: bool,
+    dane: bool,
+    expect_dane: bool,
+    expect_standby: bool,
+    signature_warning_days: Option<u32>,
+) -> Result<Option<DaneRequest>, Invalid> {
+    let request = DaneRequest {
+        expect_dane: expect_dane || (!domain && (dane || expect_standby)),
+        expect_standby,
+        signature_warning_days,
+    };
+    if domain || dane || expect_dane || expect_standby {
+        return Ok(Some(request));
+    }
+    if signature_warning_days.is_some() {
+        return Err(Invalid {
+            flag: "--dnssec-signature-warning",
+            problem: "it judges the DNSSEC signatures DANE relies on; give --dane (or \
+                      --domain) with it"
+                .to_string(),
+        });
+    }
+    Ok(None)
 }
 
 /// The first of the round trip's own flags given (spam folders, authserv-id, expected
@@ -561,6 +598,84 @@ mod tests {
             assert_eq!(error.flag, flag);
             assert!(error.problem.contains("give --domain"), "{error}");
         }
+    }
+
+    #[test]
+    fn dane_from_its_flags() {
+        use smtp_sensor_guest::limits::DEFAULT_SIGNATURE_WARNING_SECONDS;
+        let dane = |options: SensorOptions| options.into_settings(no_env).unwrap().0.dane;
+        let host = || SensorOptions {
+            host: Some("mx.example.com".into()),
+            security: Some(crate::settings::values::Security(
+                TransportSecurity::Starttls,
+            )),
+            ..SensorOptions::default()
+        };
+        // A host check without DANE's flags has none; --dane expects it in force.
+        assert_eq!(dane(host()), None);
+        let asked = dane(SensorOptions {
+            dane: true,
+            ..host()
+        })
+        .unwrap();
+        assert!(asked.expect_dane && !asked.expect_standby);
+        assert_eq!(
+            asked.signature_warning_seconds,
+            DEFAULT_SIGNATURE_WARNING_SECONDS
+        );
+        // --expect-dane and --dane-expect-standby imply it.
+        let standby = dane(SensorOptions {
+            dane_expect_standby: true,
+            dnssec_signature_warning: Some(0),
+            ..host()
+        })
+        .unwrap();
+        assert!(standby.expect_dane && standby.expect_standby);
+        assert_eq!(standby.signature_warning_seconds, 0, "0: never");
+        assert!(
+            dane(SensorOptions {
+                expect_dane: true,
+                ..host()
+            })
+            .unwrap()
+            .expect_dane
+        );
+        // The signature warning alone asks for no DANE.
+        let error = SensorOptions {
+            dnssec_signature_warning: Some(7),
+            ..host()
+        }
+        .into_request(no_env)
+        .unwrap_err();
+        assert_eq!(error.flag, "--dnssec-signature-warning");
+        // A domain check always carries it, nothing expected unless asked.
+        let domain = || SensorOptions {
+            domain: Some("example.com".into()),
+            ..SensorOptions::default()
+        };
+        let plain = dane(domain()).unwrap();
+        assert!(!plain.expect_dane && !plain.expect_standby);
+        assert_eq!(
+            plain.signature_warning_seconds,
+            DEFAULT_SIGNATURE_WARNING_SECONDS
+        );
+        let flagged = dane(SensorOptions {
+            dane: true,
+            ..domain()
+        })
+        .unwrap();
+        assert!(
+            !flagged.expect_dane,
+            "--dane is what a domain check does anyway"
+        );
+        let expected = dane(SensorOptions {
+            expect_dane: true,
+            dnssec_signature_warning: Some(10),
+            ..domain()
+        })
+        .unwrap();
+        assert!(expected.expect_dane);
+        assert_eq!(expected.signature_warning_seconds, 10 * 86_400);
     }
 
     #[test]

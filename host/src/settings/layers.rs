@@ -61,7 +61,8 @@ impl SensorOptions {
         let mut from_file = Vec::new();
         let top = self;
         let options = layered!(top over file, from_file:
-            host, domain, expect_mta_sts, mta_sts_max_age_warning, port, timeout, helo, security, ip_version, warning, critical, expect_banner,
+            host, domain, expect_mta_sts, mta_sts_max_age_warning, dane, expect_dane,
+            dane_expect_standby, dnssec_signature_warning, port, timeout, helo, security, ip_version, warning, critical, expect_banner,
             expect_extensions, expect_warning, transcript, tls_ca, tls_roots, tls_min_version,
             tls_server_name, tls_no_verify, cert_warning, cert_critical, auth_user,
             auth_password_file, auth_password_env, auth_password, auth_mechanism,

@@ -40,6 +40,8 @@ pub mod heading {
     pub const ROUND_TRIP: &str = "Round trip (--mailbox)";
     /// `--domain` and what a mail domain's check judges.
     pub const DOMAIN: &str = "Mail domain (--domain)";
+    /// `--dane` and what DANE and DNSSEC must show.
+    pub const DANE: &str = "DANE and DNSSEC";
 }
 
 /// Everything that describes one sensor. Unset options take their defaults.
@@ -99,6 +101,40 @@ pub struct SensorOptions {
         help_heading = heading::DOMAIN
     )]
     pub mta_sts_max_age_warning: Option<u32>,
+    /// Check DANE: verify the certificate by the host's TLSA records (RFC 7672)
+    ///
+    /// The TLSA records at _PORT._tcp.HOST are looked up through the host's DNS (DNSSEC
+    /// validated, --dns-server) before connecting; when DNSSEC vouches for them, the
+    /// certificate must match one, and DANE must be in force (no records, or records DNSSEC
+    /// does not vouch for, is a warning). A host name, not an address. A domain check always
+    /// checks DANE for every MX host; there it needs no flag.
+    #[arg(verbatim_doc_comment, long, help_heading = heading::DANE)]
+    #[serde(default)]
+    pub dane: bool,
+    /// DANE must be in force: no TLSA records, or records DNSSEC does not vouch for, warn
+    ///
+    /// With --domain, for every MX host; for one host it implies --dane.
+    #[arg(verbatim_doc_comment, long, help_heading = heading::DANE)]
+    #[serde(default)]
+    pub expect_dane: bool,
+    /// Warn when DANE is in force with a single usable TLSA record
+    ///
+    /// A certificate or key rollover needs a standby record published ahead of it. Implies
+    /// --dane for one host.
+    #[arg(verbatim_doc_comment, long, help_heading = heading::DANE)]
+    #[serde(default)]
+    pub dane_expect_standby: bool,
+    /// Warn when a DNSSEC signature the check relied on expires within DAYS [default: 3]
+    ///
+    /// Expired signatures make the zone bogus: validating resolvers then fail its names. 0:
+    /// never; at most 365. With --domain, or with --dane.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "DAYS",
+        help_heading = heading::DANE
+    )]
+    pub dnssec_signature_warning: Option<u32>,
     /// The port [default: 465 for tls and tls-if-available, else 25]
     ///
     /// (check_smtp's -p.)
@@ -737,6 +773,26 @@ mod tests {
         assert_eq!(file.domain.as_deref(), Some("example.com"));
         assert_eq!(file.expect_mta_sts, Some(StsModeArg(StsMode::Testing)));
         assert_eq!(file.mta_sts_max_age_warning, Some(30));
+        let options = parse(&[
+            "x",
+            "--host",
+            "mx.example.com",
+            "--dane",
+            "--expect-dane",
+            "--dane-expect-standby",
+            "--dnssec-signature-warning",
+            "5",
+        ])
+        .unwrap();
+        assert!(options.dane && options.expect_dane && options.dane_expect_standby);
+        assert_eq!(options.dnssec_signature_warning, Some(5));
+        let file: SensorOptions = toml::from_str(
+            "host = \"mx.example.com\"\ndane = true\nexpect_dane = true\n\
+             dane_expect_standby = true\ndnssec_signature_warning = 0",
+        )
+        .unwrap();
+        assert!(file.dane && file.expect_dane && file.dane_expect_standby);
+        assert_eq!(file.dnssec_signature_warning, Some(0));
         let error = toml::from_str::<SensorOptions>("expect_mta_sts = \"enforced\"").unwrap_err();
         assert!(error.message().contains("did you mean enforce?"), "{error}");
     }

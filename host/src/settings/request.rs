@@ -2,8 +2,8 @@
 //! validated before anything runs, so bad input is an error naming the setting, not a check.
 
 use crate::wit::{
-    AuthMechanism, AuthMethod, Authentication, DomainSettings, Email, Expectations, IpVersion,
-    Mailbox, MailboxProtocol, RelayProbe, Settings, StsMode, TlsSettings, TlsVersion,
+    AuthMechanism, AuthMethod, Authentication, DaneSettings, DomainSettings, Email, Expectations,
+    IpVersion, Mailbox, MailboxProtocol, RelayProbe, Settings, StsMode, TlsSettings, TlsVersion,
     TransportSecurity,
 };
 use rustls_pki_types::CertificateDer;
@@ -13,7 +13,8 @@ use smtp_sensor_guest::Secret;
 use smtp_sensor_guest::anchors;
 use smtp_sensor_guest::limits::{
     DEFAULT_CERT_CRITICAL_DAYS, DEFAULT_CERT_WARNING_DAYS, DEFAULT_PORT_PLAIN,
-    DEFAULT_STS_MAX_AGE_WARNING_SECONDS, DEFAULT_TIMEOUT_SECONDS, DEFAULT_TOKEN_PREFIX,
+    DEFAULT_SIGNATURE_WARNING_SECONDS, DEFAULT_STS_MAX_AGE_WARNING_SECONDS,
+    DEFAULT_TIMEOUT_SECONDS, DEFAULT_TOKEN_PREFIX,
 };
 use smtp_sensor_guest::settings::{self as validate, Setting, SettingError};
 use std::path::{Path, PathBuf};
@@ -26,6 +27,9 @@ pub struct CheckRequest {
     pub host: String,
     /// Check `host` as a mail domain, when present.
     pub domain: Option<DomainRequest>,
+    /// DANE and DNSSEC: a host check's DANE, when present; a domain check's tuning (it
+    /// checks DANE always, so its settings always carry it).
+    pub dane: Option<DaneRequest>,
     /// The port; the default depends on `security` (a domain check's: 25).
     pub port: Option<u16>,
     /// The timeout in seconds.
@@ -83,6 +87,34 @@ impl DomainRequest {
 
 /// Seconds in a day, for the days a user gives.
 const SECONDS_PER_DAY: u32 = 86_400;
+
+/// What DANE and DNSSEC must show, as a user describes it.
+#[derive(Debug, Clone, Default)]
+pub struct DaneRequest {
+    /// DANE must be in force.
+    pub expect_dane: bool,
+    /// DANE in force needs a standby record.
+    pub expect_standby: bool,
+    /// Warn when a signature expires within this many days (0: never); the default is the
+    /// core's, three days.
+    pub signature_warning_days: Option<u32>,
+}
+
+impl DaneRequest {
+    /// The contract's DANE settings, the default filled in.
+    fn into_settings(self) -> DaneSettings {
+        DaneSettings {
+            expect_dane: self.expect_dane,
+            expect_standby: self.expect_standby,
+            // Days beyond what seconds hold are refused by the core's rule all the same.
+            signature_warning_seconds: self
+                .signature_warning_days
+                .map_or(DEFAULT_SIGNATURE_WARNING_SECONDS, |days| {
+                    days.saturating_mul(SECONDS_PER_DAY)
+                }),
+        }
+    }
+}
 
 /// A round trip's mailbox, as a user describes it.
 #[derive(Debug, Clone)]
@@ -411,6 +443,7 @@ impl CheckRequest {
         Self {
             host: host.into(),
             domain: None,
+            dane: None,
             port: None,
             timeout_seconds: None,
             helo: None,
@@ -449,6 +482,11 @@ impl CheckRequest {
             Some(_) => DOMAIN_PORT,
             None => default_port(self.security),
         };
+        // A domain check checks DANE always: its settings say so, defaults or not.
+        let dane = match (&self.domain, self.dane) {
+            (Some(_), dane) => Some(dane.unwrap_or_default().into_settings()),
+            (None, dane) => dane.map(DaneRequest::into_settings),
+        };
         let settings = Settings {
             mailbox,
             domain: self.domain.map(DomainRequest::into_settings),
@@ -485,6 +523,7 @@ impl CheckRequest {
                 extensions: self.expect.extensions,
                 miss_is_warning: self.expect.miss_is_warning,
             },
+            dane,
         };
         let view = crate::settings_view(&settings);
         validate::settings(&view)?;

@@ -1,6 +1,6 @@
 //! hickory-resolver's answers and errors in the contract's terms (`dns.answer`,
 //! `dns.lookup-error`), without I/O: what a record holds, the outcome, the TTL, the CNAME
-//! followed and the DNSSEC status.
+//! followed, the DNSSEC status and the earliest signature's expiry.
 //!
 //! How hickory-resolver 0.26.3 reports DNSSEC, and what we make of it: every record of a
 //! positive answer carries a `Proof` (secure, insecure, bogus, indeterminate), and the
@@ -8,13 +8,15 @@
 //! `NoRecordsFound`, whose authority records carry the proofs of its denial, or, when the
 //! denial did not validate, as `DnsError::Nsec` with that proof. An answer the resolver
 //! judged bogus comes as `DnsError::DnssecBogus`, without records or reason: the session
-//! then asks again unvalidated and gives the records as `bogus` (see `session`). As
-//! hickory-dns issue 3932 describes, 0.26.3 also says bogus when it could not fetch the
-//! DNSSEC records to decide (a DS query REFUSED or timed out): measured against the tests'
-//! Knot, authoritative for an unsigned `example.test` alone, every answer is bogus, not
-//! insecure or indeterminate. `indeterminate` is given where a record's own proof says so.
+//! then asks again unvalidated, gives the records as `bogus`, and says why from the name's
+//! signatures (see `bogus`). As hickory-dns issue 3932 describes, 0.26.3 also says bogus
+//! when it could not fetch the DNSSEC records to decide (a DS query REFUSED or timed out):
+//! measured against the tests' Knot, authoritative for an unsigned `example.test` alone,
+//! every answer is bogus, not insecure or indeterminate. `indeterminate` is given where a
+//! record's own proof says so, or where a bogus answer's signatures cannot be fetched.
 
 use super::policy::type_name;
+use super::rrsig::{all_signatures, earliest_expiry, signatures, unix_now};
 use crate::wit_dns::{
     Answer, DnssecStatus, LookupError, Mx, Outcome, RecordData, RecordType, TimedOut, Tlsa,
 };
@@ -43,6 +45,7 @@ pub fn from_lookup(name: &str, kind: RecordType, lookup: &Lookup) -> Answer {
     // Only records owned by the name asked or the end of its CNAME chain are the answer
     // (RFC 2181 5.4.1): another owner's MX would otherwise widen the names permitted.
     let mut owner = bare(name);
+    let mut owners = vec![owner.clone()];
     for record in lookup.answers() {
         if bare(&record.name.to_ascii()) != owner {
             continue;
@@ -50,6 +53,7 @@ pub fn from_lookup(name: &str, kind: RecordType, lookup: &Lookup) -> Answer {
         match &record.data {
             RData::CNAME(target) => {
                 owner = bare(&target.0.to_ascii());
+                owners.push(owner.clone());
                 canonical = Some(owner.clone());
                 ttl = ttl.min(record.ttl);
                 proofs.push(record.proof);
@@ -79,6 +83,12 @@ pub fn from_lookup(name: &str, kind: RecordType, lookup: &Lookup) -> Answer {
         ttl: if ttl == u32::MAX { 0 } else { ttl },
         canonical_name: canonical.filter(|c| *c != bare(name)),
         dnssec: status_of(&proofs, name, kind),
+        earliest_signature_expiry: earliest_expiry(&signatures(
+            lookup.answers(),
+            &owners,
+            |covered| covered == hickory_type(kind) || covered == HickoryType::CNAME,
+            unix_now(),
+        )),
     }
 }
 
@@ -174,6 +184,7 @@ fn negative(
         ttl: ttl.unwrap_or(0),
         canonical_name: None,
         dnssec,
+        earliest_signature_expiry: None,
     }
 }
 
@@ -228,17 +239,26 @@ pub fn from_error(
             let ttl = negative_ttl.or_else(|| soa.as_ref().map(|s| s.ttl.min(s.data.minimum)));
             let mut answer = negative(name, kind, *response_code, ttl, dnssec);
             answer.canonical_name = canonical;
+            answer.earliest_signature_expiry = earliest_expiry(&all_signatures(
+                authorities.iter().flat_map(|a| a.iter()),
+                unix_now(),
+            ));
             Ok(answer)
         }
         NetError::Dns(DnsError::Nsec {
             response, proof, ..
-        }) => Ok(negative(
-            name,
-            kind,
-            response.metadata.response_code,
-            response.negative_ttl(),
-            status_of_proof(*proof, &lookup),
-        )),
+        }) => {
+            let mut answer = negative(
+                name,
+                kind,
+                response.metadata.response_code,
+                response.negative_ttl(),
+                status_of_proof(*proof, &lookup),
+            );
+            answer.earliest_signature_expiry =
+                earliest_expiry(&all_signatures(&response.authorities, unix_now()));
+            Ok(answer)
+        }
         NetError::Dns(DnsError::DnssecBogus) => Err(LookupError::ResolverFailed(format!(
             "{lookup}: DNSSEC validation failed (bogus), and the resolver kept no answer to give"
         ))),
@@ -275,6 +295,17 @@ pub fn timed_out(name: &str, kind: RecordType, waited: Duration) -> LookupError 
         lookup: lookup_words(name, kind),
         waited_ms: u32::try_from(waited.as_millis()).unwrap_or(u32::MAX),
     })
+}
+
+/// The contract's record type as hickory names it.
+pub fn hickory_type(kind: RecordType) -> HickoryType {
+    match kind {
+        RecordType::A => HickoryType::A,
+        RecordType::Aaaa => HickoryType::AAAA,
+        RecordType::Mx => HickoryType::MX,
+        RecordType::Txt => HickoryType::TXT,
+        RecordType::Tlsa => HickoryType::TLSA,
+    }
 }
 
 /// A name lower-cased, without the root's dot.

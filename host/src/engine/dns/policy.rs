@@ -37,6 +37,8 @@ pub fn type_name(kind: RecordType) -> &'static str {
 pub struct DnsPolicy {
     /// Each permitted name with its permitted types.
     permitted: BTreeMap<String, BTreeSet<u8>>,
+    /// The port a domain check reaches its MX hosts on: their TLSA names' (RFC 7672 2.2).
+    port: u16,
     /// The domain of a domain check, whose MX answers add exchanges.
     domain: Option<String>,
     /// The exchanges MX answers named, in order, at most [`MAX_EXCHANGES`].
@@ -71,20 +73,24 @@ impl DnsPolicy {
         policy
     }
 
-    /// A domain check's DNS: `DOMAIN`'s MX (and its A, AAAA and `_25._tcp.DOMAIN` TLSA,
-    /// for an implicit MX, RFC 5321 section 5.1), `_mta-sts.DOMAIN` TXT (RFC 8461), `_smtp._tls.DOMAIN` TXT (RFC
-    /// 8460), `mta-sts.DOMAIN` A and AAAA (the policy's host); and, once an MX answer of
-    /// the host's named them ([`DnsPolicy::answered_mx`]), each exchange's A, AAAA and
-    /// `_25._tcp.EXCHANGE` TLSA.
-    pub fn for_domain(domain: &str) -> Self {
-        let mut policy = Self::default();
+    /// A domain check's DNS, its MX hosts reached on `port`: `DOMAIN`'s MX (and its A,
+    /// AAAA and `_PORT._tcp.DOMAIN` TLSA, for an implicit MX, RFC 5321 section 5.1),
+    /// `_mta-sts.DOMAIN` TXT (RFC 8461), `_smtp._tls.DOMAIN` TXT (RFC 8460),
+    /// `mta-sts.DOMAIN` A and AAAA (the policy's host); and, once an MX answer of the
+    /// host's named them ([`DnsPolicy::answered_mx`]), each exchange's A, AAAA and
+    /// `_PORT._tcp.EXCHANGE` TLSA (DANE's name for the port the check connects to).
+    pub fn for_domain(domain: &str, port: u16) -> Self {
+        let mut policy = Self {
+            port,
+            ..Self::default()
+        };
         let domain = canonical(domain);
         if domain.is_empty() || domain.parse::<IpAddr>().is_ok() {
             return policy;
         }
         policy.permit(&domain, &[RecordType::Mx, RecordType::A, RecordType::Aaaa]);
         // An implicit MX's TLSA base is the domain itself (RFC 7672 2.2.3).
-        policy.permit(&format!("_25._tcp.{domain}"), &[RecordType::Tlsa]);
+        policy.permit(&format!("_{port}._tcp.{domain}"), &[RecordType::Tlsa]);
         policy.permit(&format!("_mta-sts.{domain}"), &[RecordType::Txt]);
         policy.permit(&format!("_smtp._tls.{domain}"), &[RecordType::Txt]);
         policy.permit(
@@ -163,7 +169,10 @@ impl DnsPolicy {
                 break;
             }
             self.permit(&exchange, &[RecordType::A, RecordType::Aaaa]);
-            self.permit(&format!("_25._tcp.{exchange}"), &[RecordType::Tlsa]);
+            self.permit(
+                &format!("_{}._tcp.{exchange}", self.port),
+                &[RecordType::Tlsa],
+            );
             self.exchanges.push(exchange);
         }
     }
@@ -250,6 +259,25 @@ mod tests {
     }
 
     #[test]
+    fn a_tlsa_name_is_the_checks_port() {
+        let host = DnsPolicy::for_host("Mail.Example.com", 587);
+        assert!(host.permits("_587._tcp.mail.example.com", Tlsa));
+        assert!(!host.permits("_25._tcp.mail.example.com", Tlsa));
+        let mut domain = DnsPolicy::for_domain("example.com", 2525);
+        assert!(
+            domain.permits("_2525._tcp.example.com", Tlsa),
+            "implicit MX"
+        );
+        assert!(!domain.permits("_25._tcp.example.com", Tlsa));
+        domain.answered_mx("example.com", [(10, "mx.example.com")]);
+        assert!(domain.permits("_2525._tcp.mx.example.com", Tlsa));
+        assert!(!domain.permits("_25._tcp.mx.example.com", Tlsa));
+        domain.answered_canonical("mx.example.com", "mx.hosting.example");
+        assert!(domain.permits("_2525._tcp.mx.hosting.example", Tlsa));
+        assert!(!domain.permits("_25._tcp.mx.hosting.example", Tlsa));
+    }
+
+    #[test]
     fn an_address_literal_permits_no_lookup() {
         for host in ["192.0.2.1", "2001:db8::1", ""] {
             let policy = DnsPolicy::for_host(host, 25);
@@ -260,7 +288,7 @@ mod tests {
 
     #[test]
     fn a_domain_check_may_look_up_what_mta_sts_and_tls_rpt_need() {
-        let policy = DnsPolicy::for_domain("Example.com.");
+        let policy = DnsPolicy::for_domain("Example.com.", 25);
         for (name, kind) in [
             ("example.com", Mx),
             ("example.com", A),
@@ -285,7 +313,7 @@ mod tests {
 
     #[test]
     fn exchanges_are_permitted_only_once_the_hosts_own_mx_answer_named_them() {
-        let mut policy = DnsPolicy::for_domain("example.com");
+        let mut policy = DnsPolicy::for_domain("example.com", 25);
         assert!(!policy.permits("mx1.other.example", A));
         // An MX answer for another name (not the domain's) permits nothing.
         policy.answered_mx("evil.example", [(10, "mx1.other.example")]);
@@ -308,7 +336,7 @@ mod tests {
 
     #[test]
     fn the_ten_most_preferred_exchanges_are_permitted_as_the_component_checks_them() {
-        let mut policy = DnsPolicy::for_domain("example.com");
+        let mut policy = DnsPolicy::for_domain("example.com", 25);
         // A server that rotates its answer: the least preferred come first.
         let names: Vec<(u16, String)> = (0..15u16)
             .map(|n| (100 - n, format!("mx{n}.example.com")))
@@ -357,7 +385,7 @@ mod tests {
 
     #[test]
     fn a_domain_check_connects_only_where_the_hosts_answers_pointed() {
-        let mut policy = DnsPolicy::for_domain("example.com");
+        let mut policy = DnsPolicy::for_domain("example.com", 25);
         let mx = sock("192.0.2.10:25");
         assert!(!policy.may_connect(mx, 25), "before any answer");
         policy.answered_mx("example.com", [(10, "mx.example.com")]);
@@ -396,11 +424,11 @@ mod tests {
 
     #[test]
     fn a_domain_without_mx_records_is_its_own_mx_and_a_null_mx_is_none() {
-        let mut implicit = DnsPolicy::for_domain("example.com");
+        let mut implicit = DnsPolicy::for_domain("example.com", 25);
         implicit.answered_addresses("example.com", ["192.0.2.5".parse().unwrap()]);
         assert!(implicit.may_connect(sock("192.0.2.5:25"), 25));
         assert!(!implicit.may_connect(sock("192.0.2.5:443"), 25));
-        let mut null_mx = DnsPolicy::for_domain("example.com");
+        let mut null_mx = DnsPolicy::for_domain("example.com", 25);
         null_mx.answered_mx("example.com", [(0, ".")]);
         null_mx.answered_addresses("example.com", ["192.0.2.5".parse().unwrap()]);
         assert!(!null_mx.may_connect(sock("192.0.2.5:25"), 25));
@@ -412,7 +440,7 @@ mod tests {
 
     #[test]
     fn a_secure_cname_to_an_exchange_permits_the_canonical_names_tlsa() {
-        let mut policy = DnsPolicy::for_domain("example.com");
+        let mut policy = DnsPolicy::for_domain("example.com", 25);
         policy.answered_mx("example.com", [(10, "mx.example.com")]);
         assert!(!policy.permits("_25._tcp.mx.hosting.example", RecordType::Tlsa));
         policy.answered_canonical("mx.example.com", "mx.hosting.example.");

@@ -206,7 +206,8 @@ impl Resolver {
     /// it judged bogus with an error and no records (and, as hickory-dns issue 3932
     /// describes, judges bogus what it could not validate for want of DNSSEC records too):
     /// this gets the records, which the answer then gives as `bogus`, so a check that does
-    /// not need DNSSEC (MTA-STS, TLS-RPT) can go on, and one that does (DANE) must not.
+    /// not need DNSSEC (MTA-STS, TLS-RPT) can go on, and one that does (DANE) must not; and
+    /// the name's RRSIG records, which say why (see `bogus`).
     pub async fn lookup_unvalidated(
         &self,
         name: &Name,

@@ -4,13 +4,14 @@
 //! others run as tasks that end at the check's deadline at the latest, and are abandoned
 //! when the component drops them.
 
-use super::answer::{from_error, from_lookup, lookup_words, timed_out};
+use super::answer::{from_error, from_lookup, hickory_type, lookup_words, timed_out};
+use super::bogus;
 use super::policy::DnsPolicy;
 use super::resolver::Resolver;
 use crate::engine::limits::MAX_DNS_LOOKUPS_IN_FLIGHT;
 use crate::wit_dns::{Answer, DnssecStatus, LookupError, Outcome, RecordData, RecordType};
 use hickory_resolver::net::{DnsError, NetError};
-use hickory_resolver::proto::rr::{Name, RecordType as HickoryType};
+use hickory_resolver::proto::rr::Name;
 use smtp_sensor_guest::limits::MAX_DNS_LOOKUPS_PER_CHECK;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::pin::Pin;
@@ -109,7 +110,7 @@ impl DnsSession {
         let task = spawn(async move {
             let _permit = permit;
             let started = Instant::now();
-            let asked = ask(&resolver, &parsed, &name, kind);
+            let asked = ask(&resolver, &parsed, &name, kind, deadline);
             let found = match tokio::time::timeout_at(deadline.into(), asked).await {
                 Err(_) => Err(timed_out(&name, kind, started.elapsed())),
                 Ok(found) => found,
@@ -126,42 +127,43 @@ impl DnsSession {
 }
 
 /// Asks `resolver`, and for an answer it judged bogus, asks again without validation for
-/// the records (see [`Resolver::lookup_unvalidated`]).
-async fn ask(resolver: &Resolver, parsed: &Name, name: &str, kind: RecordType) -> Found {
+/// the records (see [`Resolver::lookup_unvalidated`]) and for the name's signatures, which
+/// say why (see [`bogus::explain`]). All are one lookup of the budget, under its place in
+/// flight and the check's deadline.
+async fn ask(
+    resolver: &Resolver,
+    parsed: &Name,
+    name: &str,
+    kind: RecordType,
+    deadline: Instant,
+) -> Found {
     let started = Instant::now();
     let kind_ = hickory_type(kind);
     let no_resolver =
         |words: String| LookupError::Unreachable(format!("{}: {words}", lookup_words(name, kind)));
+    let servers = resolver.servers();
     match resolver.lookup(parsed, kind_).await.map_err(no_resolver)? {
         Ok(lookup) => Ok(from_lookup(name, kind, &lookup)),
         Err(NetError::Dns(DnsError::DnssecBogus)) => {
-            let plain = resolver
-                .lookup_unvalidated(parsed, kind_)
-                .await
-                .map_err(no_resolver)?;
-            let mut answer = match plain {
+            let plain = resolver.lookup_unvalidated(parsed, kind_).await;
+            let mut answer = match plain.map_err(no_resolver)? {
                 Ok(lookup) => from_lookup(name, kind, &lookup),
-                Err(error) => {
-                    from_error(name, kind, &error, started.elapsed(), &resolver.servers())?
-                }
+                Err(error) => from_error(name, kind, &error, started.elapsed(), &servers)?,
             };
-            answer.dnssec = DnssecStatus::Bogus(bogus_reason(name, kind));
+            let negative = answer.outcome != Outcome::Records;
+            answer.dnssec = bogus::explain(resolver, parsed, name, kind, negative, deadline).await;
+            answer.earliest_signature_expiry = None;
             Ok(answer)
         }
-        Err(error) => from_error(name, kind, &error, started.elapsed(), &resolver.servers()),
+        Err(error) => {
+            let mut answer = from_error(name, kind, &error, started.elapsed(), &servers)?;
+            if matches!(answer.dnssec, DnssecStatus::Bogus(_)) {
+                answer.dnssec = bogus::explain(resolver, parsed, name, kind, true, deadline).await;
+                answer.earliest_signature_expiry = None;
+            }
+            Ok(answer)
+        }
     }
-}
-
-/// What hickory-resolver 0.26.3 lets us say of a bogus answer.
-fn bogus_reason(name: &str, kind: RecordType) -> String {
-    format!(
-        "{}: the resolver judged the answer bogus: a signature or key that failed, or DNSSEC \
-         records (DS, DNSKEY) it could not fetch to prove the zone signed or unsigned \
-         (hickory-resolver 0.26 tells neither apart, hickory-dns issue 3932; a private zone \
-         needs --dns-trust-anchor with all its DNSKEY records, or a resolver that answers \
-         for its parents)",
-        lookup_words(name, kind)
-    )
 }
 
 /// What an answer tells the policy: the exchanges an MX answer named, the addresses.
@@ -199,17 +201,6 @@ fn note(policy: &Mutex<DnsPolicy>, answer: &Answer) {
             policy.answered_canonical(&answer.name, canonical);
         }
         policy.answered_addresses(&answer.name, addresses);
-    }
-}
-
-/// The contract's record type as hickory names it.
-fn hickory_type(kind: RecordType) -> HickoryType {
-    match kind {
-        RecordType::A => HickoryType::A,
-        RecordType::Aaaa => HickoryType::AAAA,
-        RecordType::Mx => HickoryType::MX,
-        RecordType::Txt => HickoryType::TXT,
-        RecordType::Tlsa => HickoryType::TLSA,
     }
 }
 

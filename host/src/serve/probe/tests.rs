@@ -238,3 +238,26 @@ fn a_domain_modules_target_has_no_port_and_no_address() {
     let why = bad_request(settings(&modules, &q("192.0.2.1")).unwrap_err());
     assert!(why.contains("give a domain, not an address"), "{why}");
 }
+
+/// A module with `dane` probes servers by name: their TLSA records are a name's.
+#[test]
+fn a_dane_modules_target_is_a_name() {
+    let text = "[sensors.dane]\ndane = true\nsecurity = \"starttls\"\n\
+                dane_expect_standby = true\ntargets = \"*:25\"\n";
+    let path = Path::new("sensors.toml");
+    let file = ConfigFile::parse(path, text.into()).unwrap();
+    let modules = Modules::from_file(path, &file).unwrap();
+    let q = |target: &str| Query {
+        module: "dane".into(),
+        target: target.into(),
+        debug: false,
+    };
+    let (_, s) = settings(&modules, &q("mx.example.com:25")).unwrap();
+    let dane = s.dane.expect("DANE settings");
+    assert!(dane.expect_dane && dane.expect_standby);
+    let refusal = settings(&modules, &q("192.0.2.1:25")).unwrap_err();
+    assert!(
+        matches!(&refusal, Refusal::BadRequest(why) if why.contains("checks DANE")),
+        "{refusal:?}"
+    );
+}

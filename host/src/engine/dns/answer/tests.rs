@@ -291,3 +291,67 @@ fn records_of_another_owner_are_not_the_answer() {
     );
     assert_eq!(answer.records.len(), 1);
 }
+
+/// The earliest signature over the answer: the CNAME's and the target's records', not
+/// another owner's or another type's; absent without signatures.
+#[test]
+fn a_positive_answer_carries_its_earliest_signature_expiry() {
+    use crate::engine::dns::rrsig::tests::rrsig;
+    let now = crate::engine::dns::rrsig::unix_now();
+    let day = 86_400;
+    let records = vec![
+        record(
+            "www.example.com.",
+            300,
+            RData::CNAME(CNAME(name("web.example.com."))),
+            Proof::Secure,
+        ),
+        rrsig(
+            "www.example.com.",
+            HickoryType::CNAME,
+            now - day,
+            now + 6 * day,
+        ),
+        record(
+            "web.example.com.",
+            300,
+            RData::A(A::new(192, 0, 2, 1)),
+            Proof::Secure,
+        ),
+        rrsig("web.example.com.", HickoryType::A, now - day, now + 4 * day),
+        rrsig("web.example.com.", HickoryType::TXT, now - day, now + day),
+        rrsig("other.example.com.", HickoryType::A, now - day, now + day),
+    ];
+    let answer = from_lookup(
+        "www.example.com",
+        RecordType::A,
+        &lookup("www.example.com.", HickoryType::A, records.clone()),
+    );
+    assert_eq!(answer.earliest_signature_expiry, Some(now + 4 * day));
+    let unsigned = from_lookup(
+        "www.example.com",
+        RecordType::A,
+        &lookup("www.example.com.", HickoryType::A, records[..1].to_vec()),
+    );
+    assert_eq!(unsigned.earliest_signature_expiry, None);
+}
+
+/// A denial's signatures are those of its proof, in the authority section.
+#[test]
+fn a_negative_answer_carries_its_proofs_earliest_signature_expiry() {
+    use crate::engine::dns::rrsig::tests::rrsig;
+    let now = crate::engine::dns::rrsig::unix_now();
+    let mut none = NoRecords::new(
+        Query::query(name("example.com."), HickoryType::TXT),
+        ResponseCode::NXDomain,
+    );
+    none.authorities = Some(
+        vec![
+            rrsig("example.com.", HickoryType::SOA, now - 10, now + 7200),
+            rrsig("a.example.com.", HickoryType::NSEC, now - 10, now + 3600),
+        ]
+        .into(),
+    );
+    let answer = map(&NetError::Dns(DnsError::NoRecordsFound(none))).unwrap();
+    assert_eq!(answer.earliest_signature_expiry, Some(now + 3600));
+}

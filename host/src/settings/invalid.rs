@@ -72,6 +72,8 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::ExpectAuth => "--expect-auth",
         Setting::Domain => "--domain",
         Setting::MtaStsMaxAgeWarning => "--mta-sts-max-age-warning",
+        Setting::Dane => "--dane",
+        Setting::DnssecSignatureWarning => "--dnssec-signature-warning",
     }
 }
 

@@ -14,6 +14,7 @@ pub mod confined;
 pub mod dns_faults;
 pub mod dovecot;
 pub mod knot;
+pub mod ldns;
 pub mod loopback;
 pub mod mail_domain;
 pub mod maildir;

@@ -29,4 +29,5 @@ pub mod release;
 pub mod scratch;
 pub mod server;
 pub mod soak;
+pub mod unbound;
 pub mod wine;

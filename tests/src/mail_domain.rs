@@ -394,12 +394,19 @@ impl MailDomain {
         args
     }
 
-    /// The DNS, trust and output arguments every check of the domain takes.
-    fn common_args(&self, timeout_seconds: u32) -> Vec<String> {
+    /// `--dns-server ADDR [--dns-trust-anchor FILE]`: the domain's DNS, for a check or for
+    /// `serve` (the trust anchor when the zone is signed).
+    pub fn dns_args(&self) -> Vec<String> {
         let mut args = vec!["--dns-server".to_string(), self.dns_server()];
         if let Some(anchor) = &self.trust_anchor {
             args.extend(["--dns-trust-anchor".into(), anchor.display().to_string()]);
         }
+        args
+    }
+
+    /// The DNS, trust and output arguments every check of the domain takes.
+    fn common_args(&self, timeout_seconds: u32) -> Vec<String> {
+        let mut args = self.dns_args();
         args.extend([
             "--tls-ca".into(),
             self.ca_file.display().to_string(),

@@ -50,10 +50,10 @@ pub enum Signing {
     Expired,
     /// Signed offline with signatures valid since an hour ago, expiring this long from now.
     ExpiresIn(Duration),
-    /// Signed by Knot's rules (offline, valid for a month), then a record changed: the TLSA
-    /// records when there are any (each signed with other data, and served with the data
-    /// planned, which matches the host), otherwise the first MX host's A record (signed
-    /// with another address, served with its own). Those answers are bogus.
+    /// Signed offline, valid for a month, then a record changed: the TLSA records when
+    /// there are any (each signed with other data, and served with the data planned, which
+    /// matches the host), otherwise the first MX host's A record (signed with another
+    /// address, served with its own). Those answers are bogus; the rest are secure.
     Tampered,
     /// Not signed at all, and no trust anchor given: hickory-resolver 0.26.3 calls every
     /// answer bogus (it cannot prove the zone unsigned: hickory-dns issue 3932).

@@ -10,6 +10,8 @@
 //!
 //! Zones are unsigned unless [`Zone::signed`]: Knot then signs them itself, and
 //! [`Knot::dnskeys`] gives their keys as a resolver's trust anchor (`--dns-trust-anchor`).
+//! A zone signed elsewhere ([`Zone::presigned`], see `ldns`) is served as it is, its
+//! signatures untouched (expired or not matching their records, if the test made them so).
 
 use crate::loopback::{self, Claimed};
 use crate::scratch::Scratch;
@@ -30,6 +32,8 @@ pub struct Zone {
     records: Vec<String>,
     /// Knot signs it (DNSSEC, its default policy: ECDSA P-256, NSEC).
     signed: bool,
+    /// The whole zone file, already signed: served as it is.
+    presigned: Option<String>,
 }
 
 impl Zone {
@@ -39,6 +43,16 @@ impl Zone {
             origin: origin.trim_end_matches('.').to_string(),
             records: Vec::new(),
             signed: false,
+            presigned: None,
+        }
+    }
+
+    /// A zone for `origin` whose whole file, signed elsewhere (`ldns`), is `file`: Knot
+    /// serves it as it is, without signing it again or checking its signatures.
+    pub fn presigned(origin: &str, file: &str) -> Self {
+        Self {
+            presigned: Some(file.to_string()),
+            ..Self::new(origin)
         }
     }
 
@@ -76,8 +90,12 @@ impl Zone {
         &self.origin
     }
 
-    /// The zone file.
-    fn file(&self) -> String {
+    /// The zone file: its records after a SOA and an NS record unless given (or the
+    /// presigned file as it is).
+    pub fn file(&self) -> String {
+        if let Some(file) = &self.presigned {
+            return file.clone();
+        }
         let mut file = format!("$ORIGIN {}.\n$TTL 60\n", self.origin);
         let has = |kind: &str| {
             self.records

@@ -9,31 +9,59 @@
 //! connection the check must give up on at its deadline, whatever the kernel does with SYNs
 //! (nothing listening at all would be refused at once, and prove nothing about time);
 //! [`Host::BlackHole`], SYNs never answered, is there too.
+//!
+//! The zone is signed (DNSSEC) by default: Knot signs it, and the checks trust its keys
+//! (`--dns-trust-anchor`, [`MailDomain::trust_anchor`]), as hickory-resolver calls every
+//! answer of an unsigned private zone bogus (hickory-dns issue 3932). For DANE (issue 39)
+//! an MX host may have TLSA records made from the certificates the world issues
+//! ([`Tlsa`]), live in an unsigned child zone delegated without DS ([`Plan::insecure_mx`]:
+//! provably insecure), or run without STARTTLS ([`Host::NoTls`]); and the zone may be signed
+//! offline with expired or soon expiring signatures, or tampered with after signing
+//! ([`Signing`], with `ldns`).
 
 use crate::dns_faults::{ServFail, Silent, SilentAaaa};
 use crate::knot::{Knot, Zone};
+use crate::ldns::{self, Tamper};
 use crate::loopback::{Claimed, claim};
 use crate::policy_server::PolicyServer;
 use crate::postfix::{Config, Postfix};
 use crate::scratch::Scratch;
 use crate::server::black_hole;
-use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
+use smtp_sensor_host::demo::pki::{Ca, Leaf, LeafSpec};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
+mod dane;
 mod plan;
 
-pub use plan::{Dns, Host, Plan, PolicyReply};
+pub use dane::{hex, sha256, spki_sha256};
+pub use plan::{Dns, Host, Plan, PolicyReply, Signing, Tlsa};
 
 /// One MX host as started.
 pub struct MxHost {
-    /// Its exchange name (`mx1.NAME.test`, or the domain for an implicit MX).
+    /// Its exchange name (`mx1.NAME.test`, `mx1.unsigned.NAME.test` in the unsigned child
+    /// zone, or the domain for an implicit MX).
     pub exchange: String,
     /// Its address (port 25).
     pub ip: Ipv4Addr,
     /// The Postfix behind it, when it is one.
     pub postfix: Option<Postfix>,
+    /// Its TLSA records as served (`3 1 1 HEX`, upper-case hex, in the plan's order), at
+    /// `_25._tcp.EXCHANGE`.
+    pub tlsa: Vec<String>,
+    /// The SHA-256 (lower-case hex) of the SubjectPublicKeyInfo of the certificate issued
+    /// for it: the key it presents (a host without TLS presents none, and a silent one
+    /// never gets that far).
+    pub key_sha256: String,
     _other: Option<Held>,
+}
+
+impl MxHost {
+    /// The name of its TLSA records, `_25._tcp.EXCHANGE`.
+    pub fn tlsa_name(&self) -> String {
+        format!("_25._tcp.{}", self.exchange)
+    }
 }
 
 /// A listener that is not Postfix, or a DNS server that is not Knot: held until dropped.
@@ -53,15 +81,30 @@ impl Drop for Abort {
 pub struct MailDomain {
     domain: String,
     dns_address: SocketAddrV4,
+    knot_address: SocketAddrV4,
     mx: Vec<MxHost>,
     policy: Option<PolicyServer>,
     knot: Option<Knot>,
     /// The failing DNS server, when one plays DNS.
     _fault: Option<Held>,
-    ca_file: std::path::PathBuf,
+    ca_file: PathBuf,
+    trust_anchor: Option<PathBuf>,
     _scratch: Scratch,
     _claims: Vec<Claimed>,
 }
+
+/// An MX host about to start.
+struct Wanted {
+    exchange: String,
+    host: Host,
+    /// Its name relative to its zone's origin (`mx1`, `@`).
+    label: String,
+    insecure: bool,
+    tlsa: Vec<Tlsa>,
+}
+
+/// The address a signature covers in place of a tampered A record's (never served).
+const DECOY_ADDRESS: &str = "127.0.0.2";
 
 impl MailDomain {
     /// Starts what `plan` asks for. Must be called inside a multi-threaded tokio runtime.
@@ -71,38 +114,130 @@ impl MailDomain {
         let domain = format!("{}-{x}-{y}.test", plan.label);
         let dns_address = SocketAddrV4::new(dns_claim.ip(), 53);
         let mut claims = vec![dns_claim];
+        // Knot listens on the domain's DNS address, or behind the failing server that
+        // forwards to it.
+        let knot_address = match plan.dns {
+            Dns::SilentAaaa => {
+                let behind = claim(53, 53)?;
+                let address = SocketAddrV4::new(behind.ip(), 53);
+                claims.push(behind);
+                address
+            }
+            _ => dns_address,
+        };
+        let knot_ip = knot_address.ip();
         let ca = Ca::new(&format!("smtp-sensor test CA for {domain}"));
+        let other_key = ca.issue(&LeafSpec::valid_for(&["rolled.test"]));
         let scratch = Scratch::new("mail-domain");
         let ca_file = scratch.write("ca.pem", &ca.pem());
-        let mut zone = Zone::new(&domain);
+        let child_origin = format!("unsigned.{domain}");
+        let mut zone = Zone::new(&domain)
+            .record("@ NS ns")
+            .record(&format!("ns A {knot_ip}"));
+        let mut child = Zone::new(&child_origin)
+            .record("@ NS ns")
+            .record(&format!("ns A {knot_ip}"));
+        let tampering = plan.signing == Signing::Tampered;
+        let tamper_tlsa = plan.mx.iter().any(|m| !m.insecure && !m.tlsa.is_empty());
+        let mut tamper = Vec::new();
         let mut wanted = Vec::new();
-        for (n, (preference, host)) in plan.mx.iter().enumerate() {
+        for (n, planned) in plan.mx.iter().enumerate() {
             let label = format!("mx{}", n + 1);
-            zone = zone.record(&format!("@ MX {preference} {label}"));
-            wanted.push((format!("{label}.{domain}"), *host, label));
+            let (target, exchange) = match planned.insecure {
+                true => (
+                    format!("{label}.unsigned"),
+                    format!("{label}.{child_origin}"),
+                ),
+                false => (label.clone(), format!("{label}.{domain}")),
+            };
+            zone = zone.record(&format!("@ MX {} {target}", planned.preference));
+            wanted.push(Wanted {
+                exchange,
+                host: planned.host,
+                label,
+                insecure: planned.insecure,
+                tlsa: planned.tlsa.clone(),
+            });
         }
         if let Some(host) = plan.implicit {
-            wanted.push((domain.clone(), host, "@".into()));
+            wanted.push(Wanted {
+                exchange: domain.clone(),
+                host,
+                label: "@".into(),
+                insecure: false,
+                tlsa: Vec::new(),
+            });
         }
         if plan.null_mx {
             zone = zone.record("@ MX 0 .");
         }
         let mut starting = Vec::new();
-        for (exchange, host, label) in wanted {
+        for wanted in wanted {
             let claimed = claim(25, 25)?;
             let ip = claimed.ip();
             claims.push(claimed);
-            zone = zone.record(&format!("{label} A {ip}"));
-            let started = start_host(host, &exchange, ip, &ca);
-            starting.push((exchange, ip, started));
+            let name = match wanted.host {
+                Host::WrongName => "elsewhere.test",
+                _ => &wanted.exchange,
+            };
+            let leaf = ca.issue(&LeafSpec::valid_for(&[name]));
+            let tlsa: Vec<String> = (wanted.tlsa.iter())
+                .map(|t| dane::record(*t, &leaf.chain[0], &ca.certificate(), &other_key.chain[0]))
+                .collect();
+            let owner = match wanted.label.as_str() {
+                "@" => "_25._tcp".to_string(),
+                label => format!("_25._tcp.{label}"),
+            };
+            let mut address = ip.to_string();
+            if tampering && !wanted.insecure && !tamper_tlsa && tamper.is_empty() {
+                tamper.push(Tamper {
+                    owner: wanted.exchange.clone(),
+                    kind: "A".into(),
+                    signed: DECOY_ADDRESS.into(),
+                    served: address.clone(),
+                });
+                address = DECOY_ADDRESS.into();
+            }
+            let mut lines = vec![format!("{} A {address}", wanted.label)];
+            for record in &tlsa {
+                let mut data = record.clone();
+                if tampering && !wanted.insecure {
+                    data = dane::decoy(record);
+                    tamper.push(Tamper {
+                        owner: format!("_25._tcp.{}", wanted.exchange),
+                        kind: "TLSA".into(),
+                        signed: data.clone(),
+                        served: record.clone(),
+                    });
+                }
+                lines.push(format!("{owner} TLSA {data}"));
+            }
+            for line in lines {
+                match wanted.insecure {
+                    true => child = child.record(&line),
+                    false => zone = zone.record(&line),
+                }
+            }
+            let key_sha256 = hex(&spki_sha256(&leaf.chain[0])).to_ascii_lowercase();
+            let with_ca = wanted.tlsa.contains(&Tlsa::Ca);
+            let started = start_host(wanted.host, ip, leaf, with_ca.then(|| ca.pem()));
+            starting.push((wanted.exchange, ip, tlsa, key_sha256, started));
+        }
+        let has_child = plan.mx.iter().any(|m| m.insecure);
+        if has_child {
+            zone = zone
+                .record("unsigned NS ns.unsigned")
+                .record(&format!("ns.unsigned A {knot_ip}"));
         }
         let mut mx = Vec::new();
-        for (exchange, ip, started) in starting {
+        for (exchange, ip, tlsa, key_sha256, started) in starting {
             let (postfix, other) = started.finish(ip).await?;
             mx.push(MxHost {
                 exchange,
                 ip,
                 postfix,
+                tlsa,
+                key_sha256,
                 _other: other,
             });
         }
@@ -128,19 +263,46 @@ impl MailDomain {
                 Some(PolicyServer::start(address, &leaf, reply(&domain)).await?)
             }
         };
+        let now = SystemTime::now();
+        const HOUR: Duration = Duration::from_secs(3600);
+        const DAY: Duration = Duration::from_secs(86_400);
+        let zone = match plan.signing {
+            Signing::Knot => zone.signed(),
+            Signing::Unsigned => zone,
+            Signing::Expired => ldns::sign(&zone, now - 10 * DAY, now - DAY, &[])?,
+            Signing::ExpiresIn(left) => ldns::sign(&zone, now - HOUR, now + left, &[])?,
+            Signing::Tampered => ldns::sign(&zone, now - HOUR, now + 30 * DAY, &tamper)?,
+        };
+        let zones = match has_child {
+            true => vec![zone, child],
+            false => vec![zone],
+        };
+        let signed = plan.signing != Signing::Unsigned;
+        let mut trust_anchor = None;
+        let mut anchor = |knot: &Knot| -> Result<(), String> {
+            if signed {
+                let keys = knot.dnskeys(&domain)?;
+                trust_anchor = Some(scratch.write("trust-anchor.keys", &keys));
+            }
+            Ok(())
+        };
         let (knot, fault): (_, Option<Held>) = match plan.dns {
-            Dns::Knot => (Some(start_knot(dns_address, zone).await?), None),
+            Dns::Knot => {
+                let knot = start_knot(knot_address, zones).await?;
+                anchor(&knot)?;
+                (Some(knot), None)
+            }
             Dns::Stopped => {
-                drop(start_knot(dns_address, zone).await?);
+                let knot = start_knot(knot_address, zones).await?;
+                anchor(&knot)?;
+                drop(knot);
                 (None, None)
             }
             Dns::ServFail => (None, Some(Box::new(ServFail::start(dns_address).await?))),
             Dns::Silent => (None, Some(Box::new(Silent::start(dns_address)?))),
             Dns::SilentAaaa => {
-                let behind = claim(53, 53)?;
-                let knot_address = SocketAddrV4::new(behind.ip(), 53);
-                claims.push(behind);
-                let knot = start_knot(knot_address, zone).await?;
+                let knot = start_knot(knot_address, zones).await?;
+                anchor(&knot)?;
                 let front = SilentAaaa::start(dns_address, knot_address).await?;
                 (Some(knot), Some(Box::new(front) as Held))
             }
@@ -148,11 +310,13 @@ impl MailDomain {
         Ok(Self {
             domain,
             dns_address,
+            knot_address,
             mx,
             policy,
             knot,
             _fault: fault,
             ca_file,
+            trust_anchor,
             _scratch: scratch,
             _claims: claims,
         })
@@ -188,6 +352,17 @@ impl MailDomain {
         self.policy.as_ref()
     }
 
+    /// Where Knot listens: the DNS server's address, or behind [`Dns::SilentAaaa`]'s.
+    pub fn knot_address(&self) -> SocketAddrV4 {
+        self.knot_address
+    }
+
+    /// The file of the zone's DNSKEY records given to `--dns-trust-anchor`: none for an
+    /// unsigned zone, or when no Knot ever served it.
+    pub fn trust_anchor(&self) -> Option<&Path> {
+        self.trust_anchor.as_deref()
+    }
+
     /// Knot's log (empty when another server plays DNS).
     pub fn dns_log(&self) -> String {
         self.knot.as_ref().map(Knot::log).unwrap_or_default()
@@ -199,23 +374,48 @@ impl MailDomain {
         self._fault = None;
     }
 
-    /// `check --domain NAME.test --dns-server ADDR --tls-ca FILE --format json --timeout S`.
+    /// `check --domain NAME.test --dns-server ADDR [--dns-trust-anchor FILE] --tls-ca FILE
+    /// --format json --timeout S` (the trust anchor when the zone is signed).
     pub fn check_args(&self, timeout_seconds: u32) -> Vec<String> {
-        [
-            "check",
-            "--domain",
-            &self.domain,
-            "--dns-server",
-            &self.dns_server(),
-            "--tls-ca",
-            &self.ca_file.display().to_string(),
-            "--format",
-            "json",
-            "--timeout",
-            &timeout_seconds.to_string(),
-        ]
-        .map(String::from)
-        .to_vec()
+        let mut args = vec!["check".to_string(), "--domain".into(), self.domain.clone()];
+        args.extend(self.common_args(timeout_seconds));
+        args
+    }
+
+    /// `check --host EXCHANGE --port 25 --security starttls --dns-server ADDR
+    /// [--dns-trust-anchor FILE] --tls-ca FILE --format json --timeout S`: one MX host,
+    /// resolved through the domain's DNS (add `--dane` for its TLSA records).
+    pub fn host_check_args(&self, exchange: &str, timeout_seconds: u32) -> Vec<String> {
+        let mut args = ["check", "--host", exchange, "--port", "25"]
+            .map(String::from)
+            .to_vec();
+        args.extend(["--security".into(), "starttls".into()]);
+        args.extend(self.common_args(timeout_seconds));
+        args
+    }
+
+    /// `--dns-server ADDR [--dns-trust-anchor FILE]`: the domain's DNS, for a check or for
+    /// `serve` (the trust anchor when the zone is signed).
+    pub fn dns_args(&self) -> Vec<String> {
+        let mut args = vec!["--dns-server".to_string(), self.dns_server()];
+        if let Some(anchor) = &self.trust_anchor {
+            args.extend(["--dns-trust-anchor".into(), anchor.display().to_string()]);
+        }
+        args
+    }
+
+    /// The DNS, trust and output arguments every check of the domain takes.
+    fn common_args(&self, timeout_seconds: u32) -> Vec<String> {
+        let mut args = self.dns_args();
+        args.extend([
+            "--tls-ca".into(),
+            self.ca_file.display().to_string(),
+            "--format".into(),
+            "json".into(),
+            "--timeout".into(),
+            timeout_seconds.to_string(),
+        ]);
+        args
     }
 }
 
@@ -249,18 +449,19 @@ impl Starting {
     }
 }
 
-/// Starts `host` on port 25 of `ip`, its certificate from `ca` for `exchange` (or for
-/// another name).
-fn start_host(host: Host, exchange: &str, ip: Ipv4Addr, ca: &Ca) -> Starting {
-    let name = match host {
-        Host::Postfix => exchange,
-        Host::WrongName => "elsewhere.test",
+/// Starts `host` on port 25 of `ip` with `leaf` as its certificate (`ca`'s certificate
+/// after it, when given); a host without TLS gets none.
+fn start_host(host: Host, ip: Ipv4Addr, leaf: Leaf, ca: Option<String>) -> Starting {
+    let tls = match host {
+        Host::Postfix | Host::WrongName => {
+            Some((leaf.certificate_pem + &ca.unwrap_or_default(), leaf.key_pem))
+        }
+        Host::NoTls => None,
         Host::Silent => return Starting::Silent,
         Host::BlackHole => return Starting::BlackHole,
     };
-    let leaf = ca.issue(&LeafSpec::valid_for(&[name]));
     let config = Config {
-        tls: Some((leaf.certificate_pem, leaf.key_pem)),
+        tls,
         address: Some(ip),
         port: Some(25),
         ..Config::default()
@@ -270,9 +471,9 @@ fn start_host(host: Host, exchange: &str, ip: Ipv4Addr, ca: &Ca) -> Starting {
     }))
 }
 
-/// Starts Knot serving `zone` on `address` (already claimed).
-async fn start_knot(address: SocketAddrV4, zone: Zone) -> Result<Knot, String> {
-    tokio::task::spawn_blocking(move || Knot::start(address, &[zone]))
+/// Starts Knot serving `zones` on `address` (already claimed).
+async fn start_knot(address: SocketAddrV4, zones: Vec<Zone>) -> Result<Knot, String> {
+    tokio::task::spawn_blocking(move || Knot::start(address, &zones))
         .await
         .map_err(|e| e.to_string())?
 }

@@ -19,7 +19,9 @@ async fn a_domain_module_probes_the_target_domain_and_keeps_to_its_targets() {
         world.ca_file().display()
     );
     let config = scratch.write("sensors.toml", &module);
-    let prober = Prober::start(SMTP_SENSOR, &config, &["--dns-server", &world.dns_server()]).await;
+    let dns = world.dns_args();
+    let dns: Vec<&str> = dns.iter().map(String::as_str).collect();
+    let prober = Prober::start(SMTP_SENSOR, &config, &dns).await;
     let up = prober.probe(d, "maildomain", &[]).await;
     assert_eq!(up.status, 200, "{up:?}\n{}", prober.log());
     assert_eq!(up.sample("probe_success"), Some(1.0), "{}", up.body);

@@ -272,7 +272,7 @@ fn session(world: &MailDomain) -> DnsSession {
     .expect("a resolver");
     DnsSession::new(
         resolver,
-        DnsPolicy::for_domain(world.domain()),
+        DnsPolicy::for_domain(world.domain(), 25),
         Instant::now() + Duration::from_secs(20),
     )
 }

@@ -615,8 +615,9 @@ async fn signatures_may_expire_within_days_and_an_unsigned_zone_has_no_anchor() 
     );
     let mut dns = session(&unsigned);
     let mx = ask(&mut dns, unsigned.domain(), RecordType::Mx).await;
+    // Knot refuses the root's keys: nothing proves the zone unsigned, nothing is broken.
     assert!(
-        matches!(&mx.dnssec, DnssecStatus::Bogus(why) if why.contains("issue 3932")),
+        matches!(&mx.dnssec, DnssecStatus::Indeterminate(why) if why.contains("issue 3932")),
         "{mx:?}"
     );
 }

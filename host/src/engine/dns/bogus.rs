@@ -2,7 +2,8 @@
 //! says it too when it could not fetch the DNSSEC records to decide (hickory-dns issue
 //! 3932). The signatures, asked for unvalidated (`RRSIG` records), tell which: expired, not
 //! yet valid, absent, or in date (then a signature or key that fails); when they cannot be
-//! fetched either, the answer is left `indeterminate`.
+//! fetched either, or there are none and the resolver gives no DNSSEC records at all (the
+//! root's keys unsigned), the answer is left `indeterminate`.
 
 use super::answer::{from_error, hickory_type, lookup_words};
 use super::resolver::Resolver;
@@ -66,7 +67,47 @@ pub async fn explain(
             _ => Vec::new(),
         },
     };
+    if sigs.is_empty() {
+        // No signatures at all: an unsigned zone the resolver could not prove unsigned, or
+        // a resolver that hands out no DNSSEC records. The root's keys tell which: a
+        // DNSSEC-aware resolver gives them signed.
+        match fetch_type(
+            resolver,
+            &Name::root(),
+            HickoryType::DNSKEY,
+            name,
+            kind,
+            cutoff,
+        )
+        .await
+        {
+            Ok(Ok(root))
+                if root
+                    .answers()
+                    .iter()
+                    .any(|r| r.record_type() == HickoryType::RRSIG) => {}
+            Ok(Ok(_)) | Ok(Err(_)) => {
+                return DnssecStatus::Indeterminate(no_dnssec_reason(
+                    &lookup,
+                    "DNSKEY . came back unsigned",
+                ));
+            }
+            Err(why) => return DnssecStatus::Indeterminate(no_dnssec_reason(&lookup, &why)),
+        }
+    }
     DnssecStatus::Bogus(bogus_reason(&lookup, &sigs, now))
+}
+
+/// Why an unsigned answer is left undecided: the resolver gives no DNSSEC records (the
+/// root's keys unsigned or refused), so it could neither validate nor prove the zone
+/// unsigned, which hickory-resolver 0.26.3 calls bogus (hickory-dns issue 3932).
+fn no_dnssec_reason(lookup: &str, root: &str) -> String {
+    format!(
+        "{lookup}: unsigned, and the resolver gives no DNSSEC records to prove its zone \
+         unsigned ({root}): neither validated nor proven insecure (hickory-resolver calls \
+         this bogus, hickory-dns issue 3932); ask a DNSSEC-aware resolver (--dns-server) \
+         for a verdict"
+    )
 }
 
 /// The RRSIG records at `at`, unvalidated, by `cutoff`, or the denial that there are
@@ -78,24 +119,43 @@ async fn fetch(
     kind: RecordType,
     cutoff: Instant,
 ) -> Result<Result<Lookup, NoRecords>, String> {
+    fetch_type(resolver, at, HickoryType::RRSIG, name, kind, cutoff).await
+}
+
+/// The `asked` records at `at`, unvalidated, by `cutoff` (see [`fetch`]).
+async fn fetch_type(
+    resolver: &Resolver,
+    at: &Name,
+    asked: HickoryType,
+    name: &str,
+    kind: RecordType,
+    cutoff: Instant,
+) -> Result<Result<Lookup, NoRecords>, String> {
     let started = Instant::now();
-    let asked = resolver.lookup_unvalidated(at, HickoryType::RRSIG);
-    match tokio::time::timeout_at(cutoff.into(), asked).await {
+    let lookup = resolver.lookup_unvalidated(at, asked);
+    match tokio::time::timeout_at(cutoff.into(), lookup).await {
         Err(_) => Err(format!(
-            "RRSIG {}: no answer before the check's deadline ({} ms)",
+            "{asked} {}: no answer before the check's deadline ({} ms)",
             super::policy::canonical(&at.to_ascii()),
             started.elapsed().as_millis()
         )),
         Ok(Err(no_resolver)) => Err(no_resolver),
         Ok(Ok(Ok(answer))) => Ok(Ok(answer)),
         Ok(Ok(Err(NetError::Dns(DnsError::NoRecordsFound(denial))))) => Ok(Err(denial)),
-        Ok(Ok(Err(error))) => Err(failure_words(name, kind, &error, resolver)),
+        Ok(Ok(Err(error))) => Err(failure_words(asked, at, name, kind, &error, resolver)),
     }
 }
 
 /// A failed RRSIG lookup in words, as a lookup error says it, without the lookup named
 /// (the reason names it once).
-fn failure_words(name: &str, kind: RecordType, error: &NetError, resolver: &Resolver) -> String {
+fn failure_words(
+    asked: HickoryType,
+    at: &Name,
+    name: &str,
+    kind: RecordType,
+    error: &NetError,
+    resolver: &Resolver,
+) -> String {
     let words = match from_error(name, kind, error, Duration::ZERO, &resolver.servers()) {
         Err(LookupError::Timeout(_)) => "no answer in time".to_string(),
         Err(
@@ -113,5 +173,9 @@ fn failure_words(name: &str, kind: RecordType, error: &NetError, resolver: &Reso
     let words = words
         .split_once(": ")
         .map_or(words.as_str(), |(_, rest)| rest);
-    format!("RRSIG: {words}")
+    let at = match at.is_root() {
+        true => ".".to_string(),
+        false => super::policy::canonical(&at.to_ascii()),
+    };
+    format!("{asked} {at}: {words}")
 }

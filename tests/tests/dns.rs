@@ -72,7 +72,11 @@ fn unchained(status: &DnssecStatus) -> bool {
 #[tokio::test]
 async fn mx_answers_carry_preferences_and_permit_their_exchanges() {
     let knot = knot();
-    let mut dns = session(server(&knot), DnsPolicy::for_domain("Example.test.", 25), 10);
+    let mut dns = session(
+        server(&knot),
+        DnsPolicy::for_domain("Example.test.", 25),
+        10,
+    );
     assert!(matches!(
         dns.resolve("mx1.example.test", RecordType::A),
         Err(LookupError::NotPermitted(_))
@@ -332,7 +336,10 @@ async fn a_signed_zone_with_its_trust_anchor_answers_secure() {
         .unwrap()
         .as_secs() as i64;
     let expiry = mx.earliest_signature_expiry.expect("a signature's expiry");
-    assert!(expiry > now && expiry < now + 400 * 86_400, "{expiry} {now}");
+    assert!(
+        expiry > now && expiry < now + 400 * 86_400,
+        "{expiry} {now}"
+    );
     let sts = ask(&mut dns, "_mta-sts.example.test", RecordType::Txt)
         .await
         .expect("an answer");

@@ -89,7 +89,7 @@ pub struct MailDomain {
     _fault: Option<Held>,
     ca_file: PathBuf,
     trust_anchor: Option<PathBuf>,
-    _scratch: Scratch,
+    scratch: Scratch,
     _claims: Vec<Claimed>,
 }
 
@@ -317,7 +317,7 @@ impl MailDomain {
             _fault: fault,
             ca_file,
             trust_anchor,
-            _scratch: scratch,
+            scratch,
             _claims: claims,
         })
     }
@@ -383,8 +383,10 @@ impl MailDomain {
     }
 
     /// `check --host EXCHANGE --port 25 --security starttls --dns-server ADDR
-    /// [--dns-trust-anchor FILE] --tls-ca FILE --format json --timeout S`: one MX host,
-    /// resolved through the domain's DNS (add `--dane` for its TLSA records).
+    /// [--dns-trust-anchor FILE] --tls-ca FILE --format json --timeout S`: one MX host by
+    /// name (add `--dane` for its TLSA records). Its address is looked up with the system's
+    /// resolver: run it [`MailDomain::confined`], never as it is (the machine's resolver is
+    /// off loopback).
     pub fn host_check_args(&self, exchange: &str, timeout_seconds: u32) -> Vec<String> {
         let mut args = ["check", "--host", exchange, "--port", "25"]
             .map(String::from)
@@ -402,6 +404,27 @@ impl MailDomain {
             args.extend(["--dns-trust-anchor".into(), anchor.display().to_string()]);
         }
         args
+    }
+
+    /// `unshare`'s arguments that run `program args` in a private mount namespace whose
+    /// `/etc/resolv.conf` names the domain's DNS server alone (port 53 of its 127.53.x.y):
+    /// for a check that resolves a name through the system's resolver (`getaddrinfo`, as a
+    /// host check's `--host NAME` does), which must not ask the machine's, off loopback.
+    /// The machine's own file is never changed.
+    pub fn confined(&self, program: &str, args: &[String]) -> Vec<String> {
+        let resolv = format!(
+            "nameserver {}\noptions timeout:2 attempts:1\n",
+            self.dns_address.ip()
+        );
+        let resolv = self.scratch.write("resolv.conf", &resolv);
+        let script = "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"";
+        let mut words = ["--mount", "--propagation", "private", "sh", "-c", script]
+            .map(String::from)
+            .to_vec();
+        words.push(resolv.display().to_string());
+        words.push(program.to_string());
+        words.extend(args.iter().cloned());
+        words
     }
 
     /// The DNS, trust and output arguments every check of the domain takes.

@@ -227,14 +227,17 @@ async fn an_mx_host_without_tlsa_records_is_up_without_dane_and_a_warning_when_e
     );
 }
 
-/// Asserts a check of a bogus zone is down, never up, for DNSSEC: the kind dnssec-bogus or
-/// the host's DANE bogus.
+/// Asserts a check of a bogus zone is down, never up, for DNSSEC: the kind dnssec-bogus
+/// (the domain's or the host's) or the host's DANE bogus. The host may be missing from the
+/// result when the MX answer itself is bogus.
 fn assert_bogus(checked: &Checked, mx: &MxHost) {
     checked.assert_status("down");
-    let (host, dane) = dane(checked, mx);
-    let kinds = kinds(checked, host);
+    let hosts = checked.domain()["mx_hosts"].as_array();
+    let host = hosts.and_then(|h| h.iter().find(|h| h["exchange"] == mx.exchange));
+    let host = host.cloned().unwrap_or_default();
+    let kinds = kinds(checked, &host);
     assert!(
-        kinds.contains(&"dnssec-bogus".to_string()) || dane["state"] == "bogus",
+        kinds.contains(&"dnssec-bogus".to_string()) || host["dane"]["state"] == "bogus",
         "{}",
         checked.json
     );
@@ -344,8 +347,11 @@ async fn a_host_check_with_dane_of_one_mx_host_is_up_and_matched() {
     warm().await;
     let mut args = world.host_check_args(&mx.exchange, TIMEOUT);
     args.push("--dane".into());
+    // The host's name is looked up through the system's resolver: the world's DNS, in a
+    // namespace of the check's own.
+    let args = world.confined(super::SMTP_SENSOR, &args);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = cli::run(super::SMTP_SENSOR, &args).await;
+    let run = cli::run("unshare", &args).await;
     let json = run.json();
     assert_eq!(json["status"], "up", "{run:?}");
     assert_eq!(run.code, 0, "{run:?}");

@@ -6,7 +6,7 @@
 //! a lookup of that name returned, on that target's port. A mail domain's check
 //! (`settings.domain`) names no target of its own: it looks up no name here (it resolves
 //! through the contract's `dns`), and connects only where the host's DNS answers pointed
-//! (see [`DomainReach`]). Memory and wall time are capped (see [`super::limits`]). What the
+//! (see [`DnsReach`]). Memory and wall time are capped (see [`super::limits`]). What the
 //! sandbox refuses is kept, and the host adds it to the result's message.
 
 use crate::engine::dns::DnsPolicy;
@@ -63,19 +63,20 @@ impl Endpoint {
     }
 }
 
-/// Where a mail domain's check may connect: only to the addresses the host's own DNS
-/// answers gave for its MX hosts (on the check's port) and its MTA-STS policy host (on
-/// 443), as [`DnsPolicy::may_connect`] decides. The DNS session that answers the check
+/// Where a check that resolves through the host's DNS may connect: a mail domain's check
+/// only to the addresses the host's own DNS answers gave for its MX hosts (on the check's
+/// port) and its MTA-STS policy host (on 443); a host check with DANE to its host's
+/// answered addresses on its port, as [`DnsPolicy::may_connect`] decides. The DNS session that answers the check
 /// notes its answers in this very policy, so a connect sees every answer given so far.
 #[derive(Debug, Clone)]
-pub struct DomainReach {
+pub struct DnsReach {
     /// The check's DNS policy, shared with its DNS session.
     pub dns: Arc<Mutex<DnsPolicy>>,
     /// The MX hosts' port (`settings.port`).
     pub smtp_port: u16,
 }
 
-impl DomainReach {
+impl DnsReach {
     /// A domain check of `domain` on `smtp_port`, before any answer: nothing reachable.
     pub fn new(domain: &str, smtp_port: u16) -> Self {
         Self {
@@ -84,7 +85,16 @@ impl DomainReach {
         }
     }
 
-    /// Whether the answers so far make `addr` one of the check's MX hosts or its policy host.
+    /// A host check with DANE of `host` on `port`, before any answer: nothing reachable.
+    pub fn for_host(host: &str, port: u16) -> Self {
+        Self {
+            dns: Arc::new(Mutex::new(DnsPolicy::for_host(host, port))),
+            smtp_port: port,
+        }
+    }
+
+    /// Whether the answers so far make `addr` one of the check's MX hosts or its policy host
+    /// (a host check's: its host).
     fn allows(&self, addr: SocketAddr) -> bool {
         self.dns
             .lock()
@@ -98,8 +108,9 @@ impl DomainReach {
 pub struct NetworkPolicy {
     /// The configured targets: the SMTP server, and a round trip's mailbox server.
     pub targets: Vec<Endpoint>,
-    /// A mail domain's check: where the host's DNS answers pointed.
-    pub domain: Option<DomainReach>,
+    /// A check that resolves through the host's DNS (a mail domain's, a host check's with
+    /// DANE): where its answers pointed.
+    pub dns_reach: Option<DnsReach>,
 }
 
 impl NetworkPolicy {
@@ -109,31 +120,34 @@ impl NetworkPolicy {
         if settings.domain.is_some() {
             return Self {
                 targets: Vec::new(),
-                domain: Some(DomainReach::new(&settings.host, settings.port)),
+                dns_reach: Some(DnsReach::new(&settings.host, settings.port)),
             };
         }
         let mut targets = vec![Endpoint::of(&settings.host, settings.port)];
         if let Some(mailbox) = &settings.mailbox {
             targets.push(Endpoint::of(&mailbox.host, mailbox.port));
         }
-        Self {
-            targets,
-            domain: None,
-        }
+        // With DANE, the host's addresses come from the host's DNS, validated (RFC 7672
+        // 2.2.2), and only those may be reached.
+        let dns_reach = settings
+            .dane
+            .is_some()
+            .then(|| DnsReach::for_host(&settings.host, settings.port));
+        Self { targets, dns_reach }
     }
 
     /// The policy of one target.
     pub fn single(endpoint: Endpoint) -> Self {
         Self {
             targets: vec![endpoint],
-            domain: None,
+            dns_reach: None,
         }
     }
 
     /// The DNS policy of a check of `host` on `port` under this policy: a domain check's
     /// own, shared with the connect check above; else a fresh one of the host's names.
     pub fn dns_policy(&self, host: &str, port: u16) -> Arc<Mutex<DnsPolicy>> {
-        match &self.domain {
+        match &self.dns_reach {
             Some(reach) => reach.dns.clone(),
             None => Arc::new(Mutex::new(DnsPolicy::for_host(host, port))),
         }
@@ -177,7 +191,7 @@ impl NetworkPolicy {
                         .targets
                         .iter()
                         .any(|t| t.port == canonical.port() && t.address == Some(canonical.ip()))
-                    || self.domain.as_ref().is_some_and(|d| d.allows(canonical))
+                    || self.dns_reach.as_ref().is_some_and(|d| d.allows(canonical))
             }
             // Listening, accepting and all of UDP: a check needs none of them.
             _ => false,

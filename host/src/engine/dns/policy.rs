@@ -41,6 +41,9 @@ pub struct DnsPolicy {
     port: u16,
     /// The domain of a domain check, whose MX answers add exchanges.
     domain: Option<String>,
+    /// The host of a host check that resolves through the host's DNS (DANE, RFC 7672
+    /// 2.2.2: its addresses must be validated too), reached on `port`.
+    host: Option<String>,
     /// The exchanges MX answers named, in order, at most [`MAX_EXCHANGES`].
     exchanges: Vec<String>,
     /// Whether the host answered the domain's MX lookup with records (a null MX too): the
@@ -64,12 +67,16 @@ impl DnsPolicy {
     /// A host check's DNS: `HOST`'s A and AAAA, and `_PORT._tcp.HOST`'s TLSA (for DANE,
     /// RFC 7672). An IP literal permits nothing.
     pub fn for_host(host: &str, port: u16) -> Self {
-        let mut policy = Self::default();
+        let mut policy = Self {
+            port,
+            ..Self::default()
+        };
         if host.parse::<IpAddr>().is_ok() || host.is_empty() {
             return policy;
         }
         policy.permit(host, &[RecordType::A, RecordType::Aaaa]);
         policy.permit(&format!("_{port}._tcp.{host}"), &[RecordType::Tlsa]);
+        policy.host = Some(canonical(host));
         policy
     }
 
@@ -221,16 +228,20 @@ impl DnsPolicy {
     /// allow: an address they gave for an MX exchange on `smtp_port` (the domain's own, as
     /// its implicit MX, while no MX answer came: RFC 5321 section 5.1), or for
     /// `mta-sts.DOMAIN` on [`MTA_STS_PORT`]. Nothing else: no address before its answer, no
-    /// other port, no other name's address. A host check's policy allows nothing here.
+    /// other port, no other name's address. A host check's policy allows its host's
+    /// answered addresses on its port (the DANE check resolves through the host's DNS).
     pub fn may_connect(&self, addr: SocketAddr, smtp_port: u16) -> bool {
-        let Some(domain) = &self.domain else {
-            return false;
-        };
         let ip = addr.ip().to_canonical();
         let gave = |name: &str| {
             self.addresses
                 .get(name)
                 .is_some_and(|set| set.contains(&ip))
+        };
+        if let Some(host) = &self.host {
+            return addr.port() == smtp_port && gave(host);
+        }
+        let Some(domain) = &self.domain else {
+            return false;
         };
         let mx_host = addr.port() == smtp_port
             && (self.exchanges.iter().any(|exchange| gave(exchange))

@@ -41,7 +41,7 @@ impl DnsSession {
     }
 
     /// A check's DNS under a policy it shares: a domain check's connect sandbox reads the
-    /// addresses this session's answers note in it (see `sandbox::DomainReach`).
+    /// addresses this session's answers note in it (see `sandbox::DnsReach`).
     pub fn sharing(
         resolver: Arc<Resolver>,
         policy: Arc<Mutex<DnsPolicy>>,

@@ -7,11 +7,14 @@
 use crate::sensor::Sensor;
 use crate::wit::{
     AuthProperty, AuthResult, AuthResults, Capability, Channel, ChannelUnit, CheckResult,
-    DnssecHealth, DnssecState, DomainResult, EnhancedCode, ErrorKind, Failure, MailboxResult,
-    MtaStsResult, MxHostResult, MxSource, Phase, PhaseTiming, RecipientReply, Reply, Status,
-    StsMode, StsPolicy, TlsInfo, TlsRptResult,
+    DnssecState, DomainResult, EnhancedCode, ErrorKind, Failure, MailboxResult, MtaStsResult,
+    MxHostResult, MxSource, Phase, PhaseTiming, RecipientReply, Reply, Status, StsMode, StsPolicy,
+    TlsInfo, TlsRptResult,
 };
 use smtp_sensor_guest::Thresholds;
+
+mod dane;
+pub use dane::up_dane;
 use smtp_sensor_guest::limits::channel as channel_name;
 use std::path::PathBuf;
 
@@ -41,6 +44,7 @@ pub fn all() -> Vec<(&'static str, Sensor)> {
         ("warning-delivered-to-spam", warning_delivered_to_spam()),
         ("component-failed", component_failed()),
         ("warning-domain", warning_domain()),
+        ("up-dane", up_dane()),
         ("hostile", hostile()),
     ]
 }
@@ -593,7 +597,8 @@ pub fn hostile() -> Sensor {
 
 /// A mail domain's check: two MX hosts, the first up over STARTTLS with TLS 1.3, the
 /// second silent until the deadline; an `enforce` MTA-STS policy both match, which the
-/// second cannot meet; a TLS-RPT record. Warning: one MX host failed.
+/// second cannot meet; a TLS-RPT record; DANE matched on the first, not published for the
+/// second. Warning: one MX host failed.
 pub fn warning_domain() -> Sensor {
     let mut result = empty(
         Status::Warning,
@@ -607,6 +612,15 @@ pub fn warning_domain() -> Sensor {
         channel(channel_name::CERTIFICATE_EXPIRY, 89.0, ChannelUnit::Days),
         channel(channel_name::MTA_STS_MODE, 2.0, ChannelUnit::Count),
         channel(channel_name::MTA_STS_MAX_AGE, 7.0, ChannelUnit::Days),
+        channel(channel_name::DANE, 1.0, ChannelUnit::Count),
+        channel(channel_name::DANE_MATCHED, 1.0, ChannelUnit::Count),
+        channel(channel_name::DANE_STANDBY, 1.0, ChannelUnit::Count),
+        channel(channel_name::DNSSEC, 1.0, ChannelUnit::Count),
+        channel(
+            channel_name::DNSSEC_SIGNATURE_EXPIRY,
+            5.5,
+            ChannelUnit::Days,
+        ),
     ]);
     result.timings = timings(&[
         (Phase::MxLookup, 3.5),
@@ -653,7 +667,7 @@ pub fn warning_domain() -> Sensor {
         sts_pattern: Some("mx1.example.com".into()),
         sts_valid: Some(true),
         transcript: Vec::new(),
-        dane: None,
+        dane: Some(dane::matched("mx1.example.com")),
     };
     let mx2 = MxHostResult {
         exchange: "mx2.example.com".into(),
@@ -678,7 +692,7 @@ pub fn warning_domain() -> Sensor {
         sts_pattern: Some("*.example.com".into()),
         sts_valid: Some(false),
         transcript: Vec::new(),
-        dane: None,
+        dane: Some(dane::not_published("mx2.example.com")),
     };
     result.domain = Some(DomainResult {
         name: "example.com".into(),
@@ -701,12 +715,7 @@ pub fn warning_domain() -> Sensor {
             error: None,
         }),
         notes: vec!["the MTA-STS policy repeats max_age; the first one counts".into()],
-        dnssec: DnssecHealth {
-            state: DnssecState::Insecure,
-            reason: None,
-            earliest_signature_expiry: None,
-            earliest_signature_lookup: None,
-        },
+        dnssec: dane::dnssec(DnssecState::Secure, Some("MX example.com")),
     });
     sensor(result)
 }

@@ -4,7 +4,8 @@
 //! third-party component need not, and must not be able to publish them.
 
 use crate::wit::{
-    Capability, CheckResult, DomainResult, ErrorKind, Failure, Reply, Settings, TlsInfo,
+    Capability, CheckResult, DaneResult, DnssecHealth, DomainResult, ErrorKind, Failure, Reply,
+    Settings, TlsInfo,
 };
 use smtp_sensor_guest::mailbox_wire_forms as mailbox_forms;
 use smtp_sensor_guest::sasl::wire_forms as smtp_forms;
@@ -77,10 +78,33 @@ fn scrub_all(result: &mut CheckResult, scrub: &impl Fn(&mut String)) {
     if let Some(domain) = &mut result.domain {
         domain_result(domain, scrub);
     }
+    if let Some(dane) = &mut result.dane {
+        dane_result(dane, scrub);
+    }
 }
 
-/// A domain check's strings: the names DNS gave, every MX host's words as the check's own,
-/// the policies' records.
+/// A host's DANE: the TLSA name and records DNS gave, the hashes of what the server
+/// presented, the words about them.
+fn dane_result(dane: &mut DaneResult, scrub: &impl Fn(&mut String)) {
+    scrub(&mut dane.tlsa_name);
+    for record in &mut dane.records {
+        scrub(&mut record.presentation);
+        record.unusable.iter_mut().for_each(scrub);
+    }
+    dane.presented_key_sha256.iter_mut().for_each(scrub);
+    dane.presented_certificate_sha256.iter_mut().for_each(scrub);
+    dnssec_health(&mut dane.dnssec, scrub);
+    scrub(&mut dane.message);
+}
+
+/// DNSSEC's reason and lookup, which name what DNS answered.
+fn dnssec_health(health: &mut DnssecHealth, scrub: &impl Fn(&mut String)) {
+    health.reason.iter_mut().for_each(scrub);
+    health.earliest_signature_lookup.iter_mut().for_each(scrub);
+}
+
+/// A domain check's strings: the names DNS gave, every MX host's words as the check's own
+/// (its DANE too), the policies' records, the DNSSEC reason.
 fn domain_result(domain: &mut DomainResult, scrub: &impl Fn(&mut String)) {
     let reply = |reply: &mut Reply| reply.lines.iter_mut().for_each(scrub);
     scrub(&mut domain.name);
@@ -99,6 +123,9 @@ fn domain_result(domain: &mut DomainResult, scrub: &impl Fn(&mut String)) {
         for line in &mut mx.transcript {
             scrub(&mut line.text);
         }
+        if let Some(dane) = &mut mx.dane {
+            dane_result(dane, scrub);
+        }
     }
     let sts = &mut domain.mta_sts;
     sts.record_id.iter_mut().for_each(scrub);
@@ -112,6 +139,7 @@ fn domain_result(domain: &mut DomainResult, scrub: &impl Fn(&mut String)) {
         tls_rpt.error.iter_mut().for_each(scrub);
     }
     domain.notes.iter_mut().for_each(scrub);
+    dnssec_health(&mut domain.dnssec, scrub);
 }
 
 fn tls_info(tls: &mut TlsInfo, scrub: &impl Fn(&mut String)) {
@@ -210,9 +238,11 @@ mod tests {
         const MARK: &str = "[redacted]";
         /// The JSON keys whose strings are the contract's names or the host's own (dates,
         /// enhanced codes written from numbers).
-        const NAMED: [&str; 9] = [
+        const NAMED: [&str; 11] = [
             "enhanced_code",
             "status",
+            "state",
+            "earliest_signature_expiry_utc",
             "unit",
             "phase",
             "kind",
@@ -253,6 +283,17 @@ mod tests {
                     .as_mut()
                     .unwrap()
                     .error = Some("malformed".into());
+            }
+            // DNSSEC's reasons, which only a failure has.
+            let reason = || Some("TLSA _25._tcp.mx: expired".to_string());
+            if let Some(dane) = &mut result.dane {
+                dane.dnssec.reason = reason();
+            }
+            if let Some(domain) = &mut result.domain {
+                domain.dnssec.reason = reason();
+                for dane in domain.mx_hosts.iter_mut().filter_map(|mx| mx.dane.as_mut()) {
+                    dane.dnssec.reason = reason();
+                }
             }
             scrub_all(&mut result, &mark);
             let mut found = Vec::new();

@@ -1,9 +1,10 @@
 //! A domain check's findings in words, a line each, for people: where the MX hosts came
-//! from (unless from MX records), every MX host, the MTA-STS record and policy, the TLS-RPT
-//! record, then the notes. The text output indents them under its verdict line; they are
+//! from (unless from MX records), every MX host (and its DANE), the MTA-STS record and
+//! policy, the TLS-RPT record, the DNSSEC of the domain's own answers, then the notes. The text output indents them under its verdict line; they are
 //! Nagios' long output (the lines after the first). Everything a server or DNS wrote is
 //! made printable here.
 
+use super::dane_lines;
 use super::escape::printable;
 use super::names;
 use crate::wit::{DomainResult, MtaStsResult, MxHostResult, MxSource, Status, TlsRptResult};
@@ -14,7 +15,7 @@ const DAY_SECONDS: f64 = 86_400.0;
 
 /// The lines, in order.
 pub fn lines(domain: &DomainResult) -> Vec<String> {
-    let mut out = Vec::with_capacity(domain.mx_hosts.len() + domain.notes.len() + 3);
+    let mut out = Vec::with_capacity(2 * domain.mx_hosts.len() + domain.notes.len() + 4);
     match domain.mx_source {
         MxSource::MxRecords | MxSource::LookupFailed => {}
         MxSource::Implicit => out.push(format!(
@@ -26,7 +27,16 @@ pub fn lines(domain: &DomainResult) -> Vec<String> {
             printable(&domain.name)
         )),
     }
-    out.extend(domain.mx_hosts.iter().map(mx_host));
+    for mx in &domain.mx_hosts {
+        out.push(mx_host(mx));
+        if let Some(dane) = &mx.dane {
+            out.push(format!(
+                "{}; DNSSEC {}",
+                dane_lines::line(dane),
+                dane_lines::dnssec(&dane.dnssec)
+            ));
+        }
+    }
     if domain.mx_not_checked > 0 {
         out.push(format!(
             "{} more MX records not checked",
@@ -35,6 +45,7 @@ pub fn lines(domain: &DomainResult) -> Vec<String> {
     }
     out.push(mta_sts(&domain.mta_sts));
     out.push(tls_rpt(domain.tls_rpt.as_ref()));
+    out.push(format!("DNSSEC: {}", dane_lines::dnssec(&domain.dnssec)));
     out.extend(
         domain
             .notes
@@ -157,11 +168,16 @@ mod tests {
             [
                 "MX 10 mx1.example.com: up, 192.0.2.25:25, TLSv1.3, certificate until \
                  2027-02-20 00:00:00 UTC; MTA-STS: matches mx1.example.com, meets it",
+                "DANE _25._tcp.mx1.example.com: matched 3 1 1 8D02536C887482B... (the leaf), \
+                 3 records (1 standby, 1 unusable); DNSSEC secure, signatures until \
+                 2026-01-06 12:00:00 UTC (TLSA _25._tcp.mx1.example.com)",
                 "MX 20 mx2.example.com: down, 192.0.2.26:25, no TLS: mx2.example.com:25: the \
                  server sent no greeting within 10.0 s; MTA-STS: matches *.example.com, FAILS it",
+                "DANE _25._tcp.mx2.example.com: not-published; DNSSEC insecure",
                 "MTA-STS: enforce, id 20261201T000000, max_age 604800 s (7 days), mx \
                  mx1.example.com *.example.com",
                 "TLS-RPT: rua mailto:tlsrpt@example.com",
+                "DNSSEC: secure, signatures until 2026-01-06 12:00:00 UTC (MX example.com)",
                 "note: the MTA-STS policy repeats max_age; the first one counts",
             ]
         );
@@ -179,6 +195,9 @@ mod tests {
         mx.message = "slow\r\nFAKE".into();
         mx.sts_pattern = None;
         mx.sts_valid = None;
+        mx.dane = None;
+        domain.dnssec.state = crate::wit::DnssecState::Indeterminate;
+        domain.dnssec.reason = Some("MX example.com: no answer".into());
         domain.mx_not_checked = 3;
         domain.mta_sts = MtaStsResult {
             record_id: None,
@@ -198,6 +217,7 @@ mod tests {
                 "3 more MX records not checked",
                 "MTA-STS: record: no _mta-sts record",
                 "TLS-RPT: no record",
+                "DNSSEC: indeterminate: MX example.com: no answer",
             ]
         );
         let mut with_record = domain.mta_sts.clone();

@@ -17,16 +17,27 @@
 //!
 //! A domain check (`--domain`) fills `domain`, else it is null: `{name, mx_source`
 //! ("mx-records" | "implicit" | "null-mx" | "lookup-failed")`, mx_hosts, mx_not_checked,
-//! mta_sts, tls_rpt, notes}`. Each of `mx_hosts` is `{exchange, preference, addresses,
-//! status, message, failure, response_ms, timings, remote_address, banner, capabilities,
-//! tls, sts_pattern, sts_valid, transcript}`, its fields spelled as the check's own;
-//! `mta_sts` is `{record_id, record_error, policy: {mode, max_age_seconds, mx}|null,
-//! policy_error, fetch_ms}`; `tls_rpt` is `{rua, error}`, or null without a record. The
-//! object's own fields are then the domain's: its verdict, its channels, its phases; the
-//! connection's fields are empty.
+//! mta_sts, tls_rpt, notes, dnssec}`. Each of `mx_hosts` is `{exchange, preference,
+//! addresses, status, message, failure, response_ms, timings, remote_address, banner,
+//! capabilities, tls, sts_pattern, sts_valid, transcript, dane}`, its fields spelled as the
+//! check's own; `mta_sts` is `{record_id, record_error, policy: {mode, max_age_seconds,
+//! mx}|null, policy_error, fetch_ms}`; `tls_rpt` is `{rua, error}`, or null without a
+//! record. The object's own fields are then the domain's: its verdict, its channels, its
+//! phases; the connection's fields are empty.
+//!
+//! DANE: a host check with `--dane` fills `dane`, and so does every MX host of a domain
+//! check: `{tlsa_name, state` ("not-published" | "not-secure" | "unusable" | "matched" |
+//! "not-matched" | "no-tls" | "bogus" | "lookup-failed")`, records: [{presentation,
+//! unusable, matched_certificate}], presented_key_sha256, presented_certificate_sha256,
+//! dnssec, message}`; else it is null. `dnssec`, there and as the domain's own (its MX,
+//! `_mta-sts` and `_smtp._tls` answers), is `{state` ("secure" | "insecure" |
+//! "indeterminate" | "bogus")`, reason, earliest_signature_expiry` (seconds since the Unix
+//! epoch)`, earliest_signature_expiry_utc, earliest_signature_lookup}`.
 
 use super::names;
 use crate::sensor::Sensor;
+
+mod dane;
 use crate::wit::{
     AuthResults, Capability, CheckResult, DomainResult, ErrorKind, Failure, MtaStsResult,
     MxHostResult, PhaseTiming, Reply, TlsInfo, TranscriptLine,
@@ -85,6 +96,7 @@ pub fn to_json(result: &CheckResult) -> Value {
             "authentication": m.authentication.as_ref().map(authentication),
         })),
         "domain": result.domain.as_ref().map(domain),
+        "dane": result.dane.as_ref().map(dane::dane),
     })
 }
 
@@ -125,6 +137,7 @@ fn domain(domain: &DomainResult) -> Value {
         "mta_sts": mta_sts(&domain.mta_sts),
         "tls_rpt": domain.tls_rpt.as_ref().map(|t| json!({ "rua": t.rua, "error": t.error })),
         "notes": domain.notes,
+        "dnssec": dane::dnssec(&domain.dnssec),
     })
 }
 
@@ -146,6 +159,7 @@ fn mx_host(mx: &MxHostResult) -> Value {
         "sts_pattern": mx.sts_pattern,
         "sts_valid": mx.sts_valid,
         "transcript": transcript(&mx.transcript),
+        "dane": mx.dane.as_ref().map(dane::dane),
     })
 }
 
@@ -271,6 +285,31 @@ mod tests {
     }
 
     #[test]
+    fn dane_and_dnssec_with_the_contract_s_names() {
+        let value: Value = serde_json::from_str(&render(&[fixtures::up_dane()], false)).unwrap();
+        let dane = &value["dane"];
+        assert_eq!(dane["tlsa_name"], "_25._tcp.mail.example.com");
+        assert_eq!(dane["state"], "matched");
+        assert_eq!(dane["records"][0]["matched_certificate"], 0);
+        assert_eq!(dane["records"][1]["matched_certificate"], Value::Null);
+        assert_eq!(dane["dnssec"]["state"], "secure");
+        assert_eq!(
+            dane["dnssec"]["earliest_signature_expiry_utc"],
+            "2026-01-06 12:00:00 UTC"
+        );
+        let value: Value =
+            serde_json::from_str(&render(&[fixtures::warning_domain()], false)).unwrap();
+        let domain = &value["domain"];
+        assert_eq!(
+            domain["dnssec"]["earliest_signature_lookup"],
+            "MX example.com"
+        );
+        assert_eq!(domain["mx_hosts"][1]["dane"]["state"], "not-published");
+        assert_eq!(domain["mx_hosts"][1]["dane"]["dnssec"]["state"], "insecure");
+        assert_eq!(value["dane"], Value::Null);
+    }
+
+    #[test]
     fn many_sensors_are_an_array_with_names() {
         let mut a = fixtures::up_with_tls();
         a.name = Some("mx1".into());
@@ -348,6 +387,7 @@ mod tests {
             "mta_sts",
             "tls_rpt",
             "notes",
+            "dnssec",
         ];
         expected.sort_unstable();
         assert_eq!(keys(domain), expected);
@@ -369,6 +409,7 @@ mod tests {
             "sts_pattern",
             "sts_valid",
             "transcript",
+            "dane",
         ];
         expected.sort_unstable();
         assert_eq!(keys(mx), expected);

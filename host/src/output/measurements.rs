@@ -38,8 +38,8 @@ pub enum Limits {
 }
 
 /// What a channel's number is, when its unit does not say all: a domain check's "MTA-STS
-/// Mode" is a count (the contract's unit) that is also a level with a highest value, known
-/// by name. Counts ("MX Hosts") are their unit's.
+/// Mode", "DANE" and "DNSSEC" are counts (the contract's unit) that are also levels with a
+/// highest value, known by name. Counts ("MX Hosts") are their unit's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantity {
     /// Its unit says what it is.
@@ -54,9 +54,17 @@ pub enum Quantity {
 /// What the channel `name`'s number is.
 pub fn quantity(name: &str) -> Quantity {
     match name {
-        channel::MTA_STS_MODE => Quantity::Level { max: 2 },
+        // "DANE": 2 in force and matched, 1 not in force, 0 failed; "DNSSEC": 2 secure,
+        // 1 insecure, 0 bogus or indeterminate.
+        channel::MTA_STS_MODE | channel::DANE | channel::DNSSEC => Quantity::Level { max: 2 },
         _ => Quantity::Measured,
     }
+}
+
+/// Whether the channel `name` counts days in fractions: DNSSEC signatures expire within
+/// days, and a warning days ahead needs the hours (a certificate's days are whole).
+pub fn fractional(name: &str) -> bool {
+    name == channel::DNSSEC_SIGNATURE_EXPIRY
 }
 
 /// One value for a monitoring system.

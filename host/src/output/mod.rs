@@ -9,8 +9,11 @@
 //! [`measurements`] (a result's channels and phase timings, with their thresholds) and
 //! [`escape`] (the server's words made harmless); [`verdicts`] says a round trip's
 //! receiver in words for the formats with one line, [`domain_lines`] a domain check's MX
-//! hosts and policies a line each for text and Nagios' long output.
+//! hosts and policies a line each for text and Nagios' long output, [`dane_lines`] DANE
+//! and DNSSEC so; [`dane`] counts DANE and DNSSEC as the channels do.
 
+pub mod dane;
+pub mod dane_lines;
 pub mod domain_lines;
 pub mod escape;
 pub mod exposition;

@@ -6,13 +6,16 @@
 //! times in seconds (`s`), Downtime in `%`, Certificate Expiry in days without a unit, the
 //! round trip's flags ("In Spam Folder", "DKIM Pass", ...) unitless from 0 to 1, a domain
 //! check's "MX Hosts" and "MX Hosts Up" unitless from 0, its "MTA-STS Mode" from 0 to 2
-//! and "MTA-STS Max Age" in days. A domain check's MX hosts and policies follow the line as
-//! the long output, a line each, as the text output has them (printable, no `|`). The
+//! and "MTA-STS Max Age" in days; "DANE" and "DNSSEC" from 0 to 2, "DANE Matched" and
+//! "DANE Standby" unitless from 0, "DNSSEC Signature Expiry" in days (fractional). A domain
+//! check's MX hosts and policies, and a host check's DANE, follow the line as the long
+//! output, a line each, as the text output has them (printable, no `|`). The
 //! thresholds are written as the guidelines' ranges: `0.5` alerts above 0.5 s, `14:` below
 //! 14 days. The message is made printable and holds no `|`, so a server cannot forge
 //! perfdata or a second line. After a round trip the message also says what the receiver
 //! did that did not pass ([`super::verdicts`]).
 
+use super::dane_lines;
 use super::domain_lines;
 use super::escape::printable;
 use super::measurements::{Limits, Measurement, Quantity, measurements};
@@ -35,8 +38,9 @@ pub fn status_word(sensor: &Sensor) -> &'static str {
     }
 }
 
-/// The plugin output: its line, then for a domain check the long output, a line for each
-/// MX host and for the policies.
+/// The plugin output: its line, then the long output: for a domain check a line for each
+/// MX host (and its DANE) and for the policies, for a host check with DANE its DANE and
+/// DNSSEC.
 pub fn render(sensor: &Sensor) -> String {
     let perfdata: Vec<String> = measurements(&sensor.result, &sensor.thresholds)
         .iter()
@@ -48,7 +52,8 @@ pub fn render(sensor: &Sensor) -> String {
         text(&verdicts::message(&sensor.result)),
         perfdata.join(" ")
     );
-    for line in sensor.result.domain.iter().flat_map(domain_lines::lines) {
+    let domain = sensor.result.domain.iter().flat_map(domain_lines::lines);
+    for line in domain.chain(dane_lines::lines(&sensor.result)) {
         out.push_str(&text(&line));
         out.push('\n');
     }
@@ -201,10 +206,14 @@ mod tests {
             "{long:?}"
         );
         assert!(
-            long[1].starts_with("MX 20 mx2.example.com: down, "),
+            long[1].starts_with("DANE _25._tcp.mx1.example.com: matched "),
             "{long:?}"
         );
-        assert!(long[2].starts_with("MTA-STS: enforce, "), "{long:?}");
+        assert!(
+            long[2].starts_with("MX 20 mx2.example.com: down, "),
+            "{long:?}"
+        );
+        assert!(long[4].starts_with("MTA-STS: enforce, "), "{long:?}");
         // A server's words in the long output forge no line and no perfdata.
         let mut sensor = fixtures::warning_domain();
         let domain = sensor.result.domain.as_mut().unwrap();

@@ -1,10 +1,10 @@
-//! The contract's names, spelled once: statuses, units, phases, directions and error kinds
-//! as `wit/smtp-sensor.wit` spells them, and the names and stable ids the outputs give
+//! The contract's names, spelled once: statuses, units, phases, directions, error kinds
+//! and DANE's and DNSSEC's states as `wit/smtp-sensor.wit` spells them, and the names and stable ids the outputs give
 //! each phase when they report it as a channel.
 
 use crate::wit::{
-    AuthMethod, ChannelUnit, Direction, ErrorKind, IpVersion, MailboxProtocol, MxSource, Phase,
-    Status, StsMode, TlsVersion, TransportSecurity,
+    AuthMethod, ChannelUnit, DaneState, Direction, DnssecState, ErrorKind, IpVersion,
+    MailboxProtocol, MxSource, Phase, Status, StsMode, TlsVersion, TransportSecurity,
 };
 
 /// A status as the contract spells it.
@@ -101,6 +101,30 @@ pub fn mx_source(source: MxSource) -> &'static str {
         MxSource::Implicit => "implicit",
         MxSource::NullMx => "null-mx",
         MxSource::LookupFailed => "lookup-failed",
+    }
+}
+
+/// What DANE makes of a host, as the contract spells it.
+pub fn dane_state(state: DaneState) -> &'static str {
+    match state {
+        DaneState::NotPublished => "not-published",
+        DaneState::NotSecure => "not-secure",
+        DaneState::Unusable => "unusable",
+        DaneState::Matched => "matched",
+        DaneState::NotMatched => "not-matched",
+        DaneState::NoTls => "no-tls",
+        DaneState::Bogus => "bogus",
+        DaneState::LookupFailed => "lookup-failed",
+    }
+}
+
+/// A DNSSEC status, as the contract spells it.
+pub fn dnssec_state(state: DnssecState) -> &'static str {
+    match state {
+        DnssecState::Secure => "secure",
+        DnssecState::Insecure => "insecure",
+        DnssecState::Indeterminate => "indeterminate",
+        DnssecState::Bogus => "bogus",
     }
 }
 
@@ -239,6 +263,11 @@ pub fn channel_id(name: &str) -> Option<u32> {
         channel::MX_HOSTS_UP => Some(47),
         channel::MTA_STS_MODE => Some(48),
         channel::MTA_STS_MAX_AGE => Some(49),
+        channel::DANE => Some(56),
+        channel::DANE_MATCHED => Some(57),
+        channel::DANE_STANDBY => Some(58),
+        channel::DNSSEC => Some(59),
+        channel::DNSSEC_SIGNATURE_EXPIRY => Some(60),
         _ => None,
     }
 }
@@ -339,6 +368,11 @@ mod tests {
             channel::MX_HOSTS_UP,
             channel::MTA_STS_MODE,
             channel::MTA_STS_MAX_AGE,
+            channel::DANE,
+            channel::DANE_MATCHED,
+            channel::DANE_STANDBY,
+            channel::DNSSEC,
+            channel::DNSSEC_SIGNATURE_EXPIRY,
         ];
         let mut ids: Vec<u32> = channels.iter().map(|c| channel_id(c).unwrap()).collect();
         // The TLS handshake's phase shares its channel's id on purpose.

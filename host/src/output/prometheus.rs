@@ -3,10 +3,11 @@
 //! `probe_ip_protocol`, `probe_ip_addr_hash`, `probe_ssl_earliest_cert_expiry`,
 //! `probe_tls_version_info`) and `smtp_*` for what only an
 //! SMTP check knows (the round trip's `smtp_roundtrip_*` in [`round_trip`], a domain check's
-//! `smtp_domain_*`, `smtp_mta_sts_*` and `smtp_tlsrpt_*` in [`domain`]). Every family has
-//! HELP and TYPE; with several sensors (`--all`) each
-//! series carries a `sensor` label and each family is written once, so the output can feed
-//! node_exporter's textfile collector. Label values from the server are made printable and
+//! `smtp_domain_*`, `smtp_mta_sts_*` and `smtp_tlsrpt_*` in [`domain`], DANE's and DNSSEC's
+//! `smtp_dane_*`, `smtp_dnssec_*` and their `smtp_domain_*` per MX host in [`dane`]).
+//! Every family has HELP and TYPE; with several sensors (`--all`) each series carries a
+//! `sensor` label and each family is written once, so the output can feed node_exporter's
+//! textfile collector. Label values from the server are made printable and
 //! escaped as the format says.
 
 use super::exposition;
@@ -100,13 +101,14 @@ const FAMILIES: [(&str, &str); 16] = [
     ),
 ];
 
-/// Every family, in the order they are written: the check's, the round trip's, then a
-/// domain check's.
+/// Every family, in the order they are written: the check's, the round trip's, a domain
+/// check's, then DANE's and DNSSEC's.
 fn families() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     FAMILIES
         .iter()
         .chain(round_trip::FAMILIES.iter())
         .chain(domain::FAMILIES.iter())
+        .chain(dane::FAMILIES.iter())
 }
 
 /// Every sensor's metrics in one exposition.
@@ -224,6 +226,7 @@ pub fn render(sensors: &[Sensor]) -> String {
         for (name, labels, value) in round_trip::samples(result)
             .into_iter()
             .chain(domain::samples(result))
+            .chain(dane::samples(result))
         {
             add(name, labels, value);
         }
@@ -307,6 +310,7 @@ fn blackbox_tls_version(version: &str) -> String {
     }
 }
 
+mod dane;
 mod domain;
 mod round_trip;
 #[cfg(test)]

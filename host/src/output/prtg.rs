@@ -4,14 +4,16 @@
 //! Certificate Expiry a `Custom` channel in days, a round trip's flags ("In Spam Folder",
 //! "DKIM Pass", ...) `Custom` channels of 0 or 1, a domain check's "MX Hosts" and "MX
 //! Hosts Up" `Count` channels, its "MTA-STS Mode" a `Custom` channel of 0 to 2 and "MTA-STS
-//! Max Age" one in days; Downtime is PRTG's own (see
+//! Max Age" one in days; "DANE" and "DNSSEC" `Custom` channels of 0 to 2, "DANE Matched"
+//! and "DANE Standby" `Count` channels, "DNSSEC Signature Expiry" a `Custom` float in days
+//! (a warning days ahead needs the hours); Downtime is PRTG's own (see
 //! [`super::prtg_rules::channels`]). The thresholds become
 //! the channels' limits; a down check sets `"error":1` with the reason in `text`. PRTG
 //! fixes a channel's settings when it first sees it, so every run describes each channel
 //! the same way. The command exits 0 whatever the status: PRTG reads the status from here.
 
 use super::escape::printable;
-use super::measurements::{Limits, Measurement, Quantity};
+use super::measurements::{Limits, Measurement, Quantity, fractional};
 use super::prtg_rules::{MAX_CHANNELS, channels, text};
 use super::verdicts;
 use crate::sensor::Sensor;
@@ -71,6 +73,11 @@ fn cause(failure: &Failure) -> Option<&'static str> {
         ErrorKind::DeliveredToSpam(_) => Some(channel::IN_SPAM_FOLDER),
         ErrorKind::MxHostsFailed(_) => Some(channel::MX_HOSTS_UP),
         ErrorKind::MtaStsFailed(_) => Some(channel::MTA_STS_MODE),
+        ErrorKind::DaneMismatch(_) | ErrorKind::DaneFailed(_) | ErrorKind::DaneWeak(_) => {
+            Some(channel::DANE)
+        }
+        ErrorKind::DnssecBogus(_) => Some(channel::DNSSEC),
+        ErrorKind::DnssecSignaturesExpiring(_) => Some(channel::DNSSEC_SIGNATURE_EXPIRY),
         _ => None,
     }
 }
@@ -98,6 +105,12 @@ fn channel(m: &Measurement, warning: bool) -> Value {
         (Quantity::Measured, ChannelUnit::Percent) => {
             c.insert("value".into(), json!(m.value.round() as i64));
             c.insert("unit".into(), json!("Percent"));
+        }
+        (Quantity::Measured, ChannelUnit::Days) if fractional(&m.name) => {
+            c.insert("value".into(), json!(m.value));
+            c.insert("unit".into(), json!("Custom"));
+            c.insert("customunit".into(), json!("days"));
+            c.insert("float".into(), json!(1));
         }
         (Quantity::Measured, ChannelUnit::Days) => {
             c.insert("value".into(), json!(m.value.round() as i64));
@@ -224,6 +237,36 @@ mod tests {
     fn warning_marks_the_channel_that_caused_it() {
         assert_eq!(warned(&fixtures::warning_slow()), ["Response Time"]);
         assert!(warned(&fixtures::up_with_tls()).is_empty());
+    }
+
+    #[test]
+    fn dane_and_dnssec_warnings_land_on_their_channels() {
+        for (kind, channel) in [
+            (ErrorKind::DaneWeak("no standby".into()), "DANE"),
+            (
+                ErrorKind::DnssecSignaturesExpiring("MX example.com".into()),
+                "DNSSEC Signature Expiry",
+            ),
+        ] {
+            let mut sensor = fixtures::up_dane();
+            sensor.result.status = Status::Warning;
+            sensor.result.failure = Some(Failure {
+                phase: Phase::TlsaLookup,
+                kind,
+            });
+            assert_eq!(warned(&sensor), [channel]);
+        }
+        let value = parse(&render(&fixtures::up_dane()));
+        let expiry = value["prtg"]["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["channel"] == "DNSSEC Signature Expiry")
+            .unwrap();
+        assert_eq!(
+            (&expiry["value"], &expiry["float"]),
+            (&json!(5.5), &json!(1))
+        );
     }
 
     #[test]

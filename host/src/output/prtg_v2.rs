@@ -1,12 +1,14 @@
 //! `prtg-v2`: the JSON of PRTG's "Script v2" sensor: `version` 2, `status` (ok, warning,
 //! error), `message` (at most 2,000 characters) and `channels`, each with a stable numeric
 //! id (see [`super::names::channel_id`] and [`super::names::phase_channel`]): PRTG matches
-//! channels by id across runs. Times are floats in milliseconds; Certificate Expiry, the
-//! round trip's flags and a domain check's counts, MTA-STS mode and max age integers; Downtime is PRTG's own (see [`super::prtg_rules::channels`]). `tests/prtg-script-v2.schema.json` holds Paessler's rules; every
-//! snapshot is validated against it.
+//! channels by id across runs. Times are floats in milliseconds, and so is DNSSEC Signature
+//! Expiry in days; Certificate Expiry, the round trip's flags, a domain check's counts,
+//! MTA-STS mode and max age, and DANE's and DNSSEC's levels and counts integers; Downtime is
+//! PRTG's own (see [`super::prtg_rules::channels`]). `tests/prtg-script-v2.schema.json`
+//! holds Paessler's rules; every snapshot is validated against it.
 
 use super::escape::printable;
-use super::measurements::Quantity;
+use super::measurements::{Quantity, fractional};
 use super::prtg_rules::{MAX_CHANNELS, channels, text};
 use super::verdicts;
 use crate::sensor::Sensor;
@@ -28,6 +30,9 @@ pub fn render(sensor: &Sensor) -> String {
             let name = printable(&m.name).into_owned();
             Some(match (m.quantity, m.unit) {
                 (Quantity::Measured, ChannelUnit::Milliseconds) => {
+                    json!({ "id": id, "name": name, "type": "float", "value": m.value })
+                }
+                (Quantity::Measured, ChannelUnit::Days) if fractional(&m.name) => {
                     json!({ "id": id, "name": name, "type": "float", "value": m.value })
                 }
                 _ => {

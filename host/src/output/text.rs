@@ -1,8 +1,10 @@
 //! `text`: a few lines for a person at a terminal. Everything the server said is passed
 //! through [`printable`], so its escape sequences and line breaks are shown, never acted on.
 //! A domain check's MX hosts, MTA-STS and TLS-RPT follow its verdict line, a line each
-//! ([`super::domain_lines`]).
+//! ([`super::domain_lines`]); a host check's DANE and DNSSEC its certificate
+//! ([`super::dane_lines`]).
 
+use super::dane_lines;
 use super::domain_lines;
 use super::escape::printable;
 use super::measurements::{Quantity, quantity};
@@ -115,6 +117,9 @@ pub fn summary(result: &CheckResult) -> String {
                 );
             }
         }
+    }
+    for line in dane_lines::lines(result) {
+        let _ = writeln!(out, "  {line}");
     }
     if let Some(banner) = &result.banner {
         let _ = writeln!(out, "  banner: {}", reply_line(banner));
@@ -284,7 +289,11 @@ mod tests {
         assert!(lines[0].starts_with("WARNING: example.com: "), "{out}");
         assert!(lines[1].starts_with("  MX 10 mx1.example.com: up"), "{out}");
         assert!(
-            lines[2].starts_with("  MX 20 mx2.example.com: down"),
+            lines[2].starts_with("  DANE _25._tcp.mx1.example.com: matched"),
+            "{out}"
+        );
+        assert!(
+            lines[3].starts_with("  MX 20 mx2.example.com: down"),
             "{out}"
         );
         for line in [

@@ -217,7 +217,7 @@ fn mx_host(
 }
 
 /// The MX hosts, each name once (the first, of the lowest preference: they come in order).
-fn distinct_hosts(domain: &DomainResult) -> Vec<&MxHostResult> {
+pub(super) fn distinct_hosts(domain: &DomainResult) -> Vec<&MxHostResult> {
     let mut hosts: Vec<&MxHostResult> = Vec::with_capacity(domain.mx_hosts.len());
     for mx in &domain.mx_hosts {
         if !hosts.iter().any(|h| h.exchange == mx.exchange) {

@@ -11,7 +11,7 @@ use super::net::{Clock, unix_now};
 use super::policy_fetch;
 use crate::bindings::smtp_sensor::probe::dns::RecordType;
 use crate::check::plan::{self, Plan};
-use crate::dane::health::{Seen, health};
+use crate::dane::health::{self, Seen};
 use crate::dane::lookup::{settings_of, tlsa_name};
 use crate::domain::answers::{self, Exchanges};
 use crate::domain::findings::{
@@ -201,11 +201,7 @@ async fn mx_host(
     journal.append(tlsa_journal);
     // DANE rests on the MX answer and the host's addresses as much as on its TLSA records
     // (RFC 7672 2.2.1, 2.2.2).
-    let seen = dns.seen();
-    dane.health = health(
-        seen.iter()
-            .filter(|seen| rests_on(seen, domain, &exchange) || seen.name == dane.tlsa_name),
-    );
+    dane.health = health::of_host(&dns.seen(), &exchange, &dane.tlsa_name, Some(domain));
     match found {
         Ok(addresses) => {
             let given = Some(addresses.clone());
@@ -214,16 +210,6 @@ async fn mx_host(
             finding(exchange, preference, addresses, result, clock)
         }
         Err(kind) => failed(kind, journal),
-    }
-}
-
-/// Whether an answer is one an MX host's DANE rests on: the domain's MX answer, or the
-/// host's own addresses.
-fn rests_on(seen: &Seen, domain: &str, exchange: &str) -> bool {
-    match seen.record_type {
-        RecordType::Mx => seen.name == domain,
-        RecordType::A | RecordType::Aaaa => seen.name == exchange,
-        _ => false,
     }
 }
 

@@ -78,6 +78,17 @@ pub fn health<'a>(seen: impl IntoIterator<Item = &'a Seen>) -> DnssecHealth {
     health
 }
 
+/// The health a host's DANE rests on (RFC 7672 2.2): its TLSA answer at `tlsa_name`, its
+/// addresses (`host`'s A and AAAA), and, for an MX host, the MX answer of `mx_of`.
+pub fn of_host(seen: &[Seen], host: &str, tlsa_name: &str, mx_of: Option<&str>) -> DnssecHealth {
+    health(seen.iter().filter(|seen| match seen.record_type {
+        RecordType::Tlsa => seen.name == tlsa_name,
+        RecordType::A | RecordType::Aaaa => seen.name == host,
+        RecordType::Mx => Some(seen.name.as_str()) == mx_of,
+        RecordType::Txt => false,
+    }))
+}
+
 /// The "DNSSEC" channel's level: 2 secure, 1 insecure, 0 bogus or indeterminate.
 pub fn level(state: DnssecState) -> f64 {
     match state {

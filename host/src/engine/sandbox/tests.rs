@@ -117,7 +117,7 @@ fn two_targets_each_reach_only_their_own_port() {
             Endpoint::of("mx.example", 25),
             Endpoint::of("127.0.0.5", 993),
         ],
-        domain: None,
+        dns_reach: None,
     };
     let guard = Guard::new(policy);
     assert!(guard.may_look_up("mx.example"));
@@ -134,7 +134,7 @@ fn two_targets_each_reach_only_their_own_port() {
             Endpoint::of("mx.example", 25),
             Endpoint::of("imap.example", 993),
         ],
-        domain: None,
+        dns_reach: None,
     };
     let guard = Guard::new(named_mailbox);
     guard.looking_up(1, "imap.example");
@@ -244,4 +244,48 @@ fn a_domain_checks_dns_policy_is_its_domains_and_a_host_checks_its_hosts() {
     let dns = host.dns_policy("mx.example", 25);
     assert!(!dns.lock().unwrap().permits("mx.example", RecordType::Mx));
     assert!(dns.lock().unwrap().permits("mx.example", RecordType::A));
+}
+
+#[test]
+fn a_host_check_with_dane_reaches_only_its_hosts_answered_addresses_on_its_port() {
+    let mut settings = settings_of("mx.example.com", 25);
+    settings.dane = Some(crate::wit::DaneSettings {
+        expect_dane: true,
+        expect_standby: false,
+        signature_warning_seconds: 0,
+    });
+    let policy = NetworkPolicy::for_settings(&settings);
+    let dns = policy.dns_policy("mx.example.com", 25);
+    assert!(
+        Arc::ptr_eq(&dns, &policy.dns_policy("mx.example.com", 25)),
+        "the DNS session and the connect check share one policy"
+    );
+    let guard = Guard::new(policy);
+    let host = addr("127.0.0.7:25");
+    assert!(
+        !guard.may_use(host, SocketAddrUse::TcpConnect),
+        "before the answer"
+    );
+    {
+        let mut dns = dns.lock().unwrap();
+        dns.answered_addresses("mx.example.com", ["127.0.0.7".parse().unwrap()]);
+        dns.answered_addresses("elsewhere.example", ["127.0.0.9".parse().unwrap()]);
+    }
+    assert!(guard.may_use(host, SocketAddrUse::TcpConnect), "after it");
+    for (refused, why) in [
+        ("127.0.0.7:26", "another port"),
+        ("127.0.0.9:25", "an address of another name"),
+    ] {
+        assert!(
+            !guard.may_use(addr(refused), SocketAddrUse::TcpConnect),
+            "{why}"
+        );
+    }
+    // Without DANE a host check's DNS answers open nothing: its own lookups do.
+    let plain = NetworkPolicy::for_settings(&settings_of("mx.example.com", 25));
+    let dns = plain.dns_policy("mx.example.com", 25);
+    dns.lock()
+        .unwrap()
+        .answered_addresses("mx.example.com", ["127.0.0.7".parse().unwrap()]);
+    assert!(!Guard::new(plain).may_use(host, SocketAddrUse::TcpConnect));
 }

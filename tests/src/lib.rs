@@ -21,6 +21,7 @@ pub mod maildir;
 pub mod nagios;
 pub mod policy_server;
 pub mod postfix;
+pub mod posttls_finger;
 pub mod prober;
 pub mod promtool;
 pub mod prtg;

@@ -127,7 +127,7 @@ pub struct SensorOptions {
     /// Warn when a DNSSEC signature the check relied on expires within DAYS [default: 3]
     ///
     /// Expired signatures make the zone bogus: validating resolvers then fail its names. 0:
-    /// never; at most 365. With --domain, or with --dane.
+    /// never; at most 90. With --domain, or with --dane.
     #[arg(
         verbatim_doc_comment,
         long,

@@ -2,13 +2,15 @@
 //! (`mail_domain`: Knot, Postfix MX hosts, an MTA-STS policy host, on loopback), checked by
 //! the CLI through `--dns-server` with the test CA as `--tls-ca`, its `--format json`
 //! asserted: the MX hosts and the verdict here, the MTA-STS and TLS-RPT findings in
-//! `mta_sts`, DANE and DNSSEC in `dane` (issue 39), a broken DNS in `dns_faults`, the
+//! `mta_sts`, DANE and DNSSEC in `dane` (issue 39) and beside Postfix's `posttls-finger` in
+//! `posttls_finger`, a broken DNS in `dns_faults`, the
 //! prober's domain modules in `serve`. The zone is signed and its keys are the checks'
 //! `--dns-trust-anchor`.
 
 mod dane;
 mod dns_faults;
 mod mta_sts;
+mod posttls_finger;
 mod serve;
 
 use serde_json::Value;

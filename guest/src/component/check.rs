@@ -76,12 +76,19 @@ async fn dane_host(
             journal.timing(Phase::NameLookup, started, clock.elapsed());
             found
         },
-        tlsa_lookup(&dns, name, dane, clock, &mut tlsa_journal),
+        tlsa_lookup(
+            &dns,
+            name,
+            dane,
+            Phase::NameLookup,
+            clock,
+            &mut tlsa_journal,
+        ),
     )
     .await;
     journal.append(tlsa_journal);
     let host = canonical(&settings.host);
-    lookup.health = health::of_host(&dns.seen(), &host, &lookup.tlsa_name, None);
+    lookup.addresses = health::of_addresses(&dns.seen(), &host);
     match found {
         Ok(addresses) => {
             host_check::check(

@@ -150,12 +150,14 @@ impl Dns {
     }
 }
 
-/// A host's TLSA lookup at `name`: its answer, and the DNSSEC of the answer alone (a
-/// domain check adds the names it rests on: the MX answer, the host's addresses).
+/// A host's TLSA lookup at `name`: its answer and the answer's own DNSSEC; the names it
+/// rests on (its addresses, looked up in `address_phase`, an MX host's MX answer) are the
+/// caller's to fill in once their answers are in.
 pub(super) async fn tlsa_lookup(
     dns: &Dns,
     name: String,
     settings: DaneSettings,
+    address_phase: Phase,
     clock: Clock,
     journal: &mut Journal,
 ) -> DaneLookup {
@@ -168,7 +170,10 @@ pub(super) async fn tlsa_lookup(
         .filter(|seen| seen.name == name && seen.record_type == RecordType::Tlsa);
     DaneLookup {
         answer: TlsaAnswer::of(&result),
-        health: health(own),
+        tlsa: health(own),
+        addresses: health([]),
+        mx: None,
+        address_phase,
         tlsa_name: name,
         settings,
     }

@@ -195,18 +195,32 @@ async fn mx_host(
             journal.timing(Phase::MxLookup, started, clock.elapsed());
             found
         },
-        tlsa_lookup(dns, tlsa, dane_settings, clock, &mut tlsa_journal),
+        tlsa_lookup(
+            dns,
+            tlsa,
+            dane_settings,
+            Phase::MxLookup,
+            clock,
+            &mut tlsa_journal,
+        ),
     )
     .await;
     journal.append(tlsa_journal);
     // DANE rests on the MX answer and the host's addresses as much as on its TLSA records
     // (RFC 7672 2.2.1, 2.2.2).
-    dane.health = health::of_host(&dns.seen(), &exchange, &dane.tlsa_name, Some(domain));
+    let seen = dns.seen();
+    dane.addresses = health::of_addresses(&seen, &exchange);
+    dane.mx = seen
+        .iter()
+        .find(|seen| seen.record_type == RecordType::Mx && seen.name == domain)
+        .map(|seen| seen.state);
+    // A check that uses no TLS judges no DANE: it would only say the check's own choice.
+    let dane = plan.mode.may_use_tls().then_some(dane);
     match found {
         Ok(addresses) => {
             let given = Some(addresses.clone());
             let result =
-                host_check::check(&host_settings, &plan, given, Some(dane), clock, journal).await;
+                host_check::check(&host_settings, &plan, given, dane, clock, journal).await;
             finding(exchange, preference, addresses, result, clock)
         }
         Err(kind) => failed(kind, journal),

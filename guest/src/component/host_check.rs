@@ -61,7 +61,11 @@ pub(super) async fn check(
         Some(lookup) => {
             let now = unix_now();
             let reached = result.banner.is_some();
-            let judged = verdict::judge(&lookup, &facts, reached, now);
+            let tls_phase = match plan.mode {
+                Mode::ImplicitTls { .. } => Phase::TlsHandshake,
+                _ => Phase::Starttls,
+            };
+            let judged = verdict::judge(&lookup, &facts, reached, tls_phase, now);
             let server = server_label(&settings.host, settings.port);
             let context = Context {
                 server: &server,

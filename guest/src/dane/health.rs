@@ -78,15 +78,28 @@ pub fn health<'a>(seen: impl IntoIterator<Item = &'a Seen>) -> DnssecHealth {
     health
 }
 
-/// The health a host's DANE rests on (RFC 7672 2.2): its TLSA answer at `tlsa_name`, its
-/// addresses (`host`'s A and AAAA), and, for an MX host, the MX answer of `mx_of`.
-pub fn of_host(seen: &[Seen], host: &str, tlsa_name: &str, mx_of: Option<&str>) -> DnssecHealth {
-    health(seen.iter().filter(|seen| match seen.record_type {
-        RecordType::Tlsa => seen.name == tlsa_name,
-        RecordType::A | RecordType::Aaaa => seen.name == host,
-        RecordType::Mx => Some(seen.name.as_str()) == mx_of,
-        RecordType::Txt => false,
+/// The health of `host`'s address answers (A and AAAA), what DANE rests on besides its
+/// TLSA records (RFC 7672 2.2.2).
+pub fn of_addresses(seen: &[Seen], host: &str) -> DnssecHealth {
+    health(seen.iter().filter(|seen| {
+        seen.name == host && matches!(seen.record_type, RecordType::A | RecordType::Aaaa)
     }))
+}
+
+/// The weaker of two healths, with the earlier signature of the two.
+pub fn combine(first: &DnssecHealth, second: &DnssecHealth) -> DnssecHealth {
+    let mut combined = first.clone();
+    if weakness(second.state) > weakness(first.state) {
+        combined.state = second.state;
+        combined.reason = second.reason.clone();
+    }
+    if let Some(expiry) = second.earliest_signature_expiry
+        && first.earliest_signature_expiry.is_none_or(|e| expiry < e)
+    {
+        combined.earliest_signature_expiry = Some(expiry);
+        combined.earliest_signature_lookup = second.earliest_signature_lookup.clone();
+    }
+    combined
 }
 
 /// The "DNSSEC" channel's level: 2 secure, 1 insecure, 0 bogus or indeterminate.
@@ -104,19 +117,14 @@ pub fn days_left(health: &DnssecHealth, now: i64) -> Option<f64> {
     Some((expiry - now) as f64 / 86_400.0)
 }
 
-/// What `health` makes of the check, in `phase`: `down` when bogus, `warning` when a
-/// signature expires within `warning_seconds` (0: never).
-pub fn cause(
+/// `warning` in `phase` when a signature of `health` expires within `warning_seconds`
+/// (0: never).
+pub fn expiring(
     health: &DnssecHealth,
     warning_seconds: u32,
     now: i64,
     phase: Phase,
 ) -> Option<(Status, Failure)> {
-    if health.state == DnssecState::Bogus {
-        let why = health.reason.clone().unwrap_or_default();
-        let kind = ErrorKind::DnssecBogus(super::words::bogus(&why));
-        return Some((Status::Down, Failure { phase, kind }));
-    }
     let expiry = health.earliest_signature_expiry?;
     if warning_seconds == 0 || expiry - now > i64::from(warning_seconds) {
         return None;

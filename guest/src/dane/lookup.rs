@@ -1,11 +1,12 @@
 //! A host's TLSA records as the host's DNS answered them, and whether DANE is in force:
 //! secure usable records on names DNSSEC vouches for (RFC 7672 2.2).
 
+use super::health::combine;
 use crate::bindings::smtp_sensor::probe::dns::{Answer, LookupError, Outcome, RecordData};
 use crate::domain::answers;
 use crate::limits::DEFAULT_SIGNATURE_WARNING_SECONDS;
-use crate::tls::dane::Tlsa;
-use crate::wit::{DaneSettings, DnssecHealth, DnssecState, Settings};
+use crate::tls::dane::{Tlsa, screen};
+use crate::wit::{DaneSettings, DnssecHealth, DnssecState, Phase, Settings};
 
 /// The DANE settings a check judges by: the given ones, or (a domain check without them)
 /// the defaults: nothing expected, the default signature warning.
@@ -58,34 +59,56 @@ impl TlsaAnswer {
     }
 }
 
-/// A host's DANE before its handshake: its TLSA answer, the DNSSEC of the answers it rests
-/// on, and what the settings expect.
+/// A host's DANE before its handshake: its TLSA answer, the DNSSEC of it and of the names
+/// it rests on, and what the settings expect.
 #[derive(Debug, Clone)]
 pub struct DaneLookup {
     /// Where the records were looked up.
     pub tlsa_name: String,
     /// What the lookup gave.
     pub answer: TlsaAnswer,
-    /// The DNSSEC of the TLSA answer and of the names it rests on (a domain's MX answer,
-    /// the host's addresses).
-    pub health: DnssecHealth,
+    /// The TLSA answer's own DNSSEC.
+    pub tlsa: DnssecHealth,
+    /// The DNSSEC of the host's address answers (RFC 7672 2.2.2).
+    pub addresses: DnssecHealth,
+    /// An MX host's: the state of the domain's MX answer (RFC 7672 2.2.1); none for a host
+    /// check.
+    pub mx: Option<DnssecState>,
+    /// The phase the host's addresses were looked up in (`mx-lookup` for an MX host,
+    /// `name-lookup` for a host check).
+    pub address_phase: Phase,
     /// What is expected.
     pub settings: DaneSettings,
 }
 
 impl DaneLookup {
-    /// The usable records, when DANE is in force: a secure answer with at least one.
+    /// Whether senders look up TLSA at all: the names DANE rests on (the MX answer, the
+    /// host's addresses) are secure (RFC 7672 2.2.1, 2.2.2).
+    pub fn names_secure(&self) -> bool {
+        self.addresses.state == DnssecState::Secure
+            && self.mx.is_none_or(|mx| mx == DnssecState::Secure)
+    }
+
+    /// The DNSSEC of the answers DANE rests on, as the result reports it: the TLSA
+    /// answer's and the addresses'.
+    pub fn health(&self) -> DnssecHealth {
+        combine(&self.tlsa, &self.addresses)
+    }
+
+    /// The records senders use, when DANE is in force: secure names, a secure TLSA answer,
+    /// and at least one record of a usable kind (see [`screen`]).
     pub fn in_force(&self) -> Option<Vec<Tlsa>> {
         let TlsaAnswer::Records(records) = &self.answer else {
             return None;
         };
-        if self.health.state != DnssecState::Secure {
+        if !self.names_secure() || self.tlsa.state != DnssecState::Secure {
             return None;
         }
         let usable: Vec<Tlsa> = records
             .iter()
-            .filter(|r| r.unusable().is_none())
-            .cloned()
+            .zip(screen(records))
+            .filter(|(_, why)| why.is_none())
+            .map(|(record, _)| record.clone())
             .collect();
         (!usable.is_empty()).then_some(usable)
     }

@@ -1,10 +1,10 @@
 use super::health::{Seen, health};
 use super::lookup::{DaneLookup, TlsaAnswer, tlsa_name};
-use super::verdict::{self, judge};
+use super::verdict;
 use crate::bindings::smtp_sensor::probe::dns::RecordType;
 use crate::tls::dane::{Matched, Tlsa, Verified};
 use crate::tls::facts::TlsFacts;
-use crate::wit::{DaneSettings, DaneState, DnssecState, ErrorKind, Status};
+use crate::wit::{DaneSettings, DaneState, DnssecState, ErrorKind, Phase, Status};
 
 const NOW: i64 = 1_800_000_000;
 const DAY: i64 = 86_400;
@@ -42,8 +42,25 @@ fn lookup(answer: TlsaAnswer, state: DnssecState, expiry: Option<i64>) -> DaneLo
     DaneLookup {
         tlsa_name: tlsa_name(25, "MX.Example.test."),
         answer,
-        health: health([&seen("TLSA _25._tcp.mx.example.test", state, expiry)]),
+        tlsa: health([&seen("TLSA _25._tcp.mx.example.test", state, expiry)]),
+        addresses: health([&seen("A mx.example.test", DnssecState::Secure, None)]),
+        mx: None,
+        address_phase: Phase::NameLookup,
         settings: settings(false, false),
+    }
+}
+
+/// The verdict of a STARTTLS check of `lookup` whose handshakes showed `facts`.
+fn judge(lookup: &DaneLookup, facts: &TlsFacts, reached: bool, now: i64) -> verdict::Judged {
+    verdict::judge(lookup, facts, reached, Phase::Starttls, now)
+}
+
+/// A handshake that completed without DANE verification.
+fn established() -> TlsFacts {
+    TlsFacts {
+        attempted: true,
+        established: true,
+        ..TlsFacts::default()
     }
 }
 
@@ -220,7 +237,7 @@ fn pkix_records_alone_are_unusable_and_warn() {
     let records = vec![record(1, 1), record(0, 2)];
     let lookup = lookup(TlsaAnswer::Records(records), DnssecState::Secure, None);
     assert!(lookup.in_force().is_none());
-    let judged = judge(&lookup, &TlsFacts::default(), true, NOW);
+    let judged = judge(&lookup, &established(), true, NOW);
     assert_eq!(judged.result.state, DaneState::Unusable);
     assert_eq!(judged.causes[0].0, Status::Warning);
     assert!(judged.result.records.iter().all(|r| r.unusable.is_some()));
@@ -311,4 +328,131 @@ fn the_channels_tell_the_state_the_counts_and_the_days() {
     assert_eq!(value(&both, "DANE"), Some(1.0));
     assert_eq!(value(&both, "DANE Matched"), Some(1.0));
     assert_eq!(value(&both, "DNSSEC"), Some(0.0));
+}
+
+#[test]
+fn senders_look_up_no_tlsa_behind_names_that_are_not_secure() {
+    // An unsigned MX or addresses: a TLSA failure or a bogus TLSA answer changes nothing.
+    let mut failed = lookup(
+        TlsaAnswer::Failed("SERVFAIL".into()),
+        DnssecState::Indeterminate,
+        None,
+    );
+    failed.mx = Some(DnssecState::Insecure);
+    let judged = judge(&failed, &established(), true, NOW);
+    assert_eq!(judged.result.state, DaneState::NotPublished);
+    assert!(judged.causes.is_empty(), "{:?}", judged.causes);
+    assert!(
+        judged
+            .result
+            .message
+            .contains("MX records are DNSSEC-insecure")
+    );
+    let mut bogus = lookup(
+        TlsaAnswer::Records(vec![record(3, 1)]),
+        DnssecState::Bogus,
+        None,
+    );
+    bogus.addresses = health([&seen("A mx.example.test", DnssecState::Insecure, None)]);
+    let judged = judge(&bogus, &established(), true, NOW);
+    assert_eq!(judged.result.state, DaneState::NotSecure);
+    assert!(judged.causes.is_empty());
+    // Bogus addresses fail every validating sender: down, in the addresses' phase.
+    bogus.addresses = health([&seen("A mx.example.test", DnssecState::Bogus, None)]);
+    let judged = judge(&bogus, &established(), true, NOW);
+    assert_eq!(judged.result.state, DaneState::Bogus);
+    assert_eq!(judged.causes[0].1.phase, Phase::NameLookup);
+}
+
+#[test]
+fn an_unvalidated_tlsa_answer_on_secure_names_defers_like_a_failure() {
+    let unknown = lookup(
+        TlsaAnswer::Records(vec![record(3, 1)]),
+        DnssecState::Indeterminate,
+        None,
+    );
+    let judged = judge(&unknown, &established(), true, NOW);
+    assert_eq!(judged.result.state, DaneState::LookupFailed);
+    assert!(
+        matches!(&judged.causes[0], (Status::Down, f) if matches!(f.kind, ErrorKind::DaneFailed(_)) && f.phase == Phase::TlsaLookup)
+    );
+}
+
+#[test]
+fn unusable_records_still_require_tls() {
+    let pkix = lookup(
+        TlsaAnswer::Records(vec![record(1, 1)]),
+        DnssecState::Secure,
+        None,
+    );
+    let judged = judge(&pkix, &TlsFacts::default(), true, NOW);
+    assert_eq!(judged.result.state, DaneState::NoTls);
+    assert!(
+        judged
+            .result
+            .message
+            .contains("none of a kind SMTP can use")
+    );
+    assert_eq!(judged.causes[0].0, Status::Down);
+    assert_eq!(judged.causes[0].1.phase, Phase::Starttls);
+    let implicit = verdict::judge(&pkix, &TlsFacts::default(), true, Phase::TlsHandshake, NOW);
+    assert_eq!(implicit.causes[0].1.phase, Phase::TlsHandshake);
+}
+
+#[test]
+fn a_sha256_record_beside_a_sha512_one_is_ignored_and_malformed_records_are_unusable() {
+    let sha512 = Tlsa {
+        usage: 3,
+        selector: 1,
+        matching_type: 2,
+        data: vec![5; 64],
+    };
+    let records = vec![record(3, 1), sha512, record(2, 1)];
+    let screened = crate::tls::dane::screen(&records);
+    assert!(
+        screened[0].as_deref().unwrap().contains("RFC 7671"),
+        "{screened:?}"
+    );
+    assert_eq!(screened[1], None);
+    assert_eq!(screened[2], None, "another usage keeps its SHA-256");
+    let short = Tlsa {
+        data: vec![1; 31],
+        ..record(3, 1)
+    };
+    assert!(short.unusable().unwrap().contains("31 bytes"));
+    let empty = Tlsa {
+        matching_type: 0,
+        data: Vec::new(),
+        ..record(3, 1)
+    };
+    assert!(empty.unusable().is_some());
+}
+
+#[test]
+fn a_standby_is_a_usable_record_matching_nothing_presented() {
+    let records = [record(3, 1), record(3, 2)];
+    let mut both = lookup(
+        TlsaAnswer::Records(records.to_vec()),
+        DnssecState::Secure,
+        None,
+    );
+    both.settings = settings(false, true);
+    // Both match the chain (the key and the certificate of one leaf, say): no standby.
+    let judged = judge(&both, &verified(&records, &[0, 1], Some(0)), true, NOW);
+    assert!(
+        matches!(&judged.causes[0], (Status::Warning, f) if matches!(f.kind, ErrorKind::DaneWeak(_)))
+    );
+    let judged = judge(&both, &verified(&records, &[0], Some(0)), true, NOW);
+    assert!(judged.causes.is_empty());
+}
+
+#[test]
+fn a_mismatch_names_at_most_four_records_cut_short() {
+    let records: Vec<Tlsa> = (1..=6).map(|n| record(3, n)).collect();
+    let words = super::words::mismatch(
+        verified(&records, &[], None).dane.as_ref().unwrap(),
+        &verified(&records, &[], None),
+    );
+    assert!(words.contains("and 2 more"), "{words}");
+    assert!(words.len() < 400, "{words}");
 }

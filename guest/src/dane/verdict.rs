@@ -6,7 +6,7 @@ use super::lookup::{DaneLookup, TlsaAnswer};
 use super::words;
 use crate::check::report::{Context, for_failure};
 use crate::limits::channel;
-use crate::tls::dane::Verified;
+use crate::tls::dane::{Verified, screen};
 use crate::tls::facts::TlsFacts;
 use crate::wit::{
     Channel, ChannelUnit, CheckResult, DaneResult, DaneState, DnssecHealth, DnssecState, ErrorKind,
@@ -23,106 +23,143 @@ pub struct Judged {
 }
 
 /// Judges `lookup` against what the handshakes showed (`facts`); `reached` says whether
-/// the server greeted (a host never reached has no certificate to judge); `now` in Unix
-/// seconds.
-pub fn judge(lookup: &DaneLookup, facts: &TlsFacts, reached: bool, now: i64) -> Judged {
+/// the server greeted (a host never reached has no certificate to judge), `tls_phase`
+/// where TLS begins (`starttls`, or `tls-handshake` for implicit TLS); `now` in Unix
+/// seconds. RFC 7672 2.2: senders look TLSA up only on secure names, and a failed or
+/// unvalidated TLSA answer there defers the mail.
+pub fn judge(
+    lookup: &DaneLookup,
+    facts: &TlsFacts,
+    reached: bool,
+    tls_phase: Phase,
+    now: i64,
+) -> Judged {
     let name = &lookup.tlsa_name;
     let settings = &lookup.settings;
+    let fails = |phase, kind| (Status::Down, Failure { phase, kind });
     let weak = |why: String| {
+        let kind = ErrorKind::DaneWeak(why);
         (
             Status::Warning,
             Failure {
                 phase: Phase::TlsaLookup,
-                kind: ErrorKind::DaneWeak(why),
+                kind,
             },
         )
     };
     let verified = facts.dane.as_ref();
     let mut causes = Vec::new();
-    let (state, message) = match &lookup.answer {
-        _ if lookup.health.state == DnssecState::Bogus => {
-            let why = lookup.health.reason.clone().unwrap_or_default();
-            (DaneState::Bogus, words::bogus(&why))
-        }
-        TlsaAnswer::Failed(why) => {
-            let told = words::lookup_failed(why);
-            causes.push((
-                Status::Down,
-                Failure {
-                    phase: Phase::TlsaLookup,
-                    kind: ErrorKind::DaneFailed(told.clone()),
-                },
-            ));
-            (DaneState::LookupFailed, told)
-        }
-        TlsaAnswer::NoRecords => {
-            let told = words::not_published(name);
-            if settings.expect_dane {
-                causes.push(weak(told.clone()));
-            }
-            (DaneState::NotPublished, told)
-        }
-        TlsaAnswer::Records(_) if lookup.health.state != DnssecState::Secure => {
-            let told = words::not_secure(name, &lookup.health);
-            if settings.expect_dane {
-                causes.push(weak(told.clone()));
-            }
-            (DaneState::NotSecure, told)
-        }
-        TlsaAnswer::Records(_) if lookup.in_force().is_none() => {
-            let told = words::unusable(name);
+    let records = match &lookup.answer {
+        TlsaAnswer::Records(records) => records.as_slice(),
+        _ => &[],
+    };
+    let (state, message) = if lookup.addresses.state == DnssecState::Bogus {
+        let why = lookup.addresses.reason.clone().unwrap_or_default();
+        let told = words::bogus(&why);
+        causes.push(fails(
+            lookup.address_phase,
+            ErrorKind::DnssecBogus(told.clone()),
+        ));
+        (DaneState::Bogus, told)
+    } else if !lookup.names_secure() {
+        let told = words::names_not_secure(name, lookup);
+        if settings.expect_dane {
             causes.push(weak(told.clone()));
-            (DaneState::Unusable, told)
         }
-        TlsaAnswer::Records(records) => match verified {
-            Some(verified) => {
-                let usable = records.iter().filter(|r| r.unusable().is_none()).count();
-                match verified.passed {
+        let state = match records.is_empty() {
+            true => DaneState::NotPublished,
+            false => DaneState::NotSecure,
+        };
+        (state, told)
+    } else {
+        match (&lookup.answer, lookup.tlsa.state) {
+            (TlsaAnswer::Failed(why), _) => {
+                let told = words::lookup_failed(why);
+                causes.push(fails(
+                    Phase::TlsaLookup,
+                    ErrorKind::DaneFailed(told.clone()),
+                ));
+                (DaneState::LookupFailed, told)
+            }
+            (_, DnssecState::Bogus) => {
+                let why = lookup.tlsa.reason.clone().unwrap_or_default();
+                let told = words::bogus(&why);
+                causes.push(fails(
+                    Phase::TlsaLookup,
+                    ErrorKind::DnssecBogus(told.clone()),
+                ));
+                (DaneState::Bogus, told)
+            }
+            (_, DnssecState::Indeterminate) => {
+                let why = lookup.tlsa.reason.clone().unwrap_or_default();
+                let told = words::lookup_failed(&why);
+                causes.push(fails(
+                    Phase::TlsaLookup,
+                    ErrorKind::DaneFailed(told.clone()),
+                ));
+                (DaneState::LookupFailed, told)
+            }
+            (TlsaAnswer::NoRecords, _) => {
+                let told = words::not_published(name);
+                if settings.expect_dane {
+                    causes.push(weak(told.clone()));
+                }
+                (DaneState::NotPublished, told)
+            }
+            (TlsaAnswer::Records(_), DnssecState::Insecure) => {
+                let told = words::not_secure(name);
+                if settings.expect_dane {
+                    causes.push(weak(told.clone()));
+                }
+                (DaneState::NotSecure, told)
+            }
+            (TlsaAnswer::Records(_), DnssecState::Secure) => match verified {
+                Some(verified) => match verified.passed {
                     Some(passed) => {
-                        if settings.expect_standby && usable < 2 {
+                        let standby = verified.judged.unmatched.len();
+                        if settings.expect_standby && standby == 0 {
                             causes.push(weak(words::no_standby(name)));
                         }
+                        let record = &verified.records[passed.record];
                         (
                             DaneState::Matched,
-                            words::matched(&verified.records[passed.record], passed.certificate),
+                            words::matched(record, passed.certificate),
                         )
                     }
                     None => {
                         let told = words::mismatch(verified, facts);
-                        causes.push((
-                            Status::Down,
-                            Failure {
-                                phase: Phase::TlsHandshake,
-                                kind: ErrorKind::DaneMismatch(told.clone()),
-                            },
-                        ));
+                        let kind = ErrorKind::DaneMismatch(told.clone());
+                        causes.push(fails(Phase::TlsHandshake, kind));
                         (DaneState::NotMatched, told)
                     }
+                },
+                // Secure records, even of no usable kind, require TLS (RFC 7672 2.2).
+                None if reached && !facts.established => {
+                    let told = words::no_tls(name, lookup.in_force().is_some());
+                    causes.push(fails(tls_phase, ErrorKind::DaneFailed(told.clone())));
+                    (DaneState::NoTls, told)
                 }
-            }
-            None => {
-                let told = words::no_tls(name, reached);
-                if reached {
-                    causes.push((
-                        Status::Down,
-                        Failure {
-                            phase: Phase::Starttls,
-                            kind: ErrorKind::DaneFailed(told.clone()),
-                        },
-                    ));
+                None if lookup.in_force().is_none() => {
+                    let told = words::unusable(name);
+                    causes.push(weak(told.clone()));
+                    (DaneState::Unusable, told)
                 }
-                (DaneState::NoTls, told)
-            }
-        },
+                None => (DaneState::NoTls, words::unreached(name)),
+            },
+        }
     };
-    if let Some(cause) = health::cause(
-        &lookup.health,
+    // The earliest signature DANE rests on, in the phase of its lookup.
+    let earliest = lookup.health();
+    let phase = match earliest.earliest_signature_expiry == lookup.tlsa.earliest_signature_expiry {
+        true => Phase::TlsaLookup,
+        false => lookup.address_phase,
+    };
+    causes.extend(health::expiring(
+        &earliest,
         settings.signature_warning_seconds,
         now,
-        Phase::TlsaLookup,
-    ) {
-        causes.push(cause);
-    }
+        phase,
+    ));
     causes.sort_by_key(|(status, _)| std::cmp::Reverse(severity(*status)));
     Judged {
         result: DaneResult {
@@ -131,7 +168,7 @@ pub fn judge(lookup: &DaneLookup, facts: &TlsFacts, reached: bool, now: i64) -> 
             records: judged_records(&lookup.answer, verified),
             presented_key_sha256: facts.presented_sha256.as_ref().map(|(k, _)| k.clone()),
             presented_certificate_sha256: facts.presented_sha256.as_ref().map(|(_, c)| c.clone()),
-            dnssec: lookup.health.clone(),
+            dnssec: lookup.health(),
             message,
         },
         causes,
@@ -154,7 +191,8 @@ fn judged_records(answer: &TlsaAnswer, verified: Option<&Verified>) -> Vec<TlsaJ
     };
     records
         .iter()
-        .map(|record| {
+        .zip(screen(records))
+        .map(|(record, unusable)| {
             let matched = verified.and_then(|v| {
                 let index = v.records.iter().position(|r| r == record)?;
                 v.judged
@@ -165,7 +203,7 @@ fn judged_records(answer: &TlsaAnswer, verified: Option<&Verified>) -> Vec<TlsaJ
             });
             TlsaJudged {
                 presentation: record.presentation(),
-                unusable: record.unusable(),
+                unusable,
                 matched_certificate: matched,
             }
         })

@@ -1,13 +1,19 @@
 //! DANE and DNSSEC in plain words, each naming what was looked up and what was seen.
 
+use super::lookup::DaneLookup;
 use crate::dates::format_utc;
 use crate::tls::dane::{Tlsa, Verified};
 use crate::tls::facts::TlsFacts;
-use crate::wit::{DnssecHealth, DnssecState};
+use crate::wit::DnssecState;
 
 /// A bogus answer, with the resolver's reason.
 pub fn bogus(why: &str) -> String {
     format!("validating resolvers fail it, so senders behind them defer the mail: {why}")
+}
+
+/// A bogus answer that carries `what` (the MTA-STS record, say), not the mail.
+pub fn bogus_aside(what: &str, why: &str) -> String {
+    format!("validating resolvers fail it, so senders behind them go without {what}: {why}")
 }
 
 /// A signature that expires within the warning.
@@ -39,16 +45,10 @@ pub fn not_published(name: &str) -> String {
 }
 
 /// Records DNSSEC does not vouch for.
-pub fn not_secure(name: &str, health: &DnssecHealth) -> String {
-    let state = match health.state {
-        DnssecState::Insecure => "DNSSEC-insecure (an unsigned zone)".to_string(),
-        _ => format!(
-            "not validated ({})",
-            health.reason.as_deref().unwrap_or("indeterminate")
-        ),
-    };
+pub fn not_secure(name: &str) -> String {
     format!(
-        "not in force: the TLSA records at {name} or the names they rest on are {state}, so senders ignore them (RFC 7672 2.2)"
+        "not in force: the TLSA records at {name} are in a zone DNSSEC does not vouch for \
+         (unsigned), so senders ignore them (RFC 7672 2.2.3)"
     )
 }
 
@@ -81,6 +81,9 @@ pub fn matched(record: &Tlsa, certificate: usize) -> String {
     )
 }
 
+/// The most records a mismatch names (each cut short); the result lists them all.
+const RECORDS_NAMED: usize = 4;
+
 /// No record matched: the presented key beside the records.
 pub fn mismatch(verified: &Verified, facts: &TlsFacts) -> String {
     let presented = match &facts.presented_sha256 {
@@ -89,12 +92,22 @@ pub fn mismatch(verified: &Verified, facts: &TlsFacts) -> String {
         }
         None => "no certificate was presented".into(),
     };
-    let records: Vec<String> = verified.records.iter().map(Tlsa::presentation).collect();
+    let count = verified.records.len();
+    let mut records: Vec<String> = (verified.records.iter())
+        .take(RECORDS_NAMED)
+        .map(|r| match count {
+            1 => r.presentation(),
+            _ => short(&r.presentation()),
+        })
+        .collect();
+    if count > RECORDS_NAMED {
+        records.push(format!("and {} more", count - RECORDS_NAMED));
+    }
     let mut told = format!(
         "no TLSA record matches: {presented}; the records: {}",
         records.join(", ")
     );
-    for (index, why) in &verified.unanchored {
+    for (index, why) in verified.unanchored.iter().take(RECORDS_NAMED) {
         told.push_str(&format!(
             "; {} matched a certificate of the chain, but {why}",
             short(&verified.records[*index].presentation())
@@ -103,15 +116,43 @@ pub fn mismatch(verified: &Verified, facts: &TlsFacts) -> String {
     told
 }
 
-/// In force, without TLS to judge.
-pub fn no_tls(name: &str, reached: bool) -> String {
-    match reached {
-        true => format!(
-            "DANE senders will not deliver: TLSA records at {name} require TLS, and the \
-             server offered no STARTTLS or its handshake failed before its certificate \
-             could be judged"
-        ),
-        false => format!("in force at {name}, but the server was not reached to judge it"),
+/// TLSA records, and no TLS: `usable` says whether DANE was in force, else the records
+/// were all of kinds SMTP cannot use, which still require TLS (RFC 7672 2.2).
+pub fn no_tls(name: &str, usable: bool) -> String {
+    let records = match usable {
+        true => "TLSA records",
+        false => "TLSA records (none of a kind SMTP can use, which still require TLS)",
+    };
+    format!(
+        "DANE senders will not deliver: {records} at {name} require TLS, and the server \
+         offered no STARTTLS or its handshake failed before its certificate could be judged"
+    )
+}
+
+/// In force, but the server was not reached.
+pub fn unreached(name: &str) -> String {
+    format!("in force at {name}, but the server was not reached to judge it")
+}
+
+/// The names DANE rests on are not secure: senders do not look TLSA up.
+pub fn names_not_secure(name: &str, lookup: &DaneLookup) -> String {
+    let which = match lookup.mx {
+        Some(mx) if mx != DnssecState::Secure => format!("the MX records are {}", state(mx)),
+        _ => format!("the host's addresses are {}", state(lookup.addresses.state)),
+    };
+    format!(
+        "not in force: {which}, so senders do not look up the TLSA records at {name} (RFC \
+         7672 2.2)"
+    )
+}
+
+/// A DNSSEC state in words.
+fn state(state: DnssecState) -> &'static str {
+    match state {
+        DnssecState::Secure => "DNSSEC-secure",
+        DnssecState::Insecure => "DNSSEC-insecure (an unsigned zone)",
+        DnssecState::Indeterminate => "not validated (indeterminate)",
+        DnssecState::Bogus => "DNSSEC-bogus",
     }
 }
 

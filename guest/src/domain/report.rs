@@ -7,6 +7,7 @@
 
 mod cause;
 mod channels;
+mod dnssec;
 mod judge;
 mod message;
 mod mx;
@@ -15,11 +16,10 @@ mod published;
 mod words;
 
 use super::findings::{Findings, MxAnswer};
-use crate::dane::health::{self, health};
+use crate::dane::health::health;
 use crate::dane::lookup::settings_of;
 use crate::dane::verdict;
-use crate::wit::{CheckResult, DaneResult, DomainResult, Phase, Settings};
-use cause::{Area, Cause};
+use crate::wit::{CheckResult, DaneResult, DomainResult, Settings};
 use published::Published;
 
 /// The result of the domain check of `settings` (whose `host` is the domain) that found
@@ -40,7 +40,8 @@ pub fn report(settings: &Settings, findings: Findings, now: i64) -> CheckResult 
         elapsed,
     } = findings;
     let dane_settings = settings_of(settings);
-    let dnssec = health(&dnssec);
+    let seen = dnssec;
+    let dnssec = health(&seen);
     let (port, timeout) = (settings.port, settings.timeout_seconds);
     let published = Published {
         record: sts_record.as_ref(),
@@ -52,26 +53,16 @@ pub fn report(settings: &Settings, findings: Findings, now: i64) -> CheckResult 
         .map_or(0, |d| d.max_age_warning_seconds);
     let announced = published.record().is_some();
     let (judged, judgement) = judge::judge(published.policy(), announced, &hosts, port, timeout);
-    let dnssec_cause = health::cause(
-        &dnssec,
-        dane_settings.signature_warning_seconds,
-        now,
-        Phase::MxLookup,
-    )
-    .map(|(status, failure)| Cause {
-        status,
-        area: Area::Dnssec,
-        failure,
-    });
+    let dnssec_causes =
+        dnssec::causes(&seen, &domain, dane_settings.signature_warning_seconds, now);
     let causes = [
-        dnssec_cause,
         mx::cause(&mx, &hosts, port),
         judgement,
         published.halves(&domain, timeout),
         published.short_max_age(max_age_warning),
         published.expectation(settings, &domain),
     ];
-    let verdict = cause::decide(causes.into_iter().flatten().collect());
+    let verdict = cause::decide(causes.into_iter().flatten().chain(dnssec_causes).collect());
     let message = message::compose(message::Told {
         domain: &domain,
         port,

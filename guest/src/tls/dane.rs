@@ -57,10 +57,48 @@ impl Tlsa {
             (4.., _, _) => format!("usage {} is unknown", self.usage),
             (_, 2.., _) => format!("selector {} is unknown", self.selector),
             (_, _, 3..) => format!("matching type {} is unknown", self.matching_type),
+            (_, _, 1) if self.data.len() != 32 => format!(
+                "its SHA-256 data is {} bytes, not 32: malformed",
+                self.data.len()
+            ),
+            (_, _, 2) if self.data.len() != 64 => format!(
+                "its SHA-512 data is {} bytes, not 64: malformed",
+                self.data.len()
+            ),
+            (_, _, 0) if self.data.is_empty() => "its data is empty: malformed".to_string(),
             _ => return None,
         };
         Some(why)
     }
+}
+
+/// Why each of `records` is not used, as a set: a record unusable by itself (see
+/// [`Tlsa::unusable`]), or a SHA-256 record beside a usable SHA-512 one of the same usage
+/// and selector, which a sender with digest algorithm agility ignores (RFC 7671 9: it
+/// "SHOULD NOT accept keys that match only the weaker" record; Postfix always does so).
+/// None for the records that are used.
+pub fn screen(records: &[Tlsa]) -> Vec<Option<String>> {
+    let own: Vec<Option<String>> = records.iter().map(Tlsa::unusable).collect();
+    let stronger = |usage: u8, selector: u8| {
+        records.iter().zip(&own).any(|(r, why)| {
+            why.is_none() && r.usage == usage && r.selector == selector && r.matching_type == 2
+        })
+    };
+    records
+        .iter()
+        .zip(own.iter().cloned())
+        .map(|(record, why)| {
+            why.or_else(|| {
+                (record.matching_type == 1 && stronger(record.usage, record.selector)).then(|| {
+                    format!(
+                        "ignored: a SHA-512 record of usage {} and selector {} is published \
+                         beside it, and senders use the stronger digest (RFC 7671 9)",
+                        record.usage, record.selector
+                    )
+                })
+            })
+        })
+        .collect()
 }
 
 /// What a certificate gives for a record of `selector` and `matching_type`: the bytes the
@@ -97,7 +135,8 @@ pub struct Judged {
     /// The indices of the usable records that matched nothing presented: a standby key
     /// published ahead of a rollover, or a record the server's key no longer matches.
     pub unmatched: Vec<usize>,
-    /// The indices of the records SMTP cannot use, with why.
+    /// The indices of the records SMTP cannot use (or a sender ignores, a weaker digest
+    /// beside a stronger), with why.
     pub unusable: Vec<(usize, String)>,
 }
 
@@ -118,8 +157,8 @@ impl Judged {
 /// a DANE-TA record against each certificate above it.
 pub fn judge(records: &[Tlsa], chain: &[Vec<u8>]) -> Judged {
     let mut judged = Judged::default();
-    for (index, record) in records.iter().enumerate() {
-        if let Some(why) = record.unusable() {
+    for ((index, record), why) in records.iter().enumerate().zip(screen(records)) {
+        if let Some(why) = why {
             judged.unusable.push((index, why));
             continue;
         }

@@ -90,6 +90,16 @@ impl TlsFacts {
         }
     }
 
+    /// Whether DANE-EE verified the leaf: its names and dates then do not count (RFC 7672
+    /// 3.1.1), so the certificate thresholds do not judge it.
+    pub fn verified_by_dane_ee(&self) -> bool {
+        self.dane.as_ref().is_some_and(|verified| {
+            verified
+                .passed
+                .is_some_and(|passed| verified.records[passed.record].usage == 3)
+        })
+    }
+
     /// Presented certificates that have expired by `now` but are not on the verified path:
     /// clients never use them, so they are worth a note, not a verdict.
     pub fn expired_off_path(&self, now: i64) -> Vec<&Leaf> {

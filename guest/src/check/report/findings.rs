@@ -93,7 +93,10 @@ pub(super) fn gather(
         miss_is_warning: expect.miss_is_warning(),
         verdict,
         warning,
-        certificate_days_left: figures.days_left.filter(|_| tls.established),
+        // A leaf DANE-EE verified is judged by its key alone (RFC 7672 3.1.1).
+        certificate_days_left: figures
+            .days_left
+            .filter(|_| tls.established && !tls.verified_by_dane_ee()),
         response_ms: figures.response_ms,
         last_phase: last_phase(ran),
         latency_ms: figures.latency_ms,

@@ -122,6 +122,9 @@ fn tls_of(host: &MxFinding, port: u16, timeout_seconds: u32) -> Tls {
             _ if !tls_phase => {}
             ErrorKind::CertificateExpiring(days) if *days >= 0 => {}
             ErrorKind::ResponseTimeExceeded(_) | ErrorKind::ExpectationMissed(_) => {}
+            // DANE refused the chain; MTA-STS senders judge it by the CA roots, whose
+            // verdict the handshake recorded beside (RFC 8461 2).
+            ErrorKind::DaneMismatch(_) => {}
             // The connection, not TLS, failed: the MX host's failure says it.
             ErrorKind::Timeout | ErrorKind::ConnectionClosed => return Tls::NotReached,
             _ => {

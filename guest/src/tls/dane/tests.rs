@@ -133,10 +133,16 @@ fn a_record_is_written_as_zone_files_write_it() {
 
 #[test]
 fn no_chain_matches_nothing_and_never_panics() {
-    let judged = judge(&[record(3, 1, 1, vec![1]), record(2, 0, 0, vec![2])], &[]);
+    let judged = judge(
+        &[record(3, 1, 1, vec![1; 32]), record(2, 0, 0, vec![2])],
+        &[],
+    );
     assert_eq!(judged.unmatched, [0, 1]);
-    let judged = judge(&[record(3, 1, 1, vec![1])], &[vec![0x30, 0x00]]);
+    let judged = judge(&[record(3, 1, 1, vec![1; 32])], &[vec![0x30, 0x00]]);
     assert_eq!(judged.unmatched, [0]);
+    // A SHA-256 record of one byte is malformed: unusable, never matched.
+    let judged = judge(&[record(3, 1, 1, vec![1])], &[vec![0x30, 0x00]]);
+    assert!(judged.only_unusable());
 }
 
 /// Now, in Unix seconds.

@@ -252,3 +252,24 @@ fn a_bogus_answer_of_the_domain_is_down_and_an_expiring_signature_warns() {
     assert_eq!(value(&result, channel::DNSSEC), Some(2.0));
     assert_eq!(value(&result, channel::DNSSEC_SIGNATURE_EXPIRY), Some(1.0));
 }
+
+#[test]
+fn a_bogus_answer_that_carries_no_mail_only_warns_in_its_own_phase() {
+    use crate::bindings::smtp_sensor::probe::dns::RecordType;
+    use crate::dane::health::Seen;
+    use crate::wit::DnssecState;
+    let mut bogus = findings();
+    bogus.dnssec = vec![Seen {
+        lookup: "TXT _mta-sts.example.test".into(),
+        name: "_mta-sts.example.test".into(),
+        record_type: RecordType::Txt,
+        state: DnssecState::Bogus,
+        reason: Some("TXT _mta-sts.example.test: the signatures expired".into()),
+        expiry: None,
+    }];
+    let result = report(&domain_settings(), bogus);
+    assert_eq!(result.status, Status::Warning, "{}", result.message);
+    let failure = result.failure.unwrap();
+    assert_eq!(failure.phase, Phase::MtaStsLookup);
+    assert!(matches!(&failure.kind, ErrorKind::DnssecBogus(w) if w.contains("the MTA-STS record")));
+}

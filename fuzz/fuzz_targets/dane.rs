@@ -2,7 +2,9 @@
 //! fields and data against a presented chain of any bytes are judged without panicking,
 //! every record is judged once (matched, unmatched or unusable), a DANE-EE match is the
 //! leaf and a DANE-TA match a certificate above it (whose chain check answers, never
-//! panics), and a match's data is what the certificate gives.
+//! panics), and a match's data is what the certificate gives. Verification as a DANE
+//! sender makes it (`verify`) passes only on a DANE-EE match of the leaf or a DANE-TA match
+//! that anchors the chain, and fails exactly when no match does.
 
 #![no_main]
 
@@ -40,14 +42,25 @@ fuzz_target!(|input: (Vec<(u8, u8, u8, Vec<u8>)>, Vec<Vec<u8>>)| {
             record.matching_type,
         );
         assert_eq!(given.as_deref(), Some(&record.data[..]));
-        if record.usage == 2 {
-            // Hostile bytes as a chain: an answer, never a panic.
-            let _ = dane::anchors(
-                &chain,
-                matched.certificate,
-                "mx.example.test",
-                1_800_000_000,
-            );
-        }
     }
+    // Verification: the chain check of each DANE-TA match answers, never panics.
+    let verified = dane::verify(&records, &chain, "mx.example.test", NOW);
+    assert_eq!(verified.judged, judged);
+    let anchored =
+        |m: &dane::Matched| dane::anchors(&chain, m.certificate, "mx.example.test", NOW).is_ok();
+    if let Some(passed) = verified.passed {
+        let usage = records[passed.record].usage;
+        assert!(usage == 3 || (usage == 2 && anchored(&passed)));
+    }
+    for (record, _) in &verified.unanchored {
+        assert_eq!(records[*record].usage, 2);
+    }
+    let any_pass = judged
+        .matched
+        .iter()
+        .any(|m| records[m.record].usage == 3 || anchored(m));
+    assert_eq!(verified.passed.is_some(), any_pass);
 });
+
+/// The verification's time, Unix seconds.
+const NOW: u64 = 1_800_000_000;

@@ -443,10 +443,16 @@ mod tests {
         null_mx.answered_mx("example.com", [(0, ".")]);
         null_mx.answered_addresses("example.com", ["192.0.2.5".parse().unwrap()]);
         assert!(!null_mx.may_connect(sock("192.0.2.5:25"), 25));
-        // A host check's policy allows no connection by its answers.
+        // A host check's policy (resolving through the host's DNS for DANE) allows its
+        // host's answered addresses on its port, as of "sandbox: a host check with DANE
+        // ... may reach only its host's answered addresses on its port"; before, nothing.
         let mut host = DnsPolicy::for_host("mail.example.com", 25);
-        host.answered_addresses("mail.example.com", ["192.0.2.5".parse().unwrap()]);
         assert!(!host.may_connect(sock("192.0.2.5:25"), 25));
+        host.answered_addresses("mail.example.com", ["192.0.2.5".parse().unwrap()]);
+        assert!(host.may_connect(sock("192.0.2.5:25"), 25));
+        assert!(!host.may_connect(sock("192.0.2.5:443"), 25));
+        host.answered_addresses("other.example.com", ["192.0.2.6".parse().unwrap()]);
+        assert!(!host.may_connect(sock("192.0.2.6:25"), 25));
     }
 
     #[test]

@@ -66,7 +66,10 @@ pub async fn explain(
             }
             _ => Vec::new(),
         },
-    };
+    }
+    .into_iter()
+    .map(|s| s.validity)
+    .collect();
     if sigs.is_empty() {
         // No signatures at all: an unsigned zone the resolver could not prove unsigned, or
         // a resolver that hands out no DNSSEC records. The root's keys tell which: a

@@ -128,7 +128,7 @@ pub fn bogus_reason(lookup: &str, signatures: &[Validity], now: i64) -> String {
         .filter(|s| s.inception > now)
         .map(|s| s.inception)
         .collect();
-    let in_date = signatures.len() - expired.len() - early.len();
+    let in_date = signatures.iter().filter(|s| s.includes(now)).count();
     if signatures.is_empty() {
         format!(
             "{lookup}: the answer did not validate and its name has no signatures (RRSIG): \

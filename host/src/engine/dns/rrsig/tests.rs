@@ -199,6 +199,19 @@ fn a_bogus_answer_says_what_its_signatures_show() {
     assert!(good_words.contains("does not verify"), "{good_words}");
 }
 
+/// A malformed signature, its inception after its expiration, is neither counted twice
+/// nor in date.
+#[test]
+fn a_signature_out_of_order_is_not_in_date() {
+    let backwards = Validity {
+        inception: NOW + DAY,
+        expiration: NOW - DAY,
+    };
+    assert!(!backwards.includes(NOW));
+    let words = bogus_reason("MX example.com", &[backwards], NOW);
+    assert!(words.contains("expired"), "{words}");
+}
+
 #[test]
 fn elapsed_time_reads_in_the_largest_fitting_unit() {
     assert_eq!(ago(0), "moments ago");

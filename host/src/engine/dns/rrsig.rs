@@ -161,14 +161,27 @@ pub fn bogus_reason(lookup: &str, signatures: &[Validity], now: i64) -> String {
     }
 }
 
+/// Why `lookup`'s answer stays bogus though its signatures (RRSIG) could not be fetched to
+/// say why (`failure`): the resolver gives the root's keys signed, so it does DNSSEC, and
+/// its verdict is not for want of DNSSEC records (hickory-dns issue 3932).
+pub fn unfetched_bogus_reason(lookup: &str, failure: &str) -> String {
+    format!(
+        "{lookup}: the answer did not validate, and its signatures (RRSIG) could not be \
+         fetched to say why ({failure}); the resolver does DNSSEC (it gives the root's \
+         keys signed), so the verdict stands: a signature or key that fails, or a chain \
+         of trust that does not reach the trust anchor"
+    )
+}
+
 /// Why `lookup`'s answer is left undecided: judged bogus, but its signatures could not be
-/// fetched to say why (`failure`), which hickory-resolver 0.26.3 also calls bogus when it
-/// could not fetch the DNSSEC records to decide (hickory-dns issue 3932).
-pub fn unfetched_reason(lookup: &str, failure: &str) -> String {
+/// fetched to say why (`failure`), nor the root's keys signed (`root`): a resolver without
+/// DNSSEC records, which hickory-resolver 0.26.3 also calls bogus (hickory-dns issue 3932).
+pub fn unfetched_reason(lookup: &str, failure: &str, root: &str) -> String {
     format!(
         "{lookup}: the resolver judged the answer bogus, and its signatures (RRSIG) could \
          not be fetched to tell a failed signature from DNSSEC records it could not fetch \
-         (hickory-dns issue 3932): {failure}"
+         (hickory-dns issue 3932): {failure}; nor does it give the root's keys signed \
+         ({root})"
     )
 }
 

@@ -199,6 +199,27 @@ fn a_bogus_answer_says_what_its_signatures_show() {
     assert!(good_words.contains("does not verify"), "{good_words}");
 }
 
+/// A bogus answer whose signatures could not be fetched stays bogus from a resolver that
+/// does DNSSEC, and says the failure; from one that does not, it is left undecided.
+#[test]
+fn an_unfetched_bogus_answer_names_the_failure() {
+    let lookup = "TLSA _25._tcp.mx.example.com";
+    let failure = "RRSIG _25._tcp.mx.example.com: the resolver answered REFUSED";
+    let bogus = unfetched_bogus_reason(lookup, failure);
+    assert!(bogus.starts_with(lookup), "{bogus}");
+    assert!(bogus.contains(failure), "{bogus}");
+    assert!(bogus.contains("could not be fetched"), "{bogus}");
+    assert!(bogus.contains("root's keys signed"), "{bogus}");
+    let undecided = unfetched_reason(lookup, failure, "DNSKEY . came back unsigned");
+    assert!(undecided.starts_with(lookup), "{undecided}");
+    assert!(undecided.contains(failure), "{undecided}");
+    assert!(
+        undecided.contains("DNSKEY . came back unsigned"),
+        "{undecided}"
+    );
+    assert!(undecided.contains("issue 3932"), "{undecided}");
+}
+
 /// A malformed signature, its inception after its expiration, is neither counted twice
 /// nor in date.
 #[test]

@@ -1,6 +1,7 @@
 //! hickory-resolver's answers and errors in the contract's terms (`dns.answer`,
 //! `dns.lookup-error`), without I/O: what a record holds, the outcome, the TTL, the CNAME
-//! followed, the DNSSEC status and the earliest signature's expiry.
+//! followed, the DNSSEC status and when its signatures first run out (the earliest of its
+//! RRsets' expiries, each its latest valid signature's: see `rrsig::earliest_expiry`).
 //!
 //! How hickory-resolver 0.26.3 reports DNSSEC, and what we make of it: every record of a
 //! positive answer carries a `Proof` (secure, insecure, bogus, indeterminate), and the
@@ -13,7 +14,8 @@
 //! when it could not fetch the DNSSEC records to decide (a DS query REFUSED or timed out):
 //! measured against the tests' Knot, authoritative for an unsigned `example.test` alone,
 //! every answer is bogus, not insecure or indeterminate. `indeterminate` is given where a
-//! record's own proof says so, or where a bogus answer's signatures cannot be fetched.
+//! record's own proof says so, or where a bogus answer's signatures are absent or cannot
+//! be fetched and the resolver gives no signed root keys either (see `bogus`).
 
 use super::policy::type_name;
 use super::rrsig::{all_signatures, earliest_expiry, signatures, unix_now};
@@ -70,6 +72,7 @@ pub fn from_lookup(name: &str, kind: RecordType, lookup: &Lookup) -> Answer {
             }
         }
     }
+    let now = unix_now();
     let outcome = if records.is_empty() {
         Outcome::NoData
     } else {
@@ -83,12 +86,15 @@ pub fn from_lookup(name: &str, kind: RecordType, lookup: &Lookup) -> Answer {
         ttl: if ttl == u32::MAX { 0 } else { ttl },
         canonical_name: canonical.filter(|c| *c != bare(name)),
         dnssec: status_of(&proofs, name, kind),
-        earliest_signature_expiry: earliest_expiry(&signatures(
-            lookup.answers(),
-            &owners,
-            |covered| covered == hickory_type(kind) || covered == HickoryType::CNAME,
-            unix_now(),
-        )),
+        earliest_signature_expiry: earliest_expiry(
+            &signatures(
+                lookup.answers(),
+                &owners,
+                |covered| covered == hickory_type(kind) || covered == HickoryType::CNAME,
+                now,
+            ),
+            now,
+        ),
     }
 }
 
@@ -239,10 +245,11 @@ pub fn from_error(
             let ttl = negative_ttl.or_else(|| soa.as_ref().map(|s| s.ttl.min(s.data.minimum)));
             let mut answer = negative(name, kind, *response_code, ttl, dnssec);
             answer.canonical_name = canonical;
-            answer.earliest_signature_expiry = earliest_expiry(&all_signatures(
-                authorities.iter().flat_map(|a| a.iter()),
-                unix_now(),
-            ));
+            let now = unix_now();
+            answer.earliest_signature_expiry = earliest_expiry(
+                &all_signatures(authorities.iter().flat_map(|a| a.iter()), now),
+                now,
+            );
             Ok(answer)
         }
         NetError::Dns(DnsError::Nsec {
@@ -255,8 +262,9 @@ pub fn from_error(
                 response.negative_ttl(),
                 status_of_proof(*proof, &lookup),
             );
+            let now = unix_now();
             answer.earliest_signature_expiry =
-                earliest_expiry(&all_signatures(&response.authorities, unix_now()));
+                earliest_expiry(&all_signatures(&response.authorities, now), now);
             Ok(answer)
         }
         NetError::Dns(DnsError::DnssecBogus) => Err(LookupError::ResolverFailed(format!(

@@ -1,13 +1,16 @@
 //! Why an answer did not validate: hickory-resolver 0.26.3 says bogus and no more, and
 //! says it too when it could not fetch the DNSSEC records to decide (hickory-dns issue
 //! 3932). The signatures, asked for unvalidated (`RRSIG` records), tell which: expired, not
-//! yet valid, absent, or in date (then a signature or key that fails); when they cannot be
-//! fetched either, or there are none and the resolver gives no DNSSEC records at all (the
-//! root's keys unsigned), the answer is left `indeterminate`.
+//! yet valid, absent, or in date (then a signature or key that fails). When there are none,
+//! or they cannot be fetched, the root's keys tell whether the resolver does DNSSEC: given
+//! signed, the answer stays `bogus` (a resolver that handles RRSIG queries badly must not
+//! soften every bogus answer); refused, failed or unsigned, it is left `indeterminate`.
 
 use super::answer::{from_error, hickory_type, lookup_words};
 use super::resolver::Resolver;
-use super::rrsig::{Validity, bogus_reason, signatures, unfetched_reason, unix_now};
+use super::rrsig::{
+    Validity, bogus_reason, signatures, unfetched_bogus_reason, unfetched_reason, unix_now,
+};
 use crate::wit_dns::{DnssecStatus, LookupError, RecordType};
 use hickory_resolver::lookup::Lookup;
 use hickory_resolver::net::{DnsError, NetError, NoRecords};
@@ -19,7 +22,8 @@ use std::time::{Duration, Instant};
 const MARGIN: Duration = Duration::from_millis(200);
 
 /// The status of `name`'s `kind` answer, judged bogus: `bogus` with what its signatures
-/// show, or `indeterminate` when they could not be fetched by `deadline`. `negative`: the
+/// show, or `indeterminate` when they are absent or could not be fetched by `deadline` and
+/// the resolver does not show DNSSEC either (see [`root_keys_signed`]). `negative`: the
 /// answer was a denial, signed by the name's own signatures (NODATA: its NSEC's) or, for a
 /// name that does not exist, by its zone's (the SOA's).
 pub async fn explain(
@@ -37,7 +41,7 @@ pub async fn explain(
     let covered = hickory_type(kind);
     let found = match fetch(resolver, parsed, name, kind, cutoff).await {
         Ok(found) => found,
-        Err(why) => return DnssecStatus::Indeterminate(unfetched_reason(&lookup, &why)),
+        Err(why) => return unfetched(resolver, &lookup, &why, name, kind, cutoff).await,
     };
     let sigs: Vec<Validity> = match found {
         Ok(answer) => {
@@ -60,42 +64,71 @@ pub async fn explain(
                     }
                     Ok(Err(_)) => Vec::new(),
                     Err(why) => {
-                        return DnssecStatus::Indeterminate(unfetched_reason(&lookup, &why));
+                        return unfetched(resolver, &lookup, &why, name, kind, cutoff).await;
                     }
                 }
             }
             _ => Vec::new(),
         },
-    };
+    }
+    .into_iter()
+    .map(|s| s.validity)
+    .collect();
     if sigs.is_empty() {
         // No signatures at all: an unsigned zone the resolver could not prove unsigned, or
-        // a resolver that hands out no DNSSEC records. The root's keys tell which: a
-        // DNSSEC-aware resolver gives them signed.
-        match fetch_type(
-            resolver,
-            &Name::root(),
-            HickoryType::DNSKEY,
-            name,
-            kind,
-            cutoff,
-        )
-        .await
-        {
-            Ok(Ok(root))
-                if root
-                    .answers()
-                    .iter()
-                    .any(|r| r.record_type() == HickoryType::RRSIG) => {}
-            Ok(Ok(_)) | Ok(Err(_)) => {
-                return DnssecStatus::Indeterminate(no_dnssec_reason(
-                    &lookup,
-                    "DNSKEY . came back unsigned",
-                ));
-            }
-            Err(why) => return DnssecStatus::Indeterminate(no_dnssec_reason(&lookup, &why)),
+        // a resolver that hands out no DNSSEC records.
+        if let Err(root) = root_keys_signed(resolver, name, kind, cutoff).await {
+            return DnssecStatus::Indeterminate(no_dnssec_reason(&lookup, &root));
         }
     }
     DnssecStatus::Bogus(bogus_reason(&lookup, &sigs, now))
+}
+
+/// The status of a bogus answer whose signatures could not be fetched (`why`): still
+/// `bogus` from a resolver that does DNSSEC (the root's keys signed), which a failed RRSIG
+/// query does not make less so; else `indeterminate`.
+async fn unfetched(
+    resolver: &Resolver,
+    lookup: &str,
+    why: &str,
+    name: &str,
+    kind: RecordType,
+    cutoff: Instant,
+) -> DnssecStatus {
+    match root_keys_signed(resolver, name, kind, cutoff).await {
+        Ok(()) => DnssecStatus::Bogus(unfetched_bogus_reason(lookup, why)),
+        Err(root) => DnssecStatus::Indeterminate(unfetched_reason(lookup, why, &root)),
+    }
+}
+
+/// Whether the resolver does DNSSEC: a DNSSEC-aware one gives the root's keys (`DNSKEY .`,
+/// asked unvalidated by `cutoff`) signed. `Err`: why it does not seem to, in words.
+async fn root_keys_signed(
+    resolver: &Resolver,
+    name: &str,
+    kind: RecordType,
+    cutoff: Instant,
+) -> Result<(), String> {
+    let root = fetch_type(
+        resolver,
+        &Name::root(),
+        HickoryType::DNSKEY,
+        name,
+        kind,
+        cutoff,
+    )
+    .await?;
+    match root {
+        Ok(keys)
+            if keys
+                .answers()
+                .iter()
+                .any(|r| r.record_type() == HickoryType::RRSIG) =>
+        {
+            Ok(())
+        }
+        Ok(_) | Err(_) => Err("DNSKEY . came back unsigned".to_string()),
+    }
 }
 
 /// Why an unsigned answer is left undecided: the resolver gives no DNSSEC records (the
@@ -146,7 +179,7 @@ async fn fetch_type(
     }
 }
 
-/// A failed RRSIG lookup in words, as a lookup error says it, without the lookup named
+/// A failed lookup (the RRSIG records, the root's keys) in words, as a lookup error says it, without the lookup named
 /// (the reason names it once).
 fn failure_words(
     asked: HickoryType,

@@ -1,17 +1,34 @@
 //! What an answer's signatures (RRSIG, RFC 4034 section 3) tell, without I/O: when the
-//! earliest of them expires (the day a zone that is not re-signed turns bogus), and, for an
-//! answer that did not validate, what is wrong with them as far as can be seen from
-//! outside (hickory-resolver 0.26.3 says bogus without saying why).
+//! first of its RRsets loses its last valid signature (the day a zone that is not re-signed
+//! turns bogus), and, for an answer that did not validate, what is wrong with them as far
+//! as can be seen from outside (hickory-resolver 0.26.3 says bogus without saying why).
 
 use hickory_resolver::proto::dnssec::rdata::{DNSSECRData, SigInput};
 use hickory_resolver::proto::rr::{RData, Record, RecordType as HickoryType};
 use smtp_sensor_guest::format_utc;
+use std::collections::HashMap;
 
 /// One signature's validity period, in seconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Validity {
     pub inception: i64,
     pub expiration: i64,
+}
+
+/// One signature: the RRset it signs (its owner, bare and lower-cased, and the type it
+/// covers) and its validity period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub owner: String,
+    pub covered: HickoryType,
+    pub validity: Validity,
+}
+
+impl Validity {
+    /// Whether the period includes `now` (RFC 4035 section 5.3.1).
+    pub fn includes(&self, now: i64) -> bool {
+        self.inception <= now && now <= self.expiration
+    }
 }
 
 /// The current time, in seconds since the Unix epoch.
@@ -29,11 +46,21 @@ pub fn serial_time(value: u32, now: i64) -> i64 {
     now + i64::from(offset)
 }
 
-/// The validity of `input`, as of `now`.
-fn validity(input: &SigInput, now: i64) -> Validity {
-    Validity {
-        inception: serial_time(input.sig_inception.get(), now),
-        expiration: serial_time(input.sig_expiration.get(), now),
+/// The signature `record` holds, if it is an RRSIG, with its times as of `now`.
+fn signature(record: &Record, now: i64) -> Option<Signature> {
+    match &record.data {
+        RData::DNSSEC(DNSSECRData::RRSIG(sig)) => {
+            let input: &SigInput = sig.input();
+            Some(Signature {
+                owner: super::policy::canonical(&record.name.to_ascii()),
+                covered: input.type_covered,
+                validity: Validity {
+                    inception: serial_time(input.sig_inception.get(), now),
+                    expiration: serial_time(input.sig_expiration.get(), now),
+                },
+            })
+        }
+        _ => None,
     }
 }
 
@@ -44,16 +71,11 @@ pub fn signatures<'a>(
     owners: &[String],
     covers: impl Fn(HickoryType) -> bool,
     now: i64,
-) -> Vec<Validity> {
+) -> Vec<Signature> {
     records
         .into_iter()
-        .filter(|r| owners.contains(&super::policy::canonical(&r.name.to_ascii())))
-        .filter_map(|r| match &r.data {
-            RData::DNSSEC(DNSSECRData::RRSIG(sig)) if covers(sig.input().type_covered) => {
-                Some(validity(sig.input(), now))
-            }
-            _ => None,
-        })
+        .filter_map(|r| signature(r, now))
+        .filter(|s| owners.contains(&s.owner) && covers(s.covered))
         .collect()
 }
 
@@ -62,19 +84,35 @@ pub fn signatures<'a>(
 pub fn all_signatures<'a>(
     records: impl IntoIterator<Item = &'a Record>,
     now: i64,
-) -> Vec<Validity> {
+) -> Vec<Signature> {
     records
         .into_iter()
-        .filter_map(|r| match &r.data {
-            RData::DNSSEC(DNSSECRData::RRSIG(sig)) => Some(validity(sig.input(), now)),
-            _ => None,
-        })
+        .filter_map(|r| signature(r, now))
         .collect()
 }
 
-/// When the earliest of `signatures` expires; none without signatures.
-pub fn earliest_expiry(signatures: &[Validity]) -> Option<i64> {
-    signatures.iter().map(|s| s.expiration).min()
+/// When the first of the RRsets `signatures` sign stops validating, as of `now`; none
+/// without signatures. An RRset stays valid while any one of its signatures is (RFC 4035
+/// section 5.3), so each RRset (owner and type covered) counts its latest expiration among
+/// the signatures in date at `now` (a key or algorithm rollover signs twice; a stale
+/// signature may linger), or, with none in date, its latest at all.
+pub fn earliest_expiry(signatures: &[Signature], now: i64) -> Option<i64> {
+    // Per RRset: the latest expiration in date, and the latest at all.
+    let mut rrsets: HashMap<(&str, HickoryType), (Option<i64>, i64)> = HashMap::new();
+    for s in signatures {
+        let expiration = s.validity.expiration;
+        let (in_date, latest) = rrsets
+            .entry((s.owner.as_str(), s.covered))
+            .or_insert((None, expiration));
+        if s.validity.includes(now) {
+            *in_date = Some(in_date.map_or(expiration, |e| e.max(expiration)));
+        }
+        *latest = (*latest).max(expiration);
+    }
+    rrsets
+        .into_values()
+        .map(|(in_date, latest)| in_date.unwrap_or(latest))
+        .min()
 }
 
 /// Why `lookup`'s answer was judged bogus, as far as its signatures (fetched unvalidated)
@@ -90,7 +128,7 @@ pub fn bogus_reason(lookup: &str, signatures: &[Validity], now: i64) -> String {
         .filter(|s| s.inception > now)
         .map(|s| s.inception)
         .collect();
-    let in_date = signatures.len() - expired.len() - early.len();
+    let in_date = signatures.iter().filter(|s| s.includes(now)).count();
     if signatures.is_empty() {
         format!(
             "{lookup}: the answer did not validate and its name has no signatures (RRSIG): \
@@ -123,14 +161,27 @@ pub fn bogus_reason(lookup: &str, signatures: &[Validity], now: i64) -> String {
     }
 }
 
+/// Why `lookup`'s answer stays bogus though its signatures (RRSIG) could not be fetched to
+/// say why (`failure`): the resolver gives the root's keys signed, so it does DNSSEC, and
+/// its verdict is not for want of DNSSEC records (hickory-dns issue 3932).
+pub fn unfetched_bogus_reason(lookup: &str, failure: &str) -> String {
+    format!(
+        "{lookup}: the answer did not validate, and its signatures (RRSIG) could not be \
+         fetched to say why ({failure}); the resolver does DNSSEC (it gives the root's \
+         keys signed), so the verdict stands: a signature or key that fails, or a chain \
+         of trust that does not reach the trust anchor"
+    )
+}
+
 /// Why `lookup`'s answer is left undecided: judged bogus, but its signatures could not be
-/// fetched to say why (`failure`), which hickory-resolver 0.26.3 also calls bogus when it
-/// could not fetch the DNSSEC records to decide (hickory-dns issue 3932).
-pub fn unfetched_reason(lookup: &str, failure: &str) -> String {
+/// fetched to say why (`failure`), nor the root's keys signed (`root`): a resolver without
+/// DNSSEC records, which hickory-resolver 0.26.3 also calls bogus (hickory-dns issue 3932).
+pub fn unfetched_reason(lookup: &str, failure: &str, root: &str) -> String {
     format!(
         "{lookup}: the resolver judged the answer bogus, and its signatures (RRSIG) could \
          not be fetched to tell a failed signature from DNSSEC records it could not fetch \
-         (hickory-dns issue 3932): {failure}"
+         (hickory-dns issue 3932): {failure}; nor does it give the root's keys signed \
+         ({root})"
     )
 }
 

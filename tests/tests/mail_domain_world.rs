@@ -75,16 +75,7 @@ async fn check_host(world: &MailDomain, ip: std::net::Ipv4Addr, name: &str) -> s
 /// A GET of the policy from `address` as `name`, trusting only the world's CA: the
 /// response, or why the TLS handshake failed.
 async fn get_policy(world: &MailDomain, address: SocketAddr, name: &str) -> Result<String, String> {
-    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(world.ca_file()).unwrap() {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = client_config(world);
     let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
     let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(ServerName::try_from(name.to_string()).unwrap(), tcp)
@@ -329,16 +320,7 @@ async fn presented_chain(world: &MailDomain, ip: Ipv4Addr, name: &str) -> Option
     }
     stream.get_mut().write_all(b"STARTTLS\r\n").await.unwrap();
     assert!(reply(&mut stream).await[0].starts_with("220"));
-    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(world.ca_file()).unwrap() {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = client_config(world);
     let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(
             ServerName::try_from(name.to_string()).unwrap(),
@@ -616,4 +598,18 @@ async fn signatures_may_expire_within_days_and_an_unsigned_zone_has_no_anchor() 
         matches!(&mx.dnssec, DnssecStatus::Indeterminate(why) if why.contains("issue 3932")),
         "{mx:?}"
     );
+}
+
+/// A TLS client trusting only the world's CA.
+fn client_config(world: &MailDomain) -> tokio_rustls::rustls::ClientConfig {
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(world.ca_file()).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth()
 }

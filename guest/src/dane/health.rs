@@ -104,11 +104,7 @@ pub fn combine(first: &DnssecHealth, second: &DnssecHealth) -> DnssecHealth {
 
 /// The "DNSSEC" channel's level: 2 secure, 1 insecure, 0 bogus or indeterminate.
 pub fn level(state: DnssecState) -> f64 {
-    match state {
-        DnssecState::Secure => 2.0,
-        DnssecState::Insecure => 1.0,
-        DnssecState::Indeterminate | DnssecState::Bogus => 0.0,
-    }
+    crate::dnssec_level!(state, DnssecState)
 }
 
 /// Days from `now` until the earliest signature expires (negative once expired).

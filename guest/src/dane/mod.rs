@@ -5,6 +5,7 @@
 //! records against a chain is TLS's (`tls::dane`).
 
 pub mod health;
+mod levels;
 pub mod lookup;
 pub mod verdict;
 pub mod words;

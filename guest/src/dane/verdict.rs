@@ -212,13 +212,7 @@ fn judged_records(answer: &TlsaAnswer, verified: Option<&Verified>) -> Vec<TlsaJ
 
 /// The level of the "DANE" channel: 2 in force and matched, 1 not in force, 0 failed.
 pub fn dane_level(state: DaneState) -> f64 {
-    match state {
-        DaneState::Matched => 2.0,
-        DaneState::NotPublished | DaneState::NotSecure | DaneState::Unusable => 1.0,
-        DaneState::NotMatched | DaneState::NoTls | DaneState::Bogus | DaneState::LookupFailed => {
-            0.0
-        }
-    }
+    crate::dane_level!(state, DaneState)
 }
 
 /// Whether DANE senders refuse the host: in force and failed, or its names bogus.
@@ -229,15 +223,8 @@ pub fn refuses(state: DaneState) -> bool {
 /// The usable records that match the presented chain and that do not (standby), when
 /// DANE was in force and judged.
 pub fn counts(result: &DaneResult) -> Option<(u32, u32)> {
-    if !matches!(result.state, DaneState::Matched | DaneState::NotMatched) {
-        return None;
-    }
-    let usable = result.records.iter().filter(|r| r.unusable.is_none());
-    let matched = usable
-        .clone()
-        .filter(|r| r.matched_certificate.is_some())
-        .count() as u32;
-    Some((matched, usable.count() as u32 - matched))
+    let (matched, standby, _) = crate::dane_counts!(result, DaneState);
+    matches!(result.state, DaneState::Matched | DaneState::NotMatched).then_some((matched, standby))
 }
 
 /// The DANE and DNSSEC channels of `results` (one host's, or a domain's MX hosts') with

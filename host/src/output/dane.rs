@@ -5,24 +5,14 @@
 use crate::wit::{DaneResult, DaneState, DnssecState};
 
 /// DANE's level, as the "DANE" channel: 2 in force and matched, 1 not in force (no records,
-/// records DNSSEC does not vouch for, or none SMTP can use), 0 failed.
+/// records DNSSEC does not vouch for, or none SMTP can use), 0 failed (the core's rule).
 pub fn level(state: DaneState) -> f64 {
-    match state {
-        DaneState::Matched => 2.0,
-        DaneState::NotPublished | DaneState::NotSecure | DaneState::Unusable => 1.0,
-        DaneState::NotMatched | DaneState::NoTls | DaneState::Bogus | DaneState::LookupFailed => {
-            0.0
-        }
-    }
+    smtp_sensor_guest::dane_level!(state, DaneState)
 }
 
 /// DNSSEC's level, as the "DNSSEC" channel: 2 secure, 1 insecure, 0 bogus or indeterminate.
 pub fn dnssec_level(state: DnssecState) -> f64 {
-    match state {
-        DnssecState::Secure => 2.0,
-        DnssecState::Insecure => 1.0,
-        DnssecState::Indeterminate | DnssecState::Bogus => 0.0,
-    }
+    smtp_sensor_guest::dnssec_level!(state, DnssecState)
 }
 
 /// A host's TLSA records by what they did.
@@ -40,17 +30,12 @@ pub struct Records {
 impl Records {
     /// The counts for `dane`.
     pub fn of(dane: &DaneResult) -> Self {
-        let judged = matches!(dane.state, DaneState::Matched | DaneState::NotMatched);
-        let mut out = Self::default();
-        for record in &dane.records {
-            match (&record.unusable, record.matched_certificate) {
-                (Some(_), _) => out.unusable += 1,
-                (None, Some(_)) => out.matched += 1,
-                (None, None) if judged => out.standby += 1,
-                (None, None) => {}
-            }
+        let (matched, standby, unusable) = smtp_sensor_guest::dane_counts!(dane, DaneState);
+        Self {
+            matched,
+            standby,
+            unusable,
         }
-        out
     }
 
     /// The counts with the names Prometheus labels them by.

@@ -62,7 +62,7 @@ pub fn judge(
         ));
         (DaneState::Bogus, told)
     } else if !lookup.names_secure() {
-        let told = words::names_not_secure(name, lookup);
+        let told = words::names_not_secure(name, lookup.mx, lookup.addresses.state);
         if settings.expect_dane {
             causes.push(weak(told.clone()));
         }

@@ -1,6 +1,5 @@
 //! DANE and DNSSEC in plain words, each naming what was looked up and what was seen.
 
-use super::lookup::DaneLookup;
 use crate::dates::format_utc;
 use crate::tls::dane::{Tlsa, Verified};
 use crate::tls::facts::TlsFacts;
@@ -134,11 +133,12 @@ pub fn unreached(name: &str) -> String {
     format!("in force at {name}, but the server was not reached to judge it")
 }
 
-/// The names DANE rests on are not secure: senders do not look TLSA up.
-pub fn names_not_secure(name: &str, lookup: &DaneLookup) -> String {
-    let which = match lookup.mx {
+/// The names DANE rests on are not secure: senders do not look TLSA up. `mx` is the MX
+/// answer's state (an MX host's), `addresses` the host's addresses'.
+pub fn names_not_secure(name: &str, mx: Option<DnssecState>, addresses: DnssecState) -> String {
+    let which = match mx {
         Some(mx) if mx != DnssecState::Secure => format!("the MX records are {}", state(mx)),
-        _ => format!("the host's addresses are {}", state(lookup.addresses.state)),
+        _ => format!("the host's addresses are {}", state(addresses)),
     };
     format!(
         "not in force: {which}, so senders do not look up the TLSA records at {name} (RFC \

@@ -34,120 +34,11 @@ pub fn judge(
     tls_phase: Phase,
     now: i64,
 ) -> Judged {
-    let name = &lookup.tlsa_name;
     let settings = &lookup.settings;
-    let fails = |phase, kind| (Status::Down, Failure { phase, kind });
-    let weak = |why: String| {
-        let kind = ErrorKind::DaneWeak(why);
-        (
-            Status::Warning,
-            Failure {
-                phase: Phase::TlsaLookup,
-                kind,
-            },
-        )
-    };
     let verified = facts.dane.as_ref();
-    let mut causes = Vec::new();
-    let records = match &lookup.answer {
-        TlsaAnswer::Records(records) => records.as_slice(),
-        _ => &[],
-    };
-    let (state, message) = if lookup.addresses.state == DnssecState::Bogus {
-        let why = lookup.addresses.reason.clone().unwrap_or_default();
-        let told = words::bogus(&why);
-        causes.push(fails(
-            lookup.address_phase,
-            ErrorKind::DnssecBogus(told.clone()),
-        ));
-        (DaneState::Bogus, told)
-    } else if !lookup.names_secure() {
-        let told = words::names_not_secure(name, lookup.mx, lookup.addresses.state);
-        if settings.expect_dane {
-            causes.push(weak(told.clone()));
-        }
-        let state = match records.is_empty() {
-            true => DaneState::NotPublished,
-            false => DaneState::NotSecure,
-        };
-        (state, told)
-    } else {
-        match (&lookup.answer, lookup.tlsa.state) {
-            (TlsaAnswer::Failed(why), _) => {
-                let told = words::lookup_failed(why);
-                causes.push(fails(
-                    Phase::TlsaLookup,
-                    ErrorKind::DaneFailed(told.clone()),
-                ));
-                (DaneState::LookupFailed, told)
-            }
-            (_, DnssecState::Bogus) => {
-                let why = lookup.tlsa.reason.clone().unwrap_or_default();
-                let told = words::bogus(&why);
-                causes.push(fails(
-                    Phase::TlsaLookup,
-                    ErrorKind::DnssecBogus(told.clone()),
-                ));
-                (DaneState::Bogus, told)
-            }
-            (_, DnssecState::Indeterminate) => {
-                let why = lookup.tlsa.reason.clone().unwrap_or_default();
-                let told = words::lookup_failed(&why);
-                causes.push(fails(
-                    Phase::TlsaLookup,
-                    ErrorKind::DaneFailed(told.clone()),
-                ));
-                (DaneState::LookupFailed, told)
-            }
-            (TlsaAnswer::NoRecords, _) => {
-                let told = words::not_published(name);
-                if settings.expect_dane {
-                    causes.push(weak(told.clone()));
-                }
-                (DaneState::NotPublished, told)
-            }
-            (TlsaAnswer::Records(_), DnssecState::Insecure) => {
-                let told = words::not_secure(name);
-                if settings.expect_dane {
-                    causes.push(weak(told.clone()));
-                }
-                (DaneState::NotSecure, told)
-            }
-            (TlsaAnswer::Records(_), DnssecState::Secure) => match verified {
-                Some(verified) => match verified.passed {
-                    Some(passed) => {
-                        let standby = verified.judged.unmatched.len();
-                        if settings.expect_standby && standby == 0 {
-                            causes.push(weak(words::no_standby(name)));
-                        }
-                        let record = &verified.records[passed.record];
-                        (
-                            DaneState::Matched,
-                            words::matched(record, passed.certificate),
-                        )
-                    }
-                    None => {
-                        let told = words::mismatch(verified, facts);
-                        let kind = ErrorKind::DaneMismatch(told.clone());
-                        causes.push(fails(Phase::TlsHandshake, kind));
-                        (DaneState::NotMatched, told)
-                    }
-                },
-                // Secure records, even of no usable kind, require TLS (RFC 7672 2.2).
-                None if reached && !facts.established => {
-                    let told = words::no_tls(name, lookup.in_force().is_some());
-                    causes.push(fails(tls_phase, ErrorKind::DaneFailed(told.clone())));
-                    (DaneState::NoTls, told)
-                }
-                None if lookup.in_force().is_none() => {
-                    let told = words::unusable(name);
-                    causes.push(weak(told.clone()));
-                    (DaneState::Unusable, told)
-                }
-                None => (DaneState::NoTls, words::unreached(name)),
-            },
-        }
-    };
+    let found = by_names(lookup)
+        .unwrap_or_else(|| by_handshake(lookup, facts, verified, reached, tls_phase));
+    let mut causes: Vec<(Status, Failure)> = found.cause.into_iter().collect();
     // The earliest signature DANE rests on, in the phase of its lookup.
     let earliest = lookup.health();
     let phase = match earliest.earliest_signature_expiry == lookup.tlsa.earliest_signature_expiry {
@@ -163,15 +54,148 @@ pub fn judge(
     causes.sort_by_key(|(status, _)| std::cmp::Reverse(severity(*status)));
     Judged {
         result: DaneResult {
-            tlsa_name: name.clone(),
-            state,
+            tlsa_name: lookup.tlsa_name.clone(),
+            state: found.state,
             records: judged_records(&lookup.answer, verified),
             presented_key_sha256: facts.presented_sha256.as_ref().map(|(k, _)| k.clone()),
             presented_certificate_sha256: facts.presented_sha256.as_ref().map(|(_, c)| c.clone()),
             dnssec: lookup.health(),
-            message,
+            message: found.message,
         },
         causes,
+    }
+}
+
+/// A state DANE came to, in words, and the cause it adds, if any.
+struct Found {
+    state: DaneState,
+    message: String,
+    cause: Option<(Status, Failure)>,
+}
+
+impl Found {
+    /// `state`, said in `message`, that adds no cause.
+    fn quiet(state: DaneState, message: String) -> Self {
+        Self {
+            state,
+            message,
+            cause: None,
+        }
+    }
+
+    /// `state`, said in `message`, that is `down` with `kind` in `phase`.
+    fn down(state: DaneState, message: String, phase: Phase, kind: ErrorKind) -> Self {
+        let cause = Some((Status::Down, Failure { phase, kind }));
+        Self {
+            state,
+            message,
+            cause,
+        }
+    }
+
+    /// `state`, said in `message`, that warns (`dane-weak`) when `warns`.
+    fn weak(state: DaneState, message: String, warns: bool) -> Self {
+        let cause = warns.then(|| {
+            let kind = ErrorKind::DaneWeak(message.clone());
+            let phase = Phase::TlsaLookup;
+            (Status::Warning, Failure { phase, kind })
+        });
+        Self {
+            state,
+            message,
+            cause,
+        }
+    }
+}
+
+/// What the answers alone decide, before any handshake counts: bogus addresses, names
+/// senders look no TLSA up behind, a failed or unvalidated TLSA answer, no records,
+/// records in an unsigned zone. None: secure records, judged by the handshake.
+fn by_names(lookup: &DaneLookup) -> Option<Found> {
+    let name = &lookup.tlsa_name;
+    let expect = lookup.settings.expect_dane;
+    if lookup.addresses.state == DnssecState::Bogus {
+        let why = lookup.addresses.reason.clone().unwrap_or_default();
+        let told = words::bogus(&why);
+        let kind = ErrorKind::DnssecBogus(told.clone());
+        return Some(Found::down(
+            DaneState::Bogus,
+            told,
+            lookup.address_phase,
+            kind,
+        ));
+    }
+    if !lookup.names_secure() {
+        let told = words::names_not_secure(name, lookup.mx, lookup.addresses.state);
+        let state = match &lookup.answer {
+            TlsaAnswer::Records(records) if !records.is_empty() => DaneState::NotSecure,
+            _ => DaneState::NotPublished,
+        };
+        return Some(Found::weak(state, told, expect));
+    }
+    let unvalidated = |why: &str| {
+        let told = words::lookup_failed(why);
+        let kind = ErrorKind::DaneFailed(told.clone());
+        Found::down(DaneState::LookupFailed, told, Phase::TlsaLookup, kind)
+    };
+    let reason = || lookup.tlsa.reason.clone().unwrap_or_default();
+    Some(match (&lookup.answer, lookup.tlsa.state) {
+        (TlsaAnswer::Failed(why), _) => unvalidated(why),
+        (_, DnssecState::Bogus) => {
+            let told = words::bogus(&reason());
+            let kind = ErrorKind::DnssecBogus(told.clone());
+            Found::down(DaneState::Bogus, told, Phase::TlsaLookup, kind)
+        }
+        (_, DnssecState::Indeterminate) => unvalidated(&reason()),
+        (TlsaAnswer::NoRecords, _) => {
+            Found::weak(DaneState::NotPublished, words::not_published(name), expect)
+        }
+        (TlsaAnswer::Records(_), DnssecState::Insecure) => {
+            Found::weak(DaneState::NotSecure, words::not_secure(name), expect)
+        }
+        (TlsaAnswer::Records(_), DnssecState::Secure) => return None,
+    })
+}
+
+/// Secure records against what the handshake showed: matched, not matched, no TLS (which
+/// secure records require, even of no usable kind: RFC 7672 2.2), or only unusable kinds.
+fn by_handshake(
+    lookup: &DaneLookup,
+    facts: &TlsFacts,
+    verified: Option<&Verified>,
+    reached: bool,
+    tls_phase: Phase,
+) -> Found {
+    let name = &lookup.tlsa_name;
+    match verified {
+        Some(verified) => match verified.passed {
+            Some(passed) => {
+                let record = &verified.records[passed.record];
+                let told = words::matched(record, passed.certificate);
+                // A standby: a usable record matching nothing presented.
+                let no_standby = verified.judged.unmatched.is_empty();
+                let mut found = Found::quiet(DaneState::Matched, told);
+                if lookup.settings.expect_standby && no_standby {
+                    let weak = Found::weak(DaneState::Matched, words::no_standby(name), true);
+                    found.cause = weak.cause;
+                }
+                found
+            }
+            None => {
+                let told = words::mismatch(verified, facts);
+                let kind = ErrorKind::DaneMismatch(told.clone());
+                Found::down(DaneState::NotMatched, told, Phase::TlsHandshake, kind)
+            }
+        },
+        None if reached && !facts.established => {
+            let told = words::no_tls(name, lookup.in_force().is_some());
+            let kind = ErrorKind::DaneFailed(told.clone());
+            Found::down(DaneState::NoTls, told, tls_phase, kind)
+        }
+        None if lookup.in_force().is_none() => {
+            Found::weak(DaneState::Unusable, words::unusable(name), true)
+        }
+        None => Found::quiet(DaneState::NoTls, words::unreached(name)),
     }
 }
 

@@ -260,10 +260,12 @@ fn component(
 const WASM_OPT_VAR: &str = "SMTP_SENSOR_WASM_OPT";
 
 /// The core module shrunk by `wasm-opt -Oz` into `out_dir`, or the module as it is when no
-/// `wasm-opt` is installed (with a warning) or it is turned off.
+/// `wasm-opt` is installed (with a warning) or it is turned off. Says, for the size test
+/// (`engine::limits`), whether it shrank it (`SMTP_SENSOR_WASM_OPTIMISED`: `yes` or `no`).
 fn optimise(core: &Path, out_dir: &Path, name: &str) -> PathBuf {
     let wasm_opt = env::var_os(WASM_OPT_VAR).unwrap_or_else(|| "wasm-opt".into());
     if wasm_opt == "off" {
+        println!("cargo:rustc-env=SMTP_SENSOR_WASM_OPTIMISED=no");
         return core.to_path_buf();
     }
     let optimised = out_dir.join(format!("{name}.opt.wasm"));
@@ -275,9 +277,13 @@ fn optimise(core: &Path, out_dir: &Path, name: &str) -> PathBuf {
         .arg(&optimised)
         .status();
     match status {
-        Ok(status) if status.success() => optimised,
+        Ok(status) if status.success() => {
+            println!("cargo:rustc-env=SMTP_SENSOR_WASM_OPTIMISED=yes");
+            optimised
+        }
         Ok(status) => panic!("wasm-opt failed ({status}) on {}", core.display()),
         Err(_) => {
+            println!("cargo:rustc-env=SMTP_SENSOR_WASM_OPTIMISED=no");
             println!(
                 "cargo:warning=wasm-opt (Debian's binaryen) is not installed: the component is \
                  about 14% larger than it could be; scripts/setup installs it"

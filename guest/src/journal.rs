@@ -84,8 +84,9 @@ impl Journal {
             let at = Duration::from_secs_f64(line.at_milliseconds.max(0.0) / 1000.0);
             self.line(at, line.direction, line.text);
         }
-        self.transcript
-            .sort_by(|a, b| a.at_milliseconds.total_cmp(&b.at_milliseconds));
+        crate::sort::sort_by(&mut self.transcript, |a, b| {
+            a.at_milliseconds.total_cmp(&b.at_milliseconds)
+        });
     }
 
     fn line(&mut self, at: Duration, direction: Direction, text: impl Into<String>) {

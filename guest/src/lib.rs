@@ -26,6 +26,7 @@ mod mailbox;
 mod secret;
 pub mod settings;
 mod smtp;
+mod sort;
 #[cfg(test)]
 mod testing;
 mod tls;

@@ -40,7 +40,7 @@ pub fn redact_all(text: &str, secrets: &[Secret]) -> String {
         .map(Secret::expose)
         .filter(|secret| secret.len() >= MIN_REDACTED_LEN)
         .collect();
-    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    crate::sort::sort_by_key(&mut secrets, |secret| std::cmp::Reverse(secret.len()));
     secrets.into_iter().fold(text.to_string(), |text, secret| {
         text.replace(secret, REDACTED)
     })

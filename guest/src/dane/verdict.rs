@@ -51,7 +51,9 @@ pub fn judge(
         now,
         phase,
     ));
-    causes.sort_by_key(|(status, _)| std::cmp::Reverse(severity(*status)));
+    crate::sort::sort_by_key(&mut causes, |(status, _)| {
+        std::cmp::Reverse(severity(*status))
+    });
     Judged {
         result: DaneResult {
             tlsa_name: lookup.tlsa_name.clone(),

@@ -1,5 +1,6 @@
 //! DANE and DNSSEC in plain words, each naming what was looked up and what was seen.
 
+use crate::check::report::one_decimal;
 use crate::dates::format_utc;
 use crate::tls::dane::{Tlsa, Verified};
 use crate::tls::facts::TlsFacts;
@@ -23,7 +24,7 @@ pub fn expiring(lookup: &str, expiry: i64, now: i64, warning_seconds: u32) -> St
     } else if left < 86_400 {
         format!("expires in {} hours", left / 3600)
     } else {
-        format!("expires in {:.1} days", left as f64 / 86_400.0)
+        format!("expires in {} days", one_decimal(left as f64 / 86_400.0))
     };
     format!(
         "the signature over {lookup} {when} ({}), within the warning of {} days: re-sign the \

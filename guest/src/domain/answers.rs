@@ -91,7 +91,7 @@ pub fn chosen<'a>(records: impl IntoIterator<Item = (u16, &'a str)>) -> (Vec<(u1
             None => hosts.push((preference, exchange)),
         }
     }
-    hosts.sort_by_key(|(preference, _)| *preference); // stable: the answer's order among equals
+    crate::sort::sort_by_key(&mut hosts, |(preference, _)| *preference); // stable: the answer's order among equals
     let beyond = hosts.len().saturating_sub(MAX_MX_HOSTS);
     hosts.truncate(MAX_MX_HOSTS);
     (hosts, u32::try_from(beyond).unwrap_or(u32::MAX))

@@ -250,7 +250,7 @@ pub fn searched_uids(text: &str, tag: &str, most: usize) -> Option<Vec<u32>> {
     } else {
         return None;
     };
-    uids.sort_unstable_by_key(|&uid| std::cmp::Reverse(uid));
+    crate::sort::sort_by_key(&mut uids, |&uid| std::cmp::Reverse(uid));
     uids.dedup();
     uids.truncate(most);
     Some(uids)
@@ -269,7 +269,7 @@ fn sequence_set(set: &str, most: usize) -> Vec<u32> {
             None => part.parse().ok().map(|n| (n, n)),
         })
         .collect();
-    ranges.sort_unstable_by_key(|r| std::cmp::Reverse(r.1));
+    crate::sort::sort_by_key(&mut ranges, |r| std::cmp::Reverse(r.1));
     let mut out = Vec::new();
     for (low, high) in ranges {
         let mut n = high;

@@ -255,8 +255,7 @@ impl ImapDialogue {
                 if let Some(uids) = searched_uids(text, &self.tag, MAX_CANDIDATES) {
                     // However many answers come, the newest MAX_CANDIDATES are kept.
                     self.candidates.extend(uids);
-                    self.candidates
-                        .sort_unstable_by_key(|&uid| std::cmp::Reverse(uid));
+                    crate::sort::sort_by_key(&mut self.candidates, |&uid| std::cmp::Reverse(uid));
                     self.candidates.dedup();
                     self.candidates.truncate(MAX_CANDIDATES);
                 }

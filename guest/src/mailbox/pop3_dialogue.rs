@@ -331,13 +331,15 @@ impl Pop3Dialogue {
             .retain(|uid, _| self.numbers.contains_key(uid));
         fresh.retain(|(_, uid)| !self.duplicates.contains(uid));
         backlog.retain(|(_, _, uid)| !self.duplicates.contains(uid));
-        fresh.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+        crate::sort::sort_by_key(&mut fresh, |entry| std::cmp::Reverse(entry.0));
         // Half the backlog's share goes to the earliest listings (so nothing waits for
         // good), half to the latest (where an overflow of recent arrivals is).
-        backlog.sort_by_key(|&(first, number, _)| (first, std::cmp::Reverse(number)));
+        crate::sort::sort_by_key(&mut backlog, |&(first, number, _)| {
+            (first, std::cmp::Reverse(number))
+        });
         let half = BACKLOG_PER_SESSION / 2;
         let earliest: Vec<_> = backlog.drain(..backlog.len().min(half)).collect();
-        backlog.sort_by_key(|&(first, number, _)| {
+        crate::sort::sort_by_key(&mut backlog, |&(first, number, _)| {
             (std::cmp::Reverse(first), std::cmp::Reverse(number))
         });
         self.reads_all = fresh.len() <= FRESH_PER_SESSION && backlog.len() <= half;
@@ -378,7 +380,7 @@ impl Pop3Dialogue {
                         _ => None,
                     })
                     .collect();
-                doomed.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+                crate::sort::sort_by_key(&mut doomed, |entry| std::cmp::Reverse(entry.0));
                 self.tally.removed = doomed.iter().map(|(_, id)| id.clone()).collect();
                 self.doomed = doomed.into_iter().map(|(number, _)| number).collect();
                 self.delete_next(now);

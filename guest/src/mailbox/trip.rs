@@ -169,7 +169,7 @@ impl Account {
             .map(|&(step, started, ended)| (step.phase(), started, ended))
             .chain(self.timed.drain(..))
             .collect();
-        timings.sort_by_key(|&(_, started, _)| started);
+        crate::sort::sort_by_key(&mut timings, |&(_, started, _)| started);
         for (phase, started, ended) in timings {
             journal.timing(phase, started, ended);
         }

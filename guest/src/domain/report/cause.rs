@@ -41,7 +41,7 @@ pub(super) fn decide(mut causes: Vec<Cause>) -> Verdict {
         Status::Up => 2,
     };
     // Stable: causes of one severity and area keep the order they were found in.
-    causes.sort_by_key(|cause| (rank(cause.status), cause.area));
+    crate::sort::sort_by_key(&mut causes, |cause| (rank(cause.status), cause.area));
     let others = causes.len().saturating_sub(1);
     match causes.into_iter().next() {
         Some(first) => Verdict {

@@ -403,8 +403,11 @@ struct Held {
     during: Memory,
     connected: usize,
     /// Its mappings by kind, before and during, when asked for.
-    mappings: Option<(Vec<(&'static str, Memory)>, Vec<(&'static str, Memory)>)>,
+    mappings: Option<(ByKind, ByKind)>,
 }
+
+/// Memory summed by kind of mapping, in the order of [`KINDS`].
+type ByKind = Vec<(&'static str, Memory)>;
 
 /// `count` probes in flight at once against a server that accepts and never answers (its
 /// own, stopped after, which ends the probes).
@@ -534,7 +537,7 @@ impl Mapping {
 }
 
 /// Process `pid`'s mappings, summed by kind (in the order of [`KINDS`]).
-fn mappings(pid: u32) -> Vec<(&'static str, Memory)> {
+fn mappings(pid: u32) -> ByKind {
     let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
     let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
         .map(|p| p.display().to_string())
@@ -576,8 +579,7 @@ fn mappings(pid: u32) -> Vec<(&'static str, Memory)> {
                     && ((next.inaccessible() && next.size() >= 1 << 30) || linear[i + 1])
             });
     }
-    let mut sums: Vec<(&'static str, Memory)> =
-        KINDS.iter().map(|&k| (k, Memory::default())).collect();
+    let mut sums: ByKind = KINDS.iter().map(|&k| (k, Memory::default())).collect();
     for (i, mapping) in all.iter().enumerate() {
         let before = i
             .checked_sub(1)
@@ -634,7 +636,7 @@ fn kind(mapping: &Mapping, before: Option<&Mapping>, exe: &str) -> &'static str 
     if before.is_some_and(|m| m.inaccessible() && m.size() <= 64 << 10) {
         return STACKS;
     }
-    if mapping.start % (64 << 20) == 0 && mapping.size() <= 64 << 20 {
+    if mapping.start.is_multiple_of(64 << 20) && mapping.size() <= 64 << 20 {
         return ARENAS;
     }
     OTHER

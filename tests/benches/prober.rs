@@ -3,11 +3,17 @@
 //! - successful probes per second at concurrency 1, 32 and 256 (each prober in turn, in
 //!   rounds, medians of the rounds);
 //! - each prober's own CPU time per probe (user + system, from /proc/PID/stat);
-//! - resident memory per in-flight check, with 1,000 probes at once against a server that
-//!   accepts and never answers (RSS during, less RSS just before, over 1,000), measured
-//!   first, when each prober has run one probe;
+//! - resident memory per in-flight check, with 1,000 and then 10,000 probes at once against
+//!   a server that accepts and never answers (RSS and PSS during, less the same just before,
+//!   over the probes connected), measured first, when each prober has run one probe; and
+//!   where serve's pages are during the larger hold, by kind of mapping (/proc/PID/smaps);
 //! - what each prober keeps resident, idle, 20 s after the runs (two of serve's heap release
 //!   periods; Go's scavenger returns memory in the background too).
+//!
+//! A probe in flight holds two descriptors in the prober (the scrape's connection and the
+//! target's) and two in this process (the client's and the silent server's): the larger
+//! hold is 10,000 probes or what the hard open-file limit leaves room for, whichever is
+//! fewer (said when fewer).
 //!
 //! Fairness on this 2-core machine: each prober runs alone on core 1 (`taskset -c 1`; Go
 //! and tokio both size their thread pools to it); the load generator (this process, one
@@ -20,6 +26,10 @@
 //! `apt-get install prometheus-blackbox-exporter` for the comparison; the prober measured
 //! are two builds of the same source: the static musl build of `scripts/release`, which
 //! this bench runs first, and the glibc one cargo builds, as `cargo install` would).
+//! `cargo bench -p smtp-sensor-tests --bench prober -- memory` measures memory only (the
+//! held probes and the idle figures, no throughput); `-- glibc-only` leaves out the static
+//! build (which takes a release build of its own). `PROBER_SMAPS=FILE` keeps a copy of
+//! serve's /proc/PID/smaps during the larger hold.
 
 use smtp_sensor_host::serve::{HEAP_RELEASE_PERIOD, Process};
 use smtp_sensor_tests::blackbox::{self, BLACKBOX};
@@ -35,7 +45,13 @@ use std::time::{Duration, Instant};
 const ROUNDS: usize = 3;
 const WINDOW: Duration = Duration::from_secs(4);
 const CONCURRENCY: [usize; 3] = [1, 32, 256];
-const HELD: usize = 1000;
+/// Probes held at once, the smaller and the larger (see [`held_scales`]).
+const HELD: [usize; 2] = [1000, 10_000];
+/// Descriptors kept aside in each process besides two per held probe.
+const SPARE_DESCRIPTORS: usize = 100;
+/// Each held probe's timeout: long enough for every probe of the larger hold to be
+/// connected before the first times out.
+const HELD_TIMEOUT_SECONDS: u64 = 60;
 
 fn main() {
     let me = std::process::id().to_string();
@@ -55,12 +71,37 @@ fn main() {
     if !pinned.is_ok_and(|o| o.status.success()) || !raised.is_ok_and(|s| s.success()) {
         println!("!!! could not pin to core 0 or raise the descriptor limit: figures are unfair");
     }
-    let release = smtp_sensor_tests::release::binary().expect("the release build");
+    let memory_only = std::env::args().skip(1).any(|a| a == "memory");
+    let glibc_only = std::env::args().skip(1).any(|a| a == "glibc-only");
+    let held = held_scales(hard.parse().ok());
+    let release = if glibc_only {
+        None
+    } else {
+        Some(smtp_sensor_tests::release::binary().expect("the release build"))
+    };
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-        .block_on(run(&release));
+        .block_on(run(release.as_deref(), held, memory_only));
+}
+
+/// The holds to measure: [`HELD`], the larger cut to what `hard` open files leave room for
+/// (two per probe, in the prober and here; the probers inherit this process's limits).
+fn held_scales(hard: Option<usize>) -> [usize; 2] {
+    let room = hard.map_or(usize::MAX, |h| h.saturating_sub(SPARE_DESCRIPTORS) / 2);
+    let larger = HELD[1].min(room);
+    if larger < HELD[1] {
+        println!(
+            "!!! the hard open-file limit is {} (ulimit -Hn; it cannot be raised here): {} \
+             probes held at most, not {}, at two descriptors a probe in the prober and two \
+             here\n",
+            hard.unwrap_or(0),
+            larger,
+            HELD[1]
+        );
+    }
+    [HELD[0], larger]
 }
 
 /// One prober under test.
@@ -70,31 +111,43 @@ struct Subject {
     client: Client,
     /// The probe's path without the target.
     path: String,
+    /// The same for the held probes (a longer timeout).
+    held_path: String,
     _process: Option<Prober>,
     _child: Option<tokio::process::Child>,
 }
 
-async fn run(release: &str) {
+async fn run(release: Option<&str>, held_scales: [usize; 2], memory_only: bool) {
     let (postfix, ca_file) = Postfix::start_with_test_ca(Config::default())
         .expect("start Postfix (apt-get install postfix; root)");
     let target = format!("127.0.0.1:{}", postfix.port());
     let scratch = Scratch::new("bench-prober");
-    let sensors = scratch.write("sensors.toml", &starttls_module("starttls", &ca_file));
+    // The same module twice: `held` with a timeout long enough for the larger hold.
+    let sensors = scratch.write(
+        "sensors.toml",
+        &format!(
+            "{}{}",
+            starttls_module("starttls", &ca_file),
+            starttls_module("held", &ca_file)
+                .replace("timeout = 5", &format!("timeout = {HELD_TIMEOUT_SECONDS}"))
+        ),
+    );
+    let most_held = held_scales[1].max(2000).to_string();
     // The same prober built twice: static musl (what scripts/release ships) and glibc.
     let builds = [
-        ("serve, static musl", release.to_string()),
-        (
+        release.map(|release| ("serve, static musl", release.to_string())),
+        Some((
             "serve, glibc",
             env!("CARGO_BIN_EXE_smtp-sensor-under-test").to_string(),
-        ),
+        )),
     ];
     let mut subjects = Vec::new();
-    for (name, binary) in builds {
+    for (name, binary) in builds.into_iter().flatten() {
         let ours = Prober::start_wrapped(
             &["taskset", "-c", "1"],
             &binary,
             &sensors,
-            &["--history", "100", "--max-concurrent-probes", "2000"],
+            &["--history", "100", "--max-concurrent-probes", &most_held],
         )
         .await;
         subjects.push(Subject {
@@ -102,6 +155,7 @@ async fn run(release: &str) {
             pid: ours.pid(),
             client: ours.client(),
             path: "/probe?module=starttls&target=".into(),
+            held_path: "/probe?module=held&target=".into(),
             _process: Some(ours),
             _child: None,
         });
@@ -129,20 +183,42 @@ async fn run(release: &str) {
     }
     // First, while each prober has run one probe: a prober that pools its instances keeps
     // what earlier probes wrote resident, which would be counted as "before" otherwise.
-    println!("{HELD} probes at once against a server that accepts and never answers:");
-    let holder = ScriptedServer::start(vec![Step::Stall]).await;
-    let held = format!("127.0.0.1:{}", holder.port());
-    for subject in &subjects {
-        let (before, during, connected) = memory(subject, &held, &holder).await;
-        println!(
-            "  {:<20} RSS before {:>7.1} MiB, with {connected} in flight {:>7.1} MiB: {:>6.0} KiB per in-flight check",
-            subject.name,
-            before as f64 / 1048576.0,
-            during as f64 / 1048576.0,
-            (during.saturating_sub(before)) as f64 / 1024.0 / connected.max(1) as f64
-        );
+    for (scale, &count) in held_scales.iter().enumerate() {
+        println!("{count} probes at once against a server that accepts and never answers:");
+        for subject in &subjects {
+            // Where serve's pages are, during the larger hold.
+            let mapped = scale == 1 && subject.held_path.contains("module=held");
+            let held = memory(subject, count, mapped).await;
+            let per = |before: u64, during: u64| {
+                during.saturating_sub(before) as f64 / 1024.0 / held.connected.max(1) as f64
+            };
+            println!(
+                "  {:<20} RSS before {:>7.1} MiB, with {} in flight {:>7.1} MiB: {:>6.0} KiB per in-flight check",
+                subject.name,
+                held.before.rss as f64 / 1048576.0,
+                held.connected,
+                held.during.rss as f64 / 1048576.0,
+                per(held.before.rss, held.during.rss)
+            );
+            println!(
+                "  {:<20} PSS before {:>7.1} MiB, with {} in flight {:>7.1} MiB: {:>6.0} KiB per in-flight check",
+                "",
+                held.before.pss as f64 / 1048576.0,
+                held.connected,
+                held.during.pss as f64 / 1048576.0,
+                per(held.before.pss, held.during.pss)
+            );
+            if let Some((before, during)) = &held.mappings {
+                print_mappings(subject.name, before, during, held.connected);
+            }
+        }
+        println!();
     }
-    println!();
+
+    if memory_only {
+        idle(&subjects).await;
+        return;
+    }
 
     println!(
         "Postfix (STARTTLS) on {target}; {ROUNDS} rounds of {} s per prober and concurrency, \
@@ -207,16 +283,22 @@ async fn run(release: &str) {
         }
     }
 
-    // What the runs left resident: a pool keeps the pages its slots' probes wrote. Idle
-    // memory is given back after a while (serve's glibc heap within a period, Go's by its
-    // scavenger in the background): measured after two periods.
+    idle(&subjects).await;
+}
+
+/// What the runs left resident: a pool keeps the pages its slots' probes wrote. Idle
+/// memory is given back after a while (serve's glibc heap within a period, Go's by its
+/// scavenger in the background): measured after two periods.
+async fn idle(subjects: &[Subject]) {
     tokio::time::sleep(2 * HEAP_RELEASE_PERIOD).await;
     println!();
-    for subject in &subjects {
+    for subject in subjects {
+        let memory = Memory::of(subject.pid);
         println!(
-            "{}: {:.1} MiB resident when idle, {} s after the runs",
+            "{}: {:.1} MiB resident ({:.1} MiB PSS) when idle, {} s after the runs",
             subject.name,
-            resident(subject.pid) as f64 / 1048576.0,
+            memory.rss as f64 / 1048576.0,
+            memory.pss as f64 / 1048576.0,
             (2 * HEAP_RELEASE_PERIOD).as_secs()
         );
     }
@@ -224,16 +306,18 @@ async fn run(release: &str) {
 
 /// Starts blackbox_exporter on core 1 with an SMTP STARTTLS module like ours.
 async fn blackbox(scratch: &Scratch, ca_file: &str) -> Option<Subject> {
-    let config = scratch.write(
-        "blackbox.yml",
-        &format!("modules:\n{}", blackbox::starttls_module(ca_file)),
-    );
+    let module = blackbox::starttls_module(ca_file);
+    let held = module
+        .replace("smtp_starttls:", "smtp_held:")
+        .replace("timeout: 5s", &format!("timeout: {HELD_TIMEOUT_SECONDS}s"));
+    let config = scratch.write("blackbox.yml", &format!("modules:\n{module}{held}"));
     let (child, addr, pid) = blackbox::start(&config, &["taskset", "-c", "1"]).await?;
     Some(Subject {
         name: "blackbox_exporter",
         pid,
         client: Client::new(addr),
         path: "/probe?module=smtp_starttls&target=".into(),
+        held_path: "/probe?module=smtp_held&target=".into(),
         _process: None,
         _child: Some(child),
     })
@@ -313,33 +397,298 @@ async fn throughput(subject: &Subject, target: &str, concurrency: usize) -> Wind
     }
 }
 
-/// RSS before, RSS with [`HELD`] probes in flight against `holder`, and how many were.
-async fn memory(subject: &Subject, target: &str, holder: &ScriptedServer) -> (u64, u64, usize) {
+/// A prober's memory before and with probes held, and how many were.
+struct Held {
+    before: Memory,
+    during: Memory,
+    connected: usize,
+    /// Its mappings by kind, before and during, when asked for.
+    mappings: Option<(ByKind, ByKind)>,
+}
+
+/// Memory summed by kind of mapping, in the order of [`KINDS`].
+type ByKind = Vec<(&'static str, Memory)>;
+
+/// `count` probes in flight at once against a server that accepts and never answers (its
+/// own, stopped after, which ends the probes).
+async fn memory(subject: &Subject, count: usize, mapped: bool) -> Held {
+    let holder = ScriptedServer::start(vec![Step::Stall]).await;
+    let target = format!("127.0.0.1:{}", holder.port());
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let before = resident(subject.pid);
-    let already = holder.connections();
-    let probes: Vec<_> = (0..HELD)
+    let before = Memory::of(subject.pid);
+    let mappings_before = mapped.then(|| mappings(subject.pid));
+    let probes: Vec<_> = (0..count)
         .map(|_| {
             let client = subject.client.clone();
-            let path = format!("{}{target}", subject.path);
+            let path = format!("{}{target}", subject.held_path);
             tokio::spawn(async move { client.get(&path).await })
         })
         .collect();
-    let deadline = Instant::now() + Duration::from_secs(4);
-    while holder.connections() - already < HELD && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    // Until all are connected, or no more have been for a while.
+    let deadline = Instant::now() + Duration::from_secs(HELD_TIMEOUT_SECONDS / 2);
+    let mut last = (0, Instant::now());
+    while holder.connections() < count && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if holder.connections() != last.0 {
+            last = (holder.connections(), Instant::now());
+        } else if last.1.elapsed() > Duration::from_secs(3) {
+            break;
+        }
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let connected = holder.connections() - already;
-    let during = resident(subject.pid);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let connected = holder.connections();
+    let during = Memory::of(subject.pid);
+    let open = |pid: &str| std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
+    let descriptors = (open("self"), open(&subject.pid.to_string()));
+    // Each mapping is a line of /proc/PID/maps; vm.max_map_count caps them (65,530 by default).
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", subject.pid))
+        .map_or(0, |m| m.lines().count());
+    let mappings = mappings_before.map(|before| (before, mappings(subject.pid)));
+    // The whole of it, to read by hand, where asked (`PROBER_SMAPS=FILE`).
+    if mapped && let Some(file) = std::env::var_os("PROBER_SMAPS") {
+        let _ = std::fs::copy(format!("/proc/{}/smaps", subject.pid), file);
+    }
+    drop(holder);
+    let mut failed = None;
     for probe in probes {
-        let _ = probe.await;
+        if let Ok(response) = probe.await
+            && response.status != 200
+        {
+            failed.get_or_insert(response);
+        }
     }
-    (before, during, connected)
+    if let Some(response) = failed {
+        println!(
+            "  ({}: a held probe was refused: HTTP {} {})",
+            subject.name,
+            response.status,
+            response.body.lines().next().unwrap_or("")
+        );
+    }
+    if connected < count {
+        println!(
+            "  ({}: {connected} of {count} connected; descriptors open here {}, in the prober {}; \
+             the prober's mappings {maps}, vm.max_map_count {})",
+            subject.name,
+            descriptors.0,
+            descriptors.1,
+            std::fs::read_to_string("/proc/sys/vm/max_map_count")
+                .unwrap_or_default()
+                .trim()
+        );
+    }
+    Held {
+        before,
+        during,
+        connected,
+        mappings,
+    }
 }
 
-fn resident(pid: u32) -> u64 {
-    Process::of(pid).map_or(0, |p| p.resident_bytes)
+/// Resident and proportional set sizes, in bytes.
+#[derive(Clone, Copy, Default)]
+struct Memory {
+    rss: u64,
+    pss: u64,
+}
+
+impl Memory {
+    /// Process `pid`'s, from /proc/PID/smaps_rollup (zeros when it cannot be read).
+    fn of(pid: u32) -> Self {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        let mut memory = Memory::default();
+        for line in text.lines() {
+            if let Some(kib) = field(line, "Rss:") {
+                memory.rss = kib * 1024;
+            } else if let Some(kib) = field(line, "Pss:") {
+                memory.pss = kib * 1024;
+            }
+        }
+        memory
+    }
+}
+
+/// The kibibytes of a `Name:   123 kB` line of smaps, if it is `name`'s.
+fn field(line: &str, name: &str) -> Option<u64> {
+    line.strip_prefix(name)?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// One mapping of /proc/PID/smaps.
+struct Mapping {
+    start: u64,
+    end: u64,
+    perms: String,
+    path: String,
+    memory: Memory,
+}
+
+impl Mapping {
+    fn size(&self) -> u64 {
+        self.end - self.start
+    }
+    fn inaccessible(&self) -> bool {
+        self.perms.starts_with("---") && self.path.is_empty()
+    }
+}
+
+/// Process `pid`'s mappings, summed by kind (in the order of [`KINDS`]).
+fn mappings(pid: u32) -> ByKind {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let mut all: Vec<Mapping> = Vec::new();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let head = words.next().unwrap_or("");
+        if let Some((start, end)) = head.split_once('-')
+            && let (Ok(start), Ok(end)) =
+                (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
+        {
+            let perms = words.next().unwrap_or("").to_string();
+            let path = words.nth(3).unwrap_or("").to_string();
+            all.push(Mapping {
+                start,
+                end,
+                perms,
+                path,
+                memory: Memory::default(),
+            });
+        } else if let Some(last) = all.last_mut() {
+            if let Some(kib) = field(line, "Rss:") {
+                last.memory.rss = kib * 1024;
+            } else if let Some(kib) = field(line, "Pss:") {
+                last.memory.pss = kib * 1024;
+            }
+        }
+    }
+    // A linear memory: writable mappings (anonymous, or its initial image mapped copy on
+    // write from the .cwasm file or a memfd) running up to gigabytes of inaccessible
+    // reservation.
+    let mut linear = vec![false; all.len()];
+    for i in (0..all.len()).rev() {
+        let accessible = all[i].perms.starts_with("rw");
+        linear[i] = accessible
+            && all.get(i + 1).is_some_and(|next| {
+                next.start == all[i].end
+                    && ((next.inaccessible() && next.size() >= 1 << 30) || linear[i + 1])
+            });
+    }
+    let mut sums: ByKind = KINDS.iter().map(|&k| (k, Memory::default())).collect();
+    for (i, mapping) in all.iter().enumerate() {
+        let before = i
+            .checked_sub(1)
+            .map(|j| &all[j])
+            .filter(|m| m.end == mapping.start);
+        let kind = match (linear[i], mapping.path.is_empty()) {
+            (true, false) => LINEAR_IMAGE,
+            (true, true) => LINEAR_MEMORY,
+            (false, _) => kind(mapping, before, &exe),
+        };
+        let sum = &mut sums.iter_mut().find(|(k, _)| *k == kind).unwrap().1;
+        sum.rss += mapping.memory.rss;
+        sum.pss += mapping.memory.pss;
+    }
+    sums
+}
+
+const LINEAR_MEMORY: &str = "wasm linear memories, anonymous (pool slots, on demand)";
+const LINEAR_IMAGE: &str = "wasm linear memories, image (.cwasm or memfd, CoW)";
+const STACKS: &str = "stacks (wasm fibers, threads)";
+const ARENAS: &str = "glibc malloc arenas (threads')";
+const HEAP: &str = "[heap] (brk: glibc's main arena)";
+const CODE: &str = "anonymous executable (compiled wasm)";
+const BINARY: &str = "the binary's text and data";
+const FILES: &str = "other files, [stack], [vdso]";
+const OTHER: &str = "anonymous other (dlmalloc, big allocations, tables)";
+const KINDS: [&str; 9] = [
+    LINEAR_MEMORY,
+    LINEAR_IMAGE,
+    STACKS,
+    ARENAS,
+    HEAP,
+    CODE,
+    BINARY,
+    FILES,
+    OTHER,
+];
+
+/// What a mapping other than a linear memory is, from its shape and neighbours: a stack
+/// (wasmtime's fibers, pooled or not, and threads) has a guard page or a few below it;
+/// glibc's arenas for threads are 64 MiB reservations, aligned to 64 MiB, accessible from
+/// the start.
+fn kind(mapping: &Mapping, before: Option<&Mapping>, exe: &str) -> &'static str {
+    if !mapping.path.is_empty() {
+        return match mapping.path.as_str() {
+            "[heap]" => HEAP,
+            path if path == exe => BINARY,
+            _ => FILES,
+        };
+    }
+    if mapping.perms.contains('x') {
+        return CODE;
+    }
+    if before.is_some_and(|m| m.inaccessible() && m.size() <= 64 << 10) {
+        return STACKS;
+    }
+    if mapping.start.is_multiple_of(64 << 20) && mapping.size() <= 64 << 20 {
+        return ARENAS;
+    }
+    OTHER
+}
+
+/// Prints `before` and `during` (the same kinds, in order) and the difference per probe.
+fn print_mappings(
+    name: &str,
+    before: &[(&'static str, Memory)],
+    during: &[(&'static str, Memory)],
+    connected: usize,
+) {
+    println!(
+        "  {name}'s mappings by kind (/proc/PID/smaps), KiB; per probe: (during - before) / {connected}"
+    );
+    println!(
+        "    {:<56} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}",
+        "kind", "Rss bef.", "Pss bef.", "Rss dur.", "Pss dur.", "Rss/pr.", "Pss/pr."
+    );
+    let mut sums = [0u64; 4];
+    for ((kind, b), (_, d)) in before.iter().zip(during) {
+        for (sum, v) in sums.iter_mut().zip([b.rss, b.pss, d.rss, d.pss]) {
+            *sum += v;
+        }
+        row(kind, *b, *d, connected);
+    }
+    row(
+        "all",
+        Memory {
+            rss: sums[0],
+            pss: sums[1],
+        },
+        Memory {
+            rss: sums[2],
+            pss: sums[3],
+        },
+        connected,
+    );
+}
+
+fn row(kind: &str, b: Memory, d: Memory, connected: usize) {
+    let per = |b: u64, d: u64| (d as f64 - b as f64) / 1024.0 / connected.max(1) as f64;
+    println!(
+        "    {:<56} {:>9} {:>9} {:>9} {:>9} {:>8.1} {:>8.1}",
+        kind,
+        b.rss / 1024,
+        b.pss / 1024,
+        d.rss / 1024,
+        d.pss / 1024,
+        per(b.rss, d.rss),
+        per(b.pss, d.pss)
+    );
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

@@ -55,7 +55,10 @@ fn main() {
         .parent()
         .expect("host/ sits in the workspace root")
         .to_path_buf();
+    // This script too: a `rerun-if-changed` list replaces cargo's default, and a script
+    // that says more must run again to say it.
     for path in [
+        "host/build.rs",
         "guest/src",
         "guest/Cargo.toml",
         "guest/build.rs",

@@ -4,7 +4,7 @@
 use super::health::{self, days_left, level};
 use super::lookup::{DaneLookup, TlsaAnswer};
 use super::words;
-use crate::check::report::{Context, for_failure};
+use crate::check::report::{Context, channel_of, for_failure};
 use crate::limits::channel;
 use crate::tls::dane::{Verified, screen};
 use crate::tls::facts::TlsFacts;
@@ -257,11 +257,7 @@ pub fn counts(result: &DaneResult) -> Option<(u32, u32)> {
 /// `others` (a domain's own answers): "DANE" the weakest host's, the counts the fewest
 /// of the hosts in force, "DNSSEC" the weakest, the expiry the earliest.
 pub fn channels(results: &[&DaneResult], others: Option<&DnssecHealth>, now: i64) -> Vec<Channel> {
-    let count = |name: &str, value: f64| Channel {
-        name: name.into(),
-        value,
-        unit: ChannelUnit::Count,
-    };
+    let count = |name: &str, value: f64| channel_of(name, value, ChannelUnit::Count);
     let mut list = Vec::new();
     if let Some(weakest) = results
         .iter()
@@ -289,11 +285,12 @@ pub fn channels(results: &[&DaneResult], others: Option<&DnssecHealth>, now: i64
         .filter_map(|h| days_left(h, now))
         .min_by(f64::total_cmp)
     {
-        list.push(Channel {
-            name: channel::DNSSEC_SIGNATURE_EXPIRY.into(),
-            value: (days * 10.0).round() / 10.0,
-            unit: ChannelUnit::Days,
-        });
+        let days = (days * 10.0).round() / 10.0;
+        list.push(channel_of(
+            channel::DNSSEC_SIGNATURE_EXPIRY,
+            days,
+            ChannelUnit::Days,
+        ));
     }
     list
 }

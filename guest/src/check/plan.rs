@@ -1,5 +1,6 @@
 //! From settings to a plan, before any network use: every rule checked, the transport
-//! security decoded, the TLS configuration built, the test email composed. Pure: the time
+//! security decoded, the TLS configuration checked (and built at the first handshake), the
+//! test email composed. Pure: the time
 //! and the randomness it needs are passed in, so it is tested natively.
 
 use crate::check::expect::Expect;
@@ -19,11 +20,13 @@ use crate::wit::{
 };
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What the settings call for.
-pub struct Plan {
+/// What the settings call for (`'s`: the settings it was made from).
+pub struct Plan<'s> {
     /// What to connect to.
     pub target: Target,
     /// What the server must say beyond answering, its pattern compiled once.
@@ -36,15 +39,15 @@ pub struct Plan {
     /// What the transport-security setting means.
     pub mode: Mode,
     /// The TLS configuration, for every mode that may use TLS.
-    pub tls: Option<TlsPlan>,
+    pub tls: Option<TlsPlan<'s>>,
     /// What the SMTP dialogue is to do.
     pub agenda: Agenda,
     /// The round trip, when a mailbox is configured.
-    pub mailbox: Option<MailboxPlan>,
+    pub mailbox: Option<MailboxPlan<'s>>,
 }
 
 /// The round trip's mailbox side: where, how secured, and what to look for.
-pub struct MailboxPlan {
+pub struct MailboxPlan<'s> {
     /// IMAP or POP3.
     pub protocol: MailboxProtocol,
     /// What to connect to.
@@ -54,7 +57,7 @@ pub struct MailboxPlan {
     /// What its transport-security setting means.
     pub mode: Mode,
     /// The TLS configuration, for every mode that may use TLS.
-    pub tls: Option<TlsPlan>,
+    pub tls: Option<TlsPlan<'s>>,
     /// The user name.
     pub user: String,
     /// The password; never in a transcript.
@@ -68,7 +71,7 @@ pub struct MailboxPlan {
     pub spam_folders: Option<Vec<String>>,
 }
 
-impl MailboxPlan {
+impl MailboxPlan<'_> {
     /// What the IMAP dialogue is to do.
     pub fn imap(&self) -> ImapPlan {
         ImapPlan {
@@ -108,9 +111,15 @@ impl MailboxPlan {
 }
 
 /// How to run a TLS handshake, and where the verifier records what it saw.
-pub struct TlsPlan {
-    /// The client configuration (roots, verifier, protocol versions).
-    pub config: Arc<ClientConfig>,
+pub struct TlsPlan<'s> {
+    /// The settings the client configuration is made from (checked when the plan was made).
+    settings: Cow<'s, TlsSettings>,
+    /// DANE's records, which verify the certificate instead of the roots when given.
+    dane: Option<DaneRecords>,
+    /// The client configuration (roots, verifier, protocol versions), made at the first
+    /// handshake: a probe that waits for a banner, or fails before TLS, makes none (it
+    /// was about 16 KiB of each probe's memory).
+    config: OnceCell<Arc<ClientConfig>>,
     /// The name the certificate must match (and the SNI).
     pub name: ServerName<'static>,
     /// What the verifier saw.
@@ -122,7 +131,7 @@ pub struct TlsPlan {
 /// The plan for `settings`, or why there is none (`invalid-settings`, named as the contract
 /// names the field). `now` (Unix seconds) dates the test email; `random` makes its
 /// Message-ID.
-pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, ErrorKind> {
+pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan<'_>, ErrorKind> {
     let invalid = |e: settings::SettingError| ErrorKind::InvalidSettings(e.to_string());
     let valid = settings::settings(&settings.into()).map_err(invalid)?;
     let mode = Mode::of(settings.security);
@@ -182,25 +191,48 @@ pub fn prepare(settings: &Settings, now: i64, random: [u8; 16]) -> Result<Plan, 
     })
 }
 
+impl TlsPlan<'_> {
+    /// The plan of a connection to `host` with `settings`, verified by `dane`'s records when
+    /// given; refused as the configuration would be.
+    fn new<'t>(
+        host: &str,
+        settings: Cow<'t, TlsSettings>,
+        dane: Option<DaneRecords>,
+    ) -> Result<TlsPlan<'t>, ErrorKind> {
+        verifier::check_roots(&settings)?;
+        Ok(TlsPlan {
+            name: verifier::server_name(host, settings.server_name.as_deref())?,
+            record: Record::default(),
+            min_version: settings.min_version,
+            config: OnceCell::new(),
+            settings,
+            dane,
+        })
+    }
+
+    /// The client configuration, made the first time it is asked for.
+    pub fn config(&self) -> Result<Arc<ClientConfig>, ErrorKind> {
+        if let Some(config) = self.config.get() {
+            return Ok(config.clone());
+        }
+        let config =
+            verifier::client_config(&self.settings, self.dane.clone(), self.record.clone())?;
+        Ok(self.config.get_or_init(|| config).clone())
+    }
+}
+
 /// The TLS plan of a connection to `host` in `mode`, when the mode may use TLS, verified
 /// by `dane`'s records when given.
-fn tls_plan(
+fn tls_plan<'s>(
     mode: Mode,
     host: &str,
-    settings: &TlsSettings,
+    settings: &'s TlsSettings,
     dane: Option<DaneRecords>,
-) -> Result<Option<TlsPlan>, ErrorKind> {
+) -> Result<Option<TlsPlan<'s>>, ErrorKind> {
     if !mode.may_use_tls() {
         return Ok(None);
     }
-    let (config, record) = verifier::client_config(settings, dane)?;
-    let name = verifier::server_name(host, settings.server_name.as_deref())?;
-    Ok(Some(TlsPlan {
-        config,
-        name,
-        record,
-        min_version: settings.min_version,
-    }))
+    TlsPlan::new(host, Cow::Borrowed(settings), dane).map(Some)
 }
 
 /// The TLS plan of the host check of `settings` when DANE is in force: its certificate
@@ -209,7 +241,7 @@ fn tls_plan(
 pub fn dane_tls_plan(
     settings: &Settings,
     records: Vec<Tlsa>,
-) -> Result<Option<TlsPlan>, ErrorKind> {
+) -> Result<Option<TlsPlan<'_>>, ErrorKind> {
     let dane = DaneRecords {
         records,
         name: crate::settings::canonical_host(&settings.host),
@@ -225,20 +257,17 @@ pub fn dane_tls_plan(
 /// The TLS plan of an MTA-STS policy fetch from `policy_host`: the check's roots
 /// (`settings`' trusted certificates and built-in roots), always verified, whatever
 /// `settings.verify` says (RFC 8461 3.3: a policy host's certificate must be valid).
-pub fn policy_tls_plan(policy_host: &str, settings: &TlsSettings) -> Result<TlsPlan, ErrorKind> {
+pub fn policy_tls_plan(
+    policy_host: &str,
+    settings: &TlsSettings,
+) -> Result<TlsPlan<'static>, ErrorKind> {
     let verified = TlsSettings {
         verify: true,
         server_name: None,
         min_version: crate::wit::TlsVersion::Tls12,
         ..settings.clone()
     };
-    let (config, record) = verifier::client_config(&verified, None)?;
-    Ok(TlsPlan {
-        config,
-        name: verifier::server_name(policy_host, None)?,
-        record,
-        min_version: verified.min_version,
-    })
+    TlsPlan::new(policy_host, Cow::Owned(verified), None)
 }
 
 /// The round trip's mailbox plan for a run that starts at `now` (Unix seconds) and ends
@@ -249,7 +278,7 @@ fn mailbox_plan(
     now: i64,
     longest: u64,
     random: [u8; 16],
-) -> Result<MailboxPlan, ErrorKind> {
+) -> Result<MailboxPlan<'_>, ErrorKind> {
     let mode = Mode::of(mailbox.security);
     Ok(MailboxPlan {
         protocol: mailbox.protocol,

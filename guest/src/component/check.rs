@@ -44,9 +44,14 @@ async fn check(settings: Settings) -> CheckResult {
         Ok(plan) => {
             // The deadline is set from the timeout only once the settings have passed.
             let clock = Clock::started_at(start, plan.timeout);
+            // The larger checks' state goes on the heap, and only when they run: this
+            // future is moved whole (onto the stack, then into the executor), and every
+            // page it spans becomes resident in every probe's memory.
             match (&settings.domain, &settings.dane) {
-                (Some(_), _) => domain_check::run(&settings, &plan, clock, journal).await,
-                (None, Some(dane)) => dane_host(&settings, &plan, *dane, clock, journal).await,
+                (Some(_), _) => Box::pin(domain_check::run(&settings, &plan, clock, journal)).await,
+                (None, Some(dane)) => {
+                    Box::pin(dane_host(&settings, &plan, *dane, clock, journal)).await
+                }
                 (None, None) => {
                     host_check::check(&settings, &plan, None, None, clock, journal).await
                 }
@@ -59,7 +64,7 @@ async fn check(settings: Settings) -> CheckResult {
 /// together, so that DNSSEC vouches for both (RFC 7672 2.2.2), then the check.
 async fn dane_host(
     settings: &Settings,
-    plan: &plan::Plan,
+    plan: &plan::Plan<'_>,
     dane: DaneSettings,
     clock: Clock,
     mut journal: Journal,

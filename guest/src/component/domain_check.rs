@@ -28,7 +28,7 @@ use std::time::Duration;
 /// Runs the domain check of `settings` (validated into `plan`) on `clock`.
 pub(super) async fn run(
     settings: &Settings,
-    plan: &Plan,
+    plan: &Plan<'_>,
     clock: Clock,
     mut journal: Journal,
 ) -> CheckResult {
@@ -96,7 +96,7 @@ pub(super) async fn run(
 /// The MX answer and every MX host's check, and how long the MX lookup took.
 async fn mx_hosts(
     settings: &Settings,
-    plan: &Plan,
+    plan: &Plan<'_>,
     domain: &str,
     dns: &Dns,
     clock: Clock,
@@ -136,7 +136,7 @@ async fn mx_hosts(
 /// One MX host: its addresses, then its check as a host check on the domain's clock.
 async fn mx_host(
     settings: &Settings,
-    domain_plan: &Plan,
+    domain_plan: &Plan<'_>,
     domain: &str,
     preference: u16,
     exchange: String,

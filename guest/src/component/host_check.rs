@@ -28,7 +28,7 @@ use std::net::{IpAddr, SocketAddr};
 /// when DANE is in force, and the result judged by DANE too.
 pub(super) async fn check(
     settings: &Settings,
-    plan: &Plan,
+    plan: &Plan<'_>,
     addresses: Option<Vec<IpAddr>>,
     dane: Option<DaneLookup>,
     clock: Clock,
@@ -133,8 +133,8 @@ impl Ended {
 /// then the round trip when asked.
 async fn execute(
     settings: &Settings,
-    plan: &Plan,
-    tls: Option<&TlsPlan>,
+    plan: &Plan<'_>,
+    tls: Option<&TlsPlan<'_>>,
     addresses: Option<Vec<IpAddr>>,
     clock: Clock,
     mut journal: Journal,
@@ -212,14 +212,15 @@ async fn execute(
     let mut outcome = session.into_outcome();
     // The round trip follows a test email the server accepted, and only that.
     let trip = match (&plan.mailbox, &outcome.verdict, outcome.accepted_at) {
+        // Boxed: its state is as large as the rest of the check's, and most checks have none.
         (Some(mailbox), Ok(()), Some(accepted_at)) => Some(
-            round_trip::run(
+            Box::pin(round_trip::run(
                 mailbox,
                 plan.ip_version,
                 accepted_at,
                 clock,
                 &mut outcome.journal,
-            )
+            ))
             .await,
         ),
         _ => None,
@@ -237,7 +238,7 @@ async fn converse(
     session: &mut Session,
     mut transport: Transport,
     clock: Clock,
-    tls: Option<&TlsPlan>,
+    tls: Option<&TlsPlan<'_>>,
     facts: &mut TlsFacts,
 ) {
     loop {

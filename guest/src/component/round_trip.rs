@@ -27,7 +27,7 @@ const SHORTEST_LOOK: Duration = Duration::from_millis(100);
 /// deadline passes; deletes it (and earlier runs' leftovers). The dialogue's transcript
 /// and step timings go into `journal`.
 pub(super) async fn run(
-    plan: &MailboxPlan,
+    plan: &MailboxPlan<'_>,
     ip_version: IpVersion,
     accepted_at: Duration,
     clock: Clock,
@@ -50,7 +50,7 @@ pub(super) async fn run(
 
 /// One round trip under way: what every step of it needs.
 struct Looking<'a> {
-    plan: &'a MailboxPlan,
+    plan: &'a MailboxPlan<'a>,
     ip_version: IpVersion,
     clock: Clock,
     polling: Polling,

@@ -11,13 +11,13 @@ use crate::wit::ErrorKind;
 /// Runs a TLS handshake over `connection`, recording what it showed in `facts`.
 pub(super) async fn handshake(
     connection: Connection,
-    plan: &TlsPlan,
+    plan: &TlsPlan<'_>,
     clock: Clock,
     facts: &mut TlsFacts,
 ) -> Result<TlsStream, ErrorKind> {
     facts.attempted = true;
     let started = clock.elapsed();
-    let mut stream = TlsStream::new(connection, plan.config.clone(), plan.name.clone())
+    let mut stream = TlsStream::new(connection, plan.config()?, plan.name.clone())
         .map_err(|e| ErrorKind::TlsFailed(e.to_string()))?;
     let result = stream.handshake(clock.deadline).await;
     facts.handshake = Some(clock.elapsed().saturating_sub(started));

@@ -94,19 +94,27 @@ impl TlsStream {
 
     /// Reads decrypted bytes, waiting for at least one until `deadline`.
     pub async fn read(&mut self, deadline: Instant) -> Result<Vec<u8>, IoError> {
-        let mut buf = [0u8; 4096];
         loop {
-            match self.tls.reader().read(&mut buf) {
-                Ok(0) => return Err(IoError::Closed),
-                Ok(n) => return Ok(buf[..n].to_vec()),
-                Err(e) if e.kind() == IoErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == IoErrorKind::UnexpectedEof => return Err(IoError::Closed),
-                Err(e) => return Err(IoError::Failed(e.to_string())),
+            if let Some(read) = self.decrypted() {
+                return read;
             }
             let bytes = self.tcp.read(deadline).await?;
             self.feed(&bytes)
                 .map_err(|e| IoError::Failed(format!("TLS error: {e}")))?;
             self.flush(deadline).await?;
+        }
+    }
+
+    /// What rustls has decrypted, if anything. Not async: its buffer lives on the stack
+    /// for this call only, where in `read` it would be part of every check's state.
+    fn decrypted(&mut self) -> Option<Result<Vec<u8>, IoError>> {
+        let mut buf = [0u8; 4096];
+        match self.tls.reader().read(&mut buf) {
+            Ok(0) => Some(Err(IoError::Closed)),
+            Ok(n) => Some(Ok(buf[..n].to_vec())),
+            Err(e) if e.kind() == IoErrorKind::WouldBlock => None,
+            Err(e) if e.kind() == IoErrorKind::UnexpectedEof => Some(Err(IoError::Closed)),
+            Err(e) => Some(Err(IoError::Failed(e.to_string()))),
         }
     }
 

@@ -238,40 +238,64 @@ const TLS13_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS
 /// record's `dane` says which matched what).
 pub const DANE_REFUSED: &str = "DANE: no TLSA record verifies the presented chain";
 
-/// The client configuration for a check: TLS 1.3 and 1.2 (or 1.3 alone, as
-/// `min-version` says), the Mozilla roots plus the
-/// settings' trusted certificates, and the recording verifier, verifying by `dane`'s
-/// records instead of the roots when given. Also returns the record.
-pub fn client_config(
-    settings: &TlsSettings,
-    dane: Option<DaneRecords>,
-) -> Result<(Arc<ClientConfig>, Record), ErrorKind> {
-    let provider = Arc::new(provider());
-    let mut roots = RootCertStore {
-        roots: if settings.builtin_roots {
-            webpki_roots::TLS_SERVER_ROOTS.to_vec()
-        } else {
-            Vec::new()
-        },
-    };
+/// Whether `settings` can make a client configuration: every trusted certificate usable as
+/// a CA, and some CA trusted when the certificate is verified. The plan checks this before
+/// any network use; [`client_config`] builds the configuration at the first handshake, by
+/// the same rules.
+pub fn check_roots(settings: &TlsSettings) -> Result<(), ErrorKind> {
+    let given = trusted(settings)?;
+    some_root(settings, settings.builtin_roots || !given.is_empty())
+}
+
+/// The settings' trusted certificates as a root store; the error names the one at fault.
+fn trusted(settings: &TlsSettings) -> Result<RootCertStore, ErrorKind> {
+    let mut roots = RootCertStore::empty();
     // The host hands in only certificates that pass `anchors::check` (it skips a system
     // store's unparsable ones and refuses a --tls-ca file's); another host's are judged here.
     for (i, der) in settings.trusted_certificates.iter().enumerate() {
-        roots.add(CertificateDer::from(der.clone())).map_err(|e| {
-            ErrorKind::InvalidSettings(format!(
-                "invalid setting tls.trusted-certificates: certificate {} is not a usable CA \
+        roots
+            .add(CertificateDer::from(der.as_slice()))
+            .map_err(|e| {
+                ErrorKind::InvalidSettings(format!(
+                    "invalid setting tls.trusted-certificates: certificate {} is not a usable CA \
                  certificate ({e}); give PEM or DER X.509 CA certificates",
-                i + 1
-            ))
-        })?;
+                    i + 1
+                ))
+            })?;
     }
-    if settings.verify && roots.is_empty() {
+    Ok(roots)
+}
+
+/// A check that verifies the certificate must trust some CA.
+fn some_root(settings: &TlsSettings, any: bool) -> Result<(), ErrorKind> {
+    if settings.verify && !any {
         return Err(ErrorKind::InvalidSettings(
             "invalid setting tls.builtin-roots: no CA is trusted (the built-in roots are off \
              and tls.trusted-certificates is empty); trust some CAs, or turn verification off"
                 .into(),
         ));
     }
+    Ok(())
+}
+
+/// The client configuration for a check: TLS 1.3 and 1.2 (or 1.3 alone, as
+/// `min-version` says), the Mozilla roots plus the settings' trusted certificates, and the
+/// recording verifier, writing what it saw to `record`, verifying by `dane`'s records
+/// instead of the roots when given.
+pub fn client_config(
+    settings: &TlsSettings,
+    dane: Option<DaneRecords>,
+    record: Record,
+) -> Result<Arc<ClientConfig>, ErrorKind> {
+    let provider = Arc::new(provider());
+    let mut roots = trusted(settings)?;
+    if settings.builtin_roots {
+        // The built-in roots first, as webpki is given them.
+        roots
+            .roots
+            .splice(0..0, webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    some_root(settings, !roots.is_empty())?;
     let roots = Arc::new(roots);
     let webpki = if settings.verify {
         let verifier = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
@@ -281,7 +305,6 @@ pub fn client_config(
     } else {
         None
     };
-    let record = Record::default();
     let verifier = RecordingVerifier {
         webpki,
         roots,
@@ -298,7 +321,7 @@ pub fn client_config(
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
-    Ok((Arc::new(config), record))
+    Ok(Arc::new(config))
 }
 
 /// The name the certificate must match (and, for DNS names, the SNI): the override when
@@ -418,24 +441,35 @@ mod tests {
 
     #[test]
     fn configs() {
-        assert!(client_config(&tls(true, vec![]), None).is_ok());
-        assert!(client_config(&tls(false, vec![]), None).is_ok());
-        let bad = client_config(&tls(true, vec![b"not a certificate".to_vec()]), None).unwrap_err();
+        let config = |settings: &TlsSettings| client_config(settings, None, Record::default());
+        assert!(config(&tls(true, vec![])).is_ok());
+        assert!(config(&tls(false, vec![])).is_ok());
+        let garbage = tls(true, vec![b"not a certificate".to_vec()]);
+        let bad = config(&garbage).unwrap_err();
         assert!(matches!(bad, ErrorKind::InvalidSettings(ref m) if m.contains("certificate 1")));
+        assert_eq!(
+            check_roots(&garbage),
+            Err(bad),
+            "the plan's check says the same"
+        );
+        assert!(check_roots(&tls(true, vec![])).is_ok());
     }
 
     #[test]
     fn without_the_builtin_roots_only_the_given_cas_are_trusted() {
         let mut none_trusted = tls(true, Vec::new());
         none_trusted.builtin_roots = false;
-        let Err(ErrorKind::InvalidSettings(why)) = client_config(&none_trusted, None) else {
+        let config = |settings: &TlsSettings| client_config(settings, None, Record::default());
+        let Err(ErrorKind::InvalidSettings(why)) = config(&none_trusted) else {
             panic!("a verifier with nothing to trust")
         };
         assert!(why.contains("no CA is trusted"), "{why}");
-        none_trusted.verify = false;
         assert!(
-            client_config(&none_trusted, None).is_ok(),
-            "nothing to verify"
+            check_roots(&none_trusted).is_err(),
+            "the plan's check refuses it too"
         );
+        none_trusted.verify = false;
+        assert!(config(&none_trusted).is_ok(), "nothing to verify");
+        assert!(check_roots(&none_trusted).is_ok());
     }
 }

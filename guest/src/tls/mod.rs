@@ -3,6 +3,7 @@
 //! showed, and rustls errors in plain words. The component's `tls_stream` moves the bytes.
 
 pub mod anchors;
+mod builtin_roots;
 pub mod certificate;
 pub mod dane;
 pub mod errors;

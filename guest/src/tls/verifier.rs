@@ -5,8 +5,10 @@ use crate::wit::{ErrorKind, TlsSettings, TlsVersion};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, KeyProvider, verify_tls12_signature, verify_tls13_signature};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
+use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme,
+};
 use std::sync::{Arc, Mutex};
 
 /// What the server presented, and what verification made of it.
@@ -48,9 +50,14 @@ pub type Record = Arc<Mutex<Presented>>;
 /// Verifies with webpki (unless verification is off) and records everything.
 #[derive(Debug)]
 struct RecordingVerifier {
-    webpki: Option<Arc<WebPkiServerVerifier>>,
-    /// The roots webpki verifies against, to find the path it took.
-    roots: Arc<RootCertStore>,
+    /// Whether the chain and name are verified (against [`Self::trusted`] and, with
+    /// [`Self::builtin`], the built-in roots).
+    verify: bool,
+    /// The settings' trusted certificates, as anchors.
+    trusted: Vec<TrustAnchor<'static>>,
+    /// Whether the built-in roots are trusted too: those that may end the presented chain
+    /// are asked for at each handshake (see `builtin_roots`).
+    builtin: bool,
     provider: Arc<CryptoProvider>,
     record: Record,
     /// DANE in force: the records decide the handshake; webpki's verdict is recorded.
@@ -58,10 +65,46 @@ struct RecordingVerifier {
 }
 
 impl RecordingVerifier {
+    /// The roots this handshake's chain is verified against: the trusted certificates, and
+    /// the built-in roots that may have issued a presented certificate.
+    fn roots(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+    ) -> RootCertStore {
+        let mut roots = self.trusted.clone();
+        if self.builtin {
+            let chain = std::iter::once(end_entity).chain(intermediates);
+            roots.extend(super::builtin_roots::for_chain(chain));
+        }
+        RootCertStore { roots }
+    }
+
+    /// The chain and name verified by webpki against `roots`, as rustls' own verifier does.
+    fn pkix(
+        &self,
+        roots: &RootCertStore,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        if roots.is_empty() {
+            // No root names any presented certificate's issuer: webpki's own verdict.
+            return Err(Error::InvalidCertificate(CertificateError::UnknownIssuer));
+        }
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots.clone()), self.provider.clone())
+            .build()
+            .map_err(|e| Error::General(format!("cannot build the verifier: {e}")))?
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
     /// The path from `end_entity` to a trusted root that webpki builds, as the verifier
     /// just did (rustls' verifier does not return it): the leaf and the intermediates used.
     fn path(
         &self,
+        roots: &RootCertStore,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
@@ -71,7 +114,7 @@ impl RecordingVerifier {
         };
         let verified = leaf.verify_for_usage(
             self.provider.signature_verification_algorithms.all,
-            &self.roots.roots,
+            &roots.roots,
             intermediates,
             now,
             webpki::KeyUsage::server_auth(),
@@ -96,9 +139,14 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let pkix = match &self.webpki {
-            None => Ok(ServerCertVerified::assertion()),
-            Some(webpki) => webpki.verify_server_cert(
+        let roots = match self.verify {
+            true => self.roots(end_entity, intermediates),
+            false => RootCertStore::empty(),
+        };
+        let pkix = match self.verify {
+            false => Ok(ServerCertVerified::assertion()),
+            true => self.pkix(
+                &roots,
                 end_entity,
                 intermediates,
                 server_name,
@@ -112,10 +160,10 @@ impl ServerCertVerifier for RecordingVerifier {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         record.leaf = Some(end_entity.to_vec());
         record.intermediates = intermediates.iter().map(|c| c.to_vec()).collect();
-        record.checked = self.webpki.is_some();
+        record.checked = self.verify;
         record.verified = record.checked && pkix.is_ok();
         record.path = if record.verified {
-            self.path(end_entity, intermediates, now)
+            self.path(&roots, end_entity, intermediates, now)
         } else {
             Vec::new()
         };
@@ -279,37 +327,23 @@ fn some_root(settings: &TlsSettings, any: bool) -> Result<(), ErrorKind> {
 }
 
 /// The client configuration for a check: TLS 1.3 and 1.2 (or 1.3 alone, as
-/// `min-version` says), the Mozilla roots plus the settings' trusted certificates, and the
-/// recording verifier, writing what it saw to `record`, verifying by `dane`'s records
-/// instead of the roots when given.
+/// `min-version` says), the Mozilla roots (asked for by name at each handshake) plus the
+/// settings' trusted certificates, and the recording verifier, writing what it saw to
+/// `record`, verifying by `dane`'s records instead of the roots when given.
 pub fn client_config(
     settings: &TlsSettings,
     dane: Option<DaneRecords>,
     record: Record,
 ) -> Result<Arc<ClientConfig>, ErrorKind> {
     let provider = Arc::new(provider());
-    let mut roots = trusted(settings)?;
-    if settings.builtin_roots {
-        // The built-in roots first, as webpki is given them.
-        roots
-            .roots
-            .splice(0..0, webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
-    some_root(settings, !roots.is_empty())?;
-    let roots = Arc::new(roots);
-    let webpki = if settings.verify {
-        let verifier = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
-            .build()
-            .map_err(|e| ErrorKind::InvalidSettings(format!("cannot build the verifier: {e}")))?;
-        Some(verifier)
-    } else {
-        None
-    };
+    let trusted = trusted(settings)?;
+    some_root(settings, settings.builtin_roots || !trusted.is_empty())?;
     let verifier = RecordingVerifier {
-        webpki,
-        roots,
+        verify: settings.verify,
+        trusted: trusted.roots,
+        builtin: settings.builtin_roots,
         provider: provider.clone(),
-        record: record.clone(),
+        record,
         dane,
     };
     let config = ClientConfig::builder_with_provider(provider)
@@ -453,6 +487,116 @@ mod tests {
             "the plan's check says the same"
         );
         assert!(check_roots(&tls(true, vec![])).is_ok());
+    }
+
+    /// A root's subject as rcgen can write it, when it can (one attribute per RDN, printable
+    /// or UTF-8 values), so a test can issue a certificate in a built-in root's name.
+    fn rcgen_name(subject: &[u8]) -> Option<rcgen::DistinguishedName> {
+        fn tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+            let (&tag, rest) = der.split_first()?;
+            let (&first, rest) = rest.split_first()?;
+            let (len, rest) = match first {
+                n if n < 0x80 => (n as usize, rest),
+                0x81 => (*rest.first()? as usize, &rest[1..]),
+                0x82 => (
+                    u16::from_be_bytes([*rest.first()?, *rest.get(1)?]) as usize,
+                    &rest[2..],
+                ),
+                _ => return None,
+            };
+            (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+        }
+        let mut name = rcgen::DistinguishedName::new();
+        let mut rdns = subject;
+        while !rdns.is_empty() {
+            let (0x31, set, rest) = tlv(rdns)? else {
+                return None;
+            };
+            let (0x30, pair, after) = tlv(set)? else {
+                return None;
+            };
+            if !after.is_empty() {
+                return None;
+            }
+            let (0x06, oid, value) = tlv(pair)? else {
+                return None;
+            };
+            let (tag, text, _) = tlv(value)?;
+            let text = String::from_utf8(text.to_vec()).ok()?;
+            let mut arcs = vec![u64::from(oid[0] / 40), u64::from(oid[0] % 40)];
+            let mut arc = 0u64;
+            for &b in &oid[1..] {
+                arc = arc << 7 | u64::from(b & 0x7f);
+                if b < 0x80 {
+                    arcs.push(arc);
+                    arc = 0;
+                }
+            }
+            let value = match tag {
+                0x13 => rcgen::DnValue::PrintableString(text.try_into().ok()?),
+                0x0c => rcgen::DnValue::Utf8String(text),
+                _ => return None,
+            };
+            name.push(rcgen::DnType::CustomDnType(arcs), value);
+            rdns = rest;
+        }
+        Some(name)
+    }
+
+    /// The check carries no roots: it asks for those named as the presented certificates'
+    /// issuers. A leaf in a built-in root's name (signed by another key) is judged against
+    /// that root, so its signature fails; one from an unknown CA finds no root at all.
+    #[test]
+    fn a_chain_is_judged_against_the_builtin_root_that_its_issuer_names() {
+        let root = smtp_sensor_verifier::roots::all().iter().find_map(|root| {
+            let name = rcgen_name(root.subject.as_ref())?;
+            let mut params = rcgen::CertificateParams::new(Vec::new()).ok()?;
+            params.distinguished_name = name;
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            let key = rcgen::KeyPair::generate().ok()?;
+            let ca = params.self_signed(&key).ok()?;
+            let written = webpki::EndEntityCert::try_from(ca.der())
+                .ok()?
+                .subject()
+                .to_vec();
+            (written == root.subject.as_ref()).then_some((params, key))
+        });
+        let (ca_params, ca_key) = root.expect("a built-in root whose name rcgen can write");
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf_params = rcgen::CertificateParams::new(vec!["mail.example.com".into()]).unwrap();
+        let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+        let stranger_key = rcgen::KeyPair::generate().unwrap();
+        let mut stranger_params = rcgen::CertificateParams::new(Vec::new()).unwrap();
+        stranger_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let stranger = rcgen::Issuer::new(stranger_params, stranger_key);
+        let orphan = rcgen::CertificateParams::new(vec!["mail.example.com".into()])
+            .unwrap()
+            .signed_by(&leaf_key, &stranger)
+            .unwrap();
+        let verifier = RecordingVerifier {
+            verify: true,
+            trusted: Vec::new(),
+            builtin: true,
+            provider: Arc::new(provider()),
+            record: Record::default(),
+            dane: None,
+        };
+        let name = ServerName::try_from("mail.example.com").unwrap();
+        let verdict = |der: &CertificateDer<'_>| {
+            verifier
+                .verify_server_cert(der, &[], &name, &[], UnixTime::now())
+                .err()
+        };
+        assert_eq!(
+            verdict(leaf.der()),
+            Some(Error::InvalidCertificate(CertificateError::BadSignature)),
+            "judged against the root its issuer names"
+        );
+        assert_eq!(
+            verdict(orphan.der()),
+            Some(Error::InvalidCertificate(CertificateError::UnknownIssuer))
+        );
     }
 
     #[test]

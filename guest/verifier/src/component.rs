@@ -1,4 +1,5 @@
-//! The `signature-verifier` world: [`crate::verify`] and [`crate::key_agreement`], exported,
+//! The `signature-verifier` world: [`crate::verify`], [`crate::key_agreement`] and
+//! [`crate::roots`], exported,
 //! for hosts other than smtp-sensor's (composed with the check by the host's build script),
 //! and `dns` refused (see [`dns_stub`]).
 
@@ -13,6 +14,7 @@ wit_bindgen::generate!({
 use crate::key_agreement::{self, EphemeralKey as Key};
 use exports::smtp_sensor::probe::key_agreement::{EphemeralKey, Group, GuestEphemeralKey};
 use exports::smtp_sensor::probe::signatures;
+use exports::smtp_sensor::probe::trust_anchors::TrustAnchor;
 
 struct Verifier;
 
@@ -68,6 +70,19 @@ impl GuestEphemeralKey for Key {
 
     fn agree(key: EphemeralKey, peer: Vec<u8>) -> Option<Vec<u8>> {
         Key::agree(key.into_inner(), &peer)
+    }
+}
+
+impl exports::smtp_sensor::probe::trust_anchors::Guest for Verifier {
+    fn anchors_for(subjects: Vec<Vec<u8>>) -> Vec<TrustAnchor> {
+        crate::roots::anchors_for(&subjects)
+            .into_iter()
+            .map(|root| TrustAnchor {
+                subject: root.subject.to_vec(),
+                subject_public_key_info: root.subject_public_key_info.to_vec(),
+                name_constraints: root.name_constraints.as_ref().map(|nc| nc.to_vec()),
+            })
+            .collect()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The signature algorithms a check accepts in a TLS handshake, and their verification;
-//! and the handshake's key agreement ([`key_agreement`]), shared the same way.
+//! and the handshake's key agreement ([`key_agreement`]) and the built-in CA roots
+//! ([`roots`]), shared the same way.
 //!
 //! One list for three users: the check offers these algorithms to rustls by their
 //! identifiers ([`IDENTIFIERS`], [`SCHEMES`]) and forwards each verification to its host;
@@ -13,6 +14,7 @@
 #[cfg(all(target_arch = "wasm32", feature = "component"))]
 mod component;
 pub mod key_agreement;
+pub mod roots;
 
 use rustls::SignatureScheme;
 use rustls::pki_types::{AlgorithmIdentifier, SignatureVerificationAlgorithm};

@@ -28,6 +28,7 @@ pub mod sandbox;
 pub mod scrub;
 mod signatures;
 mod socket_create;
+mod trust_anchors;
 
 pub use limits::Limits;
 pub use runner::Runner;

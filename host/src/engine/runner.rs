@@ -485,6 +485,7 @@ fn prepare(component: &Component) -> wasmtime::Result<SmtpSensorPre<HostState>> 
     super::linker::add_check_interfaces(&mut linker)?;
     super::signatures::add(&mut linker)?;
     super::key_agreement::add(&mut linker)?;
+    super::trust_anchors::add(&mut linker)?;
     let pre = linker.instantiate_pre(component).context(
         "the component imports what the sandbox does not offer (a check gets TCP, name \
          lookups, clocks, random and empty stdio; no files, no UDP)",

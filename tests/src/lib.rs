@@ -5,12 +5,14 @@
 //! them, ways to run the CLI and the prober (`serve`), scratch folders, and
 //! the Nagios plugin output grammar, PRTG's Script v2 schema, and a Wine prefix for the
 //! Windows build.
-//! Every server stops when its handle is dropped.
+//! Every server stops when its handle is dropped. Also: the prober's OCI image run with podman
+//! (`container`) and a real Prometheus scraping a prober (`prometheus`).
 
 pub mod blackbox;
 pub mod check;
 pub mod cli;
 pub mod confined;
+pub mod container;
 pub mod dns_faults;
 pub mod dovecot;
 pub mod knot;
@@ -23,6 +25,7 @@ pub mod policy_server;
 pub mod postfix;
 pub mod posttls_finger;
 pub mod prober;
+pub mod prometheus;
 pub mod promtool;
 pub mod prtg;
 pub mod receiver;

@@ -5,7 +5,7 @@
 
 use smtp_sensor_host::demo::pki::{Ca, LeafSpec};
 use smtp_sensor_tests::postfix::{Config, Postfix};
-use smtp_sensor_tests::prober::{Prober, starttls_module};
+use smtp_sensor_tests::prober::{Client, Prober, starttls_module};
 use smtp_sensor_tests::promtool;
 use smtp_sensor_tests::scratch::Scratch;
 use smtp_sensor_tests::server::{ScriptedServer, Step, free_port, normal};
@@ -821,5 +821,133 @@ async fn a_child_compiles_the_component_so_the_prober_keeps_none_of_that_memory(
             .contains("component=\"no cache: compiled by the prober\""),
         "{}",
         uncached.log()
+    );
+}
+
+/// A prober whose component comes from a FIFO (`--component`, no cache), so that it stays
+/// in its start-up until the test writes the component: its stderr lines and the address
+/// its "starting" line gives.
+async fn starting_prober(
+    scratch: &Scratch,
+) -> (
+    tokio::process::Child,
+    std::path::PathBuf,
+    Client,
+    tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+) {
+    use tokio::io::AsyncBufReadExt as _;
+    let config = scratch.write("sensors.toml", PLAIN_MODULE);
+    let fifo = scratch.path().join("component.wasm");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", fifo.display());
+    let mut child = tokio::process::Command::new(SMTP_SENSOR)
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .arg("--component")
+        .arg(&fifo)
+        .env("SMTP_SENSOR_CACHE_DIR", "off")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("msg=\"starting:") {
+                return line
+                    .split(' ')
+                    .find_map(|f| f.strip_prefix("address="))
+                    .map(str::to_string);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .expect("a starting line with the address");
+    (child, fifo, Client::new(address.parse().unwrap()), lines)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn until_the_component_is_compiled_it_is_healthy_but_not_ready() {
+    let scratch = Scratch::new("serve-starting");
+    let (mut child, fifo, client, mut lines) = starting_prober(&scratch).await;
+    // The component is not read yet: healthy, not ready, nothing else.
+    let healthy = client.get("/-/healthy").await;
+    assert_eq!((healthy.status, healthy.body.as_str()), (200, "Healthy\n"));
+    let ready = client.get("/-/ready").await;
+    assert_eq!(ready.status, 503, "{ready:?}");
+    let probe = client.probe("127.0.0.1:25", "plain", &[]).await;
+    assert_eq!(probe.status, 503, "{probe:?}");
+    assert!(probe.body.contains("compiled"), "{probe:?}");
+
+    // The component arrives: ready, and probes run.
+    let component = scratch.path().join("built.wasm");
+    let wrote = std::process::Command::new(SMTP_SENSOR)
+        .arg("component")
+        .arg("--output")
+        .arg(&component)
+        .status()
+        .unwrap();
+    assert!(wrote.success());
+    let bytes = std::fs::read(&component).unwrap();
+    tokio::task::spawn_blocking(move || std::fs::write(fifo, bytes))
+        .await
+        .unwrap()
+        .unwrap();
+    let started = Instant::now();
+    while client.get("/-/ready").await.status != 200 {
+        assert!(started.elapsed() < Duration::from_secs(60), "never ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(client.get("/-/ready").await.body, "Ready\n");
+    let silent = silent_server().await;
+    let target = format!("127.0.0.1:{}", silent.port());
+    let probe = client
+        .probe(
+            &target,
+            "plain",
+            &[("X-Prometheus-Scrape-Timeout-Seconds", "1.5")],
+        )
+        .await;
+    assert_eq!(probe.status, 200, "{probe:?}");
+    let _ = child.start_kill();
+    let mut said = String::new();
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(5), lines.next_line()).await
+    {
+        said.push_str(&line);
+        said.push('\n');
+    }
+    assert!(said.contains("msg=listening"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_while_starting_stops_it_at_once_with_0() {
+    let scratch = Scratch::new("serve-starting-stop");
+    let (mut child, _fifo, client, mut lines) = starting_prober(&scratch).await;
+    assert_eq!(client.get("/-/ready").await.status, 503);
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("it stops within 10 s, though the component never came")
+        .unwrap();
+    let mut said = String::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        said.push_str(&line);
+        said.push('\n');
+    }
+    assert_eq!(status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("stopped before the component was ready"),
+        "{said}"
     );
 }

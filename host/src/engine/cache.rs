@@ -225,6 +225,22 @@ fn store(
     Ok((real, path))
 }
 
+/// Whether an entry could be stored in `dir`: it is (or can be made) a private folder
+/// and a file can be written there (not so on a read-only root file system, or in a
+/// container's shared volume). Tried with an empty file, removed at once.
+pub fn writable(dir: &Path) -> bool {
+    if create_private_dir(dir).is_err() {
+        return false;
+    }
+    let Some(real) = trusted(dir) else {
+        return false;
+    };
+    let probe = real.join(format!(".writable-{}", std::process::id()));
+    let written = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    written
+}
+
 /// Whether only this user (or root) could have put anything in `dir` (see [`trusted`]).
 fn is_private(dir: &Path) -> bool {
     trusted(dir).is_some()

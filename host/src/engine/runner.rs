@@ -206,6 +206,12 @@ impl Runner {
         Some(cache::holds(engine(), &id, &dir))
     }
 
+    /// Whether the compiled-component cache can keep a new entry; `None` when there is no
+    /// cache.
+    pub fn cache_writable() -> Option<bool> {
+        Some(cache::writable(&cache::default_dir()?))
+    }
+
     /// A component from its bytes, compiled now (no cache).
     pub fn from_bytes(bytes: &[u8]) -> wasmtime::Result<Self> {
         Self::load(bytes, None)

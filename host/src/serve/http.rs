@@ -3,7 +3,10 @@
 //! - `GET /probe?target=HOST[:PORT]&module=NAME[&debug=true]`: one check, as metrics;
 //! - `GET /metrics`: the prober's own metrics;
 //! - `GET /`: the status page; `GET /logs?id=N`: one recent probe in full;
-//! - `POST /-/reload`: reads the configuration again; `GET /-/healthy`, `GET /-/ready`.
+//! - `POST /-/reload`: reads the configuration again;
+//! - `GET /-/healthy` (200 while the process serves) and `GET /-/ready` (200 once the
+//!   component is compiled and the configuration loaded, 503 before: [`starting`]), as
+//!   Prometheus' own servers answer them (HEAD too).
 //!
 //! With `basic_auth_users` every endpoint asks for a login, as the exporter-toolkit does.
 
@@ -12,6 +15,7 @@ use super::metrics::{About, Metrics, Outcome};
 use super::page;
 use super::probe::{self, Prepared, Refusal, Refused, SCRAPE_TIMEOUT_HEADER};
 use super::state::State;
+use super::web_config::WebConfig;
 use crate::output;
 use crate::output::exposition::CONTENT_TYPE as EXPOSITION;
 use crate::results::component_failed;
@@ -36,7 +40,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/metrics", get(get_metrics))
         .route("/logs", get(get_logs))
         .route("/-/reload", post(post_reload).put(post_reload))
-        .route("/-/healthy", get(|| async { "Healthy\n" }))
+        .route("/-/healthy", get(|| async { HEALTHY }))
         .route("/-/ready", get(|| async { "Ready\n" }))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -45,12 +49,40 @@ pub fn router(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
+/// What `/-/healthy` says.
+const HEALTHY: &str = "Healthy\n";
+
+/// The endpoints while the component is compiled (the configuration is read): healthy,
+/// not ready (503), and 503 for everything else, which needs the component. Behind
+/// the same authentication.
+pub fn starting(web: Arc<WebConfig>) -> Router {
+    const NOT_READY: &str = "not ready: the component is being compiled; /-/ready says when \
+                             it is done\n";
+    Router::new()
+        .route("/-/healthy", get(|| async { HEALTHY }))
+        .fallback(|| async { (StatusCode::SERVICE_UNAVAILABLE, NOT_READY) })
+        .layer(middleware::from_fn_with_state(web, authenticate_starting))
+}
+
+/// [`authenticate`] while starting, with the web configuration read at start.
+async fn authenticate_starting(
+    Shared(web): Shared<Arc<WebConfig>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    authenticate_with(&web, request, next).await
+}
+
 /// Basic authentication (when configured), and the configured headers on every response,
 /// a refusal included: exporter-toolkit sets them before it checks the login, so its 401
 /// carries them too. As there, a header the response sets itself wins over the configured
 /// one (a Go handler's `Set` comes after them).
 async fn authenticate(Shared(state): Shared<Arc<State>>, request: Request, next: Next) -> Response {
-    let web = state.web();
+    authenticate_with(&state.web(), request, next).await
+}
+
+/// [`authenticate`] with the web configuration `web`.
+async fn authenticate_with(web: &WebConfig, request: Request, next: Next) -> Response {
     let allowed = match &web.users {
         None => true,
         Some(users) => {

@@ -128,6 +128,9 @@ pub fn main(args: ServeArgs) -> i32 {
             .await
             .unwrap_or_else(|e| Err(format!("the prober stopped: {e}")))
     });
+    // A stop while the component was being compiled leaves that compile running: do not
+    // wait for it.
+    runtime.shutdown_background();
     match served {
         Ok(()) => exit_code::UP,
         Err(message) => {
@@ -141,35 +144,54 @@ async fn run(args: ServeArgs) -> Result<(), String> {
     let log = args.log_format;
     let modules = Modules::read(&args.config)?;
     modules.warn_store_result(log);
-    let web = WebConfig::read_or_default(args.web_config_file.as_deref())?;
-    let ahead = precompile::compile_ahead(args.component.as_deref());
-    if let precompile::Ahead::Failed(why) = &ahead {
-        log.write(
-            "warn",
-            "a helper process could not compile the component into the cache; the prober \
-             compiles it and keeps the compiler's memory",
-            &[("error", why.clone())],
-        );
-    }
+    let web = Arc::new(WebConfig::read_or_default(args.web_config_file.as_deref())?);
     let resolver = args.dns.resolver(Some(&modules.dns))?;
-    let runner = Runner::for_component(args.component.as_deref())?;
-    let runner = match resolver {
-        Some(resolver) => runner.with_dns(resolver),
-        None => runner,
-    };
-    if let (Some(trouble), false) = (
-        runner.cache_trouble(),
-        matches!(ahead, precompile::Ahead::Failed(_)),
-    ) {
-        log.write("warn", trouble, &[]);
-    }
-    let (runner, instances) = runner
-        .pooled(args.max_concurrent_probes)
-        .map_err(|e| format!("{e:#}"))?;
+    // Listening comes before the component: while it is compiled (seconds without a
+    // cache), /-/healthy answers and /-/ready says 503, as Prometheus' own servers do
+    // while they load, so an orchestrator neither kills a prober that is starting nor
+    // sends it probes.
     let listener = bind(&args.listen).await?;
     let address = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let signal_error = |e: std::io::Error| format!("cannot watch for signals: {e}");
+    let mut stop = signals::Stop::watch().map_err(signal_error)?;
+    log.write(
+        "info",
+        "starting: /-/healthy answers, /-/ready once the component is compiled",
+        &[("address", address.to_string())],
+    );
+    let component = args.component.clone();
+    let probes = args.max_concurrent_probes;
+    let compiling = tokio::task::spawn_blocking(move || compile(component, resolver, probes, log));
+    let mut compiled = None;
+    let mut stopped = None;
+    let web_now = Arc::clone(&web);
+    let started = accept(
+        &listener,
+        http::starting(Arc::clone(&web)),
+        move || Arc::clone(&web_now),
+        async {
+            tokio::select! {
+                done = compiling => compiled = Some(done),
+                signal = stop.received() => stopped = Some(signal),
+            }
+        },
+    )
+    .await;
+    // The listener stays open: connections meanwhile wait in its backlog for the router.
+    started.shutdown().await;
+    if let Some(signal) = stopped {
+        log.write(
+            "info",
+            "stopped before the component was ready",
+            &[("signal", signal.into())],
+        );
+        return Ok(());
+    }
+    let (runner, instances, ahead) = compiled
+        .expect("the start-up ends when compiled or stopped")
+        .map_err(|e| format!("compiling the component stopped: {e}"))??;
     let slots = args.max_concurrent_probes as usize;
     let state = Arc::new(State {
         runner,
@@ -182,12 +204,10 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         log,
         timeout_offset: args.timeout_offset,
         web_path: args.web_config_file.clone(),
-        web: RwLock::new(Arc::new(web)),
+        web: RwLock::new(web),
         reloading: tokio::sync::Mutex::new(()),
         last_reload: RwLock::new(None),
     });
-    let signal_error = |e: std::io::Error| format!("cannot watch for signals: {e}");
-    let stop = signals::Stop::watch().map_err(signal_error)?;
     signals::reload_on_hangup(Arc::clone(&state)).map_err(signal_error)?;
     tokio::spawn(heap::release_when_idle(Arc::clone(&state)));
     let web = state.web();
@@ -206,7 +226,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             ("modules", state.modules().names()),
             ("basic_auth", web.users.is_some().to_string()),
             ("max_concurrent_probes", slots.to_string()),
-            ("instances", instances.to_string()),
+            ("instances", instances),
             ("component", ahead.describe()),
             (
                 "open_files",
@@ -214,7 +234,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             ),
         ],
     );
-    let stop = async {
+    let stopping = async {
         let signal = stop.received().await;
         log.write(
             "info",
@@ -222,9 +242,53 @@ async fn run(args: ServeArgs) -> Result<(), String> {
             &[("signal", signal.into())],
         );
     };
-    accept(listener, Arc::clone(&state), stop).await;
+    let shared = Arc::clone(&state);
+    let serving = accept(
+        &listener,
+        http::router(Arc::clone(&state)),
+        move || shared.web(),
+        stopping,
+    )
+    .await;
+    // New connections are refused from here; the open ones finish their requests.
+    drop(listener);
+    serving.shutdown().await;
     log.write("info", "stopped", &[]);
     Ok(())
+}
+
+/// The compiled component, pooled for `probes` at once (in a helper process first when
+/// the cache lacks it, see [`precompile`]): the runner, its pool in words and how it came
+/// by the component; with the DNS resolver of `--dns-server` and the file, if any.
+/// Blocking: seconds when there is no cache.
+fn compile(
+    component: Option<PathBuf>,
+    resolver: Option<Arc<crate::engine::dns::Resolver>>,
+    probes: u32,
+    log: LogFormat,
+) -> Result<(Runner, String, precompile::Ahead), String> {
+    let ahead = precompile::compile_ahead(component.as_deref());
+    if let precompile::Ahead::Failed(why) = &ahead {
+        log.write(
+            "warn",
+            "a helper process could not compile the component into the cache; the prober \
+             compiles it and keeps the compiler's memory",
+            &[("error", why.clone())],
+        );
+    }
+    let runner = Runner::for_component(component.as_deref())?;
+    let runner = match resolver {
+        Some(resolver) => runner.with_dns(resolver),
+        None => runner,
+    };
+    if let (Some(trouble), false) = (
+        runner.cache_trouble(),
+        matches!(ahead, precompile::Ahead::Failed(_)),
+    ) {
+        log.write("warn", trouble, &[]);
+    }
+    let (runner, instances) = runner.pooled(probes).map_err(|e| format!("{e:#}"))?;
+    Ok((runner, instances.to_string(), ahead))
 }
 
 /// Binds `--listen`: `HOST:PORT`, or `:PORT` for every interface (IPv6 and IPv4 where
@@ -271,15 +335,16 @@ fn listen_on(address: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
-/// Serves connections until `stop` completes, then waits for the open ones to finish
-/// their requests (idle keep-alive connections are closed at once). Each connection gets
-/// the TLS configuration in force when it is accepted.
+/// Serves connections with `router` until `stop` completes; then the caller closes the
+/// listener or keeps it for the next router, and `.shutdown().await` on the answer waits
+/// for the open connections to finish their requests (idle keep-alive connections are
+/// closed at once). Each connection gets the TLS configuration `web` gives when accepted.
 async fn accept(
-    listener: TcpListener,
-    state: Arc<State>,
+    listener: &TcpListener,
+    router: axum::Router,
+    web: impl Fn() -> Arc<WebConfig>,
     stop: impl std::future::Future<Output = ()>,
-) {
-    let router = http::router(Arc::clone(&state));
+) -> GracefulShutdown {
     let graceful = GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop);
     loop {
@@ -297,7 +362,7 @@ async fn accept(
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(router.clone());
         let watcher = graceful.watcher();
-        let tls = state.web().tls.clone().map(TlsAcceptor::from);
+        let tls = web().tls.clone().map(TlsAcceptor::from);
         tokio::spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
@@ -320,8 +385,7 @@ async fn accept(
             }
         });
     }
-    drop(listener);
-    graceful.shutdown().await;
+    graceful
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ impl Stop {
 
     /// Waits for the first stop signal; its name, for the log.
     #[cfg(unix)]
-    pub async fn received(mut self) -> &'static str {
+    pub async fn received(&mut self) -> &'static str {
         tokio::select! {
             _ = self.terminate.recv() => "SIGTERM",
             _ = self.interrupt.recv() => "SIGINT",
@@ -60,7 +60,7 @@ impl Stop {
 
     /// Waits for the first stop signal; its name, for the log.
     #[cfg(windows)]
-    pub async fn received(mut self) -> &'static str {
+    pub async fn received(&mut self) -> &'static str {
         tokio::select! {
             _ = self.ctrl_c.recv() => "Ctrl-C",
             _ = self.ctrl_break.recv() => "Ctrl-Break",

@@ -2,6 +2,7 @@
 //! certificates made here, in all five transport-security modes, with good, broken and
 //! hostile servers. Each test asserts the status, the error kind and the reason.
 
+use smtp_sensor_host::demo::impostor::ca_in_a_builtin_roots_name;
 use smtp_sensor_host::demo::pki::{self, Ca, Leaf, LeafSpec};
 use smtp_sensor_host::engine::runner::{PORTABLE_COMPONENT, Runner};
 use smtp_sensor_host::wit::{CheckResult, ErrorKind, Phase, Settings, Status, TransportSecurity};
@@ -254,6 +255,35 @@ async fn signatures_are_verified_natively_and_in_the_portable_component() {
             .check(&settings(server.port(), TransportSecurity::Tls))
             .await;
         assert_rejected(&result, "the certificate's signature is invalid");
+    }
+}
+
+/// The check carries no CA roots: it asks its host (ours natively, the composed verifier in
+/// the portable component) for the built-in roots that its presented chain's issuers name.
+/// A leaf issued in a built-in root's name, with another key, is judged against that root
+/// and its signature found wrong; a leaf of an unknown CA finds no root at all.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_built_in_roots_reach_the_check_by_name_natively_and_in_the_portable_component() {
+    let portable = Runner::from_bytes(PORTABLE_COMPONENT).expect("load the portable component");
+    let (impostor, _) = ca_in_a_builtin_roots_name();
+    let mut forged = impostor.issue(&LeafSpec::valid_for(&["127.0.0.1"]));
+    forged.chain.truncate(1);
+    let stranger = Ca::new("some other CA").issue(&LeafSpec::valid_for(&["127.0.0.1"]));
+    for (host, runner) in [("our host", &*RUNNER), ("portable", &portable)] {
+        for (leaf, reason) in [
+            (&forged, "the certificate's signature is invalid"),
+            (&stranger, "unknown authority (CN=some other CA)"),
+        ] {
+            let server = ScriptedServer::start_tls(leaf.server_config(&[]), dialogue()).await;
+            let mut settings = settings(server.port(), TransportSecurity::Tls);
+            settings.tls.trusted_certificates.clear();
+            assert!(
+                settings.tls.builtin_roots,
+                "{host}: the built-in roots alone"
+            );
+            let result = runner.check(&settings).await;
+            assert_rejected(&result, reason);
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! start-up, checked in every transport-security mode, so a newcomer sees the product work
 //! without a mail server of their own.
 
+pub mod impostor;
 pub mod pki;
 pub mod responder;
 

@@ -4,7 +4,8 @@
 //! CA).
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
+    KeyUsagePurpose,
 };
 use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -62,6 +63,20 @@ impl Ca {
             CertifiedIssuer::self_signed(ca_params(name, 3650), key).expect("self-sign the CA");
         Self {
             name: name.to_string(),
+            issuer,
+            above: Vec::new(),
+        }
+    }
+
+    /// A new CA whose certificate's subject is `name` (whatever its attributes), called
+    /// `label` in what it issues' descriptions.
+    pub fn with_name(label: &str, name: DistinguishedName) -> Self {
+        let key = KeyPair::generate().expect("generate a CA key");
+        let mut params = ca_params(label, 3650);
+        params.distinguished_name = name;
+        let issuer = CertifiedIssuer::self_signed(params, key).expect("self-sign the CA");
+        Self {
+            name: label.to_string(),
             issuer,
             above: Vec::new(),
         }

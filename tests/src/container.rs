@@ -110,12 +110,21 @@ pub struct Container {
 }
 
 impl Container {
-    /// `podman run --detach --name NAME --network host FLAGS... IMAGE ARGS...` with this
+    /// `podman run --pull=never --detach --name NAME --network host FLAGS... IMAGE ARGS...` with this
     /// machine's flags; `run_flags` are the caller's (`--read-only`, `--user`, `-v`...).
     pub fn run(tag: &str, run_flags: &[&str], args: &[&str]) -> Self {
         let name = unique_name(tag);
         let machine = machine_flags();
-        let mut all: Vec<&str> = vec!["run", "--detach", "--name", &name, "--network", "host"];
+        // Never pulled: the image is the one loaded from dist/, and no packet leaves loopback.
+        let mut all: Vec<&str> = vec![
+            "run",
+            "--pull=never",
+            "--detach",
+            "--name",
+            &name,
+            "--network",
+            "host",
+        ];
         all.extend(machine.iter().map(String::as_str));
         all.extend(run_flags);
         all.push(image());
@@ -131,7 +140,7 @@ impl Container {
         let container = Self {
             name: unique_name(tag),
         };
-        podman(&["create", "--name", &container.name, image()]);
+        podman(&["create", "--pull=never", "--name", &container.name, image()]);
         container
     }
 

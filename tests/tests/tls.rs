@@ -269,9 +269,21 @@ async fn the_built_in_roots_reach_the_check_by_name_natively_and_in_the_portable
     let mut forged = impostor.issue(&LeafSpec::valid_for(&["127.0.0.1"]));
     forged.chain.truncate(1);
     let stranger = Ca::new("some other CA").issue(&LeafSpec::valid_for(&["127.0.0.1"]));
+    // The impostor's intermediate sent last, after 16 other CAs' certificates: the root its
+    // issuer names is asked for all the same (the check asks 16 names at a time).
+    let mut bundled = impostor
+        .intermediate("an intermediate of the impostor", 365)
+        .issue(&LeafSpec::valid_for(&["127.0.0.1"]));
+    let intermediate = bundled.chain.remove(1);
+    bundled.chain.truncate(1);
+    bundled
+        .chain
+        .extend((0..16).map(|i| Ca::new(&format!("bundled CA {i}")).certificate()));
+    bundled.chain.push(intermediate);
     for (host, runner) in [("our host", &*RUNNER), ("portable", &portable)] {
         for (leaf, reason) in [
             (&forged, "the certificate's signature is invalid"),
+            (&bundled, "signature is invalid"),
             (&stranger, "unknown authority (CN=some other CA)"),
         ] {
             let server = ScriptedServer::start_tls(leaf.server_config(&[]), dialogue()).await;

@@ -5,22 +5,26 @@
 //! [`smtp_sensor_verifier::roots::anchors_for`] answers directly.
 
 use rustls::pki_types::{CertificateDer, TrustAnchor};
+use smtp_sensor_verifier::roots::MAX_SUBJECTS;
 
 /// The built-in roots that may have issued one of `chain` (the leaf, then what the server
-/// sent with it): those whose subject is a presented certificate's issuer. Certificates
-/// webpki cannot read name no issuer (webpki will refuse them anyway).
+/// sent with it): those whose subject is a presented certificate's issuer. Every issuer is
+/// asked for, once, [`MAX_SUBJECTS`] to a request: the server's order is not the path's,
+/// and a server that sends a whole bundle still has its real issuer's root found.
+/// Certificates webpki cannot read name no issuer (webpki will refuse them anyway).
 pub fn for_chain<'a>(
     chain: impl IntoIterator<Item = &'a CertificateDer<'a>>,
 ) -> Vec<TrustAnchor<'static>> {
-    let issuers: Vec<Vec<u8>> = chain
+    let mut issuers: Vec<Vec<u8>> = Vec::new();
+    for cert in chain
         .into_iter()
         .filter_map(|der| webpki::EndEntityCert::try_from(der).ok())
-        .map(|cert| cert.issuer().to_vec())
-        .collect();
-    if issuers.is_empty() {
-        return Vec::new();
+    {
+        if !issuers.iter().any(|seen| seen.as_slice() == cert.issuer()) {
+            issuers.push(cert.issuer().to_vec());
+        }
     }
-    anchors_for(&issuers)
+    issuers.chunks(MAX_SUBJECTS).flat_map(anchors_for).collect()
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -2,13 +2,12 @@
 //! presented before judging it, so the result can describe a certificate it rejected.
 
 use crate::wit::{ErrorKind, TlsSettings, TlsVersion};
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name};
 use rustls::crypto::{CryptoProvider, KeyProvider, verify_tls12_signature, verify_tls13_signature};
-use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
-use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme,
-};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
+use rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 use std::sync::{Arc, Mutex};
 
 /// What the server presented, and what verification made of it.
@@ -54,7 +53,7 @@ struct RecordingVerifier {
     /// [`Self::builtin`], the built-in roots).
     verify: bool,
     /// The settings' trusted certificates, as anchors.
-    trusted: Vec<TrustAnchor<'static>>,
+    trusted: Arc<RootCertStore>,
     /// Whether the built-in roots are trusted too: those that may end the presented chain
     /// are asked for at each handshake (see `builtin_roots`).
     builtin: bool,
@@ -66,38 +65,43 @@ struct RecordingVerifier {
 
 impl RecordingVerifier {
     /// The roots this handshake's chain is verified against: the trusted certificates, and
-    /// the built-in roots that may have issued a presented certificate.
+    /// the built-in roots that may have issued a presented certificate (copied together
+    /// only when both are there).
     fn roots(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-    ) -> RootCertStore {
-        let mut roots = self.trusted.clone();
-        if self.builtin {
-            let chain = std::iter::once(end_entity).chain(intermediates);
-            roots.extend(super::builtin_roots::for_chain(chain));
+    ) -> Arc<RootCertStore> {
+        let builtin = match self.builtin {
+            true => {
+                super::builtin_roots::for_chain(std::iter::once(end_entity).chain(intermediates))
+            }
+            false => Vec::new(),
+        };
+        if builtin.is_empty() {
+            return Arc::clone(&self.trusted);
         }
-        RootCertStore { roots }
+        let mut roots = self.trusted.roots.clone();
+        roots.extend(builtin);
+        Arc::new(RootCertStore { roots })
     }
 
-    /// The chain and name verified by webpki against `roots`, as rustls' own verifier does.
+    /// The chain and name verified by webpki against `roots`, as rustls' own verifier does
+    /// (it checks no revocation either): the leaf's own faults (dates, a CA as a server's
+    /// certificate) come before an unknown issuer, whatever the roots.
     fn pkix(
         &self,
         roots: &RootCertStore,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        if roots.is_empty() {
-            // No root names any presented certificate's issuer: webpki's own verdict.
-            return Err(Error::InvalidCertificate(CertificateError::UnknownIssuer));
-        }
-        WebPkiServerVerifier::builder_with_provider(Arc::new(roots.clone()), self.provider.clone())
-            .build()
-            .map_err(|e| Error::General(format!("cannot build the verifier: {e}")))?
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        let leaf = ParsedCertificate::try_from(end_entity)?;
+        let algorithms = self.provider.signature_verification_algorithms.all;
+        verify_server_cert_signed_by_trust_anchor(&leaf, roots, intermediates, now, algorithms)?;
+        verify_server_name(&leaf, server_name)?;
+        Ok(ServerCertVerified::assertion())
     }
 
     /// The path from `end_entity` to a trusted root that webpki builds, as the verifier
@@ -136,23 +140,16 @@ impl ServerCertVerifier for RecordingVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
+        _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
         let roots = match self.verify {
             true => self.roots(end_entity, intermediates),
-            false => RootCertStore::empty(),
+            false => Arc::clone(&self.trusted),
         };
         let pkix = match self.verify {
             false => Ok(ServerCertVerified::assertion()),
-            true => self.pkix(
-                &roots,
-                end_entity,
-                intermediates,
-                server_name,
-                ocsp_response,
-                now,
-            ),
+            true => self.pkix(&roots, end_entity, intermediates, server_name, now),
         };
         let mut record = self
             .record
@@ -340,7 +337,7 @@ pub fn client_config(
     some_root(settings, settings.builtin_roots || !trusted.is_empty())?;
     let verifier = RecordingVerifier {
         verify: settings.verify,
-        trusted: trusted.roots,
+        trusted: Arc::new(trusted),
         builtin: settings.builtin_roots,
         provider: provider.clone(),
         record,
@@ -487,6 +484,49 @@ mod tests {
             "the plan's check says the same"
         );
         assert!(check_roots(&tls(true, vec![])).is_ok());
+    }
+
+    /// The leaf's own faults come first, whatever roots the check asked for: an expired
+    /// self-signed certificate is expired, with the built-in roots alone as with a CA given.
+    #[test]
+    fn an_expired_self_signed_certificate_is_expired_whatever_the_roots() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["mail.example.com".into()]).unwrap();
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        let expired = params.self_signed(&key).unwrap();
+        let some_ca = rcgen::CertificateParams::new(Vec::new())
+            .unwrap()
+            .self_signed(&rcgen::KeyPair::generate().unwrap())
+            .unwrap();
+        for trusted in [Vec::new(), vec![some_ca.der().clone()]] {
+            let mut store = RootCertStore::empty();
+            store.add_parsable_certificates(trusted);
+            let verifier = RecordingVerifier {
+                verify: true,
+                trusted: Arc::new(store),
+                builtin: true,
+                provider: Arc::new(provider()),
+                record: Record::default(),
+                dane: None,
+            };
+            let verdict = verifier.verify_server_cert(
+                expired.der(),
+                &[],
+                &ServerName::try_from("mail.example.com").unwrap(),
+                &[],
+                UnixTime::now(),
+            );
+            assert!(
+                matches!(
+                    verdict,
+                    Err(Error::InvalidCertificate(
+                        rustls::CertificateError::ExpiredContext { .. }
+                    ))
+                ),
+                "{verdict:?}"
+            );
+        }
     }
 
     #[test]

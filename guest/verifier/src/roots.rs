@@ -6,8 +6,9 @@
 
 use rustls::pki_types::TrustAnchor;
 
-/// The most subjects one request is read for: a chain a check accepts is shorter (webpki
-/// gives up on longer paths), and a hostile caller gets no more work than this.
+/// The most subjects one request is read for: the check asks this many at a time, and a
+/// call costs no more comparisons than this many subjects against every root (what a call
+/// may copy is bounded by the host's hostcall limit).
 pub const MAX_SUBJECTS: usize = 16;
 
 /// Every built-in root.

@@ -156,6 +156,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
     let signal_error = |e: std::io::Error| format!("cannot watch for signals: {e}");
     let mut stop = signals::Stop::watch().map_err(signal_error)?;
+    let hangups = signals::Hangups::watch().map_err(signal_error)?;
     log.write(
         "info",
         "starting: /-/healthy answers, /-/ready once the component is compiled",
@@ -208,7 +209,7 @@ async fn run(args: ServeArgs) -> Result<(), String> {
         reloading: tokio::sync::Mutex::new(()),
         last_reload: RwLock::new(None),
     });
-    signals::reload_on_hangup(Arc::clone(&state)).map_err(signal_error)?;
+    hangups.reload(Arc::clone(&state));
     tokio::spawn(heap::release_when_idle(Arc::clone(&state)));
     let web = state.web();
     let scheme = web.scheme();

@@ -70,21 +70,43 @@ impl Stop {
     }
 }
 
-/// Reloads the configuration at every SIGHUP, for the life of the prober.
+/// SIGHUPs, watched from the start: one that arrives while the component is being
+/// compiled waits here, and reloads once the prober is ready, where the default action
+/// would have ended the prober (systemd's `ExecReload` sends one whenever it is asked).
 #[cfg(unix)]
-pub fn reload_on_hangup(state: Arc<State>) -> io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut hangups = signal(SignalKind::hangup())?;
-    tokio::spawn(async move {
-        while hangups.recv().await.is_some() {
-            let _ = state.reload("SIGHUP").await;
-        }
-    });
-    Ok(())
-}
+pub struct Hangups(tokio::signal::unix::Signal);
 
 /// Windows has no SIGHUP: `POST /-/reload` is the way to reload.
 #[cfg(not(unix))]
-pub fn reload_on_hangup(_state: Arc<State>) -> io::Result<()> {
-    Ok(())
+pub struct Hangups;
+
+impl Hangups {
+    /// Starts watching for SIGHUP.
+    #[cfg(unix)]
+    pub fn watch() -> io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        signal(SignalKind::hangup()).map(Self)
+    }
+
+    /// Nothing to watch on Windows.
+    #[cfg(not(unix))]
+    pub fn watch() -> io::Result<Self> {
+        Ok(Self)
+    }
+
+    /// Reloads the configuration at every SIGHUP (and at once for one that came while the
+    /// prober was starting), for the life of the prober.
+    #[cfg(unix)]
+    pub fn reload(self, state: Arc<State>) {
+        let mut hangups = self.0;
+        tokio::spawn(async move {
+            while hangups.recv().await.is_some() {
+                let _ = state.reload("SIGHUP").await;
+            }
+        });
+    }
+
+    /// Nothing to reload on Windows.
+    #[cfg(not(unix))]
+    pub fn reload(self, _state: Arc<State>) {}
 }

@@ -69,9 +69,9 @@ pub const CORE_COMPONENT_BUDGET_BYTES: usize = 700_000;
 /// keeps them from creeping fails above these instead (the size measured when each was set,
 /// plus about 1%). They only ever go down, toward the budgets above, as the components
 /// shrink; when a ceiling reaches its budget, the budget is the ceiling.
-pub const PORTABLE_COMPONENT_CEILING_BYTES: usize = 1_149_000;
+pub const PORTABLE_COMPONENT_CEILING_BYTES: usize = 1_137_000;
 /// The core's ceiling (see [`PORTABLE_COMPONENT_CEILING_BYTES`]).
-pub const CORE_COMPONENT_CEILING_BYTES: usize = 957_000;
+pub const CORE_COMPONENT_CEILING_BYTES: usize = 883_000;
 
 /// The limits of one run of the component.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ pub fn ca_in_a_builtin_roots_name() -> (Ca, Vec<u8>) {
                 .ok()?
                 .subject()
                 .to_vec();
-            (written == subject).then(|| (ca, written))
+            (written == subject).then_some((ca, written))
         })
         .expect("a built-in root whose name rcgen can write")
 }

@@ -1,7 +1,7 @@
 //! From settings to a plan, before any network use: every rule checked, the transport
 //! security decoded, the TLS configuration checked (and built at the first handshake), the
-//! test email composed. Pure: the time
-//! and the randomness it needs are passed in, so it is tested natively.
+//! test email composed. Pure: the time and the randomness it needs are passed in, so it is
+//! tested natively.
 
 use crate::check::expect::Expect;
 use crate::check::mode::Mode;

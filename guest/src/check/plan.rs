@@ -18,8 +18,8 @@ use crate::tls::verifier::{self, DaneRecords, Record};
 use crate::wit::{
     Email, ErrorKind, IpVersion, Mailbox, MailboxProtocol, Settings, TlsSettings, TlsVersion,
 };
-use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, RootCertStore};
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::sync::Arc;
@@ -116,6 +116,8 @@ pub struct TlsPlan<'s> {
     settings: Cow<'s, TlsSettings>,
     /// DANE's records, which verify the certificate instead of the roots when given.
     dane: Option<DaneRecords>,
+    /// The settings' trusted certificates, read when the plan was made.
+    trusted: Arc<RootCertStore>,
     /// The client configuration (roots, verifier, protocol versions), made at the first
     /// handshake: a probe that waits for a banner, or fails before TLS, makes none (it
     /// was about 16 KiB of each probe's memory).
@@ -199,8 +201,9 @@ impl TlsPlan<'_> {
         settings: Cow<'t, TlsSettings>,
         dane: Option<DaneRecords>,
     ) -> Result<TlsPlan<'t>, ErrorKind> {
-        verifier::check_roots(&settings)?;
+        let trusted = verifier::trusted_roots(&settings)?;
         Ok(TlsPlan {
+            trusted,
             name: verifier::server_name(host, settings.server_name.as_deref())?,
             record: Record::default(),
             min_version: settings.min_version,
@@ -215,8 +218,12 @@ impl TlsPlan<'_> {
         if let Some(config) = self.config.get() {
             return Ok(config.clone());
         }
-        let config =
-            verifier::client_config(&self.settings, self.dane.clone(), self.record.clone())?;
+        let config = verifier::client_config(
+            &self.settings,
+            Arc::clone(&self.trusted),
+            self.dane.clone(),
+            self.record.clone(),
+        )?;
         Ok(self.config.get_or_init(|| config).clone())
     }
 }

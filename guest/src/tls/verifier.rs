@@ -283,17 +283,11 @@ const TLS13_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS
 /// record's `dane` says which matched what).
 pub const DANE_REFUSED: &str = "DANE: no TLSA record verifies the presented chain";
 
-/// Whether `settings` can make a client configuration: every trusted certificate usable as
-/// a CA, and some CA trusted when the certificate is verified. The plan checks this before
-/// any network use; [`client_config`] builds the configuration at the first handshake, by
-/// the same rules.
-pub fn check_roots(settings: &TlsSettings) -> Result<(), ErrorKind> {
-    let given = trusted(settings)?;
-    some_root(settings, settings.builtin_roots || !given.is_empty())
-}
-
-/// The settings' trusted certificates as a root store; the error names the one at fault.
-fn trusted(settings: &TlsSettings) -> Result<RootCertStore, ErrorKind> {
+/// The settings' trusted certificates as a root store, read once when the plan is made
+/// (before any network use) and kept for the first handshake's [`client_config`]; refused
+/// when one is not usable as a CA (the error names it), or when a check that verifies the
+/// certificate would trust no CA at all.
+pub fn trusted_roots(settings: &TlsSettings) -> Result<Arc<RootCertStore>, ErrorKind> {
     let mut roots = RootCertStore::empty();
     // The host hands in only certificates that pass `anchors::check` (it skips a system
     // store's unparsable ones and refuses a --tls-ca file's); another host's are judged here.
@@ -308,7 +302,8 @@ fn trusted(settings: &TlsSettings) -> Result<RootCertStore, ErrorKind> {
                 ))
             })?;
     }
-    Ok(roots)
+    some_root(settings, settings.builtin_roots || !roots.is_empty())?;
+    Ok(Arc::new(roots))
 }
 
 /// A check that verifies the certificate must trust some CA.
@@ -325,19 +320,19 @@ fn some_root(settings: &TlsSettings, any: bool) -> Result<(), ErrorKind> {
 
 /// The client configuration for a check: TLS 1.3 and 1.2 (or 1.3 alone, as
 /// `min-version` says), the Mozilla roots (asked for by name at each handshake) plus the
-/// settings' trusted certificates, and the recording verifier, writing what it saw to
-/// `record`, verifying by `dane`'s records instead of the roots when given.
+/// settings' trusted certificates (`trusted`, from [`trusted_roots`]), and the recording
+/// verifier, writing what it saw to `record`, verifying by `dane`'s records instead of the
+/// roots when given.
 pub fn client_config(
     settings: &TlsSettings,
+    trusted: Arc<RootCertStore>,
     dane: Option<DaneRecords>,
     record: Record,
 ) -> Result<Arc<ClientConfig>, ErrorKind> {
     let provider = Arc::new(provider());
-    let trusted = trusted(settings)?;
-    some_root(settings, settings.builtin_roots || !trusted.is_empty())?;
     let verifier = RecordingVerifier {
         verify: settings.verify,
-        trusted: Arc::new(trusted),
+        trusted,
         builtin: settings.builtin_roots,
         provider: provider.clone(),
         record,
@@ -472,18 +467,21 @@ mod tests {
 
     #[test]
     fn configs() {
-        let config = |settings: &TlsSettings| client_config(settings, None, Record::default());
+        let config = |settings: &TlsSettings| {
+            trusted_roots(settings)
+                .and_then(|trusted| client_config(settings, trusted, None, Record::default()))
+        };
         assert!(config(&tls(true, vec![])).is_ok());
         assert!(config(&tls(false, vec![])).is_ok());
         let garbage = tls(true, vec![b"not a certificate".to_vec()]);
         let bad = config(&garbage).unwrap_err();
         assert!(matches!(bad, ErrorKind::InvalidSettings(ref m) if m.contains("certificate 1")));
         assert_eq!(
-            check_roots(&garbage),
-            Err(bad),
+            trusted_roots(&garbage).err(),
+            Some(bad),
             "the plan's check says the same"
         );
-        assert!(check_roots(&tls(true, vec![])).is_ok());
+        assert!(trusted_roots(&tls(true, vec![])).is_ok());
     }
 
     /// The leaf's own faults come first, whatever roots the check asked for: an expired
@@ -533,17 +531,20 @@ mod tests {
     fn without_the_builtin_roots_only_the_given_cas_are_trusted() {
         let mut none_trusted = tls(true, Vec::new());
         none_trusted.builtin_roots = false;
-        let config = |settings: &TlsSettings| client_config(settings, None, Record::default());
+        let config = |settings: &TlsSettings| {
+            trusted_roots(settings)
+                .and_then(|trusted| client_config(settings, trusted, None, Record::default()))
+        };
         let Err(ErrorKind::InvalidSettings(why)) = config(&none_trusted) else {
             panic!("a verifier with nothing to trust")
         };
         assert!(why.contains("no CA is trusted"), "{why}");
         assert!(
-            check_roots(&none_trusted).is_err(),
+            trusted_roots(&none_trusted).is_err(),
             "the plan's check refuses it too"
         );
         none_trusted.verify = false;
         assert!(config(&none_trusted).is_ok(), "nothing to verify");
-        assert!(check_roots(&none_trusted).is_ok());
+        assert!(trusted_roots(&none_trusted).is_ok());
     }
 }
